@@ -1,0 +1,287 @@
+"""The ``serverlite`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import logging
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from serverlite import __version__
+from serverlite.errors import ConfigError, InvokeError, ServerliteError
+from serverlite.template.model import Application
+
+F = TypeVar("F", bound=Callable[..., Any])
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+err = Console(stderr=True, highlight=False)
+
+
+def find_template(given: str | None) -> Path:
+    if given:
+        path = Path(given)
+        if path.is_dir():
+            return find_template_in(path)
+        if not path.exists():
+            raise ConfigError(f"template not found: {given}")
+        return path
+    return find_template_in(Path.cwd())
+
+
+def find_template_in(directory: Path) -> Path:
+    for name in TEMPLATE_NAMES:
+        if (directory / name).exists():
+            return directory / name
+    raise ConfigError(
+        f"no template found: looked for {', '.join(TEMPLATE_NAMES)} in {directory}. "
+        "Pass --template PATH.")
+
+
+def load(template: str | None, overrides: tuple[str, ...], region: str,
+         endpoint_url: str) -> Application:
+    from serverlite.template.loader import load_application, parse_parameter_overrides
+
+    path = find_template(template)
+    return load_application(
+        path,
+        parameter_overrides=parse_parameter_overrides(list(overrides)) if overrides else None,
+        region=region,
+        endpoint_url=endpoint_url,
+    )
+
+
+def template_options(func: F) -> F:
+    func = click.option("--region", default="us-east-1", show_default=True,
+                        help="AWS region functions see.")(func)
+    func = click.option("--parameter-overrides", "overrides", multiple=True,
+                        help="Template parameters: 'Key=Value' or "
+                        "'ParameterKey=K,ParameterValue=V' (repeatable).")(func)
+    func = click.option("--template", "-t", "template", metavar="PATH",
+                        help="SAM template (default: ./template.yaml).")(func)
+    return click.option("--state-dir", default=".serverlite", show_default=True,
+                        type=click.Path(path_type=Path),
+                        help="Where serverlite keeps durable state and logs.")(func)
+
+
+def _run(fn: Callable[[], int | None]) -> None:
+    try:
+        code = fn()
+    except ServerliteError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        sys.exit(2)
+    sys.exit(code or 0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="serverlite")
+def main() -> None:
+    """Run AWS SAM serverless Python applications on one machine.
+
+    No Docker, no AWS account; state is durable under .serverlite/. The same
+    template deploys unchanged with `sam deploy`.
+
+    \b
+    Start here:
+      serverlite up                         serve ./template.yaml
+      serverlite invoke FUNCTION -e ev.json invoke once, print result and logs
+      serverlite logs FUNCTION --follow     read a function's logs
+      serverlite validate                   check a template (cfn-lint + Lambda quotas)
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@template_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--aws-port", default=4566, show_default=True, help="AWS endpoint port.")
+@click.option("--warm", is_flag=True, help="Start one environment per function up front.")
+@click.option("--no-reload", is_flag=True, help="Do not watch code for changes.")
+@click.option("--account-concurrency", default=1000, show_default=True,
+              help="Account-wide concurrent executions.")
+def up(state_dir: Path, template: str | None, overrides: tuple[str, ...], region: str,
+       host: str, aws_port: int, warm: bool, no_reload: bool, account_concurrency: int) -> None:
+    """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
+    from serverlite.cloud import CloudOptions, LocalCloud
+    from serverlite.server import ServeOptions, serve
+
+    def go() -> int:
+        endpoint = f"http://{'[' + host + ']' if ':' in host else host}:{aws_port}"
+        app = load(template, overrides, region, endpoint)
+        _check_port(host, aws_port, "--aws-port")
+        cloud = LocalCloud(app, CloudOptions(state_dir=state_dir, endpoint_url=endpoint,
+                                             account_concurrency=account_concurrency))
+        asyncio.run(serve(app, cloud, ServeOptions(host=host, aws_port=aws_port, warm=warm,
+                                                   reload=not no_reload)))
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.argument("function")
+@click.option("--event", "-e", metavar="FILE|-", help="Event JSON file, or - for stdin.")
+@template_options
+@click.option("--aws-endpoint", default="http://127.0.0.1:4566", show_default=True,
+              help="AWS_ENDPOINT_URL the function's AWS clients use.")
+def invoke(function: str, event: str | None, state_dir: Path, template: str | None,
+           overrides: tuple[str, ...], region: str, aws_endpoint: str) -> None:
+    """Invoke FUNCTION once; logs go to stderr, the result to stdout.
+
+    Exits 1 when the function returns an error (the error JSON is still printed).
+    """
+    from serverlite.cloud import CloudOptions, LocalCloud
+    from serverlite.invoker import InvokeRequest
+
+    def go() -> int:
+        app = load(template, overrides, region, aws_endpoint)
+        payload = _read_event(event)
+        for warning in app.warnings:
+            err.print(f"[yellow]warning:[/] {warning}")
+        cloud = LocalCloud(app, CloudOptions(state_dir=state_dir, endpoint_url=aws_endpoint))
+
+        async def once() -> int:
+            await cloud.start(run_async_queue=False)
+            try:
+                result = await cloud.invoker.invoke(InvokeRequest(function=function,
+                                                                  payload=payload))
+            except InvokeError as exc:
+                raise ConfigError(f"{exc.code}: {exc.message}") from exc
+            finally:
+                await cloud.stop()
+            if result.outcome is not None:
+                for _, message in result.outcome.logs:
+                    sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+            sys.stdout.write(result.payload.decode("utf-8", "replace") + "\n")
+            return 1 if result.function_error else 0
+
+        return asyncio.run(once())
+
+    _run(go)
+
+
+@main.command()
+@click.argument("function")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events.")
+@click.option("--since", "-s", default="10m", show_default=True,
+              help="How far back: 30s, 10m, 2h, 1d.")
+@template_options
+def logs(function: str, follow: bool, since: str, state_dir: Path, template: str | None,
+         overrides: tuple[str, ...], region: str) -> None:
+    """Print FUNCTION's log events (START / END / REPORT and its output)."""
+    from serverlite.observe.logs import LogStore
+
+    def go() -> int:
+        group = _log_group(function, template, overrides, region)
+        db = state_dir / "logs.db"
+        if not db.exists():
+            raise ConfigError(f"no logs yet under {state_dir}: invoke the function first")
+        store = LogStore(db)
+        since_ms = int((time.time() - parse_duration(since)) * 1000)
+        stop = threading.Event()
+        events = (store.follow(group, since_ms=since_ms, stop=stop) if follow
+                  else iter(store.read(group, since_ms=since_ms)))
+        try:
+            for event in events:
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event.timestamp_ms / 1000))
+                click.echo(f"{stamp}.{event.timestamp_ms % 1000:03d}Z {event.message}")
+        except KeyboardInterrupt:
+            stop.set()
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.option("--template", "-t", "templates", multiple=True, metavar="PATH",
+              help="Template(s) to check (default: ./template.yaml).")
+def validate(templates: tuple[str, ...]) -> None:
+    """Check templates with cfn-lint and serverlite's Lambda quota checks."""
+    from serverlite.template.validate import validate_template
+
+    def go() -> int:
+        paths = [find_template(t) for t in templates] or [find_template(None)]
+        failed = False
+        for path in paths:
+            findings = validate_template(path)
+            errors = [f for f in findings if f.level == "error"]
+            failed = failed or bool(errors)
+            for f in findings:
+                colour = "red" if f.level == "error" else "yellow"
+                where = f"{f.file}:{f.line}" if f.line else f"{f.file}"
+                err.print(f"[{colour}]{f.level}[/] {where} [{f.rule}] {f.message}", soft_wrap=True)
+                if f.explanation:
+                    err.print(f"    {f.explanation}", soft_wrap=True)
+            status = "[red]invalid[/]" if errors else "[green]valid[/]"
+            err.print(f"{path}: {status} ({len(errors)} errors, "
+                      f"{len(findings) - len(errors)} warnings)")
+        return 1 if failed else 0
+
+    _run(go)
+
+
+def parse_duration(text: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd]?)", text.strip())
+    if not match:
+        raise ConfigError(f"cannot read duration {text!r}: use e.g. 30s, 10m, 2h, 1d")
+    value, unit = float(match.group(1)), match.group(2) or "s"
+    return value * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+def _log_group(function: str, template: str | None, overrides: tuple[str, ...],
+               region: str) -> str:
+    try:
+        app = load(template, overrides, region, "http://127.0.0.1:4566")
+    except ConfigError:
+        return f"/aws/lambda/{function}"
+    fn = app.find_function(function)
+    if fn is None:
+        names = ", ".join(f.name for f in app.functions)
+        raise ConfigError(f"no function {function!r} in the template (functions: {names})")
+    return fn.log_group_name
+
+
+def _read_event(event: str | None) -> bytes:
+    if event is None:
+        return b"{}"
+    data = sys.stdin.buffer.read() if event == "-" else _read_file(event)
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        raise ConfigError(f"event {event} is not valid JSON: {exc}") from exc
+    return data
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read event file {path}: {exc.strerror}") from exc
+
+
+def _check_port(host: str, port: int, option: str) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"{host}:{port} is already in use (is another serverlite "
+                                  f"running?). Choose another port with {option}.") from exc
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The local cloud: everything that runs an application, wired once.
+
+``LocalCloud`` assembles the zygote, the environment pool, the log store, the
+concurrency limits, the durable async queue and the invoker for one application.
+``serverlite up`` serves it on sockets; ``serverlite invoke`` uses it for one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from serverlite.functions.environment import Settings
+from serverlite.functions.pool import EnvironmentPool
+from serverlite.functions.zygote import Zygote
+from serverlite.invoker import Invoker
+from serverlite.invoker.async_queue import AsyncQueue
+from serverlite.invoker.concurrency import ConcurrencyLimits
+from serverlite.observe.logs import LogStore
+from serverlite.template.model import Application
+
+
+@dataclass(frozen=True)
+class CloudOptions:
+    state_dir: Path = Path(".serverlite")
+    endpoint_url: str = "http://127.0.0.1:4566"
+    account_concurrency: int = 1000
+    idle_timeout_s: float = 600.0
+
+
+class LocalCloud:
+    def __init__(self, app: Application, options: CloudOptions) -> None:
+        self.app = app
+        self.options = options
+        state_dir = options.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.zygote = Zygote()
+        self.logs = LogStore(state_dir / "logs.db")
+        self.pool = EnvironmentPool(
+            zygote=self.zygote,
+            settings=Settings(region=app.region, endpoint_url=options.endpoint_url),
+            state_dir=state_dir,
+            log_sink=self.logs,
+            idle_timeout_s=options.idle_timeout_s,
+        )
+        self.async_queue = AsyncQueue(state_dir / "state.db")
+        self.invoker = Invoker(
+            app,
+            self.pool,
+            ConcurrencyLimits(app.functions, options.account_concurrency),
+            self.async_queue,
+        )
+        self._worker: asyncio.Task[None] | None = None
+
+    async def start(self, *, run_async_queue: bool = True) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.zygote.start)
+        self.pool.start()
+        if run_async_queue:
+            self._worker = asyncio.create_task(self.async_queue.run(self.invoker.run_queued))
+
+    async def warm(self) -> None:
+        await asyncio.gather(*(self.pool.warm(fn) for fn in self.app.functions))
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        await self.pool.close()
+        await asyncio.get_running_loop().run_in_executor(None, self.zygote.close)
+        self.logs.close()
+        self.async_queue.close()

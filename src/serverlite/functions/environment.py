@@ -1,0 +1,95 @@
+"""What an execution environment is started with: variables, paths, working directory.
+
+Mirrors the Lambda Python runtime: LAMBDA_TASK_ROOT (the code) first on sys.path,
+then the layers as /opt/python would be (a later layer shadows an earlier one, as
+extracting it over /opt would), then the runtime's own packages.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from serverlite.template.model import FunctionSpec
+
+HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+# Credentials that look like AWS's but open nothing: boto3 signs with them and the
+# local endpoint accepts any signature.
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIASERVERLITELOCAL0",
+    "AWS_SECRET_ACCESS_KEY": "serverlite/local/secret/access/key/not-real",
+    "AWS_SESSION_TOKEN": "serverlite-local-session-token",
+}
+# Host variables an environment keeps, so subprocesses and locales behave.
+_INHERITED = ("PATH", "LD_LIBRARY_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where environments point their AWS clients, and region."""
+
+    region: str = "us-east-1"
+    endpoint_url: str = "http://127.0.0.1:4566"
+
+
+def new_log_stream_name(now: float | None = None) -> str:
+    day = time.strftime("%Y/%m/%d", time.gmtime(now if now is not None else time.time()))
+    return f"{day}/[$LATEST]{secrets.token_hex(16)}"
+
+
+def python_path(fn: FunctionSpec, code_dir: Path) -> list[str]:
+    paths = [str(code_dir)]
+    for layer in reversed(fn.layers):
+        paths.extend(str(p) for p in layer.python_paths)
+    return paths
+
+
+def build_env(fn: FunctionSpec, code_dir: Path, log_stream: str, settings: Settings,
+              runtime_dir: Path) -> dict[str, str]:
+    env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
+    env.update(
+        {
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "AWS_REGION": settings.region,
+            "AWS_DEFAULT_REGION": settings.region,
+            "AWS_ENDPOINT_URL": settings.endpoint_url,
+            **DUMMY_CREDENTIALS,
+        }
+    )
+    env.update(fn.environment)
+    # Lambda's reserved variables: a function cannot override these.
+    env.update(
+        {
+            "AWS_LAMBDA_FUNCTION_NAME": fn.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": fn.log_group_name,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
+            "_HANDLER": fn.handler,
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            "LAMBDA_RUNTIME_DIR": str(runtime_dir),
+            "PYTHONPATH": os.pathsep.join(python_path(fn, code_dir)),
+        }
+    )
+    return env
+
+
+def spawn_spec(fn: FunctionSpec, code_dir: Path, settings: Settings) -> dict[str, Any]:
+    """The JSON spec the zygote hands a new environment."""
+    log_stream = new_log_stream_name()
+    runtime_dir = Path(__file__).resolve().parent
+    return {
+        "function_arn": fn.arn,
+        "handler": fn.handler,
+        "code_dir": str(code_dir),
+        "sys_path": python_path(fn, code_dir),
+        "env": build_env(fn, code_dir, log_stream, settings, runtime_dir),
+    }

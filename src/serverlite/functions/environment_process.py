@@ -1,0 +1,277 @@
+"""serverlite's handle on one running execution environment (one OS process).
+
+It sends invocations over the environment's channel, collects its stdout/stderr as
+log events, frames them with START / END / REPORT, and turns timeouts, memory
+overruns and crashes into the payloads Lambda returns for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from serverlite.functions import protocol, report
+from serverlite.functions.zygote import Spawned
+from serverlite.template.model import FunctionSpec
+
+LogEvent = tuple[int, str]  # (epoch milliseconds, message)
+INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
+
+
+@dataclass
+class Invocation:
+    """One request to an environment."""
+
+    request_id: str
+    payload: bytes
+    deadline: float  # loop.time() by which the function must answer
+    timeout_s: float
+    trace_id: str | None = None
+    client_context: dict[str, Any] | None = None
+    identity: dict[str, Any] | None = None
+    invoked_function_arn: str | None = None
+
+
+@dataclass
+class RunOutcome:
+    """What an invocation produced, success or failure, with its log events."""
+
+    request_id: str
+    ok: bool
+    payload: bytes
+    usage: report.Usage
+    log_stream: str
+    logs: list[LogEvent] = field(default_factory=list)
+    platform_error: str | None = None  # Sandbox.Timedout, Runtime.OutOfMemory, ...
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Environment:
+    def __init__(self, fn: FunctionSpec, spawned: Spawned, log_stream: str, generation: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.fn = fn
+        self.pid = spawned.pid
+        self.log_stream = log_stream
+        self.generation = generation
+        self.last_used = time.monotonic()
+        self.busy = False
+        self.dead = False
+        self.invocations = 0
+        self.init_ms: float = 0.0
+        self.init_error: bytes | None = None
+        self._spawned = spawned
+        self._clock = clock
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._partial = b""
+        self._events: list[LogEvent] = []  # events since the last invocation ended
+        self._kill_reason: str | None = None
+        self._exit_code: int | None = None
+        self.peak_kb = 0
+
+    # -- lifecycle ---------------------------------------------------------------
+    async def start(self, started: float) -> None:
+        """Wait for the init phase (the handler's import) to finish."""
+        loop = asyncio.get_running_loop()
+        os.set_blocking(self._spawned.log_fd, False)
+        loop.add_reader(self._spawned.log_fd, self._on_log_readable)
+        self._reader, self._writer = await asyncio.open_unix_connection(sock=self._spawned.channel)
+        try:
+            header, body = await asyncio.wait_for(protocol.recv_async(self._reader),
+                                                  INIT_TIMEOUT_S)
+        except TimeoutError:
+            self.kill("init")
+            self.init_error = report.fault_payload(
+                "Sandbox.Timedout", f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds")
+            return
+        except EOFError:
+            self.kill("init")
+            self.init_error = report.fault_payload(
+                "Runtime.ExitError", "Runtime exited without providing a reason")
+            return
+        self.init_ms = (time.perf_counter() - started) * 1000
+        self.peak_kb = self.memory_kb()
+        if body:
+            self.init_error = body
+
+    def kill(self, reason: str) -> None:
+        """Kill the environment and everything it started (its own process group)."""
+        if self._kill_reason is None:
+            self._kill_reason = reason
+        self.dead = True
+        for target in (lambda: os.killpg(self.pid, signal.SIGKILL),
+                       lambda: os.kill(self.pid, signal.SIGKILL)):
+            try:
+                target()
+                break
+            except (ProcessLookupError, PermissionError):
+                continue
+
+    def close(self) -> None:
+        """Drop the environment: kill it and release its descriptors."""
+        self.kill("closed")
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(self._spawned.log_fd)
+        with contextlib.suppress(OSError):
+            os.close(self._spawned.log_fd)
+        if self._writer is not None:
+            self._writer.close()
+        else:
+            self._spawned.channel.close()
+
+    # -- logs --------------------------------------------------------------------
+    def _on_log_readable(self) -> None:
+        self._read_logs()
+
+    def _read_logs(self) -> None:
+        while True:
+            try:
+                data = os.read(self._spawned.log_fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                with contextlib.suppress(Exception):
+                    asyncio.get_running_loop().remove_reader(self._spawned.log_fd)
+                self._flush_partial()
+                return
+            self._partial += data
+            *lines, self._partial = self._partial.split(b"\n")
+            stamp = _now_ms()
+            for line in lines:
+                self._events.append((stamp, line.decode("utf-8", "replace").replace("\r", "\n")))
+
+    def _flush_partial(self) -> None:
+        if self._partial:
+            self._events.append((_now_ms(), self._partial.decode("utf-8", "replace")))
+            self._partial = b""
+
+    def take_events(self) -> list[LogEvent]:
+        events, self._events = self._events, []
+        return events
+
+    # -- invoking ----------------------------------------------------------------
+    async def run(self, inv: Invocation, cold: bool) -> RunOutcome:
+        assert self._reader is not None and self._writer is not None
+        loop = asyncio.get_running_loop()
+        self.busy = True
+        self.invocations += 1
+        pre_events = self.take_events()  # init-phase output comes before START
+        start_ms = _now_ms()
+        started = time.perf_counter()
+        init_ms = self.init_ms if cold else None
+        if self.init_error is not None:
+            return self._finish(inv, pre_events, start_ms, started, init_ms, ok=False,
+                                payload=self.init_error, status="error",
+                                error_type=_error_type(self.init_error))
+        header: dict[str, Any] = {
+            "type": "invoke",
+            "request_id": inv.request_id,
+            "deadline_ms": int(self._clock() * 1000 + (inv.deadline - loop.time()) * 1000),
+            "trace_id": inv.trace_id,
+            "client_context": inv.client_context,
+            "identity": inv.identity,
+            "invoked_function_arn": inv.invoked_function_arn,
+        }
+        timer = loop.call_at(inv.deadline, self.kill, "timeout")
+        self._writer.write(protocol.encode(header, inv.payload))
+        try:
+            if len(inv.payload) > 1 << 16:
+                await self._writer.drain()
+            reply, body = await protocol.recv_async(self._reader)
+        except (EOFError, ConnectionError):
+            reply, body = {"type": "eof"}, b""
+        finally:
+            timer.cancel()
+        if reply["type"] == "exit":
+            self._exit_code = int(reply.get("code", 1))
+            reply = {"type": "eof"}
+        self._read_logs()
+        if reply["type"] == "result":
+            self.peak_kb = max(self.peak_kb, int(reply.get("peak_kb", 0)))
+            return self._finish(inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]),
+                                payload=body)
+        return self._died(inv, pre_events, start_ms, started, init_ms)
+
+    def _died(self, inv: Invocation, pre_events: list[LogEvent], start_ms: int,
+              started: float, init_ms: float | None) -> RunOutcome:
+        self.dead = True
+        self._flush_partial()
+        reason = self._kill_reason
+        rid = inv.request_id
+        if reason == "timeout":
+            self._events.append((_now_ms(), report.timeout_log_line(rid, inv.timeout_s)))
+            return self._finish(inv, pre_events, start_ms, started, init_ms, ok=False,
+                                payload=report.timeout_payload(rid, inv.timeout_s),
+                                status="timeout", platform_error="Sandbox.Timedout")
+        if reason == "memory":
+            why = "Runtime exited with error: signal: killed"
+            error_type = "Runtime.OutOfMemory"
+        elif self._exit_code is not None:
+            why = f"Runtime exited with error: exit status {self._exit_code}"
+            error_type = "Runtime.ExitError"
+        else:
+            why = "Runtime exited without providing a reason"
+            error_type = "Runtime.ExitError"
+        self._events.append((_now_ms(), f"RequestId: {rid} Error: {why}\n{error_type}"))
+        return self._finish(inv, pre_events, start_ms, started, init_ms, ok=False,
+                            payload=report.exit_payload(rid, error_type, why),
+                            status="error", error_type=error_type, platform_error=error_type)
+
+    def _finish(self, inv: Invocation, pre_events: list[LogEvent], start_ms: int,
+                started: float, init_ms: float | None, *, ok: bool, payload: bytes,
+                status: str | None = None, error_type: str | None = None,
+                platform_error: str | None = None) -> RunOutcome:
+        duration_ms = (time.perf_counter() - started) * 1000
+        self.busy = False
+        self.last_used = time.monotonic()
+        usage = report.Usage(
+            duration_ms=duration_ms,
+            memory_mb=self.fn.memory_mb,
+            max_memory_used_mb=max(1, round(self.peak_kb / 1024)),
+            init_ms=init_ms,
+            status=status,
+            error_type=error_type,
+        )
+        rid = inv.request_id
+        end_ms = _now_ms()
+        events = [
+            *pre_events,
+            (start_ms, report.start_line(rid)),
+            *self.take_events(),
+            (end_ms, report.end_line(rid)),
+            (end_ms, report.report_line(rid, usage)),
+        ]
+        return RunOutcome(request_id=rid, ok=ok, payload=payload, usage=usage,
+                          log_stream=self.log_stream, logs=events,
+                          platform_error=platform_error)
+
+    def memory_kb(self) -> int:
+        """Current resident memory of the environment (0 if unknown)."""
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+
+def _error_type(payload: bytes) -> str | None:
+    try:
+        value = json.loads(payload).get("errorType")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None

@@ -1,0 +1,90 @@
+"""The platform lines and error payloads Lambda itself produces (not the handler)."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Figures for one invocation's REPORT line."""
+
+    duration_ms: float
+    memory_mb: int
+    max_memory_used_mb: int
+    init_ms: float | None = None  # only on a cold start
+    status: str | None = None  # None (success or handler error) | "timeout" | "error"
+    error_type: str | None = None  # for status "error": Runtime.OutOfMemory, ...
+
+    @property
+    def billed_ms(self) -> int:
+        # Lambda bills in 1 ms steps; since August 2025 the init phase is billed too.
+        return max(1, math.ceil(self.duration_ms + (self.init_ms or 0.0)))
+
+
+def start_line(request_id: str, version: str = "$LATEST") -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def report_line(request_id: str, usage: Usage) -> str:
+    parts = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {usage.duration_ms:.2f} ms",
+        f"Billed Duration: {usage.billed_ms} ms",
+        f"Memory Size: {usage.memory_mb} MB",
+        f"Max Memory Used: {usage.max_memory_used_mb} MB",
+    ]
+    if usage.init_ms is not None:
+        parts.append(f"Init Duration: {usage.init_ms:.2f} ms")
+    if usage.status:
+        parts.append(f"Status: {usage.status}")
+    if usage.error_type:
+        parts.append(f"Error Type: {usage.error_type}")
+    return "\t".join(parts) + "\t"
+
+
+def timestamp(now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+def timeout_payload(request_id: str, timeout_s: float) -> bytes:
+    return json.dumps(
+        {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+            f"{timeout_s:.2f} seconds",
+        }
+    ).encode()
+
+
+def timeout_log_line(request_id: str, timeout_s: float, now: float | None = None) -> str:
+    return f"{timestamp(now)} {request_id} Task timed out after {timeout_s:.2f} seconds"
+
+
+def exit_payload(request_id: str, error_type: str, reason: str) -> bytes:
+    """Runtime.ExitError / Runtime.OutOfMemory: the environment died mid-invocation."""
+    return json.dumps(
+        {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+    ).encode()
+
+
+def fault_payload(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+
+
+def response_too_large_payload(limit: int) -> bytes:
+    return json.dumps(
+        {
+            "errorMessage": f"Response payload size exceeded maximum allowed payload size "
+            f"({limit} bytes).",
+            "errorType": "Function.ResponseSizeTooLarge",
+        }
+    ).encode()

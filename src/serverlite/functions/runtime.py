@@ -1,0 +1,243 @@
+"""The inside of an execution environment: what runs in the forked process.
+
+It plays the part of AWS's Python runtime interface client: sets the environment,
+imports the handler (the init phase), then runs one invocation at a time, returning
+results and errors in the exact shapes AWS's runtime produces. Nothing here may
+import serverlite modules beyond this package's light ones: it runs in every
+environment.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from serverlite.functions import protocol
+from serverlite.functions.context import LambdaContext
+
+Handler = Callable[[Any, LambdaContext], Any]
+ErrorPayload = dict[str, Any]
+
+# AWS's Python runtime formats the root logger like this (text log format).
+LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
+LOG_DATEFMT = "%Y-%m-%dT%H:%M:%S"
+# A multi-line log record is one log event on AWS; "\r" carries the inner newlines
+# through the line-based log pipe and the reader turns them back into "\n".
+EVENT_NEWLINE = "\r"
+
+
+class _RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+class _LambdaLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\n", EVENT_NEWLINE)
+
+
+_request_filter = _RequestIdFilter()
+
+
+def fault(error_type: str, message: str, trace: list[str] | None = None) -> ErrorPayload:
+    """An error raised by the runtime itself (init faults carry no request id)."""
+    return {"errorMessage": message, "errorType": error_type, "requestId": "",
+            "stackTrace": trace or []}
+
+
+def _user_trace(exc: BaseException, skip: int = 1) -> list[str]:
+    frames = traceback.extract_tb(exc.__traceback__)[skip:]
+    return traceback.format_list(frames)
+
+
+def load_handler(handler: str) -> tuple[Handler | None, ErrorPayload | None]:
+    """Import ``module.function`` as AWS's runtime does, mapping failures to its faults."""
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as exc:
+        return None, fault("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}")
+    if modname.split(".")[0] in sys.builtin_module_names:
+        return None, fault(
+            "Runtime.BuiltInModuleConflict",
+            f"Cannot use built-in module {modname} as a handler module",
+        )
+    try:
+        module = importlib.import_module(modname.replace("/", "."))
+    except ImportError as exc:
+        return None, fault("Runtime.ImportModuleError",
+                           f"Unable to import module '{modname}': {exc}")
+    except SyntaxError as exc:
+        trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
+        return None, fault("Runtime.UserCodeSyntaxError",
+                           f"Syntax error in module '{modname}': {exc}", trace)
+    except Exception as exc:  # an exception at import time is the init error itself
+        return None, fault(type(exc).__name__, str(exc), _user_trace(exc, skip=0))
+    func = getattr(module, fname, None)
+    if func is None:
+        return None, fault("Runtime.HandlerNotFound",
+                           f"Handler '{fname}' missing on module '{modname}'")
+    return func, None
+
+
+def _json_default(obj: Any) -> Any:
+    # AWS's runtime serialises Decimal (what boto3's DynamoDB resource returns).
+    if isinstance(obj, decimal.Decimal):
+        return int(obj) if obj == obj.to_integral_value() else float(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def marshal(result: Any) -> bytes:
+    return json.dumps(result, default=_json_default, ensure_ascii=False).encode()
+
+
+def _setup_process(spec: dict[str, Any], log_fd: int) -> None:
+    os.setsid()  # own process group: a timeout kills the handler's children too
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it; subprocess needs it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
+                                  line_buffering=True, write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                  line_buffering=True, write_through=True)
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    time.tzset()
+    os.chdir(spec["code_dir"])
+    sys.path[:] = [*spec["sys_path"], *(p for p in sys.path if p and p != os.getcwd()
+                                         and p not in spec["sys_path"])]
+    importlib.invalidate_caches()
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    handler = _LambdaLogHandler(sys.stdout)
+    formatter = logging.Formatter(LOG_FORMAT, LOG_DATEFMT)
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_request_filter)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+def _memory_kb() -> tuple[int, int]:
+    """(current RSS, peak RSS) of this environment in KiB."""
+    rss = hwm = 0
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1])
+    except OSError:  # not Linux: fall back to the peak the kernel reports
+        import resource
+
+        hwm = rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss, max(hwm, rss)
+
+
+def _invoke(handler: Handler, spec: dict[str, Any], header: dict[str, Any],
+            body: bytes) -> tuple[bool, bytes]:
+    request_id: str = header["request_id"]
+    _request_filter.request_id = request_id
+    if header.get("trace_id"):
+        os.environ["_X_AMZN_TRACE_ID"] = header["trace_id"]
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    context = LambdaContext(
+        aws_request_id=request_id,
+        deadline_ms=header["deadline_ms"],
+        invoked_function_arn=header.get("invoked_function_arn") or spec["function_arn"],
+        function_name=spec["env"]["AWS_LAMBDA_FUNCTION_NAME"],
+        function_version=spec["env"]["AWS_LAMBDA_FUNCTION_VERSION"],
+        memory_limit_in_mb=spec["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],
+        log_group_name=spec["env"]["AWS_LAMBDA_LOG_GROUP_NAME"],
+        log_stream_name=spec["env"]["AWS_LAMBDA_LOG_STREAM_NAME"],
+        identity=header.get("identity"),
+        client_context=header.get("client_context"),
+        tenant_id=header.get("tenant_id"),
+    )
+    try:
+        event = json.loads(body) if body else {}
+        result = handler(event, context)
+    except Exception as exc:
+        error = {"errorMessage": str(exc), "errorType": type(exc).__name__,
+                 "requestId": request_id, "stackTrace": _user_trace(exc)}
+        _log_error(error)
+        return False, json.dumps(error).encode()
+    try:
+        return True, marshal(result)
+    except (TypeError, ValueError) as exc:
+        error = {"errorMessage": f"Unable to marshal response: {exc}",
+                 "errorType": "Runtime.MarshalError", "requestId": request_id,
+                 "stackTrace": []}
+        _log_error(error)
+        return False, json.dumps(error).encode()
+
+
+def _log_error(error: ErrorPayload) -> None:
+    lines = f"[ERROR] {error['errorType']}: {error['errorMessage']}"
+    if error["stackTrace"]:
+        lines += "\nTraceback (most recent call last):\n" + "".join(error["stackTrace"])
+    sys.stdout.write(lines.rstrip("\n").replace("\n", EVENT_NEWLINE) + "\n")
+
+
+def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> NoReturn:
+    """Entry point of a freshly forked environment. Never returns."""
+    code = 0
+    try:
+        _setup_process(spec, log_fd)
+        started = time.perf_counter()
+        handler, init_error = load_handler(spec["handler"])
+        init_ms = (time.perf_counter() - started) * 1000
+        if init_error is not None:
+            _log_error(init_error)
+        sys.stdout.flush()
+        protocol.send_blocking(sock, {"type": "ready", "pid": os.getpid(), "init_ms": init_ms},
+                               json.dumps(init_error).encode() if init_error else b"")
+        while handler is not None:
+            header, body = protocol.recv_blocking(sock)
+            if header["type"] != "invoke":
+                break
+            ok, payload = _invoke(handler, spec, header, body)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            rss, peak = _memory_kb()
+            protocol.send_blocking(sock, {"type": "result", "ok": ok, "rss_kb": rss,
+                                          "peak_kb": peak}, payload)
+        # An init error leaves the environment unusable: wait for serverlite to drop it.
+        if handler is None:
+            protocol.recv_blocking(sock)
+    except EOFError:
+        pass
+    except BaseException:  # SystemExit from a handler ends the process, as on AWS
+        exc = sys.exc_info()[1]
+        code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 1
+        if not isinstance(exc, SystemExit):
+            traceback.print_exc()
+        try:  # tell serverlite why, as Lambda reports "Runtime exited with error: exit status N"
+            protocol.send_blocking(sock, {"type": "exit", "code": code})
+        except OSError:
+            pass
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)

@@ -1,0 +1,224 @@
+"""The zygote: a pre-warmed fork server that execution environments are born from.
+
+It imports the heavy modules functions commonly use (boto3, botocore, Powertools,
+pydantic) and warms botocore's loader for the services local functions talk to,
+once. Each environment is then a ``fork()`` of it, so a cold start costs a fork and
+the handler's own import, not hundreds of milliseconds of imports.
+
+Only the *loader* is warmed (service models, endpoint rules): no session or client
+is created, since those would freeze region, credentials or endpoint before the
+function's environment is set. New loaders share the warmed cache.
+
+Protocol: serverlite holds one end of a SOCK_SEQPACKET socketpair. Each message is a
+spawn request (JSON spec) carrying two file descriptors: the environment's end of
+its invocation channel and the write end of its log pipe. The zygote forks and
+answers with the child's pid.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from serverlite.errors import ServerliteError
+
+PRELOAD_MODULES = (
+    "boto3",
+    "botocore.session",
+    "aws_lambda_powertools",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.typing",
+    "pydantic",
+    "decimal",
+    "uuid",
+    "urllib.request",
+    "http.client",
+)
+# Services the local AWS endpoint speaks, and their close neighbours.
+WARM_SERVICES = (
+    "lambda", "dynamodb", "sqs", "sns", "events", "scheduler", "ssm", "secretsmanager",
+    "logs", "cloudwatch", "sts", "s3", "kinesis", "xray",
+)
+_MAX_MESSAGE = 1 << 20
+
+
+class ZygoteError(ServerliteError):
+    """The zygote could not be started or could not fork an environment."""
+
+
+def _warm_botocore() -> None:
+    try:
+        import botocore.loaders
+    except ImportError:
+        return
+    loader = botocore.loaders.create_loader()
+    for service in WARM_SERVICES:
+        for kind in ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2"):
+            try:
+                loader.load_service_model(service, kind)
+            except Exception:  # a kind a service lacks (no waiters, ...)
+                continue
+    for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
+        try:
+            loader.load_data(name)
+        except Exception:
+            continue
+    shared_cache = loader._cache
+    original_init = botocore.loaders.Loader.__init__
+
+    def init_sharing_cache(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        # Loaders built with the default search paths read the same files: share them.
+        if self.search_paths == loader.search_paths:
+            self._cache = shared_cache
+
+    botocore.loaders.Loader.__init__ = init_sharing_cache  # type: ignore[method-assign]
+
+
+def preload(modules: tuple[str, ...] = PRELOAD_MODULES) -> list[str]:
+    """Import what can be imported; return the names that could not."""
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            missing.append(name)
+    _warm_botocore()
+    return missing
+
+
+def _serve(control: socket.socket) -> None:
+    # Import here so the child has it without another import after fork.
+    from serverlite.functions.runtime import run_environment
+
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(control, _MAX_MESSAGE, 2)
+        except (ConnectionError, OSError):
+            return
+        if not data:
+            return  # serverlite went away
+        spec = json.loads(data)
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"error": str(exc)}).encode())
+            continue
+        if pid == 0:
+            control.close()
+            channel = socket.socket(fileno=fds[0])
+            run_environment(channel, fds[1], spec)
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"pid": pid}).encode())
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # serverlite decides when we stop
+    missing = preload()
+    gc.collect()
+    gc.freeze()  # keep the collector from touching (and so copying) inherited pages
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # environments are reaped automatically
+    control.send(json.dumps({"ready": True, "missing": missing}).encode())
+    _serve(control)
+
+
+@dataclass
+class Spawned:
+    """What serverlite holds of a newly forked environment."""
+
+    pid: int
+    channel: socket.socket  # serverlite's end of the invocation channel
+    log_fd: int  # read end of the environment's stdout/stderr pipe
+
+
+class Zygote:
+    """serverlite's handle on the zygote process (thread-safe, blocking)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self.missing: list[str] = []
+
+    def start(self) -> None:
+        with self._lock:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ)
+        env.pop("PYTHONSTARTUP", None)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "serverlite.functions.zygote", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            start_new_session=True,
+            env=env,
+        )
+        theirs.close()
+        reply = ours.recv(_MAX_MESSAGE)
+        if not reply:
+            self._proc.wait()
+            raise ZygoteError(f"the zygote exited during start (code {self._proc.returncode})")
+        self.missing = json.loads(reply).get("missing", [])
+        self._control = ours
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def spawn(self, spec: dict[str, Any]) -> Spawned:
+        """Fork a new environment running ``spec``; restart the zygote if it died."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        log_read, log_write = os.pipe()
+        try:
+            with self._lock:
+                if not self.running or self._control is None:
+                    self._start_locked()
+                assert self._control is not None
+                socket.send_fds(self._control, [json.dumps(spec).encode()],
+                                [theirs.fileno(), log_write])
+                reply = json.loads(self._control.recv(_MAX_MESSAGE) or b"{}")
+        except BaseException:
+            ours.close()
+            os.close(log_read)
+            raise
+        finally:
+            theirs.close()
+            os.close(log_write)
+        if "pid" not in reply:
+            ours.close()
+            os.close(log_read)
+            raise ZygoteError(f"could not fork an environment: {reply.get('error', 'no reply')}")
+        return Spawned(pid=reply["pid"], channel=ours, log_fd=log_read)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._control is not None:
+                self._control.close()
+                self._control = None
+            if self._proc is not None:
+                try:
+                    self._proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait()
+                self._proc = None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The invoker: resolve the function, check the request, take concurrency, run it.
+
+Everything that runs a function (the Lambda Invoke API, the gateway, event sources,
+``serverlite invoke``) goes through ``Invoker.invoke``; it raises ``InvokeError``
+subclasses for requests AWS would refuse, and returns function errors as results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+import uuid
+from collections.abc import Callable
+
+from serverlite.errors import (
+    FunctionNotFound,
+    InvalidParameterValue,
+    InvalidRequestContent,
+    RequestTooLarge,
+    TooManyRequests,
+)
+from serverlite.functions import report
+from serverlite.functions.environment_process import Invocation
+from serverlite.functions.pool import EnvironmentPool
+from serverlite.invoker.async_queue import AsyncQueue, QueuedEvent, Throttled
+from serverlite.invoker.concurrency import ConcurrencyLimits
+from serverlite.invoker.types import INVOCATION_TYPES, InvokeRequest, InvokeResult
+from serverlite.template.model import Application, FunctionSpec
+
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB request and response, RequestResponse
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # 1 MB, Event
+# AWS's response-size error names a figure 100 bytes over the documented limit.
+RESPONSE_LIMIT_REPORTED = SYNC_PAYLOAD_LIMIT + 100
+LOG_TAIL_BYTES = 4096
+
+
+class Invoker:
+    def __init__(
+        self,
+        app: Application,
+        pool: EnvironmentPool,
+        concurrency: ConcurrencyLimits,
+        async_queue: AsyncQueue | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.app = app
+        self.pool = pool
+        self.concurrency = concurrency
+        self.async_queue = async_queue
+        self._clock = clock
+
+    # -- the seam ----------------------------------------------------------------
+    async def invoke(self, req: InvokeRequest) -> InvokeResult:
+        fn = self.resolve(req.function, req.qualifier)
+        if req.invocation_type not in INVOCATION_TYPES:
+            raise InvalidParameterValue(
+                f"1 validation error detected: Value '{req.invocation_type}' at "
+                "'invocationType' failed to satisfy constraint: Member must satisfy enum "
+                f"value set: [{', '.join(INVOCATION_TYPES)}]")
+        request_id = req.request_id or str(uuid.uuid4())
+        if req.invocation_type == "DryRun":
+            return InvokeResult(status_code=204, request_id=request_id)
+        limit = ASYNC_PAYLOAD_LIMIT if req.invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
+        if len(req.payload) > limit:
+            raise RequestTooLarge(
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+        _check_json(req.payload)
+        client_context = _decode_client_context(req.client_context)
+        if req.invocation_type == "Event":
+            return self._enqueue(fn, req, request_id)
+        self.concurrency.acquire(fn.name)
+        try:
+            return await self._run(fn, req, request_id, client_context)
+        finally:
+            self.concurrency.release(fn.name)
+
+    def resolve(self, ref: str, qualifier: str | None = None) -> FunctionSpec:
+        name, arn_qualifier = _split_function_ref(ref)
+        qualifier = qualifier or arn_qualifier
+        fn = self.app.find_function(name)
+        if fn is None or qualifier not in (None, "$LATEST"):
+            arn = (fn.arn if fn else f"arn:aws:lambda:{self.app.region}:"
+                   f"{self.app.account_id}:function:{name}")
+            raise FunctionNotFound(
+                f"Function not found: {arn}" + (f":{qualifier}" if qualifier else ""))
+        return fn
+
+    # -- running -----------------------------------------------------------------
+    async def _run(self, fn: FunctionSpec, req: InvokeRequest, request_id: str,
+                   client_context: dict[str, object] | None) -> InvokeResult:
+        loop = asyncio.get_running_loop()
+        invocation = Invocation(
+            request_id=request_id,
+            payload=req.payload,
+            deadline=loop.time() + fn.timeout_s,
+            timeout_s=float(fn.timeout_s),
+            trace_id=req.trace_id or _trace_id(self._clock()),
+            client_context=client_context,
+            identity=req.identity,
+            invoked_function_arn=fn.arn,
+        )
+        outcome = await self.pool.run(fn, invocation)
+        payload = outcome.payload
+        ok = outcome.ok
+        if ok and len(payload) > SYNC_PAYLOAD_LIMIT:
+            payload = report.response_too_large_payload(RESPONSE_LIMIT_REPORTED)
+            ok = False
+        log_result = None
+        if req.log_type == "Tail":
+            text = "".join(message + "\n" for _, message in outcome.logs).encode()
+            log_result = base64.b64encode(text[-LOG_TAIL_BYTES:]).decode()
+        return InvokeResult(
+            status_code=200,
+            request_id=request_id,
+            payload=payload,
+            function_error=None if ok else "Unhandled",
+            log_result=log_result,
+            outcome=outcome,
+        )
+
+    def _enqueue(self, fn: FunctionSpec, req: InvokeRequest, request_id: str) -> InvokeResult:
+        if self.async_queue is None:
+            raise InvalidParameterValue("asynchronous invocation needs `serverlite up`")
+        self.async_queue.enqueue(request_id, fn.name, req.payload, req.trace_id)
+        return InvokeResult(status_code=202, request_id=request_id, executed_version=None)
+
+    async def run_queued(self, event: QueuedEvent) -> None:
+        """Runner for the async queue: one attempt of a stored Event invocation."""
+        fn = self.app.find_function(event.function)
+        if fn is None:  # the function left the template since the event was stored
+            return
+        try:
+            self.concurrency.acquire(fn.name)
+        except TooManyRequests as exc:
+            raise Throttled(str(exc)) from exc
+        try:
+            await self._run(fn, InvokeRequest(function=fn.name, payload=event.payload,
+                                              invocation_type="Event",
+                                              trace_id=event.trace_id),
+                            event.request_id, None)
+        finally:
+            self.concurrency.release(fn.name)
+
+
+def _split_function_ref(ref: str) -> tuple[str, str | None]:
+    """``name``, ``name:qualifier``, partial ARN or full ARN -> (name, qualifier)."""
+    if ref.startswith("arn:"):
+        parts = ref.split(":")
+        if len(parts) >= 7 and parts[5] == "function":
+            return parts[6], parts[7] if len(parts) > 7 else None
+        return ref, None
+    parts = ref.split(":")
+    if len(parts) >= 3 and parts[1] == "function":  # 123456789012:function:name[:q]
+        return parts[2], parts[3] if len(parts) > 3 else None
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return ref, None
+
+
+def _check_json(payload: bytes) -> None:
+    if not payload:
+        return
+    try:
+        json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequestContent(
+            f"Could not parse request body into json: Could not parse payload into json: {exc}"
+        ) from exc
+
+
+def _decode_client_context(value: str | None) -> dict[str, object] | None:
+    if not value:
+        return None
+    try:
+        decoded = json.loads(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidRequestContent(
+            "Client context must be a valid Base64-encoded JSON object.") from exc
+    if not isinstance(decoded, dict):
+        raise InvalidRequestContent("Client context must be a valid Base64-encoded JSON object.")
+    if len(value) > 3583:
+        raise InvalidRequestContent("Client context must be no larger than 3583 bytes.")
+    return decoded
+
+
+def _trace_id(now: float) -> str:
+    """An X-Ray trace header as Lambda sets _X_AMZN_TRACE_ID."""
+    return f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"

@@ -1,0 +1,35 @@
+"""Requests to and results from the invoker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from serverlite.functions.environment_process import RunOutcome
+
+InvocationType = Literal["RequestResponse", "Event", "DryRun"]
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+
+
+@dataclass(frozen=True)
+class InvokeRequest:
+    function: str  # name, ARN, partial ARN or qualified id (App/Fn)
+    payload: bytes = b""
+    invocation_type: str = "RequestResponse"
+    log_type: str = "None"  # "Tail" returns the last 4 KB of the log
+    qualifier: str | None = None
+    client_context: str | None = None  # base64-encoded JSON, as the Invoke API takes it
+    trace_id: str | None = None
+    identity: dict[str, Any] | None = None
+    request_id: str | None = None  # chosen by the caller (async retries keep theirs)
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    status_code: int  # 200 RequestResponse, 202 Event, 204 DryRun
+    request_id: str
+    payload: bytes = b""
+    function_error: str | None = None  # "Unhandled" when the function failed
+    log_result: str | None = None  # base64 of the log tail, when asked for
+    executed_version: str | None = "$LATEST"
+    outcome: RunOutcome | None = None

@@ -1,0 +1,145 @@
+"""Function logs: log groups and streams of events, stored durably like CloudWatch Logs.
+
+Writes go through one background thread (batched, so an invocation never waits on
+SQLite); reads open their own connection, so ``serverlite logs --follow`` in another
+process sees events as they are committed.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from serverlite import state
+
+LogEvent = tuple[int, str]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS log_events (
+    id INTEGER PRIMARY KEY,
+    log_group TEXT NOT NULL,
+    log_stream TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_events_group_ts ON log_events (log_group, ts);
+"""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    log_group: str
+    log_stream: str
+    timestamp_ms: int
+    message: str
+
+
+class LogStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        conn = state.connect(path)
+        conn.executescript(_SCHEMA)
+        conn.close()
+        self._queue: queue.Queue[tuple[str, str, Sequence[LogEvent]] | threading.Event | None]
+        self._queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- writing -----------------------------------------------------------------
+    def write(self, group: str, stream: str, events: Sequence[LogEvent]) -> None:
+        if not events:
+            return
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._writer, name="serverlite-logs",
+                                                    daemon=True)
+                    self._thread.start()
+        self._queue.put((group, stream, events))
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Block until everything written so far is committed."""
+        if self._thread is None:
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _writer(self) -> None:
+        conn = state.connect(self.path, check_same_thread=False)
+        try:
+            while True:
+                item = self._queue.get()
+                batch: list[tuple[str, str, int, str]] = []
+                waiters: list[threading.Event] = []
+                stop = False
+                while True:
+                    if item is None:
+                        stop = True
+                    elif isinstance(item, threading.Event):
+                        waiters.append(item)
+                    else:
+                        group, stream, events = item
+                        batch.extend((group, stream, ts, msg) for ts, msg in events)
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                if batch:
+                    with conn:
+                        conn.execute("BEGIN")
+                        conn.executemany(
+                            "INSERT INTO log_events (log_group, log_stream, ts, message)"
+                            " VALUES (?, ?, ?, ?)", batch)
+                for waiter in waiters:
+                    waiter.set()
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    # -- reading -----------------------------------------------------------------
+    def read(self, group: str, *, since_ms: int = 0, after_id: int = 0,
+             limit: int = 10000) -> list[StoredEvent]:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
+        try:
+            rows = conn.execute(
+                "SELECT id, log_group, log_stream, ts, message FROM log_events"
+                " WHERE log_group = ? AND ts >= ? AND id > ? ORDER BY id LIMIT ?",
+                (group, since_ms, after_id, limit),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [StoredEvent(*row) for row in rows]
+
+    def groups(self) -> list[str]:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
+        try:
+            return [r[0] for r in conn.execute("SELECT DISTINCT log_group FROM log_events")]
+        finally:
+            conn.close()
+
+    def follow(self, group: str, *, since_ms: int, poll_s: float = 0.25,
+               stop: threading.Event | None = None) -> Iterator[StoredEvent]:
+        """Yield stored events, then new ones as they arrive, until ``stop`` is set."""
+        last = 0
+        while stop is None or not stop.is_set():
+            events = self.read(group, since_ms=since_ms, after_id=last)
+            yield from events
+            if events:
+                last = events[-1].id
+            elif stop is not None:
+                stop.wait(poll_s)
+            else:
+                threading.Event().wait(poll_s)

@@ -1,0 +1,91 @@
+"""``serverlite up``: serve an application until Ctrl-C.
+
+Starts the local cloud, the AWS endpoint (uvicorn on loopback), hot reload, and
+prints what is running. Ctrl-C stops accepting connections, lets in-flight
+requests finish, then stops environments and flushes the stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from serverlite.aws.endpoint import build_app
+from serverlite.cloud import LocalCloud
+from serverlite.functions import reload
+from serverlite.template.model import Application
+
+log = logging.getLogger("serverlite")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    aws_port: int = 4566
+    warm: bool = False
+    reload: bool = True
+
+
+def startup_table(app: Application, cloud: LocalCloud, aws_url: str) -> Table:
+    table = Table(title="Functions", title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("name", "handler", "runtime", "memory", "timeout", "invoke"):
+        table.add_column(column)
+    for fn in app.functions:
+        table.add_row(fn.name, fn.handler, fn.runtime, f"{fn.memory_mb} MB", f"{fn.timeout_s} s",
+                      f"{aws_url}/2015-03-31/functions/{fn.name}/invocations")
+    return table
+
+
+async def serve(app: Application, cloud: LocalCloud, options: ServeOptions,
+                console: Console | None = None) -> None:
+    console = console or Console()
+    started = time.perf_counter()
+    with console.status("starting execution environments (zygote)..."):
+        await cloud.start()
+        if options.warm:
+            await cloud.warm()
+    config = uvicorn.Config(build_app(cloud.invoker), host=options.host, port=options.aws_port,
+                            log_level="warning", lifespan="off", access_log=False,
+                            timeout_graceful_shutdown=30)
+    server = uvicorn.Server(config)
+    aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
+    tasks: list[asyncio.Task[None]] = []
+    if options.reload:
+        tasks.append(asyncio.create_task(
+            reload.watch(app.functions, cloud.pool.invalidate,
+                         ignore=[cloud.options.state_dir])))
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.01)
+    try:
+        if server.started:
+            console.print(startup_table(app, cloud, aws_url))
+            for warning in app.warnings:
+                console.print(f"[yellow]warning:[/] {warning}")
+            console.print(
+                f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
+                f" — AWS endpoint [bold]{aws_url}[/] (Lambda Invoke API)\n"
+                f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
+                f"try:   aws lambda invoke --endpoint-url {aws_url} --function-name "
+                f"{app.functions[0].name if app.functions else 'NAME'} out.json\n"
+                "Ctrl-C to stop")
+        await serving
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with console.status("stopping..."):
+            await cloud.stop()
+        console.print("serverlite stopped")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,50 @@
+import json
+
+from serverlite.functions import report
+
+
+def test_report_line_cold_start_has_init_duration_and_bills_it():
+    usage = report.Usage(duration_ms=12.341, memory_mb=128, max_memory_used_mb=41, init_ms=20.5)
+    line = report.report_line("abc", usage)
+    assert line == (
+        "REPORT RequestId: abc\tDuration: 12.34 ms\tBilled Duration: 33 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 20.50 ms\t"
+    )
+
+
+def test_report_line_warm_has_no_init_duration_and_bills_whole_ms():
+    usage = report.Usage(duration_ms=0.2, memory_mb=512, max_memory_used_mb=60)
+    line = report.report_line("r1", usage)
+    assert "Init Duration" not in line
+    assert "Billed Duration: 1 ms" in line
+
+
+def test_report_line_status_for_platform_errors():
+    usage = report.Usage(duration_ms=3000.0, memory_mb=128, max_memory_used_mb=129,
+                         status="error", error_type="Runtime.OutOfMemory")
+    assert report.report_line("r", usage).endswith(
+        "Status: error\tError Type: Runtime.OutOfMemory\t")
+
+
+def test_start_and_end_lines():
+    assert report.start_line("r") == "START RequestId: r Version: $LATEST"
+    assert report.end_line("r") == "END RequestId: r"
+
+
+def test_timeout_payload_is_exactly_aws_shape():
+    payload = json.loads(report.timeout_payload("id-1", 3))
+    assert payload == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": "RequestId: id-1 Error: Task timed out after 3.00 seconds",
+    }
+
+
+def test_timeout_log_line():
+    line = report.timeout_log_line("id-1", 1.5, now=0.25)
+    assert line == "1970-01-01T00:00:00.250Z id-1 Task timed out after 1.50 seconds"
+
+
+def test_response_too_large_payload():
+    payload = json.loads(report.response_too_large_payload(6291556))
+    assert payload["errorType"] == "Function.ResponseSizeTooLarge"
+    assert "6291556 bytes" in payload["errorMessage"]
