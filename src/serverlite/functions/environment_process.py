@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from serverlite.functions import protocol, report
+from serverlite.functions.environment import new_trace_id
 from serverlite.functions.zygote import Spawned
 from serverlite.template.model import FunctionSpec
 
@@ -31,8 +32,7 @@ class Invocation:
 
     request_id: str
     payload: bytes
-    deadline: float  # loop.time() by which the function must answer
-    timeout_s: float
+    timeout_s: float  # counted from when the environment receives the invocation
     trace_id: str | None = None
     client_context: dict[str, Any] | None = None
     identity: dict[str, Any] | None = None
@@ -170,6 +170,7 @@ class Environment:
         pre_events = self.take_events()  # init-phase output comes before START
         start_ms = _now_ms()
         started = time.perf_counter()
+        deadline = loop.time() + inv.timeout_s
         init_ms = self.init_ms if cold else None
         if self.init_error is not None:
             return self._finish(inv, pre_events, start_ms, started, init_ms, ok=False,
@@ -178,13 +179,13 @@ class Environment:
         header: dict[str, Any] = {
             "type": "invoke",
             "request_id": inv.request_id,
-            "deadline_ms": int(self._clock() * 1000 + (inv.deadline - loop.time()) * 1000),
-            "trace_id": inv.trace_id,
+            "deadline_ms": int((self._clock() + inv.timeout_s) * 1000),
+            "trace_id": inv.trace_id or new_trace_id(self._clock()),
             "client_context": inv.client_context,
             "identity": inv.identity,
             "invoked_function_arn": inv.invoked_function_arn,
         }
-        timer = loop.call_at(inv.deadline, self.kill, "timeout")
+        timer = loop.call_at(deadline, self.kill, "timeout")
         self._writer.write(protocol.encode(header, inv.payload))
         try:
             if len(inv.payload) > 1 << 16:

@@ -7,7 +7,6 @@ subclasses for requests AWS would refuse, and returns function errors as results
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -91,13 +90,11 @@ class Invoker:
     # -- running -----------------------------------------------------------------
     async def _run(self, fn: FunctionSpec, req: InvokeRequest, request_id: str,
                    client_context: dict[str, object] | None) -> InvokeResult:
-        loop = asyncio.get_running_loop()
         invocation = Invocation(
             request_id=request_id,
             payload=req.payload,
-            deadline=loop.time() + fn.timeout_s,
             timeout_s=float(fn.timeout_s),
-            trace_id=req.trace_id or _trace_id(self._clock()),
+            trace_id=req.trace_id,
             client_context=client_context,
             identity=req.identity,
             invoked_function_arn=fn.arn,
@@ -185,7 +182,3 @@ def _decode_client_context(value: str | None) -> dict[str, object] | None:
         raise InvalidRequestContent("Client context must be no larger than 3583 bytes.")
     return decoded
 
-
-def _trace_id(now: float) -> str:
-    """An X-Ray trace header as Lambda sets _X_AMZN_TRACE_ID."""
-    return f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
