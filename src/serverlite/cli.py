@@ -44,12 +44,14 @@ def find_template_in(directory: Path) -> Path:
             return directory / name
     raise ConfigError(
         f"no template found: looked for {', '.join(TEMPLATE_NAMES)} in {directory}. "
-        "Pass --template PATH.")
+        "Pass --template PATH."
+    )
 
 
-def load(template: str | None, overrides: tuple[str, ...], region: str,
-         endpoint_url: str) -> Application:
-    from serverlite.template.loader import load_application, parse_parameter_overrides
+def load(
+    template: str | None, overrides: tuple[str, ...], region: str, endpoint_url: str
+) -> Application:
+    from serverlite.template import load_application, parse_parameter_overrides
 
     path = find_template(template)
     return load_application(
@@ -61,16 +63,29 @@ def load(template: str | None, overrides: tuple[str, ...], region: str,
 
 
 def template_options(func: F) -> F:
-    func = click.option("--region", default="us-east-1", show_default=True,
-                        help="AWS region functions see.")(func)
-    func = click.option("--parameter-overrides", "overrides", multiple=True,
-                        help="Template parameters: 'Key=Value' or "
-                        "'ParameterKey=K,ParameterValue=V' (repeatable).")(func)
-    func = click.option("--template", "-t", "template", metavar="PATH",
-                        help="SAM template (default: ./template.yaml).")(func)
-    return click.option("--state-dir", default=".serverlite", show_default=True,
-                        type=click.Path(path_type=Path),
-                        help="Where serverlite keeps durable state and logs.")(func)
+    func = click.option(
+        "--region", default="us-east-1", show_default=True, help="AWS region functions see."
+    )(func)
+    func = click.option(
+        "--parameter-overrides",
+        "overrides",
+        multiple=True,
+        help="Template parameters: 'Key=Value' or 'ParameterKey=K,ParameterValue=V' (repeatable).",
+    )(func)
+    func = click.option(
+        "--template",
+        "-t",
+        "template",
+        metavar="PATH",
+        help="SAM template (default: ./template.yaml).",
+    )(func)
+    return click.option(
+        "--state-dir",
+        default=".serverlite",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Where serverlite keeps durable state and logs.",
+    )(func)
 
 
 def _run(fn: Callable[[], int | None]) -> None:
@@ -106,10 +121,23 @@ def main() -> None:
 @click.option("--aws-port", default=4566, show_default=True, help="AWS endpoint port.")
 @click.option("--warm", is_flag=True, help="Start one environment per function up front.")
 @click.option("--no-reload", is_flag=True, help="Do not watch code for changes.")
-@click.option("--account-concurrency", default=1000, show_default=True,
-              help="Account-wide concurrent executions.")
-def up(state_dir: Path, template: str | None, overrides: tuple[str, ...], region: str,
-       host: str, aws_port: int, warm: bool, no_reload: bool, account_concurrency: int) -> None:
+@click.option(
+    "--account-concurrency",
+    default=1000,
+    show_default=True,
+    help="Account-wide concurrent executions.",
+)
+def up(
+    state_dir: Path,
+    template: str | None,
+    overrides: tuple[str, ...],
+    region: str,
+    host: str,
+    aws_port: int,
+    warm: bool,
+    no_reload: bool,
+    account_concurrency: int,
+) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
     from serverlite.server import ServeOptions, serve
@@ -118,10 +146,19 @@ def up(state_dir: Path, template: str | None, overrides: tuple[str, ...], region
         endpoint = f"http://{'[' + host + ']' if ':' in host else host}:{aws_port}"
         app = load(template, overrides, region, endpoint)
         _check_port(host, aws_port, "--aws-port")
-        cloud = LocalCloud(app, CloudOptions(state_dir=state_dir, endpoint_url=endpoint,
-                                             account_concurrency=account_concurrency))
-        asyncio.run(serve(app, cloud, ServeOptions(host=host, aws_port=aws_port, warm=warm,
-                                                   reload=not no_reload)))
+        cloud = LocalCloud(
+            app,
+            CloudOptions(
+                state_dir=state_dir, endpoint_url=endpoint, account_concurrency=account_concurrency
+            ),
+        )
+        asyncio.run(
+            serve(
+                app,
+                cloud,
+                ServeOptions(host=host, aws_port=aws_port, warm=warm, reload=not no_reload),
+            )
+        )
         return 0
 
     _run(go)
@@ -131,10 +168,21 @@ def up(state_dir: Path, template: str | None, overrides: tuple[str, ...], region
 @click.argument("function")
 @click.option("--event", "-e", metavar="FILE|-", help="Event JSON file, or - for stdin.")
 @template_options
-@click.option("--aws-endpoint", default="http://127.0.0.1:4566", show_default=True,
-              help="AWS_ENDPOINT_URL the function's AWS clients use.")
-def invoke(function: str, event: str | None, state_dir: Path, template: str | None,
-           overrides: tuple[str, ...], region: str, aws_endpoint: str) -> None:
+@click.option(
+    "--aws-endpoint",
+    default="http://127.0.0.1:4566",
+    show_default=True,
+    help="AWS_ENDPOINT_URL the function's AWS clients use.",
+)
+def invoke(
+    function: str,
+    event: str | None,
+    state_dir: Path,
+    template: str | None,
+    overrides: tuple[str, ...],
+    region: str,
+    aws_endpoint: str,
+) -> None:
     """Invoke FUNCTION once; logs go to stderr, the result to stdout.
 
     Exits 1 when the function returns an error (the error JSON is still printed).
@@ -152,8 +200,9 @@ def invoke(function: str, event: str | None, state_dir: Path, template: str | No
         async def once() -> int:
             await cloud.start(run_async_queue=False)
             try:
-                result = await cloud.invoker.invoke(InvokeRequest(function=function,
-                                                                  payload=payload))
+                result = await cloud.invoker.invoke(
+                    InvokeRequest(function=function, payload=payload)
+                )
             except InvokeError as exc:
                 raise ConfigError(f"{exc.code}: {exc.message}") from exc
             finally:
@@ -173,11 +222,19 @@ def invoke(function: str, event: str | None, state_dir: Path, template: str | No
 @main.command()
 @click.argument("function")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events.")
-@click.option("--since", "-s", default="10m", show_default=True,
-              help="How far back: 30s, 10m, 2h, 1d.")
+@click.option(
+    "--since", "-s", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d."
+)
 @template_options
-def logs(function: str, follow: bool, since: str, state_dir: Path, template: str | None,
-         overrides: tuple[str, ...], region: str) -> None:
+def logs(
+    function: str,
+    follow: bool,
+    since: str,
+    state_dir: Path,
+    template: str | None,
+    overrides: tuple[str, ...],
+    region: str,
+) -> None:
     """Print FUNCTION's log events (START / END / REPORT and its output)."""
     from serverlite.observe.logs import LogStore
 
@@ -189,8 +246,11 @@ def logs(function: str, follow: bool, since: str, state_dir: Path, template: str
         store = LogStore(db)
         since_ms = int((time.time() - parse_duration(since)) * 1000)
         stop = threading.Event()
-        events = (store.follow(group, since_ms=since_ms, stop=stop) if follow
-                  else iter(store.read(group, since_ms=since_ms)))
+        events = (
+            store.follow(group, since_ms=since_ms, stop=stop)
+            if follow
+            else iter(store.read(group, since_ms=since_ms))
+        )
         try:
             for event in events:
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event.timestamp_ms / 1000))
@@ -203,8 +263,14 @@ def logs(function: str, follow: bool, since: str, state_dir: Path, template: str
 
 
 @main.command()
-@click.option("--template", "-t", "templates", multiple=True, metavar="PATH",
-              help="Template(s) to check (default: ./template.yaml).")
+@click.option(
+    "--template",
+    "-t",
+    "templates",
+    multiple=True,
+    metavar="PATH",
+    help="Template(s) to check (default: ./template.yaml).",
+)
 def validate(templates: tuple[str, ...]) -> None:
     """Check templates with cfn-lint and serverlite's Lambda quota checks."""
     from serverlite.template.validate import validate_template
@@ -223,8 +289,9 @@ def validate(templates: tuple[str, ...]) -> None:
                 if f.explanation:
                     err.print(f"    {f.explanation}", soft_wrap=True)
             status = "[red]invalid[/]" if errors else "[green]valid[/]"
-            err.print(f"{path}: {status} ({len(errors)} errors, "
-                      f"{len(findings) - len(errors)} warnings)")
+            err.print(
+                f"{path}: {status} ({len(errors)} errors, {len(findings) - len(errors)} warnings)"
+            )
         return 1 if failed else 0
 
     _run(go)
@@ -238,8 +305,7 @@ def parse_duration(text: str) -> float:
     return value * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
-def _log_group(function: str, template: str | None, overrides: tuple[str, ...],
-               region: str) -> str:
+def _log_group(function: str, template: str | None, overrides: tuple[str, ...], region: str) -> str:
     try:
         app = load(template, overrides, region, "http://127.0.0.1:4566")
     except ConfigError:
@@ -277,10 +343,11 @@ def _check_port(host: str, port: int, option: str) -> None:
             probe.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise ConfigError(f"{host}:{port} is already in use (is another serverlite "
-                                  f"running?). Choose another port with {option}.") from exc
+                raise ConfigError(
+                    f"{host}:{port} is already in use (is another serverlite "
+                    f"running?). Choose another port with {option}."
+                ) from exc
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-
 
 
 if __name__ == "__main__":

@@ -38,29 +38,44 @@ def startup_table(app: Application, cloud: LocalCloud, aws_url: str) -> Table:
     for column in ("name", "handler", "runtime", "memory", "timeout", "invoke"):
         table.add_column(column)
     for fn in app.functions:
-        table.add_row(fn.name, fn.handler, fn.runtime, f"{fn.memory_mb} MB", f"{fn.timeout_s} s",
-                      f"{aws_url}/2015-03-31/functions/{fn.name}/invocations")
+        table.add_row(
+            fn.name,
+            fn.handler,
+            fn.runtime,
+            f"{fn.memory_mb} MB",
+            f"{fn.timeout_s} s",
+            f"{aws_url}/2015-03-31/functions/{fn.name}/invocations",
+        )
     return table
 
 
-async def serve(app: Application, cloud: LocalCloud, options: ServeOptions,
-                console: Console | None = None) -> None:
+async def serve(
+    app: Application, cloud: LocalCloud, options: ServeOptions, console: Console | None = None
+) -> None:
     console = console or Console()
     started = time.perf_counter()
     with console.status("starting execution environments (zygote)..."):
         await cloud.start()
         if options.warm:
             await cloud.warm()
-    config = uvicorn.Config(build_app(cloud.invoker), host=options.host, port=options.aws_port,
-                            log_level="warning", lifespan="off", access_log=False,
-                            timeout_graceful_shutdown=30)
+    config = uvicorn.Config(
+        build_app(cloud.invoker),
+        host=options.host,
+        port=options.aws_port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
     server = uvicorn.Server(config)
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
     tasks: list[asyncio.Task[None]] = []
     if options.reload:
-        tasks.append(asyncio.create_task(
-            reload.watch(app.functions, cloud.pool.invalidate,
-                         ignore=[cloud.options.state_dir])))
+        tasks.append(
+            asyncio.create_task(
+                reload.watch(app.functions, cloud.pool.invalidate, ignore=[cloud.options.state_dir])
+            )
+        )
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.01)
@@ -75,7 +90,8 @@ async def serve(app: Application, cloud: LocalCloud, options: ServeOptions,
                 f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
                 f"try:   aws lambda invoke --endpoint-url {aws_url} --function-name "
                 f"{app.functions[0].name if app.functions else 'NAME'} out.json\n"
-                "Ctrl-C to stop")
+                "Ctrl-C to stop"
+            )
         await serving
     finally:
         for task in tasks:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None,
-                           check_same_thread=check_same_thread)
+    conn = sqlite3.connect(
+        path, timeout=30.0, isolation_level=None, check_same_thread=check_same_thread
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")

@@ -41,33 +41,57 @@ def zygote() -> Iterator[Zygote]:
 
 
 def layer(name: str) -> LayerSpec:
-    return LayerSpec(logical_id=name, stack_path=(), name=name,
-                     arn=f"arn:aws:lambda:us-east-1:123456789012:layer:{name}:1",
-                     content_dir=FIXTURES / name)
+    return LayerSpec(
+        logical_id=name,
+        stack_path=(),
+        name=name,
+        arn=f"arn:aws:lambda:us-east-1:123456789012:layer:{name}:1",
+        content_dir=FIXTURES / name,
+    )
 
 
 def spec(handler: str, code_dir: Path | None = None, **kw: Any) -> FunctionSpec:
     base = FunctionSpec(
-        logical_id="Fn", stack_path=(), name="Fn",
-        arn="arn:aws:lambda:us-east-1:123456789012:function:Fn", handler=handler,
-        runtime="python3.11", code_dir=code_dir or FIXTURES / "functions", memory_mb=256,
-        timeout_s=3)
+        logical_id="Fn",
+        stack_path=(),
+        name="Fn",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:Fn",
+        handler=handler,
+        runtime="python3.11",
+        code_dir=code_dir or FIXTURES / "functions",
+        memory_mb=256,
+        timeout_s=3,
+    )
     return replace(base, **kw)
 
 
-def run(zygote: Zygote, fn: FunctionSpec, events: list[Any], tmp_path: Path,
-        sink: Sink | None = None, between: Any = None) -> list[RunOutcome]:
+def run(
+    zygote: Zygote,
+    fn: FunctionSpec,
+    events: list[Any],
+    tmp_path: Path,
+    sink: Sink | None = None,
+    between: Any = None,
+) -> list[RunOutcome]:
     async def go() -> list[RunOutcome]:
-        pool = EnvironmentPool(zygote=zygote, settings=Settings(), state_dir=tmp_path,
-                               log_sink=sink, memory_check_interval_s=0.02)
+        pool = EnvironmentPool(
+            zygote=zygote,
+            settings=Settings(),
+            state_dir=tmp_path,
+            log_sink=sink,
+            memory_check_interval_s=0.02,
+        )
         pool.start()
         outcomes = []
         try:
             for i, event in enumerate(events):
                 if between and i:
                     between(pool, i)
-                inv = Invocation(request_id=str(uuid.uuid4()), payload=json.dumps(event).encode(),
-                                 timeout_s=fn.timeout_s)
+                inv = Invocation(
+                    request_id=str(uuid.uuid4()),
+                    payload=json.dumps(event).encode(),
+                    timeout_s=fn.timeout_s,
+                )
                 outcomes.append(await pool.run(fn, inv))
         finally:
             await pool.close()
@@ -85,8 +109,11 @@ def messages(outcome: RunOutcome) -> list[str]:
 
 
 def test_environment_variables_context_and_paths(zygote, tmp_path):
-    fn = spec("basic.handler", layers=(layer("layer_a"), layer("layer_b")),
-              environment={"MY_SETTING": "on"})
+    fn = spec(
+        "basic.handler",
+        layers=(layer("layer_a"), layer("layer_b")),
+        environment={"MY_SETTING": "on"},
+    )
     [outcome] = run(zygote, fn, [{"tag": "x"}], tmp_path)
     assert outcome.ok
     result = body(outcome)
@@ -140,8 +167,13 @@ def test_logs_are_framed_like_lambda_and_root_logger_formatted(zygote, tmp_path)
 
 def test_warm_environment_is_reused_and_replaced_after_invalidate(zygote, tmp_path):
     fn = spec("basic.handler", layers=(layer("layer_a"),))
-    outcomes = run(zygote, fn, [{}, {}, {}], tmp_path,
-                   between=lambda pool, i: pool.invalidate("Fn") if i == 2 else None)
+    outcomes = run(
+        zygote,
+        fn,
+        [{}, {}, {}],
+        tmp_path,
+        between=lambda pool, i: pool.invalidate("Fn") if i == 2 else None,
+    )
     pids = [body(o)["pid"] for o in outcomes]
     assert pids[0] == pids[1]
     assert pids[2] != pids[1]
@@ -164,16 +196,18 @@ def test_unhandled_exception_shape(zygote, tmp_path):
 
 def test_timeout_kills_the_environment_with_aws_payload(zygote, tmp_path):
     fn = spec("behaviours.handler", timeout_s=1)
-    timed_out, after = run(zygote, fn, [{"action": "sleep", "seconds": 5},
-                                        {"action": "echo", "n": 1}], tmp_path)
+    timed_out, after = run(
+        zygote, fn, [{"action": "sleep", "seconds": 5}, {"action": "echo", "n": 1}], tmp_path
+    )
     assert body(timed_out) == {
         "errorType": "Sandbox.Timedout",
         "errorMessage": f"RequestId: {timed_out.request_id} Error: Task timed out after "
         "1.00 seconds",
     }
     lines = messages(timed_out)
-    assert any(m.endswith(f"{timed_out.request_id} Task timed out after 1.00 seconds")
-               for m in lines)
+    assert any(
+        m.endswith(f"{timed_out.request_id} Task timed out after 1.00 seconds") for m in lines
+    )
     assert "Status: timeout" in lines[-1]
     assert 1.0 <= timed_out.usage.duration_ms / 1000 < 2.0
     # The next invocation gets a fresh environment (a cold start).
@@ -200,8 +234,9 @@ def test_memory_within_the_limit_is_fine(zygote, tmp_path):
 
 def test_exit_and_crash_are_runtime_exit_errors(zygote, tmp_path):
     fn = spec("behaviours.handler")
-    exited, crashed = run(zygote, fn, [{"action": "exit", "code": 3}, {"action": "hard-exit"}],
-                          tmp_path)
+    exited, crashed = run(
+        zygote, fn, [{"action": "exit", "code": 3}, {"action": "hard-exit"}], tmp_path
+    )
     assert body(exited) == {
         "errorType": "Runtime.ExitError",
         "errorMessage": f"RequestId: {exited.request_id} Error: Runtime exited with error: "
@@ -217,7 +252,8 @@ def test_marshal_error_and_decimal(zygote, tmp_path):
     error = body(bad)
     assert error["errorType"] == "Runtime.MarshalError"
     assert error["errorMessage"] == (
-        "Unable to marshal response: Object of type set is not JSON serializable")
+        "Unable to marshal response: Object of type set is not JSON serializable"
+    )
     assert error["requestId"] == bad.request_id
     assert body(dec) == {"price": 12.5, "count": 3}
 
@@ -225,14 +261,26 @@ def test_marshal_error_and_decimal(zygote, tmp_path):
 @pytest.mark.parametrize(
     ("handler", "error_type", "message"),
     [
-        ("bad_import.handler", "Runtime.ImportModuleError",
-         "Unable to import module 'bad_import': No module named 'module_that_does_not_exist'"),
-        ("no_handler.handler", "Runtime.HandlerNotFound",
-         "Handler 'handler' missing on module 'no_handler'"),
-        ("missing_module.handler", "Runtime.ImportModuleError",
-         "Unable to import module 'missing_module': No module named 'missing_module'"),
-        ("nodots", "Runtime.MalformedHandlerName",
-         "Bad handler 'nodots': not enough values to unpack (expected 2, got 1)"),
+        (
+            "bad_import.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'bad_import': No module named 'module_that_does_not_exist'",
+        ),
+        (
+            "no_handler.handler",
+            "Runtime.HandlerNotFound",
+            "Handler 'handler' missing on module 'no_handler'",
+        ),
+        (
+            "missing_module.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'missing_module': No module named 'missing_module'",
+        ),
+        (
+            "nodots",
+            "Runtime.MalformedHandlerName",
+            "Bad handler 'nodots': not enough values to unpack (expected 2, got 1)",
+        ),
         ("init_raises.handler", "RuntimeError", "config missing at import"),
     ],
 )
@@ -278,8 +326,9 @@ def test_inline_code_is_materialised_as_index_py(zygote, tmp_path):
 
 def test_idle_environments_are_reaped(zygote, tmp_path):
     async def go() -> tuple[int, int]:
-        pool = EnvironmentPool(zygote=zygote, settings=Settings(), state_dir=tmp_path,
-                               idle_timeout_s=0.2)
+        pool = EnvironmentPool(
+            zygote=zygote, settings=Settings(), state_dir=tmp_path, idle_timeout_s=0.2
+        )
         pool.start()
         fn = spec("behaviours.handler")
         await pool.run(fn, Invocation(request_id="r", payload=b"{}", timeout_s=3))

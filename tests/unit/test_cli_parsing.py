@@ -4,8 +4,10 @@ from serverlite.cli import parse_duration
 from serverlite.errors import ConfigError
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("2h", 7200),
-                                               ("1d", 86400), ("45", 45), ("1.5m", 90)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("10m", 600), ("2h", 7200), ("1d", 86400), ("45", 45), ("1.5m", 90)],
+)
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 

@@ -8,9 +8,16 @@ from serverlite.template.model import FunctionSpec
 
 
 def fn(name: str, reserved: int | None = None) -> FunctionSpec:
-    return FunctionSpec(logical_id=name, stack_path=(), name=name, arn=f"arn:{name}",
-                        handler="app.handler", runtime="python3.11", code_dir=Path("."),
-                        reserved_concurrency=reserved)
+    return FunctionSpec(
+        logical_id=name,
+        stack_path=(),
+        name=name,
+        arn=f"arn:{name}",
+        handler="app.handler",
+        runtime="python3.11",
+        code_dir=Path("."),
+        reserved_concurrency=reserved,
+    )
 
 
 def test_reserved_zero_throttles_every_invoke():

@@ -3,11 +3,18 @@ from serverlite.functions.context import LambdaContext
 
 def make(clock):
     return LambdaContext(
-        aws_request_id="rid", deadline_ms=10_000, invoked_function_arn="arn:fn",
-        function_name="fn", function_version="$LATEST", memory_limit_in_mb="128",
-        log_group_name="/aws/lambda/fn", log_stream_name="s",
+        aws_request_id="rid",
+        deadline_ms=10_000,
+        invoked_function_arn="arn:fn",
+        function_name="fn",
+        function_version="$LATEST",
+        memory_limit_in_mb="128",
+        log_group_name="/aws/lambda/fn",
+        log_stream_name="s",
         client_context={"client": {"installation_id": "i"}, "custom": {"k": "v"}, "env": {}},
-        identity={"cognitoIdentityId": "id", "cognitoIdentityPoolId": "pool"}, clock=clock)
+        identity={"cognitoIdentityId": "id", "cognitoIdentityPoolId": "pool"},
+        clock=clock,
+    )
 
 
 def test_remaining_time_follows_the_injected_clock():

@@ -20,10 +20,16 @@ def test_report_line_warm_has_no_init_duration_and_bills_whole_ms():
 
 
 def test_report_line_status_for_platform_errors():
-    usage = report.Usage(duration_ms=3000.0, memory_mb=128, max_memory_used_mb=129,
-                         status="error", error_type="Runtime.OutOfMemory")
+    usage = report.Usage(
+        duration_ms=3000.0,
+        memory_mb=128,
+        max_memory_used_mb=129,
+        status="error",
+        error_type="Runtime.OutOfMemory",
+    )
     assert report.report_line("r", usage).endswith(
-        "Status: error\tError Type: Runtime.OutOfMemory\t")
+        "Status: error\tError Type: Runtime.OutOfMemory\t"
+    )
 
 
 def test_start_and_end_lines():

@@ -20,11 +20,13 @@ from serverlite.invoker import Invoker
 
 def build_app(invoker: Invoker) -> Starlette:
     async def health(request: Request) -> Response:
-        return JSONResponse({
-            "status": "running",
-            "version": __version__,
-            "functions": [fn.name for fn in invoker.app.functions],
-        })
+        return JSONResponse(
+            {
+                "status": "running",
+                "version": __version__,
+                "functions": [fn.name for fn in invoker.app.functions],
+            }
+        )
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return rest_json_error(
@@ -34,7 +36,6 @@ def build_app(invoker: Invoker) -> Starlette:
         )
 
     return Starlette(
-        routes=[Route("/_serverlite/health", health, methods=["GET"]),
-                *lambda_api.routes(invoker)],
+        routes=[Route("/_serverlite/health", health, methods=["GET"]), *lambda_api.routes(invoker)],
         exception_handlers={404: not_found, 405: not_found},
     )

@@ -10,8 +10,15 @@ from starlette.responses import Response
 from serverlite.errors import InvokeError
 
 
-def rest_json_error(code: str, message: str, status: int, *, kind: str = "User",
-                    request_id: str | None = None, **fields: str | int) -> Response:
+def rest_json_error(
+    code: str,
+    message: str,
+    status: int,
+    *,
+    kind: str = "User",
+    request_id: str | None = None,
+    **fields: str | int,
+) -> Response:
     """An error as Lambda's rest-json protocol sends it: code in x-amzn-ErrorType."""
     body = {"Type": kind, "message": message, **fields}
     return Response(
@@ -23,5 +30,6 @@ def rest_json_error(code: str, message: str, status: int, *, kind: str = "User",
 
 
 def from_invoke_error(exc: InvokeError, request_id: str | None = None) -> Response:
-    return rest_json_error(exc.code, exc.message, exc.status, kind=exc.error_kind,
-                           request_id=request_id, **exc.fields)
+    return rest_json_error(
+        exc.code, exc.message, exc.status, kind=exc.error_kind, request_id=request_id, **exc.fields
+    )

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from serverlite.aws.errors import from_invoke_error
 from serverlite.errors import InvokeError
-from serverlite.invoker import InvokeRequest, Invoker
+from serverlite.invoker import Invoker, InvokeRequest
 from serverlite.template.model import FunctionSpec
 
 API = "/2015-03-31/functions"
@@ -71,34 +71,39 @@ def routes(invoker: Invoker) -> list[Route]:
             out["X-Amz-Log-Result"] = result.log_result
         if result.status_code != 200:
             return Response(status_code=result.status_code, headers=out)
-        return Response(result.payload, status_code=200, headers=out,
-                        media_type="application/json")
+        return Response(result.payload, status_code=200, headers=out, media_type="application/json")
 
     async def invoke_async(request: Request) -> Response:
         # The deprecated InvokeAsync API (2014-11-13): an Event invocation.
         try:
-            result = await invoker.invoke(InvokeRequest(
-                function=request.path_params["name"], payload=await request.body(),
-                invocation_type="Event"))
+            result = await invoker.invoke(
+                InvokeRequest(
+                    function=request.path_params["name"],
+                    payload=await request.body(),
+                    invocation_type="Event",
+                )
+            )
         except InvokeError as exc:
             return from_invoke_error(exc)
-        return JSONResponse({"Status": 202}, status_code=202,
-                            headers={"x-amzn-RequestId": result.request_id})
+        return JSONResponse(
+            {"Status": 202}, status_code=202, headers={"x-amzn-RequestId": result.request_id}
+        )
 
     async def get_function(request: Request) -> Response:
         try:
-            fn = invoker.resolve(request.path_params["name"],
-                                 request.query_params.get("Qualifier"))
+            fn = invoker.resolve(request.path_params["name"], request.query_params.get("Qualifier"))
         except InvokeError as exc:
             return from_invoke_error(exc)
-        return JSONResponse({"Configuration": configuration(fn),
-                             "Code": {"RepositoryType": "Local",
-                                      "Location": fn.code_dir.as_uri()}})
+        return JSONResponse(
+            {
+                "Configuration": configuration(fn),
+                "Code": {"RepositoryType": "Local", "Location": fn.code_dir.as_uri()},
+            }
+        )
 
     async def get_configuration(request: Request) -> Response:
         try:
-            fn = invoker.resolve(request.path_params["name"],
-                                 request.query_params.get("Qualifier"))
+            fn = invoker.resolve(request.path_params["name"], request.query_params.get("Qualifier"))
         except InvokeError as exc:
             return from_invoke_error(exc)
         return JSONResponse(configuration(fn))
@@ -110,7 +115,7 @@ def routes(invoker: Invoker) -> list[Route]:
         Route(f"{API}/{{name}}/invocations", invoke, methods=["POST"]),
         Route("/2014-11-13/functions/{name}/invoke-async/", invoke_async, methods=["POST"]),
         Route(f"{API}/", list_functions, methods=["GET"]),
+        Route(API, list_functions, methods=["GET"]),
         Route(f"{API}/{{name}}", get_function, methods=["GET"]),
         Route(f"{API}/{{name}}/configuration", get_configuration, methods=["GET"]),
     ]
-

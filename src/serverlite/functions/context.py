@@ -28,8 +28,13 @@ class CognitoIdentity:
 
 
 class Client:
-    __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name",
-                 "installation_id")
+    __slots__ = (
+        "app_package_name",
+        "app_title",
+        "app_version_code",
+        "app_version_name",
+        "installation_id",
+    )
 
     def __init__(self, client: dict[str, Any]) -> None:
         self.installation_id: str | None = client.get("installation_id")

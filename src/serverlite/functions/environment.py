@@ -45,8 +45,7 @@ def new_log_stream_name(now: float | None = None) -> str:
 def new_trace_id(now: float | None = None) -> str:
     """An X-Ray trace header, as Lambda sets _X_AMZN_TRACE_ID for each invocation."""
     now = time.time() if now is None else now
-    return (f"Root=1-{int(now):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};"
-            "Sampled=0")
+    return f"Root=1-{int(now):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
 
 
 def python_path(fn: FunctionSpec, code_dir: Path) -> list[str]:
@@ -56,8 +55,9 @@ def python_path(fn: FunctionSpec, code_dir: Path) -> list[str]:
     return paths
 
 
-def build_env(fn: FunctionSpec, code_dir: Path, log_stream: str, settings: Settings,
-              runtime_dir: Path) -> dict[str, str]:
+def build_env(
+    fn: FunctionSpec, code_dir: Path, log_stream: str, settings: Settings, runtime_dir: Path
+) -> dict[str, str]:
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     env.update(
         {

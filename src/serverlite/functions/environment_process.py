@@ -57,8 +57,14 @@ def _now_ms() -> int:
 
 
 class Environment:
-    def __init__(self, fn: FunctionSpec, spawned: Spawned, log_stream: str, generation: int,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        fn: FunctionSpec,
+        spawned: Spawned,
+        log_stream: str,
+        generation: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.fn = fn
         self.pid = spawned.pid
         self.log_stream = log_stream
@@ -87,17 +93,20 @@ class Environment:
         loop.add_reader(self._spawned.log_fd, self._on_log_readable)
         self._reader, self._writer = await asyncio.open_unix_connection(sock=self._spawned.channel)
         try:
-            header, body = await asyncio.wait_for(protocol.recv_async(self._reader),
-                                                  INIT_TIMEOUT_S)
+            _header, body = await asyncio.wait_for(
+                protocol.recv_async(self._reader), INIT_TIMEOUT_S
+            )
         except TimeoutError:
             self.kill("init")
             self.init_error = report.fault_payload(
-                "Sandbox.Timedout", f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds")
+                "Sandbox.Timedout", f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds"
+            )
             return
         except EOFError:
             self.kill("init")
             self.init_error = report.fault_payload(
-                "Runtime.ExitError", "Runtime exited without providing a reason")
+                "Runtime.ExitError", "Runtime exited without providing a reason"
+            )
             return
         self.init_ms = (time.perf_counter() - started) * 1000
         self.peak_kb = self.memory_kb()
@@ -109,13 +118,11 @@ class Environment:
         if self._kill_reason is None:
             self._kill_reason = reason
         self.dead = True
-        for target in (lambda: os.killpg(self.pid, signal.SIGKILL),
-                       lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                target()
-                break
-            except (ProcessLookupError, PermissionError):
-                continue
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
 
     def close(self) -> None:
         """Drop the environment: kill it and release its descriptors."""
@@ -173,9 +180,17 @@ class Environment:
         deadline = loop.time() + inv.timeout_s
         init_ms = self.init_ms if cold else None
         if self.init_error is not None:
-            return self._finish(inv, pre_events, start_ms, started, init_ms, ok=False,
-                                payload=self.init_error, status="error",
-                                error_type=_error_type(self.init_error))
+            return self._finish(
+                inv,
+                pre_events,
+                start_ms,
+                started,
+                init_ms,
+                ok=False,
+                payload=self.init_error,
+                status="error",
+                error_type=_error_type(self.init_error),
+            )
         header: dict[str, Any] = {
             "type": "invoke",
             "request_id": inv.request_id,
@@ -201,21 +216,36 @@ class Environment:
         self._read_logs()
         if reply["type"] == "result":
             self.peak_kb = max(self.peak_kb, int(reply.get("peak_kb", 0)))
-            return self._finish(inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]),
-                                payload=body)
+            return self._finish(
+                inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]), payload=body
+            )
         return self._died(inv, pre_events, start_ms, started, init_ms)
 
-    def _died(self, inv: Invocation, pre_events: list[LogEvent], start_ms: int,
-              started: float, init_ms: float | None) -> RunOutcome:
+    def _died(
+        self,
+        inv: Invocation,
+        pre_events: list[LogEvent],
+        start_ms: int,
+        started: float,
+        init_ms: float | None,
+    ) -> RunOutcome:
         self.dead = True
         self._flush_partial()
         reason = self._kill_reason
         rid = inv.request_id
         if reason == "timeout":
             self._events.append((_now_ms(), report.timeout_log_line(rid, inv.timeout_s)))
-            return self._finish(inv, pre_events, start_ms, started, init_ms, ok=False,
-                                payload=report.timeout_payload(rid, inv.timeout_s),
-                                status="timeout", platform_error="Sandbox.Timedout")
+            return self._finish(
+                inv,
+                pre_events,
+                start_ms,
+                started,
+                init_ms,
+                ok=False,
+                payload=report.timeout_payload(rid, inv.timeout_s),
+                status="timeout",
+                platform_error="Sandbox.Timedout",
+            )
         if reason == "memory":
             why = "Runtime exited with error: signal: killed"
             error_type = "Runtime.OutOfMemory"
@@ -226,14 +256,33 @@ class Environment:
             why = "Runtime exited without providing a reason"
             error_type = "Runtime.ExitError"
         self._events.append((_now_ms(), f"RequestId: {rid} Error: {why}\n{error_type}"))
-        return self._finish(inv, pre_events, start_ms, started, init_ms, ok=False,
-                            payload=report.exit_payload(rid, error_type, why),
-                            status="error", error_type=error_type, platform_error=error_type)
+        return self._finish(
+            inv,
+            pre_events,
+            start_ms,
+            started,
+            init_ms,
+            ok=False,
+            payload=report.exit_payload(rid, error_type, why),
+            status="error",
+            error_type=error_type,
+            platform_error=error_type,
+        )
 
-    def _finish(self, inv: Invocation, pre_events: list[LogEvent], start_ms: int,
-                started: float, init_ms: float | None, *, ok: bool, payload: bytes,
-                status: str | None = None, error_type: str | None = None,
-                platform_error: str | None = None) -> RunOutcome:
+    def _finish(
+        self,
+        inv: Invocation,
+        pre_events: list[LogEvent],
+        start_ms: int,
+        started: float,
+        init_ms: float | None,
+        *,
+        ok: bool,
+        payload: bytes,
+        status: str | None = None,
+        error_type: str | None = None,
+        platform_error: str | None = None,
+    ) -> RunOutcome:
         duration_ms = (time.perf_counter() - started) * 1000
         self.busy = False
         self.last_used = time.monotonic()
@@ -254,9 +303,15 @@ class Environment:
             (end_ms, report.end_line(rid)),
             (end_ms, report.report_line(rid, usage)),
         ]
-        return RunOutcome(request_id=rid, ok=ok, payload=payload, usage=usage,
-                          log_stream=self.log_stream, logs=events,
-                          platform_error=platform_error)
+        return RunOutcome(
+            request_id=rid,
+            ok=ok,
+            payload=payload,
+            usage=usage,
+            log_stream=self.log_stream,
+            logs=events,
+            platform_error=platform_error,
+        )
 
     def memory_kb(self) -> int:
         """Current resident memory of the environment (0 if unknown)."""

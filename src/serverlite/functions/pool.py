@@ -60,8 +60,10 @@ class EnvironmentPool:
     def start(self) -> None:
         """Start the memory watchdog and the idle reaper (needs a running loop)."""
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._watch_memory()),
-                           asyncio.create_task(self._reap_idle())]
+            self._tasks = [
+                asyncio.create_task(self._watch_memory()),
+                asyncio.create_task(self._reap_idle()),
+            ]
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -147,8 +149,11 @@ class EnvironmentPool:
                     rss = env.memory_kb()
                     env.peak_kb = max(env.peak_kb, rss)
                     if rss > env.fn.memory_mb * 1024 and not env.dead:
-                        log.warning("%s: environment over its %d MB memory size, killed",
-                                    env.fn.name, env.fn.memory_mb)
+                        log.warning(
+                            "%s: environment over its %d MB memory size, killed",
+                            env.fn.name,
+                            env.fn.memory_mb,
+                        )
                         env.kill("memory")
 
     async def _reap_idle(self) -> None:

@@ -26,8 +26,9 @@ def watched_dirs(functions: Iterable[FunctionSpec]) -> dict[Path, set[str]]:
     return dirs
 
 
-def affected(dirs: dict[Path, set[str]], changed: Iterable[str],
-             ignore: Iterable[Path] = ()) -> set[str]:
+def affected(
+    dirs: dict[Path, set[str]], changed: Iterable[str], ignore: Iterable[Path] = ()
+) -> set[str]:
     """Functions whose code changed; bytecode caches and ignored trees (state) do not count."""
     ignored = [p.resolve() for p in ignore]
     names: set[str] = set()
@@ -43,8 +44,11 @@ def affected(dirs: dict[Path, set[str]], changed: Iterable[str],
     return names
 
 
-async def watch(functions: Iterable[FunctionSpec], invalidate: Callable[[str], None],
-                ignore: Iterable[Path] = ()) -> None:
+async def watch(
+    functions: Iterable[FunctionSpec],
+    invalidate: Callable[[str], None],
+    ignore: Iterable[Path] = (),
+) -> None:
     """Watch code and layer directories until cancelled."""
     from watchfiles import awatch
 

@@ -9,6 +9,7 @@ environment.
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import importlib
 import io
@@ -55,8 +56,12 @@ _request_filter = _RequestIdFilter()
 
 def fault(error_type: str, message: str, trace: list[str] | None = None) -> ErrorPayload:
     """An error raised by the runtime itself (init faults carry no request id)."""
-    return {"errorMessage": message, "errorType": error_type, "requestId": "",
-            "stackTrace": trace or []}
+    return {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": "",
+        "stackTrace": trace or [],
+    }
 
 
 def _user_trace(exc: BaseException, skip: int = 1) -> list[str]:
@@ -78,18 +83,21 @@ def load_handler(handler: str) -> tuple[Handler | None, ErrorPayload | None]:
     try:
         module = importlib.import_module(modname.replace("/", "."))
     except ImportError as exc:
-        return None, fault("Runtime.ImportModuleError",
-                           f"Unable to import module '{modname}': {exc}")
+        return None, fault(
+            "Runtime.ImportModuleError", f"Unable to import module '{modname}': {exc}"
+        )
     except SyntaxError as exc:
         trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
-        return None, fault("Runtime.UserCodeSyntaxError",
-                           f"Syntax error in module '{modname}': {exc}", trace)
+        return None, fault(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {exc}", trace
+        )
     except Exception as exc:  # an exception at import time is the init error itself
         return None, fault(type(exc).__name__, str(exc), _user_trace(exc, skip=0))
     func = getattr(module, fname, None)
     if func is None:
-        return None, fault("Runtime.HandlerNotFound",
-                           f"Handler '{fname}' missing on module '{modname}'")
+        return None, fault(
+            "Runtime.HandlerNotFound", f"Handler '{fname}' missing on module '{modname}'"
+        )
     return func, None
 
 
@@ -112,16 +120,20 @@ def _setup_process(spec: dict[str, Any], log_fd: int) -> None:
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
-                                  line_buffering=True, write_through=True)
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
-                                  line_buffering=True, write_through=True)
+    sys.stdout = io.TextIOWrapper(
+        io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True, write_through=True
+    )
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True, write_through=True
+    )
     os.environ.clear()
     os.environ.update(spec["env"])
     time.tzset()
     os.chdir(spec["code_dir"])
-    sys.path[:] = [*spec["sys_path"], *(p for p in sys.path if p and p != os.getcwd()
-                                         and p not in spec["sys_path"])]
+    sys.path[:] = [
+        *spec["sys_path"],
+        *(p for p in sys.path if p and p != os.getcwd() and p not in spec["sys_path"]),
+    ]
     importlib.invalidate_caches()
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -152,8 +164,9 @@ def _memory_kb() -> tuple[int, int]:
     return rss, max(hwm, rss)
 
 
-def _invoke(handler: Handler, spec: dict[str, Any], header: dict[str, Any],
-            body: bytes) -> tuple[bool, bytes]:
+def _invoke(
+    handler: Handler, spec: dict[str, Any], header: dict[str, Any], body: bytes
+) -> tuple[bool, bytes]:
     request_id: str = header["request_id"]
     _request_filter.request_id = request_id
     if header.get("trace_id"):
@@ -177,16 +190,23 @@ def _invoke(handler: Handler, spec: dict[str, Any], header: dict[str, Any],
         event = json.loads(body) if body else {}
         result = handler(event, context)
     except Exception as exc:
-        error = {"errorMessage": str(exc), "errorType": type(exc).__name__,
-                 "requestId": request_id, "stackTrace": _user_trace(exc)}
+        error = {
+            "errorMessage": str(exc),
+            "errorType": type(exc).__name__,
+            "requestId": request_id,
+            "stackTrace": _user_trace(exc),
+        }
         _log_error(error)
         return False, json.dumps(error).encode()
     try:
         return True, marshal(result)
     except (TypeError, ValueError) as exc:
-        error = {"errorMessage": f"Unable to marshal response: {exc}",
-                 "errorType": "Runtime.MarshalError", "requestId": request_id,
-                 "stackTrace": []}
+        error = {
+            "errorMessage": f"Unable to marshal response: {exc}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": request_id,
+            "stackTrace": [],
+        }
         _log_error(error)
         return False, json.dumps(error).encode()
 
@@ -209,8 +229,11 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
         if init_error is not None:
             _log_error(init_error)
         sys.stdout.flush()
-        protocol.send_blocking(sock, {"type": "ready", "pid": os.getpid(), "init_ms": init_ms},
-                               json.dumps(init_error).encode() if init_error else b"")
+        protocol.send_blocking(
+            sock,
+            {"type": "ready", "pid": os.getpid(), "init_ms": init_ms},
+            json.dumps(init_error).encode() if init_error else b"",
+        )
         while handler is not None:
             header, body = protocol.recv_blocking(sock)
             if header["type"] != "invoke":
@@ -219,8 +242,9 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
             sys.stdout.flush()
             sys.stderr.flush()
             rss, peak = _memory_kb()
-            protocol.send_blocking(sock, {"type": "result", "ok": ok, "rss_kb": rss,
-                                          "peak_kb": peak}, payload)
+            protocol.send_blocking(
+                sock, {"type": "result", "ok": ok, "rss_kb": rss, "peak_kb": peak}, payload
+            )
         # An init error leaves the environment unusable: wait for serverlite to drop it.
         if handler is None:
             protocol.recv_blocking(sock)
@@ -231,10 +255,9 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
         code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 1
         if not isinstance(exc, SystemExit):
             traceback.print_exc()
-        try:  # tell serverlite why, as Lambda reports "Runtime exited with error: exit status N"
+        # Tell serverlite why, as Lambda reports "Runtime exited with error: exit status N".
+        with contextlib.suppress(OSError):
             protocol.send_blocking(sock, {"type": "exit", "code": code})
-        except OSError:
-            pass
     finally:
         try:
             sys.stdout.flush()

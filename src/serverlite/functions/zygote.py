@@ -47,8 +47,20 @@ PRELOAD_MODULES = (
 )
 # Services the local AWS endpoint speaks, and their close neighbours.
 WARM_SERVICES = (
-    "lambda", "dynamodb", "sqs", "sns", "events", "scheduler", "ssm", "secretsmanager",
-    "logs", "cloudwatch", "sts", "s3", "kinesis", "xray",
+    "lambda",
+    "dynamodb",
+    "sqs",
+    "sns",
+    "events",
+    "scheduler",
+    "ssm",
+    "secretsmanager",
+    "logs",
+    "cloudwatch",
+    "sts",
+    "s3",
+    "kinesis",
+    "xray",
 )
 _MAX_MESSAGE = 1 << 20
 
@@ -83,7 +95,7 @@ def _warm_botocore() -> None:
         if self.search_paths == loader.search_paths:
             self._cache = shared_cache
 
-    botocore.loaders.Loader.__init__ = init_sharing_cache  # type: ignore[method-assign]
+    botocore.loaders.Loader.__init__ = init_sharing_cache
 
 
 def preload(modules: tuple[str, ...] = PRELOAD_MODULES) -> list[str]:
@@ -190,8 +202,9 @@ class Zygote:
                 if not self.running or self._control is None:
                     self._start_locked()
                 assert self._control is not None
-                socket.send_fds(self._control, [json.dumps(spec).encode()],
-                                [theirs.fileno(), log_write])
+                socket.send_fds(
+                    self._control, [json.dumps(spec).encode()], [theirs.fileno(), log_write]
+                )
                 reply = json.loads(self._control.recv(_MAX_MESSAGE) or b"{}")
         except BaseException:
             ours.close()

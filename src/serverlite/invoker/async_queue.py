@@ -65,8 +65,9 @@ class AsyncQueue:
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def enqueue(self, request_id: str, function: str, payload: bytes,
-                trace_id: str | None = None) -> None:
+    def enqueue(
+        self, request_id: str, function: str, payload: bytes, trace_id: str | None = None
+    ) -> None:
         now = self._clock()
         self._conn.execute(
             "INSERT INTO async_invocations (request_id, function, payload, trace_id,"
@@ -84,8 +85,11 @@ class AsyncQueue:
             " FROM async_invocations WHERE due_at <= ? ORDER BY due_at LIMIT ?",
             (self._clock(), limit + len(self._inflight)),
         ).fetchall()
-        return [QueuedEvent(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6]) for r in rows
-                if r[0] not in self._inflight][:limit]
+        return [
+            QueuedEvent(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6])
+            for r in rows
+            if r[0] not in self._inflight
+        ][:limit]
 
     def _next_due_in(self) -> float | None:
         row = self._conn.execute("SELECT MIN(due_at) FROM async_invocations").fetchone()
@@ -103,8 +107,9 @@ class AsyncQueue:
                     task.add_done_callback(self._tasks.discard)
                 wait = self._next_due_in()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(),
-                                           None if wait is None else max(wait, 0.01))
+                    await asyncio.wait_for(
+                        self._wakeup.wait(), None if wait is None else max(wait, 0.01)
+                    )
         finally:
             for task in list(self._tasks):
                 task.cancel()
@@ -113,10 +118,12 @@ class AsyncQueue:
         try:
             await runner(event)
         except Throttled:
-            delay = min(THROTTLE_BACKOFF_MAX_S, 2.0 ** event.throttles)
+            delay = min(THROTTLE_BACKOFF_MAX_S, 2.0**event.throttles)
             self._conn.execute(
                 "UPDATE async_invocations SET throttles = throttles + 1, due_at = ?"
-                " WHERE request_id = ?", (self._clock() + delay, event.request_id))
+                " WHERE request_id = ?",
+                (self._clock() + delay, event.request_id),
+            )
         except Exception:
             log.exception("async invocation %s of %s failed", event.request_id, event.function)
             self._delete(event.request_id)

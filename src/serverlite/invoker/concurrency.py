@@ -20,8 +20,11 @@ RATE_EXCEEDED = "Rate Exceeded."
 class ConcurrencyLimits:
     def __init__(self, functions: Iterable[FunctionSpec], account_limit: int = 1000) -> None:
         self.account_limit = account_limit
-        self._reserved = {fn.name: fn.reserved_concurrency for fn in functions
-                          if fn.reserved_concurrency is not None}
+        self._reserved = {
+            fn.name: fn.reserved_concurrency
+            for fn in functions
+            if fn.reserved_concurrency is not None
+        }
         reserved_total = sum(v for v in self._reserved.values() if v)
         if reserved_total > account_limit - MIN_UNRESERVED:
             raise ConfigError(
@@ -48,7 +51,8 @@ class ConcurrencyLimits:
         if reserved is not None:
             if current >= reserved:
                 raise TooManyRequests(
-                    RATE_EXCEEDED, Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+                    RATE_EXCEEDED, Reason="ReservedFunctionConcurrentInvocationLimitExceeded"
+                )
         elif self._unreserved_running >= self.unreserved_limit:
             raise TooManyRequests(RATE_EXCEEDED, Reason="ConcurrentInvocationLimitExceeded")
         else:

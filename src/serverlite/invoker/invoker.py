@@ -58,14 +58,16 @@ class Invoker:
             raise InvalidParameterValue(
                 f"1 validation error detected: Value '{req.invocation_type}' at "
                 "'invocationType' failed to satisfy constraint: Member must satisfy enum "
-                f"value set: [{', '.join(INVOCATION_TYPES)}]")
+                f"value set: [{', '.join(INVOCATION_TYPES)}]"
+            )
         request_id = req.request_id or str(uuid.uuid4())
         if req.invocation_type == "DryRun":
             return InvokeResult(status_code=204, request_id=request_id)
         limit = ASYNC_PAYLOAD_LIMIT if req.invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
         if len(req.payload) > limit:
             raise RequestTooLarge(
-                f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            )
         _check_json(req.payload)
         client_context = _decode_client_context(req.client_context)
         if req.invocation_type == "Event":
@@ -81,15 +83,24 @@ class Invoker:
         qualifier = qualifier or arn_qualifier
         fn = self.app.find_function(name)
         if fn is None or qualifier not in (None, "$LATEST"):
-            arn = (fn.arn if fn else f"arn:aws:lambda:{self.app.region}:"
-                   f"{self.app.account_id}:function:{name}")
+            arn = (
+                fn.arn
+                if fn
+                else f"arn:aws:lambda:{self.app.region}:{self.app.account_id}:function:{name}"
+            )
             raise FunctionNotFound(
-                f"Function not found: {arn}" + (f":{qualifier}" if qualifier else ""))
+                f"Function not found: {arn}" + (f":{qualifier}" if qualifier else "")
+            )
         return fn
 
     # -- running -----------------------------------------------------------------
-    async def _run(self, fn: FunctionSpec, req: InvokeRequest, request_id: str,
-                   client_context: dict[str, object] | None) -> InvokeResult:
+    async def _run(
+        self,
+        fn: FunctionSpec,
+        req: InvokeRequest,
+        request_id: str,
+        client_context: dict[str, object] | None,
+    ) -> InvokeResult:
         invocation = Invocation(
             request_id=request_id,
             payload=req.payload,
@@ -134,10 +145,17 @@ class Invoker:
         except TooManyRequests as exc:
             raise Throttled(str(exc)) from exc
         try:
-            await self._run(fn, InvokeRequest(function=fn.name, payload=event.payload,
-                                              invocation_type="Event",
-                                              trace_id=event.trace_id),
-                            event.request_id, None)
+            await self._run(
+                fn,
+                InvokeRequest(
+                    function=fn.name,
+                    payload=event.payload,
+                    invocation_type="Event",
+                    trace_id=event.trace_id,
+                ),
+                event.request_id,
+                None,
+            )
         finally:
             self.concurrency.release(fn.name)
 
@@ -175,10 +193,10 @@ def _decode_client_context(value: str | None) -> dict[str, object] | None:
         decoded = json.loads(base64.b64decode(value, validate=True))
     except (binascii.Error, ValueError) as exc:
         raise InvalidRequestContent(
-            "Client context must be a valid Base64-encoded JSON object.") from exc
+            "Client context must be a valid Base64-encoded JSON object."
+        ) from exc
     if not isinstance(decoded, dict):
         raise InvalidRequestContent("Client context must be a valid Base64-encoded JSON object.")
     if len(value) > 3583:
         raise InvalidRequestContent("Client context must be no larger than 3583 bytes.")
     return decoded
-

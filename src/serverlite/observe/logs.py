@@ -57,8 +57,9 @@ class LogStore:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._writer, name="serverlite-logs",
-                                                    daemon=True)
+                    self._thread = threading.Thread(
+                        target=self._writer, name="serverlite-logs", daemon=True
+                    )
                     self._thread.start()
         self._queue.put((group, stream, events))
 
@@ -101,7 +102,9 @@ class LogStore:
                         conn.execute("BEGIN")
                         conn.executemany(
                             "INSERT INTO log_events (log_group, log_stream, ts, message)"
-                            " VALUES (?, ?, ?, ?)", batch)
+                            " VALUES (?, ?, ?, ?)",
+                            batch,
+                        )
                 for waiter in waiters:
                     waiter.set()
                 if stop:
@@ -110,8 +113,9 @@ class LogStore:
             conn.close()
 
     # -- reading -----------------------------------------------------------------
-    def read(self, group: str, *, since_ms: int = 0, after_id: int = 0,
-             limit: int = 10000) -> list[StoredEvent]:
+    def read(
+        self, group: str, *, since_ms: int = 0, after_id: int = 0, limit: int = 10000
+    ) -> list[StoredEvent]:
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
         try:
             rows = conn.execute(
@@ -130,8 +134,14 @@ class LogStore:
         finally:
             conn.close()
 
-    def follow(self, group: str, *, since_ms: int, poll_s: float = 0.25,
-               stop: threading.Event | None = None) -> Iterator[StoredEvent]:
+    def follow(
+        self,
+        group: str,
+        *,
+        since_ms: int,
+        poll_s: float = 0.25,
+        stop: threading.Event | None = None,
+    ) -> Iterator[StoredEvent]:
         """Yield stored events, then new ones as they arrive, until ``stop`` is set."""
         last = 0
         while stop is None or not stop.is_set():

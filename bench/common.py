@@ -1,0 +1,82 @@
+"""Shared benchmark helpers: percentiles, a loopback server process, the result table."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Row:
+    benchmark: str
+    ours: str  # what serverlite measured
+    peer: str  # what the peer measured in the same run
+    ratio: str  # how serverlite compares (explained per row)
+    target: str = ""
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_serverlite(template: Path, state_dir: Path, aws_port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "serverlite.cli",
+            "up",
+            "--template",
+            str(template),
+            "--state-dir",
+            str(state_dir),
+            "--aws-port",
+            str(aws_port),
+            "--no-reload",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    deadline = time.monotonic() + 60
+    url = f"http://127.0.0.1:{aws_port}/_serverlite/health"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"serverlite exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("serverlite did not start within 60 s")
+
+
+def print_table(rows: list[Row]) -> None:
+    table = Table(title="serverlite benchmarks (same run, same machine)")
+    for column in ("benchmark", "serverlite", "peer", "ratio", "target"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.benchmark, row.ours, row.peer, row.ratio, row.target)
+    Console().print(table)

@@ -1,0 +1,32 @@
+"""serverlite benchmarks, each side by side with a peer in the same run, as ratios.
+
+    python bench/run.py            (or: make bench)
+
+Every loop is bounded in count; all traffic goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Row, print_table
+from lambda_bench import cold_start, warm_invoke
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    args = parser.parse_args()
+    scale = 0.2 if args.quick else 1.0
+    rows: list[Row] = []
+    rows += cold_start(iterations=max(5, int(30 * scale)))
+    rows += warm_invoke(iterations=max(200, int(2000 * scale)))
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""Template parameters: ``--parameter-overrides`` parsing, defaults, types and constraints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from serverlite.errors import ConfigError, TemplateError
+
+from .intrinsics import to_cfn_string
+
+_LIST_TYPES = ("CommaDelimitedList", "List<")
+_SSM_TYPE_PREFIX = "AWS::SSM::Parameter::Value<"
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    """A parameter's value: ``text`` as given, ``value`` as ``Ref`` returns it."""
+
+    name: str
+    type: str
+    text: str
+    value: str | list[str]
+    no_echo: bool = False
+
+
+def parse_parameter_overrides(overrides: str | Iterable[str] | None) -> dict[str, str]:
+    """Parse sam's ``--parameter-overrides`` syntax into ``{key: value}``.
+
+    Accepts ``Key=Value`` and ``ParameterKey=Key,ParameterValue=Value`` pairs,
+    separated by spaces; values may be double-quoted (``Key="a b"``) and use
+    backslash escapes. A list is parsed item by item (several ``--parameter-overrides``).
+    """
+    if overrides is None:
+        return {}
+    texts = [overrides] if isinstance(overrides, str) else list(overrides)
+    result: dict[str, str] = {}
+    for text in texts:
+        for token in _split_tokens(text):
+            key, value = _parse_pair(token)
+            result[key] = value
+    return result
+
+
+def _split_tokens(text: str) -> list[str]:
+    """Split at unquoted, unescaped spaces; quotes and escapes are removed."""
+    tokens: list[str] = []
+    current: list[str] = []
+    in_token = False
+    quoted = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            current.append(text[i + 1])
+            in_token = True
+            i += 2
+            continue
+        if char == '"':
+            quoted = not quoted
+            in_token = True
+        elif char.isspace() and not quoted:
+            if in_token:
+                tokens.append("".join(current))
+            current, in_token = [], False
+        else:
+            current.append(char)
+            in_token = True
+        i += 1
+    if quoted:
+        raise ConfigError(f"--parameter-overrides: unterminated quote in {text!r}")
+    if in_token:
+        tokens.append("".join(current))
+    return tokens
+
+
+_LONG_FORM = re.compile(r"ParameterKey=([^,=]+),ParameterValue=(.*)", re.DOTALL)
+_KEY = re.compile(r"[A-Za-z0-9]+")
+
+
+def _parse_pair(token: str) -> tuple[str, str]:
+    match = _LONG_FORM.fullmatch(token)
+    if match:
+        key, value = match.group(1), match.group(2)
+    else:
+        key, sep, value = token.partition("=")
+        if not sep:
+            raise ConfigError(
+                f"--parameter-overrides: {token!r} is not Key=Value "
+                "or ParameterKey=Key,ParameterValue=Value"
+            )
+    if not _KEY.fullmatch(key):
+        raise ConfigError(f"--parameter-overrides: {key!r} is not a parameter name")
+    return key, value
+
+
+def resolve_parameters(
+    declared: Any,
+    given: Mapping[str, str],
+    file: str,
+    errors: list[TemplateError],
+    warnings: list[str],
+) -> dict[str, ParameterValue]:
+    """Each declared parameter's value: given, else Default; problems go to ``errors``."""
+    if declared is None:
+        declared = {}
+    if not isinstance(declared, dict):
+        errors.append(TemplateError(file, "Parameters", "must be a mapping"))
+        return {}
+    values: dict[str, ParameterValue] = {}
+    for name, spec in declared.items():
+        path = f"Parameters.{name}"
+        if not isinstance(spec, dict) or not isinstance(spec.get("Type", "String"), str):
+            errors.append(TemplateError(file, path, "must be a mapping with a Type"))
+            continue
+        values[name] = _one_parameter(
+            name, spec, given.get(name), file, path, errors=errors, warnings=warnings
+        )
+    return values
+
+
+def _one_parameter(
+    name: str,
+    spec: Mapping[str, Any],
+    given: str | None,
+    file: str,
+    path: str,
+    *,
+    errors: list[TemplateError],
+    warnings: list[str],
+) -> ParameterValue:
+    kind = str(spec.get("Type", "String"))
+    no_echo = str(spec.get("NoEcho", "false")).lower() == "true"
+    text = given
+    if text is None and "Default" in spec:
+        default = spec["Default"]
+        text = ",".join(map(str, default)) if isinstance(default, list) else to_cfn_string(default)
+    if text is None:
+        errors.append(
+            TemplateError(
+                file,
+                path,
+                f"no value given and no Default (pass --parameter-overrides {name}=...)",
+            )
+        )
+        text = ""
+    elif kind.startswith(_SSM_TYPE_PREFIX):
+        # serverlite does not read SSM at load time: the value is the parameter's name.
+        warnings.append(
+            f"{file}: {path}: {kind} resolves to {text!r} literally "
+            "(the SSM parameter's name, not its value)"
+        )
+    else:
+        for problem in _constraint_problems(kind, spec, text):
+            errors.append(TemplateError(file, path, problem))
+    value: str | list[str] = text
+    if kind.startswith(_LIST_TYPES):
+        # CloudFormation trims each member of a comma-delimited list.
+        value = [item.strip() for item in text.split(",")] if text else []
+    return ParameterValue(name, kind, text, value, no_echo)
+
+
+def _constraint_problems(kind: str, spec: Mapping[str, Any], text: str) -> list[str]:
+    hint = spec.get("ConstraintDescription")
+    suffix = f" ({hint})" if hint else ""
+    items = [item.strip() for item in text.split(",")] if kind.startswith(_LIST_TYPES) else [text]
+    problems: list[str] = []
+    allowed = spec.get("AllowedValues")
+    if isinstance(allowed, list):
+        allowed_text = [to_cfn_string(a) for a in allowed]
+        for item in items:
+            if item not in allowed_text:
+                shown = ", ".join(str(a) for a in allowed_text)
+                problems.append(f"{item!r} is not one of the AllowedValues: {shown}{suffix}")
+    if kind in ("Number", "List<Number>"):
+        for item in items:
+            number = _number(item)
+            if number is None:
+                problems.append(f"{item!r} is not a number")
+                continue
+            low, high = _number(spec.get("MinValue")), _number(spec.get("MaxValue"))
+            if low is not None and number < low:
+                problems.append(f"{item} is less than MinValue {spec['MinValue']}{suffix}")
+            if high is not None and number > high:
+                problems.append(f"{item} is more than MaxValue {spec['MaxValue']}{suffix}")
+    elif kind == "String":
+        low_len, high_len = _number(spec.get("MinLength")), _number(spec.get("MaxLength"))
+        if low_len is not None and len(text) < low_len:
+            problems.append(f"{text!r} is shorter than MinLength {spec['MinLength']}{suffix}")
+        if high_len is not None and len(text) > high_len:
+            problems.append(f"{text!r} is longer than MaxLength {spec['MaxLength']}{suffix}")
+    pattern = spec.get("AllowedPattern")
+    if isinstance(pattern, str):
+        for item in items:
+            try:
+                matches = re.fullmatch(pattern, item) is not None
+            except re.error as exc:
+                problems.append(f"AllowedPattern {pattern!r} is not a valid pattern: {exc}")
+                break
+            if not matches:
+                problems.append(f"{item!r} does not match AllowedPattern {pattern!r}{suffix}")
+    return problems
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

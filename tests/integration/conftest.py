@@ -1,0 +1,112 @@
+"""Fixtures that run `serverlite up` as a real process on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    state_dir: Path
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def start_server(template: Path, state_dir: Path, *args: str, port: int | None = None) -> Server:
+    port = port or free_port()
+    log_path = state_dir.parent / f"serverlite-{port}.log"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "serverlite.cli",
+                "up",
+                "--template",
+                str(template),
+                "--state-dir",
+                str(state_dir),
+                "--aws-port",
+                str(port),
+                *args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        )
+    server = Server(proc, port, state_dir, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serverlite up exited early:\n{server.output()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/_serverlite/health", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.05)
+    server.stop(signal.SIGKILL)
+    raise AssertionError(f"serverlite up did not answer within 60 s:\n{server.output()}")
+
+
+def lambda_client(server: Server):  # type: ignore[no-untyped-def]
+    return boto3.client(
+        "lambda",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 0}, read_timeout=30),
+    )
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("app")
+    server = start_server(
+        FIXTURES / "app" / "template.yaml",
+        root / "state",
+        "--parameter-overrides",
+        f"MarkerDir={root / 'markers'}",
+    )
+    yield server
+    server.stop()
