@@ -79,4 +79,4 @@ def print_table(rows: list[Row]) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(row.benchmark, row.ours, row.peer, row.ratio, row.target)
-    Console().print(table)
+    Console(width=150).print(table)

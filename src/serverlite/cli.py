@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
 import logging
@@ -152,13 +153,10 @@ def up(
                 state_dir=state_dir, endpoint_url=endpoint, account_concurrency=account_concurrency
             ),
         )
-        asyncio.run(
-            serve(
-                app,
-                cloud,
-                ServeOptions(host=host, aws_port=aws_port, warm=warm, reload=not no_reload),
-            )
-        )
+        options = ServeOptions(host=host, aws_port=aws_port, warm=warm, reload=not no_reload)
+        # uvicorn re-raises the Ctrl-C it handled once it has shut down gracefully.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(app, cloud, options))
         return 0
 
     _run(go)
@@ -188,12 +186,13 @@ def invoke(
     Exits 1 when the function returns an error (the error JSON is still printed).
     """
     from serverlite.cloud import CloudOptions, LocalCloud
+    from serverlite.functions.environment import startup_warnings
     from serverlite.invoker import InvokeRequest
 
     def go() -> int:
         app = load(template, overrides, region, aws_endpoint)
         payload = _read_event(event)
-        for warning in app.warnings:
+        for warning in startup_warnings(app):
             err.print(f"[yellow]warning:[/] {warning}")
         cloud = LocalCloud(app, CloudOptions(state_dir=state_dir, endpoint_url=aws_endpoint))
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from serverlite.aws.endpoint import build_app
 from serverlite.cloud import LocalCloud
 from serverlite.functions import reload
+from serverlite.functions.environment import startup_warnings
 from serverlite.template.model import Application
 
 log = logging.getLogger("serverlite")
@@ -82,7 +83,7 @@ async def serve(
     try:
         if server.started:
             console.print(startup_table(app, cloud, aws_url))
-            for warning in app.warnings:
+            for warning in startup_warnings(app):
                 console.print(f"[yellow]warning:[/] {warning}")
             console.print(
                 f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"

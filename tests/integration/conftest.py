@@ -53,7 +53,7 @@ class Server:
 
 def start_server(template: Path, state_dir: Path, *args: str, port: int | None = None) -> Server:
     port = port or free_port()
-    log_path = state_dir.parent / f"serverlite-{port}.log"
+    log_path = state_dir.parent / f"serverlite-{port}-{time.monotonic_ns()}.log"
     state_dir.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
@@ -79,11 +79,10 @@ def start_server(template: Path, state_dir: Path, *args: str, port: int | None =
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"serverlite up exited early:\n{server.output()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/_serverlite/health", timeout=1):
+        if "serverlite is up" in server.output():
+            with urllib.request.urlopen(f"{server.url}/_serverlite/health", timeout=5):
                 return server
-        except OSError:
-            time.sleep(0.05)
+        time.sleep(0.05)
     server.stop(signal.SIGKILL)
     raise AssertionError(f"serverlite up did not answer within 60 s:\n{server.output()}")
 

@@ -11,11 +11,12 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from serverlite.template.model import FunctionSpec
+from serverlite.template.model import Application, FunctionSpec
 
 HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 # Credentials that look like AWS's but open nothing: boto3 signs with them and the
@@ -40,6 +41,30 @@ class Settings:
 def new_log_stream_name(now: float | None = None) -> str:
     day = time.strftime("%Y/%m/%d", time.gmtime(now if now is not None else time.time()))
     return f"{day}/[$LATEST]{secrets.token_hex(16)}"
+
+
+def runtime_warning(functions: Iterable[FunctionSpec]) -> str | None:
+    """One warning for every function whose Runtime names another Python than the host's."""
+    others: dict[str, list[str]] = {}
+    for fn in functions:
+        if fn.runtime != HOST_RUNTIME:
+            others.setdefault(fn.runtime, []).append(fn.name)
+    if not others:
+        return None
+    named = "; ".join(
+        f"{runtime}: {', '.join(sorted(names))}" for runtime, names in sorted(others.items())
+    )
+    return (
+        f"functions declare another Python than this host's {HOST_RUNTIME} ({named}); "
+        f"serverlite runs them on {HOST_RUNTIME}. Install that Python and run serverlite "
+        "with it for an exact match."
+    )
+
+
+def startup_warnings(app: Application) -> list[str]:
+    """The template's warnings and the runtime-version warning, each said once."""
+    warning = runtime_warning(app.functions)
+    return [*app.warnings, *([warning] if warning else [])]
 
 
 def new_trace_id(now: float | None = None) -> str:

@@ -161,7 +161,12 @@ def check_function(fn: FunctionSpec, sizes: _Sizes | None = None) -> list[CheckE
             if fn.resource_type != "AWS::Serverless::Function"
             else key
         )
-        return fn.origins.get(key, f"Resources.{fn.logical_id}.Properties.{prop}")
+        if key in fn.origins:
+            return fn.origins[key]
+        head, _, rest = key.partition(".")
+        if rest and head in fn.origins:  # "EventInvokeConfig.MaximumRetryAttempts"
+            return f"{fn.origins[head]}.{rest}"
+        return f"Resources.{fn.logical_id}.Properties.{prop}"
 
     def fail(rule: str, key: str, message: str) -> None:
         errors.append(CheckError(rule, file, where(key), message))

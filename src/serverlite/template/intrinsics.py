@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from serverlite.errors import TemplateError
+from serverlite.errors import TemplateError, TemplateErrors
 
 
 class _NoValue:
@@ -113,16 +113,33 @@ class Resolver:
                 if function is None:
                     raise self.error(path, f"unsupported intrinsic function {name}")
                 return function(argument, path)
-            resolved: dict[str, Any] = {}
-            for key, item in value.items():
-                result = self.resolve(item, f"{path}.{key}")
-                if result is not NO_VALUE:
-                    resolved[key] = result
-            return resolved
+            parts = [(key, f"{path}.{key}", item) for key, item in value.items()]
+            return dict(self._resolve_all(parts))
         if isinstance(value, list):
-            items = (self.resolve(item, f"{path}[{i}]") for i, item in enumerate(value))
-            return [item for item in items if item is not NO_VALUE]
+            parts = [(i, f"{path}[{i}]", item) for i, item in enumerate(value)]
+            return [item for _, item in self._resolve_all(parts)]
         return value
+
+    def _resolve_all(self, parts: list[tuple[Any, str, Any]]) -> list[tuple[Any, Any]]:
+        """Resolve each part, dropping AWS::NoValue; every failing part is reported."""
+        resolved: list[tuple[Any, Any]] = []
+        errors: list[TemplateError] = []
+        for key, path, item in parts:
+            try:
+                result = self.resolve(item, path)
+            except TemplateErrors as exc:
+                errors.extend(exc.errors)
+                continue
+            except TemplateError as exc:
+                errors.append(exc)
+                continue
+            if result is not NO_VALUE:
+                resolved.append((key, result))
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise TemplateErrors(errors)
+        return resolved
 
     def evaluate_condition(self, expression: Any, path: str) -> bool:
         """A condition: ``{"Condition": name}`` or an Fn::Equals/And/Or/Not expression."""

@@ -71,12 +71,12 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     result = LineDict()
     result.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str | int | float | bool):
+        if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a scalar", key_node.start_mark
             )
-        key = str(key) if not isinstance(key, str) else key
+        # Keys are the text written: "OFF: 1" or "2024-01-01: x" keep their spelling.
+        key = str(key_node.value)
         if key in result:
             # CloudFormation rejects duplicate keys; PyYAML would silently keep the last.
             raise yaml.constructor.ConstructorError(
