@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverlite.aws.json_protocol import JsonService
+from serverlite.aws.services import ProvisionedResource, ServiceContext, build_services
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.functions.zygote import Zygote
@@ -52,10 +55,24 @@ class LocalCloud:
             ConcurrencyLimits(app.functions, options.account_concurrency),
             self.async_queue,
         )
+        self.services = build_services(
+            ServiceContext(
+                state_dir=state_dir, region=app.region, account_id=app.account_id, clock=time.time
+            )
+        )
+        self.provisioned: list[ProvisionedResource] = []
         self._worker: asyncio.Task[None] | None = None
 
+    @property
+    def json_services(self) -> list[JsonService]:
+        return [service.json for service in self.services if service.json is not None]
+
     async def start(self, *, run_async_queue: bool = True) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, self.zygote.start)
+        loop = asyncio.get_running_loop()
+        zygote = loop.run_in_executor(None, self.zygote.start)
+        for service in self.services:  # template resources exist before anything runs
+            self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
+        await zygote
         self.pool.start()
         if run_async_queue:
             self._worker = asyncio.create_task(self.async_queue.run(self.invoker.run_queued))
@@ -72,3 +89,5 @@ class LocalCloud:
         await asyncio.get_running_loop().run_in_executor(None, self.zygote.close)
         self.logs.close()
         self.async_queue.close()
+        for service in self.services:
+            service.close()

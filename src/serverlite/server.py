@@ -50,6 +50,15 @@ def startup_table(app: Application, cloud: LocalCloud, aws_url: str) -> Table:
     return table
 
 
+def resources_table(cloud: LocalCloud) -> Table:
+    table = Table(title="Resources", title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("service", "kind", "name", "detail"):
+        table.add_column(column)
+    for res in cloud.provisioned:
+        table.add_row(res.service, res.kind, res.name, res.detail)
+    return table
+
+
 async def serve(
     app: Application, cloud: LocalCloud, options: ServeOptions, console: Console | None = None
 ) -> None:
@@ -60,7 +69,7 @@ async def serve(
         if options.warm:
             await cloud.warm()
     config = uvicorn.Config(
-        build_app(cloud.invoker),
+        build_app(cloud.invoker, cloud.json_services),
         host=options.host,
         port=options.aws_port,
         log_level="warning",
@@ -83,6 +92,8 @@ async def serve(
     try:
         if server.started:
             console.print(startup_table(app, cloud, aws_url))
+            if cloud.provisioned:
+                console.print(resources_table(cloud))
             for warning in startup_warnings(app):
                 console.print(f"[yellow]warning:[/] {warning}")
             console.print(

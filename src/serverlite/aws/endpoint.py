@@ -1,11 +1,13 @@
 """The AWS endpoint: one port that speaks the wire protocols of the emulated services.
 
-Requests are dispatched by protocol: ``X-Amz-Target`` (JSON 1.0/1.1 services),
-form-encoded query protocol, or REST paths (Lambda). Each service lives in its own
-module and contributes routes or targets here.
+Requests are dispatched by protocol: ``X-Amz-Target`` (JSON 1.0/1.1 services,
+``json_protocol``), form-encoded query protocol, or REST paths (Lambda). Each
+service lives in its own module and contributes a ``JsonService`` or routes here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,17 +17,30 @@ from starlette.routing import Route
 from serverlite import __version__
 from serverlite.aws import lambda_api
 from serverlite.aws.errors import rest_json_error
+from serverlite.aws.json_protocol import JsonService, dispatch
 from serverlite.invoker import Invoker
 
 
-def build_app(invoker: Invoker) -> Starlette:
+def build_app(invoker: Invoker, json_services: Sequence[JsonService] = ()) -> Starlette:
+    services = {service.target_prefix: service for service in json_services}
+
     async def health(request: Request) -> Response:
         return JSONResponse(
             {
                 "status": "running",
                 "version": __version__,
                 "functions": [fn.name for fn in invoker.app.functions],
+                "services": sorted(["lambda", *services]),
             }
+        )
+
+    async def root(request: Request) -> Response:
+        if "x-amz-target" in request.headers:
+            return await dispatch(request, services)
+        return rest_json_error(
+            "UnknownOperationException",
+            "serverlite's AWS endpoint: requests need X-Amz-Target or a service path",
+            404,
         )
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -36,6 +51,10 @@ def build_app(invoker: Invoker) -> Starlette:
         )
 
     return Starlette(
-        routes=[Route("/_serverlite/health", health, methods=["GET"]), *lambda_api.routes(invoker)],
+        routes=[
+            Route("/", root, methods=["POST"]),
+            Route("/_serverlite/health", health, methods=["GET"]),
+            *lambda_api.routes(invoker),
+        ],
         exception_handlers={404: not_found, 405: not_found},
     )

@@ -18,7 +18,11 @@ from .yaml_loader import display_path
 
 # Rule id -> (title, why it matters). Ids are serverlite's own ("SL"), beside cfn-lint's.
 RULES: dict[str, tuple[str, str]] = {
-    "SL0001": ("Template cannot be loaded", "serverlite could not read this part of the template."),
+    "SL0001": (
+        "Template error",
+        "serverlite cannot load this part of the template, so the application would not start.",
+    ),
+    "SL0002": ("Warning", "serverlite runs this, but not the way AWS would; see the message."),
     "SL1001": ("MemorySize out of range", "Lambda accepts 128 to 10240 MB of memory."),
     "SL1002": ("Timeout out of range", "Lambda accepts a timeout of 1 to 900 seconds."),
     "SL1003": (

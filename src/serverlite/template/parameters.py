@@ -102,8 +102,12 @@ def resolve_parameters(
     file: str,
     errors: list[TemplateError],
     warnings: list[str],
+    given_by: str | None = None,
 ) -> dict[str, ParameterValue]:
-    """Each declared parameter's value: given, else Default; problems go to ``errors``."""
+    """Each declared parameter's value: given, else Default; problems go to ``errors``.
+
+    ``given_by`` names where a nested stack's values come from (for messages).
+    """
     if declared is None:
         declared = {}
     if not isinstance(declared, dict):
@@ -115,6 +119,11 @@ def resolve_parameters(
         if not isinstance(spec, dict) or not isinstance(spec.get("Type", "String"), str):
             errors.append(TemplateError(file, path, "must be a mapping with a Type"))
             continue
+        if name not in given and "Default" not in spec:
+            hint = (
+                f"{given_by} gives none" if given_by else f"pass --parameter-overrides {name}=..."
+            )
+            errors.append(TemplateError(file, path, f"no value given and no Default ({hint})"))
         values[name] = _one_parameter(
             name, spec, given.get(name), file, path, errors=errors, warnings=warnings
         )
@@ -138,14 +147,7 @@ def _one_parameter(
         default = spec["Default"]
         text = ",".join(map(str, default)) if isinstance(default, list) else to_cfn_string(default)
     if text is None:
-        errors.append(
-            TemplateError(
-                file,
-                path,
-                f"no value given and no Default (pass --parameter-overrides {name}=...)",
-            )
-        )
-        text = ""
+        text = ""  # reported by the caller
     elif kind.startswith(_SSM_TYPE_PREFIX):
         # serverlite does not read SSM at load time: the value is the parameter's name.
         warnings.append(

@@ -61,6 +61,7 @@ class Stack:
         aws_stack_name: str,
         parameter_overrides: Mapping[str, str],
         ancestry: tuple[Path, ...] = (),
+        parameters_given_by: str | None = None,
     ) -> None:
         self.app = app
         self.template_file = template_file
@@ -80,7 +81,12 @@ class Stack:
         self._label = "/".join(path) + "/" if path else ""
         self._check_transform(template.get("Transform"))
         self.parameters: dict[str, ParameterValue] = resolve_parameters(
-            template.get("Parameters"), parameter_overrides, self.file, self.errors, app.warnings
+            template.get("Parameters"),
+            parameter_overrides,
+            self.file,
+            self.errors,
+            app.warnings,
+            given_by=parameters_given_by,
         )
         self.overrides = dict(parameter_overrides)
         self.mappings = self._section(template, "Mappings")
@@ -330,6 +336,7 @@ class Stack:
             aws_stack_name=f"{self.aws_stack_name}-{logical_id}",
             parameter_overrides=given,
             ancestry=self.ancestry,
+            parameters_given_by=f"{self.file} {where}.Parameters",
         )
         for unknown in sorted(set(given) - set(child.parameters)):
             # CloudFormation rejects parameters the nested template does not declare.

@@ -122,7 +122,7 @@ def _serverlite_findings(
     except TemplateError as exc:
         errors = [exc]
     else:
-        note = "serverlite runs this, but not the way AWS would; see the message."
+        note = RULES["SL0002"][1]
         root = display_path(template_path)
         return [
             Finding(root, None, "SL0002", "warning", warning, note, "serverlite")

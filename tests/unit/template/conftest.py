@@ -46,10 +46,18 @@ def load(write: Write) -> Callable[..., Application]:
     return load_text
 
 
-def function_template(properties: str = "", extra: str = "") -> str:
-    """A template with one python3.12 function Fn; ``properties`` are added to Fn."""
-    props = textwrap.indent(textwrap.dedent(properties).strip("\n"), " " * 6)
-    return (
+def _block(text: str, indent: int) -> str:
+    body = textwrap.dedent(text).strip("\n")
+    return textwrap.indent(body, " " * indent) + "\n" if body.strip() else ""
+
+
+def function_template(properties: str = "", resources: str = "", sections: str = "") -> str:
+    """A template with one python3.12 function Fn.
+
+    ``properties`` are added to Fn, ``resources`` after it under Resources, ``sections``
+    (Outputs, Conditions, ...) at the top level; each is dedented first.
+    """
+    head = (
         "Resources:\n"
         "  Fn:\n"
         "    Type: AWS::Serverless::Function\n"
@@ -57,6 +65,5 @@ def function_template(properties: str = "", extra: str = "") -> str:
         "      Handler: app.handler\n"
         "      Runtime: python3.12\n"
         "      CodeUri: src/\n"
-        + (props + "\n" if props.strip() else "")
-        + textwrap.dedent(extra)
     )
+    return head + _block(properties, 6) + _block(resources, 2) + _block(sections, 0)

@@ -96,9 +96,7 @@ def test_empty_and_non_mapping_templates() -> None:
 def test_json_template() -> None:
     data = load_template(FIXTURES / "json_app" / "template.json")
     fn = data["Resources"]["Fn"]
-    assert fn["Properties"]["Environment"]["Variables"]["ARN"] == {
-        "Fn::GetAtt": ["Queue", "Arn"]
-    }
+    assert fn["Properties"]["Environment"]["Variables"]["ARN"] == {"Fn::GetAtt": ["Queue", "Arn"]}
 
 
 def test_json_error_names_line(tmp_path: Path) -> None:
