@@ -69,7 +69,8 @@ def errors(load: Load, properties: str, resources: str = "") -> list[str]:
         ),
         (
             "FunctionName: has spaces",
-            "Resources.Fn.Properties.FunctionName: 'has spaces' must be 1-64 letters, digits, - or _",
+            "Resources.Fn.Properties.FunctionName: "
+            "'has spaces' must be 1-64 letters, digits, - or _",
         ),
         (
             "MemorySize: lots",

@@ -245,7 +245,8 @@ def test_ref_to_a_resource_whose_condition_is_false(load: Load) -> None:
         Value: !Ref Topic
     """
     assert messages(load, text) == [
-        "template.yaml: Outputs.T.Value: Ref to Topic, which is not created: its condition Never is false"
+        "template.yaml: Outputs.T.Value: "
+        "Ref to Topic, which is not created: its condition Never is false"
     ]
 
 

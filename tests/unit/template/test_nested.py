@@ -216,7 +216,10 @@ def test_serverless_repo_location_is_rejected(load: Callable[..., Application]) 
 
 
 def test_unknown_child_parameter_and_missing_child_parameter(write: Write) -> None:
-    write("Parameters:\n  Needed: {Type: String}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n", "c.yaml")
+    write(
+        "Parameters:\n  Needed: {Type: String}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n",
+        "c.yaml",
+    )
     path = write(
         """
         Resources:
@@ -230,7 +233,8 @@ def test_unknown_child_parameter_and_missing_child_parameter(write: Write) -> No
     with pytest.raises(TemplateErrors) as info:
         load_application(path)
     assert [str(e) for e in info.value.errors] == [
-        "template.yaml: Resources.Child.Properties.Parameters.Extra: c.yaml declares no parameter Extra",
+        "template.yaml: Resources.Child.Properties.Parameters.Extra: "
+        "c.yaml declares no parameter Extra",
         "c.yaml: Parameters.Needed: no value given and no Default "
         "(template.yaml Resources.Child.Properties.Parameters gives none)",
     ]
@@ -247,7 +251,8 @@ def test_a_template_cannot_nest_itself(load: Callable[..., Application]) -> None
     with pytest.raises(TemplateError) as info:
         load(text)
     assert str(info.value) == (
-        "template.yaml: Resources.Me.Properties.Location: a nested application cannot include itself"
+        "template.yaml: Resources.Me.Properties.Location: "
+        "a nested application cannot include itself"
     )
 
 

@@ -56,7 +56,8 @@ def test_cfn_lint_and_serverlite_findings(in_broken: Path) -> None:
     ]
     assert all(f.level in ("error", "warning", "info") and f.explanation for f in findings)
     assert str(ours[1]) == (
-        "template.yaml:12: error SL1001 Resources.Fn.Properties.MemorySize: must be 128-10240, got 64"
+        "template.yaml:12: error SL1001 "
+        "Resources.Fn.Properties.MemorySize: must be 128-10240, got 64"
     )
 
 
