@@ -18,7 +18,8 @@ from .model import (
     FunctionSpec,
     LayerSpec,
 )
-from .stack import RawResource, Stack
+from .raw_resources import RawResource
+from .stack import Stack
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 SUPPORTED_RUNTIMES = tuple(f"python3.{minor}" for minor in range(9, 15))

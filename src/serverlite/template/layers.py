@@ -8,7 +8,8 @@ from typing import Any
 from serverlite.errors import TemplateError, TemplateErrors
 
 from .model import LayerSpec
-from .stack import RawResource, Stack
+from .raw_resources import RawResource
+from .stack import Stack
 
 LAYER_TYPES = {
     "AWS::Serverless::LayerVersion": "ContentUri",
@@ -54,7 +55,8 @@ def build_layer(stack: Stack, resource: RawResource) -> LayerSpec:
     if errors:
         raise TemplateErrors(errors)
     arn = stack.ref(logical_id, f"Resources.{logical_id}")
-    name = str(arn).split(":")[6]
+    parts = str(arn).split(":")
+    name = parts[6] if len(parts) > 6 else logical_id
     return LayerSpec(
         logical_id=logical_id,
         stack_path=stack.path,

@@ -25,8 +25,9 @@ from .model import (
 )
 from .nested import NESTED_TYPES
 from .parameters import parse_parameter_overrides
+from .raw_resources import RawResource
 from .resources import DEFAULT_RESOURCE_TYPES, ResourceType
-from .stack import RawResource, Stack
+from .stack import Stack
 
 __all__ = ["DEFAULT_ENDPOINT_URL", "load_application", "parse_parameter_overrides"]
 

@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 from serverlite.errors import TemplateError, TemplateErrors
 
 from .context import AppContext
-from .globals import apply_globals, check_globals
+from .globals import check_globals
 from .intrinsics import NO_VALUE, Resolver
 from .nested import NESTED_TYPES, child_parameters, child_template_path
 from .parameters import ParameterValue, resolve_parameters
+from .raw_resources import RawResource, implicit_resources, read_resources
 from .resources import ResourceType, ResourceView, UnknownAttribute, generic_type, get_attribute
 from .yaml_loader import display_path
 
@@ -28,18 +29,6 @@ T = TypeVar("T")
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _KNOWN_TRANSFORMS = {SAM_TRANSFORM, "AWS::LanguageExtensions"}
-
-
-@dataclass(frozen=True)
-class RawResource:
-    """A resource as written, with Globals merged into ``properties``."""
-
-    logical_id: str
-    type: str
-    properties: Mapping[str, Any]
-    local_properties: Mapping[str, Any]
-    condition: str | None = None
-    implicit: bool = False  # made by SAM (ServerlessRestApi, <Fn>Role), not written
 
 
 @dataclass(frozen=True)
@@ -88,14 +77,15 @@ class Stack:
             app.warnings,
             given_by=parameters_given_by,
         )
-        self.overrides = dict(parameter_overrides)
         self.mappings = self._section(template, "Mappings")
         self.conditions = self._section(template, "Conditions")
         self.outputs = self._section(template, "Outputs")
         global_sections, errors = check_globals(template.get("Globals"), self.file)
         self.errors.extend(errors)
-        self.resources = self._read_resources(template.get("Resources"), global_sections)
-        self.implicit = _implicit_resources(self.resources)
+        self.resources = read_resources(
+            template.get("Resources"), global_sections, self.file, self.errors
+        )
+        self.implicit = implicit_resources(self.resources)
         app.stacks.append(self)
 
     # -- reading the template ---------------------------------------------------------
@@ -119,32 +109,6 @@ class Stack:
                 self.errors.append(
                     self.error("Transform", f"{item!r} is not supported (only {SAM_TRANSFORM})")
                 )
-
-    def _read_resources(
-        self, resources: Any, global_sections: Mapping[str, Any]
-    ) -> dict[str, RawResource]:
-        if not isinstance(resources, dict) or not resources:
-            self.errors.append(
-                self.error("Resources", "must be a mapping with at least one resource")
-            )
-            return {}
-        table: dict[str, RawResource] = {}
-        for logical_id, body in resources.items():
-            where = f"Resources.{logical_id}"
-            if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
-                self.errors.append(self.error(where, "must be a mapping with a Type"))
-                continue
-            local = body.get("Properties") or {}
-            if not isinstance(local, dict):
-                self.errors.append(self.error(f"{where}.Properties", "must be a mapping"))
-                continue
-            condition = body.get("Condition")
-            if condition is not None and not isinstance(condition, str):
-                self.errors.append(self.error(f"{where}.Condition", "must name a condition"))
-                condition = None
-            merged = apply_globals(global_sections, body["Type"], local)
-            table[logical_id] = RawResource(logical_id, body["Type"], merged, local, condition)
-        return table
 
     # -- memoized computation -------------------------------------------------------
 
@@ -394,29 +358,3 @@ class Stack:
         except TemplateError:
             return None
         return value if isinstance(value, str) else None
-
-
-def _implicit_resources(resources: Mapping[str, RawResource]) -> dict[str, RawResource]:
-    """Resources SAM generates that templates refer to (ServerlessRestApi, <Fn>Role)."""
-    implicit: dict[str, RawResource] = {}
-    for resource in resources.values():
-        if resource.type != "AWS::Serverless::Function":
-            continue
-        if "Role" not in resource.properties:
-            role = f"{resource.logical_id}Role"
-            implicit[role] = RawResource(role, "AWS::IAM::Role", {}, {}, implicit=True)
-        events = resource.properties.get("Events")
-        for event in events.values() if isinstance(events, dict) else ():
-            if not isinstance(event, dict):
-                continue
-            props = event.get("Properties")
-            props = props if isinstance(props, dict) else {}
-            if event.get("Type") == "Api" and "RestApiId" not in props:
-                implicit["ServerlessRestApi"] = RawResource(
-                    "ServerlessRestApi", "AWS::Serverless::Api", {}, {}, implicit=True
-                )
-            if event.get("Type") == "HttpApi" and "ApiId" not in props:
-                implicit["ServerlessHttpApi"] = RawResource(
-                    "ServerlessHttpApi", "AWS::Serverless::HttpApi", {}, {}, implicit=True
-                )
-    return {k: v for k, v in implicit.items() if k not in resources}

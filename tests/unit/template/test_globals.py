@@ -121,3 +121,35 @@ def test_errors_in_globals_name_the_globals_path(load: Callable[..., Application
     with pytest.raises(TemplateError) as info:
         load(text)
     assert str(info.value) == "template.yaml: Globals.Function.Timeout: must be 1-900, got 0"
+
+
+def test_api_and_http_api_globals(load: Callable[..., Application]) -> None:
+    app = load(
+        """
+        Globals:
+          Api:
+            Cors: "'*'"
+            Auth: {DefaultAuthorizer: NONE}
+          HttpApi:
+            CorsConfiguration: {AllowOrigins: ["*"]}
+        Resources:
+          Rest:
+            Type: AWS::Serverless::Api
+            Properties:
+              StageName: Prod
+              Auth: {ApiKeyRequired: true}
+          Http:
+            Type: AWS::Serverless::HttpApi
+          Other:
+            Type: AWS::ApiGateway::RestApi
+            Properties: {Name: plain}
+        """
+    )
+    by_id = {r.logical_id: r for r in app.resources}
+    assert by_id["Rest"].properties == {
+        "Cors": "'*'",
+        "Auth": {"DefaultAuthorizer": "NONE", "ApiKeyRequired": True},
+        "StageName": "Prod",
+    }
+    assert by_id["Http"].properties == {"CorsConfiguration": {"AllowOrigins": ["*"]}}
+    assert by_id["Other"].properties == {"Name": "plain"}  # Globals are for SAM types only

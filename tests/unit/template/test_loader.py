@@ -424,6 +424,14 @@ def test_unsupported_runtime_and_code_locations(load: Load) -> None:
     assert "points at S3" in messages(load, s3_uri)[0]
 
 
+def test_image_functions_are_rejected(load: Load) -> None:
+    text = function_template("PackageType: Image\nImageUri: repo/image:latest")
+    assert messages(load, text) == [
+        "template.yaml: Resources.Fn.Properties.PackageType: "
+        "container image functions are not supported by serverlite"
+    ]
+
+
 @pytest.mark.parametrize("runtime", [f"python3.{minor}" for minor in range(9, 15)])
 def test_supported_runtimes(load: Load, runtime: str) -> None:
     assert load(function_template().replace("python3.12", runtime)).functions[0].runtime == runtime
