@@ -119,6 +119,13 @@ def main() -> None:
 @main.command()
 @template_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    "-p",
+    default=3000,
+    show_default=True,
+    help="API port (several APIs take consecutive ports from here).",
+)
 @click.option("--aws-port", default=4566, show_default=True, help="AWS endpoint port.")
 @click.option("--warm", is_flag=True, help="Start one environment per function up front.")
 @click.option("--no-reload", is_flag=True, help="Do not watch code for changes.")
@@ -134,6 +141,7 @@ def up(
     overrides: tuple[str, ...],
     region: str,
     host: str,
+    port: int,
     aws_port: int,
     warm: bool,
     no_reload: bool,
@@ -141,19 +149,31 @@ def up(
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
+    from serverlite.gateway.discovery import discover_apis
+    from serverlite.gateway.frontend import assign_endpoints, localize
     from serverlite.server import ServeOptions, serve
 
     def go() -> int:
         endpoint = f"http://{'[' + host + ']' if ':' in host else host}:{aws_port}"
         app = load(template, overrides, region, endpoint)
+        endpoints = assign_endpoints(discover_apis(app), host, port)
+        app = localize(app, endpoints)
         _check_port(host, aws_port, "--aws-port")
+        for api_endpoint in endpoints:
+            _check_port(host, api_endpoint.port, "--port")
         cloud = LocalCloud(
             app,
             CloudOptions(
                 state_dir=state_dir, endpoint_url=endpoint, account_concurrency=account_concurrency
             ),
         )
-        options = ServeOptions(host=host, aws_port=aws_port, warm=warm, reload=not no_reload)
+        options = ServeOptions(
+            host=host,
+            aws_port=aws_port,
+            endpoints=tuple(endpoints),
+            warm=warm,
+            reload=not no_reload,
+        )
         # uvicorn re-raises the Ctrl-C it handled once it has shut down gracefully.
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(app, cloud, options))

@@ -21,6 +21,9 @@ from serverlite.aws.endpoint import build_app
 from serverlite.cloud import LocalCloud
 from serverlite.functions import reload
 from serverlite.functions.environment import startup_warnings
+from serverlite.gateway.frontend import ApiEndpoint
+from serverlite.gateway.gateway import Gateway
+from serverlite.gateway.http_server import HttpServer
 from serverlite.template.model import Application
 
 log = logging.getLogger("serverlite")
@@ -30,23 +33,38 @@ log = logging.getLogger("serverlite")
 class ServeOptions:
     host: str = "127.0.0.1"
     aws_port: int = 4566
+    endpoints: tuple[ApiEndpoint, ...] = ()
     warm: bool = False
     reload: bool = True
 
 
-def startup_table(app: Application, cloud: LocalCloud, aws_url: str) -> Table:
+def startup_table(app: Application) -> Table:
     table = Table(title="Functions", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("name", "handler", "runtime", "memory", "timeout", "invoke"):
+    for column in ("name", "handler", "runtime", "memory", "timeout", "events"):
         table.add_column(column)
     for fn in app.functions:
+        events = ", ".join(sorted({event.type for event in fn.events})) or "-"
         table.add_row(
-            fn.name,
-            fn.handler,
-            fn.runtime,
-            f"{fn.memory_mb} MB",
-            f"{fn.timeout_s} s",
-            f"{aws_url}/2015-03-31/functions/{fn.name}/invocations",
+            fn.name, fn.handler, fn.runtime, f"{fn.memory_mb} MB", f"{fn.timeout_s} s", events
         )
+    return table
+
+
+def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
+    table = Table(title="APIs", title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("api", "type", "route", "function", "url"):
+        table.add_column(column)
+    for endpoint in endpoints:
+        api = endpoint.api
+        for route in sorted(api.routes, key=lambda r: (r.path, r.method)):
+            path = "" if route.path == "$default" else route.path
+            table.add_row(
+                api.qualified_id,
+                api.kind,
+                route.route_key,
+                route.function,
+                f"{endpoint.base_url}{path}",
+            )
     return table
 
 
@@ -62,7 +80,7 @@ def resources_table(cloud: LocalCloud) -> Table:
 async def serve(
     app: Application, cloud: LocalCloud, options: ServeOptions, console: Console | None = None
 ) -> None:
-    console = console or Console()
+    console = console or _console()
     started = time.perf_counter()
     with console.status("starting execution environments (zygote)..."):
         await cloud.start()
@@ -86,26 +104,38 @@ async def serve(
                 reload.watch(app.functions, cloud.pool.invalidate, ignore=[cloud.options.state_dir])
             )
         )
+    gateways = [
+        HttpServer(Gateway(e.api, cloud.invoker).handle, e.host, e.port) for e in options.endpoints
+    ]
+    for gateway in gateways:
+        await gateway.start()
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.01)
     try:
         if server.started:
-            console.print(startup_table(app, cloud, aws_url))
+            console.print(startup_table(app))
+            if options.endpoints:
+                console.print(apis_table(options.endpoints))
             if cloud.provisioned:
                 console.print(resources_table(cloud))
             for warning in startup_warnings(app):
                 console.print(f"[yellow]warning:[/] {warning}")
+            apis = "".join(
+                f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints
+            )
+            example = app.functions[0].name if app.functions else "NAME"
             console.print(
                 f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
-                f" — AWS endpoint [bold]{aws_url}[/] (Lambda Invoke API)\n"
+                f" — AWS endpoint [bold]{aws_url}[/] (Lambda Invoke API)\n{apis}"
                 f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
                 f"try:   aws lambda invoke --endpoint-url {aws_url} --function-name "
-                f"{app.functions[0].name if app.functions else 'NAME'} out.json\n"
+                f"{example} out.json\n"
                 "Ctrl-C to stop"
             )
         await serving
     finally:
+        await asyncio.gather(*(gateway.stop() for gateway in gateways))
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -113,6 +143,13 @@ async def serve(
         with console.status("stopping..."):
             await cloud.stop()
         console.print("serverlite stopped")
+
+
+def _console() -> Console:
+    console = Console()
+    if not console.is_terminal:  # logs and CI: wide enough that URLs are never cut
+        console = Console(width=max(console.width, 160))
+    return console
 
 
 def _url_host(host: str) -> str:

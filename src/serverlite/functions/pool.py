@@ -88,6 +88,9 @@ class EnvironmentPool:
         envs.busy.add(env)
         try:
             outcome = await env.run(inv, cold)
+        except BaseException:
+            env.close()  # cancelled mid-invocation: the environment's state is unknown
+            raise
         finally:
             envs.busy.discard(env)
         if env.dead or env.init_error is not None or env.generation != envs.generation:

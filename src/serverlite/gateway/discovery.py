@@ -1,0 +1,305 @@
+"""Find the APIs of an application: explicit Api/HttpApi resources and SAM's implicit ones.
+
+A function event ``Type: Api`` without ``RestApiId`` joins its stack's implicit
+``ServerlessRestApi`` (stage "Prod"); ``Type: HttpApi`` without ``ApiId`` joins
+``ServerlessHttpApi`` (stage "$default"), as SAM generates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from serverlite.errors import TemplateError
+from serverlite.gateway.model import (
+    HTTP_TIMEOUT_MS,
+    REST_TIMEOUT_MS,
+    ApiKind,
+    ApiSpec,
+    AuthorizerSpec,
+    CorsSpec,
+    RouteSpec,
+    ThrottleSpec,
+    UsagePlanSpec,
+)
+from serverlite.template.model import Application, FunctionSpec, ResourceSpec, StackSpec
+
+REST_TYPES = ("AWS::Serverless::Api",)
+HTTP_TYPES = ("AWS::Serverless::HttpApi",)
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+
+
+def discover_apis(app: Application) -> list[ApiSpec]:
+    apis: list[ApiSpec] = []
+    for stack in app.root.walk():
+        apis.extend(_stack_apis(app, stack))
+    return sorted(apis, key=lambda api: (len(api.stack_path), api.stack_path, api.logical_id))
+
+
+def _stack_apis(app: Application, stack: StackSpec) -> list[ApiSpec]:
+    resources = {r.logical_id: r for r in stack.resources if r.type in REST_TYPES + HTTP_TYPES}
+    by_id = {r.physical_id: r for r in resources.values()}
+    routes: dict[str, list[RouteSpec]] = {logical: [] for logical in resources}
+    for fn in stack.functions:
+        for event in fn.events:
+            if event.type not in ("Api", "HttpApi"):
+                continue
+            kind: ApiKind = "REST" if event.type == "Api" else "HTTP"
+            props = dict(event.properties)
+            ref = props.get("RestApiId" if kind == "REST" else "ApiId")
+            implicit = "ServerlessRestApi" if kind == "REST" else "ServerlessHttpApi"
+            target = by_id.get(str(ref)) if ref is not None else resources.get(implicit)
+            if target is None:
+                raise TemplateError(
+                    str(fn.template_file or "template.yaml"),
+                    f"Resources.{fn.logical_id}.Events.{event.name}",
+                    f"refers to an API that is not in this template ({ref!r})",
+                )
+            routes[target.logical_id].append(_route(fn, event.name, kind, props, target))
+    apis = []
+    for logical, resource in resources.items():
+        kind = "REST" if resource.type in REST_TYPES else "HTTP"
+        apis.append(_api(app, stack, resource, kind, tuple(routes[logical])))
+    return apis
+
+
+def _route(
+    fn: FunctionSpec, name: str, kind: ApiKind, props: dict[str, Any], api: ResourceSpec
+) -> RouteSpec:
+    auth = props.get("Auth") if isinstance(props.get("Auth"), dict) else {}
+    assert isinstance(auth, dict)
+    path = props.get("Path")
+    method = str(props.get("Method", "ANY")).upper()
+    if kind == "HTTP" and path is None:
+        path, method = "$default", "ANY"
+    if method not in HTTP_METHODS:
+        raise TemplateError(
+            str(fn.template_file or "template.yaml"),
+            f"Resources.{fn.logical_id}.Events.{name}.Properties.Method",
+            f"unknown HTTP method {method!r}",
+        )
+    api_auth = api.properties.get("Auth") if isinstance(api.properties.get("Auth"), dict) else {}
+    assert isinstance(api_auth, dict)
+    authorizer = auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+    if authorizer in ("NONE", "AWS_IAM"):
+        authorizer = None
+    api_key = auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False))
+    model = props.get("RequestModel")
+    params = props.get("RequestParameters") or []
+    return RouteSpec(
+        method=method,
+        path=str(path),
+        function=fn.name,
+        event_name=name,
+        authorizer=str(authorizer) if authorizer else None,
+        authorization_scopes=tuple(auth.get("AuthorizationScopes") or ()),
+        api_key_required=bool(api_key) if kind == "REST" else False,
+        payload_version="1.0" if kind == "REST" else str(props.get("PayloadFormatVersion", "2.0")),
+        timeout_ms=int(
+            props.get("TimeoutInMillis", REST_TIMEOUT_MS if kind == "REST" else HTTP_TIMEOUT_MS)
+        ),
+        request_model=model if isinstance(model, dict) else None,
+        request_parameters=tuple(_request_parameters(params)),
+    )
+
+
+def _request_parameters(params: Any) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for entry in params if isinstance(params, list) else []:
+        if isinstance(entry, str):
+            out.append((entry, False))
+        elif isinstance(entry, dict):
+            for name, options in entry.items():
+                required = bool(options.get("Required")) if isinstance(options, dict) else False
+                out.append((str(name), required))
+    return out
+
+
+def _api(
+    app: Application,
+    stack: StackSpec,
+    resource: ResourceSpec,
+    kind: ApiKind,
+    routes: tuple[RouteSpec, ...],
+) -> ApiSpec:
+    props = resource.properties
+    implicit = resource.logical_id in ("ServerlessRestApi", "ServerlessHttpApi")
+    default_stage = "Prod" if kind == "REST" and implicit else "$default"
+    stage = str(props.get("StageName", default_stage))
+    auth = props.get("Auth") if isinstance(props.get("Auth"), dict) else {}
+    assert isinstance(auth, dict)
+    fn_names = {fn.arn: fn.name for fn in app.functions}
+    return ApiSpec(
+        logical_id=resource.logical_id,
+        stack_path=resource.stack_path,
+        api_id=resource.physical_id,
+        kind=kind,
+        stage=stage,
+        routes=routes,
+        stage_variables=_strings(props.get("Variables" if kind == "REST" else "StageVariables")),
+        authorizers=_authorizers(kind, auth.get("Authorizers"), fn_names),
+        cors=_cors(kind, props.get("Cors" if kind == "REST" else "CorsConfiguration")),
+        binary_media_types=tuple(
+            str(t).replace("~1", "/") for t in props.get("BinaryMediaTypes") or ()
+        ),
+        throttle=_stage_throttle(kind, props),
+        models=dict(props.get("Models") or {}),
+        usage_plan=_usage_plan(auth.get("UsagePlan")),
+        cors_preflight_auth=bool(auth.get("AddDefaultAuthorizerToCorsPreflight", True)),
+    )
+
+
+def _strings(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _function_name(arn: Any, fn_names: Mapping[str, str]) -> str | None:
+    if arn is None:
+        return None
+    text = str(arn)
+    return fn_names.get(text, text.split(":")[6] if text.startswith("arn:") else text)
+
+
+def _authorizers(kind: ApiKind, raw: Any, fn_names: Mapping[str, str]) -> dict[str, AuthorizerSpec]:
+    out: dict[str, AuthorizerSpec] = {}
+    for name, conf in (raw or {}).items() if isinstance(raw, dict) else ():
+        if not isinstance(conf, dict):
+            continue
+        identity = conf.get("Identity") if isinstance(conf.get("Identity"), dict) else {}
+        assert isinstance(identity, dict)
+        ttl = int(identity.get("ReauthorizeEvery", 300))
+        if "JwtConfiguration" in conf:
+            jwt = conf["JwtConfiguration"]
+            out[name] = AuthorizerSpec(
+                name=name,
+                type="JWT",
+                issuer=str(jwt.get("issuer", "")),
+                audiences=tuple(str(a) for a in jwt.get("audience") or ()),
+                identity_sources=(
+                    str(conf.get("IdentitySource", "$request.header.Authorization")),
+                ),
+            )
+        elif "UserPoolArn" in conf:
+            arns = conf["UserPoolArn"]
+            out[name] = AuthorizerSpec(
+                name=name,
+                type="COGNITO",
+                user_pool_arns=tuple(arns if isinstance(arns, list) else [arns]),
+                identity_sources=(
+                    f"method.request.header.{identity.get('Header', 'Authorization')}",
+                ),
+                ttl_s=ttl,
+            )
+        elif "FunctionArn" in conf:
+            function = _function_name(conf["FunctionArn"], fn_names)
+            if kind == "REST":
+                payload = str(conf.get("FunctionPayloadType", "TOKEN"))
+                sources = _rest_identity_sources(payload, identity)
+                out[name] = AuthorizerSpec(
+                    name=name,
+                    type="REQUEST" if payload == "REQUEST" else "TOKEN",
+                    function=function,
+                    identity_sources=sources,
+                    ttl_s=ttl,
+                    validation_regex=identity.get("ValidationExpression"),
+                )
+            else:
+                headers = identity.get("Headers") or []
+                sources = tuple(f"$request.header.{h}" for h in headers)
+                sources += tuple(
+                    f"$request.querystring.{q}" for q in identity.get("QueryStrings") or []
+                )
+                out[name] = AuthorizerSpec(
+                    name=name,
+                    type="REQUEST",
+                    function=function,
+                    identity_sources=sources,
+                    ttl_s=int(identity.get("ReauthorizeEvery", 0)),
+                    payload_version=str(conf.get("AuthorizerPayloadFormatVersion", "2.0")),
+                    simple_responses=bool(conf.get("EnableSimpleResponses", False)),
+                )
+    return out
+
+
+def _rest_identity_sources(payload: str, identity: Mapping[str, Any]) -> tuple[str, ...]:
+    if payload != "REQUEST":
+        return (f"method.request.header.{identity.get('Header', 'Authorization')}",)
+    sources = [f"method.request.header.{h}" for h in identity.get("Headers") or []]
+    sources += [f"method.request.querystring.{q}" for q in identity.get("QueryStrings") or []]
+    sources += [f"stageVariables.{s}" for s in identity.get("StageVariables") or []]
+    sources += [f"context.{c}" for c in identity.get("Context") or []]
+    return tuple(sources)
+
+
+def _cors(kind: ApiKind, raw: Any) -> CorsSpec | None:
+    if raw is None or raw is False:
+        return None
+    if kind == "REST":
+        # SAM's Cors: a quoted origin string, or a dict of quoted strings.
+        if isinstance(raw, str):
+            return CorsSpec(allow_origins=(_unquote(raw),))
+        origin = _unquote(str(raw.get("AllowOrigin", "'*'")))
+        return CorsSpec(
+            allow_origins=(origin,),
+            allow_methods=_split(raw.get("AllowMethods")),
+            allow_headers=_split(raw.get("AllowHeaders")),
+            allow_credentials=_unquote(str(raw.get("AllowCredentials", ""))) == "true"
+            or raw.get("AllowCredentials") is True,
+            max_age=int(_unquote(str(raw["MaxAge"]))) if "MaxAge" in raw else None,
+        )
+    if raw is True:
+        return CorsSpec(allow_origins=("*",), allow_methods=("*",), allow_headers=("*",))
+    return CorsSpec(
+        allow_origins=tuple(raw.get("AllowOrigins") or ()),
+        allow_methods=tuple(str(m).upper() for m in raw.get("AllowMethods") or ()),
+        allow_headers=tuple(raw.get("AllowHeaders") or ()),
+        expose_headers=tuple(raw.get("ExposeHeaders") or ()),
+        allow_credentials=bool(raw.get("AllowCredentials", False)),
+        max_age=int(raw["MaxAge"]) if "MaxAge" in raw else None,
+    )
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(part.strip() for part in _unquote(str(value)).split(",") if part.strip())
+
+
+def _stage_throttle(kind: ApiKind, props: Mapping[str, Any]) -> ThrottleSpec | None:
+    if kind == "HTTP":
+        settings = props.get("DefaultRouteSettings") or {}
+        rate, burst = settings.get("ThrottlingRateLimit"), settings.get("ThrottlingBurstLimit")
+    else:
+        rate = burst = None
+        for setting in props.get("MethodSettings") or []:
+            if setting.get("ResourcePath", "/*") == "/*" and setting.get("HttpMethod", "*") == "*":
+                rate = setting.get("ThrottlingRateLimit", rate)
+                burst = setting.get("ThrottlingBurstLimit", burst)
+    if rate is None and burst is None:
+        return None
+    return ThrottleSpec(
+        rate=float(rate if rate is not None else 10_000),
+        burst=int(burst if burst is not None else 5_000),
+    )
+
+
+def _usage_plan(raw: Any) -> UsagePlanSpec | None:
+    if not isinstance(raw, dict) or raw.get("CreateUsagePlan", "NONE") == "NONE":
+        return None
+    throttle = raw.get("Throttle") or {}
+    quota = raw.get("Quota") or {}
+    return UsagePlanSpec(
+        throttle=ThrottleSpec(
+            rate=float(throttle.get("RateLimit", 10_000)),
+            burst=int(throttle.get("BurstLimit", 5_000)),
+        )
+        if throttle
+        else None,
+        quota_limit=int(quota["Limit"]) if "Limit" in quota else None,
+        quota_period=str(quota.get("Period", "DAY")) if quota else None,
+    )

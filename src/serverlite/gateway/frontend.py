@@ -1,0 +1,80 @@
+"""Where each API is served locally, and how the template's API URLs point there.
+
+One API is served at http://127.0.0.1:3000/ (as ``sam local start-api`` does);
+several APIs get consecutive ports in a stable order (by nesting, then logical id).
+Every ``https://{apiId}.execute-api.{region}.amazonaws.com`` the template produced
+(``!Sub`` in environment variables, outputs, resource properties) is rewritten to
+that API's local base URL, so services find each other without hard-coded URLs. A
+URL's stage path (``/Prod``) still works: the gateway accepts it as a prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from serverlite.gateway.model import ApiSpec
+from serverlite.template.model import Application, FunctionSpec, ResourceSpec, StackSpec
+
+
+@dataclass(frozen=True)
+class ApiEndpoint:
+    api: ApiSpec
+    host: str
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def stage_url(self) -> str:
+        stage = self.api.stage
+        return self.base_url if stage == "$default" else f"{self.base_url}/{stage}"
+
+
+def assign_endpoints(apis: list[ApiSpec], host: str, first_port: int) -> list[ApiEndpoint]:
+    served = [api for api in apis if api.routes]
+    return [ApiEndpoint(api, host, first_port + i) for i, api in enumerate(served)]
+
+
+def localize(app: Application, endpoints: list[ApiEndpoint]) -> Application:
+    """Rewrite execute-api URLs everywhere in the application to local base URLs."""
+    if not endpoints:
+        return app
+    local = {e.api.api_id: e.base_url for e in endpoints}
+    pattern = re.compile(
+        r"https://(" + "|".join(re.escape(i) for i in local) + r")\.execute-api\.[a-z0-9-]+"
+        r"\.amazonaws\.com"
+    )
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(lambda m: local[m.group(1)], value)
+        if isinstance(value, Mapping):
+            return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(fix(v) for v in value)
+        return value
+
+    def fix_function(fn: FunctionSpec) -> FunctionSpec:
+        return replace(fn, environment=fix(dict(fn.environment)))
+
+    def fix_resource(res: ResourceSpec) -> ResourceSpec:
+        return replace(
+            res, properties=fix(dict(res.properties)), attributes=fix(dict(res.attributes))
+        )
+
+    def fix_stack(stack: StackSpec) -> StackSpec:
+        return replace(
+            stack,
+            functions=tuple(fix_function(f) for f in stack.functions),
+            resources=tuple(fix_resource(r) for r in stack.resources),
+            outputs=fix(dict(stack.outputs)),
+            nested=tuple(fix_stack(s) for s in stack.nested),
+        )
+
+    return replace(app, root=fix_stack(app.root))

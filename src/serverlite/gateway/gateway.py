@@ -1,0 +1,197 @@
+"""One API's request pipeline: route, throttle, keys, validate, authorize, invoke, respond.
+
+``Gateway.handle(HttpRequest) -> HttpResponse`` knows nothing of sockets: the HTTP
+server and the test client both enter here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from serverlite.errors import InvokeError, TooManyRequests
+from serverlite.gateway import cors, errors
+from serverlite.gateway.auth import Authorizer, AuthRequest, AuthResult
+from serverlite.gateway.events import EventContext, build_v1, build_v2, new_request_id
+from serverlite.gateway.http import HttpRequest, HttpResponse
+from serverlite.gateway.model import ApiSpec, RouteSpec
+from serverlite.gateway.responses import MalformedResponse, from_v1, from_v2
+from serverlite.gateway.routing import Match, Router
+from serverlite.gateway.throttling import ACCOUNT_LIMIT, Throttles
+from serverlite.gateway.validation import RequestValidator
+from serverlite.invoker import Invoker, InvokeRequest
+
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class Gateway:
+    def __init__(
+        self,
+        api: ApiSpec,
+        invoker: Invoker,
+        *,
+        authorizer: Authorizer | None = None,
+        throttles: Throttles | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api = api
+        self.invoker = invoker
+        self.router = Router(api.routes)
+        self.authorizer = authorizer
+        self.throttles = throttles or Throttles()
+        self.validator = RequestValidator(api)
+        self._clock = clock
+        self._background: set[asyncio.Future[Any]] = set()
+        self.region = invoker.app.region
+        self.account_id = invoker.app.account_id
+
+    # -- the pipeline ------------------------------------------------------------
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = new_request_id()
+        response = await self._handle(request, request_id)
+        self._finish_headers(request, response, request_id)
+        return response
+
+    async def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        api = self.api
+        path = self.strip_stage(request.path)
+        if len(request.body) > MAX_BODY:
+            return errors.error_response(api.kind, errors.PAYLOAD_TOO_LARGE, request_id)
+        preflight = cors.preflight(api, self.router, request, path)
+        if preflight is not None:
+            return preflight
+        match = self.router.match(request.method, path)
+        if match is None:
+            return errors.error_response(api.kind, errors.not_found(api.kind), request_id)
+        route = match.route
+        if not self._within_limits(route):
+            return errors.error_response(api.kind, errors.THROTTLED, request_id)
+        invalid = self.validator.check(route, request, match.path_parameters)
+        if invalid is not None:
+            return errors.error_response(api.kind, invalid[0], request_id, invalid[1])
+        auth = await self._authorize(request, route, path, match, request_id)
+        if auth.error is not None:
+            return errors.error_response(api.kind, auth.error, request_id, auth.message)
+        ctx = EventContext(
+            api=api,
+            route=route,
+            path=path,
+            path_parameters=match.path_parameters,
+            request_id=request_id,
+            account_id=self.account_id,
+            region=self.region,
+            authorizer=auth.context,
+            now=self._clock(),
+        )
+        return await self._integrate(request, ctx)
+
+    def strip_stage(self, raw_path: str) -> str:
+        """Accept both /path (as sam local serves) and /{stage}/path (as AWS URLs have it)."""
+        path = raw_path or "/"
+        stage = self.api.stage
+        if stage != "$default":
+            prefix = f"/{stage}"
+            if path == prefix:
+                return "/"
+            if path.startswith(prefix + "/"):
+                return path[len(prefix) :]
+        return path
+
+    def _within_limits(self, route: RouteSpec) -> bool:
+        api = self.api
+        return (
+            self.throttles.allow(("account",), ACCOUNT_LIMIT)
+            and self.throttles.allow((api.api_id, "stage"), api.throttle)
+            and self.throttles.allow((api.api_id, route.route_key), route.throttle)
+        )
+
+    async def _authorize(
+        self, request: HttpRequest, route: RouteSpec, path: str, match: Match, request_id: str
+    ) -> AuthResult:
+        needs_key = route.api_key_required and self.api.kind == "REST"
+        if route.authorizer is None and not needs_key:
+            return AuthResult()
+        if self.authorizer is None:  # never let a protected route through unchecked
+            return AuthResult(error=errors.UNAUTHORIZED)
+        method_arn = (
+            f"arn:aws:execute-api:{self.region}:{self.account_id}:{self.api.api_id}/"
+            f"{self.api.stage}/{request.method}{path}"
+        )
+        return await self.authorizer.authorize(
+            AuthRequest(
+                api=self.api,
+                route=route,
+                request=request,
+                path=path,
+                path_parameters=match.path_parameters,
+                request_id=request_id,
+                method_arn=method_arn,
+            )
+        )
+
+    async def _integrate(self, request: HttpRequest, ctx: EventContext) -> HttpResponse:
+        api, route = self.api, ctx.route
+        event = build_v1(request, ctx) if route.payload_version == "1.0" else build_v2(request, ctx)
+        task = asyncio.ensure_future(
+            self.invoker.invoke(
+                InvokeRequest(function=route.function, payload=json.dumps(event).encode())
+            )
+        )
+        done, _ = await asyncio.wait({task}, timeout=route.timeout_ms / 1000)
+        if not done:
+            # The integration timed out; as on AWS the function itself runs on to its end.
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            task.add_done_callback(_consume)
+            return errors.error_response(
+                api.kind, errors.integration_timeout(api.kind), ctx.request_id
+            )
+        try:
+            result = task.result()
+        except TooManyRequests:
+            # Lambda's throttle reaches the client as an integration failure (500).
+            failure = errors.GatewayError(
+                500,
+                errors.integration_failed(api.kind).message,
+                "InternalServerErrorException",
+                spaced=api.kind == "REST",
+            )
+            return errors.error_response(api.kind, failure, ctx.request_id)
+        except InvokeError:
+            return errors.error_response(
+                api.kind, errors.integration_failed(api.kind), ctx.request_id
+            )
+        if result.function_error:
+            return errors.error_response(
+                api.kind, errors.integration_failed(api.kind), ctx.request_id
+            )
+        try:
+            if route.payload_version == "1.0":
+                response = from_v1(result.payload)
+            else:
+                response = from_v2(result.payload)
+        except MalformedResponse:
+            return errors.error_response(
+                api.kind, errors.integration_failed(api.kind), ctx.request_id
+            )
+        if api.kind == "REST" and response.body and response.header("content-type") is None:
+            response.headers.append(("Content-Type", "application/json"))
+        return response
+
+    def _finish_headers(
+        self, request: HttpRequest, response: HttpResponse, request_id: str
+    ) -> None:
+        if self.api.kind == "REST":
+            if response.header("x-amzn-requestid") is None:
+                response.headers.append(("x-amzn-RequestId", request_id))
+        elif response.header("apigw-requestid") is None:
+            response.headers.append(("apigw-requestid", request_id))
+        cors.add_response_headers(self.api, request, response)
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not warn about it

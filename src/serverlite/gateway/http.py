@@ -1,0 +1,36 @@
+"""The gateway's own request and response: plain data, no sockets (the test seam)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    path: str  # as sent, percent-encoded, without the query string
+    query: str = ""  # raw query string, without "?"
+    headers: list[tuple[str, str]] = field(default_factory=list)  # as sent: case and order kept
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+    protocol: str = "HTTP/1.1"
+
+    def header(self, name: str) -> str | None:
+        """The last value of a header, case-insensitively."""
+        wanted = name.lower()
+        found = None
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                found = value
+        return found
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in reversed(self.headers) if k.lower() == wanted), None)
