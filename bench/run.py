@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Row, print_table
+from gateway_bench import gateway_rows
 from lambda_bench import cold_start, warm_invoke
 
 
@@ -25,6 +26,7 @@ def main() -> None:
     rows: list[Row] = []
     rows += cold_start(iterations=max(5, int(30 * scale)))
     rows += warm_invoke(iterations=max(200, int(2000 * scale)))
+    rows += gateway_rows(requests=max(2000, int(20_000 * scale)))
     print_table(rows)
 
 

@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from serverlite.errors import ConfigError, InvokeError, ServerliteError
 from serverlite.template.model import Application
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 err = Console(stderr=True, highlight=False)
 
@@ -176,7 +177,7 @@ def up(
         )
         # uvicorn re-raises the Ctrl-C it handled once it has shut down gracefully.
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(app, cloud, options))
+            run_loop(serve(app, cloud, options))
         return 0
 
     _run(go)
@@ -314,6 +315,15 @@ def validate(templates: tuple[str, ...]) -> None:
         return 1 if failed else 0
 
     _run(go)
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run on uvloop when it is installed (it is, with uvicorn[standard]): ~2x faster I/O."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def parse_duration(text: str) -> float:

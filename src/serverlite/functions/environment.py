@@ -67,12 +67,6 @@ def startup_warnings(app: Application) -> list[str]:
     return [*app.warnings, *([warning] if warning else [])]
 
 
-def new_trace_id(now: float | None = None) -> str:
-    """An X-Ray trace header, as Lambda sets _X_AMZN_TRACE_ID for each invocation."""
-    now = time.time() if now is None else now
-    return f"Root=1-{int(now):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
-
-
 def python_path(fn: FunctionSpec, code_dir: Path) -> list[str]:
     paths = [str(code_dir)]
     for layer in reversed(fn.layers):

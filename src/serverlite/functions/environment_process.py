@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from serverlite import ids
 from serverlite.functions import protocol, report
-from serverlite.functions.environment import new_trace_id
 from serverlite.functions.zygote import Spawned
 from serverlite.template.model import FunctionSpec
 
@@ -195,7 +195,7 @@ class Environment:
             "type": "invoke",
             "request_id": inv.request_id,
             "deadline_ms": int((self._clock() + inv.timeout_s) * 1000),
-            "trace_id": inv.trace_id or new_trace_id(self._clock()),
+            "trace_id": inv.trace_id or ids.trace_id(self._clock()),
             "client_context": inv.client_context,
             "identity": inv.identity,
             "invoked_function_arn": inv.invoked_function_arn,

@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import resource
 import signal
 import socket
 import sys
@@ -147,21 +148,10 @@ def _setup_process(spec: dict[str, Any], log_fd: int) -> None:
     root.setLevel(logging.WARNING)
 
 
-def _memory_kb() -> tuple[int, int]:
-    """(current RSS, peak RSS) of this environment in KiB."""
-    rss = hwm = 0
-    try:
-        with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmRSS:"):
-                    rss = int(line.split()[1])
-                elif line.startswith(b"VmHWM:"):
-                    hwm = int(line.split()[1])
-    except OSError:  # not Linux: fall back to the peak the kernel reports
-        import resource
-
-        hwm = rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss, max(hwm, rss)
+def _peak_memory_kb() -> int:
+    """Peak resident memory of this environment in KiB (the kernel resets it at fork)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
 
 
 def _invoke(
@@ -241,9 +231,8 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
             ok, payload = _invoke(handler, spec, header, body)
             sys.stdout.flush()
             sys.stderr.flush()
-            rss, peak = _memory_kb()
             protocol.send_blocking(
-                sock, {"type": "result", "ok": ok, "rss_kb": rss, "peak_kb": peak}, payload
+                sock, {"type": "result", "ok": ok, "peak_kb": _peak_memory_kb()}, payload
             )
         # An init error leaves the environment unusable: wait for serverlite to drop it.
         if handler is None:

@@ -30,6 +30,7 @@ class AuthResult:
     error: GatewayError | None = None  # None: allowed
     context: dict[str, Any] | None = None  # requestContext.authorizer
     message: str | None = None  # overrides the error's message (e.g. JWT reasons)
+    headers: tuple[tuple[str, str], ...] = ()  # added to the error response (www-authenticate)
 
 
 class Authorizer(Protocol):

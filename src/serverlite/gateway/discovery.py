@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from serverlite.errors import TemplateError
+from serverlite.gateway import usage_plans
 from serverlite.gateway.model import (
     HTTP_TIMEOUT_MS,
     REST_TIMEOUT_MS,
@@ -83,6 +84,11 @@ def _route(
     authorizer = auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
     if authorizer in ("NONE", "AWS_IAM"):
         authorizer = None
+    scopes = auth.get("AuthorizationScopes")
+    if scopes is None and authorizer:  # SAM: the authorizer's scopes are the default
+        confs = api_auth.get("Authorizers") if isinstance(api_auth.get("Authorizers"), dict) else {}
+        conf = confs.get(authorizer) if isinstance(confs, dict) else None
+        scopes = conf.get("AuthorizationScopes") if isinstance(conf, dict) else None
     api_key = auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False))
     model = props.get("RequestModel")
     params = props.get("RequestParameters") or []
@@ -92,7 +98,7 @@ def _route(
         function=fn.name,
         event_name=name,
         authorizer=str(authorizer) if authorizer else None,
-        authorization_scopes=tuple(auth.get("AuthorizationScopes") or ()),
+        authorization_scopes=tuple(str(s) for s in scopes or ()),
         api_key_required=bool(api_key) if kind == "REST" else False,
         payload_version="1.0" if kind == "REST" else str(props.get("PayloadFormatVersion", "2.0")),
         timeout_ms=int(
@@ -129,6 +135,7 @@ def _api(
     auth = props.get("Auth") if isinstance(props.get("Auth"), dict) else {}
     assert isinstance(auth, dict)
     fn_names = {fn.arn: fn.name for fn in app.functions}
+    plans = usage_plans.plans_for_api(app, resource, stage) if kind == "REST" else ()
     return ApiSpec(
         logical_id=resource.logical_id,
         stack_path=resource.stack_path,
@@ -137,7 +144,7 @@ def _api(
         stage=stage,
         routes=routes,
         stage_variables=_strings(props.get("Variables" if kind == "REST" else "StageVariables")),
-        authorizers=_authorizers(kind, auth.get("Authorizers"), fn_names),
+        authorizers=_authorizers(kind, auth.get("Authorizers"), fn_names, _pool_clients(app)),
         cors=_cors(kind, props.get("Cors" if kind == "REST" else "CorsConfiguration")),
         binary_media_types=tuple(
             str(t).replace("~1", "/") for t in props.get("BinaryMediaTypes") or ()
@@ -145,6 +152,9 @@ def _api(
         throttle=_stage_throttle(kind, props),
         models=dict(props.get("Models") or {}),
         usage_plan=_usage_plan(auth.get("UsagePlan")),
+        usage_plans=plans,
+        api_keys=tuple(dict.fromkeys(key.value for plan in plans for key in plan.keys)),
+        api_key_source=str(props.get("ApiKeySourceType", "HEADER")).upper(),
         cors_preflight_auth=bool(auth.get("AddDefaultAuthorizerToCorsPreflight", True)),
     )
 
@@ -160,7 +170,22 @@ def _function_name(arn: Any, fn_names: Mapping[str, str]) -> str | None:
     return fn_names.get(text, text.split(":")[6] if text.startswith("arn:") else text)
 
 
-def _authorizers(kind: ApiKind, raw: Any, fn_names: Mapping[str, str]) -> dict[str, AuthorizerSpec]:
+def _pool_clients(app: Application) -> dict[str, tuple[str, ...]]:
+    """User pool id -> the ids of its app clients declared in the template."""
+    clients: dict[str, tuple[str, ...]] = {}
+    for res in app.resources:
+        if res.type == "AWS::Cognito::UserPoolClient":
+            pool = str(res.properties.get("UserPoolId"))
+            clients[pool] = (*clients.get(pool, ()), res.physical_id)
+    return clients
+
+
+def _authorizers(
+    kind: ApiKind,
+    raw: Any,
+    fn_names: Mapping[str, str],
+    pool_clients: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, AuthorizerSpec]:
     out: dict[str, AuthorizerSpec] = {}
     for name, conf in (raw or {}).items() if isinstance(raw, dict) else ():
         if not isinstance(conf, dict):
@@ -180,15 +205,20 @@ def _authorizers(kind: ApiKind, raw: Any, fn_names: Mapping[str, str]) -> dict[s
                 ),
             )
         elif "UserPoolArn" in conf:
-            arns = conf["UserPoolArn"]
+            raw_arns = conf["UserPoolArn"]
+            arns = tuple(str(a) for a in (raw_arns if isinstance(raw_arns, list) else [raw_arns]))
+            pools = (arn.rsplit("/", 1)[-1] for arn in arns)
             out[name] = AuthorizerSpec(
                 name=name,
                 type="COGNITO",
-                user_pool_arns=tuple(arns if isinstance(arns, list) else [arns]),
+                user_pool_arns=arns,
                 identity_sources=(
                     f"method.request.header.{identity.get('Header', 'Authorization')}",
                 ),
                 ttl_s=ttl,
+                validation_regex=identity.get("ValidationExpression"),
+                # aud (id tokens) / client_id (access tokens) must be one of these
+                audiences=tuple(c for pool in pools for c in (pool_clients or {}).get(pool, ())),
             )
         elif "FunctionArn" in conf:
             function = _function_name(conf["FunctionArn"], fn_names)
@@ -209,6 +239,10 @@ def _authorizers(kind: ApiKind, raw: Any, fn_names: Mapping[str, str]) -> dict[s
                 sources += tuple(
                     f"$request.querystring.{q}" for q in identity.get("QueryStrings") or []
                 )
+                sources += tuple(
+                    f"$stageVariables.{v}" for v in identity.get("StageVariables") or []
+                )
+                sources += tuple(f"$context.{c}" for c in identity.get("Context") or [])
                 out[name] = AuthorizerSpec(
                     name=name,
                     type="REQUEST",
@@ -291,15 +325,4 @@ def _stage_throttle(kind: ApiKind, props: Mapping[str, Any]) -> ThrottleSpec | N
 def _usage_plan(raw: Any) -> UsagePlanSpec | None:
     if not isinstance(raw, dict) or raw.get("CreateUsagePlan", "NONE") == "NONE":
         return None
-    throttle = raw.get("Throttle") or {}
-    quota = raw.get("Quota") or {}
-    return UsagePlanSpec(
-        throttle=ThrottleSpec(
-            rate=float(throttle.get("RateLimit", 10_000)),
-            burst=int(throttle.get("BurstLimit", 5_000)),
-        )
-        if throttle
-        else None,
-        quota_limit=int(quota["Limit"]) if "Limit" in quota else None,
-        quota_period=str(quota.get("Period", "DAY")) if quota else None,
-    )
+    return usage_plans.plan_settings(raw)

@@ -18,7 +18,7 @@ from serverlite.gateway.model import ApiKind
 @dataclass(frozen=True)
 class GatewayError:
     status: int
-    message: str
+    message: str | None  # None: AWS sends {"message":null}
     error_type: str | None = None  # REST's x-amzn-ErrorType
     spaced: bool = False  # AWS writes '{"message": "..."}' for these
 
@@ -48,6 +48,9 @@ IMPLICIT_DENY = GatewayError(
     403, "User is not authorized to access this resource", "AccessDeniedException"
 )
 FORBIDDEN = GatewayError(403, "Forbidden", "ForbiddenException")
+# A Lambda authorizer that fails, times out or answers something that is not a valid
+# policy: REST's default AUTHORIZER_CONFIGURATION_ERROR response has a null message.
+AUTHORIZER_CONFIGURATION_ERROR = GatewayError(500, None, "AuthorizerConfigurationException")
 INVALID_BODY = GatewayError(400, "Invalid request body", "BadRequestException")
 QUOTA_EXCEEDED = GatewayError(429, "Limit Exceeded", "LimitExceededException")
 PAYLOAD_TOO_LARGE = GatewayError(413, "Request Too Long", "RequestTooLongException")

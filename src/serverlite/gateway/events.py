@@ -14,11 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from serverlite import ids
 from serverlite.gateway.http import HttpRequest
 from serverlite.gateway.model import ApiSpec, RouteSpec
 
@@ -237,4 +237,4 @@ def build_v2(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    return ids.request_id()

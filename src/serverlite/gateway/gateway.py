@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from serverlite.errors import InvokeError, TooManyRequests
+from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors
 from serverlite.gateway.auth import Authorizer, AuthRequest, AuthResult
 from serverlite.gateway.events import EventContext, build_v1, build_v2, new_request_id
@@ -22,7 +23,7 @@ from serverlite.gateway.responses import MalformedResponse, from_v1, from_v2
 from serverlite.gateway.routing import Match, Router
 from serverlite.gateway.throttling import ACCOUNT_LIMIT, Throttles
 from serverlite.gateway.validation import RequestValidator
-from serverlite.invoker import Invoker, InvokeRequest
+from serverlite.invoker import Invoker, InvokeRequest, InvokeResult
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -45,6 +46,7 @@ class Gateway:
         self.validator = RequestValidator(api)
         self._clock = clock
         self._background: set[asyncio.Future[Any]] = set()
+        self._functions = {fn.name: fn for fn in invoker.app.functions}
         self.region = invoker.app.region
         self.account_id = invoker.app.account_id
 
@@ -135,22 +137,27 @@ class Gateway:
     async def _integrate(self, request: HttpRequest, ctx: EventContext) -> HttpResponse:
         api, route = self.api, ctx.route
         event = build_v1(request, ctx) if route.payload_version == "1.0" else build_v2(request, ctx)
-        task = asyncio.ensure_future(
-            self.invoker.invoke(
-                InvokeRequest(function=route.function, payload=json.dumps(event).encode())
-            )
+        invoke = self.invoker.invoke(
+            InvokeRequest(function=route.function, payload=json.dumps(event).encode())
         )
-        done, _ = await asyncio.wait({task}, timeout=route.timeout_ms / 1000)
-        if not done:
-            # The integration timed out; as on AWS the function itself runs on to its end.
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-            task.add_done_callback(_consume)
-            return errors.error_response(
-                api.kind, errors.integration_timeout(api.kind), ctx.request_id
-            )
+        fn = self._functions.get(route.function)
+        if fn is not None and (fn.timeout_s + INIT_TIMEOUT_S) * 1000 < route.timeout_ms:
+            # The function (init included) ends before the integration could time out.
+            coro: Awaitable[InvokeResult] = invoke
+        else:
+            task = asyncio.ensure_future(invoke)
+            done, _ = await asyncio.wait({task}, timeout=route.timeout_ms / 1000)
+            if not done:
+                # The integration timed out; as on AWS the function runs on to its end.
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+                task.add_done_callback(_consume)
+                return errors.error_response(
+                    api.kind, errors.integration_timeout(api.kind), ctx.request_id
+                )
+            coro = task
         try:
-            result = task.result()
+            result = await coro
         except TooManyRequests:
             # Lambda's throttle reaches the client as an integration failure (500).
             failure = errors.GatewayError(

@@ -23,6 +23,7 @@ log = logging.getLogger("serverlite.gateway")
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 MAX_REQUEST_BYTES = 11 * 1024 * 1024
 _FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
+_STATUS_LINES = {s.value: f"HTTP/1.1 {s.value} {s.phrase}" for s in HTTPStatus}
 
 
 class _Connection(asyncio.Protocol):
@@ -43,8 +44,7 @@ class _Connection(asyncio.Protocol):
 
     # -- asyncio.Protocol --------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
         peer = transport.get_extra_info("peername")
         if peer:
             self._peer = str(peer[0])
@@ -133,11 +133,7 @@ class _Connection(asyncio.Protocol):
 
     def _write(self, request: HttpRequest, response: HttpResponse, keep_alive: bool) -> None:
         assert self._transport is not None
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = ""
-        lines = [f"HTTP/1.1 {response.status} {reason}"]
+        lines = [_STATUS_LINES.get(response.status) or f"HTTP/1.1 {response.status} "]
         lines.extend(
             f"{name}: {value}"
             for name, value in response.headers

@@ -11,9 +11,9 @@ import base64
 import binascii
 import json
 import time
-import uuid
 from collections.abc import Callable
 
+from serverlite import ids
 from serverlite.errors import (
     FunctionNotFound,
     InvalidParameterValue,
@@ -60,7 +60,7 @@ class Invoker:
                 "'invocationType' failed to satisfy constraint: Member must satisfy enum "
                 f"value set: [{', '.join(INVOCATION_TYPES)}]"
             )
-        request_id = req.request_id or str(uuid.uuid4())
+        request_id = req.request_id or ids.request_id()
         if req.invocation_type == "DryRun":
             return InvokeResult(status_code=204, request_id=request_id)
         limit = ASYNC_PAYLOAD_LIMIT if req.invocation_type == "Event" else SYNC_PAYLOAD_LIMIT

@@ -2,11 +2,13 @@
 
 Writes go through one background thread (batched, so an invocation never waits on
 SQLite); reads open their own connection, so ``serverlite logs --follow`` in another
-process sees events as they are committed.
+process sees events as they are committed. An invocation's events are stored as one
+row (a JSON list of [timestamp, message]): one insert per invocation, not per line.
 """
 
 from __future__ import annotations
 
+import json
 import queue
 import sqlite3
 import threading
@@ -19,20 +21,21 @@ from serverlite import state
 LogEvent = tuple[int, str]
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS log_events (
+CREATE TABLE IF NOT EXISTS log_batches (
     id INTEGER PRIMARY KEY,
     log_group TEXT NOT NULL,
     log_stream TEXT NOT NULL,
-    ts INTEGER NOT NULL,
-    message TEXT NOT NULL
+    first_ts INTEGER NOT NULL,
+    last_ts INTEGER NOT NULL,
+    events TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS log_events_group_ts ON log_events (log_group, ts);
+CREATE INDEX IF NOT EXISTS log_batches_group_ts ON log_batches (log_group, last_ts);
 """
 
 
 @dataclass(frozen=True)
 class StoredEvent:
-    id: int
+    id: int  # the batch (invocation) it was stored with; increases with time
     log_group: str
     log_stream: str
     timestamp_ms: int
@@ -82,7 +85,7 @@ class LogStore:
         try:
             while True:
                 item = self._queue.get()
-                batch: list[tuple[str, str, int, str]] = []
+                batch: list[tuple[str, str, int, int, str]] = []
                 waiters: list[threading.Event] = []
                 stop = False
                 while True:
@@ -92,7 +95,9 @@ class LogStore:
                         waiters.append(item)
                     else:
                         group, stream, events = item
-                        batch.extend((group, stream, ts, msg) for ts, msg in events)
+                        batch.append(
+                            (group, stream, events[0][0], events[-1][0], json.dumps(events))
+                        )
                     try:
                         item = self._queue.get_nowait()
                     except queue.Empty:
@@ -101,8 +106,8 @@ class LogStore:
                     with conn:
                         conn.execute("BEGIN")
                         conn.executemany(
-                            "INSERT INTO log_events (log_group, log_stream, ts, message)"
-                            " VALUES (?, ?, ?, ?)",
+                            "INSERT INTO log_batches (log_group, log_stream, first_ts, last_ts,"
+                            " events) VALUES (?, ?, ?, ?, ?)",
                             batch,
                         )
                 for waiter in waiters:
@@ -114,23 +119,29 @@ class LogStore:
 
     # -- reading -----------------------------------------------------------------
     def read(
-        self, group: str, *, since_ms: int = 0, after_id: int = 0, limit: int = 10000
+        self, group: str, *, since_ms: int = 0, after_id: int = 0, limit: int = 1000
     ) -> list[StoredEvent]:
+        """Events of a log group at or after ``since_ms``, from batches after ``after_id``."""
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
         try:
             rows = conn.execute(
-                "SELECT id, log_group, log_stream, ts, message FROM log_events"
-                " WHERE log_group = ? AND ts >= ? AND id > ? ORDER BY id LIMIT ?",
+                "SELECT id, log_group, log_stream, events FROM log_batches"
+                " WHERE log_group = ? AND last_ts >= ? AND id > ? ORDER BY id LIMIT ?",
                 (group, since_ms, after_id, limit),
             ).fetchall()
         finally:
             conn.close()
-        return [StoredEvent(*row) for row in rows]
+        return [
+            StoredEvent(batch_id, log_group, stream, ts, message)
+            for batch_id, log_group, stream, events in rows
+            for ts, message in json.loads(events)
+            if ts >= since_ms
+        ]
 
     def groups(self) -> list[str]:
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
         try:
-            return [r[0] for r in conn.execute("SELECT DISTINCT log_group FROM log_events")]
+            return [r[0] for r in conn.execute("SELECT DISTINCT log_group FROM log_batches")]
         finally:
             conn.close()
 

@@ -1,0 +1,114 @@
+"""Gateway benchmark: a trivial handler behind serverlite's REST API, plain Starlette on
+uvicorn, and `chalice local`, each under the same 8-connection load in the same run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from common import ROOT, Row, free_port
+from loadgen import LoadResult, run_load
+
+BENCH = ROOT / "bench"
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _measure(port: int, requests: int) -> LoadResult:
+    run_load("127.0.0.1", port, "/hello", requests=400, max_seconds=5)  # warm up
+    return run_load("127.0.0.1", port, "/hello", requests=requests, max_seconds=20)
+
+
+def serverlite_gateway(requests: int) -> LoadResult:
+    port, aws_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as state:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "serverlite.cli", "up", "-t",
+             str(BENCH / "app_gateway" / "template.yaml"), "--port", str(port), "--aws-port",
+             str(aws_port), "--state-dir", state, "--no-reload", "--warm"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait(f"http://127.0.0.1:{port}/hello", proc)
+            return _measure(port, requests)
+        finally:
+            _stop(proc)
+
+
+def starlette(requests: int) -> LoadResult:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "starlette_app:app", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"],
+        cwd=BENCH / "peers", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(f"http://127.0.0.1:{port}/hello", proc)
+        return _measure(port, requests)
+    finally:
+        _stop(proc)
+
+
+def chalice_local(requests: int) -> LoadResult | None:
+    chalice = shutil.which("chalice", path=os.path.dirname(sys.executable))
+    if chalice is None:
+        return None
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        app_dir = Path(tmp) / "app"
+        shutil.copytree(BENCH / "peers" / "chalice_app", app_dir)
+        proc = subprocess.Popen([chalice, "local", "--port", str(port), "--no-autoreload"],
+                                cwd=app_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait(f"http://127.0.0.1:{port}/hello", proc)
+            return _measure(port, max(200, requests // 10))
+        finally:
+            _stop(proc)
+
+
+def gateway_rows(requests: int) -> list[Row]:
+    ours = serverlite_gateway(requests)
+    plain = starlette(requests)
+    chalice = chalice_local(requests)
+    rows = [
+        Row("gateway req/s, 8 connections (trivial handler)", f"{ours.rps:,.0f}",
+            f"{plain.rps:,.0f} Starlette+uvicorn", f"{ours.rps / plain.rps:.0%} of Starlette",
+            ">= 50% of Starlette"),
+        Row("gateway latency p50 / p99", f"{ours.p50_ms:.2f} / {ours.p99_ms:.2f} ms",
+            f"{plain.p50_ms:.2f} / {plain.p99_ms:.2f} ms Starlette", "", "p99 < 10 ms"),
+    ]
+    if chalice is not None:
+        rows.append(Row("gateway req/s vs chalice local", f"{ours.rps:,.0f}",
+                        f"{chalice.rps:,.0f} chalice local",
+                        f"{ours.rps / chalice.rps:.1f}x", ">= 10x chalice local"))
+    else:
+        rows.append(Row("gateway req/s vs chalice local", f"{ours.rps:,.0f}",
+                        "chalice not installed", "-", ">= 10x chalice local"))
+    for name, result in (("serverlite", ours), ("starlette", plain), ("chalice", chalice)):
+        if result is not None and result.errors:
+            rows.append(Row(f"  errors ({name})", str(result.errors), "", "", ""))
+    return rows

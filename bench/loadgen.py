@@ -1,0 +1,70 @@
+"""A bounded HTTP/1.1 load generator: N keep-alive connections to one loopback URL.
+
+Sends at most ``requests`` requests (split across connections) or stops after
+``max_seconds``, whichever comes first; returns throughput and latency percentiles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from common import percentile
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+async def _connection(host: str, port: int, raw: bytes, count: int, deadline: float,
+                      latencies: list[float], failures: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for _ in range(count):
+            if time.perf_counter() > deadline:
+                return
+            started = time.perf_counter()
+            writer.write(raw)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            status = int(head.split(b" ", 2)[1])
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:].strip())
+            if length:
+                await reader.readexactly(length)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status >= 400:
+                failures.append(status)
+    finally:
+        writer.close()
+
+
+def run_load(host: str, port: int, path: str, *, connections: int = 8, requests: int = 20_000,
+             max_seconds: float = 10.0, method: str = "GET", body: bytes = b"") -> LoadResult:
+    raw = (f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: serverlite-bench\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+    async def go() -> LoadResult:
+        latencies: list[float] = []
+        failures: list[int] = []
+        started = time.perf_counter()
+        deadline = started + max_seconds
+        per = max(1, requests // connections)
+        await asyncio.gather(*(_connection(host, port, raw, per, deadline, latencies, failures)
+                               for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+        return LoadResult(len(latencies), elapsed, percentile(latencies, 50),
+                          percentile(latencies, 99), len(failures))
+
+    return asyncio.run(go())

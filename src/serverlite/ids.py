@@ -1,0 +1,28 @@
+"""Identifiers: request ids and trace ids, unique but cheap (no syscall per id).
+
+These identify requests; they protect nothing, so a PRNG seeded from the OS is
+enough (``uuid.uuid4`` costs an ``os.urandom`` call per id, on the hot path).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+_random = random.Random()
+
+
+def request_id() -> str:
+    """A version-4 UUID string, as AWS request ids look."""
+    return str(uuid.UUID(int=_random.getrandbits(128), version=4))
+
+
+def hex_token(chars: int) -> str:
+    return f"{_random.getrandbits(chars * 4):0{chars}x}"
+
+
+def trace_id(now: float | None = None) -> str:
+    """An X-Ray trace header, as Lambda sets _X_AMZN_TRACE_ID for each invocation."""
+    now = time.time() if now is None else now
+    return f"Root=1-{int(now):08x}-{hex_token(24)};Parent={hex_token(16)};Sampled=0"
