@@ -110,7 +110,11 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
-    headers = _multi(request.headers)
+    # HTTP APIs lower-case header names in both payload formats; REST keeps them as sent.
+    pairs = (
+        request.headers if ctx.api.kind == "REST" else [(k.lower(), v) for k, v in request.headers]
+    )
+    headers = _multi(pairs)
     query = _multi(parse_qsl(request.query, keep_blank_values=True))
     body, is_b64 = _body_v1(request, ctx.api)
     domain, prefix = _domain(request, ctx)

@@ -1,0 +1,118 @@
+"""Test an application without sockets: the gateway's seam behind an httpx client.
+
+    async with LocalApp("template.yaml") as app:
+        client = app.client()                 # the only API, or app.client("MyApi")
+        response = await client.get("/items/1")
+
+Functions still run in real execution environments; only the HTTP server is
+skipped, as httpx's ASGI transport skips it for ASGI apps.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from serverlite.cloud import CloudOptions, LocalCloud
+from serverlite.errors import ConfigError
+from serverlite.gateway.discovery import discover_apis
+from serverlite.gateway.frontend import ApiEndpoint, assign_endpoints, localize
+from serverlite.gateway.gateway import Gateway
+from serverlite.gateway.http import HttpRequest
+from serverlite.template import load_application
+from serverlite.template.model import Application
+
+
+class GatewayTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that hands requests straight to a ``Gateway``."""
+
+    def __init__(self, gateway: Gateway, source_ip: str = "127.0.0.1") -> None:
+        self.gateway = gateway
+        self.source_ip = source_ip
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        raw_path = request.url.raw_path.decode("ascii")
+        path, _, query = raw_path.partition("?")
+        response = await self.gateway.handle(
+            HttpRequest(
+                method=request.method,
+                path=path,
+                query=query,
+                headers=[
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw
+                ],
+                body=body,
+                source_ip=self.source_ip,
+            )
+        )
+        return httpx.Response(
+            response.status, headers=response.headers, content=response.body, request=request
+        )
+
+
+class LocalApp:
+    """An application running in this process (functions in their own environments)."""
+
+    def __init__(
+        self,
+        template: str | Path,
+        *,
+        state_dir: Path | None = None,
+        parameter_overrides: Mapping[str, str] | None = None,
+        first_port: int = 3000,
+    ) -> None:
+        self._template = Path(template)
+        self._state_dir = state_dir
+        self._overrides = parameter_overrides
+        self._first_port = first_port
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.app: Application | None = None
+        self.cloud: LocalCloud | None = None
+        self.endpoints: list[ApiEndpoint] = []
+        self.gateways: dict[str, Gateway] = {}
+
+    async def __aenter__(self) -> LocalApp:
+        app = load_application(self._template, parameter_overrides=self._overrides)
+        self.endpoints = assign_endpoints(discover_apis(app), "127.0.0.1", self._first_port)
+        self.app = localize(app, self.endpoints)
+        if self._state_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="serverlite-test-")
+            self._state_dir = Path(self._tmp.name)
+        self.cloud = LocalCloud(self.app, CloudOptions(state_dir=self._state_dir))
+        await self.cloud.start()
+        for endpoint in self.endpoints:
+            self.gateways[endpoint.api.qualified_id] = Gateway(endpoint.api, self.cloud.invoker)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.cloud is not None:
+            await self.cloud.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def gateway(self, api: str | None = None) -> Gateway:
+        if api is None:
+            if len(self.gateways) != 1:
+                raise ConfigError(
+                    f"the app has {len(self.gateways)} APIs; name one of {sorted(self.gateways)}"
+                )
+            return next(iter(self.gateways.values()))
+        try:
+            return self.gateways[api]
+        except KeyError:
+            raise ConfigError(f"no API {api!r}; APIs: {sorted(self.gateways)}") from None
+
+    def client(self, api: str | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=GatewayTransport(self.gateway(api)), base_url="http://testserver"
+        )

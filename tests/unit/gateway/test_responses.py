@@ -1,0 +1,64 @@
+import base64
+import json
+
+import pytest
+
+from serverlite.gateway.responses import MalformedResponse, from_v1, from_v2
+
+
+def dumps(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+def test_v1_merges_headers_with_multi_value_winning():
+    response = from_v1(
+        dumps(
+            {
+                "statusCode": 201,
+                "headers": {"A": "1", "B": "x"},
+                "multiValueHeaders": {"B": ["2", "3"]},
+                "body": "ok",
+            }
+        )
+    )
+    assert response.status == 201
+    assert response.headers == [("B", "2"), ("B", "3"), ("A", "1")]
+    assert response.body == b"ok"
+
+
+def test_v1_base64_body():
+    raw = bytes(range(10))
+    response = from_v1(
+        dumps({"statusCode": 200, "isBase64Encoded": True, "body": base64.b64encode(raw).decode()})
+    )
+    assert response.body == raw
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"body": "no status"},
+        {"statusCode": "abc"},
+        {"statusCode": 200, "body": {"not": "a string"}},
+        {"statusCode": 200, "unexpected": 1},
+        {"statusCode": 200, "headers": {"A": ["list"]}},
+        {"statusCode": 200, "isBase64Encoded": True, "body": "%%%"},
+        ["not", "an", "object"],
+    ],
+)
+def test_v1_malformed(bad):
+    with pytest.raises(MalformedResponse):
+        from_v1(dumps(bad))
+
+
+def test_v2_bare_value_is_a_json_200():
+    response = from_v2(dumps({"hello": "world"}))
+    assert response.status == 200
+    assert response.headers == [("Content-Type", "application/json")]
+    assert json.loads(response.body) == {"hello": "world"}
+    assert from_v2(dumps("text")).body == b'"text"'
+
+
+def test_v2_cookies_become_set_cookie_headers():
+    response = from_v2(dumps({"statusCode": 200, "cookies": ["a=1", "b=2"], "body": "x"}))
+    assert [v for k, v in response.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
