@@ -202,7 +202,7 @@ class _Assembler:
         )
 
     def resource_spec(self, stack: Stack, resource: RawResource) -> ResourceSpec:
-        properties = stack.properties(resource.logical_id) if not resource.implicit else {}
+        properties = stack.properties(resource.logical_id)
         where = f"Resources.{resource.logical_id}"
         return ResourceSpec(
             logical_id=resource.logical_id,

@@ -51,8 +51,14 @@ def read_resources(
     return table
 
 
-def implicit_resources(resources: Mapping[str, RawResource]) -> dict[str, RawResource]:
-    """Resources SAM generates that templates refer to (ServerlessRestApi, <Fn>Role)."""
+def implicit_resources(
+    resources: Mapping[str, RawResource], global_sections: Mapping[str, Any] | None = None
+) -> dict[str, RawResource]:
+    """Resources SAM generates that templates refer to (ServerlessRestApi, <Fn>Role).
+
+    SAM applies ``Globals.Api`` / ``Globals.HttpApi`` to its implicit APIs as well.
+    """
+    sections = global_sections or {}
     implicit: dict[str, RawResource] = {}
     for resource in resources.values():
         if resource.type != "AWS::Serverless::Function":
@@ -68,10 +74,18 @@ def implicit_resources(resources: Mapping[str, RawResource]) -> dict[str, RawRes
             props = props if isinstance(props, dict) else {}
             if event.get("Type") == "Api" and "RestApiId" not in props:
                 implicit["ServerlessRestApi"] = RawResource(
-                    "ServerlessRestApi", "AWS::Serverless::Api", {}, {}, implicit=True
+                    "ServerlessRestApi",
+                    "AWS::Serverless::Api",
+                    apply_globals(sections, "AWS::Serverless::Api", {}),
+                    {},
+                    implicit=True,
                 )
             if event.get("Type") == "HttpApi" and "ApiId" not in props:
                 implicit["ServerlessHttpApi"] = RawResource(
-                    "ServerlessHttpApi", "AWS::Serverless::HttpApi", {}, {}, implicit=True
+                    "ServerlessHttpApi",
+                    "AWS::Serverless::HttpApi",
+                    apply_globals(sections, "AWS::Serverless::HttpApi", {}),
+                    {},
+                    implicit=True,
                 )
     return {k: v for k, v in implicit.items() if k not in resources}

@@ -85,7 +85,7 @@ class Stack:
         self.resources = read_resources(
             template.get("Resources"), global_sections, self.file, self.errors
         )
-        self.implicit = implicit_resources(self.resources)
+        self.implicit = implicit_resources(self.resources, global_sections)
         app.stacks.append(self)
 
     # -- reading the template ---------------------------------------------------------
@@ -252,7 +252,7 @@ class Stack:
 
     def properties(self, logical_id: str) -> dict[str, Any]:
         """All resolved properties; every failing property is reported."""
-        resource = self.resources[logical_id]
+        resource = self.resources.get(logical_id) or self.implicit[logical_id]
         result: dict[str, Any] = {}
         errors: list[TemplateError] = []
         for name in resource.properties:

@@ -153,3 +153,20 @@ def test_api_and_http_api_globals(load: Callable[..., Application]) -> None:
     }
     assert by_id["Http"].properties == {"CorsConfiguration": {"AllowOrigins": ["*"]}}
     assert by_id["Other"].properties == {"Name": "plain"}  # Globals are for SAM types only
+
+
+def test_globals_api_applies_to_the_implicit_api(tmp_path):
+    from serverlite.template import load_application
+
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Globals:\n  Api:\n    Cors: \"'*'\"\n  HttpApi:\n    StageName: v1\n"
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.11\n"
+        "      Events:\n        A:\n          Type: Api\n"
+        "          Properties: {Path: /a, Method: get}\n"
+        "        B:\n          Type: HttpApi\n")
+    app = load_application(tmp_path / "template.yaml")
+    props = {r.logical_id: dict(r.properties) for r in app.resources}
+    assert props["ServerlessRestApi"] == {"Cors": "'*'"}
+    assert props["ServerlessHttpApi"] == {"StageName": "v1"}
