@@ -83,3 +83,20 @@ def test_function_at_reserved_concurrency_zero_is_an_integration_failure(tmp_pat
     response = asyncio.run(go())
     assert response.status_code == 500
     assert response.json() == {"message": "Internal Server Error"}
+
+
+def test_route_throttle_applies_to_its_route_only(tmp_path):
+    api = (
+        "  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n"
+        '      RouteSettings:\n        "GET /hello":\n          ThrottlingRateLimit: 1\n'
+        "          ThrottlingBurstLimit: 1\n"
+    )
+    template = write_app(tmp_path, api)
+
+    async def go():
+        async with LocalApp(template) as app, app.client() as client:
+            return [(await client.get("/hello")).status_code for _ in range(3)]
+
+    statuses = asyncio.run(go())
+    assert statuses[0] == 200
+    assert statuses[1:] == [429, 429]

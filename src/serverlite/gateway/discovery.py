@@ -8,6 +8,7 @@ A function event ``Type: Api`` without ``RestApiId`` joins its stack's implicit
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from serverlite.errors import TemplateError
@@ -59,9 +60,47 @@ def _stack_apis(app: Application, stack: StackSpec) -> list[ApiSpec]:
             routes[target.logical_id].append(_route(fn, event.name, kind, props, target))
     apis = []
     for logical, resource in resources.items():
-        kind = "REST" if resource.type in REST_TYPES else "HTTP"
-        apis.append(_api(app, stack, resource, kind, tuple(routes[logical])))
+        api_kind: ApiKind = "REST" if resource.type in REST_TYPES else "HTTP"
+        limits = _route_throttles(api_kind, resource.properties)
+        throttled = tuple(
+            replace(r, throttle=limits.get((r.method, r.path), r.throttle)) for r in routes[logical]
+        )
+        apis.append(_api(app, stack, resource, api_kind, throttled))
     return apis
+
+
+def _throttle(settings: Mapping[str, Any]) -> ThrottleSpec | None:
+    rate, burst = settings.get("ThrottlingRateLimit"), settings.get("ThrottlingBurstLimit")
+    if rate is None and burst is None:
+        return None
+    return ThrottleSpec(
+        rate=float(rate if rate is not None else 10_000),
+        burst=int(burst if burst is not None else 5_000),
+    )
+
+
+def _route_throttles(
+    kind: ApiKind, props: Mapping[str, Any]
+) -> dict[tuple[str, str], ThrottleSpec]:
+    """Per-route limits: HttpApi RouteSettings ("GET /path"), REST MethodSettings."""
+    limits: dict[tuple[str, str], ThrottleSpec] = {}
+    if kind == "HTTP":
+        for key, settings in (props.get("RouteSettings") or {}).items():
+            method, _, path = str(key).partition(" ")
+            spec = _throttle(settings) if isinstance(settings, dict) else None
+            if spec is not None:
+                limits[(method.upper(), path or method)] = spec
+        return limits
+    for setting in props.get("MethodSettings") or []:
+        # CloudFormation writes "/items/{id}" as "/~1items~1{id}".
+        path = str(setting.get("ResourcePath", "/*"))
+        method = str(setting.get("HttpMethod", "*")).upper()
+        if path == "/*" or method == "*":
+            continue
+        spec = _throttle(setting)
+        if spec is not None:
+            limits[(method, path[1:].replace("~1", "/") if path.startswith("/~1") else path)] = spec
+    return limits
 
 
 def _route(
@@ -106,6 +145,9 @@ def _route(
         ),
         request_model=model if isinstance(model, dict) else None,
         request_parameters=tuple(_request_parameters(params)),
+        throttle=_throttle(props["RouteSettings"])
+        if isinstance(props.get("RouteSettings"), dict)
+        else None,
     )
 
 

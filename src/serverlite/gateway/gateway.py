@@ -10,13 +10,20 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from serverlite.errors import InvokeError, TooManyRequests
 from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors
 from serverlite.gateway.auth import Authorizer, AuthRequest, AuthResult
-from serverlite.gateway.events import EventContext, build_v1, build_v2, new_request_id
+from serverlite.gateway.events import (
+    EventContext,
+    build_v1,
+    build_v2,
+    media_type_matches,
+    new_request_id,
+)
 from serverlite.gateway.http import HttpRequest, HttpResponse
 from serverlite.gateway.model import ApiSpec, RouteSpec
 from serverlite.gateway.responses import MalformedResponse, from_v1, from_v2
@@ -176,7 +183,9 @@ class Gateway:
                 api.kind, errors.integration_failed(api.kind), ctx.request_id
             )
         try:
-            if route.payload_version == "1.0":
+            if api.kind == "REST":
+                response = from_v1(result.payload, partial(self._binary_response, request))
+            elif route.payload_version == "1.0":
                 response = from_v1(result.payload)
             else:
                 response = from_v2(result.payload)
@@ -187,6 +196,14 @@ class Gateway:
         if api.kind == "REST" and response.body and response.header("content-type") is None:
             response.headers.append(("Content-Type", "application/json"))
         return response
+
+    def _binary_response(self, request: HttpRequest, content_type: str | None) -> bool:
+        # REST sends a base64 body as binary only when the client's Accept header or
+        # the response's Content-Type is one of the API's binary media types;
+        # otherwise the base64 text itself goes out.
+        types = self.api.binary_media_types
+        accept = (request.header("accept") or "").split(",")[0].strip() or None
+        return media_type_matches(accept, types) or media_type_matches(content_type, types)
 
     def _finish_headers(
         self, request: HttpRequest, response: HttpResponse, request_id: str

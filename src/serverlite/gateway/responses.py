@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from typing import Any
 
 from serverlite.gateway.http import HttpResponse
@@ -46,13 +47,13 @@ def _scalar(value: Any) -> str:
     raise MalformedResponse("header values must be strings")
 
 
-def _body(result: dict[str, Any]) -> bytes:
+def _body(result: dict[str, Any], decode: bool = True) -> bytes:
     body = result.get("body")
     if body is None:
         return b""
     if not isinstance(body, str):
         raise MalformedResponse("body must be a string")
-    if result.get("isBase64Encoded"):
+    if result.get("isBase64Encoded") and decode:
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -69,7 +70,8 @@ def _status(result: dict[str, Any]) -> int:
     return status
 
 
-def from_v1(payload: bytes) -> HttpResponse:
+def from_v1(payload: bytes, binary: Callable[[str | None], bool] | None = None) -> HttpResponse:
+    """``binary(content_type)`` says whether a base64 body goes out decoded (REST only)."""
     try:
         result = json.loads(payload)
     except ValueError as exc:
@@ -86,7 +88,10 @@ def from_v1(payload: bytes) -> HttpResponse:
     }
     if extra:
         raise MalformedResponse(f"unexpected fields {sorted(extra)}")
-    return HttpResponse(_status(result), _headers(result), _body(result))
+    headers = _headers(result)
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+    decode = binary is None or binary(content_type)
+    return HttpResponse(_status(result), headers, _body(result, decode))
 
 
 def from_v2(payload: bytes) -> HttpResponse:
