@@ -303,3 +303,15 @@ def test_oversized_body_is_refused(gateway, http):
     _, _, rest = gateway
     response = http.post(f"{rest}/echo/1", content=b"x" * (10 * 1024 * 1024 + 1))
     assert response.status_code == 413
+
+
+def test_paths_reach_functions_encoded_on_rest_and_decoded_on_http(gateway, http):
+    _, api, rest = gateway
+    v1 = http.get(f"{rest}/echo/a%20b").json()
+    assert v1["path"] == "/echo/a%20b"
+    assert v1["pathParameters"] == {"id": "a b"}
+    v2 = http.get(f"{api}/echo/a%20b?q=x%20y").json()
+    assert v2["rawPath"] == "/echo/a b"
+    assert v2["pathParameters"] == {"id": "a b"}
+    assert v2["rawQueryString"] == "q=x%20y"
+    assert v2["queryStringParameters"] == {"q": "x y"}

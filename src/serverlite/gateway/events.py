@@ -7,6 +7,9 @@ apiGatewayProxyV2Event.json). AWS's quirks kept here:
 - v2 lower-cases header names and joins repeated headers and query parameters with
   commas; cookies move from the Cookie header to ``cookies``.
 - REST's ``requestContext.path`` carries the stage prefix; ``path`` does not.
+- REST delivers the path percent-encoded as sent; HTTP APIs deliver it decoded
+  (``rawPath`` too); path parameters are decoded in both; ``rawQueryString`` stays
+  encoded.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from serverlite import ids
 from serverlite.gateway.http import HttpRequest
@@ -42,7 +45,7 @@ class EventContext:
 
     api: ApiSpec
     route: RouteSpec
-    path: str  # the path without the stage prefix, percent-encoded as sent
+    path: str  # without the stage prefix: as sent for REST, percent-decoded for HTTP APIs
     path_parameters: dict[str, str]
     request_id: str
     account_id: str
@@ -119,7 +122,8 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
     body, is_b64 = _body_v1(request, ctx.api)
     domain, prefix = _domain(request, ctx)
     stage = ctx.api.stage
-    decoded_path = unquote(ctx.path)
+    # REST hands over the path as sent; HTTP APIs decoded it before routing.
+    path = ctx.path
     identity = {
         "accessKey": None,
         "accountId": None,
@@ -145,7 +149,7 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
         "extendedRequestId": ctx.request_id,
         "httpMethod": request.method,
         "identity": identity,
-        "path": decoded_path if stage == "$default" else f"/{stage}{decoded_path}",
+        "path": path if stage == "$default" else f"/{stage}{path}",
         "protocol": request.protocol,
         "requestId": ctx.request_id,
         "requestTime": _request_time(ctx.now),
@@ -158,7 +162,7 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
         request_context["authorizer"] = ctx.authorizer
     event: dict[str, Any] = {
         "resource": ctx.route.path,
-        "path": decoded_path,
+        "path": path,
         "httpMethod": request.method,
         "headers": {k: v[-1] for k, v in headers.items()} or None,
         "multiValueHeaders": headers or None,
@@ -205,7 +209,7 @@ def build_v2(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
         "domainPrefix": prefix,
         "http": {
             "method": request.method,
-            "path": unquote(raw_path),
+            "path": raw_path,
             "protocol": request.protocol,
             "sourceIp": request.source_ip,
             "userAgent": request.header("user-agent") or "",

@@ -3,6 +3,7 @@ a specific method beats ANY; HTTP APIs fall back to their $default route."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -38,7 +39,11 @@ def _compile(route: RouteSpec) -> _Compiled:
 
 
 class Router:
-    def __init__(self, routes: tuple[RouteSpec, ...]) -> None:
+    """``decode``: whether path parameters still need percent-decoding (REST matches the
+    path as sent; HTTP APIs decode the whole path before routing)."""
+
+    def __init__(self, routes: tuple[RouteSpec, ...], decode: bool = True) -> None:
+        self._decode = unquote if decode else _same
         compiled = [_compile(r) for r in routes if r.path != "$default"]
         # Most specific first: literal < param < greedy at each depth, longer paths first.
         self._routes = sorted(compiled, key=lambda c: (c.rank, -len(c.segments)))
@@ -50,7 +55,7 @@ class Router:
         for compiled in self._routes:
             if compiled.route.method not in (method, "ANY"):
                 continue
-            params = _match_segments(compiled.segments, parts)
+            params = _match_segments(compiled.segments, parts, self._decode)
             if params is None:
                 continue
             key = _specificity(compiled, len(parts))
@@ -80,15 +85,21 @@ def _specificity(compiled: _Compiled, depth: int) -> tuple[int, ...]:
     return (*padded, 1 if compiled.route.method == "ANY" else 0)
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def _match_segments(
-    segments: tuple[tuple[int, str], ...], parts: list[str]
+    segments: tuple[tuple[int, str], ...],
+    parts: list[str],
+    decode: Callable[[str], str] = unquote,
 ) -> dict[str, str] | None:
     params: dict[str, str] = {}
     for index, (kind, text) in enumerate(segments):
         if kind == _GREEDY:
             if index >= len(parts):
                 return None  # {proxy+} needs at least one segment
-            params[text] = unquote("/".join(parts[index:]))
+            params[text] = decode("/".join(parts[index:]))
             return params
         if index >= len(parts):
             return None
@@ -96,5 +107,5 @@ def _match_segments(
             if parts[index] != text:
                 return None
         else:
-            params[text] = unquote(parts[index])
+            params[text] = decode(parts[index])
     return params if len(parts) == len(segments) else None

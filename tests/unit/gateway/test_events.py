@@ -56,8 +56,9 @@ REQUEST = HttpRequest(
 def test_v1_event_validates_and_keeps_stage_in_context_path():
     event = build_v1(REQUEST, ctx("REST", "prod", "/users/u%201", "/users/{id}", {"id": "u 1"}))
     APIGatewayProxyEventModel.model_validate(event)
-    assert event["path"] == "/users/u 1"
-    assert event["requestContext"]["path"] == "/prod/users/u 1"
+    assert event["path"] == "/users/u%201"  # REST: as sent
+    assert event["requestContext"]["path"] == "/prod/users/u%201"
+    assert event["pathParameters"] == {"id": "u 1"}
     assert event["requestContext"]["requestTime"] == "14/Nov/2023:22:13:20 +0000"
     assert event["requestContext"]["requestTimeEpoch"] == 1_700_000_000_000
     assert event["queryStringParameters"] == {"a": "2", "b": ""}
@@ -67,9 +68,9 @@ def test_v1_event_validates_and_keeps_stage_in_context_path():
 
 
 def test_v2_event_validates():
-    event = build_v2(REQUEST, ctx("HTTP", "prod", "/users/u%201", "/users/{id}", {"id": "u 1"}))
+    event = build_v2(REQUEST, ctx("HTTP", "prod", "/users/u 1", "/users/{id}", {"id": "u 1"}))
     APIGatewayProxyEventV2Model.model_validate(event)
-    assert event["rawPath"] == "/prod/users/u%201"
+    assert event["rawPath"] == "/prod/users/u 1"  # HTTP APIs decode the path
     assert event["requestContext"]["http"]["path"] == "/prod/users/u 1"
     assert event["cookies"] == ["x=1", "y=2"]
     assert event["headers"]["x-a"] == "1,2"

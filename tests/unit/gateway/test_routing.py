@@ -47,3 +47,8 @@ def test_http_default_route_catches_unmatched():
     router = Router((route("GET", "/a"), RouteSpec(method="ANY", path="$default", function="d")))
     assert router.match("GET", "/a").route.path == "/a"
     assert router.match("POST", "/zzz").route.function == "d"
+
+
+def test_http_routers_do_not_decode_twice():
+    router = Router((route("GET", "/f/{name}"),), decode=False)
+    assert router.match("GET", "/f/a%20b").path_parameters == {"name": "a%20b"}
