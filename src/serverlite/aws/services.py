@@ -50,5 +50,9 @@ class ServiceContext:
 def build_services(context: ServiceContext) -> list[ServiceBackend]:
     """Every emulated service, in the order they provision template resources."""
     # Each service module exposes create(context) -> ServiceBackend; add one line each.
+    from serverlite.aws import secretsmanager, ssm  # they import this module
+
     backends: list[ServiceBackend] = []
+    backends.append(ssm.create(context))
+    backends.append(secretsmanager.create(context))
     return backends

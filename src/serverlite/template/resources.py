@@ -285,7 +285,9 @@ DEFAULT_RESOURCE_TYPES: Mapping[str, ResourceType] = {
         {"Type": lambda v: v.text("Type") or "String", "Value": lambda v: v.text("Value") or ""},
         strict=True,
     ),
-    "AWS::SecretsManager::Secret": ResourceType(_secret_arn, {"Id": _secret_arn}),
+    # Id is CloudFormation's only attribute (the ARN); the secrets service creates the
+    # secret under exactly this ARN, so !Ref and !GetAtt agree with the running secret.
+    "AWS::SecretsManager::Secret": ResourceType(_secret_arn, {"Id": _secret_arn}, strict=True),
     "AWS::Events::Rule": ResourceType(lambda v: v.name("Name"), {"Arn": _rule_arn}, strict=True),
     "AWS::Events::EventBus": ResourceType(
         lambda v: v.name("Name"),

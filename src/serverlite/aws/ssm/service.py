@@ -1,0 +1,125 @@
+"""SSM Parameter Store as a serverlite service: the JSON endpoint (``AmazonSSM``) and
+the template's AWS::SSM::Parameter resources."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from serverlite.aws import services
+from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.kms_local import LocalKey
+from serverlite.errors import TemplateError
+from serverlite.template.intrinsics import to_cfn_string
+from serverlite.template.model import Application, ResourceSpec
+
+from .names import name_key
+from .operations import ParameterStore
+from .store import ParameterDb
+
+RESOURCE_TYPE = "AWS::SSM::Parameter"
+DB_FILE = "ssm.db"
+_TEMPLATE_PROPERTIES = ("Description", "AllowedPattern", "Tier", "DataType")
+
+
+class SsmService:
+    name = "ssm"
+
+    def __init__(self, context: services.ServiceContext) -> None:
+        self.db = ParameterDb(context.state_dir / DB_FILE)
+        self.key = LocalKey.in_state_dir(context.state_dir)
+        self.store = ParameterStore(
+            self.db, self.key, context.region, context.account_id, context.clock
+        )
+        self._json = JsonService("AmazonSSM", "1.1", self._handle)
+
+    @property
+    def json(self) -> JsonService:
+        return self._json
+
+    async def _handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        handler = self.store.operations.get(operation)
+        if handler is None:
+            raise AwsError(
+                "UnknownOperationException", f"serverlite's SSM does not implement {operation}"
+            )
+        try:
+            return handler(body)
+        except (AttributeError, TypeError) as exc:
+            # botocore checks shapes before sending; only a hand-made request gets here.
+            raise AwsError(
+                "SerializationException", f"The {operation} request is malformed: {exc}"
+            ) from exc
+
+    def provision(self, app: Application) -> list[services.ProvisionedResource]:
+        return [
+            self._provision(app, resource)
+            for resource in app.resources
+            if resource.type == RESOURCE_TYPE
+        ]
+
+    def _provision(self, app: Application, resource: ResourceSpec) -> services.ProvisionedResource:
+        """Create or update the parameter when the template's declaration changed.
+
+        A restart with the same declaration leaves the parameter alone (no new version,
+        and a value changed through the API since stays), as CloudFormation does.
+        """
+        name = resource.physical_id  # what !Ref gives: the Name property or a derived name
+        request = _put_request(app, resource, name)
+        key = name_key(name)
+        fingerprint = self.key.fingerprint(json.dumps(request, sort_keys=True).encode())
+        current = self.db.latest(key)
+        if current is not None and self.db.provisioned_fingerprint(key) == fingerprint:
+            return services.ProvisionedResource("ssm", "parameter", name, current.type)
+        if current is None:
+            tags = request.pop("Tags", {})
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+        else:
+            request.pop("Tags", None)
+            request["Overwrite"] = True
+        try:
+            version = self.store.put_parameter(request)["Version"]
+        except AwsError as exc:
+            raise _template_error(app, resource, f"{exc.code}: {exc.message}") from exc
+        self.db.set_provisioned_fingerprint(key, fingerprint)
+        return services.ProvisionedResource(
+            "ssm", "parameter", name, f"{request['Type']} v{version}"
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _put_request(app: Application, resource: ResourceSpec, name: str) -> dict[str, Any]:
+    props = resource.properties
+    kind = to_cfn_string(props.get("Type"))
+    if kind not in ("String", "StringList"):
+        raise _template_error(
+            app,
+            resource,
+            "Type must be String or StringList (CloudFormation does not create "
+            f"SecureString parameters), got {props.get('Type')!r}",
+        )
+    value = to_cfn_string(props.get("Value"))
+    if isinstance(props.get("Value"), list):  # StringList given as a list
+        value = ",".join(to_cfn_string(v) or "" for v in props["Value"])
+    if not value:
+        raise _template_error(app, resource, "Value is required")
+    request: dict[str, Any] = {"Name": name, "Type": kind, "Value": value}
+    for prop in _TEMPLATE_PROPERTIES:
+        text = to_cfn_string(props.get(prop))
+        if text is not None:
+            request[prop] = text
+    tags = props.get("Tags")
+    if isinstance(tags, dict):  # a JSON object of key: value on this resource type
+        request["Tags"] = {str(k): to_cfn_string(v) or "" for k, v in tags.items()}
+    return request
+
+
+def _template_error(app: Application, resource: ResourceSpec, message: str) -> TemplateError:
+    stack = next(s for s in app.root.walk() if s.path == resource.stack_path)
+    return TemplateError(str(stack.template_file), f"Resources.{resource.logical_id}", message)
+
+
+def create(context: services.ServiceContext) -> SsmService:
+    return SsmService(context)
