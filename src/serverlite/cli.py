@@ -136,6 +136,14 @@ def main() -> None:
     show_default=True,
     help="Account-wide concurrent executions.",
 )
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Make async retry delays and event ages pass this many times faster "
+    "(for tests: 60 turns Lambda's 1-minute retry into 1 second).",
+)
 def up(
     state_dir: Path,
     template: str | None,
@@ -147,6 +155,7 @@ def up(
     warm: bool,
     no_reload: bool,
     account_concurrency: int,
+    time_scale: float,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
@@ -165,7 +174,10 @@ def up(
         cloud = LocalCloud(
             app,
             CloudOptions(
-                state_dir=state_dir, endpoint_url=endpoint, account_concurrency=account_concurrency
+                state_dir=state_dir,
+                endpoint_url=endpoint,
+                account_concurrency=account_concurrency,
+                time_scale=time_scale,
             ),
         )
         options = ServeOptions(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from serverlite.aws.json_protocol import JsonService
+from serverlite.aws.local_client import LocalAws
+from serverlite.aws.query_protocol import QueryService
 from serverlite.aws.services import ProvisionedResource, ServiceContext, build_services
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
@@ -21,6 +23,7 @@ from serverlite.functions.zygote import Zygote
 from serverlite.invoker import Invoker
 from serverlite.invoker.async_queue import AsyncQueue
 from serverlite.invoker.concurrency import ConcurrencyLimits
+from serverlite.invoker.destinations import Destinations
 from serverlite.observe.logs import LogStore
 from serverlite.template.model import Application
 
@@ -31,6 +34,7 @@ class CloudOptions:
     endpoint_url: str = "http://127.0.0.1:4566"
     account_concurrency: int = 1000
     idle_timeout_s: float = 600.0
+    time_scale: float = 1.0  # >1 makes async retry delays and event ages pass faster (tests)
 
 
 class LocalCloud:
@@ -48,7 +52,7 @@ class LocalCloud:
             log_sink=self.logs,
             idle_timeout_s=options.idle_timeout_s,
         )
-        self.async_queue = AsyncQueue(state_dir / "state.db")
+        self.async_queue = AsyncQueue(state_dir / "state.db", time_scale=options.time_scale)
         self.invoker = Invoker(
             app,
             self.pool,
@@ -60,12 +64,19 @@ class LocalCloud:
                 state_dir=state_dir, region=app.region, account_id=app.account_id, clock=time.time
             )
         )
+        self.aws = LocalAws(self.services, options.endpoint_url)
         self.provisioned: list[ProvisionedResource] = []
         self._worker: asyncio.Task[None] | None = None
 
     @property
     def json_services(self) -> list[JsonService]:
         return [service.json for service in self.services if service.json is not None]
+
+    @property
+    def query_services(self) -> list[QueryService]:
+        """Services that also speak the query protocol (an optional ``query`` attribute)."""
+        found = (getattr(service, "query", None) for service in self.services)
+        return [service for service in found if isinstance(service, QueryService)]
 
     async def start(self, *, run_async_queue: bool = True) -> None:
         loop = asyncio.get_running_loop()
@@ -75,7 +86,12 @@ class LocalCloud:
         await zygote
         self.pool.start()
         if run_async_queue:
-            self._worker = asyncio.create_task(self.async_queue.run(self.invoker.run_queued))
+            destinations = Destinations(self.app, self.aws, self.invoker.invoke)
+            self._worker = asyncio.create_task(
+                self.async_queue.run(
+                    self.invoker.run_queued, destinations.finish, self.invoker.retry_policy
+                )
+            )
 
     async def warm(self) -> None:
         await asyncio.gather(*(self.pool.warm(fn) for fn in self.app.functions))

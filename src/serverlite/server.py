@@ -21,12 +21,18 @@ from serverlite.aws.endpoint import build_app
 from serverlite.cloud import LocalCloud
 from serverlite.functions import reload
 from serverlite.functions.environment import startup_warnings
+from serverlite.gateway import authorizers
 from serverlite.gateway.frontend import ApiEndpoint
 from serverlite.gateway.gateway import Gateway
 from serverlite.gateway.http_server import HttpServer
 from serverlite.template.model import Application
 
 log = logging.getLogger("serverlite")
+SERVICE_NAMES = {
+    "dynamodb": "DynamoDB",
+    "ssm": "SSM Parameter Store",
+    "secretsmanager": "Secrets Manager",
+}
 
 
 @dataclass(frozen=True)
@@ -82,12 +88,13 @@ async def serve(
 ) -> None:
     console = console or _console()
     started = time.perf_counter()
+    issuers = authorizers.issuers_from_env()  # JWT issuer -> local JWKS URL; checked up front
     with console.status("starting execution environments (zygote)..."):
         await cloud.start()
         if options.warm:
             await cloud.warm()
     config = uvicorn.Config(
-        build_app(cloud.invoker, cloud.json_services),
+        build_app(cloud.invoker, cloud.json_services, cloud.query_services),
         host=options.host,
         port=options.aws_port,
         log_level="warning",
@@ -105,7 +112,16 @@ async def serve(
             )
         )
     gateways = [
-        HttpServer(Gateway(e.api, cloud.invoker).handle, e.host, e.port) for e in options.endpoints
+        HttpServer(
+            Gateway(
+                e.api,
+                cloud.invoker,
+                authorizer=authorizers.build_authorizer(e.api, cloud.invoker, issuers=issuers),
+            ).handle,
+            e.host,
+            e.port,
+        )
+        for e in options.endpoints
     ]
     for gateway in gateways:
         await gateway.start()
@@ -121,13 +137,21 @@ async def serve(
                 console.print(resources_table(cloud))
             for warning in startup_warnings(app):
                 console.print(f"[yellow]warning:[/] {warning}")
+            for e in options.endpoints:
+                for line in authorizers.api_key_lines(e.api):
+                    console.print(line, markup=False, soft_wrap=True)
+                for warning in authorizers.authorizer_warnings(e.api, issuers):
+                    console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
             apis = "".join(
                 f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints
             )
             example = app.functions[0].name if app.functions else "NAME"
+            services = ", ".join(
+                ["Lambda", *(SERVICE_NAMES.get(s.name, s.name) for s in cloud.services)]
+            )
             console.print(
                 f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
-                f" — AWS endpoint [bold]{aws_url}[/] (Lambda Invoke API)\n{apis}"
+                f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
                 f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
                 f"try:   aws lambda invoke --endpoint-url {aws_url} --function-name "
                 f"{example} out.json\n"

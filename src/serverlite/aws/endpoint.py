@@ -15,14 +15,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from serverlite import __version__
-from serverlite.aws import lambda_api
+from serverlite.aws import lambda_api, query_protocol
 from serverlite.aws.errors import rest_json_error
 from serverlite.aws.json_protocol import JsonService, dispatch
+from serverlite.aws.query_protocol import QueryService
 from serverlite.invoker import Invoker
 
 
-def build_app(invoker: Invoker, json_services: Sequence[JsonService] = ()) -> Starlette:
+def build_app(
+    invoker: Invoker,
+    json_services: Sequence[JsonService] = (),
+    query_services: Sequence[QueryService] = (),
+) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
+    query = {service.signing_name: service for service in query_services}
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -30,13 +36,15 @@ def build_app(invoker: Invoker, json_services: Sequence[JsonService] = ()) -> St
                 "status": "running",
                 "version": __version__,
                 "functions": [fn.name for fn in invoker.app.functions],
-                "services": sorted(["lambda", *services]),
+                "services": sorted({"lambda", *services, *query}),
             }
         )
 
     async def root(request: Request) -> Response:
         if "x-amz-target" in request.headers:
             return await dispatch(request, services)
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return await query_protocol.dispatch(request, query)
         return rest_json_error(
             "UnknownOperationException",
             "serverlite's AWS endpoint: requests need X-Amz-Target or a service path",

@@ -12,11 +12,13 @@ import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
+from urllib.parse import unquote
 
 from serverlite.errors import InvokeError, TooManyRequests
 from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors
 from serverlite.gateway.auth import Authorizer, AuthRequest, AuthResult
+from serverlite.gateway.authorizers import build_authorizer
 from serverlite.gateway.events import (
     EventContext,
     build_v1,
@@ -47,8 +49,10 @@ class Gateway:
     ) -> None:
         self.api = api
         self.invoker = invoker
-        self.router = Router(api.routes)
-        self.authorizer = authorizer
+        self.router = Router(api.routes, decode=api.kind == "REST")
+        self.authorizer: Authorizer | None = (
+            authorizer if authorizer is not None else build_authorizer(api, invoker, clock=clock)
+        )
         self.throttles = throttles or Throttles()
         self.validator = RequestValidator(api)
         self._clock = clock
@@ -67,6 +71,8 @@ class Gateway:
     async def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
         api = self.api
         path = self.strip_stage(request.path)
+        if api.kind == "HTTP":
+            path = unquote(path)  # HTTP APIs route and deliver the decoded path
         if len(request.body) > MAX_BODY:
             return errors.error_response(api.kind, errors.PAYLOAD_TOO_LARGE, request_id)
         preflight = cors.preflight(api, self.router, request, path)
@@ -78,12 +84,14 @@ class Gateway:
         route = match.route
         if not self._within_limits(route):
             return errors.error_response(api.kind, errors.THROTTLED, request_id)
+        auth = await self._authorize(request, route, path, match, request_id)
+        if auth.error is not None:
+            refused = errors.error_response(api.kind, auth.error, request_id, auth.message)
+            refused.headers.extend(auth.headers)  # www-authenticate of JWT authorizers
+            return refused
         invalid = self.validator.check(route, request, match.path_parameters)
         if invalid is not None:
             return errors.error_response(api.kind, invalid[0], request_id, invalid[1])
-        auth = await self._authorize(request, route, path, match, request_id)
-        if auth.error is not None:
-            return errors.error_response(api.kind, auth.error, request_id, auth.message)
         ctx = EventContext(
             api=api,
             route=route,

@@ -24,7 +24,7 @@ from serverlite.errors import (
 from serverlite.functions import report
 from serverlite.functions.environment_process import Invocation
 from serverlite.functions.pool import EnvironmentPool
-from serverlite.invoker.async_queue import AsyncQueue, QueuedEvent, Throttled
+from serverlite.invoker.async_queue import AsyncQueue, Attempt, QueuedEvent, RetryPolicy
 from serverlite.invoker.concurrency import ConcurrencyLimits
 from serverlite.invoker.types import INVOCATION_TYPES, InvokeRequest, InvokeResult
 from serverlite.template.model import Application, FunctionSpec
@@ -135,17 +135,19 @@ class Invoker:
         self.async_queue.enqueue(request_id, fn.name, req.payload, req.trace_id)
         return InvokeResult(status_code=202, request_id=request_id, executed_version=None)
 
-    async def run_queued(self, event: QueuedEvent) -> None:
+    async def run_queued(self, event: QueuedEvent) -> Attempt:
         """Runner for the async queue: one attempt of a stored Event invocation."""
         fn = self.app.find_function(event.function)
         if fn is None:  # the function left the template since the event was stored
-            return
+            return Attempt("gone")
+        if fn.reserved_concurrency == 0:
+            return Attempt("disabled")  # the kill switch: straight to DLQ / on-failure
         try:
             self.concurrency.acquire(fn.name)
-        except TooManyRequests as exc:
-            raise Throttled(str(exc)) from exc
+        except TooManyRequests:
+            return Attempt("throttled")
         try:
-            await self._run(
+            result = await self._run(
                 fn,
                 InvokeRequest(
                     function=fn.name,
@@ -158,6 +160,16 @@ class Invoker:
             )
         finally:
             self.concurrency.release(fn.name)
+        if result.function_error:
+            return Attempt("error", result.payload, result.function_error)
+        return Attempt("ok", result.payload)
+
+    def retry_policy(self, function_name: str) -> RetryPolicy:
+        fn = self.app.find_function(function_name)
+        config = fn.event_invoke_config if fn is not None else None
+        if config is None:
+            return RetryPolicy()
+        return RetryPolicy(config.maximum_retry_attempts, float(config.maximum_event_age_seconds))
 
 
 def _split_function_ref(ref: str) -> tuple[str, str | None]:

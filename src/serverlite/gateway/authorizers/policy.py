@@ -45,7 +45,7 @@ def resource_matches(pattern: str, arn: str) -> bool:
         return True
     wanted, actual = pattern.split(":", 5), arn.split(":", 5)
     if len(wanted) != 6 or len(actual) != 6:
-        return glob_match(pattern, arn)
+        return False  # not an ARN pattern: it matches nothing
     return all(glob_match(w, a) for w, a in zip(wanted, actual, strict=True))
 
 
