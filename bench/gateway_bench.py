@@ -49,10 +49,25 @@ def serverlite_gateway(requests: int) -> LoadResult:
     port, aws_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "serverlite.cli", "up", "-t",
-             str(BENCH / "app_gateway" / "template.yaml"), "--port", str(port), "--aws-port",
-             str(aws_port), "--state-dir", state, "--no-reload", "--warm"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "serverlite.cli",
+                "up",
+                "-t",
+                str(BENCH / "app_gateway" / "template.yaml"),
+                "--port",
+                str(port),
+                "--aws-port",
+                str(aws_port),
+                "--state-dir",
+                state,
+                "--no-reload",
+                "--warm",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait(f"http://127.0.0.1:{port}/hello", proc)
             return _measure(port, requests)
@@ -63,9 +78,21 @@ def serverlite_gateway(requests: int) -> LoadResult:
 def starlette(requests: int) -> LoadResult:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "starlette_app:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
-        cwd=BENCH / "peers", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "starlette_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=BENCH / "peers",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait(f"http://127.0.0.1:{port}/hello", proc)
         return _measure(port, requests)
@@ -81,8 +108,12 @@ def chalice_local(requests: int) -> LoadResult | None:
     with tempfile.TemporaryDirectory() as tmp:
         app_dir = Path(tmp) / "app"
         shutil.copytree(BENCH / "peers" / "chalice_app", app_dir)
-        proc = subprocess.Popen([chalice, "local", "--port", str(port), "--no-autoreload"],
-                                cwd=app_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [chalice, "local", "--port", str(port), "--no-autoreload"],
+            cwd=app_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait(f"http://127.0.0.1:{port}/hello", proc)
             return _measure(port, max(200, requests // 10))
@@ -95,19 +126,41 @@ def gateway_rows(requests: int) -> list[Row]:
     plain = starlette(requests)
     chalice = chalice_local(requests)
     rows = [
-        Row("gateway req/s, 8 connections (trivial handler)", f"{ours.rps:,.0f}",
-            f"{plain.rps:,.0f} Starlette+uvicorn", f"{ours.rps / plain.rps:.0%} of Starlette",
-            ">= 50% of Starlette"),
-        Row("gateway latency p50 / p99", f"{ours.p50_ms:.2f} / {ours.p99_ms:.2f} ms",
-            f"{plain.p50_ms:.2f} / {plain.p99_ms:.2f} ms Starlette", "", "p99 < 10 ms"),
+        Row(
+            "gateway req/s, 8 connections (trivial handler)",
+            f"{ours.rps:,.0f}",
+            f"{plain.rps:,.0f} Starlette+uvicorn",
+            f"{ours.rps / plain.rps:.0%} of Starlette",
+            ">= 50% of Starlette",
+        ),
+        Row(
+            "gateway latency p50 / p99",
+            f"{ours.p50_ms:.2f} / {ours.p99_ms:.2f} ms",
+            f"{plain.p50_ms:.2f} / {plain.p99_ms:.2f} ms Starlette",
+            "",
+            "p99 < 10 ms",
+        ),
     ]
     if chalice is not None:
-        rows.append(Row("gateway req/s vs chalice local", f"{ours.rps:,.0f}",
-                        f"{chalice.rps:,.0f} chalice local",
-                        f"{ours.rps / chalice.rps:.1f}x", ">= 10x chalice local"))
+        rows.append(
+            Row(
+                "gateway req/s vs chalice local",
+                f"{ours.rps:,.0f}",
+                f"{chalice.rps:,.0f} chalice local",
+                f"{ours.rps / chalice.rps:.1f}x",
+                ">= 10x chalice local",
+            )
+        )
     else:
-        rows.append(Row("gateway req/s vs chalice local", f"{ours.rps:,.0f}",
-                        "chalice not installed", "-", ">= 10x chalice local"))
+        rows.append(
+            Row(
+                "gateway req/s vs chalice local",
+                f"{ours.rps:,.0f}",
+                "chalice not installed",
+                "-",
+                ">= 10x chalice local",
+            )
+        )
     for name, result in (("serverlite", ours), ("starlette", plain), ("chalice", chalice)):
         if result is not None and result.errors:
             rows.append(Row(f"  errors ({name})", str(result.errors), "", "", ""))

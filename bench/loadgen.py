@@ -26,8 +26,15 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-async def _connection(host: str, port: int, raw: bytes, count: int, deadline: float,
-                      latencies: list[float], failures: list[int]) -> None:
+async def _connection(
+    host: str,
+    port: int,
+    raw: bytes,
+    count: int,
+    deadline: float,
+    latencies: list[float],
+    failures: list[int],
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         for _ in range(count):
@@ -50,10 +57,21 @@ async def _connection(host: str, port: int, raw: bytes, count: int, deadline: fl
         writer.close()
 
 
-def run_load(host: str, port: int, path: str, *, connections: int = 8, requests: int = 20_000,
-             max_seconds: float = 10.0, method: str = "GET", body: bytes = b"") -> LoadResult:
-    raw = (f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: serverlite-bench\r\n"
-           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+def run_load(
+    host: str,
+    port: int,
+    path: str,
+    *,
+    connections: int = 8,
+    requests: int = 20_000,
+    max_seconds: float = 10.0,
+    method: str = "GET",
+    body: bytes = b"",
+) -> LoadResult:
+    raw = (
+        f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: serverlite-bench\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
     async def go() -> LoadResult:
         latencies: list[float] = []
@@ -61,10 +79,19 @@ def run_load(host: str, port: int, path: str, *, connections: int = 8, requests:
         started = time.perf_counter()
         deadline = started + max_seconds
         per = max(1, requests // connections)
-        await asyncio.gather(*(_connection(host, port, raw, per, deadline, latencies, failures)
-                               for _ in range(connections)))
+        await asyncio.gather(
+            *(
+                _connection(host, port, raw, per, deadline, latencies, failures)
+                for _ in range(connections)
+            )
+        )
         elapsed = time.perf_counter() - started
-        return LoadResult(len(latencies), elapsed, percentile(latencies, 50),
-                          percentile(latencies, 99), len(failures))
+        return LoadResult(
+            len(latencies),
+            elapsed,
+            percentile(latencies, 50),
+            percentile(latencies, 99),
+            len(failures),
+        )
 
     return asyncio.run(go())

@@ -4,5 +4,8 @@ import json
 
 
 def handler(event, context):
-    return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"message": "hello", "path": event["path"]})}
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"message": "hello", "path": event["path"]}),
+    }

@@ -165,7 +165,8 @@ def test_globals_api_applies_to_the_implicit_api(tmp_path):
         "      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.11\n"
         "      Events:\n        A:\n          Type: Api\n"
         "          Properties: {Path: /a, Method: get}\n"
-        "        B:\n          Type: HttpApi\n")
+        "        B:\n          Type: HttpApi\n"
+    )
     app = load_application(tmp_path / "template.yaml")
     props = {r.logical_id: dict(r.properties) for r in app.resources}
     assert props["ServerlessRestApi"] == {"Cors": "'*'"}
