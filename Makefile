@@ -35,8 +35,8 @@ test-fast: venv
 
 ## lint: ruff, mypy (strict on src/), and serverlite validate on every template we ship
 lint: venv
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench services examples
+	$(BIN)/ruff format --check src tests bench services examples
 	$(BIN)/mypy
 	$(BIN)/serverlite validate $(foreach t,$(shell git ls-files '*template.yaml' | grep -v '^tests/'),-t $(t))
 

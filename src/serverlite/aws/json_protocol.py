@@ -31,6 +31,7 @@ class AwsError(ServerliteError):
         self.message = message
         self.status = status
         self.fields = fields
+        self.headers: dict[str, str] = {}  # extra response headers (SQS: x-amzn-query-error)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def error_response(service: JsonService | None, exc: AwsError, request_id: str) 
         json.dumps(body),
         status_code=exc.status,
         media_type=f"application/x-amz-json-{version}",
-        headers={"x-amzn-RequestId": request_id},
+        headers={**exc.headers, "x-amzn-RequestId": request_id},
     )
 
 
