@@ -1,0 +1,1 @@
+"""Shared capabilities of the orders and invoices services (a Lambda layer)."""

@@ -1,0 +1,1 @@
+"""invoices: the private backend (seed 001)."""

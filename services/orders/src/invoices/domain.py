@@ -1,0 +1,40 @@
+"""Invoices: one per order, numbered, idempotent. Pure: no AWS, no I/O."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+class InvalidInvoiceRequest(ValueError):
+    """The request cannot become an invoice."""
+
+
+class InjectedFailure(RuntimeError):
+    """The failure the demo injects (the FAILURE_MODE parameter) to show who retries."""
+
+
+def invoice_for(order: Any, now: float | None = None) -> dict[str, Any]:
+    if not isinstance(order, dict) or not isinstance(order.get("id"), str):
+        raise InvalidInvoiceRequest("an invoice needs the order, with its id")
+    if not isinstance(order.get("total"), str) or not isinstance(order.get("customer"), str):
+        raise InvalidInvoiceRequest("the order needs customer and total")
+    return {
+        "orderId": order["id"],
+        "invoiceId": f"INV-{order['id'][:8].upper()}",
+        "customer": order["customer"],
+        "amount": order["total"],
+        "issuedAt": int((now if now is not None else time.time()) * 1000),
+    }
+
+
+def should_fail(mode: str, attempt: int) -> bool:
+    """Failure injection: 'none', 'always', or 'flaky:N' (the first N attempts fail)."""
+    if mode == "always":
+        return True
+    if mode.startswith("flaky:"):
+        try:
+            return attempt <= int(mode.split(":", 1)[1])
+        except ValueError:
+            return False
+    return False

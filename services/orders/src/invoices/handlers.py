@@ -1,0 +1,72 @@
+"""The invoices backend: a private API and a queue worker over the same invoicing code."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from orders_shared.http import error, json_body, respond
+from orders_shared.secrets import secret
+
+from invoices.domain import InjectedFailure, InvalidInvoiceRequest
+from invoices.service import invoice, store
+
+logger = Logger(service="invoices")
+
+
+def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """REQUEST authorizer of the private API: only holders of the service token pass."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    token = headers.get("x-service-token", "")
+    allowed = bool(token) and hmac.compare_digest(token, secret())
+    return {
+        "principalId": "orders-service" if allowed else "anonymous",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Allow" if allowed else "Deny",
+                    "Resource": event["methodArn"],
+                }
+            ],
+        },
+    }
+
+
+@logger.inject_lambda_context
+def create_invoice(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        created, is_new = invoice(json_body(event))
+    except (ValueError, InvalidInvoiceRequest) as exc:
+        return error(400, str(exc))
+    except InjectedFailure as exc:
+        return error(503, str(exc))
+    return respond(201 if is_new else 200, created)
+
+
+@logger.inject_lambda_context
+def get_invoice(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    order_id = (event.get("pathParameters") or {}).get("orderId", "")
+    found = store().get(order_id)
+    return respond(200, found) if found else error(404, f"no invoice for order {order_id}")
+
+
+@logger.inject_lambda_context
+def process_order_placed(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS worker: invoice each OrderPlaced; report failures so only they come back."""
+    failures = []
+    for record in event["Records"]:
+        try:
+            message = json.loads(record["body"])
+            invoice(message["order"])
+        except InvalidInvoiceRequest as exc:  # never going to work: log, do not retry
+            logger.error("dropping a malformed OrderPlaced", extra={"reason": str(exc)})
+        except (InjectedFailure, ValueError, KeyError) as exc:
+            logger.warning(
+                "will retry", extra={"message_id": record["messageId"], "reason": str(exc)}
+            )
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

@@ -1,0 +1,1 @@
+"""orders: the public frontend (seed 001)."""

@@ -1,0 +1,26 @@
+import pytest
+from invoices.domain import InvalidInvoiceRequest, invoice_for, should_fail
+
+
+def test_invoice_for_an_order():
+    invoice = invoice_for({"id": "abcdef12-0000", "customer": "Ada", "total": "42.98"}, now=2)
+    assert invoice == {
+        "orderId": "abcdef12-0000",
+        "invoiceId": "INV-ABCDEF12",
+        "customer": "Ada",
+        "amount": "42.98",
+        "issuedAt": 2000,
+    }
+
+
+def test_an_invoice_needs_the_order():
+    for bad in (None, {}, {"id": 1}, {"id": "x", "customer": "A"}):
+        with pytest.raises(InvalidInvoiceRequest):
+            invoice_for(bad)
+
+
+def test_failure_injection_modes():
+    assert not should_fail("none", 1)
+    assert should_fail("always", 99)
+    assert [should_fail("flaky:2", n) for n in (1, 2, 3)] == [True, True, False]
+    assert not should_fail("flaky:x", 1)
