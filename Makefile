@@ -42,6 +42,7 @@ lint: venv
 
 ## bench: benchmarks side by side with peers, printed as ratios
 bench: venv
+	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
