@@ -67,10 +67,12 @@ def run_load(
     max_seconds: float = 10.0,
     method: str = "GET",
     body: bytes = b"",
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     raw = (
         f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: serverlite-bench\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"{extra}Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
     async def go() -> LoadResult:

@@ -14,8 +14,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Row, print_table
+from dynamodb_bench import dynamodb_rows
+from events_bench import events_rows
 from gateway_bench import gateway_rows
 from lambda_bench import cold_start, warm_invoke
+from sqs_bench import sqs_rows
 
 
 def main() -> None:
@@ -27,6 +30,9 @@ def main() -> None:
     rows += cold_start(iterations=max(5, int(30 * scale)))
     rows += warm_invoke(iterations=max(200, int(2000 * scale)))
     rows += gateway_rows(requests=max(2000, int(20_000 * scale)))
+    rows += dynamodb_rows(iterations=max(200, int(2000 * scale)))
+    rows += events_rows(scale)
+    rows += sqs_rows(scale)
     print_table(rows)
 
 

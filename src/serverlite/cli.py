@@ -142,7 +142,8 @@ def main() -> None:
     show_default=True,
     type=float,
     help="Make async retry delays and event ages pass this many times faster "
-    "(for tests: 60 turns Lambda's 1-minute retry into 1 second).",
+    "(for tests: 60 turns Lambda's 1-minute retry into 1 second); EventBridge retries "
+    "and schedules too (60: rate(1 minute) fires every second).",
 )
 def up(
     state_dir: Path,
@@ -159,15 +160,13 @@ def up(
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
-    from serverlite.gateway.discovery import discover_apis
-    from serverlite.gateway.frontend import assign_endpoints, localize
+    from serverlite.gateway.frontend import serve_locally
     from serverlite.server import ServeOptions, serve
 
     def go() -> int:
         endpoint = f"http://{'[' + host + ']' if ':' in host else host}:{aws_port}"
         app = load(template, overrides, region, endpoint)
-        endpoints = assign_endpoints(discover_apis(app), host, port)
-        app = localize(app, endpoints)
+        app, endpoints = serve_locally(app, host, port)
         _check_port(host, aws_port, "--aws-port")
         for api_endpoint in endpoints:
             _check_port(host, api_endpoint.port, "--port")
@@ -325,6 +324,145 @@ def validate(templates: tuple[str, ...]) -> None:
                 f"{path}: {status} ({len(errors)} errors, {len(findings) - len(errors)} warnings)"
             )
         return 1 if failed else 0
+
+    _run(go)
+
+
+def endpoint_options(func: F) -> F:
+    """Options of the commands that talk to a running `serverlite up` (queues, send, ...)."""
+    func = click.option(
+        "--region", default="us-east-1", show_default=True, help="Region of the endpoint."
+    )(func)
+    return click.option(
+        "--endpoint-url",
+        default="http://127.0.0.1:4566",
+        show_default=True,
+        help="The AWS endpoint of a running `serverlite up`.",
+    )(func)
+
+
+@main.command()
+@endpoint_options
+def queues(endpoint_url: str, region: str) -> None:
+    """List SQS queues: visible, in flight and delayed messages, and DLQ depth."""
+    from rich.table import Table
+
+    from serverlite.aws.sqs import commands
+
+    def go() -> int:
+        sqs = commands.client(endpoint_url, region)
+        rows = commands.run(endpoint_url, lambda: commands.queue_rows(sqs))
+        table = Table(show_edge=False, pad_edge=False)
+        for column in ("queue", "visible", "in flight", "delayed", "DLQ", "DLQ depth"):
+            table.add_column(column, justify="left" if column in ("queue", "DLQ") else "right")
+        for row in rows:
+            depth = "" if row.dead_letter_depth is None else str(row.dead_letter_depth)
+            table.add_row(
+                row.name,
+                str(row.visible),
+                str(row.in_flight),
+                str(row.delayed),
+                row.dead_letter_queue or "-",
+                depth,
+            )
+        Console(highlight=False).print(table if rows else "no queues")
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.argument("queue")
+@click.argument("body")
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="K=V",
+    help="Message attribute (repeatable; K:Number=V for a number).",
+)
+@click.option("--group-id", help="MessageGroupId (FIFO queues).")
+@click.option("--dedup-id", help="MessageDeduplicationId (FIFO queues).")
+@endpoint_options
+def send(
+    queue: str,
+    body: str,
+    attrs: tuple[str, ...],
+    group_id: str | None,
+    dedup_id: str | None,
+    endpoint_url: str,
+    region: str,
+) -> None:
+    """Send BODY to QUEUE (a name or URL) on a running `serverlite up`."""
+    from serverlite.aws.sqs import commands
+
+    def go() -> int:
+        sqs = commands.client(endpoint_url, region)
+        result = commands.run(
+            endpoint_url, lambda: commands.send(sqs, queue, body, attrs, group_id, dedup_id)
+        )
+        sequence = f" (sequence {result['SequenceNumber']})" if "SequenceNumber" in result else ""
+        click.echo(f"sent {result['MessageId']}{sequence}")
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.argument("dlq")
+@click.option("--to", "to", metavar="QUEUE", help="Move here instead of the source queues.")
+@endpoint_options
+def redrive(dlq: str, to: str | None, endpoint_url: str, region: str) -> None:
+    """Move the messages of dead-letter queue DLQ back to where they came from."""
+    from serverlite.aws.sqs import commands
+
+    def go() -> int:
+        sqs = commands.client(endpoint_url, region)
+        task = commands.run(endpoint_url, lambda: commands.redrive(sqs, dlq, to))
+        click.echo(
+            f"{task['Status'].lower()}: moved {task['ApproximateNumberOfMessagesMoved']} of "
+            f"{task['ApproximateNumberOfMessagesToMove']} messages"
+        )
+        if task.get("FailureReason"):
+            err.print(f"[yellow]warning:[/] {task['FailureReason']}", soft_wrap=True)
+        return 0 if task["Status"] == "COMPLETED" else 1
+
+    _run(go)
+
+
+@main.command("put-event")
+@click.option("--source", required=True, help="The event's source (aws.* is AWS's own).")
+@click.option("--detail-type", required=True, help="The event's detail-type.")
+@click.option("--detail", default="{}", show_default=True, help="The detail: a JSON object.")
+@click.option("--bus", default="default", show_default=True, help="Event bus name or ARN.")
+@click.option("--resource", "resources", multiple=True, help="A resource ARN (repeatable).")
+@endpoint_options
+def put_event(
+    source: str,
+    detail_type: str,
+    detail: str,
+    bus: str,
+    resources: tuple[str, ...],
+    endpoint_url: str,
+    region: str,
+) -> None:
+    """Put an event on an EventBridge bus of a running `serverlite up`; prints its id."""
+    from serverlite.aws.events import commands
+
+    def go() -> int:
+        events = commands.client(endpoint_url, region)
+        click.echo(
+            commands.put_event(
+                events,
+                endpoint_url,
+                source=source,
+                detail_type=detail_type,
+                detail=detail,
+                bus=bus,
+                resources=resources,
+            )
+        )
+        return 0
 
     _run(go)
 

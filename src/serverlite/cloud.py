@@ -13,10 +13,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.routing import BaseRoute
+
 from serverlite.aws.json_protocol import JsonService
 from serverlite.aws.local_client import LocalAws
 from serverlite.aws.query_protocol import QueryService
-from serverlite.aws.services import ProvisionedResource, ServiceContext, build_services
+from serverlite.aws.services import (
+    EventSourceBackend,
+    ProvisionedResource,
+    ServiceContext,
+    build_services,
+)
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.functions.zygote import Zygote
@@ -61,7 +68,12 @@ class LocalCloud:
         )
         self.services = build_services(
             ServiceContext(
-                state_dir=state_dir, region=app.region, account_id=app.account_id, clock=time.time
+                state_dir=state_dir,
+                region=app.region,
+                account_id=app.account_id,
+                clock=time.time,
+                endpoint_url=options.endpoint_url,
+                time_scale=options.time_scale,
             )
         )
         self.aws = LocalAws(self.services, options.endpoint_url)
@@ -71,6 +83,11 @@ class LocalCloud:
     @property
     def json_services(self) -> list[JsonService]:
         return [service.json for service in self.services if service.json is not None]
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """Endpoint paths of rest-json services (an optional ``routes`` attribute)."""
+        return [route for service in self.services for route in getattr(service, "routes", ())]
 
     @property
     def query_services(self) -> list[QueryService]:
@@ -92,11 +109,27 @@ class LocalCloud:
                     self.invoker.run_queued, destinations.finish, self.invoker.retry_policy
                 )
             )
+            for source in self.event_sources:  # SQS pollers, ...: `up` only
+                await source.start_event_sources(self.invoker)
 
     async def warm(self) -> None:
         await asyncio.gather(*(self.pool.warm(fn) for fn in self.app.functions))
 
+    @property
+    def event_sources(self) -> list[EventSourceBackend]:
+        return [s for s in self.services if isinstance(s, EventSourceBackend)]
+
+    def begin_shutdown(self) -> None:
+        """The endpoint stops taking requests: services end waits (SQS long polls) now, so
+        in-flight requests finish instead of holding the shutdown (an optional hook)."""
+        for service in self.services:
+            hook = getattr(service, "begin_shutdown", None)
+            if callable(hook):
+                hook()
+
     async def stop(self) -> None:
+        for source in self.event_sources:
+            await source.stop_event_sources()
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
@@ -32,6 +34,10 @@ SERVICE_NAMES = {
     "dynamodb": "DynamoDB",
     "ssm": "SSM Parameter Store",
     "secretsmanager": "Secrets Manager",
+    "sqs": "SQS",
+    "sns": "SNS",
+    "events": "EventBridge + Scheduler",
+    "postgres": "PostgreSQL",
 }
 
 
@@ -94,7 +100,7 @@ async def serve(
         if options.warm:
             await cloud.warm()
     config = uvicorn.Config(
-        build_app(cloud.invoker, cloud.json_services, cloud.query_services),
+        build_app(cloud.invoker, cloud.json_services, cloud.query_services, cloud.routes),
         host=options.host,
         port=options.aws_port,
         log_level="warning",
@@ -102,7 +108,7 @@ async def serve(
         access_log=False,
         timeout_graceful_shutdown=30,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, cloud.begin_shutdown)
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
     tasks: list[asyncio.Task[None]] = []
     if options.reload:
@@ -167,6 +173,19 @@ async def serve(
         with console.status("stopping..."):
             await cloud.stop()
         console.print("serverlite stopped")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, telling the cloud when shutdown starts: long polls end instead of holding
+    the graceful shutdown for up to 20 s."""
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._on_shutdown()
+        await super().shutdown(sockets)
 
 
 def _console() -> Console:

@@ -19,8 +19,7 @@ import httpx
 
 from serverlite.cloud import CloudOptions, LocalCloud
 from serverlite.errors import ConfigError
-from serverlite.gateway.discovery import discover_apis
-from serverlite.gateway.frontend import ApiEndpoint, assign_endpoints, localize
+from serverlite.gateway.frontend import ApiEndpoint, serve_locally
 from serverlite.gateway.gateway import Gateway
 from serverlite.gateway.http import HttpRequest
 from serverlite.template import load_application
@@ -78,8 +77,7 @@ class LocalApp:
 
     async def __aenter__(self) -> LocalApp:
         app = load_application(self._template, parameter_overrides=self._overrides)
-        self.endpoints = assign_endpoints(discover_apis(app), "127.0.0.1", self._first_port)
-        self.app = localize(app, self.endpoints)
+        self.app, self.endpoints = serve_locally(app, "127.0.0.1", self._first_port)
         if self._state_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="serverlite-test-")
             self._state_dir = Path(self._tmp.name)

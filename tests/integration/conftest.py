@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (the gateway serves several APIs
+    on consecutive ports from --port)."""
+    for _ in range(100):
+        first = free_port()
+        probes = [socket.socket() for _ in range(count - 1)]
+        try:
+            for offset, probe in enumerate(probes, start=1):
+                probe.bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 @dataclass
 class Server:
     proc: subprocess.Popen[bytes]
@@ -39,6 +58,11 @@ class Server:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def api_urls(self) -> dict[str, str]:
+        """API qualified id (``Identity/IdentityApi``) -> its URL, from the
+        ``API <id>: <url>`` lines `serverlite up` prints once it is up."""
+        return dict(re.findall(r"^API (\S+): (\S+)\s*$", self.output(), re.MULTILINE))
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         if self.proc.poll() is None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from serverlite import __version__
 from serverlite.aws import lambda_api, query_protocol
@@ -26,6 +26,7 @@ def build_app(
     invoker: Invoker,
     json_services: Sequence[JsonService] = (),
     query_services: Sequence[QueryService] = (),
+    routes: Sequence[BaseRoute] = (),  # rest-json services' own paths (Scheduler, ...)
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
     query = {service.signing_name: service for service in query_services}
@@ -45,6 +46,8 @@ def build_app(
             return await dispatch(request, services)
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             return await query_protocol.dispatch(request, query)
+        if request.method == "GET" and "Action" in request.query_params:
+            return await query_protocol.dispatch(request, query)  # SNS SubscribeURL, ...
         return rest_json_error(
             "UnknownOperationException",
             "serverlite's AWS endpoint: requests need X-Amz-Target or a service path",
@@ -60,9 +63,10 @@ def build_app(
 
     return Starlette(
         routes=[
-            Route("/", root, methods=["POST"]),
+            Route("/", root, methods=["GET", "POST"]),
             Route("/_serverlite/health", health, methods=["GET"]),
             *lambda_api.routes(invoker),
+            *routes,
         ],
         exception_handlers={404: not_found, 405: not_found},
     )

@@ -54,13 +54,24 @@ def signing_name(request: Request) -> str | None:
     return parts[3] if len(parts) >= 5 else None
 
 
+def _service_in_arn(form: Mapping[str, str]) -> str | None:
+    """The service an unsigned request is for, from the ARN it names (TopicArn, ...)."""
+    for key in ("TopicArn", "SubscriptionArn"):
+        parts = form.get(key, "").split(":")
+        if len(parts) >= 6 and parts[0] == "arn":
+            return parts[2]
+    return None
+
+
 async def dispatch(request: Request, services: Mapping[str, QueryService]) -> Response:
     request_id = str(uuid.uuid4())
-    name = signing_name(request)
-    service = services.get(name or "")
     form = dict(
         parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
     )
+    if request.method == "GET":  # an unsigned link: SNS's SubscribeURL and UnsubscribeURL
+        form = {**request.query_params, **form}
+    name = signing_name(request) or _service_in_arn(form)
+    service = services.get(name or "")
     action = form.get("Action", "")
     if service is None:
         return error_response(

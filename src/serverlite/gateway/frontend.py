@@ -5,7 +5,10 @@ several APIs get consecutive ports in a stable order (by nesting, then logical i
 Every ``https://{apiId}.execute-api.{region}.amazonaws.com`` the template produced
 (``!Sub`` in environment variables, outputs, resource properties) is rewritten to
 that API's local base URL, so services find each other without hard-coded URLs. A
-URL's stage path (``/Prod``) still works: the gateway accepts it as a prefix.
+URL's stage path (``/Prod``) still works: the gateway accepts it as a prefix. The APIs
+themselves are then read again from the rewritten application, so an API whose JWT
+authorizer trusts another API as its issuer (``issuer: !GetAtt IdentityApi.ApiEndpoint``)
+trusts that API's local URL, and its keys are fetched from it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from serverlite.gateway.discovery import discover_apis
 from serverlite.gateway.model import ApiSpec
 from serverlite.template.model import Application, FunctionSpec, ResourceSpec, StackSpec
 
@@ -39,6 +43,17 @@ class ApiEndpoint:
 def assign_endpoints(apis: list[ApiSpec], host: str, first_port: int) -> list[ApiEndpoint]:
     served = [api for api in apis if api.routes]
     return [ApiEndpoint(api, host, first_port + i) for i, api in enumerate(served)]
+
+
+def serve_locally(
+    app: Application, host: str, first_port: int
+) -> tuple[Application, list[ApiEndpoint]]:
+    """The application with local API URLs, and where each of its APIs is served."""
+    endpoints = assign_endpoints(discover_apis(app), host, first_port)
+    local = localize(app, endpoints)
+    # Ports depend only on the order of the APIs, which URLs do not change; reading the
+    # APIs again picks up every localized value they hold (JWT issuers above all).
+    return local, assign_endpoints(discover_apis(local), host, first_port)
 
 
 def localize(app: Application, endpoints: list[ApiEndpoint]) -> Application:

@@ -8,7 +8,9 @@ row (a JSON list of [timestamp, message]): one insert per invocation, not per li
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import queue
 import sqlite3
 import threading
@@ -19,6 +21,7 @@ from pathlib import Path
 from serverlite import state
 
 LogEvent = tuple[int, str]
+log = logging.getLogger("serverlite.logs")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS log_batches (
@@ -103,19 +106,30 @@ class LogStore:
                     except queue.Empty:
                         break
                 if batch:
-                    with conn:
-                        conn.execute("BEGIN")
-                        conn.executemany(
-                            "INSERT INTO log_batches (log_group, log_stream, first_ts, last_ts,"
-                            " events) VALUES (?, ?, ?, ?, ?)",
-                            batch,
-                        )
+                    self._insert(conn, batch)
                 for waiter in waiters:
                     waiter.set()
                 if stop:
                     return
         finally:
             conn.close()
+
+    def _insert(
+        self, conn: sqlite3.Connection, batch: list[tuple[str, str, int, int, str]]
+    ) -> None:
+        # A failed write loses these events, never the writer: later ones still land.
+        try:
+            with conn:
+                conn.execute("BEGIN")
+                conn.executemany(
+                    "INSERT INTO log_batches (log_group, log_stream, first_ts, last_ts, events)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    batch,
+                )
+        except sqlite3.Error as exc:
+            log.warning("could not store %d log batches: %s", len(batch), exc)
+            with contextlib.suppress(sqlite3.Error):
+                conn.executescript(_SCHEMA)  # the database may have been reset under us
 
     # -- reading -----------------------------------------------------------------
     def read(

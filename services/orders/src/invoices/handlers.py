@@ -21,6 +21,9 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     token = headers.get("x-service-token", "")
     allowed = bool(token) and hmac.compare_digest(token, secret())
+    # The whole API, not just this method: API Gateway caches the policy per token and
+    # checks it against later requests' method ARNs (.../stage/METHOD/path).
+    api_arn = "/".join(event["methodArn"].split("/")[:2])
     return {
         "principalId": "orders-service" if allowed else "anonymous",
         "policyDocument": {
@@ -29,7 +32,7 @@ def authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 {
                     "Action": "execute-api:Invoke",
                     "Effect": "Allow" if allowed else "Deny",
-                    "Resource": event["methodArn"],
+                    "Resource": f"{api_arn}/*/*",
                 }
             ],
         },

@@ -42,10 +42,6 @@ def _service_headers() -> dict[str, str]:
     return {"x-service-token": secret()}
 
 
-def _jsonable(order: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(order, default=str))
-
-
 @logger.inject_lambda_context
 def create_order_sync(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
@@ -56,7 +52,7 @@ def create_order_sync(event: dict[str, Any], context: Any) -> dict[str, Any]:
     reply = call("POST", invoices_url("/invoices"), order, _service_headers(), timeout_s=3.0)
     if reply.status in (200, 201) and isinstance(reply.body, dict):
         done = store().set_status(order["id"], "INVOICED", invoiceId=reply.body["invoiceId"])
-        return respond(201, _jsonable(done))
+        return respond(201, done)
     store().set_status(order["id"], "FAILED")
     logger.warning("invoicing failed", extra={"order_id": order["id"], "status": reply.status})
     return error(
@@ -95,4 +91,4 @@ def get_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
         if reply.status == 200 and isinstance(reply.body, dict):
             order = store().set_status(order_id, "INVOICED", invoiceId=reply.body["invoiceId"])
-    return respond(200, _jsonable(order))
+    return respond(200, order)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
+
+
+def _plain(value: Any) -> Any:
+    # DynamoDB hands numbers back as Decimal; JSON wants int or float.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def respond(status: int, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -12,7 +20,7 @@ def respond(status: int, body: Any = None, headers: dict[str, str] | None = None
         "headers": {"Content-Type": "application/json", **(headers or {})},
     }
     if body is not None:
-        response["body"] = json.dumps(body)
+        response["body"] = json.dumps(body, default=_plain)
     return response
 
 

@@ -1,0 +1,278 @@
+"""SQS benchmarks: SQS -> Lambda throughput (batch 10, durable storage), enqueue
+throughput, and p50 enqueue-to-handler latency with no batching window.
+
+serverlite runs bench/app_sqs (a queue, and a function behind an SQS event source
+mapping that appends one line per record). The peer is moto's server (in memory, not
+durable) with what a developer would write against it in place of Lambda: five
+threads that ReceiveMessage (10) / call the same handler in-process /
+DeleteMessageBatch, and a WaitTimeSeconds=20 long poll for latency. Both are driven
+by the same boto3 client code, in the same run, on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, Row, free_port, percentile
+
+APP = ROOT / "bench" / "app_sqs"
+SENDERS = 4  # client threads sending batches of 10
+PEER_POLLERS = 5  # Lambda also starts SQS mappings with five pollers
+PEER_MAX_MESSAGES = 500  # moto slows as its queue grows (O(queue) per receive): keep it small
+BODY_PAD = "x" * 100
+
+
+def _client(port: int) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=Config(retries={"max_attempts": 0}, max_pool_connections=SENDERS * 2),
+    )
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError as exc:
+            if "HTTP Error" in str(exc):  # answering, if not with 200
+                return
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _serverlite(state: Path, out: Path, enabled: bool) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "serverlite.cli", "up", "-t", str(APP / "template.yaml"),
+         "--state-dir", str(state), "--aws-port", str(port), "--no-reload",
+         "--parameter-overrides", f"OutFile={out}",
+         "--parameter-overrides", f"Enabled={'true' if enabled else 'false'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    _wait_http(f"http://127.0.0.1:{port}/_serverlite/health", proc)
+    return proc, port
+
+
+def _enqueue(sqs: Any, url: str, count: int) -> float:
+    """Send ``count`` messages in batches of 10 from SENDERS threads; messages/s."""
+    body = json.dumps({"t": 0.0, "pad": BODY_PAD})
+    batches = count // 10
+
+    def send(share: int) -> None:
+        entries = [{"Id": str(i), "MessageBody": body} for i in range(10)]
+        for _ in range(share):
+            sqs.send_message_batch(QueueUrl=url, Entries=entries)
+
+    shares = [batches // SENDERS + (1 if i < batches % SENDERS else 0) for i in range(SENDERS)]
+    threads = [threading.Thread(target=send, args=(share,)) for share in shares]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return batches * 10 / (time.perf_counter() - started)
+
+
+def _lines(out: Path) -> list[tuple[float, float]]:
+    if not out.exists():
+        return []
+    return [
+        (float(a), float(b)) for a, b in (line.split() for line in out.read_text().splitlines())
+    ]
+
+
+def _wait_lines(out: Path, count: int, seconds: float) -> list[tuple[float, float]]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        lines = _lines(out)
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.05)
+    raise RuntimeError(f"only {len(_lines(out))} of {count} messages reached the handler")
+
+
+def _drain_rate(lines: list[tuple[float, float]]) -> float:
+    handled = sorted(done for _, done in lines)
+    return len(handled) / max(handled[-1] - handled[0], 1e-6)
+
+
+def _latencies(sqs: Any, url: str, samples: int, out: Path) -> list[float]:
+    """Send one message at a time (10 ms apart); the handler notes when it saw each."""
+    already = len(_lines(out))
+    for _ in range(samples + 10):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"t": time.time()}))
+        time.sleep(0.01)
+    lines = _wait_lines(out, already + samples + 10, 30)[already + 10 :]  # 10 to warm up
+    return [(done - sent) * 1000 for sent, done in lines]
+
+
+def serverlite_side(count: int, samples: int) -> tuple[float, float, list[float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        state, out = Path(tmp) / "state", Path(tmp) / "out.txt"
+        # A durable backlog: sent with the mapping off, drained after a restart.
+        proc, port = _serverlite(state, out, enabled=False)
+        try:
+            sqs = _client(port)
+            enqueue = _enqueue(sqs, sqs.get_queue_url(QueueName="bench")["QueueUrl"], count)
+        finally:
+            _stop(proc)
+        proc, port = _serverlite(state, out, enabled=True)
+        try:
+            drain = _drain_rate(_wait_lines(out, count, 120))
+            sqs = _client(port)
+            latencies = _latencies(
+                sqs, sqs.get_queue_url(QueueName="bench")["QueueUrl"], samples, out
+            )
+        finally:
+            _stop(proc)
+    return enqueue, drain, latencies
+
+
+def _in_process_handler(out: Path) -> Callable[[dict[str, Any], Any], Any]:
+    os.environ["BENCH_OUT"] = str(out)
+    sys.path.insert(0, str(APP))
+    import handler  # type: ignore[import-not-found]
+
+    handler.OUT = str(out)
+    return handler.handler  # type: ignore[no-any-return]
+
+
+def _poll(
+    sqs: Any,
+    url: str,
+    handle: Callable[[dict[str, Any], Any], Any],
+    stop: threading.Event,
+    wait: int,
+) -> None:
+    while not stop.is_set():
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait)
+        messages = got.get("Messages", [])
+        if not messages:
+            continue
+        handle({"Records": [{"body": m["Body"]} for m in messages]}, None)
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ],
+        )
+
+
+def moto_side(count: int, samples: int) -> tuple[float, float, list[float]]:
+    if (
+        shutil.which("moto_server") is None
+        and not (Path(sys.executable).parent / "moto_server").exists()
+    ):
+        raise RuntimeError("moto_server is not installed (pip install 'moto[server]')")
+    port = free_port()
+    binary = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    proc = subprocess.Popen(
+        [binary, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.txt"
+        try:
+            _wait_http(f"http://127.0.0.1:{port}/", proc)
+            sqs = _client(port)
+            handle = _in_process_handler(out)
+            backlog = sqs.create_queue(QueueName="bench")["QueueUrl"]
+            enqueue = _enqueue(sqs, backlog, count)
+            stop = threading.Event()
+            pollers = [
+                threading.Thread(target=_poll, args=(sqs, backlog, handle, stop, 0))
+                for _ in range(PEER_POLLERS)
+            ]
+            for poller in pollers:
+                poller.start()
+            try:
+                drain = _drain_rate(_wait_lines(out, count, 300))
+            finally:
+                stop.set()
+                for poller in pollers:
+                    poller.join()
+            live = sqs.create_queue(QueueName="live")["QueueUrl"]
+            stop = threading.Event()
+            poller = threading.Thread(target=_poll, args=(sqs, live, handle, stop, 20))
+            poller.start()
+            try:
+                latencies = _latencies(sqs, live, samples, out)
+            finally:
+                stop.set()
+                sqs.send_message(QueueUrl=live, MessageBody='{"t": 0}')  # end the long poll
+                poller.join()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return enqueue, drain, latencies
+
+
+def sqs_rows(scale: float) -> list[Row]:
+    count = max(2000, int(20_000 * scale))
+    samples = max(50, int(300 * scale))
+    enqueue, drain, latencies = serverlite_side(count, samples)
+    peer_count = min(count, PEER_MAX_MESSAGES)
+    peer_enqueue, peer_drain, peer_latencies = moto_side(peer_count, samples)
+    p50, peer_p50 = percentile(latencies, 50), percentile(peer_latencies, 50)
+    return [
+        Row(
+            f"SQS -> Lambda, batch 10, durable ({count} queued messages drained)",
+            f"{drain:,.0f} msg/s",
+            f"{peer_drain:,.0f} msg/s (moto server, {PEER_POLLERS} boto3 pollers, "
+            f"handler in-process, {peer_count} msgs)",
+            f"{drain / peer_drain:.1f}x",
+            ">= 2,000 msg/s",
+        ),
+        Row(
+            f"SendMessageBatch enqueue ({SENDERS} client threads, 10 per batch)",
+            f"{enqueue:,.0f} msg/s (SQLite WAL, durable)",
+            f"{peer_enqueue:,.0f} msg/s (moto server, in memory)",
+            f"{enqueue / peer_enqueue:.1f}x",
+        ),
+        Row(
+            "SQS enqueue -> handler p50, no batching window",
+            f"{p50:.2f} ms (p99 {percentile(latencies, 99):.2f})",
+            f"{peer_p50:.2f} ms (moto, WaitTimeSeconds=20 poller, handler in-process)",
+            f"{peer_p50 / p50:.1f}x faster" if p50 < peer_p50 else f"{p50 / peer_p50:.1f}x slower",
+            "<= 20 ms",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    from common import print_table
+
+    print_table(sqs_rows(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))

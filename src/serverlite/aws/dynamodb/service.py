@@ -1,0 +1,157 @@
+"""The DynamoDB backend: operations by name, provisioning, and the TTL sweeper.
+
+Handlers run SQLite on the event loop's thread with one connection: a GetItem is a
+few tens of microseconds of SQLite, less than a thread hand-off would cost, and one
+writer at a time makes every operation atomic without locks.
+
+Time to live follows what AWS documents: an expired item is *not* filtered from
+reads; it stays visible until a background process deletes it. AWS deletes within
+days; serverlite's sweeper runs every second, so expired items disappear within
+about a second (plus the time to the first request: the sweeper starts with it).
+As on AWS, items whose TTL is more than five years in the past are never deleted,
+and a TTL attribute that is not a number is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.services import ProvisionedResource, ServiceBackend, ServiceContext
+from serverlite.template.model import Application
+
+from . import ops_batch, ops_items, ops_reads, ops_tables, ops_transact
+from .context import Context
+from .provision import provision
+from .storage import Storage
+
+log = logging.getLogger("serverlite")
+
+Operation = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+OPERATIONS: dict[str, Operation] = {
+    "CreateTable": ops_tables.create_table,
+    "DescribeTable": ops_tables.describe_table,
+    "ListTables": ops_tables.list_tables,
+    "DeleteTable": ops_tables.delete_table,
+    "UpdateTable": ops_tables.update_table,
+    "UpdateTimeToLive": ops_tables.update_time_to_live,
+    "DescribeTimeToLive": ops_tables.describe_time_to_live,
+    "TagResource": ops_tables.tag_resource,
+    "UntagResource": ops_tables.untag_resource,
+    "ListTagsOfResource": ops_tables.list_tags_of_resource,
+    "DescribeLimits": ops_tables.describe_limits,
+    "DescribeEndpoints": ops_tables.describe_endpoints,
+    "DescribeContinuousBackups": ops_tables.describe_continuous_backups,
+    "GetItem": ops_items.get_item,
+    "PutItem": ops_items.put_item,
+    "UpdateItem": ops_items.update_item,
+    "DeleteItem": ops_items.delete_item,
+    "Query": ops_reads.query,
+    "Scan": ops_reads.scan,
+    "BatchGetItem": ops_batch.batch_get_item,
+    "BatchWriteItem": ops_batch.batch_write_item,
+    "TransactWriteItems": ops_transact.transact_write_items,
+    "TransactGetItems": ops_transact.transact_get_items,
+}
+
+TTL_INTERVAL_S = 1.0
+TTL_HORIZON_S = 5 * 365 * 24 * 3600  # AWS ignores TTL values more than 5 years old
+TTL_BATCH = 500
+
+
+class DynamoDB:
+    name = "dynamodb"
+
+    def __init__(self, context: ServiceContext, ttl_interval_s: float = TTL_INTERVAL_S) -> None:
+        self.storage = Storage(context.state_dir / "dynamodb.db")
+        self.ctx = Context(self.storage, context.clock, context.region, context.account_id)
+        self.ttl_interval_s = ttl_interval_s
+        self._sweeper: asyncio.Task[None] | None = None
+        self._json = JsonService(
+            target_prefix="DynamoDB_20120810",
+            json_version="1.0",
+            handler=self.handle,
+            error_namespace="com.amazonaws.dynamodb.v20120810#",
+        )
+
+    @property
+    def json(self) -> JsonService:
+        return self._json
+
+    def provision(self, app: Application) -> list[ProvisionedResource]:
+        rows = provision(self.ctx, app)
+        while self.sweep():  # items that expired while serverlite was not running
+            pass
+        return rows
+
+    def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        self.storage.close()
+
+    async def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        handler = OPERATIONS.get(operation)
+        if handler is None:
+            raise AwsError(
+                "UnknownOperationException", f"serverlite does not implement DynamoDB {operation}"
+            )
+        try:
+            return handler(self.ctx, body)
+        except AwsError:
+            raise
+        except sqlite3.Error as exc:
+            log.exception("DynamoDB %s failed in the store", operation)
+            raise AwsError("InternalServerError", f"Internal server error: {exc}", 500) from exc
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # A request of the wrong shape (botocore validates shapes, other clients may not).
+            log.warning("DynamoDB %s: malformed request", operation, exc_info=True)
+            raise AwsError(
+                "SerializationException", f"Malformed {operation} request: {exc!r}"
+            ) from exc
+
+    # -- TTL --------------------------------------------------------------------------
+
+    def sweep(self) -> int:
+        """Delete expired items (at most TTL_BATCH per table); returns how many."""
+        now = self.ctx.clock()
+        deleted = 0
+        for table in list(self.storage.tables.values()):
+            if table.ttl_attribute is None:
+                continue
+            expired = self.storage.expired(table, now, now - TTL_HORIZON_S, TTL_BATCH)
+            if not expired:
+                continue
+            with self.storage.transaction():
+                for stored in expired:
+                    self.storage.delete(table, stored)
+            deleted += len(expired)
+        return deleted
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                while self.sweep() > 0:
+                    await asyncio.sleep(0)  # more to do: let requests in between batches
+            except sqlite3.Error:
+                log.exception("DynamoDB TTL sweep failed")
+            await asyncio.sleep(self.ttl_interval_s)
+
+    async def aclose(self) -> None:
+        task, self._sweeper = self._sweeper, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def create(context: ServiceContext) -> ServiceBackend:
+    return DynamoDB(context)

@@ -1,0 +1,29 @@
+"""EventBridge: buses, rules, targets, PutEvents, archives and replays, schedules,
+and EventBridge Scheduler.
+
+    patterns            the event pattern language: compile_pattern(...).matches(event)
+      pattern_syntax    reading and validating patterns (AWS's refusals and reasons)
+      matchers          one leaf comparison each (prefix, numeric, cidr, wildcard, ...)
+    envelope            PutEvents entry checks and sizes, the event envelope
+    transform           Input, InputPath and InputTransformer (JSON paths, templates)
+    targets             what PutTargets accepts; what a target receives
+    names               names and ARNs
+    records, store      what is kept, on SQLite (events.db)
+    router              which rules and archives an event matches (compiled, cached)
+    operations          buses, rules and targets API
+    ingest              PutEvents, bus-to-bus forwarding, TestEventPattern
+    archives            archives and replays
+    senders, delivery   delivering to Lambda/SQS/SNS/buses with retries and DLQs
+    cron, schedule_expressions, schedule_book, ticker, clock
+                        rate()/cron()/at(), which schedule fires when, the schedule loop
+    scheduler_api, scheduler_routes
+                        EventBridge Scheduler's API (rest-json)
+    provision           the template's buses, rules and schedules
+    service             the backend: endpoint, provisioning, workers
+"""
+
+from __future__ import annotations
+
+from .service import EventsService, create
+
+__all__ = ["EventsService", "create"]

@@ -1,0 +1,254 @@
+"""The template's buses, rules and schedules, made to exist at start (idempotently).
+
+    AWS::Events::EventBus, AWS::Events::Rule (EventPattern, ScheduleExpression, State,
+    Targets), AWS::Scheduler::Schedule, and function events of Type EventBridgeRule,
+    CloudWatchEvent, Schedule and ScheduleV2, named as SAM names what it generates:
+    the rule ``<Function><Event>`` with the target ``<Function><Event>LambdaTarget``.
+
+Each declaration is stored with a fingerprint; a restart with the same template
+changes nothing (a rate schedule keeps its phase), a changed declaration is
+replaced, and one removed from the template is deleted. Rules and schedules
+created through the API are left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.services import ProvisionedResource
+from serverlite.errors import TemplateError
+from serverlite.template.model import Application, EventSourceSpec, FunctionSpec, ResourceSpec
+
+from .names import DEFAULT_BUS, bus_name
+from .operations import check_pattern, check_schedule
+from .records import Bus, Rule, Schedule
+from .scheduler_api import DEFAULT_GROUP, check_spec
+from .store import EventsDb
+from .targets import check_target
+
+RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule")
+_TARGET_KEYS = ("Input", "InputPath", "InputTransformer", "RetryPolicy")
+
+
+@dataclass
+class Declarations:
+    buses: dict[str, str] = field(default_factory=dict)  # name -> description
+    rules: dict[tuple[str, str], tuple[Rule, list[dict[str, Any]]]] = field(default_factory=dict)
+    schedules: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    sam_queues: set[str] = field(default_factory=set)  # DeadLetterConfig Type: SQS queue ARNs
+
+
+def _fail(app: Application, stack_path: tuple[str, ...], where: str, message: str) -> TemplateError:
+    stack = next(s for s in app.root.walk() if s.path == stack_path)
+    return TemplateError(str(stack.template_file), where, message)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def declarations(app: Application) -> Declarations:
+    found = Declarations()
+    for resource in app.resources:
+        if resource.type == "AWS::Events::EventBus":
+            found.buses[resource.physical_id] = str(resource.properties.get("Description") or "")
+        elif resource.type == "AWS::Events::Rule":
+            _cfn_rule(app, resource, found)
+        elif resource.type == "AWS::Scheduler::Schedule":
+            props = dict(resource.properties)
+            group = str(props.pop("GroupName", None) or DEFAULT_GROUP)
+            found.schedules[(group, resource.physical_id)] = _spec(
+                app, resource.stack_path, f"Resources.{resource.logical_id}", props
+            )
+    for fn in app.functions:
+        for event in fn.events:
+            if event.type in RULE_EVENTS:
+                _function_rule(app, fn, event, found)
+            elif event.type == "ScheduleV2":
+                _function_schedule(app, fn, event, found)
+    return found
+
+
+def _rule(
+    app: Application,
+    stack: tuple[str, ...],
+    where: str,
+    props: dict[str, Any],
+    name: str,
+    targets: list[dict[str, Any]],
+) -> tuple[Rule, list[dict[str, Any]]]:
+    pattern, schedule = _text(props.get("EventPattern")), props.get("ScheduleExpression")
+    try:
+        if pattern:
+            check_pattern(pattern)
+        if schedule:
+            check_schedule(schedule)
+        checked = [check_target(t, i) for i, t in enumerate(targets, 1)]
+    except AwsError as exc:
+        raise _fail(app, stack, where, f"{exc.code}: {exc.message}") from exc
+    if not pattern and not schedule:
+        raise _fail(app, stack, where, "needs an EventPattern or a ScheduleExpression")
+    rule = Rule(
+        bus_name(props.get("EventBusName")),
+        name,
+        pattern,
+        schedule,
+        str(props.get("State") or "ENABLED"),
+        str(props.get("Description") or ""),
+        props.get("RoleArn"),
+        0.0,
+    )
+    return rule, checked
+
+
+def _cfn_rule(app: Application, resource: ResourceSpec, found: Declarations) -> None:
+    props = dict(resource.properties)
+    targets = [dict(t) for t in props.get("Targets") or []]
+    rule, checked = _rule(
+        app,
+        resource.stack_path,
+        f"Resources.{resource.logical_id}.Properties",
+        props,
+        resource.physical_id,
+        targets,
+    )
+    found.rules[(rule.bus, rule.name)] = (rule, checked)
+
+
+def _function_rule(
+    app: Application, fn: FunctionSpec, event: EventSourceSpec, found: Declarations
+) -> None:
+    props = dict(event.properties)
+    logical = f"{fn.logical_id}{event.name}"
+    where = f"Resources.{fn.logical_id}.Properties.Events.{event.name}.Properties"
+    target: dict[str, Any] = {"Id": f"{logical}LambdaTarget", "Arn": fn.arn}
+    if isinstance(props.get("Target"), dict) and props["Target"].get("Id"):
+        target["Id"] = props["Target"]["Id"]
+    target.update({k: props[k] for k in _TARGET_KEYS if props.get(k) is not None})
+    dlq = props.get("DeadLetterConfig")
+    if isinstance(dlq, dict):
+        arn = dlq.get("Arn")
+        if arn is None and dlq.get("Type") == "SQS":  # SAM creates this queue
+            queue = str(dlq.get("QueueLogicalId") or f"{logical}Queue")
+            arn = f"arn:aws:sqs:{app.region}:{app.account_id}:{queue}"
+            found.sam_queues.add(arn)
+        target["DeadLetterConfig"] = {"Arn": arn}
+    if event.type == "Schedule":
+        rule_props = {
+            "ScheduleExpression": props.get("Schedule"),
+            "Description": props.get("Description"),
+            "State": _schedule_state(props),
+        }
+        name = str(props.get("Name") or "-".join((*fn.stack_path, logical)))
+    else:
+        rule_props = {
+            "EventPattern": props.get("Pattern"),
+            "EventBusName": props.get("EventBusName"),
+            "State": props.get("State"),
+        }
+        name = str(props.get("RuleName") or "-".join((*fn.stack_path, logical)))
+    rule, checked = _rule(app, fn.stack_path, where, rule_props, name[:64], [target])
+    found.rules[(rule.bus, rule.name)] = (rule, checked)
+
+
+def _schedule_state(props: dict[str, Any]) -> str:
+    if props.get("State"):
+        return str(props["State"])
+    return "DISABLED" if props.get("Enabled") is False else "ENABLED"
+
+
+def _function_schedule(
+    app: Application, fn: FunctionSpec, event: EventSourceSpec, found: Declarations
+) -> None:
+    props = dict(event.properties)
+    where = f"Resources.{fn.logical_id}.Properties.Events.{event.name}.Properties"
+    target: dict[str, Any] = {
+        "Arn": fn.arn,
+        "RoleArn": props.get("RoleArn") or f"{fn.arn}-scheduler-role",
+    }
+    for key in ("Input", "RetryPolicy", "DeadLetterConfig"):
+        if props.get(key) is not None:
+            target[key] = props[key]
+    spec = {
+        k: v
+        for k, v in props.items()
+        if k
+        not in (
+            "Input",
+            "RetryPolicy",
+            "DeadLetterConfig",
+            "RoleArn",
+            "Name",
+            "GroupName",
+            "OmitName",
+        )
+    }
+    spec.setdefault("FlexibleTimeWindow", {"Mode": "OFF"})
+    spec["Target"] = target
+    name = str(props.get("Name") or "-".join((*fn.stack_path, f"{fn.logical_id}{event.name}")))
+    group = str(props.get("GroupName") or DEFAULT_GROUP)
+    found.schedules[(group, name[:64])] = _spec(app, fn.stack_path, where, spec)
+
+
+def _spec(
+    app: Application, stack: tuple[str, ...], where: str, props: dict[str, Any]
+) -> dict[str, Any]:
+    props.pop("Name", None)
+    try:
+        return check_spec(props)
+    except AwsError as exc:
+        raise _fail(app, stack, where, f"{exc.code}: {exc.message}") from exc
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def apply(db: EventsDb, found: Declarations, now: Callable[[], float]) -> list[ProvisionedResource]:
+    """Make the store hold what the template declares; returns the startup table's lines."""
+    lines = []
+    for name, description in sorted({DEFAULT_BUS: "", **found.buses}.items()):
+        if db.bus(name) is None:
+            db.put_bus(Bus(name, description, now(), now()))
+        if name != DEFAULT_BUS:
+            lines.append(ProvisionedResource("events", "event bus", name))
+    existing = {(r.bus, r.name): r for r in db.rules()}
+    for key, (rule, targets) in found.rules.items():
+        shown = (rule.pattern or rule.schedule or "")[:60]
+        lines.append(
+            ProvisionedResource("events", "rule", rule.name, f"{shown} -> {len(targets)} target(s)")
+        )
+        fingerprint = _fingerprint([asdict(rule), targets])
+        old = existing.get(key)
+        if old is not None and old.managed == fingerprint:
+            continue
+        if db.bus(rule.bus) is None:
+            raise TemplateError(
+                "template", f"rule {rule.name}", f"event bus {rule.bus} does not exist"
+            )
+        db.put_rule(replace(rule, created=old.created if old else now(), managed=fingerprint))
+        db.remove_targets(rule.bus, rule.name, [t.id for t in db.targets(rule.bus, rule.name)])
+        db.put_targets(rule.bus, rule.name, targets)
+    for key, old in existing.items():
+        if old.managed and key not in found.rules:
+            db.delete_rule(*key)
+    current = {(s.group, s.name): s for s in db.schedules()}
+    for (group, name), spec in found.schedules.items():
+        lines.append(ProvisionedResource("scheduler", "schedule", name, spec["ScheduleExpression"]))
+        fingerprint = _fingerprint(spec)
+        previous = current.get((group, name))
+        if previous is not None and previous.managed == fingerprint:
+            continue
+        created = previous.created if previous else now()
+        db.put_schedule(Schedule(group, name, spec, created, now(), fingerprint))
+    for key, old_schedule in current.items():
+        if old_schedule.managed and key not in found.schedules:
+            db.delete_schedule(*key)
+    return lines

@@ -1,0 +1,182 @@
+"""EventBridge (and EventBridge Scheduler) as a serverlite service.
+
+The JSON 1.1 endpoint (``AWSEvents``), the Scheduler's rest-json routes, the
+template's buses, rules and schedules, and two background workers that
+``serverlite up`` starts (as an event source): the delivery worker and the
+schedule loop. Without them
+(``serverlite invoke``) events are still accepted and stored; they are delivered
+when a ``serverlite up`` next runs on the same state directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from starlette.routing import Route
+
+from serverlite.aws import services
+from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.local_client import LocalAws
+from serverlite.template.model import Application
+
+from . import provision
+from .archives import Archives
+from .clock import Clock
+from .delivery import DeliveryWorker
+from .ingest import Ingest
+from .names import Arns
+from .operations import BusesAndRules
+from .router import Router
+from .scheduler_api import SchedulerApi
+from .scheduler_routes import routes as scheduler_routes
+from .senders import Senders
+from .store import EventsDb
+from .ticker import Ticker
+
+if TYPE_CHECKING:
+    from serverlite.invoker import Invoker
+
+log = logging.getLogger("serverlite.events")
+DB_FILE = "events.db"
+
+
+class EventsService:
+    name = "events"
+
+    def __init__(
+        self, context: services.ServiceContext, peers: Sequence[services.ServiceBackend] = ()
+    ) -> None:
+        self._peers = peers  # the other services, reached in-process (SQS, SNS targets)
+        self.endpoint_url = context.endpoint_url
+        self.time_scale = context.time_scale
+        self.arns = Arns(context.region, context.account_id)
+        self.db = EventsDb(context.state_dir / DB_FILE)
+        self.clock = context.clock
+        self.router = Router(self.db, self.arns)
+        self.ticker = Ticker(self.db, self.router, self.arns, Clock(context.clock))
+        self.worker: DeliveryWorker | None = None
+        self.rules = BusesAndRules(
+            self.db, self.router, self.arns, context.clock, self.ticker.changed
+        )
+        self.ingest = Ingest(self.db, self.router, self.arns, context.clock, self._wake)
+        self.archives = Archives(self.db, self.router, self.arns, context.clock, self._wake_replays)
+        self.scheduler = SchedulerApi(self.db, self.arns, context.clock, self.ticker.changed)
+        self.routes: list[Route] = scheduler_routes(self.scheduler)
+        self._sam_queues: set[str] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._json = JsonService("AWSEvents", "1.1", self._handle)
+        self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "CreateEventBus": self.rules.create_event_bus,
+            "DeleteEventBus": self.rules.delete_event_bus,
+            "DescribeEventBus": self.rules.describe_event_bus,
+            "ListEventBuses": self.rules.list_event_buses,
+            "PutRule": self.rules.put_rule,
+            "DescribeRule": self.rules.describe_rule,
+            "ListRules": self.rules.list_rules,
+            "ListRuleNamesByTarget": self.rules.list_rule_names_by_target,
+            "DeleteRule": self.rules.delete_rule,
+            "EnableRule": self.rules.enable_rule,
+            "DisableRule": self.rules.disable_rule,
+            "PutTargets": self.rules.put_targets,
+            "RemoveTargets": self.rules.remove_targets,
+            "ListTargetsByRule": self.rules.list_targets_by_rule,
+            "PutEvents": self.ingest.put_events,
+            "TestEventPattern": self.ingest.test_event_pattern,
+            "CreateArchive": self.archives.create_archive,
+            "UpdateArchive": self.archives.update_archive,
+            "DescribeArchive": self.archives.describe_archive,
+            "ListArchives": self.archives.list_archives,
+            "DeleteArchive": self.archives.delete_archive,
+            "StartReplay": self.archives.start_replay,
+            "DescribeReplay": self.archives.describe_replay,
+            "ListReplays": self.archives.list_replays,
+            "CancelReplay": self.archives.cancel_replay,
+        }
+
+    @property
+    def json(self) -> JsonService:
+        return self._json
+
+    async def _handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        handler = self.operations.get(operation)
+        if handler is None:
+            raise AwsError(
+                "UnknownOperationException",
+                f"serverlite's EventBridge does not implement {operation}",
+            )
+        try:
+            return handler(body)
+        except (AttributeError, TypeError, KeyError) as exc:
+            # botocore checks shapes before sending; only a hand-made request gets here.
+            raise AwsError(
+                "ValidationException", f"The {operation} request is malformed: {exc}"
+            ) from exc
+
+    def _wake(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()
+
+    def _wake_replays(self) -> None:
+        if self.worker is not None:
+            self.worker.wake_replays()
+
+    # -- template ----------------------------------------------------------------------
+    def provision(self, app: Application) -> list[services.ProvisionedResource]:
+        found = provision.declarations(app)
+        lines = provision.apply(self.db, found, self.clock)
+        self._sam_queues = found.sam_queues
+        self.router.invalidate()
+        self.ticker.changed()
+        return lines
+
+    # -- workers -----------------------------------------------------------------------
+    async def start_event_sources(self, invoker: Invoker) -> None:
+        """Start delivering and scheduling (``serverlite up`` only; LocalCloud calls this)."""
+        clock = Clock(self.ticker.clock.real, self.time_scale)
+        aws = LocalAws(self._peers, self.endpoint_url)
+        senders = Senders(invoker.invoke, aws, self.ingest.forward)
+        self.worker = DeliveryWorker(self.db, senders, clock)
+        self.worker.run_replays = self.archives.run_replays
+        self.ticker.clock = clock
+        self.ticker.on_delivery = self.worker.wake
+        self.ticker.changed()
+        await self._create_sam_queues(aws)
+        self._tasks = [
+            asyncio.create_task(self.worker.run(), name="events-delivery"),
+            asyncio.create_task(self.ticker.run(), name="events-schedules"),
+        ]
+
+    async def _create_sam_queues(self, aws: LocalAws) -> None:
+        """Queues SAM creates for ``DeadLetterConfig: {Type: SQS}``."""
+        if not self._sam_queues:
+            return
+        if not aws.has("sqs"):
+            log.warning(
+                "the template's EventBridge dead-letter queues need SQS, which is not running"
+            )
+            return
+        for arn in sorted(self._sam_queues):
+            with contextlib.suppress(AwsError):
+                await aws.call("sqs", "CreateQueue", {"QueueName": arn.rsplit(":", 1)[1]})
+
+    async def stop_event_sources(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        self.worker = None
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def create(
+    context: services.ServiceContext, peers: Sequence[services.ServiceBackend] = ()
+) -> EventsService:
+    return EventsService(context, peers)

@@ -1,0 +1,163 @@
+"""SNS as a serverlite service: the query-protocol endpoint, the template's topics and
+subscriptions, and the delivery worker that runs under ``serverlite up``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.local_client import LocalAws
+from serverlite.aws.query_protocol import QueryService
+from serverlite.aws.services import ProvisionedResource, ServiceBackend, ServiceContext
+from serverlite.template.model import Application
+
+from . import errors, ops_publish, ops_subscriptions, ops_topics
+from .context import SnsContext
+from .db import Db
+from .outbox import Outbox
+from .provision import provision
+from .senders import Senders
+from .store import TopicStore
+from .template_specs import QueueSubscription, queue_subscriptions
+from .worker import DeliveryWorker
+
+if TYPE_CHECKING:
+    from serverlite.invoker import Invoker
+
+log = logging.getLogger("serverlite.sns")
+DB_FILE = "sns.db"
+XML_NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
+
+Operation = Callable[[SnsContext, Mapping[str, Any]], dict[str, Any]]
+OPERATIONS: dict[str, Operation] = {
+    "CreateTopic": ops_topics.create_topic,
+    "DeleteTopic": ops_topics.delete_topic,
+    "ListTopics": ops_topics.list_topics,
+    "GetTopicAttributes": ops_topics.get_topic_attributes,
+    "SetTopicAttributes": ops_topics.set_topic_attributes,
+    "TagResource": ops_topics.tag_resource,
+    "UntagResource": ops_topics.untag_resource,
+    "ListTagsForResource": ops_topics.list_tags_for_resource,
+    "Subscribe": ops_subscriptions.subscribe,
+    "ConfirmSubscription": ops_subscriptions.confirm_subscription,
+    "Unsubscribe": ops_subscriptions.unsubscribe,
+    "ListSubscriptions": ops_subscriptions.list_subscriptions,
+    "ListSubscriptionsByTopic": ops_subscriptions.list_subscriptions_by_topic,
+    "GetSubscriptionAttributes": ops_subscriptions.get_subscription_attributes,
+    "SetSubscriptionAttributes": ops_subscriptions.set_subscription_attributes,
+    "Publish": ops_publish.publish,
+    "PublishBatch": ops_publish.publish_batch,
+}
+
+
+class SnsService:
+    name = "sns"
+    json: JsonService | None = None  # SNS speaks only the query protocol
+
+    def __init__(self, context: ServiceContext, peers: Sequence[ServiceBackend] = ()) -> None:
+        self._peers = peers  # the services notifications go to (filled in after this one)
+        self.endpoint_url = context.endpoint_url
+        self.time_scale = context.time_scale
+        self.db = Db(context.state_dir / DB_FILE)
+        self.ctx = SnsContext(
+            topics=TopicStore(self.db),
+            outbox=Outbox(self.db),
+            region=context.region,
+            account=context.account_id,
+            clock=context.clock,
+        )
+        self._query = QueryService("sns", self.handle, XML_NAMESPACE)
+        self._worker: DeliveryWorker | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._app: Application | None = None
+
+    @property
+    def query(self) -> QueryService:
+        return self._query
+
+    async def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One operation: the request as botocore sends it -> the response it parses."""
+        handler = OPERATIONS.get(operation)
+        if handler is None:
+            raise errors.unknown_operation(operation)
+        try:
+            return handler(self.ctx, params)
+        except AwsError:
+            raise
+        except sqlite3.Error as exc:
+            log.exception("SNS %s failed in the store", operation)
+            raise AwsError("InternalError", f"Internal error: {exc}", 500) from exc
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # botocore checks shapes before sending; only hand-made requests get here.
+            raise errors.invalid(f"Malformed {operation} request: {exc}") from exc
+
+    # -- template ------------------------------------------------------------------
+
+    def provision(self, app: Application) -> list[ProvisionedResource]:
+        self._app = app
+        return provision(self.ctx, app)
+
+    # -- the delivery worker (serverlite up only) ----------------------------------
+
+    async def start_event_sources(self, invoker: Invoker) -> None:
+        """Start delivering (``serverlite up`` only; LocalCloud calls this)."""
+        aws = LocalAws(self._peers, self.endpoint_url)
+        await self._create_implicit_queues(aws)
+        senders = Senders(aws, invoker.invoke, self.endpoint_url)
+        self._worker = DeliveryWorker(self.ctx, senders, time_scale=self.time_scale)
+        self.ctx.wake = self._worker.wake
+        self._task = asyncio.create_task(self._worker.run(), name="sns-delivery")
+
+    async def _create_implicit_queues(self, aws: LocalAws) -> None:
+        """SAM's ``SqsSubscription: true`` queues, made through SQS when it runs here."""
+        if self._app is None:
+            return
+        implicit = [queue for queue in queue_subscriptions(self._app) if queue.implicit]
+        if implicit and not aws.has("sqs"):
+            log.warning("SNS: SqsSubscription needs SQS, which is not running")
+            return
+        for queue in implicit:
+            try:
+                await aws.call("sqs", "CreateQueue", {"QueueName": queue.queue_name})
+            except AwsError as exc:
+                log.warning("SNS: queue %s not created: %s", queue.queue_name, exc.message)
+        self._check_drained(queue_subscriptions(self._app))
+
+    def _check_drained(self, queues: list[QueueSubscription]) -> None:
+        """Say so when no SQS event source mapping drains an SqsSubscription's queue."""
+        drains = {
+            (getattr(m, "queue_arn", None), getattr(m, "function", None))
+            for peer in self._peers
+            for m in getattr(peer, "mappings", ())
+        }
+        for queue in queues:
+            if queue.enabled and (queue.queue_arn, queue.function) not in drains:
+                log.warning(
+                    "SNS: SqsSubscription: messages reach queue %s, but no SQS event source "
+                    "mapping delivers them to %s",
+                    queue.queue_name,
+                    queue.function,
+                )
+
+    async def stop_event_sources(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.ctx.wake = lambda: None
+
+    def pending_deliveries(self) -> int:
+        return self.ctx.outbox.pending()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def create(context: ServiceContext, peers: Sequence[ServiceBackend] = ()) -> SnsService:
+    return SnsService(context, peers)

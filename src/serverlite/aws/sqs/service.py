@@ -1,0 +1,157 @@
+"""SQS as a serverlite service: the JSON endpoint (``AmazonSQS``, what botocore 1.44
+speaks), the query protocol (older SDKs, the v1 CLI), the template's queues, and the
+event source mappings that run under ``serverlite up``."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.services import ProvisionedResource, ServiceContext
+from serverlite.invoker import Invoker
+from serverlite.template.model import Application
+
+from . import errors, ops_messages, ops_moves, ops_queues
+from .engine import SqsEngine
+from .mapping.runner import MappingRunner
+from .mapping.spec import SqsMapping, mappings
+from .provision import provision
+from .query_protocol import XML_NAMESPACE, SqsQueryService
+
+log = logging.getLogger("serverlite.sqs")
+
+DB_FILE = "sqs.db"
+
+Operation = Callable[[SqsEngine, Mapping[str, Any]], dict[str, Any]]
+AsyncOperation = Callable[[SqsEngine, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+
+OPERATIONS: dict[str, Operation] = {
+    "CreateQueue": ops_queues.create_queue,
+    "GetQueueUrl": ops_queues.get_queue_url,
+    "ListQueues": ops_queues.list_queues,
+    "GetQueueAttributes": ops_queues.get_queue_attributes,
+    "SetQueueAttributes": ops_queues.set_queue_attributes,
+    "DeleteQueue": ops_queues.delete_queue,
+    "PurgeQueue": ops_queues.purge_queue,
+    "TagQueue": ops_queues.tag_queue,
+    "UntagQueue": ops_queues.untag_queue,
+    "ListQueueTags": ops_queues.list_queue_tags,
+    "ListDeadLetterSourceQueues": ops_queues.list_dead_letter_source_queues,
+    "AddPermission": ops_queues.add_permission,
+    "RemovePermission": ops_queues.remove_permission,
+    "SendMessage": ops_messages.send_message,
+    "SendMessageBatch": ops_messages.send_message_batch,
+    "DeleteMessage": ops_messages.delete_message,
+    "DeleteMessageBatch": ops_messages.delete_message_batch,
+    "ChangeMessageVisibility": ops_messages.change_message_visibility,
+    "ChangeMessageVisibilityBatch": ops_messages.change_message_visibility_batch,
+    "StartMessageMoveTask": ops_moves.start_message_move_task,
+    "ListMessageMoveTasks": ops_moves.list_message_move_tasks,
+    "CancelMessageMoveTask": ops_moves.cancel_message_move_task,
+}
+ASYNC_OPERATIONS: dict[str, AsyncOperation] = {
+    "ReceiveMessage": ops_messages.receive_message,
+}
+
+
+class SqsService:
+    name = "sqs"
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.engine = SqsEngine(
+            context.state_dir / DB_FILE,
+            region=context.region,
+            account=context.account_id,
+            endpoint=context.endpoint_url,
+            clock=context.clock,
+        )
+        self._json = JsonService(
+            target_prefix="AmazonSQS",
+            json_version="1.0",
+            handler=self.handle,
+            error_namespace=errors.ERROR_NAMESPACE,
+        )
+        self._query = SqsQueryService(
+            signing_name="sqs", handler=self.handle_query, xml_namespace=XML_NAMESPACE
+        )
+        self.mappings: list[SqsMapping] = []
+        self._runner: MappingRunner | None = None
+
+    @property
+    def json(self) -> JsonService:
+        return self._json
+
+    @property
+    def query(self) -> SqsQueryService:
+        """The query-protocol face: older SDKs and the v1 CLI send form-encoded requests."""
+        return self._query
+
+    async def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One operation: the request as botocore sends it -> the response it parses."""
+        try:
+            sync = OPERATIONS.get(operation)
+            if sync is not None:
+                return sync(self.engine, params)
+            handler = ASYNC_OPERATIONS.get(operation)
+            if handler is None:
+                raise AwsError(
+                    "UnknownOperationException", f"serverlite's SQS does not implement {operation}"
+                )
+            return await handler(self.engine, params)
+        except AwsError:
+            raise
+        except sqlite3.Error as exc:
+            log.exception("SQS %s failed in the store", operation)
+            raise errors.internal(f"Internal error: {exc}") from exc
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # botocore checks shapes before sending; only hand-made requests get here.
+            raise errors.invalid_parameter(f"Malformed {operation} request: {exc}") from exc
+
+    async def handle_query(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The same, with errors named as the query protocol names them."""
+        try:
+            return await self.handle(operation, params)
+        except errors.SqsError as exc:
+            raise exc.as_query() from exc
+
+    # -- template ------------------------------------------------------------------
+
+    def provision(self, app: Application) -> list[ProvisionedResource]:
+        rows = provision(self.engine, app)
+        self.mappings = mappings(app)
+        for mapping in self.mappings:
+            state = "" if mapping.enabled else " (disabled)"
+            rows.append(
+                ProvisionedResource(
+                    "lambda",
+                    "SQS event source",
+                    f"{mapping.queue.name} -> {mapping.function}",
+                    f"batch {mapping.batch_size}{state}",
+                )
+            )
+        return rows
+
+    # -- event sources (serverlite up only) ----------------------------------------
+
+    async def start_event_sources(self, invoker: Invoker) -> None:
+        self._runner = MappingRunner(self.engine, invoker, self.mappings)
+        self._runner.start()
+
+    async def stop_event_sources(self) -> None:
+        if self._runner is not None:
+            await self._runner.stop()
+            self._runner = None
+
+    def begin_shutdown(self) -> None:
+        """The endpoint is stopping: answer waiting long polls at once."""
+        self.engine.begin_shutdown()
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def create(context: ServiceContext) -> SqsService:
+    return SqsService(context)

@@ -1,0 +1,110 @@
+"""DynamoDB endpoints on loopback: serverlite's (in-process, uvicorn in a thread) and
+moto's server, and boto3 clients for both."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import uvicorn
+from botocore.config import Config
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from serverlite.aws.dynamodb.service import DynamoDB
+from serverlite.aws.json_protocol import dispatch
+from serverlite.aws.services import ServiceContext
+from tests.integration.conftest import free_port
+
+
+@dataclass
+class Endpoint:
+    url: str
+    backend: DynamoDB | None = None
+    clock: Callable[[], float] | None = None
+
+
+class FakeClock:
+    """A clock tests can move (TTL)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def client(url: str, **config: Any) -> Any:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 0}, read_timeout=30, **config),
+    )
+
+
+@contextlib.contextmanager
+def serve_dynamodb(state_dir: Path, clock: Callable[[], float] = time.time) -> Iterator[Endpoint]:
+    backend = DynamoDB(
+        ServiceContext(
+            state_dir=state_dir, region="us-east-1", account_id="123456789012", clock=clock
+        ),
+        ttl_interval_s=0.05,
+    )
+    services = {backend.json.target_prefix: backend.json}
+
+    async def root(request: Request) -> Response:
+        return await dispatch(request, services)
+
+    app = Starlette(routes=[Route("/", root, methods=["POST"])])
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield Endpoint(f"http://127.0.0.1:{port}", backend, clock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        backend.close()
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    with serve_dynamodb(tmp_path_factory.mktemp("dynamodb")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def ddb(endpoint: Endpoint) -> Any:
+    return client(endpoint.url)
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

@@ -1,0 +1,172 @@
+"""orders -> invoices (seed 001): who owns the retry, synchronous against asynchronous.
+
+Failures are injected into invoicing through its SSM parameter. Synchronously, the
+client sees the failure and must retry; asynchronously, the client got its 202
+already and the queue retries (then parks the message in the DLQ).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from tests.integration.conftest import Server, free_port, start_server
+
+pytestmark = pytest.mark.integration
+SERVICE = Path(__file__).resolve().parents[2] / "services" / "orders"
+ORDER = {"customer": "Ada", "items": [{"sku": "LAMP-1", "qty": 2, "price": "19.99"}]}
+
+
+def _consecutive_ports() -> int:
+    import socket
+
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free ports")
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    port = _consecutive_ports()
+    server = start_server(
+        SERVICE / "template.yaml",
+        tmp_path_factory.mktemp("orders") / "s",
+        "--port",
+        str(port),
+        "--parameter-overrides",
+        "QueueVisibilitySeconds=3",
+    )
+    # APIs take ports in logical-id order: InvoicesApi, then OrdersApi.
+    yield {
+        "server": server,
+        "invoices": f"http://127.0.0.1:{port}/Prod",
+        "orders": f"http://127.0.0.1:{port + 1}",
+    }
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as client:
+        yield client
+
+
+def aws(server: Server, service: str):  # type: ignore[no-untyped-def]
+    return boto3.client(
+        service,
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
+def fail_invoicing(server: Server, mode: str) -> None:
+    aws(server, "ssm").put_parameter(
+        Name="/orders-demo/invoices/failure-mode", Value=mode, Type="String", Overwrite=True
+    )
+
+
+def wait_for_status(http: httpx.Client, url: str, status: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    order: dict = {}
+    while time.monotonic() < deadline:
+        order = http.get(url).json()
+        if order.get("status") == status:
+            return order
+        time.sleep(0.2)
+    raise AssertionError(f"order never reached {status}: {order}")
+
+
+def test_sync_order_is_invoiced_before_the_answer(system, http):
+    fail_invoicing(system["server"], "none")
+    response = http.post(f"{system['orders']}/orders/sync", json=ORDER)
+    assert response.status_code == 201
+    order = response.json()
+    assert order["status"] == "INVOICED"
+    assert order["invoiceId"].startswith("INV-")
+    assert order["total"] == "39.98"
+
+
+def test_sync_failure_reaches_the_client_who_owns_the_retry(system, http):
+    fail_invoicing(system["server"], "always")
+    failed = http.post(f"{system['orders']}/orders/sync", json=ORDER)
+    assert failed.status_code == 502
+    order_id = failed.json()["orderId"]
+    assert http.get(f"{system['orders']}/orders/{order_id}").json()["status"] == "FAILED"
+    fail_invoicing(system["server"], "none")
+    retried = http.post(f"{system['orders']}/orders/sync", json=ORDER)  # the client's retry
+    assert retried.status_code == 201
+
+
+def test_async_order_is_accepted_at_once_and_invoiced_in_the_back(system, http):
+    fail_invoicing(system["server"], "none")
+    started = time.monotonic()
+    accepted = http.post(f"{system['orders']}/orders/async", json=ORDER)
+    assert accepted.status_code == 202
+    assert time.monotonic() - started < 2
+    order_id = accepted.json()["orderId"]
+    order = wait_for_status(http, f"{system['orders']}/orders/{order_id}", "INVOICED")
+    assert order["invoiceId"].startswith("INV-")
+
+
+@pytest.mark.slow
+def test_async_failures_are_retried_by_the_queue_not_the_client(system, http):
+    fail_invoicing(system["server"], "flaky:2")
+    accepted = http.post(f"{system['orders']}/orders/async", json=ORDER)
+    assert accepted.status_code == 202  # the client never sees the two failures
+    order_id = accepted.json()["orderId"]
+    order = wait_for_status(http, f"{system['orders']}/orders/{order_id}", "INVOICED", 40)
+    assert order["invoiceId"].startswith("INV-")
+
+
+@pytest.mark.slow
+def test_async_messages_that_keep_failing_land_in_the_dlq(system, http):
+    server = system["server"]
+    fail_invoicing(server, "always")
+    accepted = http.post(f"{system['orders']}/orders/async", json=ORDER)
+    order_id = accepted.json()["orderId"]
+    sqs = aws(server, "sqs")
+    dlq = next(u for u in sqs.list_queues()["QueueUrls"] if "OrderPlacedDLQ" in u)
+    deadline = time.monotonic() + 40
+    found = None
+    while time.monotonic() < deadline and found is None:
+        for message in sqs.receive_message(
+            QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            body = json.loads(message["Body"])
+            if body["order"]["id"] == order_id:
+                found = body
+    fail_invoicing(server, "none")
+    assert found is not None, "the message never reached the DLQ"
+    assert found["type"] == "OrderPlaced"
+    assert http.get(f"{system['orders']}/orders/{order_id}").json()["status"] == "ACCEPTED"
+
+
+def test_the_invoices_api_is_private(system, http):
+    url = f"{system['invoices']}/invoices/anything"
+    assert http.get(url).status_code == 401  # no token: the authorizer's identity is missing
+    assert http.get(url, headers={"x-service-token": "guess"}).status_code == 403
+    created = http.post(
+        f"{system['invoices']}/invoices", json={"id": "x"}, headers={"x-service-token": "guess"}
+    )
+    assert created.status_code == 403
+
+
+def test_bad_orders_are_400(system, http):
+    for body in ({}, {"customer": "A", "items": [{"sku": "A", "qty": 0, "price": 1}]}):
+        response = http.post(f"{system['orders']}/orders/async", json=body)
+        assert response.status_code == 400
+    assert http.get(f"{system['orders']}/orders/nope").status_code == 404

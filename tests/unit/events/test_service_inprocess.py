@@ -1,0 +1,473 @@
+"""EventBridge's parts wired in-process on an in-memory store, with a fake clock:
+PutEvents, routing and envelopes, retries and DLQs, scheduled events, archives
+and replays."""
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from serverlite.aws.events.archives import Archives
+from serverlite.aws.events.clock import Clock
+from serverlite.aws.events.delivery import DeliveryWorker, backoff
+from serverlite.aws.events.ingest import Ingest
+from serverlite.aws.events.names import Arns
+from serverlite.aws.events.operations import BusesAndRules
+from serverlite.aws.events.router import Router
+from serverlite.aws.events.senders import Failure
+from serverlite.aws.events.store import EventsDb
+from serverlite.aws.events.ticker import Ticker
+from serverlite.aws.json_protocol import AwsError
+
+T0 = 1_800_000_000.0
+SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "aws-events" / "eventBridgeEvent.json"
+FN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+class World:
+    def __init__(self):
+        self.time = FakeTime()
+        self.arns = Arns("us-east-1", "123456789012")
+        self.db = EventsDb(Path(":memory:"))
+        self.router = Router(self.db, self.arns)
+        self.ticker = Ticker(self.db, self.router, self.arns, Clock(self.time))
+        self.rules = BusesAndRules(self.db, self.router, self.arns, self.time, self.ticker.changed)
+        self.ingest = Ingest(self.db, self.router, self.arns, self.time, lambda: None)
+        self.archives = Archives(self.db, self.router, self.arns, self.time, lambda: None)
+
+    def rule(self, name, pattern=None, schedule=None, targets=(), bus=None):
+        body = {"Name": name}
+        if pattern is not None:
+            body["EventPattern"] = json.dumps(pattern)
+        if schedule is not None:
+            body["ScheduleExpression"] = schedule
+        if bus:
+            body["EventBusName"] = bus
+        self.rules.put_rule(body)
+        if targets:
+            self.rules.put_targets({"Rule": name, "EventBusName": bus, "Targets": list(targets)})
+
+    def put(self, **entry):
+        entry.setdefault("Source", "shop")
+        entry.setdefault("DetailType", "OrderPlaced")
+        entry.setdefault("Detail", "{}")
+        return self.ingest.put_events({"Entries": [entry]})["Entries"][0]
+
+    def pending(self):
+        return self.db.due(float("inf"), 1000, set())
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+# -- PutEvents --------------------------------------------------------------------------
+
+
+def test_put_events_answers_each_entry_in_order(world):
+    result = world.ingest.put_events(
+        {
+            "Entries": [
+                {"Source": "shop", "DetailType": "t", "Detail": '{"a": 1}'},
+                {"Source": "shop", "DetailType": "t"},
+                {"DetailType": "t", "Detail": "{}"},
+                {"Source": "shop", "Detail": "{}"},
+                {"Source": "shop", "DetailType": "t", "Detail": "[1, 2]"},
+                {"Source": "shop", "DetailType": "t", "Detail": "{nope"},
+                {"Source": "aws.s3", "DetailType": "t", "Detail": "{}"},
+                {"Source": "shop", "DetailType": "t", "Detail": "{}", "EventBusName": "nope"},
+                {"Source": "shop", "DetailType": "t", "Detail": "{}", "Time": T0},
+            ]
+        }
+    )
+    entries = result["Entries"]
+    assert result["FailedEntryCount"] == 7
+    assert "EventId" in entries[0] and "EventId" in entries[8]
+    assert entries[1] == {
+        "ErrorCode": "InvalidArgument",
+        "ErrorMessage": "Parameter Detail is not valid. Reason: Detail is a required argument.",
+    }
+    assert entries[2]["ErrorMessage"] == (
+        "Parameter Source is not valid. Reason: Source is a required argument."
+    )
+    assert entries[3]["ErrorMessage"] == (
+        "Parameter DetailType is not valid. Reason: DetailType is a required argument."
+    )
+    assert entries[4] == {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
+    assert entries[5]["ErrorCode"] == "MalformedDetail"
+    assert entries[6]["ErrorCode"] == "NotAuthorizedForSourceException"
+    assert entries[7]["ErrorCode"] == "ResourceNotFoundException"
+
+
+def test_put_events_limits(world):
+    entry = {"Source": "shop", "DetailType": "t", "Detail": "{}"}
+    with pytest.raises(AwsError) as too_many:
+        world.ingest.put_events({"Entries": [entry] * 11})
+    assert too_many.value.code == "ValidationException"
+    assert "less than or equal to 10" in too_many.value.message
+    big = {"Source": "shop", "DetailType": "t", "Detail": json.dumps({"x": "y" * 200_000})}
+    with pytest.raises(AwsError) as too_big:
+        world.ingest.put_events({"Entries": [big, big]})
+    assert too_big.value.message == "Total size of the entries in the request is over the limit."
+    assert "EventId" in world.ingest.put_events({"Entries": [big]})["Entries"][0]
+
+
+def test_the_envelope_is_awss(world):
+    world.rule("r", {"source": ["shop"]}, targets=[{"Id": "t", "Arn": FN}])
+    detail = '{ "price": 3.0e2,\n  "items": [1, 2] , "note": "a  b" }'
+    event_id = world.put(Detail=detail, Resources=["arn:x"], Time=T0)["EventId"]
+    (delivery,) = world.pending()
+    event = json.loads(delivery.payload)
+    sample = json.loads(SAMPLE.read_text())
+    assert list(event) == [k for k in sample if k != "replay-name"]  # AWS's fields, in order
+    assert event["id"] == event_id
+    assert event["version"] == "0"
+    assert event["source"] == "shop" and event["detail-type"] == "OrderPlaced"
+    assert event["account"] == "123456789012" and event["region"] == "us-east-1"
+    assert event["time"] == "2027-01-15T08:00:00Z"
+    assert event["resources"] == ["arn:x"]
+    # the detail is the sender's JSON, minified: numbers keep their spelling
+    assert '"detail":{"price":3.0e2,"items":[1,2],"note":"a  b"}' in delivery.payload
+    assert delivery.target["arn"] == FN
+    assert delivery.target["retry"] == [185, 86400]  # AWS's default retry policy
+
+
+def test_routing_follows_patterns_state_and_buses(world):
+    world.rules.create_event_bus({"Name": "orders"})
+    world.rule(
+        "cheap", {"detail": {"total": [{"numeric": ["<", 10]}]}}, targets=[{"Id": "a", "Arn": FN}]
+    )
+    world.rule(
+        "dear",
+        {"detail": {"total": [{"numeric": [">=", 10]}]}},
+        targets=[{"Id": "a", "Arn": FN}, {"Id": "b", "Arn": FN + "2"}],
+    )
+    world.rule("other-bus", {"source": ["shop"]}, targets=[{"Id": "a", "Arn": FN}], bus="orders")
+    world.put(Detail='{"total": 5}')
+    assert [d.target["source"].rsplit("/", 1)[1] for d in world.pending()] == ["cheap"]
+    world.db.delivered([d.id for d in world.pending()])
+    world.put(Detail='{"total": 50}')
+    assert len(world.pending()) == 2
+    world.db.delivered([d.id for d in world.pending()])
+    world.rules.disable_rule({"Name": "dear"})
+    world.put(Detail='{"total": 50}')
+    assert world.pending() == []
+    world.put(Detail='{"total": 50}', EventBusName="orders")
+    (delivery,) = world.pending()
+    assert delivery.target["source"].endswith(":rule/orders/other-bus")
+
+
+def test_input_transformer_and_input_path_shape_what_targets_get(world):
+    world.rule(
+        "r",
+        {"source": ["shop"]},
+        targets=[
+            {"Id": "fixed", "Arn": FN, "Input": '{"fixed": true}'},
+            {"Id": "path", "Arn": FN, "InputPath": "$.detail.order"},
+            {
+                "Id": "tpl",
+                "Arn": FN,
+                "InputTransformer": {
+                    "InputPathsMap": {"o": "$.detail.order"},
+                    "InputTemplate": '{"order": <o>, "rule": "<aws.events.rule-name>"}',
+                },
+            },
+        ],
+    )
+    world.put(Detail='{"order": {"id": 7}}')
+    payloads = {d.target["id"]: d.payload for d in world.pending()}
+    assert payloads == {
+        "fixed": '{"fixed": true}',
+        "path": '{"id":7}',
+        "tpl": '{"order":{"id":7},"rule":"r"}',
+    }
+
+
+# -- delivery, retries, DLQ ---------------------------------------------------------------
+
+
+class FakeSenders:
+    def __init__(self, failures):
+        self.failures = list(failures)  # what each attempt returns (None: delivered)
+        self.sent = []
+        self.dead = []
+
+    async def send(self, target, payload, event):
+        self.sent.append(payload)
+        return self.failures.pop(0) if self.failures else None
+
+    async def dead_letter(self, arn, body, attributes):
+        self.dead.append((arn, json.loads(body)["id"], attributes))
+        return True
+
+
+THROTTLED = Failure("THROTTLING", "Rate Exceeded.", retriable=True)
+MISSING = Failure("NO_RESOURCE", "Function not found", retriable=False)
+
+
+def attempt(worker, world, delivery):
+    """One attempt, and the worker loop's cleanup of a finished delivery."""
+    if asyncio.run(worker.attempt(delivery)):
+        world.db.delivered([delivery.id])
+
+
+def deliver(world, senders, until=60):
+    """Run the worker's attempts as the clock moves, as its loop does."""
+    worker = DeliveryWorker(world.db, senders, Clock(world.time))
+    for _ in range(until):
+        for delivery in world.db.due(world.time.now, 100, set()):
+            attempt(worker, world, delivery)
+        next_due = world.db.next_due()
+        if next_due is None:
+            return
+        world.time.now = max(world.time.now, next_due)
+
+
+def target(**extra):
+    return {"Id": "t", "Arn": FN, "DeadLetterConfig": {"Arn": DLQ}, **extra}
+
+
+def test_a_delivery_is_retried_with_backoff_until_it_succeeds(world):
+    world.rule("r", {"source": ["shop"]}, targets=[target()])
+    world.put()
+    senders = FakeSenders([THROTTLED, THROTTLED, THROTTLED, None])
+    times = []
+    worker = DeliveryWorker(world.db, senders, Clock(world.time))
+    while world.pending():
+        (delivery,) = world.db.due(world.time.now, 10, set()) or [None]
+        if delivery is None:
+            world.time.now = world.db.next_due()
+            continue
+        times.append(world.time.now - T0)
+        attempt(worker, world, delivery)
+    assert times == [0, 1, 3, 7]  # 1 s, 2 s, 4 s between attempts
+    assert len(senders.sent) == 4 and senders.dead == []
+    assert [backoff(n) for n in (1, 2, 3, 10, 20)] == [1, 2, 4, 480, 480]
+
+
+def test_retries_exhausted_go_to_the_dlq_with_awss_attributes(world):
+    world.rule("r", {"source": ["shop"]}, targets=[target(RetryPolicy={"MaximumRetryAttempts": 2})])
+    event_id = world.put()["EventId"]
+    senders = FakeSenders([THROTTLED] * 10)
+    deliver(world, senders)
+    assert len(senders.sent) == 3  # the first attempt and two retries
+    ((arn, dead_id, attributes),) = senders.dead
+    assert (arn, dead_id) == (DLQ, event_id)
+    assert attributes == {
+        "RULE_ARN": "arn:aws:events:us-east-1:123456789012:rule/r",
+        "TARGET_ARN": FN,
+        "ERROR_CODE": "THROTTLING",
+        "ERROR_MESSAGE": "Rate Exceeded.",
+        "RETRY_ATTEMPTS": "2",
+        "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+    }
+    assert world.pending() == []
+
+
+def test_a_missing_target_goes_to_the_dlq_without_retries(world):
+    world.rule("r", {"source": ["shop"]}, targets=[target()])
+    world.put()
+    senders = FakeSenders([MISSING])
+    deliver(world, senders)
+    assert len(senders.sent) == 1
+    ((_, _, attributes),) = senders.dead
+    assert attributes["ERROR_CODE"] == "NO_RESOURCE"
+    assert attributes["RETRY_ATTEMPTS"] == "0"
+    assert "EXHAUSTED_RETRY_CONDITION" not in attributes
+
+
+def test_maximum_event_age_ends_retries(world):
+    world.rule(
+        "r", {"source": ["shop"]}, targets=[target(RetryPolicy={"MaximumEventAgeInSeconds": 60})]
+    )
+    world.put()
+    senders = FakeSenders([THROTTLED] * 100)
+    deliver(world, senders, until=200)
+    assert len(senders.sent) == 6  # at 0, 1, 3, 7, 15, 31 s; the next would be after 60 s
+    assert senders.dead[0][2]["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
+
+
+def test_without_a_dlq_a_failed_event_is_dropped(world, caplog):
+    world.rule("r", {"source": ["shop"]}, targets=[{"Id": "t", "Arn": FN}])
+    world.put()
+    deliver(world, FakeSenders([MISSING]))
+    assert world.pending() == []
+    assert "configure a DeadLetterConfig" in caplog.text
+
+
+def test_scaled_time_shortens_backoff(world):
+    world.rule("r", {"source": ["shop"]}, targets=[target()])
+    world.put()
+    worker = DeliveryWorker(world.db, FakeSenders([THROTTLED]), Clock(world.time, scale=60))
+    (delivery,) = world.pending()
+    attempt(worker, world, delivery)
+    assert world.db.next_due() == pytest.approx(T0 + 1 / 60)
+
+
+def test_the_worker_loop_retries_then_delivers_and_dead_letters(world):
+    # the real loop, on real time made 1000x faster: back-off of 1 s, 2 s -> 1 ms, 2 ms
+    world.time.now = time.time()
+    world.rule("ok", {"source": ["shop"]}, targets=[target(Id="ok")])
+    world.rule(
+        "bad",
+        {"source": ["shop"]},
+        targets=[target(Id="bad", RetryPolicy={"MaximumRetryAttempts": 1})],
+    )
+    world.put()
+
+    class Senders(FakeSenders):
+        async def send(self, target, payload, event):
+            self.sent.append(target["id"])
+            if target["id"] == "ok":
+                return THROTTLED if self.sent.count("ok") < 3 else None
+            return THROTTLED
+
+    senders = Senders([])
+    worker = DeliveryWorker(world.db, senders, Clock(scale=1000))
+
+    async def run():
+        task = asyncio.create_task(worker.run())
+        worker.wake()
+        for _ in range(500):
+            await asyncio.sleep(0.005)
+            if world.db.pending() == 0:
+                break
+        task.cancel()
+
+    asyncio.run(run())
+    assert world.db.pending() == 0
+    assert senders.sent.count("ok") == 3  # two throttled attempts, then delivered
+    assert senders.sent.count("bad") == 2  # the first attempt and one retry
+    ((_, _, attributes),) = senders.dead
+    assert attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+
+
+# -- scheduled rules ----------------------------------------------------------------------
+
+
+def test_a_scheduled_rule_sends_awss_scheduled_event(world):
+    world.rule("tick", schedule="rate(1 minute)", targets=[{"Id": "t", "Arn": FN}])
+    assert world.ticker.fire_due() == []
+    world.time.now = T0 + 60
+    assert len(world.ticker.fire_due()) == 1
+    (delivery,) = world.pending()
+    event = json.loads(delivery.payload)
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["source"] == "aws.events"
+    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/tick"]
+    assert event["detail"] == {}
+    assert event["time"] == "2027-01-15T08:01:00Z"
+    assert world.db.last_fired() == {"rule:default/tick": T0 + 60}
+
+
+def test_after_downtime_the_next_tick_is_in_the_future(world):
+    world.rule("tick", schedule="rate(1 minute)", targets=[{"Id": "t", "Arn": FN}])
+    world.time.now = T0 + 60
+    world.ticker.fire_due()
+    world.db.delivered([d.id for d in world.pending()])
+    # serverlite is down for an hour; a new ticker starts on the same store
+    world.time.now = T0 + 3600 + 90
+    restarted = Ticker(world.db, world.router, world.arns, Clock(world.time))
+    assert restarted.fire_due() == []
+    assert world.pending() == []
+    assert restarted.book.next_wakeup() == T0 + 3600 + 120
+    world.time.now = T0 + 3600 + 120
+    assert len(restarted.fire_due()) == 1
+
+
+def test_schedule_rules_live_on_the_default_bus_only(world):
+    world.rules.create_event_bus({"Name": "orders"})
+    with pytest.raises(AwsError) as raised:
+        world.rule("tick", schedule="rate(1 minute)", bus="orders")
+    assert raised.value.message == "ScheduleExpression is supported only on the default event bus."
+    with pytest.raises(AwsError) as bad:
+        world.rule("tick", schedule="rate(1 minutes)")
+    assert bad.value.message == "Parameter ScheduleExpression is not valid."
+
+
+# -- archives and replays ----------------------------------------------------------------
+
+
+def test_archive_and_replay_a_window(world):
+    bus_arn = world.arns.bus("default")
+    world.archives.create_archive(
+        {"ArchiveName": "all", "EventSourceArn": bus_arn, "EventPattern": '{"source": ["shop"]}'}
+    )
+    first = world.put()["EventId"]
+    world.time.now = T0 + 100
+    second = world.put()["EventId"]
+    world.put(Source="elsewhere")
+    archive = world.archives.describe_archive({"ArchiveName": "all"})
+    assert archive["EventCount"] == 2
+    # a rule created after the events were sent receives them when they are replayed
+    world.rule("r", {"source": ["shop"]}, targets=[{"Id": "t", "Arn": FN}])
+    world.rule("s", {"source": ["shop"]}, targets=[{"Id": "t", "Arn": FN + "2"}])
+    world.archives.start_replay(
+        {
+            "ReplayName": "again",
+            "EventSourceArn": world.arns.archive("all"),
+            "EventStartTime": T0 + 50,
+            "EventEndTime": T0 + 200,
+            "Destination": {"Arn": bus_arn, "FilterArns": [world.arns.rule("default", "r")]},
+        }
+    )
+    assert world.archives.describe_replay({"ReplayName": "again"})["State"] == "STARTING"
+    while world.archives.run_replays():
+        pass
+    (delivery,) = world.pending()
+    event = json.loads(delivery.payload)
+    assert event["id"] == second != first
+    assert event["replay-name"] == "again"
+    assert delivery.target["arn"] == FN  # FilterArns: only rule r
+    described = world.archives.describe_replay({"ReplayName": "again"})
+    assert described["State"] == "COMPLETED"
+    assert described["EventLastReplayedTime"] == T0 + 100
+    assert world.archives.describe_archive({"ArchiveName": "all"})["EventCount"] == 2
+
+
+def test_replay_refusals(world):
+    bus_arn = world.arns.bus("default")
+    world.archives.create_archive({"ArchiveName": "a", "EventSourceArn": bus_arn})
+    request = {
+        "ReplayName": "x",
+        "EventSourceArn": world.arns.archive("a"),
+        "EventStartTime": T0,
+        "EventEndTime": T0 - 1,
+        "Destination": {"Arn": bus_arn},
+    }
+    with pytest.raises(AwsError, match="EventStartTime must be before EventEndTime"):
+        world.archives.start_replay(request)
+    with pytest.raises(AwsError, match="Archive nope does not exist"):
+        world.archives.start_replay({**request, "EventSourceArn": world.arns.archive("nope")})
+    with pytest.raises(AwsError) as exists:
+        world.archives.create_archive({"ArchiveName": "a", "EventSourceArn": bus_arn})
+    assert exists.value.code == "ResourceAlreadyExistsException"
+
+
+# -- TestEventPattern --------------------------------------------------------------------
+
+
+def test_test_event_pattern(world):
+    event = json.loads(SAMPLE.read_text())
+    request = {"EventPattern": '{"detail": {"state": ["terminated"]}}', "Event": json.dumps(event)}
+    assert world.ingest.test_event_pattern(request) == {"Result": True}
+    request["EventPattern"] = '{"detail": {"state": ["running"]}}'
+    assert world.ingest.test_event_pattern(request) == {"Result": False}
+    del event["account"]
+    with pytest.raises(AwsError, match="Parameter Event is not valid."):
+        world.ingest.test_event_pattern({**request, "Event": json.dumps(event)})
+    with pytest.raises(AwsError) as bad:
+        world.ingest.test_event_pattern({**request, "EventPattern": '{"a": "b"}'})
+    assert bad.value.code == "InvalidEventPatternException"
