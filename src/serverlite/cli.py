@@ -8,6 +8,7 @@ import errno
 import json
 import logging
 import re
+import signal
 import socket
 import sys
 import threading
@@ -186,7 +187,11 @@ def up(
             warm=warm,
             reload=not no_reload,
         )
-        # uvicorn re-raises the Ctrl-C it handled once it has shut down gracefully.
+        # SIGTERM stops serverlite as Ctrl-C does. uvicorn handles both, shuts down
+        # gracefully, then re-raises the signal: with this handler that becomes a
+        # KeyboardInterrupt after serve()'s cleanup (environments, databases) has run,
+        # instead of the default SIGTERM action killing the process halfway through it.
+        signal.signal(signal.SIGTERM, _interrupt)
         with contextlib.suppress(KeyboardInterrupt):
             run_loop(serve(app, cloud, options))
         return 0
@@ -465,6 +470,10 @@ def put_event(
         return 0
 
     _run(go)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:

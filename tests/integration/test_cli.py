@@ -211,3 +211,12 @@ def test_up_on_a_busy_port_says_so(tmp_path):
     assert result.returncode == 2
     assert "already in use" in result.stderr
     assert "--aws-port" in result.stderr
+
+
+def test_sigterm_stops_as_cleanly_as_ctrl_c(tmp_path):
+    server = start_server(
+        APP, tmp_path / "state", "--parameter-overrides", f"MarkerDir={tmp_path / 'm'}"
+    )
+    lambda_client(server).invoke(FunctionName="Behaviours", Payload=json.dumps({"action": "echo"}))
+    assert server.stop(signal.SIGTERM) == 0
+    assert "serverlite stopped" in server.output()
