@@ -17,7 +17,9 @@ from common import Row, print_table
 from dynamodb_bench import dynamodb_rows
 from events_bench import events_rows
 from gateway_bench import gateway_rows
+from identity_bench import identity_rows
 from lambda_bench import cold_start, warm_invoke
+from patients_bench import patients_rows
 from sqs_bench import sqs_rows
 
 
@@ -30,6 +32,8 @@ def main() -> None:
     rows += cold_start(iterations=max(5, int(30 * scale)))
     rows += warm_invoke(iterations=max(200, int(2000 * scale)))
     rows += gateway_rows(requests=max(2000, int(20_000 * scale)))
+    rows += identity_rows(scale)
+    rows += patients_rows(scale)
     rows += dynamodb_rows(iterations=max(200, int(2000 * scale)))
     rows += events_rows(scale)
     rows += sqs_rows(scale)

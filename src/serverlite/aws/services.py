@@ -66,6 +66,7 @@ def build_services(context: ServiceContext) -> list[ServiceBackend]:
     # Each service module exposes create(context) -> ServiceBackend; add one line each.
     from serverlite.aws import events, secretsmanager, sqs, ssm  # they import this module
     from serverlite.aws.dynamodb import service as dynamodb
+    from serverlite.aws.postgres import create as create_postgres
     from serverlite.aws.sns import create as create_sns
 
     backends: list[ServiceBackend] = []
@@ -75,4 +76,5 @@ def build_services(context: ServiceContext) -> list[ServiceBackend]:
     backends.append(sqs.create(context))
     backends.append(create_sns(context, backends))  # delivers to SQS in-process
     backends.append(events.create(context, backends))  # delivers to the others in-process
+    backends.append(create_postgres(context, backends))  # after secretsmanager: fills secrets
     return backends

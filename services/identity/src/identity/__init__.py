@@ -1,0 +1,1 @@
+"""The identity service (seed 002): accounts, sessions, signing keys, service tokens."""

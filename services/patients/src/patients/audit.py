@@ -1,0 +1,164 @@
+"""The audit trail: one event per access to patient data, allowed or not. Pure.
+
+An event says who (user id, roles, organization), which patient (or, for a search,
+which patients were returned), what (read, search, create, update, delete,
+read-audit), when, the outcome (success, denied, failed) with the HTTP status, and
+the API request id. Never PHI: a search records the names of its parameters, not
+their values. Events travel on an EventBridge bus to the consumer that appends
+them to the audit table; admins read them back as FHIR AuditEvent resources.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from patients.fhir import instant
+
+SOURCE = "serverlite.patients"
+DETAIL_TYPE = "PatientAccess"
+Outcome = Literal["success", "denied", "failed"]
+ActionName = Literal["read", "search", "create", "update", "delete", "read-audit"]
+_ID = r"^[A-Za-z0-9._@:|+=/-]{1,128}$"
+
+
+def outcome_of(status: int, denied: bool) -> Outcome:
+    if denied:
+        return "denied"
+    return "success" if status < 400 else "failed"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    audit_id: str
+    occurred_at: datetime
+    request_id: str
+    action: str
+    outcome: str
+    status: int
+    actor_id: str | None = None
+    actor_roles: tuple[str, ...] = ()
+    actor_org: str | None = None
+    patient_id: str | None = None
+    patient_ids: tuple[str, ...] = ()
+    query_params: tuple[str, ...] = field(default=())
+
+    def detail(self) -> dict[str, Any]:
+        """The EventBridge detail (JSON-able)."""
+        return {
+            "auditId": self.audit_id,
+            "occurredAt": self.occurred_at.isoformat(),
+            "requestId": self.request_id,
+            "action": self.action,
+            "outcome": self.outcome,
+            "status": self.status,
+            "actor": {
+                "userId": self.actor_id,
+                "roles": list(self.actor_roles),
+                "organization": self.actor_org,
+            },
+            "patientId": self.patient_id,
+            "patientIds": list(self.patient_ids),
+            "queryParams": list(self.query_params),
+        }
+
+
+class _Actor(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    userId: str | None = Field(None, pattern=_ID)
+    roles: list[Literal["clinician", "patient", "admin"]] = Field(max_length=3)
+    organization: str | None = Field(None, pattern=r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class _Detail(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # not strict: UUIDs and datetimes from JSON
+    auditId: UUID
+    occurredAt: datetime
+    requestId: str = Field(pattern=_ID)
+    action: ActionName
+    outcome: Outcome
+    status: int = Field(ge=100, le=599, strict=True)
+    actor: _Actor
+    patientId: UUID | None = None
+    patientIds: list[UUID] = Field(default_factory=list, max_length=100)
+    queryParams: list[Literal["family", "given", "birthdate", "identifier"]] = Field(
+        default_factory=list, max_length=4
+    )
+
+
+def from_detail(detail: Any) -> AuditEvent:
+    """An event from the bus, checked (ValueError if it is not one of ours)."""
+    d = _Detail.model_validate(detail)
+    if d.occurredAt.tzinfo is None:
+        raise ValueError("occurredAt needs a time zone")
+    return AuditEvent(
+        audit_id=str(d.auditId),
+        occurred_at=d.occurredAt,
+        request_id=d.requestId,
+        action=d.action,
+        outcome=d.outcome,
+        status=d.status,
+        actor_id=d.actor.userId,
+        actor_roles=tuple(d.actor.roles),
+        actor_org=d.actor.organization,
+        patient_id=str(d.patientId) if d.patientId else None,
+        patient_ids=tuple(str(p) for p in d.patientIds),
+        query_params=tuple(d.queryParams),
+    )
+
+
+# FHIR R4 AuditEvent: the RESTful interaction, its CRUDE action and outcome code.
+_INTERACTION = {
+    "read": ("read", "R"),
+    "search": ("search-type", "E"),
+    "create": ("create", "C"),
+    "update": ("update", "U"),
+    "delete": ("delete", "D"),
+    "read-audit": ("search-type", "E"),
+}
+_OUTCOME = {"success": "0", "failed": "4", "denied": "8"}
+_SAFE = re.compile(_ID)
+
+
+def fhir_audit_event(event: AuditEvent) -> dict[str, Any]:
+    interaction, crude = _INTERACTION[event.action]
+    who: dict[str, Any] = {"identifier": {"system": "urn:serverlite:identity:user"}}
+    if event.actor_id and _SAFE.match(event.actor_id):
+        who["identifier"]["value"] = event.actor_id
+    agent: dict[str, Any] = {"who": who, "requestor": True}
+    if event.actor_roles:
+        agent["role"] = [{"text": role} for role in event.actor_roles]
+    if event.actor_org:
+        agent["who"]["display"] = f"Organization/{event.actor_org}"
+    entities = [event.patient_id] if event.patient_id else list(event.patient_ids)
+    resource: dict[str, Any] = {
+        "resourceType": "AuditEvent",
+        "id": event.audit_id,
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+            "code": "rest",
+        },
+        "subtype": [{"system": "http://hl7.org/fhir/restful-interaction", "code": interaction}],
+        "action": crude,
+        "recorded": instant(event.occurred_at),
+        "outcome": _OUTCOME[event.outcome],
+        "outcomeDesc": f"{event.action} {event.outcome} (HTTP {event.status})",
+        "agent": [agent],
+        "source": {"observer": {"display": "patients"}},
+        "extension": [
+            {"url": "urn:serverlite:request-id", "valueString": event.request_id},
+        ],
+    }
+    if entities:
+        resource["entity"] = [{"what": {"reference": f"Patient/{p}"}} for p in entities]
+    if event.query_params:
+        resource["entity"] = [
+            *resource.get("entity", []),
+            {"description": "search parameters: " + ",".join(event.query_params)},
+        ]
+    return resource

@@ -1,0 +1,129 @@
+"""Patient records: what is stored besides the resource, versions and ETags.
+Pure: no AWS, no I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from patients.errors import Invalid, PreconditionFailed, PreconditionRequired
+from patients.fhir import Patient, date_bounds, in_fhir_order, instant
+
+# The identifier system that links a record to a user account (the token's ``sub``):
+# a patient signed in with that account may read the record.
+USER_LINK_SYSTEM = "urn:serverlite:identity:user"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_USER_ID = re.compile(r"^[A-Za-z0-9._@:|+-]{1,128}$")
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+
+
+@dataclass(frozen=True)
+class SearchFields:
+    """The columns beside the resource: what searches match on."""
+
+    family: tuple[str, ...]
+    given: tuple[str, ...]
+    birth_low: date | None
+    birth_high: date | None
+    identifiers: tuple[tuple[str, str], ...]  # (system or "", value)
+    user_id: str | None
+    active: bool | None
+    gender: str | None
+
+
+@dataclass(frozen=True)
+class StoredPatient:
+    id: str
+    organization: str
+    user_id: str | None
+    version: int
+    content: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def etag(self) -> str:
+        return etag(self.version)
+
+    def resource(self) -> dict[str, Any]:
+        """The FHIR Patient as this service serves it."""
+        body = {k: v for k, v in self.content.items() if k != "resourceType"}
+        return {
+            "resourceType": "Patient",
+            "id": self.id,
+            "meta": {"versionId": str(self.version), "lastUpdated": instant(self.updated_at)},
+            **in_fhir_order(body),
+            "managingOrganization": {"reference": f"Organization/{self.organization}"},
+        }
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def check_id(value: str | None) -> str:
+    """A patient id from a path: a lowercase UUID, or Invalid (never echoed back)."""
+    if value is None or not _UUID.match(value):
+        raise Invalid("the patient id must be a UUID")
+    return value
+
+
+def normalize(text: str) -> str:
+    """For matching as FHIR string search does: case- and accent-insensitive."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def search_fields(patient: Patient) -> SearchFields:
+    family = {normalize(n.family) for n in patient.name or () if n.family}
+    given = {normalize(g) for n in patient.name or () for g in n.given or ()}
+    idents = tuple(
+        (i.system or "", i.value) for i in patient.identifier or () if i.value is not None
+    )
+    links = [value for system, value in idents if system == USER_LINK_SYSTEM]
+    if len(links) > 1:
+        raise Invalid(f"a patient links to at most one user ({USER_LINK_SYSTEM})")
+    if links and not _USER_ID.match(links[0]):
+        raise Invalid(f"the {USER_LINK_SYSTEM} identifier must be a user id")
+    low, high = date_bounds(patient.birthDate) if patient.birthDate else (None, None)
+    return SearchFields(
+        family=tuple(sorted(family)),
+        given=tuple(sorted(given)),
+        birth_low=low,
+        birth_high=high,
+        identifiers=idents,
+        user_id=links[0] if links else None,
+        active=patient.active,
+        gender=patient.gender,
+    )
+
+
+def etag(version: int) -> str:
+    """FHIR's weak ETag of a version: ``W/"3"``."""
+    return f'W/"{version}"'
+
+
+def expected_version(if_match: str | None, *, required: bool = True) -> int | None:
+    """The version an If-Match header names; 428 when required and missing."""
+    if if_match is None or not if_match.strip():
+        if required:
+            raise PreconditionRequired(
+                "If-Match is required: send the ETag of the version you are changing"
+            )
+        return None
+    match = _ETAG.match(if_match.strip())
+    if not match:
+        raise PreconditionRequired('If-Match must be one ETag as the server sent it: W/"<n>"')
+    return int(match.group(1))
+
+
+def check_version(current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise PreconditionFailed(
+            f"the patient is at version {current}, not {expected}: read it again, then retry"
+        )

@@ -1,0 +1,291 @@
+"""The FHIR R4 Patient resource this service accepts, validated strictly.
+
+What is refused (400 with an OperationOutcome naming each problem):
+- anything but a JSON object whose ``resourceType`` is ``Patient``;
+- elements the server owns (``id``, ``meta``, ``managingOrganization``): no mass
+  assignment (OWASP API3);
+- elements this service does not support (``contact``, ``extension``, ``_birthDate``,
+  ...), misspelled ones, ``null`` values, empty objects and arrays (FHIR JSON forbids
+  them), wrong JSON types (no coercion: ``"true"`` is not a boolean);
+- codes outside their value set (gender, name/telecom/address use, ...), dates that
+  are not FHIR dates or not on the calendar (``1990-02-30``), a birth date in the
+  future, a period that ends before it starts, a telecom value without its system.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from patients.errors import Invalid, Issue
+
+SERVER_OWNED = ("id", "meta", "managingOrganization")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DATE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
+_DATETIME = re.compile(
+    r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01])"
+    r"(?:T([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(\.\d{1,9})?(Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00))?"
+    r")?)?$"
+)
+
+
+def _string(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must have non-whitespace content")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def date_bounds(value: str) -> tuple[date, date]:
+    """The first and last day a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD) covers."""
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError("must be a FHIR date: YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = match.groups()
+    y = int(year)
+    if y < 1:
+        raise ValueError("the year must be 0001 or later")
+    if day is not None:
+        try:
+            exact = date(y, int(month), int(day))
+        except ValueError:
+            raise ValueError("is not a day of the calendar") from None
+        return exact, exact
+    if month is not None:
+        m = int(month)
+        last = (date(y + (m == 12), m % 12 + 1, 1) - date(y, m, 1)).days
+        return date(y, m, 1), date(y, m, last)
+    return date(y, 1, 1), date(y, 12, 31)
+
+
+def _date(value: str) -> str:
+    date_bounds(value)
+    return value
+
+
+def _datetime(value: str) -> str:
+    match = _DATETIME.match(value)
+    if not match:
+        raise ValueError("must be a FHIR dateTime (YYYY-MM-DDThh:mm:ss+zz:zz, or a date)")
+    date_bounds(value[:10] if len(value) >= 10 else value)
+    return value
+
+
+String = Annotated[str, Field(max_length=1000), AfterValidator(_string)]
+ShortString = Annotated[str, Field(max_length=200), AfterValidator(_string)]
+Uri = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^\S+$")]
+Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s]+( [^\s]+)*$")]
+FhirDate = Annotated[str, AfterValidator(_date)]
+FhirDateTime = Annotated[str, AfterValidator(_datetime)]
+PositiveInt = Annotated[int, Field(ge=1, le=2147483647)]
+
+
+class Element(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fhir_json(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if not data:
+                raise ValueError("an element must have content (FHIR JSON has no empty objects)")
+            nulls = sorted(k for k, v in data.items() if v is None)
+            if nulls:
+                raise ValueError(f"null is not allowed (leave the element out): {', '.join(nulls)}")
+        return data
+
+
+def _list(item: Any, most: int) -> Any:
+    return Annotated[list[item], Field(min_length=1, max_length=most)]  # type: ignore[valid-type]
+
+
+class Coding(Element):
+    system: Uri | None = None
+    version: ShortString | None = None
+    code: Code | None = None
+    display: String | None = None
+
+
+class CodeableConcept(Element):
+    coding: _list(Coding, 10) | None = None
+    text: String | None = None
+
+
+class Period(Element):
+    start: FhirDateTime | None = None
+    end: FhirDateTime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.start and self.end and self.end[:10] < self.start[:10]:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class Identifier(Element):
+    use: Literal["usual", "official", "temp", "secondary", "old"] | None = None
+    type: CodeableConcept | None = None
+    system: Uri | None = None
+    value: ShortString | None = None
+    period: Period | None = None
+
+
+class HumanName(Element):
+    use: Literal["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"] | None = (
+        None
+    )
+    text: String | None = None
+    family: ShortString | None = None
+    given: _list(ShortString, 10) | None = None
+    prefix: _list(ShortString, 5) | None = None
+    suffix: _list(ShortString, 5) | None = None
+    period: Period | None = None
+
+
+class ContactPoint(Element):
+    system: Literal["phone", "fax", "email", "pager", "url", "sms", "other"] | None = None
+    value: ShortString | None = None
+    use: Literal["home", "work", "temp", "old", "mobile"] | None = None
+    rank: PositiveInt | None = None
+    period: Period | None = None
+
+    @model_validator(mode="after")
+    def _system_with_value(self) -> ContactPoint:
+        if self.value is not None and self.system is None:  # FHIR invariant cpt-2
+            raise ValueError("a contact point with a value must have a system")
+        return self
+
+
+class Address(Element):
+    use: Literal["home", "work", "temp", "old", "billing"] | None = None
+    type: Literal["postal", "physical", "both"] | None = None
+    text: String | None = None
+    line: _list(ShortString, 10) | None = None
+    city: ShortString | None = None
+    district: ShortString | None = None
+    state: ShortString | None = None
+    postalCode: ShortString | None = None
+    country: ShortString | None = None
+    period: Period | None = None
+
+
+class Patient(Element):
+    """A Patient as a client sends it: no id, no meta."""
+
+    resourceType: Literal["Patient"]
+    identifier: _list(Identifier, 20) | None = None
+    active: bool | None = None
+    name: _list(HumanName, 10) | None = None
+    telecom: _list(ContactPoint, 20) | None = None
+    gender: Literal["male", "female", "other", "unknown"] | None = None
+    birthDate: FhirDate | None = None
+    address: _list(Address, 10) | None = None
+
+    @model_validator(mode="after")
+    def _unique_identifiers(self) -> Patient:
+        seen = set()
+        for ident in self.identifier or ():
+            key = (ident.system or "", ident.value)
+            if ident.value is not None and key in seen:
+                raise ValueError("an identifier (system and value) is listed twice")
+            seen.add(key)
+        return self
+
+
+def _expression(loc: tuple[int | str, ...]) -> str:
+    path = "Patient"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+_CODES = {"extra_forbidden": "structure", "missing": "required"}
+_MESSAGES = {
+    "extra_forbidden": "is not an element of Patient this server accepts",
+    "missing": "is required",
+}
+
+
+def parse_patient(body: Any, today: date) -> Patient:
+    """The validated Patient; Invalid listing every problem otherwise."""
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object: a FHIR Patient resource")
+    if body.get("resourceType") not in (None, "Patient"):
+        raise Invalid(
+            "resourceType must be Patient",
+            issues=(Issue("invalid", "resourceType must be Patient", ("Patient.resourceType",)),),
+        )
+    owned = [key for key in SERVER_OWNED if key in body]
+    if owned:
+        message = f"{', '.join(owned)} {'is' if len(owned) == 1 else 'are'} set by the server"
+        raise Invalid(
+            message,
+            issues=tuple(
+                Issue("invalid", f"{key} is set by the server; leave it out", (f"Patient.{key}",))
+                for key in owned
+            ),
+        )
+    try:
+        patient = Patient.model_validate(body)
+    except ValidationError as exc:
+        issues = tuple(
+            Issue(
+                _CODES.get(err["type"], "value"),
+                _MESSAGES.get(err["type"], err["msg"].removeprefix("Value error, ")),
+                (_expression(tuple(err["loc"])),),
+            )
+            for err in exc.errors(include_url=False, include_input=False, include_context=False)
+        )
+        raise Invalid(
+            f"the Patient is not valid ({len(issues)} problem(s))", issues=issues
+        ) from None
+    if patient.birthDate is not None and date_bounds(patient.birthDate)[0] > today:
+        raise Invalid(
+            "birthDate is in the future",
+            issues=(Issue("value", "birthDate is in the future", ("Patient.birthDate",)),),
+        )
+    return patient
+
+
+def content_of(patient: Patient) -> dict[str, Any]:
+    """What is stored: the resource as validated, absent elements left out."""
+    return patient.model_dump(mode="json", exclude_none=True)
+
+
+def instant(moment: datetime) -> str:
+    """A FHIR instant in UTC: ``2024-05-01T12:00:00.123Z``."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _ranks() -> dict[str, int]:
+    ranks: dict[str, int] = {"resourceType": -3, "id": -2, "meta": -1}
+    for model in (Patient, Identifier, HumanName, ContactPoint, Address, Period, Coding):
+        for i, name in enumerate(model.model_fields):
+            ranks.setdefault(name, i)
+    ranks.setdefault("managingOrganization", 100)
+    return ranks
+
+
+_RANKS = _ranks()
+
+
+def in_fhir_order(value: Any) -> Any:
+    """Elements in the order FHIR lists them (the database keeps JSON keys sorted its way)."""
+    if isinstance(value, dict):
+        ordered = sorted(value.items(), key=lambda kv: (_RANKS.get(kv[0], 50), kv[0]))
+        return {k: in_fhir_order(v) for k, v in ordered}
+    if isinstance(value, list):
+        return [in_fhir_order(v) for v in value]
+    return value

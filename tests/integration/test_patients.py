@@ -1,0 +1,517 @@
+"""patients (seed 000) end to end: HTTP -> gateway (JWT authorizer) -> functions ->
+PostgreSQL (the embedded server) -> audit events on EventBridge -> the audit table.
+
+Tokens come from a test issuer: an ES256 key whose JWKS this module serves on
+127.0.0.1, passed to the template as its JwtIssuer parameter (a loopback issuer
+needs no SERVERLITE_JWT_ISSUERS mapping). The last test stops the server and scans
+every log line the run produced for the PHI the tests sent.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+from serverlite.observe.logs import LogStore
+from tests.integration.conftest import Server, free_port, lambda_client, start_server
+
+pytestmark = pytest.mark.integration
+SERVICE = Path(__file__).resolve().parents[2] / "services" / "patients"
+USER_LINK = "urn:serverlite:identity:user"
+FHIR = "application/fhir+json"
+
+# Every PHI value a test sends is listed here; no log line may contain any of them.
+SENT_PHI: set[str] = set()
+
+
+def patient(family: str, given: str, birth: str, mrn: str, **more: Any) -> dict[str, Any]:
+    body = {
+        "resourceType": "Patient",
+        "identifier": [{"system": "urn:mrn", "value": mrn}],
+        "active": True,
+        "name": [{"use": "official", "family": family, "given": [given]}],
+        "telecom": [
+            {"system": "phone", "value": f"+1 555 01{mrn[-2:]} 77", "use": "home"},
+            {"system": "email", "value": f"{given.lower()}.{family.lower()}@example.org"},
+        ],
+        "gender": "female",
+        "birthDate": birth,
+        "address": [{"line": [f"{mrn[-3:]} Evergreen Terrace"], "city": "Springfieldia"}],
+        **more,
+    }
+    SENT_PHI.update(
+        {family, given, birth, mrn, f"{given.lower()}.{family.lower()}@example.org"}
+        | {f"+1 555 01{mrn[-2:]} 77", f"{mrn[-3:]} Evergreen Terrace", "Springfieldia"}
+    )
+    return body
+
+
+@dataclass
+class Issuer:
+    base: str
+    key: Any
+
+    def token(
+        self, *, key: Any = None, headers: dict[str, Any] | None = None, **claims: Any
+    ) -> str:
+        now = int(time.time())
+        body = {"iss": self.base, "aud": "patients", "exp": now + 600, "iat": now, **claims}
+        return jwt.encode(
+            body, key or self.key, algorithm="ES256", headers={"kid": "k1", **(headers or {})}
+        )
+
+    def bearer(self, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(**claims)}"}
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[Issuer]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = {**ECAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1", "use": "sig"}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/.well-known/jwks.json"
+            body = json.dumps({"keys": [jwk]} if found else {}).encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server.RequestHandlerClass = Keys
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Issuer(base, key)
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class System:
+    server: Server
+    url: str
+    http: httpx.Client
+    issuer: Issuer
+
+    def headers(self, who: dict[str, Any], **extra: str) -> dict[str, str]:
+        return {**self.issuer.bearer(**who), **extra}
+
+    def create(self, body: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.post(
+            f"{self.url}/patients", json=body, headers=self.headers(who, **{"Content-Type": FHIR})
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def get(self, pid: str, who: dict[str, Any]) -> httpx.Response:
+        return self.http.get(f"{self.url}/patients/{pid}", headers=self.headers(who))
+
+    def audit(self, pid: str, who: dict[str, Any], wanted: int, timeout: float = 15) -> list:
+        """The audit trail once it holds ``wanted`` events (the consumer is asynchronous)."""
+        deadline = time.monotonic() + timeout
+        entries: list = []
+        while time.monotonic() < deadline:
+            response = self.http.get(f"{self.url}/patients/{pid}/audit", headers=self.headers(who))
+            assert response.status_code == 200, response.text
+            entries = [e["resource"] for e in response.json().get("entry", [])]
+            if len(entries) >= wanted:
+                return entries
+            time.sleep(0.2)
+        raise AssertionError(f"the audit trail has {len(entries)} events, not {wanted}")
+
+
+DOC_A = {
+    "sub": "doc-a",
+    "roles": ["clinician"],
+    "org": "org-a",
+    "scope": "patients:read patients:write",
+}
+DOC_B = {
+    "sub": "doc-b",
+    "roles": ["clinician"],
+    "org": "org-b",
+    "scope": "patients:read patients:write",
+}
+ADMIN_A = {"sub": "adm-a", "roles": ["admin"], "org": "org-a", "scope": "patients:audit"}
+ADMIN_B = {"sub": "adm-b", "roles": ["admin"], "org": "org-b", "scope": "patients:audit"}
+
+
+@pytest.fixture(scope="module")
+def system(issuer: Issuer) -> Iterator[System]:
+    # Not under pytest's basetemp: as root, the embedded PostgreSQL runs as the
+    # pgserver user, and another pytest session would make that directory private.
+    workdir = Path(tempfile.mkdtemp(prefix="serverlite-patients-"))
+    port = free_port()
+    server = start_server(
+        SERVICE / "template.yaml",
+        workdir / "state",
+        "--port",
+        str(port),
+        "--parameter-overrides",
+        f"JwtIssuer={issuer.base}",
+    )
+    try:
+        with httpx.Client(timeout=30) as http:
+            yield System(server, f"http://127.0.0.1:{port}", http, issuer)
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.mark.slow  # waits for the asynchronous audit consumer
+def test_create_read_update_search_delete_and_the_audit_trail(system: System) -> None:
+    http, url = system.http, system.url
+    created = system.create(patient("Quintavalle", "Rosalind", "1957-03-14", "MRN-5501"), DOC_A)
+    pid = created["id"]
+    assert created["meta"]["versionId"] == "1"
+
+    read = system.get(pid, DOC_A)
+    assert read.status_code == 200
+    assert read.headers["content-type"].startswith(FHIR)
+    assert read.headers["etag"] == 'W/"1"'
+    assert read.headers["cache-control"] == "no-store"
+    assert read.json() == created
+
+    changed = {**patient("Quintavalle", "Rosalind", "1957-03-14", "MRN-5501"), "gender": "other"}
+    write = system.headers(DOC_A, **{"Content-Type": FHIR})
+    assert http.put(f"{url}/patients/{pid}", json=changed, headers=write).status_code == 428
+    stale = http.put(f"{url}/patients/{pid}", json=changed, headers={**write, "If-Match": 'W/"9"'})
+    assert stale.status_code == 412
+    assert stale.json()["issue"][0]["code"] == "conflict"
+    updated = http.put(
+        f"{url}/patients/{pid}", json=changed, headers={**write, "If-Match": 'W/"1"'}
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.headers["etag"] == 'W/"2"'
+    assert system.get(pid, DOC_A).json()["gender"] == "other"
+
+    for query in (
+        {"family": "quinta"},
+        {"given": "ROSA"},
+        {"birthdate": "1957-03"},
+        {"birthdate": "ge1957-03-14"},
+        {"identifier": "urn:mrn|MRN-5501"},
+        {"identifier": "MRN-5501", "family": "Quintavalle"},
+    ):
+        found = http.get(f"{url}/patients", params=query, headers=system.headers(DOC_A))
+        assert found.status_code == 200, (query, found.text)
+        assert [e["resource"]["id"] for e in found.json()["entry"]] == [pid], query
+    none = http.get(
+        f"{url}/patients", params={"birthdate": "lt1957"}, headers=system.headers(DOC_A)
+    )
+    assert "entry" not in none.json()
+
+    gone = http.delete(f"{url}/patients/{pid}", headers={**write, "If-Match": 'W/"2"'})
+    assert gone.status_code == 204
+    assert system.get(pid, DOC_A).status_code == 410
+    after = http.get(f"{url}/patients", params={"family": "quinta"}, headers=system.headers(DOC_A))
+    assert "entry" not in after.json()
+
+    trail = system.audit(pid, ADMIN_A, wanted=14)  # deleted, and the history stays
+    interactions = [(e["subtype"][0]["code"], e["outcome"]) for e in trail]
+    assert interactions[:5] == [
+        ("create", "0"),
+        ("read", "0"),
+        ("update", "4"),  # 428
+        ("update", "4"),  # 412
+        ("update", "0"),
+    ]
+    assert ("search-type", "0") in interactions
+    assert ("delete", "0") in interactions
+    assert interactions[-1] == ("read", "4")  # the 410 after the delete
+    assert {e["agent"][0]["who"]["identifier"]["value"] for e in trail} == {"doc-a"}
+    assert "Quintavalle" not in json.dumps(trail)
+
+
+def test_search_pages_through_an_organization_with_a_cursor(system: System) -> None:
+    ids = sorted(
+        system.create(
+            patient("Pagewood", f"Page{i}", "1990-01-0" + str(i + 1), f"MRN-61{i}"), DOC_A
+        )["id"]
+        for i in range(5)
+    )
+    seen: list[str] = []
+    next_url: str | None = f"{system.url}/patients?family=pagewood&_count=2"
+    pages = 0
+    while next_url:
+        page = system.http.get(next_url, headers=system.headers(DOC_A)).json()
+        seen += [e["resource"]["id"] for e in page.get("entry", [])]
+        next_url = next((k["url"] for k in page["link"] if k["relation"] == "next"), None)
+        pages += 1
+    assert (seen, pages) == (ids, 3)
+    tampered = system.http.get(
+        f"{system.url}/patients",
+        params={"_cursor": "eyJhZnRlciI6IDF9"},
+        headers=system.headers(DOC_A),
+    )
+    assert tampered.status_code == 400
+
+
+def test_other_organizations_records_are_out_of_reach(system: System) -> None:
+    mine = system.create(patient("Bolawski", "Theodora", "1971-07-07", "MRN-7701"), DOC_A)
+    pid, url = mine["id"], system.url
+    write = system.headers(DOC_B, **{"Content-Type": FHIR, "If-Match": 'W/"1"'})
+    attempts = [
+        system.http.get(f"{url}/patients/{pid}", headers=system.headers(DOC_B)),
+        system.http.put(f"{url}/patients/{pid}", json={"resourceType": "Patient"}, headers=write),
+        system.http.delete(f"{url}/patients/{pid}", headers=write),
+    ]
+    for attempt in attempts:
+        assert attempt.status_code == 404  # as if it did not exist
+        assert attempt.json()["resourceType"] == "OperationOutcome"
+    found = system.http.get(
+        f"{url}/patients", params={"family": "bolawski"}, headers=system.headers(DOC_B)
+    )
+    assert "entry" not in found.json()
+    assert system.get(pid, DOC_A).json() == mine  # nothing changed
+    # B's admin cannot read A's audit trail either; A's admin sees B's attempts as denied.
+    refused = system.http.get(f"{url}/patients/{pid}/audit", headers=system.headers(ADMIN_B))
+    assert refused.status_code == 404
+    trail = system.audit(pid, ADMIN_A, wanted=6)
+    denied = {
+        (e["agent"][0]["who"]["identifier"]["value"], e["action"])
+        for e in trail
+        if e["outcome"] == "8"
+    }
+    assert denied == {("doc-b", "R"), ("doc-b", "U"), ("doc-b", "D"), ("adm-b", "E")}
+
+
+def test_a_patient_sees_only_their_own_record(system: System) -> None:
+    linked = patient("Selfridge", "Imogen", "1988-08-08", "MRN-8801")
+    linked["identifier"].append({"system": USER_LINK, "value": "pat-imogen"})
+    own = system.create(linked, DOC_A)["id"]
+    other = system.create(patient("Otherby", "Lucius", "1960-06-06", "MRN-8802"), DOC_A)["id"]
+    me = {"sub": "pat-imogen", "roles": ["patient"], "scope": "patients:read"}
+    assert system.get(own, me).status_code == 200
+    assert system.get(other, me).status_code == 404
+    mine = system.http.get(f"{system.url}/patients", headers=system.headers(me)).json()
+    assert [e["resource"]["id"] for e in mine["entry"]] == [own]
+    writer = {**me, "scope": "patients:read patients:write"}
+    update = system.http.put(
+        f"{system.url}/patients/{own}",
+        json=linked,
+        headers=system.headers(writer, **{"Content-Type": FHIR, "If-Match": 'W/"1"'}),
+    )
+    assert update.status_code == 403
+    assert update.json()["issue"][0]["code"] == "forbidden"
+
+
+def test_audit_trails_are_for_admins_only(system: System) -> None:
+    pid = system.create(patient("Auditore", "Ezio", "1959-06-24", "MRN-9901"), DOC_A)["id"]
+    url = f"{system.url}/patients/{pid}/audit"
+    no_scope = system.http.get(url, headers=system.headers(DOC_A))
+    assert no_scope.status_code == 403  # the gateway: the route needs patients:audit
+    assert no_scope.json() == {"message": "Forbidden"}
+    clinician = {**DOC_A, "scope": "patients:audit"}
+    not_admin = system.http.get(url, headers=system.headers(clinician))
+    assert not_admin.status_code == 403  # the function: the role is missing
+    assert not_admin.json()["resourceType"] == "OperationOutcome"
+    assert system.audit(pid, ADMIN_A, wanted=1)[0]["subtype"][0]["code"] == "create"
+
+
+def _count(system: System, family: str) -> int:
+    found = system.http.get(
+        f"{system.url}/patients", params={"family": family}, headers=system.headers(DOC_A)
+    )
+    return len(found.json().get("entry", []))
+
+
+def test_bad_tokens_are_refused_at_the_gateway(system: System) -> None:
+    body = patient("Forgerton", "Mallory", "1966-06-16", "MRN-6601")
+    forger = ec.generate_private_key(ec.SECP256R1())
+    issuer = system.issuer
+    tokens = {
+        "expired": issuer.token(**{**DOC_A, "exp": int(time.time()) - 5}),
+        "forged": issuer.token(key=forger, **DOC_A),  # same kid, another key
+        "wrong audience": issuer.token(**{**DOC_A, "aud": "billing"}),
+        "wrong issuer": issuer.token(**{**DOC_A, "iss": "http://127.0.0.1:1/evil"}),
+        "alg none": jwt.encode({**DOC_A, "iss": issuer.base, "aud": "patients"}, None, "none"),
+        "garbage": "not.a.token",
+    }
+    for name, token in tokens.items():
+        response = system.http.post(
+            f"{system.url}/patients",
+            json=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": FHIR},
+        )
+        assert response.status_code == 401, name
+        assert response.json() == {"message": "Unauthorized"}
+    missing = system.http.post(f"{system.url}/patients", json=body, headers={"Content-Type": FHIR})
+    assert missing.status_code == 401
+    assert _count(system, "forgerton") == 0
+
+
+def test_bad_input_gets_a_clear_outcome_and_changes_nothing(system: System) -> None:
+    base = patient("Badinski", "Ingrid", "1977-07-17", "MRN-7717")
+    first = system.create(base, DOC_A)
+    url, write = system.url, system.headers(DOC_A, **{"Content-Type": FHIR})
+    cases = [
+        ("POST", "/patients", {**base, "id": "chosen"}, write, 400, "invalid"),
+        ("POST", "/patients", {**base, "meta": {"versionId": "7"}}, write, 400, "invalid"),
+        ("POST", "/patients", {**base, "ssn": "x"}, write, 400, "structure"),
+        ("POST", "/patients", {**base, "birthDate": "1977-02-30"}, write, 400, "value"),
+        ("POST", "/patients", {**base, "birthDate": "17/07/1977"}, write, 400, "value"),
+        ("POST", "/patients", {**base, "gender": "F"}, write, 400, "value"),
+        ("POST", "/patients", {**base, "telecom": [{"system": "pigeon"}]}, write, 400, "value"),
+        ("POST", "/patients", base, write, 409, "duplicate"),  # the same MRN in org-a
+        ("POST", "/patients", base, {**write, "Content-Type": "text/plain"}, 415, "not-supported"),
+        ("POST", "/patients", base, {**write, "Content-Type": "application/xml"}, 415, None),
+        ("POST", "/patients", {**base, "name": [{"text": "x" * 80_000}]}, write, 413, "too-costly"),
+        ("GET", "/patients/1%20OR%201=1", None, write, 400, "invalid"),
+        ("GET", "/patients", None, write, 200, None),
+        (
+            "PUT",
+            f"/patients/{first['id']}",
+            {**base, "gender": "M"},
+            {**write, "If-Match": 'W/"1"'},
+            400,
+            "value",
+        ),
+    ]
+    for method, path, body, headers, status, code in cases:
+        content = json.dumps(body) if body is not None else None
+        response = system.http.request(method, f"{url}{path}", content=content, headers=headers)
+        assert response.status_code == status, (method, path, response.text)
+        if status >= 400:
+            outcome = response.json()
+            assert outcome["resourceType"] == "OperationOutcome"
+            assert outcome["issue"][0]["diagnostics"]
+            if code:
+                assert outcome["issue"][0]["code"] == code, outcome
+    not_json = system.http.post(f"{url}/patients", content="{not json", headers=write)
+    assert not_json.status_code == 400
+    assert _count(system, "badinski") == 1
+    assert system.get(first["id"], DOC_A).json() == first
+
+
+def test_sql_injection_strings_are_only_data(system: System) -> None:
+    sly = "Robert'); DROP TABLE patients;--"
+    created = system.create(patient(sly, "Bobby", "2001-01-01", "MRN-0101"), DOC_A)
+    assert created["name"][0]["family"] == sly
+    for query in (
+        {"family": "' OR '1'='1"},
+        {"identifier": "x' OR 1=1 --|y"},
+        {"given": "%"},
+        {"given": "_"},
+    ):
+        found = system.http.get(
+            f"{system.url}/patients", params=query, headers=system.headers(DOC_A)
+        )
+        assert found.status_code == 200, query
+        assert "entry" not in found.json(), query
+    assert _count(system, "robert'); drop") == 1
+    bad_id = system.http.get(f"{system.url}/patients/' OR 1=1 --", headers=system.headers(DOC_A))
+    assert bad_id.status_code == 400
+
+
+def test_the_sample_events_work_through_the_invoke_api(system: System) -> None:
+    """events/*.json as `serverlite invoke` (and `aws lambda invoke`) send them."""
+    client = lambda_client(system.server)
+    events = SERVICE / "events"
+
+    def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
+        result = client.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        assert "FunctionError" not in result
+        return json.loads(result["Payload"].read())
+
+    def load(name: str) -> dict[str, Any]:
+        return json.loads((events / name).read_text())
+
+    sample = json.loads(load("createPatient.json")["body"])
+    SENT_PHI.update({"Exampleton", "1 Example Street", "+1 555 0100", "+1 555 0101"})
+    created = invoke("CreatePatient", load("createPatient.json"))
+    assert created["statusCode"] == 201, created
+    pid = json.loads(created["body"])["id"]
+    assert json.loads(created["body"])["name"] == sample["name"]
+    sample_id = load("getPatient.json")["pathParameters"]["id"]
+    for name, function, status in (
+        ("getPatient.json", "GetPatient", 200),
+        ("updatePatient.json", "UpdatePatient", 200),
+        ("searchPatients.json", "SearchPatients", 200),
+        ("deletePatient.json", "DeletePatient", 204),
+        ("getPatientAudit.json", "GetPatientAudit", 200),
+    ):
+        event = json.loads(json.dumps(load(name)).replace(sample_id, pid))
+        reply = invoke(function, event)
+        assert reply["statusCode"] == status, (name, reply)
+
+
+def test_the_deploy_time_migration_function_answers_cloudformation(system: System) -> None:
+    """On AWS the Database resource calls MigrateDatabase; here it finds nothing to do."""
+    replies: list[dict[str, Any]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            replies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        event = {
+            "RequestType": "Update",
+            "ResponseURL": f"http://127.0.0.1:{receiver.server_address[1]}/presigned",
+            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/patients/1",
+            "RequestId": "req-1",
+            "LogicalResourceId": "Database",
+            "PhysicalResourceId": "patients-schema",
+            "ResourceType": "Custom::ServerlitePostgres",
+            "ResourceProperties": {"Database": "patients"},
+        }
+        result = lambda_client(system.server).invoke(
+            FunctionName="MigrateDatabase", Payload=json.dumps(event).encode()
+        )
+        assert "FunctionError" not in result
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    assert [(r["Status"], r["Data"], r["RequestId"]) for r in replies] == [
+        ("SUCCESS", {"Applied": "-"}, "req-1")
+    ]
+
+
+@pytest.mark.slow  # stops the server to read every log line
+def test_metrics_and_no_phi_in_any_log_line(system: System) -> None:
+    """Runs last: stops the server, then reads every log line of the run."""
+    system.server.stop()
+    store = LogStore(system.server.state_dir / "logs.db")
+    lines: list[str] = []
+    for group in store.groups():
+        after = 0
+        while batch := store.read(group, after_id=after):
+            lines += [event.message for event in batch]
+            after = batch[-1].id
+    assert len(lines) > 100
+    leaks = [(value, line) for line in lines for value in SENT_PHI if value.lower() in line.lower()]
+    assert not leaks, f"PHI in log lines: {leaks[:3]}"
+    emf = [json.loads(line) for line in lines if line.startswith('{"_aws"')]
+    operations = {m.get("Operation") for m in emf}
+    assert {"getPatient", "createPatient", "searchPatients", "recordAudit"} <= operations
+    assert all(
+        set(m["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]) <= {"Operation", "service"}
+        for m in emf
+    )

@@ -1,0 +1,178 @@
+"""Custom::ServerlitePostgres: the embedded server, the secret it fills, migrations
+applied once, any server by URL, and a clean stop. In-process, real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from serverlite.aws.postgres.embedded import EmbeddedServer
+from serverlite.aws.postgres.service import PostgresService
+from serverlite.aws.secretsmanager import create as create_secrets
+from serverlite.aws.services import ServiceBackend, ServiceContext
+from serverlite.errors import TemplateError
+from serverlite.template import load_application
+from tests.integration.conftest import FIXTURES
+
+pytestmark = pytest.mark.integration
+
+
+class Cloud:
+    """The two backends the resource needs, as `up` builds them."""
+
+    def __init__(self, state: Path) -> None:
+        context = ServiceContext(state, "us-east-1", "123456789012", time.time)
+        self.secrets = create_secrets(context)
+        backends: list[ServiceBackend] = [self.secrets]
+        self.postgres = PostgresService(context, backends)
+
+    def up(self, template: Path, **parameters: str) -> str:
+        app = load_application(template, parameter_overrides=parameters or None)
+        self.secrets.provision(app)
+        (line,) = self.postgres.provision(app)
+        return line.detail
+
+    def url(self) -> str:
+        arn = self.secrets.api.handle("ListSecrets", {})["SecretList"][0]["ARN"]
+        value = self.secrets.api.handle("GetSecretValue", {"SecretId": arn})
+        return str(json.loads(value["SecretString"])["url"])
+
+    def versions(self) -> int:
+        arn = self.secrets.api.handle("ListSecrets", {})["SecretList"][0]["ARN"]
+        return len(self.secrets.api.handle("ListSecretVersionIds", {"SecretId": arn})["Versions"])
+
+    def close(self) -> None:
+        self.postgres.close()
+        self.secrets.close()
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    """A directory outside pytest's basetemp. As root, pgserver runs PostgreSQL as the
+    ``pgserver`` user and opens the path's parents to it; any other pytest session
+    starting meanwhile makes ``/tmp/pytest-of-root`` private again (0700), which would
+    pull the data directory from under a running server."""
+    path = Path(tempfile.mkdtemp(prefix="serverlite-pg-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES / "postgres", tmp_path / "app")
+    return tmp_path / "app" / "template.yaml"
+
+
+@pytest.fixture
+def cloud(workdir: Path) -> Iterator[Cloud]:
+    cloud = Cloud(workdir / "state")
+    yield cloud
+    cloud.close()
+
+
+def applied(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
+    return [row[0] for row in rows]
+
+
+def test_the_embedded_server_fills_the_secret_and_runs_the_migrations_once(
+    template: Path, workdir: Path
+) -> None:
+    cloud = Cloud(workdir / "state")
+    try:
+        assert "2 migration(s) applied" in cloud.up(template)
+        url = cloud.url()
+        assert applied(url) == ["0001_items.sql", "0002_prices.sql"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO items (name, price) VALUES ('lamp', 19.99)")
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute("INSERT INTO items (name, price) VALUES ('', 1)")
+        assert (workdir / "state" / "postgres" / "Database" / "PG_VERSION").exists()
+    finally:
+        cloud.close()
+    # A restart (another `up` on the same state): same data, nothing applied again,
+    # and the secret gets no new version.
+    again = Cloud(workdir / "state")
+    try:
+        versions = again.versions()
+        assert "migrations up to date" in again.up(template)
+        assert again.versions() == versions
+        with psycopg.connect(again.url()) as conn:
+            assert conn.execute("SELECT name FROM items").fetchall() == [("lamp",)]
+    finally:
+        again.close()
+
+
+def test_a_new_migration_is_applied_and_a_changed_one_refused(cloud: Cloud, template: Path) -> None:
+    cloud.up(template)
+    migrations = template.parent / "migrations"
+    (migrations / "0003_stock.sql").write_text("ALTER TABLE items ADD COLUMN stock int;\n")
+    assert "1 migration(s) applied" in cloud.up(template)
+    (migrations / "0001_items.sql").write_text("CREATE TABLE items (id int);\n")
+    with pytest.raises(TemplateError, match="changed after it was applied"):
+        cloud.up(template)
+
+
+def test_a_failing_migration_leaves_nothing_half_done(cloud: Cloud, template: Path) -> None:
+    cloud.up(template)
+    (template.parent / "migrations" / "0003_bad.sql").write_text(
+        "CREATE TABLE half (id int);\nSELECT * FROM no_such_table;\n"
+    )
+    with pytest.raises(TemplateError, match="migration failed"):
+        cloud.up(template)
+    url = cloud.url()
+    assert applied(url) == ["0001_items.sql", "0002_prices.sql"]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('half')").fetchone() == (None,)
+
+
+def test_any_server_by_url(cloud: Cloud, template: Path, workdir: Path) -> None:
+    other = EmbeddedServer(workdir / "elsewhere")  # stands for RDS, a container, ...
+    other.start()
+    try:
+        given = other.url("postgres")
+        detail = cloud.up(template, DatabaseUrl=given)
+        assert "embedded" not in detail
+        assert cloud.url() == given
+        assert applied(given) == ["0001_items.sql", "0002_prices.sql"]
+        assert not (workdir / "state" / "postgres").exists()
+    finally:
+        other.stop()
+
+
+def test_close_stops_the_embedded_server_even_after_a_crash(template: Path, workdir: Path) -> None:
+    handles = workdir / "state" / "postgres" / "Database" / ".handle_pids.json"
+    cloud = Cloud(workdir / "state")
+    cloud.up(template)
+    url = cloud.url()
+    cloud.close()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=2)
+    handles.write_text(json.dumps([2**22 + 12345]))  # a serverlite killed with -9
+    cloud = Cloud(workdir / "state")
+    cloud.up(template)
+    cloud.close()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=2)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("SecretId: !Ref DatabaseSecret", "SecretId: elsewhere"), "SecretId"),
+        (("Database: !Ref DatabaseName", "Database: Bad-Name"), "Database"),
+        (("Migrations: migrations", "Migrations: nowhere"), "no such .sql file"),
+    ],
+)
+def test_declaration_errors(cloud: Cloud, template: Path, change: tuple[str, str], message: str):
+    template.write_text(template.read_text().replace(*change))
+    with pytest.raises(TemplateError, match=message):
+        cloud.up(template)
