@@ -106,7 +106,10 @@ class LocalCloud:
             destinations = Destinations(self.app, self.aws, self.invoker.invoke)
             self._worker = asyncio.create_task(
                 self.async_queue.run(
-                    self.invoker.run_queued, destinations.finish, self.invoker.retry_policy
+                    self.invoker.run_queued,
+                    destinations.finish,
+                    self.invoker.retry_policy,
+                    capacity=self.invoker.concurrency.available,
                 )
             )
             for source in self.event_sources:  # SQS pollers, ...: `up` only

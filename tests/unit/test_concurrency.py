@@ -57,3 +57,12 @@ def test_unreserved_functions_share_what_reservations_leave():
 def test_reserving_beyond_account_minus_100_is_refused():
     with pytest.raises(ConfigError, match="at least 100 must stay unreserved"):
         ConcurrencyLimits([fn("A", 950)], account_limit=1000)
+
+
+def test_available_mirrors_acquire_and_lets_the_kill_switch_through():
+    limits = ConcurrencyLimits([fn("One", 1), fn("Off", 0)])
+    assert limits.available("One")
+    limits.acquire("One")
+    assert not limits.available("One")
+    assert limits.available("Off")  # callers handle reserved 0 themselves
+    assert limits.available("Other")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-from identity.domain import Client, Family, RefreshToken, User
+from identity.domain import NO_GRANTS, Client, Family, Grants, RefreshToken, User
 from identity.keys import KeyRing
 from identity.vault import next_version_token
 
@@ -27,6 +27,7 @@ class MemoryStore:
         self.counters: dict[str, tuple[int, int]] = {}
         self.tokens: dict[str, RefreshToken] = {}
         self.families: dict[str, Family] = {}
+        self.grants: dict[str, Grants] = {}
 
     def create_user(self, user: User) -> bool:
         if user.username in self.users:
@@ -41,6 +42,12 @@ class MemoryStore:
         self.users[username] = dataclasses.replace(
             self.users[username], password_hash=password_hash
         )
+
+    def get_grants(self, user_id: str) -> Grants:
+        return self.grants.get(user_id, NO_GRANTS)
+
+    def put_grants(self, user_id: str, grants: Grants) -> None:
+        self.grants[user_id] = grants
 
     def count(self, key: str, expires_at: int) -> int:
         hits, expiry = self.counters.get(key, (0, expires_at))

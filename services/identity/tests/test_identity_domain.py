@@ -10,6 +10,7 @@ from identity.domain import (
     InvalidScope,
     RateLimit,
     RefreshToken,
+    access_claims,
     audiences_for,
     client_credentials,
     client_from_secret,
@@ -18,7 +19,9 @@ from identity.domain import (
     issue_refresh_token,
     judge_refresh,
     parse_credentials,
+    parse_grants,
     split_refresh_token,
+    username_from_path,
 )
 
 NOW = 1_700_000_000.0
@@ -148,3 +151,58 @@ def test_client_registrations():
     assert "s3cret" not in repr(client)
     with pytest.raises(ValueError, match="client_secret"):
         client_from_secret({"client_id": "profiles", "scope": "x"})
+
+
+def test_roles_imply_the_patients_scopes():
+    clinician = parse_grants({"roles": ["clinician"], "org": "org-a"}, NOW, "ops")
+    assert clinician.scopes == ("patients:read", "patients:write")
+    assert clinician.org == "org-a" and clinician.updated_by == "ops"
+    both = parse_grants({"roles": ["patient", "admin", "patient"], "org": "org-a"}, NOW, "ops")
+    assert both.roles == ("patient", "admin")  # canonical order, no repeats
+    assert both.scopes == ("patients:audit", "patients:read")
+    patient = parse_grants({"roles": ["patient"]}, NOW, "ops")
+    assert patient.scopes == ("patients:read",) and patient.org is None
+    assert parse_grants({"roles": []}, NOW, "ops").scopes == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (None, "an object"),
+        ({"org": "org-a"}, "an object with roles"),
+        ({"roles": ["clinician"], "org": "org-a", "user_id": "x"}, "an object"),
+        ({"roles": "clinician", "org": "org-a"}, "list of strings"),
+        ({"roles": ["doctor"], "org": "org-a"}, "unknown roles: doctor"),
+        ({"roles": ["clinician"]}, "need an org"),
+        ({"roles": ["admin"], "org": None}, "need an org"),
+        ({"roles": ["clinician"], "org": "org a; drop"}, "org must be"),
+        ({"roles": ["clinician"], "org": 7}, "org must be"),
+    ],
+)
+def test_bad_grants_are_refused(body, message):
+    with pytest.raises(InvalidRequest, match=message):
+        parse_grants(body, NOW, "ops")
+
+
+def test_access_claims_carry_roles_org_and_the_patients_audience():
+    plain = access_claims("u1", "http://i", ("locations", "profiles"), NOW, 900)
+    assert plain["aud"] == ["locations", "profiles"]
+    assert plain["scope"] == "profiles:write locations:write"
+    assert "roles" not in plain and "org" not in plain
+    grants = parse_grants({"roles": ["clinician"], "org": "org-a"}, NOW, "ops")
+    granted = access_claims("u1", "http://i", ("locations", "profiles"), NOW, 900, grants)
+    assert granted["aud"] == ["locations", "profiles", "patients"]
+    assert granted["roles"] == ["clinician"] and granted["org"] == "org-a"
+    assert granted["scope"].split() == [
+        "profiles:write",
+        "locations:write",
+        "patients:read",
+        "patients:write",
+    ]
+
+
+def test_usernames_in_paths():
+    assert username_from_path("Ada") == "ada"
+    for bad in (None, "", "a", "../etc", "ada%20"):
+        with pytest.raises(InvalidRequest):
+            username_from_path(bad)

@@ -11,10 +11,12 @@ from identity.domain import (
     InsufficientScope,
     InvalidClient,
     InvalidGrant,
+    InvalidRequest,
     RateLimit,
     RotationTooSoon,
     TooManyAttempts,
     UsernameTaken,
+    UserNotFound,
     service_claims,
 )
 from identity.keys import KeyRing
@@ -236,6 +238,70 @@ def test_require_scope_is_checked_after_the_audience(identity):
     token = identity.keys.ring().sign(claims)
     with pytest.raises(InsufficientScope):
         identity.rotate_keys(f"Bearer {token}")
+
+
+def _admin_bearer(identity) -> str:
+    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN))
+    return f"Bearer {admin['access_token']}"
+
+
+def test_an_admin_grants_roles_that_reach_the_tokens(identity, store):
+    account = identity.signup({"username": "grace", "password": PASSWORD})
+    before = identity.get_grants("grace", _admin_bearer(identity))
+    assert before["roles"] == [] and before["org"] is None and before["scope"] == ""
+    granted = identity.set_grants(
+        "Grace", {"roles": ["clinician"], "org": "org-a"}, _admin_bearer(identity)
+    )
+    assert granted == {
+        "user_id": account["user_id"],
+        "username": "grace",
+        "roles": ["clinician"],
+        "org": "org-a",
+        "scope": "patients:read patients:write",
+        "updated_at": int(identity.clock()),
+    }
+    assert store.grants[account["user_id"]].updated_by == "identity-admin"
+    session = identity.signin({"username": "grace", "password": PASSWORD}, "10.0.0.1")
+    claims = claims_of(session["access_token"])
+    assert claims["aud"] == ["locations", "profiles", "patients"]
+    assert claims["roles"] == ["clinician"] and claims["org"] == "org-a"
+    assert {"patients:read", "patients:write"} <= set(claims["scope"].split())
+    assert session["scope"] == claims["scope"]
+
+    # a change (here: a revocation) reaches the next refreshed token
+    identity.set_grants("grace", {"roles": []}, _admin_bearer(identity))
+    refreshed = identity.refresh({"refresh_token": session["refresh_token"]})
+    after = claims_of(refreshed["access_token"])
+    assert after["aud"] == ["locations", "profiles"]
+    assert "roles" not in after and "org" not in after
+    assert "patients:read" not in after["scope"].split()
+
+
+def test_only_an_admin_client_grants_roles(identity):
+    user = signed_in(identity, "mallory")
+    profiles = identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES))
+    body = {"roles": ["admin"], "org": "org-a"}
+    for authorization in (None, f"Bearer {user['access_token']}", "Bearer nonsense"):
+        with pytest.raises(InvalidGrant):
+            identity.set_grants("mallory", body, authorization)
+    with pytest.raises(InvalidGrant):  # a service token for locations, not identity
+        identity.set_grants("mallory", body, f"Bearer {profiles['access_token']}")
+    ops = service_claims("ops", ("identity:read",), ISSUER, identity.clock(), 60)
+    with pytest.raises(InsufficientScope):
+        identity.set_grants("mallory", body, f"Bearer {identity.keys.ring().sign(ops)}")
+    with pytest.raises(UserNotFound):
+        identity.set_grants("nobody", body, _admin_bearer(identity))
+    with pytest.raises(InvalidRequest):
+        identity.set_grants("mallory", {"roles": ["root"]}, _admin_bearer(identity))
+    again = identity.signin({"username": "mallory", "password": PASSWORD}, "10.0.0.1")
+    assert "roles" not in claims_of(again["access_token"])  # nothing changed
+
+
+def test_sign_up_cannot_assign_roles(identity):
+    with pytest.raises(InvalidRequest):
+        identity.signup(
+            {"username": "eve", "password": PASSWORD, "roles": ["admin"], "org": "org-a"}
+        )
 
 
 def test_rotation_keeps_old_tokens_valid_and_is_spaced(identity, clock):

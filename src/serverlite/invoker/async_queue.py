@@ -147,18 +147,34 @@ class AsyncQueue:
         return None if row[0] is None else max(0.0, row[0] - self._clock())
 
     async def run(
-        self, runner: Runner, finisher: Finisher, policy: PolicyFor, max_parallel: int = 64
+        self,
+        runner: Runner,
+        finisher: Finisher,
+        policy: PolicyFor,
+        max_parallel: int = 64,
+        capacity: Callable[[str], bool] | None = None,
     ) -> None:
-        """Work the queue forever (cancel to stop)."""
+        """Work the queue forever (cancel to stop).
+
+        ``capacity(function)`` says whether the function has concurrency to spare now:
+        events of a function at its limit wait for a running one to finish rather than
+        being tried and throttled (a throttle costs the event a growing back-off).
+        """
         try:
             while True:
                 self._wakeup.clear()
+                waiting_for_capacity = False
                 for event in self._due(max(0, max_parallel - len(self._inflight))):
+                    if capacity is not None and not capacity(event.function):
+                        waiting_for_capacity = True
+                        continue
                     self._inflight.add(event.request_id)
                     task = asyncio.create_task(self._run_one(runner, finisher, policy, event))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
-                wait = self._next_due_in()
+                    # Let the invocation take its concurrency slot before the next check.
+                    await asyncio.sleep(0)
+                wait = 1.0 if waiting_for_capacity else self._next_due_in()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
                         self._wakeup.wait(), None if wait is None else max(wait, 0.01)

@@ -44,6 +44,15 @@ class ConcurrencyLimits:
     def total_running(self) -> int:
         return sum(self._running.values())
 
+    def available(self, function_name: str) -> bool:
+        """Whether an invocation of the function would get a slot right now."""
+        reserved = self._reserved.get(function_name)
+        if reserved == 0:
+            return True  # the kill switch is not a wait: the caller handles it at once
+        if reserved is not None:
+            return self._running.get(function_name, 0) < reserved
+        return self._unreserved_running < self.unreserved_limit
+
     def acquire(self, function_name: str) -> None:
         """Take a slot or raise TooManyRequests with AWS's Reason."""
         reserved = self._reserved.get(function_name)

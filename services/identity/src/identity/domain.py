@@ -23,6 +23,14 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 256  # argon2 hashes any length; a cap keeps a request from costing more
 USER_SCOPE = "profiles:write locations:write"
 ADMIN_SCOPE = "identity:admin"
+# Roles an operator grants (never the user): what each lets the user's tokens do at the
+# patients API. A scope names its API's audience before the colon (patients:read).
+ROLE_SCOPES: dict[str, tuple[str, ...]] = {
+    "clinician": ("patients:read", "patients:write"),
+    "patient": ("patients:read",),
+    "admin": ("patients:audit", "patients:read"),
+}
+ORGANIZATION = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 TokenStatus = Literal["active", "rotated"]
 
@@ -62,6 +70,10 @@ class InvalidScope(IdentityError):
 
 class InsufficientScope(IdentityError):
     status, code = 403, "insufficient_scope"
+
+
+class UserNotFound(IdentityError):
+    status, code = 404, "user_not_found"
 
 
 class TooManyAttempts(IdentityError):
@@ -129,6 +141,70 @@ def check_password_policy(username: str, password: str) -> None:
 
 def new_user_id() -> str:
     return uuid.uuid4().hex
+
+
+def username_from_path(value: Any) -> str:
+    """A username in a URL path, as sign-up normalized it."""
+    username = value.strip().lower() if isinstance(value, str) else ""
+    if not USERNAME.match(username):
+        raise InvalidRequest("the path does not name a valid username")
+    return username
+
+
+# -- grants: roles and organization, set by an operator ----------------------------
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What an operator granted a user: roles (a subset of ROLE_SCOPES) and the
+    organization a clinician or admin works for. A user who signed up has none."""
+
+    roles: tuple[str, ...] = ()
+    org: str | None = None
+    updated_at: int = 0
+    updated_by: str = ""
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        implied = {scope for role in self.roles for scope in ROLE_SCOPES[role]}
+        return tuple(sorted(implied))
+
+    def to_json(self, user: User) -> dict[str, Any]:
+        return {
+            "user_id": user.user_id,
+            "username": user.username,
+            "roles": list(self.roles),
+            "org": self.org,
+            "scope": " ".join(self.scopes),
+            "updated_at": self.updated_at,
+        }
+
+
+NO_GRANTS = Grants()
+
+
+def parse_grants(body: Any, now: float, by: str) -> Grants:
+    """``{"roles": [...], "org": "..." | null}``: the whole grant, replacing the last.
+
+    ``roles: []`` takes every role away. Clinicians and admins act for an organization,
+    so granting either needs ``org``; a patient's access follows their own user id.
+    """
+    if not isinstance(body, dict) or set(body) - {"roles", "org"} or "roles" not in body:
+        raise InvalidRequest("the body must be an object with roles and, optionally, org")
+    roles, org = body["roles"], body.get("org")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise InvalidRequest("roles must be a list of strings")
+    unknown = sorted(set(roles) - set(ROLE_SCOPES))
+    if unknown:
+        raise InvalidRequest(
+            f"unknown roles: {' '.join(unknown)}; roles are {', '.join(ROLE_SCOPES)}"
+        )
+    if org is not None and (not isinstance(org, str) or not ORGANIZATION.match(org)):
+        raise InvalidRequest("org must be 1-64 characters: A-Z, a-z, 0-9, '.', '_', ':' or '-'")
+    if org is None and {"clinician", "admin"} & set(roles):
+        raise InvalidRequest("clinicians and admins need an org")
+    ordered = tuple(r for r in ROLE_SCOPES if r in roles)  # canonical order, no repeats
+    return Grants(ordered, org, int(now), by)
 
 
 # -- refresh tokens --------------------------------------------------------------------
@@ -248,20 +324,37 @@ def rate_key(kind: str, subject: str, window: int) -> str:
 # -- tokens and grants ----------------------------------------------------------------
 
 
+def user_scope(grants: Grants = NO_GRANTS) -> str:
+    return " ".join((*USER_SCOPE.split(), *grants.scopes))
+
+
 def access_claims(
-    user_id: str, issuer: str, audiences: tuple[str, ...], now: float, ttl_s: int
+    user_id: str,
+    issuer: str,
+    audiences: tuple[str, ...],
+    now: float,
+    ttl_s: int,
+    grants: Grants = NO_GRANTS,
 ) -> dict[str, Any]:
+    """A user's access token: good for ``audiences`` and, with granted roles, for the
+    APIs their scopes name (``patients``), carrying ``roles`` and ``org``."""
     iat = int(now)
-    return {
+    extra = [a for a in audiences_for(grants.scopes) if a not in audiences]
+    claims: dict[str, Any] = {
         "iss": issuer,
         "sub": user_id,
-        "aud": list(audiences),
+        "aud": [*audiences, *extra],
         "iat": iat,
         "exp": iat + ttl_s,
         "jti": uuid.uuid4().hex,
-        "scope": USER_SCOPE,
+        "scope": user_scope(grants),
         "token_use": "access",
     }
+    if grants.roles:
+        claims["roles"] = list(grants.roles)
+    if grants.org is not None:
+        claims["org"] = grants.org
+    return claims
 
 
 def service_claims(

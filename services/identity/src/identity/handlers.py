@@ -114,6 +114,18 @@ def rotate_keys(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @api
+def grants(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """GET or PUT /admin/users/{username}/grants: a user's roles and organization."""
+    username = (event.get("pathParameters") or {}).get("username")
+    authorization = header(event, "authorization")
+    if event.get("requestContext", {}).get("http", {}).get("method") == "PUT":
+        granted = service().set_grants(username, json_body(event), authorization)
+    else:
+        granted = service().get_grants(username, authorization)
+    return respond(200, granted, NO_STORE)
+
+
+@api
 def well_known(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if str(event.get("routeKey", "")).endswith("/openid-configuration"):
         return respond(200, service().discovery(), {"Cache-Control": "max-age=300"})

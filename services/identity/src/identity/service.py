@@ -14,6 +14,7 @@ from typing import Any
 
 from identity.domain import (
     ADMIN_SCOPE,
+    ROLE_SCOPES,
     USER_SCOPE,
     Family,
     InvalidClient,
@@ -22,6 +23,7 @@ from identity.domain import (
     TooManyAttempts,
     User,
     UsernameTaken,
+    UserNotFound,
     access_claims,
     bearer,
     client_credentials,
@@ -31,12 +33,14 @@ from identity.domain import (
     new_family,
     new_user_id,
     parse_credentials,
+    parse_grants,
     rate_key,
     refresh_token_from,
     require_scope,
     secret_matches,
     service_claims,
     split_refresh_token,
+    username_from_path,
 )
 from identity.keys import KeyRing
 from identity.passwords import Passwords
@@ -227,18 +231,57 @@ class IdentityService:
             log.info("user signed out", extra={"user_id": record.user_id})
 
     def _session(self, user_id: str, refresh: str, now: float) -> dict[str, Any]:
+        # Grants are read at every sign-in and refresh: a change (or a revocation)
+        # reaches the user's tokens within one access token's lifetime.
         settings = self.settings
         claims = access_claims(
-            user_id, settings.issuer, settings.audiences, now, settings.access_ttl_s
+            user_id,
+            settings.issuer,
+            settings.audiences,
+            now,
+            settings.access_ttl_s,
+            self.store.get_grants(user_id),
         )
         return {
             "access_token": self.keys.ring().sign(claims),
             "token_type": "Bearer",
             "expires_in": settings.access_ttl_s,
             "refresh_token": refresh,
-            "scope": USER_SCOPE,
+            "scope": claims["scope"],
             "user_id": user_id,
         }
+
+    # -- grants (operators only) -------------------------------------------------------
+
+    def _admin(self, authorization: str | None) -> dict[str, Any]:
+        """The claims of an identity:admin token (the AdminClient's client credentials)."""
+        token = bearer(authorization)
+        claims = self.keys.fresh().verify(token, self.settings.issuer, "identity", self.clock())
+        require_scope(claims, ADMIN_SCOPE)
+        return claims
+
+    def _user(self, username: Any) -> User:
+        user = self.store.get_user(username_from_path(username))
+        if user is None:
+            raise UserNotFound("no such user")
+        return user
+
+    def get_grants(self, username: Any, authorization: str | None) -> dict[str, Any]:
+        self._admin(authorization)
+        user = self._user(username)
+        return self.store.get_grants(user.user_id).to_json(user)
+
+    def set_grants(self, username: Any, body: Any, authorization: str | None) -> dict[str, Any]:
+        """Replace a user's roles and organization; users never assign their own."""
+        claims = self._admin(authorization)
+        user = self._user(username)
+        grants = parse_grants(body, self.clock(), str(claims["sub"]))
+        self.store.put_grants(user.user_id, grants)
+        log.info(
+            "grants set",
+            extra={"user_id": user.user_id, "roles": list(grants.roles), "by": claims["sub"]},
+        )
+        return grants.to_json(user)
 
     # -- services --------------------------------------------------------------------
 
@@ -261,9 +304,7 @@ class IdentityService:
     # -- keys ------------------------------------------------------------------------
 
     def rotate_keys(self, authorization: str | None) -> dict[str, Any]:
-        token = bearer(authorization)
-        claims = self.keys.fresh().verify(token, self.settings.issuer, "identity", self.clock())
-        require_scope(claims, ADMIN_SCOPE)
+        claims = self._admin(authorization)
         ring = self.keys.rotate(self.settings.rotation_interval_s)
         log.info("signing keys rotated", extra={"by": claims["sub"], "kid": ring.current.kid})
         return {
@@ -288,5 +329,12 @@ class IdentityService:
             "response_types_supported": ["token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["ES256"],
-            "scopes_supported": sorted({*USER_SCOPE.split(), "locations:read", ADMIN_SCOPE}),
+            "scopes_supported": sorted(
+                {
+                    *USER_SCOPE.split(),
+                    "locations:read",
+                    ADMIN_SCOPE,
+                    *(scope for scopes in ROLE_SCOPES.values() for scope in scopes),
+                }
+            ),
         }

@@ -1,4 +1,5 @@
-"""identity's table: users, refresh tokens and their families, rate-limit counters.
+"""identity's table: users, their grants, refresh tokens and their families, rate-limit
+counters.
 
 One DynamoDB table keyed by ``pk``; items expire through the table's TTL attribute
 ``expiresAt``. DynamoDB deletes expired items lazily (within days), so every read
@@ -12,7 +13,7 @@ from typing import Any, Protocol
 
 import boto3
 
-from identity.domain import Family, RefreshToken, User
+from identity.domain import NO_GRANTS, Family, Grants, RefreshToken, User
 
 
 class IdentityStore(Protocol):
@@ -22,6 +23,11 @@ class IdentityStore(Protocol):
     def get_user(self, username: str) -> User | None: ...
 
     def set_password_hash(self, username: str, password_hash: str) -> None: ...
+
+    def get_grants(self, user_id: str) -> Grants:
+        """The user's roles and organization (NO_GRANTS when none were ever granted)."""
+
+    def put_grants(self, user_id: str, grants: Grants) -> None: ...
 
     def count(self, key: str, expires_at: int) -> int:
         """Add one to the counter ``key`` and return its new value."""
@@ -86,6 +92,31 @@ class DynamoIdentityStore:
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues={":h": {"S": password_hash}},
         )
+
+    # -- grants ----------------------------------------------------------------------
+    # Keyed by user id, not username: a refresh knows only the user id.
+
+    def get_grants(self, user_id: str) -> Grants:
+        item = self._get(f"GRANTS#{user_id}")
+        if item is None:
+            return NO_GRANTS
+        return Grants(
+            roles=tuple(role["S"] for role in item["roles"]["L"]),
+            org=item["org"]["S"] if "org" in item else None,
+            updated_at=int(item["updatedAt"]["N"]),
+            updated_by=item["updatedBy"]["S"],
+        )
+
+    def put_grants(self, user_id: str, grants: Grants) -> None:
+        item: dict[str, Any] = {
+            "pk": {"S": f"GRANTS#{user_id}"},
+            "roles": {"L": [{"S": role} for role in grants.roles]},
+            "updatedAt": {"N": str(grants.updated_at)},
+            "updatedBy": {"S": grants.updated_by},
+        }
+        if grants.org is not None:
+            item["org"] = {"S": grants.org}
+        self.ddb.put_item(TableName=self.table, Item=item)
 
     # -- counters ------------------------------------------------------------------
 
