@@ -8,14 +8,11 @@ it answers, so an acknowledged event is never lost.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from serverlite.state import connect
+from serverlite.state import LockedDb
 
 from .records import Archive, Bus, Delivery, Replay, Rule, Schedule, Target
 
@@ -72,26 +69,9 @@ _REPLAY = (
 NewDelivery = tuple[dict[str, Any], str, str]  # target snapshot, payload, event
 
 
-class EventsDb:
+class EventsDb(LockedDb):
     def __init__(self, path: Path) -> None:
-        self._conn = connect(path, check_same_thread=False)
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.RLock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        super().__init__(path, _SCHEMA, reentrant=True)
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:

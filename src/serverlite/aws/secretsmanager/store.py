@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from serverlite.state import connect
+from serverlite.state import LockedDb
 
 from .names import SecretId
 from .records import Secret, SecretVersion
@@ -61,26 +59,9 @@ _SECRET_COLUMNS = (
 _VERSION_COLUMNS = "arn, version_id, created, kind, value, last_accessed"
 
 
-class SecretDb:
+class SecretDb(LockedDb):
     def __init__(self, path: Path) -> None:
-        self._conn = connect(path, check_same_thread=False)
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     def _secret(self, row: Sequence[Any]) -> Secret:
         arn = row[0]
@@ -150,7 +131,7 @@ class SecretDb:
     # -- writes --------------------------------------------------------------------
 
     def create(self, secret: Secret, version: SecretVersion | None) -> None:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 f"INSERT INTO secrets ({_SECRET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -173,7 +154,7 @@ class SecretDb:
         self, version: SecretVersion, stages: Mapping[str, str], changed: float
     ) -> None:
         """Store a new version and the labels after it (see ``staging``)."""
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             self._insert_version(conn, version, stages)
             conn.execute(
                 "UPDATE secrets SET last_changed = ? WHERE arn = ?", (changed, version.arn)
@@ -212,7 +193,7 @@ class SecretDb:
         allowed = {"description", "kms_key_id"}
         sets = [f"{column} = ?" for column in fields if column in allowed]
         values = [value for column, value in fields.items() if column in allowed]
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 f"UPDATE secrets SET {', '.join([*sets, 'last_changed = ?'])} WHERE arn = ?",
                 (*values, changed, arn),
@@ -220,14 +201,14 @@ class SecretDb:
 
     def schedule_deletion(self, arn: str, deleted: float | None, deletion: float | None) -> None:
         """Mark for deletion at ``deletion`` (or, with None, None: restore)."""
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "UPDATE secrets SET deleted = ?, deletion = ? WHERE arn = ?",
                 (deleted, deletion, arn),
             )
 
     def purge(self, arn: str) -> None:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             self._purge(conn, "arn = ?", (arn,))
 
     def purge_expired(self, now: float) -> None:
@@ -239,7 +220,7 @@ class SecretDb:
             ).fetchone()
         if due is None:
             return
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             self._purge(conn, "deletion IS NOT NULL AND deletion <= ?", (now,))
 
     def _purge(self, conn: sqlite3.Connection, where: str, args: Sequence[Any]) -> None:
@@ -251,7 +232,7 @@ class SecretDb:
             conn.execute("DELETE FROM secrets WHERE arn = ?", (arn,))
 
     def accessed(self, arn: str, version_id: str, day: float) -> None:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE secrets SET last_accessed = ? WHERE arn = ?", (day, arn))
             conn.execute(
                 "UPDATE secret_versions SET last_accessed = ? WHERE arn = ? AND version_id = ?",
@@ -268,7 +249,7 @@ class SecretDb:
         return None if row is None else str(row[0])
 
     def set_provisioned_fingerprint(self, arn: str, fingerprint: str) -> None:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO secret_provisioned (arn, fingerprint) VALUES (?, ?) "
                 "ON CONFLICT (arn) DO UPDATE SET fingerprint = excluded.fingerprint",

@@ -7,14 +7,11 @@ survives a kill -9 and is delivered after the restart.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from serverlite.state import connect
+from serverlite.state import LockedDb
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
@@ -71,26 +68,11 @@ CREATE TABLE IF NOT EXISTS dedup (
 """
 
 
-class Db:
+class Db(LockedDb):
     def __init__(self, path: Path) -> None:
-        self._conn = connect(path, check_same_thread=False)
-        self._conn.executescript(SCHEMA)
-        self._lock = threading.RLock()  # the endpoint and provisioning (a thread) share it
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        super().__init__(
+            path, SCHEMA, reentrant=True
+        )  # the endpoint and provisioning (a thread) share it
 
     def rows(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:

@@ -5,14 +5,11 @@ the template last provisioned. Each call is one transaction; a returned write is
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from serverlite.state import connect
+from serverlite.state import LockedDb
 
 from .records import ParameterVersion
 
@@ -56,26 +53,9 @@ _LATEST = (
 )
 
 
-class ParameterDb:
+class ParameterDb(LockedDb):
     def __init__(self, path: Path) -> None:
-        self._conn = connect(path, check_same_thread=False)
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     def _rows(self, sql: str, args: Sequence[Any]) -> list[ParameterVersion]:
         with self._lock:
@@ -144,7 +124,7 @@ class ParameterDb:
 
     def add_version(self, record: ParameterVersion) -> None:
         """Store a new latest version; beyond 100, drop the oldest unlabelled ones."""
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 f"INSERT INTO parameter_versions ({_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -171,14 +151,14 @@ class ParameterDb:
             )
 
     def delete(self, key: str) -> bool:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute("DELETE FROM parameter_labels WHERE key = ?", (key,))
             deleted = conn.execute("DELETE FROM parameter_versions WHERE key = ?", (key,))
             return deleted.rowcount > 0
 
     def move_labels(self, key: str, version: int, labels: Sequence[str]) -> None:
         """Attach ``labels`` to ``version``, taking each from whichever version had it."""
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO parameter_labels (key, label, version) VALUES (?, ?, ?) "
                 "ON CONFLICT (key, label) DO UPDATE SET version = excluded.version",
@@ -195,7 +175,7 @@ class ParameterDb:
         return None if row is None else str(row[0])
 
     def set_provisioned_fingerprint(self, key: str, fingerprint: str) -> None:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO parameter_provisioned (key, fingerprint) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint",
