@@ -55,6 +55,7 @@ def mappings(app: Application) -> list[SqsMapping]:
                 found.append(
                     _mapping(_file(app, fn.stack_path), where, str(stable), fn, event.properties)
                 )
+    found.extend(_sns_queue_mappings(app))
     for resource in app.resources:
         if resource.type != RESOURCE_TYPE:
             continue
@@ -69,6 +70,30 @@ def mappings(app: Application) -> list[SqsMapping]:
             raise TemplateError(file, f"{where}.Properties.FunctionName", f"no function {target!r}")
         queue_props = {**props, "Queue": props.get("EventSourceArn")}
         found.append(_mapping(file, where, resource.physical_id, target_fn, queue_props))
+    return found
+
+
+def _sns_queue_mappings(app: Application) -> list[SqsMapping]:
+    """SAM's ``SqsSubscription`` on an SNS event: the queue drains into the function."""
+    from serverlite.aws.sns.template_specs import queue_subscriptions  # sns imports sqs
+
+    found = []
+    for sub in queue_subscriptions(app):
+        queue = parse_arn(sub.queue_arn)
+        if queue is None:
+            continue
+        stable = uuid.uuid5(uuid.NAMESPACE_URL, f"{sub.function}#{sub.queue_arn}")
+        found.append(
+            SqsMapping(
+                uuid=str(stable),
+                function=sub.function,
+                queue_arn=sub.queue_arn,
+                queue=queue,
+                batch_size=sub.batch_size,
+                enabled=sub.enabled,
+                origin=f"SqsSubscription of {sub.function}",
+            )
+        )
     return found
 
 
