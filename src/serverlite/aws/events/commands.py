@@ -7,21 +7,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from serverlite.aws import cli_client
 from serverlite.errors import ConfigError
 
 
 def client(endpoint_url: str, region: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "events",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id="serverlite",
-        aws_secret_access_key="serverlite",
-        config=Config(retries={"max_attempts": 0}, connect_timeout=2, read_timeout=30),
-    )
+    return cli_client.client("events", endpoint_url, region)
 
 
 def put_event(
@@ -35,8 +26,6 @@ def put_event(
     resources: Sequence[str] = (),
 ) -> str:
     """Send one event; returns its EventId, or raises ConfigError with AWS's reason."""
-    from botocore.exceptions import ClientError, EndpointConnectionError
-
     try:
         parsed = json.loads(detail)
     except ValueError as exc:
@@ -51,16 +40,8 @@ def put_event(
     }
     if resources:
         entry["Resources"] = list(resources)
-    try:
+    with cli_client.talking_to(endpoint_url):
         result = events.put_events(Entries=[entry])
-    except EndpointConnectionError as exc:
-        raise ConfigError(
-            f"serverlite is not running at {endpoint_url}: start it with `serverlite up` "
-            "(or pass --endpoint-url)"
-        ) from exc
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise ConfigError(f"{error.get('Code')}: {error.get('Message', '')}") from exc
     outcome = result["Entries"][0]
     if "EventId" not in outcome:
         raise ConfigError(f"{outcome.get('ErrorCode')}: {outcome.get('ErrorMessage')}")

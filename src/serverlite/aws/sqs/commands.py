@@ -4,11 +4,11 @@ running ``serverlite up`` over its AWS endpoint with boto3, as any client would.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from serverlite.aws import cli_client
 from serverlite.errors import ConfigError
 
 T = TypeVar("T")
@@ -25,35 +25,7 @@ class QueueRow:
 
 
 def client(endpoint_url: str, region: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "sqs",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id="serverlite",
-        aws_secret_access_key="serverlite",
-        config=Config(retries={"max_attempts": 0}, connect_timeout=2, read_timeout=30),
-    )
-
-
-@contextmanager
-def talking_to(endpoint_url: str) -> Iterator[None]:
-    """Turn boto3's errors into messages a person can act on."""
-    from botocore.exceptions import ClientError, EndpointConnectionError
-
-    try:
-        yield
-    except EndpointConnectionError as exc:
-        raise ConfigError(
-            f"serverlite is not running at {endpoint_url}: start it with `serverlite up` "
-            "(or pass --endpoint-url)"
-        ) from exc
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = error.get("QueryErrorCode") or error.get("Code")
-        raise ConfigError(f"{code}: {error.get('Message', '')}") from exc
+    return cli_client.client("sqs", endpoint_url, region)
 
 
 def queue_url(sqs: Any, queue: str) -> str:
@@ -143,5 +115,5 @@ def redrive(sqs: Any, dead_letter_queue: str, to: str | None = None) -> dict[str
 
 
 def run(endpoint_url: str, action: Callable[[], T]) -> T:
-    with talking_to(endpoint_url):
+    with cli_client.talking_to(endpoint_url):
         return action()

@@ -8,14 +8,11 @@ only matters while the template is provisioned from a worker thread at start.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from serverlite.state import connect
+from serverlite.state import LockedDb
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queues (
@@ -85,22 +82,9 @@ CREATE TABLE IF NOT EXISTS provisioned (
 """
 
 
-class Database:
+class Database(LockedDb):
     def __init__(self, path: Path) -> None:
-        self._conn = connect(path, check_same_thread=False)
-        self._conn.executescript(SCHEMA)
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        super().__init__(path, SCHEMA)
 
     def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -110,7 +94,3 @@ class Database:
         with self._lock:
             found: tuple[Any, ...] | None = self._conn.execute(sql, args).fetchone()
             return found
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
