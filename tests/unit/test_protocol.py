@@ -1,34 +1,75 @@
 import asyncio
 
+import pytest
+
 from serverlite.functions import protocol
 
 
-def test_frames_roundtrip_through_an_async_reader():
-    frame = protocol.encode({"type": "invoke", "n": 1}, b"\x00payload\xff")
+class _Transport:
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.closed = False
 
-    async def read():
-        reader = asyncio.StreamReader()
-        reader.feed_data(frame[:5])
-        reader.feed_data(frame[5:])
-        return await protocol.recv_async(reader)
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
 
-    header, body = asyncio.run(read())
-    assert header == {"type": "invoke", "n": 1}
-    assert body == b"\x00payload\xff"
+    def close(self) -> None:
+        self.closed = True
+
+
+def _channel() -> tuple[protocol.Channel, _Transport]:
+    channel = protocol.Channel()
+    transport = _Transport()
+    channel.connection_made(transport)  # type: ignore[arg-type]
+    return channel, transport
+
+
+def test_frames_arrive_whole_however_the_bytes_are_split():
+    frames = protocol.encode({"type": "invoke", "n": 1}, b"\x00payload\xff") + protocol.encode(
+        {"type": "result"}, b""
+    )
+
+    async def read() -> list[protocol.Frame]:
+        channel, _ = _channel()
+        for i in range(len(frames)):  # one byte at a time
+            channel.data_received(frames[i : i + 1])
+        return [await channel.recv(), await channel.recv()]
+
+    first, second = asyncio.run(read())
+    assert first == ({"type": "invoke", "n": 1}, b"\x00payload\xff")
+    assert second == ({"type": "result"}, b"")
+
+
+def test_a_waiting_reader_wakes_when_its_frame_completes():
+    frame = protocol.encode({"type": "result", "ok": True}, b"abc")
+
+    async def read() -> protocol.Frame:
+        channel, _ = _channel()
+        loop = asyncio.get_running_loop()
+        loop.call_soon(channel.data_received, frame[:7])
+        loop.call_soon(channel.data_received, frame[7:])
+        return await channel.recv()
+
+    assert asyncio.run(read()) == ({"type": "result", "ok": True}, b"abc")
 
 
 def test_truncated_frame_is_a_closed_channel():
     frame = protocol.encode({"type": "result"}, b"abc")
 
-    async def read():
-        reader = asyncio.StreamReader()
-        reader.feed_data(frame[:-1])
-        reader.feed_eof()
-        return await protocol.recv_async(reader)
+    async def read() -> protocol.Frame:
+        channel, _ = _channel()
+        channel.data_received(frame[:-1])
+        channel.connection_lost(None)
+        return await channel.recv()
 
-    try:
+    with pytest.raises(EOFError):
         asyncio.run(read())
-    except EOFError:
-        pass
-    else:
-        raise AssertionError("a truncated frame must raise EOFError")
+
+
+def test_sending_writes_one_frame_and_a_closed_channel_refuses():
+    channel, transport = _channel()
+    channel.send({"type": "invoke"}, b"{}")
+    assert transport.written == [protocol.encode({"type": "invoke"}, b"{}")]
+    channel.eof_received()
+    with pytest.raises(EOFError):
+        channel.send({"type": "invoke"}, b"{}")

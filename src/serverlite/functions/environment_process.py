@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from serverlite import ids
+from serverlite import fastjson, ids
 from serverlite.functions import protocol, report
 from serverlite.functions.zygote import Spawned
 from serverlite.template.model import FunctionSpec
@@ -77,8 +77,7 @@ class Environment:
         self.init_error: bytes | None = None
         self._spawned = spawned
         self._clock = clock
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._channel: protocol.Channel | None = None
         self._partial = b""
         self._events: list[LogEvent] = []  # events since the last invocation ended
         self._kill_reason: str | None = None
@@ -91,11 +90,11 @@ class Environment:
         loop = asyncio.get_running_loop()
         os.set_blocking(self._spawned.log_fd, False)
         loop.add_reader(self._spawned.log_fd, self._on_log_readable)
-        self._reader, self._writer = await asyncio.open_unix_connection(sock=self._spawned.channel)
+        self._channel = await protocol.open_channel(
+            self._spawned.channel, fastjson.dumps, fastjson.loads_own
+        )
         try:
-            _header, body = await asyncio.wait_for(
-                protocol.recv_async(self._reader), INIT_TIMEOUT_S
-            )
+            _header, body = await asyncio.wait_for(self._channel.recv(), INIT_TIMEOUT_S)
         except TimeoutError:
             self.kill("init")
             self.init_error = report.fault_payload(
@@ -131,8 +130,8 @@ class Environment:
             asyncio.get_running_loop().remove_reader(self._spawned.log_fd)
         with contextlib.suppress(OSError):
             os.close(self._spawned.log_fd)
-        if self._writer is not None:
-            self._writer.close()
+        if self._channel is not None:
+            self._channel.close()
         else:
             self._spawned.channel.close()
 
@@ -170,7 +169,7 @@ class Environment:
 
     # -- invoking ----------------------------------------------------------------
     async def run(self, inv: Invocation, cold: bool) -> RunOutcome:
-        assert self._reader is not None and self._writer is not None
+        assert self._channel is not None
         loop = asyncio.get_running_loop()
         self.busy = True
         self.invocations += 1
@@ -201,11 +200,9 @@ class Environment:
             "invoked_function_arn": inv.invoked_function_arn,
         }
         timer = loop.call_at(deadline, self.kill, "timeout")
-        self._writer.write(protocol.encode(header, inv.payload))
         try:
-            if len(inv.payload) > 1 << 16:
-                await self._writer.drain()
-            reply, body = await protocol.recv_async(self._reader)
+            self._channel.send(header, inv.payload)
+            reply, body = await self._channel.recv()
         except (EOFError, ConnectionError):
             reply, body = {"type": "eof"}, b""
         finally:

@@ -2,53 +2,148 @@
 
 A frame is ``!II`` (header length, body length), a JSON header, then raw body bytes,
 so payloads travel without base64 or re-encoding. The environment side is blocking
-(it runs one invocation at a time); the serverlite side is asyncio.
+(it runs one invocation at a time): ``BlockingChannel``. The serverlite side is an
+asyncio protocol, ``Channel``: frames are cut out of the bytes as they arrive, with
+no stream reader in between (this sits on every invocation's path).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import socket
 import struct
+from collections.abc import Callable
 from typing import Any
 
 _PREFIX = struct.Struct("!II")
+_PREFIX_SIZE = _PREFIX.size
 Header = dict[str, Any]
+Frame = tuple[Header, bytes]
+Dumps = Callable[[Header], bytes]
+Loads = Callable[[bytes], Any]
 
 
-def encode(header: Header, body: bytes = b"") -> bytes:
-    raw = json.dumps(header, separators=(",", ":")).encode()
+def _dumps(header: Header) -> bytes:
+    return json.dumps(header, separators=(",", ":")).encode()
+
+
+def encode(header: Header, body: bytes = b"", dumps: Dumps = _dumps) -> bytes:
+    raw = dumps(header)
     return _PREFIX.pack(len(raw), len(body)) + raw + body
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    chunks: list[bytes] = []
-    remaining = size
-    while remaining:
-        chunk = sock.recv(min(remaining, 1 << 20))
-        if not chunk:
+class _FrameBuffer:
+    """Bytes in, complete frames out."""
+
+    def __init__(self, loads: Loads = json.loads) -> None:
+        self._buffer = bytearray()
+        self._loads = loads
+
+    def feed(self, data: bytes) -> list[Frame]:
+        buffer = self._buffer
+        buffer += data
+        frames: list[Frame] = []
+        start = 0
+        size = len(buffer)
+        while size - start >= _PREFIX_SIZE:
+            head_len, body_len = _PREFIX.unpack_from(buffer, start)
+            end = start + _PREFIX_SIZE + head_len + body_len
+            if end > size:
+                break
+            head_end = start + _PREFIX_SIZE + head_len
+            header: Header = self._loads(bytes(buffer[start + _PREFIX_SIZE : head_end]))
+            frames.append((header, bytes(buffer[head_end:end])))
+            start = end
+        if start:
+            del buffer[:start]
+        return frames
+
+
+class BlockingChannel:
+    """The environment's end: one frame at a time over a blocking socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._frames = _FrameBuffer()
+        self._ready: collections.deque[Frame] = collections.deque()
+
+    def recv(self) -> Frame:
+        while not self._ready:
+            data = self._sock.recv(65536)
+            if not data:
+                raise EOFError("channel closed")
+            self._ready.extend(self._frames.feed(data))
+        return self._ready.popleft()
+
+    def send(self, header: Header, body: bytes = b"") -> None:
+        self._sock.sendall(encode(header, body))
+
+
+class Channel(asyncio.Protocol):
+    """serverlite's end of an environment's socket: ``await recv()`` the next frame.
+
+    ``dumps`` / ``loads`` code the JSON headers (serverlite passes faster ones than
+    the stdlib's; the environment's end keeps the stdlib's).
+    """
+
+    def __init__(self, dumps: Dumps = _dumps, loads: Loads = json.loads) -> None:
+        self._frames = _FrameBuffer(loads)
+        self._dumps = dumps
+        self._ready: collections.deque[Frame] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._transport: asyncio.Transport | None = None
+        self._closed = False
+
+    # -- asyncio.Protocol --------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
+
+    def data_received(self, data: bytes) -> None:
+        frames = self._frames.feed(data)
+        if frames:
+            self._ready.extend(frames)
+            self._wake()
+
+    def eof_received(self) -> bool:
+        self._closed = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- use ---------------------------------------------------------------------
+    def send(self, header: Header, body: bytes = b"") -> None:
+        if self._transport is None or self._closed:
             raise EOFError("channel closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        self._transport.write(encode(header, body, self._dumps))
+
+    async def recv(self) -> Frame:
+        while not self._ready:
+            if self._closed:
+                raise EOFError("channel closed")
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self._ready.popleft()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
 
 
-def recv_blocking(sock: socket.socket) -> tuple[Header, bytes]:
-    head_len, body_len = _PREFIX.unpack(_recv_exact(sock, _PREFIX.size))
-    header: Header = json.loads(_recv_exact(sock, head_len))
-    return header, _recv_exact(sock, body_len) if body_len else b""
-
-
-def send_blocking(sock: socket.socket, header: Header, body: bytes = b"") -> None:
-    sock.sendall(encode(header, body))
-
-
-async def recv_async(reader: asyncio.StreamReader) -> tuple[Header, bytes]:
-    try:
-        head_len, body_len = _PREFIX.unpack(await reader.readexactly(_PREFIX.size))
-        header: Header = json.loads(await reader.readexactly(head_len))
-        body = await reader.readexactly(body_len) if body_len else b""
-    except asyncio.IncompleteReadError as exc:
-        raise EOFError("channel closed") from exc
-    return header, body
+async def open_channel(
+    sock: socket.socket, dumps: Dumps = _dumps, loads: Loads = json.loads
+) -> Channel:
+    loop = asyncio.get_running_loop()
+    _transport, channel = await loop.create_unix_connection(
+        lambda: Channel(dumps, loads), sock=sock
+    )
+    return channel

@@ -219,24 +219,22 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
         if init_error is not None:
             _log_error(init_error)
         sys.stdout.flush()
-        protocol.send_blocking(
-            sock,
+        channel = protocol.BlockingChannel(sock)
+        channel.send(
             {"type": "ready", "pid": os.getpid(), "init_ms": init_ms},
             json.dumps(init_error).encode() if init_error else b"",
         )
         while handler is not None:
-            header, body = protocol.recv_blocking(sock)
+            header, body = channel.recv()
             if header["type"] != "invoke":
                 break
             ok, payload = _invoke(handler, spec, header, body)
             sys.stdout.flush()
             sys.stderr.flush()
-            protocol.send_blocking(
-                sock, {"type": "result", "ok": ok, "peak_kb": _peak_memory_kb()}, payload
-            )
+            channel.send({"type": "result", "ok": ok, "peak_kb": _peak_memory_kb()}, payload)
         # An init error leaves the environment unusable: wait for serverlite to drop it.
         if handler is None:
-            protocol.recv_blocking(sock)
+            channel.recv()
     except EOFError:
         pass
     except BaseException:  # SystemExit from a handler ends the process, as on AWS
@@ -246,7 +244,7 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
             traceback.print_exc()
         # Tell serverlite why, as Lambda reports "Runtime exited with error: exit status N".
         with contextlib.suppress(OSError):
-            protocol.send_blocking(sock, {"type": "exit", "code": code})
+            protocol.BlockingChannel(sock).send({"type": "exit", "code": code})
     finally:
         try:
             sys.stdout.flush()

@@ -7,13 +7,13 @@ server and the test client both enter here.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
+from serverlite import fastjson
 from serverlite.errors import InvokeError, TooManyRequests
 from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors
@@ -153,7 +153,7 @@ class Gateway:
         api, route = self.api, ctx.route
         event = build_v1(request, ctx) if route.payload_version == "1.0" else build_v2(request, ctx)
         invoke = self.invoker.invoke(
-            InvokeRequest(function=route.function, payload=json.dumps(event).encode())
+            InvokeRequest(function=route.function, payload=fastjson.dumps(event))
         )
         fn = self._functions.get(route.function)
         if fn is not None and (fn.timeout_s + INIT_TIMEOUT_S) * 1000 < route.timeout_ms:

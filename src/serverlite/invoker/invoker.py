@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable
 
-from serverlite import ids
+from serverlite import fastjson, ids
 from serverlite.errors import (
     FunctionNotFound,
     InvalidParameterValue,
@@ -188,7 +188,7 @@ def _split_function_ref(ref: str) -> tuple[str, str | None]:
 
 
 def _check_json(payload: bytes) -> None:
-    if not payload:
+    if not payload or fastjson.is_json(payload):
         return
     try:
         json.loads(payload)

@@ -1,7 +1,9 @@
 """Function logs: log groups and streams of events, stored durably like CloudWatch Logs.
 
-Writes go through one background thread (batched, so an invocation never waits on
-SQLite); reads open their own connection, so ``serverlite logs --follow`` in another
+Writes go through one background thread, batched: an invocation never waits on
+SQLite, and the writer gathers what arrives within ``LINGER_S`` of a first write into
+one transaction (waking per invocation would cost the serving thread more than the
+insert itself); reads open their own connection, so ``serverlite logs --follow`` in another
 process sees events as they are committed. An invocation's events are stored as one
 row (a JSON list of [timestamp, message]): one insert per invocation, not per line.
 """
@@ -14,6 +16,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,7 @@ from pathlib import Path
 from serverlite import state
 
 LogEvent = tuple[int, str]
+LINGER_S = 0.05
 log = logging.getLogger("serverlite.logs")
 
 _SCHEMA = """
@@ -88,6 +92,8 @@ class LogStore:
         try:
             while True:
                 item = self._queue.get()
+                if isinstance(item, tuple):
+                    time.sleep(LINGER_S)  # let a burst gather into one transaction
                 batch: list[tuple[str, str, int, int, str]] = []
                 waiters: list[threading.Event] = []
                 stop = False
