@@ -14,6 +14,12 @@ asynchronous invocation rules:
 - the finisher receives every final outcome (``Success``, ``RetriesExhausted``,
   ``EventAgeExceeded``) for destinations and dead-letter queues.
 
+At most ``LOCAL_PARALLEL`` (four per CPU core, at least eight) queued invocations run
+at once. AWS would scale a function's environments far wider for a backlog; on one
+machine, environments past a few per core only share the same cores, each with its
+own cold start and its own database connections, and a burst of events would
+otherwise fork dozens of them.
+
 Time can be scaled for tests: with ``time_scale=60`` a 1-minute retry delay (and the
 event-age limit) passes in 1 second. Real time (1.0) is the default.
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -51,6 +58,7 @@ CREATE INDEX IF NOT EXISTS async_invocations_due ON async_invocations (due_at);
 """
 THROTTLE_BACKOFF_MAX_S = 300.0
 RETRY_DELAYS_S = (60.0, 120.0)  # after the first and the second failed attempt
+LOCAL_PARALLEL = max(8, 4 * (os.cpu_count() or 2))
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ class AsyncQueue:
         runner: Runner,
         finisher: Finisher,
         policy: PolicyFor,
-        max_parallel: int = 64,
+        max_parallel: int = LOCAL_PARALLEL,
         capacity: Callable[[str], bool] | None = None,
     ) -> None:
         """Work the queue forever (cancel to stop).

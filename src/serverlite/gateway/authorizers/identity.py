@@ -72,6 +72,14 @@ def resolve_all(sources: Sequence[str], event: Mapping[str, Any]) -> list[str] |
     return values
 
 
+def request_header(source: str) -> str | None:
+    """The lower-cased header name of a ``$request.header.X`` source, else None."""
+    text = source.strip().removeprefix("$").removeprefix("method.")
+    if text.startswith("request.header."):
+        return text[len("request.header.") :].lower()
+    return None
+
+
 def header_name(source: str) -> str:
     """``Authorization`` of ``method.request.header.Authorization`` (TOKEN / Cognito)."""
     return source.rsplit(".", 1)[-1] if ".header." in source else "Authorization"

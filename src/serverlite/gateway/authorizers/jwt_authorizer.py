@@ -63,11 +63,21 @@ class JwtAuthorizer:
         self.issuers = issuers
         self._clock = clock
         self.source = spec.identity_sources[0] if spec.identity_sources else DEFAULT_SOURCE
+        header = identity.request_header(self.source)
+        # The v2 event moves Cookie out of the headers: that source resolves on the event.
+        self._header = header if header != "cookie" else None
+
+    def _identity(self, request: AuthRequest, now: float) -> str | None:
+        if self._header is not None:
+            # What the v2 event's headers would hold: repeated values comma-joined.
+            name = self._header
+            values = [v for k, v in request.request.headers if k.lower() == name]
+            return ",".join(values) or None
+        return identity.resolve(self.source, lambda_events.request_event(request, now, "2.0"))
 
     async def check(self, request: AuthRequest) -> Decision:
         spec, now = self.spec, self._clock()
-        event = lambda_events.request_event(request, now, "2.0")
-        raw = identity.resolve(self.source, event)
+        raw = self._identity(request, now)
         if raw is None:
             return unauthorized(((WWW_AUTHENTICATE, "Bearer"),))
         token = strip_bearer(raw)

@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -48,11 +51,32 @@ def unverified_header(token: str) -> dict[str, Any]:
 
 def unverified_claims(token: str) -> dict[str, Any]:
     """The payload, unchecked: only for choosing which issuer's keys to check it with."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise TokenError("the token is malformed")
+    payload = parts[1]
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        claims = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
         raise TokenError("the token is malformed") from exc
-    return dict(claims)
+    if not isinstance(claims, dict):
+        raise TokenError("the token is malformed")
+    return claims
+
+
+@functools.lru_cache(maxsize=256)
+def _public_key(jwk_items: tuple[tuple[str, str], ...], alg: str) -> Any:
+    # Building a key object from a JWK costs more than checking an ES256 signature
+    # with it: keep the last few hundred (a JWKS rotation brings new items, new keys).
+    return jwt.PyJWK(dict(jwk_items), algorithm=alg).key
+
+
+def _key(jwk: Mapping[str, Any], alg: str) -> Any:
+    items = tuple(sorted((k, v) for k, v in jwk.items() if isinstance(v, str)))
+    if len(items) != len(jwk):  # key_ops lists and the like: not cacheable as they are
+        return jwt.PyJWK(dict(jwk), algorithm=alg).key
+    return _public_key(items, alg)
 
 
 def _key_fits(jwk: Mapping[str, Any], alg: str) -> bool:
@@ -82,7 +106,7 @@ async def verify(token: str, key_for: KeyLookup, now: float) -> dict[str, Any]:
     if not _key_fits(jwk, alg):
         raise TokenError(f"signing method {alg} does not match the key {kid}")
     try:
-        key = jwt.PyJWK(dict(jwk), algorithm=alg).key
+        key = _key(jwk, alg)
         signed = PyJWS().decode_complete(token, key=key, algorithms=[alg])
         claims = json.loads(signed["payload"])
     except (jwt.PyJWTError, ValueError) as exc:
