@@ -1,36 +1,39 @@
 """patients (seed 000) end to end: HTTP -> gateway (JWT authorizer) -> functions ->
 PostgreSQL (the embedded server) -> audit events on EventBridge -> the audit table.
 
-Tokens come from a test issuer: an ES256 key whose JWKS this module serves on
-127.0.0.1, passed to the template as its JwtIssuer parameter (a loopback issuer
-needs no SERVERLITE_JWT_ISSUERS mapping). The last test stops the server and scans
-every log line the run produced for the PHI the tests sent.
+Tokens come from a test issuer (patients_service.jwt_issuer). The last test stops the
+server and scans every log line the run produced for the PHI the tests sent.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
 
 from serverlite.observe.logs import LogStore
-from tests.integration.conftest import Server, free_port, lambda_client, start_server
+from tests.integration.conftest import Server, lambda_client
+from tests.integration.patients_service import (
+    ADMIN_A,
+    ADMIN_B,
+    DOC_A,
+    DOC_B,
+    SERVICE,
+    Issuer,
+    jwt_issuer,
+    patients_up,
+)
 
 pytestmark = pytest.mark.integration
-SERVICE = Path(__file__).resolve().parents[2] / "services" / "patients"
 USER_LINK = "urn:serverlite:identity:user"
 FHIR = "application/fhir+json"
 
@@ -58,51 +61,6 @@ def patient(family: str, given: str, birth: str, mrn: str, **more: Any) -> dict[
         | {f"+1 555 01{mrn[-2:]} 77", f"{mrn[-3:]} Evergreen Terrace", "Springfieldia"}
     )
     return body
-
-
-@dataclass
-class Issuer:
-    base: str
-    key: Any
-
-    def token(
-        self, *, key: Any = None, headers: dict[str, Any] | None = None, **claims: Any
-    ) -> str:
-        now = int(time.time())
-        body = {"iss": self.base, "aud": "patients", "exp": now + 600, "iat": now, **claims}
-        return jwt.encode(
-            body, key or self.key, algorithm="ES256", headers={"kid": "k1", **(headers or {})}
-        )
-
-    def bearer(self, **claims: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(**claims)}"}
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[Issuer]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    jwk = {**ECAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1", "use": "sig"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-
-    class Keys(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == "/.well-known/jwks.json"
-            body = json.dumps({"keys": [jwk]} if found else {}).encode()
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server.RequestHandlerClass = Keys
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield Issuer(base, key)
-    server.shutdown()
-    server.server_close()
 
 
 @dataclass
@@ -139,42 +97,16 @@ class System:
         raise AssertionError(f"the audit trail has {len(entries)} events, not {wanted}")
 
 
-DOC_A = {
-    "sub": "doc-a",
-    "roles": ["clinician"],
-    "org": "org-a",
-    "scope": "patients:read patients:write",
-}
-DOC_B = {
-    "sub": "doc-b",
-    "roles": ["clinician"],
-    "org": "org-b",
-    "scope": "patients:read patients:write",
-}
-ADMIN_A = {"sub": "adm-a", "roles": ["admin"], "org": "org-a", "scope": "patients:audit"}
-ADMIN_B = {"sub": "adm-b", "roles": ["admin"], "org": "org-b", "scope": "patients:audit"}
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[Issuer]:
+    with jwt_issuer() as issuer:
+        yield issuer
 
 
 @pytest.fixture(scope="module")
 def system(issuer: Issuer) -> Iterator[System]:
-    # Not under pytest's basetemp: as root, the embedded PostgreSQL runs as the
-    # pgserver user, and another pytest session would make that directory private.
-    workdir = Path(tempfile.mkdtemp(prefix="serverlite-patients-"))
-    port = free_port()
-    server = start_server(
-        SERVICE / "template.yaml",
-        workdir / "state",
-        "--port",
-        str(port),
-        "--parameter-overrides",
-        f"JwtIssuer={issuer.base}",
-    )
-    try:
-        with httpx.Client(timeout=30) as http:
-            yield System(server, f"http://127.0.0.1:{port}", http, issuer)
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with patients_up(issuer) as (server, url), httpx.Client(timeout=30) as http:
+        yield System(server, url, http, issuer)
 
 
 @pytest.mark.slow  # waits for the asynchronous audit consumer

@@ -71,6 +71,7 @@ def test_scopes_fall_back_to_the_scope_claim_and_rest_cognito_claims_work():
         http_event({"roles": "[clinician]"}, None),
         http_event({"sub": ""}, None),
         http_event({"sub": "x' OR '1'='1"}, None),
+        http_event({"sub": "doc-a\n"}, None),  # re's $ also matches before a final \n
     ],
 )
 def test_requests_without_a_usable_identity_are_unauthenticated(event):

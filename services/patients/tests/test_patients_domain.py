@@ -34,10 +34,18 @@ def test_a_missing_if_match_is_428(header):
         expected_version(header)
 
 
-@pytest.mark.parametrize("header", ["*", "3", 'W/"x"', 'W/"1", W/"2"', 'W/"99999999999"'])
+@pytest.mark.parametrize(
+    "header", ["*", "3", 'W/"x"', 'W/"1", W/"2"', 'W/"99999999999"', 'W/"\u0661"', ""]
+)
 def test_an_if_match_that_names_no_single_version_is_428(header):
     with pytest.raises(PreconditionRequired):
         expected_version(header)
+    with pytest.raises(PreconditionRequired):  # also where it is optional: never ignored
+        expected_version(header, required=False)
+
+
+def test_if_match_may_have_the_whitespace_http_allows_around_it():
+    assert expected_version(' \tW/"4" ', required=False) == 4
 
 
 def test_a_stale_version_is_412():
@@ -48,7 +56,8 @@ def test_a_stale_version_is_412():
 
 
 @pytest.mark.parametrize(
-    "value", [None, "", "1", "8F14E45F-CEEA-467F-A0E6-0B6A3F3C9A11", "' OR 1=1 --", PID + "x"]
+    "value",
+    [None, "", "1", "8F14E45F-CEEA-467F-A0E6-0B6A3F3C9A11", "' OR 1=1 --", PID + "x", PID + "\n"],
 )
 def test_patient_ids_are_lowercase_uuids(value):
     with pytest.raises(Invalid):
@@ -87,6 +96,15 @@ def test_a_record_links_to_one_user_at_most():
             {"system": USER_LINK_SYSTEM, "value": "a"},
             {"system": USER_LINK_SYSTEM, "value": "b"},
         ],
+    }
+    with pytest.raises(Invalid):
+        search_fields(parse_patient(body, date(2026, 1, 1)))
+
+
+def test_a_user_link_must_be_a_user_id():
+    body = {
+        "resourceType": "Patient",
+        "identifier": [{"system": USER_LINK_SYSTEM, "value": "pat-1\n"}],  # was a 500
     }
     with pytest.raises(Invalid):
         search_fields(parse_patient(body, date(2026, 1, 1)))

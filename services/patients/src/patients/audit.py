@@ -128,7 +128,7 @@ _SAFE = re.compile(_ID)
 def fhir_audit_event(event: AuditEvent) -> dict[str, Any]:
     interaction, crude = _INTERACTION[event.action]
     who: dict[str, Any] = {"identifier": {"system": "urn:serverlite:identity:user"}}
-    if event.actor_id and _SAFE.match(event.actor_id):
+    if event.actor_id and _SAFE.fullmatch(event.actor_id):
         who["identifier"]["value"] = event.actor_id
     agent: dict[str, Any] = {"who": who, "requestor": True}
     if event.actor_roles:

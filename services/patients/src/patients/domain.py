@@ -16,9 +16,12 @@ from patients.fhir import Patient, date_bounds, in_fhir_order, instant
 # The identifier system that links a record to a user account (the token's ``sub``):
 # a patient signed in with that account may read the record.
 USER_LINK_SYSTEM = "urn:serverlite:identity:user"
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_UUID = re.compile(UUID_PATTERN)
 _USER_ID = re.compile(r"^[A-Za-z0-9._@:|+-]{1,128}$")
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+# What If-Match may say (around it, the optional whitespace of HTTP: spaces and tabs).
+ETAG_PATTERN = r'^[ \t]*(?:W/)?"([0-9]{1,9})"[ \t]*$'
+_ETAG = re.compile(ETAG_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def new_id() -> str:
 
 def check_id(value: str | None) -> str:
     """A patient id from a path: a lowercase UUID, or Invalid (never echoed back)."""
-    if value is None or not _UUID.match(value):
+    if value is None or not _UUID.fullmatch(value):  # fullmatch: $ allows a final \n
         raise Invalid("the patient id must be a UUID")
     return value
 
@@ -88,7 +91,7 @@ def search_fields(patient: Patient) -> SearchFields:
     links = [value for system, value in idents if system == USER_LINK_SYSTEM]
     if len(links) > 1:
         raise Invalid(f"a patient links to at most one user ({USER_LINK_SYSTEM})")
-    if links and not _USER_ID.match(links[0]):
+    if links and not _USER_ID.fullmatch(links[0]):
         raise Invalid(f"the {USER_LINK_SYSTEM} identifier must be a user id")
     low, high = date_bounds(patient.birthDate) if patient.birthDate else (None, None)
     return SearchFields(
@@ -110,13 +113,13 @@ def etag(version: int) -> str:
 
 def expected_version(if_match: str | None, *, required: bool = True) -> int | None:
     """The version an If-Match header names; 428 when required and missing."""
-    if if_match is None or not if_match.strip():
+    if if_match is None:
         if required:
             raise PreconditionRequired(
                 "If-Match is required: send the ETag of the version you are changing"
             )
         return None
-    match = _ETAG.match(if_match.strip())
+    match = _ETAG.fullmatch(if_match)  # an empty one too: it names no version
     if not match:
         raise PreconditionRequired('If-Match must be one ETag as the server sent it: W/"<n>"')
     return int(match.group(1))

@@ -19,18 +19,40 @@ OperationOutcome (``outcome.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
+
+# The FHIR IssueTypes this service answers with.
+IssueType = Literal[
+    "invalid",
+    "structure",
+    "required",
+    "value",
+    "login",
+    "forbidden",
+    "not-found",
+    "not-supported",
+    "duplicate",
+    "deleted",
+    "conflict",
+    "too-costly",
+    "exception",
+    "transient",
+]
+ISSUE_TYPES: tuple[str, ...] = get_args(IssueType)
 
 
 @dataclass(frozen=True)
 class Issue:
-    code: str  # FHIR IssueType
+    code: IssueType
     diagnostics: str
     expression: tuple[str, ...] = ()
 
 
 class FhirError(Exception):
+    """The server failed to handle the request (a bug: it is logged)."""
+
     status = 500
-    code = "exception"
+    code: IssueType = "exception"
 
     def __init__(self, diagnostics: str, *, issues: tuple[Issue, ...] = ()) -> None:
         super().__init__(diagnostics)
@@ -39,50 +61,74 @@ class FhirError(Exception):
 
 
 class Invalid(FhirError):
+    """The id, a parameter, a header or the body is not valid (each issue says where)."""
+
     status, code = 400, "invalid"
 
 
 class NotAuthenticated(FhirError):
+    """The verified token names no usable user (``sub``)."""
+
     status, code = 401, "login"
 
 
 class Forbidden(FhirError):
+    """The token lacks the role, the scope or the organization the operation needs."""
+
     status, code = 403, "forbidden"
 
 
 class NotFound(FhirError):
+    """No such record, or one of another organization (indistinguishable on purpose)."""
+
     status, code = 404, "not-found"
 
 
 class NotAcceptable(FhirError):
+    """The Accept header allows neither application/fhir+json nor application/json."""
+
     status, code = 406, "not-supported"
 
 
 class Conflict(FhirError):
+    """Another record of the organization has the same identifier (or user link)."""
+
     status, code = 409, "duplicate"
 
 
 class Gone(FhirError):
+    """The record was deleted."""
+
     status, code = 410, "deleted"
 
 
 class PreconditionFailed(FhirError):
+    """If-Match names another version than the current one: read it again."""
+
     status, code = 412, "conflict"
 
 
 class TooLarge(FhirError):
+    """The body is larger than 64 KiB."""
+
     status, code = 413, "too-costly"
 
 
 class UnsupportedMediaType(FhirError):
+    """The body is not UTF-8 application/fhir+json (or application/json)."""
+
     status, code = 415, "not-supported"
 
 
 class PreconditionRequired(FhirError):
+    """If-Match is missing or is not one ETag as the server sent it (W/"<n>")."""
+
     status, code = 428, "required"
 
 
 class Unavailable(FhirError):
+    """The database cannot be reached: retry shortly."""
+
     status, code = 503, "transient"
 
 

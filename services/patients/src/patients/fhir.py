@@ -23,33 +23,71 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationError,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from patients.errors import Invalid, Issue
+from patients.errors import Invalid, Issue, IssueType
 
 SERVER_OWNED = ("id", "meta", "managingOrganization")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_DATE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
-_DATETIME = re.compile(
-    r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01])"
-    r"(?:T([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(\.\d{1,9})?(Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00))?"
-    r")?)?$"
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, LF, CR
+# FHIR's own regexes (ASCII digits; a year from 0001), whole strings only: in Python,
+# \d is any Unicode digit and $ also matches before a final newline.
+_YEAR = r"([0-9](?:[0-9](?:[0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+DATE_PATTERN = rf"^{_YEAR}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01]))?)?$"
+_DATE = re.compile(DATE_PATTERN)
+DATETIME_PATTERN = (
+    rf"^{_YEAR}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01])"
+    r"(?:T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(\.[0-9]{1,9})?"
+    r"(Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00))?)?)?$"
 )
+_DATETIME = re.compile(DATETIME_PATTERN)
+
+# What _string checks, as JSON Schema (ECMA-262) patterns for the OpenAPI document;
+# tests/test_patients_openapi.py checks that both agree. Blank is what Python's
+# str.isspace() says and ECMA-262's \s says (U+FEFF), less the control characters;
+# spelled out, because \s differs between Python's re, ECMA-262 and Rust's regex.
+BLANK_CHARS = r"\t\n\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # all but the control characters
+SOLID = rf"[^{BLANK_CHARS}\x00-\x1f\x7f]"  # neither blank nor a control character
+TEXT_PATTERN = rf"^{ALLOWED}*{SOLID}{ALLOWED}*$"
+_BLANK = re.compile(rf"[\s{BLANK_CHARS}]*")
+_TRIM = re.compile(rf"^[\s{BLANK_CHARS}]+|[\s{BLANK_CHARS}]+$")
+# uri and code (FHIR): no whitespace, and no control characters (FHIR strings have none).
+_VISIBLE = r"[^\s\x00-\x1f\x7f]"
+
+
+def trim(value: str) -> str:
+    """``value`` without blanks around it (what the patterns above call blank)."""
+    return _TRIM.sub("", value)
+
+
+class Documented:
+    """Adds to a type's JSON Schema what its AfterValidator checks (for clients)."""
+
+    def __init__(self, **schema: Any) -> None:
+        self.schema = schema
+
+    def __get_pydantic_json_schema__(
+        self, core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(core), **self.schema}
 
 
 def _string(value: str) -> str:
-    if not value.strip():
+    if _BLANK.fullmatch(value):
         raise ValueError("must have non-whitespace content")
-    if _CONTROL.search(value):
+    if CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
 
 
 def date_bounds(value: str) -> tuple[date, date]:
     """The first and last day a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD) covers."""
-    match = _DATE.match(value)
+    match = _DATE.fullmatch(value)
     if not match:
         raise ValueError("must be a FHIR date: YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = match.groups()
@@ -75,24 +113,42 @@ def _date(value: str) -> str:
 
 
 def _datetime(value: str) -> str:
-    match = _DATETIME.match(value)
+    match = _DATETIME.fullmatch(value)
     if not match:
         raise ValueError("must be a FHIR dateTime (YYYY-MM-DDThh:mm:ss+zz:zz, or a date)")
     date_bounds(value[:10] if len(value) >= 10 else value)
     return value
 
 
-String = Annotated[str, Field(max_length=1000), AfterValidator(_string)]
-ShortString = Annotated[str, Field(max_length=200), AfterValidator(_string)]
-Uri = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^\S+$")]
-Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s]+( [^\s]+)*$")]
-FhirDate = Annotated[str, AfterValidator(_date)]
-FhirDateTime = Annotated[str, AfterValidator(_datetime)]
+_TEXT = Documented(pattern=TEXT_PATTERN)
+String = Annotated[str, Field(max_length=1000), AfterValidator(_string), _TEXT]
+ShortString = Annotated[str, Field(max_length=200), AfterValidator(_string), _TEXT]
+Uri = Annotated[str, Field(min_length=1, max_length=2048, pattern=rf"^{_VISIBLE}+$")]
+Code = Annotated[str, Field(min_length=1, max_length=100, pattern=rf"^{_VISIBLE}+( {_VISIBLE}+)*$")]
+FhirDate = Annotated[
+    str,
+    AfterValidator(_date),
+    Documented(
+        pattern=DATE_PATTERN,
+        description="A FHIR date (YYYY, YYYY-MM or YYYY-MM-DD) that is on the calendar.",
+    ),
+]
+FhirDateTime = Annotated[
+    str,
+    AfterValidator(_datetime),
+    Documented(
+        pattern=DATETIME_PATTERN,
+        description="A FHIR dateTime (a date, or a date and a time with its zone).",
+    ),
+]
 PositiveInt = Annotated[int, Field(ge=1, le=2147483647)]
 
 
 class Element(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # minProperties: FHIR JSON has no empty objects (the validator below).
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, json_schema_extra={"minProperties": 1}
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -154,6 +210,10 @@ class HumanName(Element):
 
 
 class ContactPoint(Element):
+    model_config = ConfigDict(
+        json_schema_extra={"minProperties": 1, "dependentRequired": {"value": ["system"]}}
+    )
+
     system: Literal["phone", "fax", "email", "pager", "url", "sms", "other"] | None = None
     value: ShortString | None = None
     use: Literal["home", "work", "temp", "old", "mobile"] | None = None
@@ -210,7 +270,7 @@ def _expression(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-_CODES = {"extra_forbidden": "structure", "missing": "required"}
+_CODES: dict[str, IssueType] = {"extra_forbidden": "structure", "missing": "required"}
 _MESSAGES = {
     "extra_forbidden": "is not an element of Patient this server accepts",
     "missing": "is required",

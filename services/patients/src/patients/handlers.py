@@ -25,6 +25,7 @@ from patients.audit import from_detail
 from patients.bus import EventBridgeAudit
 from patients.errors import FhirError
 from patients.http import error_reply, from_event
+from patients.routes import BY_OPERATION
 from patients.service import PatientService
 from patients.store import PostgresStore
 
@@ -63,7 +64,10 @@ def _audit_failed(exc: Exception) -> None:
     metrics.add_metric(name="AuditPublishFailures", unit="Count", value=1)
 
 
-def _api(action: Action, operation: str) -> Handler:
+def _api(operation: str) -> Handler:
+    action: Action | None = BY_OPERATION[operation].action
+    assert action is not None
+
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
     )
@@ -95,12 +99,13 @@ def _api(action: Action, operation: str) -> Handler:
     return handler
 
 
-get_patient = _api("read", "getPatient")
-create_patient = _api("create", "createPatient")
-update_patient = _api("update", "updatePatient")
-delete_patient = _api("delete", "deletePatient")
-search_patients = _api("search", "searchPatients")
-get_patient_audit = _api("read-audit", "getPatientAudit")
+# One per route of routes.ROUTES (its handler string names these).
+get_patient = _api("getPatient")
+create_patient = _api("createPatient")
+update_patient = _api("updatePatient")
+delete_patient = _api("deletePatient")
+search_patients = _api("searchPatients")
+get_patient_audit = _api("getPatientAudit")
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.requestId", clear_state=True)

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from patients.domain import StoredPatient, check_id, normalize
 from patients.errors import Invalid, Issue
-from patients.fhir import date_bounds
+from patients.fhir import CONTROL, date_bounds, trim
 
 PARAMETERS = ("family", "given", "birthdate", "identifier", "_count", "_cursor")
 DEFAULT_COUNT = 20
@@ -65,7 +65,9 @@ def _invalid(parameter: str, message: str) -> Invalid:
 
 
 def _values(name: str, raw: str) -> list[str]:
-    values = [v.strip() for v in raw.split(",")]
+    if CONTROL.search(raw):  # PostgreSQL text cannot even hold NUL
+        raise _invalid(name, "control characters are not allowed")
+    values = [trim(v) for v in raw.split(",")]
     if not all(values):
         raise _invalid(name, "empty value")
     if len(values) > MAX_VALUES:
@@ -78,7 +80,7 @@ def _values(name: str, raw: str) -> list[str]:
 def _birthdate(raw: str) -> BirthDate:
     if "," in raw:
         raise _invalid("birthdate", "one value only")
-    match = _PREFIXED.match(raw.strip())
+    match = _PREFIXED.match(trim(raw))
     prefix, value = (match.group(1) or "eq", match.group(2)) if match else ("eq", raw)
     if prefix not in PREFIXES:
         raise _invalid("birthdate", f"the prefix {prefix} is not supported (use {PREFIXES})")
@@ -109,7 +111,7 @@ def parse_search(params: dict[str, str] | None) -> SearchQuery:
     count = DEFAULT_COUNT
     if "_count" in params:
         raw = params["_count"]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_COUNT:
+        if not whole_number(raw) or not 1 <= int(raw) <= MAX_COUNT:
             raise _invalid("_count", f"must be a whole number from 1 to {MAX_COUNT}")
         count = int(raw)
     return SearchQuery(
@@ -126,6 +128,12 @@ def parse_search(params: dict[str, str] | None) -> SearchQuery:
         count=count,
         after=decode_cursor(params["_cursor"]) if "_cursor" in params else None,
     )
+
+
+def whole_number(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also says yes to "²" (which int() refuses) and
+    to other scripts' digits."""
+    return raw.isascii() and raw.isdigit()
 
 
 def encode_cursor(last_id: str) -> str:

@@ -46,7 +46,7 @@ from patients.errors import (
 )
 from patients.fhir import content_of, parse_patient
 from patients.http import ApiRequest, Reply, check_accept, error_reply, fhir_body
-from patients.search import SearchQuery, bundle, parse_search
+from patients.search import SearchQuery, bundle, parse_search, whole_number
 
 AUDIT_PAGE = 100
 MAX_AUDIT_PAGE = 500
@@ -254,7 +254,7 @@ def _audit_page(params: dict[str, str]) -> tuple[int, tuple[datetime, str] | Non
     count = AUDIT_PAGE
     if "_count" in params:
         raw = params["_count"]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_PAGE:
+        if not whole_number(raw) or not 1 <= int(raw) <= MAX_AUDIT_PAGE:
             raise Invalid(
                 f"_count must be a whole number from 1 to {MAX_AUDIT_PAGE}",
                 issues=(Issue("value", f"from 1 to {MAX_AUDIT_PAGE}", ("_count",)),),

@@ -69,7 +69,7 @@ def principal_from_event(event: Mapping[str, Any]) -> Principal:
 
 def principal_from_claims(claims: Mapping[str, Any], scopes: Any = None) -> Principal:
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not USER_ID.match(sub):
+    if not isinstance(sub, str) or not USER_ID.fullmatch(sub):  # $ allows a final \n
         raise Unauthenticated("the token has no usable subject")
     roles = {*split_claim(claims.get("roles")), *split_claim(claims.get("cognito:groups"))}
     org = claims.get("org")
@@ -77,6 +77,6 @@ def principal_from_claims(claims: Mapping[str, Any], scopes: Any = None) -> Prin
     return Principal(
         user_id=sub,
         roles=frozenset(roles & ROLES),
-        organization=org if isinstance(org, str) and ORGANIZATION.match(org) else None,
+        organization=org if isinstance(org, str) and ORGANIZATION.fullmatch(org) else None,
         scopes=frozenset(granted),
     )

@@ -1,0 +1,113 @@
+"""services/patients under `serverlite up`, trusting a test JWT issuer: what the
+patients tests share (test_patients.py, test_patients_openapi.py).
+
+The issuer is an ES256 key whose JWKS this module serves on 127.0.0.1, passed to the
+template as its JwtIssuer parameter (a loopback issuer needs no
+SERVERLITE_JWT_ISSUERS mapping).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+from tests.integration.conftest import Server, free_port, start_server
+
+SERVICE = Path(__file__).resolve().parents[2] / "services" / "patients"
+
+# Claims of the callers the tests play.
+DOC_A = {
+    "sub": "doc-a",
+    "roles": ["clinician"],
+    "org": "org-a",
+    "scope": "patients:read patients:write",
+}
+DOC_B = {
+    "sub": "doc-b",
+    "roles": ["clinician"],
+    "org": "org-b",
+    "scope": "patients:read patients:write",
+}
+ADMIN_A = {"sub": "adm-a", "roles": ["admin"], "org": "org-a", "scope": "patients:audit"}
+ADMIN_B = {"sub": "adm-b", "roles": ["admin"], "org": "org-b", "scope": "patients:audit"}
+
+
+@dataclass
+class Issuer:
+    base: str
+    key: Any
+
+    def token(
+        self, *, key: Any = None, headers: dict[str, Any] | None = None, **claims: Any
+    ) -> str:
+        now = int(time.time())
+        body = {"iss": self.base, "aud": "patients", "exp": now + 600, "iat": now, **claims}
+        return jwt.encode(
+            body, key or self.key, algorithm="ES256", headers={"kid": "k1", **(headers or {})}
+        )
+
+    def bearer(self, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(**claims)}"}
+
+
+@contextmanager
+def jwt_issuer() -> Iterator[Issuer]:
+    """A fresh signing key, its JWKS served at <base>/.well-known/jwks.json."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = {**ECAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1", "use": "sig"}
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/.well-known/jwks.json"
+            body = json.dumps({"keys": [jwk]} if found else {}).encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Issuer(f"http://127.0.0.1:{server.server_address[1]}", key)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def patients_up(issuer: Issuer) -> Iterator[tuple[Server, str]]:
+    """`serverlite up` on services/patients: the server and the API's URL."""
+    # Not under pytest's basetemp: as root, the embedded PostgreSQL runs as the
+    # pgserver user, and another pytest session would make that directory private.
+    workdir = Path(tempfile.mkdtemp(prefix="serverlite-patients-"))
+    port = free_port()
+    server = start_server(
+        SERVICE / "template.yaml",
+        workdir / "state",
+        "--port",
+        str(port),
+        "--parameter-overrides",
+        f"JwtIssuer={issuer.base}",
+    )
+    try:
+        yield server, f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
