@@ -344,3 +344,12 @@ def test_idle_environments_are_reaped(zygote, tmp_path):
 def test_zygote_preloaded_heavy_modules(zygote):
     assert zygote.missing == []
     assert sys.version_info >= (3, 11)
+
+
+def test_output_larger_than_the_log_pipe_is_kept_whole_and_in_order(zygote, tmp_path):
+    # ~2.6 MB of lines: more than the pipe holds, so the pool's drain must keep it moving.
+    fn = spec("behaviours.handler")
+    [outcome] = run(zygote, fn, [{"action": "print", "lines": 200_000}], tmp_path)
+    assert body(outcome) == "printed"
+    lines = [m for m in messages(outcome) if m.startswith("line ")]
+    assert lines == [f"line {i}" for i in range(200_000)]

@@ -3,12 +3,18 @@
 It sends invocations over the environment's channel, collects its stdout/stderr as
 log events, frames them with START / END / REPORT, and turns timeouts, memory
 overruns and crashes into the payloads Lambda returns for them.
+
+The log pipe is read when an invocation ends (before its END line, so everything the
+handler printed belongs to it) and by the pool's periodic ``drain_logs`` (so a chatty
+handler never fills the pipe), not on every write: a wake-up of serverlite's process
+per log line would cost more than the line. The pipe holds up to ``LOG_PIPE_BYTES``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -23,6 +29,7 @@ from serverlite.functions.zygote import Spawned
 from serverlite.template.model import FunctionSpec
 
 LogEvent = tuple[int, str]  # (epoch milliseconds, message)
+LOG_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 
 
@@ -79,6 +86,7 @@ class Environment:
         self._clock = clock
         self._channel: protocol.Channel | None = None
         self._partial = b""
+        self._log_open = True
         self._events: list[LogEvent] = []  # events since the last invocation ended
         self._kill_reason: str | None = None
         self._exit_code: int | None = None
@@ -87,9 +95,9 @@ class Environment:
     # -- lifecycle ---------------------------------------------------------------
     async def start(self, started: float) -> None:
         """Wait for the init phase (the handler's import) to finish."""
-        loop = asyncio.get_running_loop()
         os.set_blocking(self._spawned.log_fd, False)
-        loop.add_reader(self._spawned.log_fd, self._on_log_readable)
+        with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe works
+            fcntl.fcntl(self._spawned.log_fd, fcntl.F_SETPIPE_SZ, LOG_PIPE_BYTES)
         self._channel = await protocol.open_channel(
             self._spawned.channel, fastjson.dumps, fastjson.loads_own
         )
@@ -108,6 +116,7 @@ class Environment:
             )
             return
         self.init_ms = (time.perf_counter() - started) * 1000
+        self._read_logs()  # the init phase's output comes before the first START
         self.peak_kb = self.memory_kb()
         if body:
             self.init_error = body
@@ -126,30 +135,32 @@ class Environment:
     def close(self) -> None:
         """Drop the environment: kill it and release its descriptors."""
         self.kill("closed")
-        with contextlib.suppress(Exception):
-            asyncio.get_running_loop().remove_reader(self._spawned.log_fd)
-        with contextlib.suppress(OSError):
-            os.close(self._spawned.log_fd)
+        if self._log_open:
+            self._log_open = False
+            with contextlib.suppress(OSError):
+                os.close(self._spawned.log_fd)
         if self._channel is not None:
             self._channel.close()
         else:
             self._spawned.channel.close()
 
     # -- logs --------------------------------------------------------------------
-    def _on_log_readable(self) -> None:
+    def drain_logs(self) -> None:
+        """Move what the environment wrote so far into its pending log events."""
         self._read_logs()
 
     def _read_logs(self) -> None:
-        while True:
+        while self._log_open:
             try:
                 data = os.read(self._spawned.log_fd, 65536)
             except BlockingIOError:
                 return
             except OSError:
                 data = b""
-            if not data:
-                with contextlib.suppress(Exception):
-                    asyncio.get_running_loop().remove_reader(self._spawned.log_fd)
+            if not data:  # the environment is gone; its last partial line is complete
+                self._log_open = False
+                with contextlib.suppress(OSError):
+                    os.close(self._spawned.log_fd)
                 self._flush_partial()
                 return
             self._partial += data

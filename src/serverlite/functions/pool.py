@@ -144,11 +144,15 @@ class EnvironmentPool:
         return env
 
     async def _watch_memory(self) -> None:
-        # Lambda kills an environment that goes over its memory size.
+        # Lambda kills an environment that goes over its memory size. The same beat
+        # drains the log pipes (idle environments too: a handler's thread may print).
         while True:
             await asyncio.sleep(self._memory_interval)
             for envs in self._functions.values():
+                for env in envs.idle:
+                    env.drain_logs()
                 for env in list(envs.busy):
+                    env.drain_logs()
                     rss = env.memory_kb()
                     env.peak_kb = max(env.peak_kb, rss)
                     if rss > env.fn.memory_mb * 1024 and not env.dead:
