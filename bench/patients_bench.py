@@ -11,17 +11,18 @@ peer, in the same run: the same logic as a plain FastAPI app on uvicorn, one wor
 (one process; ``def`` endpoints in AnyIO's thread pool), over the same database
 (bench/peers/fastapi_patients.py): PyJWT against the same issuer's JWKS (cached),
 the same PatientService, PostgresStore, FHIR validation, auth policy, logger and
-metrics layers, and the same audit row appended by a background task after the
-response instead of through a durable bus.
+metrics layers, and the same audit publisher: boto3's ``put_events`` to the same
+local EventBridge bus, whose RecordAudit consumer stores the row (the target row).
+A second run of the peer writes the audit row itself in a background task instead
+(no bus, no boto3 call): what serverlite costs against an app without an event bus
+is a row of its own.
 
 Both are driven by the same load generator (bench/loadgen.py: 8 keep-alive
 connections, asyncio, in this process). On a 2-core machine it competes with the
 servers for CPU (~0.1 ms per request); both sides pay that equally. Each side gets a
 warm-up (400 GETs, 80 POSTs) before its measured load, and after every load the
-bench waits until that load's audit rows are stored, so that serverlite's consumer
-never runs during the peer's turn (nor a warm-up's backlog during a measurement;
-the first warm-up is when serverlite scales RecordAudit out, one environment per
-event in flight). How long serverlite's last backlog took is a row of its own.
+bench waits until that load's audit rows are stored, so that no backlog of one load
+is consumed during the next. How long serverlite's last backlog took is a row.
 """
 
 from __future__ import annotations
@@ -175,10 +176,26 @@ def _database_url(aws: str) -> str:
     return str(json.loads(client.get_secret_value(SecretId=arn)["SecretString"])["url"])
 
 
-def _start_peer(state: str, url: str, issuer: Issuer) -> tuple[subprocess.Popen[bytes], int]:
+def _audit_bus(aws: str) -> str:
+    import boto3
+
+    client = boto3.client(
+        "events",
+        endpoint_url=aws,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    buses = [b["Name"] for b in client.list_event_buses()["EventBuses"]]
+    return next(name for name in buses if name.endswith("patients-audit"))
+
+
+def _start_peer(
+    state: str, url: str, issuer: Issuer, aws: str, audit: str
+) -> tuple[subprocess.Popen[bytes], int]:
     """bench/peers/fastapi_patients.py on uvicorn, one worker, on the same database."""
     port = free_port()
-    log_path = Path(state) / "fastapi.log"
+    log_path = Path(state) / f"fastapi-{audit}.log"
     path = [*SERVICE_PATH, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {
         **os.environ,
@@ -189,6 +206,12 @@ def _start_peer(state: str, url: str, issuer: Issuer) -> tuple[subprocess.Popen[
         "POWERTOOLS_METRICS_NAMESPACE": "Patients",
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "PYTHONPATH": os.pathsep.join(path),
+        "PEER_AUDIT": audit,
+        "AWS_ENDPOINT_URL": aws,
+        "AUDIT_BUS_NAME": _audit_bus(aws),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "ASIASERVERLITEBENCH0",
+        "AWS_SECRET_ACCESS_KEY": "not-a-secret",
     }
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -302,30 +325,35 @@ def patients_rows(scale: float) -> list[Row]:
                 pid = _create(api, issuer.token)
                 url = _database_url(aws)
                 _await_audit(url, 1)  # the record's own
-                peer_proc, peer_port = _start_peer(state, url, issuer)
                 ours = _Side(url, int(api.rsplit(":", 1)[1]), issuer.token, scale)
-                peer = _Side(url, peer_port, issuer.token, scale)
-                # Interleaved, each side alone on the machine while it is measured:
-                # after every load (warm-up included) its audit backlog is stored
-                # before the next one starts.
-                gets, peer_gets = ours.get(pid), peer.get(pid)
-                posts, peer_posts = ours.post(), peer.post()
+                # One side at a time on the machine: after every load (warm-up
+                # included) its audit backlog is stored before the next one starts.
+                gets, posts = ours.get(pid), ours.post()
+                peers: dict[str, tuple[_Side, LoadResult, LoadResult]] = {}
+                for audit in ("bus", "task"):
+                    peer_proc, peer_port = _start_peer(state, url, issuer, aws, audit)
+                    peer = _Side(url, peer_port, issuer.token, scale)
+                    peers[audit] = (peer, peer.get(pid), peer.post())
+                    _stop(peer_proc)
+                    peer_proc = None
             finally:
                 if peer_proc is not None:
                     _stop(peer_proc)
                 _stop(proc)
     finally:
         issuer.close()
+    peer, peer_gets, peer_posts = peers["bus"]
+    plain, plain_gets, plain_posts = peers["task"]
     rows = []
-    for name, ours_result, peer_result in (
-        ("GET /patients/{id}", gets, peer_gets),
-        ("POST /patients", posts, peer_posts),
+    for name, ours_result, peer_result, plain_result in (
+        ("GET /patients/{id}", gets, peer_gets, plain_gets),
+        ("POST /patients", posts, peer_posts, plain_posts),
     ):
         rows += [
             Row(
-                f"{name} req/s, 8 conn (gateway, JWT, function, PostgreSQL, audit)",
+                f"{name} req/s, 8 conn (gateway, JWT, function, PostgreSQL, audit to the bus)",
                 f"{ours_result.rps:,.0f}",
-                f"{peer_result.rps:,.0f} FastAPI, 1 uvicorn worker",
+                f"{peer_result.rps:,.0f} FastAPI (1 uvicorn worker), same code and bus",
                 f"{ours_result.rps / peer_result.rps:.0%} of FastAPI",
                 ">= 50%",
             ),
@@ -335,16 +363,22 @@ def patients_rows(scale: float) -> list[Row]:
                 f"{peer_result.p50_ms:.2f} / {peer_result.p99_ms:.2f} ms",
                 f"{ours_result.p50_ms - peer_result.p50_ms:+.2f} ms p50",
             ),
+            Row(
+                f"  {name} vs FastAPI writing the audit row itself (no bus)",
+                f"{ours_result.rps:,.0f}",
+                f"{plain_result.rps:,.0f} req/s, p50 {plain_result.p50_ms:.2f} ms",
+                f"{ours_result.rps / plain_result.rps:.0%}",
+                "",
+            ),
         ]
-        if ours_result.errors or peer_result.errors:
-            rows.append(
-                Row(f"  errors ({name})", str(ours_result.errors), str(peer_result.errors), "")
-            )
+        errors = (ours_result.errors, peer_result.errors, plain_result.errors)
+        if any(errors):
+            rows.append(Row(f"  errors ({name})", str(errors[0]), f"{errors[1]} / {errors[2]}", ""))
     rows.append(
         Row(
-            "  audit rows stored (serverlite: EventBridge -> RecordAudit; peer: background task)",
+            "  audit rows stored (EventBridge -> RecordAudit; no-bus peer: background task)",
             f"{ours.stored:,} of {ours.sent:,}; the last {ours.audit_wait_s:.1f} s after the load",
-            f"{peer.stored:,} of {peer.sent:,}",
+            f"{peer.stored:,} of {peer.sent:,}; no bus: {plain.stored:,} of {plain.sent:,}",
             "",
         )
     )

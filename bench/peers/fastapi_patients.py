@@ -15,13 +15,15 @@ The same logic as the serverlite stack, without serverlite: the service's own co
   the metrics layer's ``measure`` writes one EMF line (a Powertools EMF provider per
   request: Powertools ``Metrics`` keeps its metrics in class attributes, shared by
   the threads). Both go to stdout, as a function's do.
-- Audit: the same event per request, appended to ``audit_events`` with
-  ``PostgresStore.append_audit`` by a FastAPI background task, after the response
-  is sent. serverlite publishes it to EventBridge instead (one PutEvents call to the
-  local endpoint inside the request), and the bus delivers it to RecordAudit, which
-  appends the same row. Same row, both after the response; the difference: the bus
-  is durable and retried (at-least-once, DLQ), a background task is lost if the
-  process dies before it runs.
+- Audit, two ways (``PEER_AUDIT``):
+  ``bus`` (the same logic): the service's own ``EventBridgeAudit`` publishes each
+  event with boto3's ``put_events`` inside the request, to the same local
+  EventBridge bus (``AWS_ENDPOINT_URL``, ``AUDIT_BUS_NAME``), whose RecordAudit
+  consumer appends the row, exactly as for the functions.
+  ``task`` (no bus): ``PostgresStore.append_audit`` in a FastAPI background task
+  after the response: what a plain app without an event bus would do. Same row;
+  the difference is durability (a background task is lost if the process dies) and
+  the cost of a boto3 call per request.
 - Database: a psycopg_pool ``ConnectionPool`` of POOL_SIZE (10) connections, opened
   at startup with the data layer's options (autocommit, statement_timeout 5 s); a
   request holds one for its whole handling, the audit task one for its insert (the
@@ -32,7 +34,8 @@ The same logic as the serverlite stack, without serverlite: the service's own co
 - One uvicorn worker (one process, uvloop + httptools), no access log.
 
 Configured by the environment: DATABASE_URL, JWT_ISSUER, JWT_AUDIENCE (default
-``patients``), POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. With
+``patients``), PEER_AUDIT (``bus`` or ``task``; ``bus`` needs AWS_ENDPOINT_URL and
+AUDIT_BUS_NAME), POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. With
 services/patients/src and services/patients/layers/*/python on PYTHONPATH:
 
     uvicorn fastapi_patients:app --app-dir bench/peers --host 127.0.0.1 --workers 1
@@ -47,6 +50,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
+import boto3
 import jwt
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
@@ -54,6 +58,7 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from patients.audit import AuditEvent
+from patients.bus import EventBridgeAudit
 from patients.errors import FhirError, Unavailable
 from patients.http import ApiRequest, Reply, error_reply
 from patients.service import PatientService
@@ -69,6 +74,7 @@ AUDIENCE = os.environ.get("JWT_AUDIENCE", "patients")
 ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512"]
 
 POOL_SIZE = 10
+AUDIT = os.environ.get("PEER_AUDIT", "bus")
 
 logger = get_logger()
 pool = ConnectionPool(
@@ -82,6 +88,12 @@ pool = ConnectionPool(
         "application_name": "patients-fastapi",
     },
     open=False,
+)
+# boto3 clients are safe to share between threads; one, as a function keeps one.
+bus = (
+    EventBridgeAudit(boto3.client("events"), os.environ["AUDIT_BUS_NAME"])
+    if AUDIT == "bus"
+    else None
 )
 jwks = jwt.PyJWKClient(f"{ISSUER}/.well-known/jwks.json", cache_jwk_set=True, lifespan=3600)
 
@@ -184,7 +196,8 @@ def _handle(
     with measure(metrics, operation) as measured:  # type: ignore[arg-type]
         try:
             with pool.connection() as conn:
-                service = PatientService(PostgresStore(lambda: conn), _BackgroundAudit(tasks))
+                audit = bus if bus is not None else _BackgroundAudit(tasks)
+                service = PatientService(PostgresStore(lambda: conn), audit)
                 reply, measured.denied = service.handle(action, api_request)
         except PoolTimeout:  # as the store answers a database it cannot reach
             reply = error_reply(Unavailable("the patient database is unavailable; retry shortly"))
