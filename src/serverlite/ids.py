@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 
 _random = random.Random()
 
 
+_VERSION_4 = (0x4 << 76) | (0x2 << 62)  # version nibble 4, variant bits 10
+_NOT_VERSION = ~((0xF << 76) | (0x3 << 62))
+
+
 def request_id() -> str:
     """A version-4 UUID string, as AWS request ids look."""
-    return str(uuid.UUID(int=_random.getrandbits(128), version=4))
+    h = f"{(_random.getrandbits(128) & _NOT_VERSION) | _VERSION_4:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def hex_token(chars: int) -> str:

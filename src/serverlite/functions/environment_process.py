@@ -29,6 +29,7 @@ from serverlite.functions.zygote import Spawned
 from serverlite.template.model import FunctionSpec
 
 LogEvent = tuple[int, str]  # (epoch milliseconds, message)
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 LOG_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 
@@ -87,6 +88,7 @@ class Environment:
         self._channel: protocol.Channel | None = None
         self._partial = b""
         self._log_open = True
+        self._statm: int | None = None
         self._events: list[LogEvent] = []  # events since the last invocation ended
         self._kill_reason: str | None = None
         self._exit_code: int | None = None
@@ -135,6 +137,10 @@ class Environment:
     def close(self) -> None:
         """Drop the environment: kill it and release its descriptors."""
         self.kill("closed")
+        if self._statm is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._statm)
+            self._statm = None
         if self._log_open:
             self._log_open = False
             with contextlib.suppress(OSError):
@@ -221,7 +227,8 @@ class Environment:
         if reply["type"] == "exit":
             self._exit_code = int(reply.get("code", 1))
             reply = {"type": "eof"}
-        self._read_logs()
+        if reply.get("logs") != 0:  # the environment saw its pipe empty: nothing to read
+            self._read_logs()
         if reply["type"] == "result":
             self.peak_kb = max(self.peak_kb, int(reply.get("peak_kb", 0)))
             return self._finish(
@@ -322,15 +329,21 @@ class Environment:
         )
 
     def memory_kb(self) -> int:
-        """Current resident memory of the environment (0 if unknown)."""
+        """Current resident memory of the environment (0 if unknown).
+
+        Read from /proc/<pid>/statm through a descriptor kept open: the watchdog asks
+        every few milliseconds, and one pread is cheaper than open, parse, close.
+        """
+        if self._statm is None:
+            try:
+                self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY)
+            except OSError:
+                return 0
         try:
-            with open(f"/proc/{self.pid}/status", "rb") as status:
-                for line in status:
-                    if line.startswith(b"VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
+            resident_pages = int(os.pread(self._statm, 128, 0).split()[1])
+        except (OSError, ValueError, IndexError):
+            return 0
+        return resident_pages * _PAGE_KB
 
 
 def _error_type(payload: bytes) -> str | None:

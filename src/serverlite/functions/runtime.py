@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import fcntl
 import importlib
 import io
 import json
@@ -19,7 +20,9 @@ import os
 import resource
 import signal
 import socket
+import struct
 import sys
+import termios
 import time
 import traceback
 from collections.abc import Callable
@@ -154,6 +157,19 @@ def _peak_memory_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
+def _unread_logs() -> int:
+    """Bytes in the log pipe serverlite has not read yet (-1: cannot tell).
+
+    Everything written to fd 1 and 2 counts, whoever wrote it (print, C code, a
+    child process), so serverlite can skip reading an empty pipe after a result.
+    """
+    try:
+        pending = [fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0") for fd in (1, 2)]
+    except OSError:  # a handler closed or replaced them
+        return -1
+    return max(int(struct.unpack("i", raw)[0]) for raw in pending)
+
+
 def _invoke(
     handler: Handler, spec: dict[str, Any], header: dict[str, Any], body: bytes
 ) -> tuple[bool, bytes]:
@@ -231,7 +247,10 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
             ok, payload = _invoke(handler, spec, header, body)
             sys.stdout.flush()
             sys.stderr.flush()
-            channel.send({"type": "result", "ok": ok, "peak_kb": _peak_memory_kb()}, payload)
+            channel.send(
+                {"type": "result", "ok": ok, "peak_kb": _peak_memory_kb(), "logs": _unread_logs()},
+                payload,
+            )
         # An init error leaves the environment unusable: wait for serverlite to drop it.
         if handler is None:
             channel.recv()

@@ -15,6 +15,7 @@ apiGatewayProxyV2Event.json). AWS's quirks kept here:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -54,8 +55,13 @@ class EventContext:
     now: float = 0.0
 
 
+@functools.lru_cache(maxsize=4)
+def _request_time_of(second: int) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+
+
 def _request_time(now: float) -> str:
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
+    return _request_time_of(int(now))  # formatted once per second, not per request
 
 
 def _domain(request: HttpRequest, ctx: EventContext) -> tuple[str, str]:
@@ -180,9 +186,13 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
 
 
 def _resource_id(ctx: EventContext) -> str:
+    return _resource_id_of(ctx.api.api_id, ctx.route.path)
+
+
+@functools.lru_cache(maxsize=1024)
+def _resource_id_of(api_id: str, path: str) -> str:
     # A stable 6-character id per resource path, as API Gateway's resource ids look.
-    digest = hashlib.sha256(f"{ctx.api.api_id}{ctx.route.path}".encode()).hexdigest()
-    return digest[:6]
+    return hashlib.sha256(f"{api_id}{path}".encode()).hexdigest()[:6]
 
 
 def build_v2(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:

@@ -14,15 +14,16 @@ class HttpRequest:
     body: bytes = b""
     source_ip: str = "127.0.0.1"
     protocol: str = "HTTP/1.1"
+    # Lower-cased name -> last value, built on the first lookup (headers are not
+    # changed once a request is made).
+    _last: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         """The last value of a header, case-insensitively."""
-        wanted = name.lower()
-        found = None
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                found = value
-        return found
+        last = self._last
+        if last is None:
+            last = self._last = {key.lower(): value for key, value in self.headers}
+        return last.get(name.lower())
 
 
 @dataclass

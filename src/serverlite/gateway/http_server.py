@@ -40,6 +40,7 @@ class _Connection(asyncio.Protocol):
         self._queue: asyncio.Queue[HttpRequest | None] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._keep_alive = True
+        self._continue = False
         self.busy = False
 
     # -- asyncio.Protocol --------------------------------------------------------
@@ -75,12 +76,14 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        if len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
+            self._continue = True
 
     def on_headers_complete(self) -> None:
-        for name, value in self._headers:
-            if name.lower() == "expect" and value.lower() == "100-continue":
-                assert self._transport is not None
-                self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if self._continue:
+            self._continue = False
+            assert self._transport is not None
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
         self._size += len(body)

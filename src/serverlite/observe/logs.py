@@ -3,9 +3,10 @@
 Writes go through one background thread, batched: an invocation never waits on
 SQLite, and the writer gathers what arrives within ``LINGER_S`` of a first write into
 one transaction (waking per invocation would cost the serving thread more than the
-insert itself); reads open their own connection, so ``serverlite logs --follow`` in another
-process sees events as they are committed. An invocation's events are stored as one
-row (a JSON list of [timestamp, message]): one insert per invocation, not per line.
+insert itself). Events are stored as one row (a JSON list of [timestamp, message])
+per log stream and transaction: one insert per environment per ``LINGER_S``, not per
+line or invocation. Reads open their own connection, so ``serverlite logs --follow``
+in another process sees events as they are committed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from serverlite import state
+from serverlite import fastjson, state
 
 LogEvent = tuple[int, str]
 LINGER_S = 0.05
@@ -49,14 +50,19 @@ class StoredEvent:
     message: str
 
 
+def _encode(events: Sequence[LogEvent]) -> str:
+    return fastjson.dumps(events).decode()
+
+
 class LogStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         conn = state.connect(path)
         conn.executescript(_SCHEMA)
         conn.close()
-        self._queue: queue.Queue[tuple[str, str, Sequence[LogEvent]] | threading.Event | None]
-        self._queue = queue.Queue()
+        self._queue: queue.SimpleQueue[
+            tuple[str, str, Sequence[LogEvent]] | threading.Event | None
+        ] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -94,7 +100,9 @@ class LogStore:
                 item = self._queue.get()
                 if isinstance(item, tuple):
                     time.sleep(LINGER_S)  # let a burst gather into one transaction
-                batch: list[tuple[str, str, int, int, str]] = []
+                # One row per log stream per transaction: the invocations of a warm
+                # environment arrive in order, so their events simply concatenate.
+                streams: dict[tuple[str, str], list[LogEvent]] = {}
                 waiters: list[threading.Event] = []
                 stop = False
                 while True:
@@ -104,15 +112,19 @@ class LogStore:
                         waiters.append(item)
                     else:
                         group, stream, events = item
-                        batch.append(
-                            (group, stream, events[0][0], events[-1][0], json.dumps(events))
-                        )
+                        streams.setdefault((group, stream), []).extend(events)
                     try:
                         item = self._queue.get_nowait()
                     except queue.Empty:
                         break
-                if batch:
-                    self._insert(conn, batch)
+                if streams:
+                    self._insert(
+                        conn,
+                        [
+                            (group, stream, events[0][0], events[-1][0], _encode(events))
+                            for (group, stream), events in streams.items()
+                        ],
+                    )
                 for waiter in waiters:
                     waiter.set()
                 if stop:
