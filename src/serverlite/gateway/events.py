@@ -40,7 +40,7 @@ _TEXT_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EventContext:
     """Everything about one request the events need besides the request itself."""
 
@@ -124,7 +124,7 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
         request.headers if ctx.api.kind == "REST" else [(k.lower(), v) for k, v in request.headers]
     )
     headers = _multi(pairs)
-    query = _multi(parse_qsl(request.query, keep_blank_values=True))
+    query = _multi(parse_qsl(request.query, keep_blank_values=True)) if request.query else {}
     body, is_b64 = _body_v1(request, ctx.api)
     domain, prefix = _domain(request, ctx)
     stage = ctx.api.stage
@@ -205,7 +205,7 @@ def build_v2(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
             continue
         headers[key] = f"{headers[key]},{value}" if key in headers else value
     query: dict[str, str] = {}
-    for key, value in parse_qsl(request.query, keep_blank_values=True):
+    for key, value in parse_qsl(request.query, keep_blank_values=True) if request.query else ():
         query[key] = f"{query[key]},{value}" if key in query else value
     body, is_b64 = _body_v2(request)
     domain, prefix = _domain(request, ctx)

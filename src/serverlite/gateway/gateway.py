@@ -210,6 +210,8 @@ class Gateway:
         # the response's Content-Type is one of the API's binary media types;
         # otherwise the base64 text itself goes out.
         types = self.api.binary_media_types
+        if not types:
+            return False
         accept = (request.header("accept") or "").split(",")[0].strip() or None
         return media_type_matches(accept, types) or media_type_matches(content_type, types)
 

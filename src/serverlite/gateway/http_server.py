@@ -10,6 +10,7 @@ a graceful stop finishes in-flight requests.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -37,7 +38,9 @@ class _Connection(asyncio.Protocol):
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
         self._size = 0
-        self._queue: asyncio.Queue[HttpRequest | None] = asyncio.Queue()
+        # Requests parsed and not yet answered, in order (None: the connection closed).
+        self._pending: collections.deque[HttpRequest | None] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._keep_alive = True
         self._continue = False
@@ -62,7 +65,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
-        self._queue.put_nowait(None)
+        self._push(None)
 
     # -- httptools callbacks -----------------------------------------------------
     def on_message_begin(self) -> None:
@@ -99,7 +102,7 @@ class _Connection(asyncio.Protocol):
         self._keep_alive = self._parser.should_keep_alive()
         version = self._parser.get_http_version()
         method = self._parser.get_method().decode("ascii")
-        self._queue.put_nowait(
+        self._push(
             HttpRequest(
                 method=method,
                 path=path,
@@ -111,10 +114,19 @@ class _Connection(asyncio.Protocol):
             )
         )
 
+    def _push(self, request: HttpRequest | None) -> None:
+        self._pending.append(request)
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     # -- serving -----------------------------------------------------------------
     async def _work(self) -> None:
         while True:
-            request = await self._queue.get()
+            while not self._pending:
+                self._waiter = asyncio.get_running_loop().create_future()
+                await self._waiter
+            request = self._pending.popleft()
             if request is None or self._transport is None or self._transport.is_closing():
                 return
             self.busy = True
@@ -159,7 +171,7 @@ class _Connection(asyncio.Protocol):
             self._transport.close()
 
     def close_if_idle(self) -> None:
-        if not self.busy and self._queue.empty() and self._transport is not None:
+        if not self.busy and not self._pending and self._transport is not None:
             self._transport.close()
 
 

@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from serverlite.gateway.http import HttpResponse
 
 
@@ -58,7 +60,8 @@ def _body(result: dict[str, Any], decode: bool = True) -> bytes:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise MalformedResponse("isBase64Encoded body is not base64") from exc
-    return body.encode()
+    # A lone surrogate (JSON allows "\ud800") becomes "?", as Java's UTF-8 encoder does.
+    return body.encode("utf-8", "replace")
 
 
 def _status(result: dict[str, Any]) -> int:
@@ -70,10 +73,39 @@ def _status(result: dict[str, Any]) -> int:
     return status
 
 
+def _parse(payload: bytes) -> Any:
+    """The function's result as the stdlib reads it, read by orjson when that is the same.
+
+    orjson refuses NaN and lone surrogates (the stdlib reads them) and reads integers
+    beyond 64 bits as floats: header values are the only place where a number is
+    turned into text, so a float there sends the payload to the stdlib again.
+    """
+    try:
+        result = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)
+    if isinstance(result, dict) and _has_float(result):
+        return json.loads(payload)
+    return result
+
+
+def _has_float(result: dict[str, Any]) -> bool:
+    for key in ("headers", "multiValueHeaders"):
+        values = result.get(key)
+        if isinstance(values, dict):
+            for value in values.values():
+                if isinstance(value, float) or (
+                    isinstance(value, list) and any(isinstance(v, float) for v in value)
+                ):
+                    return True
+    cookies = result.get("cookies")
+    return isinstance(cookies, list) and any(isinstance(c, float) for c in cookies)
+
+
 def from_v1(payload: bytes, binary: Callable[[str | None], bool] | None = None) -> HttpResponse:
     """``binary(content_type)`` says whether a base64 body goes out decoded (REST only)."""
     try:
-        result = json.loads(payload)
+        result = _parse(payload)
     except ValueError as exc:
         raise MalformedResponse("not JSON") from exc
     if not isinstance(result, dict):
@@ -96,7 +128,7 @@ def from_v1(payload: bytes, binary: Callable[[str | None], bool] | None = None) 
 
 def from_v2(payload: bytes) -> HttpResponse:
     try:
-        result = json.loads(payload)
+        result = _parse(payload)
     except ValueError as exc:
         raise MalformedResponse("not JSON") from exc
     if not isinstance(result, dict) or "statusCode" not in result:

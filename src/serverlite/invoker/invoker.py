@@ -50,6 +50,11 @@ class Invoker:
         self.concurrency = concurrency
         self.async_queue = async_queue
         self._clock = clock
+        # (the app it was made for, (ref, qualifier) -> function): names resolve once.
+        self._resolved: tuple[Application, dict[tuple[str, str | None], FunctionSpec]] = (
+            app,
+            {},
+        )
 
     # -- the seam ----------------------------------------------------------------
     async def invoke(self, req: InvokeRequest) -> InvokeResult:
@@ -79,6 +84,16 @@ class Invoker:
             self.concurrency.release(fn.name)
 
     def resolve(self, ref: str, qualifier: str | None = None) -> FunctionSpec:
+        key = (ref, qualifier)
+        cache = self._resolved
+        if cache[0] is not self.app:
+            cache = self._resolved = (self.app, {})
+        fn = cache[1].get(key)
+        if fn is None:
+            fn = cache[1][key] = self._resolve(ref, qualifier)
+        return fn
+
+    def _resolve(self, ref: str, qualifier: str | None) -> FunctionSpec:
         name, arn_qualifier = _split_function_ref(ref)
         qualifier = qualifier or arn_qualifier
         fn = self.app.find_function(name)

@@ -62,3 +62,22 @@ def test_v2_bare_value_is_a_json_200():
 def test_v2_cookies_become_set_cookie_headers():
     response = from_v2(dumps({"statusCode": 200, "cookies": ["a=1", "b=2"], "body": "x"}))
     assert [v for k, v in response.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
+
+
+def test_numbers_in_headers_become_the_text_json_wrote():
+    big = 123456789012345678901234567890
+    payload = (
+        b'{"statusCode": 200, "headers": {"X-Big": %d, "X-Float": 1.5, "X-Int": 7}, "body": ""}'
+        % big
+    )
+    response = from_v1(payload)
+    assert ("X-Big", str(big)) in response.headers
+    assert ("X-Float", "1.5") in response.headers
+    assert ("X-Int", "7") in response.headers
+
+
+def test_what_the_stdlib_reads_is_read_nan_included():
+    response = from_v2(b'{"statusCode": 200, "headers": {"X-N": NaN}, "body": "\\ud800"}')
+    assert response.status == 200
+    assert ("X-N", "nan") in response.headers
+    assert response.body == b"?"
