@@ -11,6 +11,7 @@ by the same boto3 client code, in the same run, on loopback.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -163,9 +164,12 @@ def serverlite_side(count: int, samples: int) -> tuple[float, float, list[float]
 
 def _in_process_handler(out: Path) -> Callable[[dict[str, Any], Any], Any]:
     os.environ["BENCH_OUT"] = str(out)
-    sys.path.insert(0, str(APP))
-    import handler  # type: ignore[import-not-found]
-
+    # Loaded by path under its own name: other suites of the same run may have
+    # imported a module called "handler" already.
+    spec = importlib.util.spec_from_file_location("sqs_bench_handler", APP / "handler.py")
+    assert spec is not None and spec.loader is not None
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
     handler.OUT = str(out)
     return handler.handler  # type: ignore[no-any-return]
 
