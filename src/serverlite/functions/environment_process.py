@@ -207,15 +207,20 @@ class Environment:
                 status="error",
                 error_type=_error_type(self.init_error),
             )
+        now = self._clock()
         header: dict[str, Any] = {
             "type": "invoke",
             "request_id": inv.request_id,
-            "deadline_ms": int((self._clock() + inv.timeout_s) * 1000),
-            "trace_id": inv.trace_id or ids.trace_id(self._clock()),
-            "client_context": inv.client_context,
-            "identity": inv.identity,
-            "invoked_function_arn": inv.invoked_function_arn,
+            "deadline_ms": int((now + inv.timeout_s) * 1000),
+            "trace_id": inv.trace_id or ids.trace_id(now),
         }
+        # Only what is set travels (the runtime reads absent as None).
+        if inv.client_context is not None:
+            header["client_context"] = inv.client_context
+        if inv.identity is not None:
+            header["identity"] = inv.identity
+        if inv.invoked_function_arn is not None:
+            header["invoked_function_arn"] = inv.invoked_function_arn
         timer = loop.call_at(deadline, self.kill, "timeout")
         try:
             self._channel.send(header, inv.payload)

@@ -79,8 +79,14 @@ class EnvironmentPool:
             envs.busy.clear()
 
     # -- public ------------------------------------------------------------------
+    def _envs(self, name: str) -> _FunctionEnvironments:
+        envs = self._functions.get(name)
+        if envs is None:
+            envs = self._functions[name] = _FunctionEnvironments()
+        return envs
+
     async def run(self, fn: FunctionSpec, inv: Invocation) -> RunOutcome:
-        envs = self._functions.setdefault(fn.name, _FunctionEnvironments())
+        envs = self._envs(fn.name)
         env = envs.idle.pop() if envs.idle else None
         cold = env is None
         if env is None:
@@ -103,7 +109,7 @@ class EnvironmentPool:
 
     async def warm(self, fn: FunctionSpec) -> None:
         """Start one environment ahead of the first request."""
-        envs = self._functions.setdefault(fn.name, _FunctionEnvironments())
+        envs = self._envs(fn.name)
         if not envs.idle and not envs.busy:
             env = await self._spawn(fn, envs.generation)
             # Warm environments keep their init cost for the first invocation's REPORT.
@@ -111,7 +117,7 @@ class EnvironmentPool:
 
     def invalidate(self, function_name: str) -> None:
         """The function's code changed: idle environments go, busy ones after they finish."""
-        envs = self._functions.setdefault(function_name, _FunctionEnvironments())
+        envs = self._envs(function_name)
         envs.generation += 1
         for env in envs.idle:
             env.close()
