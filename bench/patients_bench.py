@@ -161,32 +161,27 @@ def _create(api: str, token: str) -> str:
         return str(json.loads(response.read())["id"])
 
 
-def _database_url(aws: str) -> str:
+def _local_client(service: str, aws: str) -> Any:
     import boto3
 
-    client = boto3.client(
-        "secretsmanager",
+    return boto3.client(
+        service,
         endpoint_url=aws,
         region_name="us-east-1",
         aws_access_key_id="x",
         aws_secret_access_key="x",
     )
+
+
+def _database_url(aws: str) -> str:
+    client = _local_client("secretsmanager", aws)
     secrets = client.list_secrets()["SecretList"]
     arn = next((s["ARN"] for s in secrets if "DatabaseSecret" in s["Name"]), secrets[0]["ARN"])
     return str(json.loads(client.get_secret_value(SecretId=arn)["SecretString"])["url"])
 
 
 def _audit_bus(aws: str) -> str:
-    import boto3
-
-    client = boto3.client(
-        "events",
-        endpoint_url=aws,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
-    buses = [b["Name"] for b in client.list_event_buses()["EventBuses"]]
+    buses = [b["Name"] for b in _local_client("events", aws).list_event_buses()["EventBuses"]]
     return next(name for name in buses if name.endswith("patients-audit"))
 
 
