@@ -118,7 +118,7 @@ class Environment:
             )
             return
         self.init_ms = (time.perf_counter() - started) * 1000
-        self._read_logs()  # the init phase's output comes before the first START
+        self.drain_logs()  # the init phase's output comes before the first START
         self.peak_kb = self.memory_kb()
         if body:
             self.init_error = body
@@ -141,21 +141,21 @@ class Environment:
             with contextlib.suppress(OSError):
                 os.close(self._statm)
             self._statm = None
-        if self._log_open:
-            self._log_open = False
-            with contextlib.suppress(OSError):
-                os.close(self._spawned.log_fd)
+        self._close_log()
         if self._channel is not None:
             self._channel.close()
         else:
             self._spawned.channel.close()
 
     # -- logs --------------------------------------------------------------------
+    def _close_log(self) -> None:
+        if self._log_open:
+            self._log_open = False
+            with contextlib.suppress(OSError):
+                os.close(self._spawned.log_fd)
+
     def drain_logs(self) -> None:
         """Move what the environment wrote so far into its pending log events."""
-        self._read_logs()
-
-    def _read_logs(self) -> None:
         while self._log_open:
             try:
                 data = os.read(self._spawned.log_fd, 65536)
@@ -164,9 +164,7 @@ class Environment:
             except OSError:
                 data = b""
             if not data:  # the environment is gone; its last partial line is complete
-                self._log_open = False
-                with contextlib.suppress(OSError):
-                    os.close(self._spawned.log_fd)
+                self._close_log()
                 self._flush_partial()
                 return
             self._partial += data
@@ -233,7 +231,7 @@ class Environment:
             self._exit_code = int(reply.get("code", 1))
             reply = {"type": "eof"}
         if reply.get("logs") != 0:  # the environment saw its pipe empty: nothing to read
-            self._read_logs()
+            self.drain_logs()
         if reply["type"] == "result":
             self.peak_kb = max(self.peak_kb, int(reply.get("peak_kb", 0)))
             return self._finish(

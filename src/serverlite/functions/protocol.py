@@ -17,6 +17,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from serverlite.mailbox import Mailbox
+
 _PREFIX = struct.Struct("!II")
 _PREFIX_SIZE = _PREFIX.size
 Header = dict[str, Any]
@@ -91,48 +93,32 @@ class Channel(asyncio.Protocol):
     def __init__(self, dumps: Dumps = _dumps, loads: Loads = json.loads) -> None:
         self._frames = _FrameBuffer(loads)
         self._dumps = dumps
-        self._ready: collections.deque[Frame] = collections.deque()
-        self._waiter: asyncio.Future[None] | None = None
+        self._inbox: Mailbox[Frame] = Mailbox()
         self._transport: asyncio.Transport | None = None
-        self._closed = False
 
     # -- asyncio.Protocol --------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
 
     def data_received(self, data: bytes) -> None:
-        frames = self._frames.feed(data)
-        if frames:
-            self._ready.extend(frames)
-            self._wake()
+        for frame in self._frames.feed(data):
+            self._inbox.put(frame)
 
     def eof_received(self) -> bool:
-        self._closed = True
-        self._wake()
+        self._inbox.close()
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._closed = True
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._inbox.close()
 
     # -- use ---------------------------------------------------------------------
     def send(self, header: Header, body: bytes = b"") -> None:
-        if self._transport is None or self._closed:
+        if self._transport is None or self._inbox.closed:
             raise EOFError("channel closed")
         self._transport.write(encode(header, body, self._dumps))
 
     async def recv(self) -> Frame:
-        while not self._ready:
-            if self._closed:
-                raise EOFError("channel closed")
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
-        return self._ready.popleft()
+        return await self._inbox.get()
 
     def close(self) -> None:
         if self._transport is not None:

@@ -10,7 +10,6 @@ a graceful stop finishes in-flight requests.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from http import HTTPStatus
 import httptools
 
 from serverlite.gateway.http import HttpRequest, HttpResponse
+from serverlite.mailbox import Mailbox
 
 log = logging.getLogger("serverlite.gateway")
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
@@ -39,8 +39,7 @@ class _Connection(asyncio.Protocol):
         self._body: list[bytes] = []
         self._size = 0
         # Requests parsed and not yet answered, in order (None: the connection closed).
-        self._pending: collections.deque[HttpRequest | None] = collections.deque()
-        self._waiter: asyncio.Future[None] | None = None
+        self._pending: Mailbox[HttpRequest | None] = Mailbox()
         self._worker: asyncio.Task[None] | None = None
         self._keep_alive = True
         self._continue = False
@@ -65,7 +64,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
-        self._push(None)
+        self._pending.put(None)
 
     # -- httptools callbacks -----------------------------------------------------
     def on_message_begin(self) -> None:
@@ -102,7 +101,7 @@ class _Connection(asyncio.Protocol):
         self._keep_alive = self._parser.should_keep_alive()
         version = self._parser.get_http_version()
         method = self._parser.get_method().decode("ascii")
-        self._push(
+        self._pending.put(
             HttpRequest(
                 method=method,
                 path=path,
@@ -114,19 +113,10 @@ class _Connection(asyncio.Protocol):
             )
         )
 
-    def _push(self, request: HttpRequest | None) -> None:
-        self._pending.append(request)
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
     # -- serving -----------------------------------------------------------------
     async def _work(self) -> None:
         while True:
-            while not self._pending:
-                self._waiter = asyncio.get_running_loop().create_future()
-                await self._waiter
-            request = self._pending.popleft()
+            request = await self._pending.get()
             if request is None or self._transport is None or self._transport.is_closing():
                 return
             self.busy = True

@@ -50,11 +50,8 @@ class Invoker:
         self.concurrency = concurrency
         self.async_queue = async_queue
         self._clock = clock
-        # (the app it was made for, (ref, qualifier) -> function): names resolve once.
-        self._resolved: tuple[Application, dict[tuple[str, str | None], FunctionSpec]] = (
-            app,
-            {},
-        )
+        # (ref, qualifier) -> function: the app is frozen, so a name resolves once.
+        self._resolved: dict[tuple[str, str | None], FunctionSpec] = {}
 
     # -- the seam ----------------------------------------------------------------
     async def invoke(self, req: InvokeRequest) -> InvokeResult:
@@ -84,13 +81,9 @@ class Invoker:
             self.concurrency.release(fn.name)
 
     def resolve(self, ref: str, qualifier: str | None = None) -> FunctionSpec:
-        key = (ref, qualifier)
-        cache = self._resolved
-        if cache[0] is not self.app:
-            cache = self._resolved = (self.app, {})
-        fn = cache[1].get(key)
+        fn = self._resolved.get((ref, qualifier))
         if fn is None:
-            fn = cache[1][key] = self._resolve(ref, qualifier)
+            fn = self._resolved[(ref, qualifier)] = self._resolve(ref, qualifier)
         return fn
 
     def _resolve(self, ref: str, qualifier: str | None) -> FunctionSpec:

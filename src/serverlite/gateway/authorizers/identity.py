@@ -43,11 +43,11 @@ def _dotted(values: Any, path: str) -> str | None:
 
 def resolve(source: str, event: Mapping[str, Any]) -> str | None:
     """The value of one identity source in ``event``; None when missing or empty."""
-    text = source.strip().removeprefix("$")
-    text = text.removeprefix("method.")
+    text = source.strip().removeprefix("$").removeprefix("method.")
+    header = request_header(source)
     value: str | None
-    if text.startswith("request.header."):
-        value = _lookup(event.get("headers"), text[len("request.header.") :], fold_case=True)
+    if header is not None:
+        value = _lookup(event.get("headers"), header, fold_case=True)
     elif text.startswith("request.querystring."):
         name = text[len("request.querystring.") :]
         value = _lookup(event.get("queryStringParameters"), name, fold_case=False)
