@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,76 @@ def start_serverlite(template: Path, state_dir: Path, aws_port: int) -> subproce
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError("serverlite did not start within 60 s")
+
+
+def wait_http(
+    url: str, proc: subprocess.Popen[bytes], seconds: float = 60, *, any_status: bool = False
+) -> None:
+    """Until ``url`` answers 2xx (or anything, with ``any_status``); fail if ``proc`` exits."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            if any_status:  # answering, if not with 2xx
+                return
+            time.sleep(0.05)
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C (every server here shuts down cleanly on it), then kill after 30 s."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def serverlite_up(
+    template: Path, state: str, port: int, aws_port: int, *args: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``serverlite up --warm`` on a template; its start-up output once it says it is up."""
+    log_path = Path(state) / "serverlite.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "serverlite.cli",
+                "up",
+                "-t",
+                str(template),
+                "--port",
+                str(port),
+                "--aws-port",
+                str(aws_port),
+                "--state-dir",
+                state,
+                "--no-reload",
+                "--warm",
+                *args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        output = log_path.read_text(errors="replace")
+        if proc.poll() is not None:
+            raise RuntimeError(f"serverlite exited:\n{output}")
+        if "serverlite is up" in output:
+            return proc, output
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("serverlite did not start within 90 s")
 
 
 def print_table(rows: list[Row]) -> None:

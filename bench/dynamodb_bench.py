@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from common import Row, free_port, percentile, start_serverlite
+from common import Row, free_port, percentile, start_serverlite, stop
 
 TABLE = "bench"
 TEMPLATE = """\
@@ -98,15 +98,6 @@ def _measure(url: str, iterations: int) -> dict[str, list[float]]:
     }
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def serverlite_samples(iterations: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.yaml"
@@ -116,7 +107,7 @@ def serverlite_samples(iterations: int) -> dict[str, list[float]]:
         try:
             return _measure(f"http://127.0.0.1:{port}", iterations)
         finally:
-            _stop(proc)
+            stop(proc)
 
 
 def moto_samples(iterations: int) -> dict[str, list[float]]:
@@ -151,7 +142,7 @@ def moto_samples(iterations: int) -> dict[str, list[float]]:
         )
         return _measure(f"http://127.0.0.1:{port}", iterations)
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def dynamodb_rows(iterations: int) -> list[Row]:

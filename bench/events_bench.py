@@ -19,14 +19,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from common import ROOT, Row, free_port, percentile
+from common import ROOT, Row, free_port, percentile, stop, wait_http
 
 APP = ROOT / "bench" / "app_events"
 BATCH = 10
@@ -49,27 +48,6 @@ def _entries(count: int, source: str = "bench") -> list[dict[str, str]]:
         {"Source": source, "DetailType": "OrderPlaced", "Detail": json.dumps({"t": time.time()})}
         for _ in range(count)
     ]
-
-
-def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not start") from None
-            time.sleep(0.05)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _ingest(url: str, events: int, source: str = "bench") -> float:
@@ -121,7 +99,7 @@ def serverlite_numbers(events: int, samples: int) -> dict[str, Any]:
         )  # fmt: skip
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_http(f"{url}/_serverlite/health", proc, "serverlite")
+            wait_http(f"{url}/_serverlite/health", proc)
             ev = _client(url)
             warm = 200  # environments started, connections open
             for _ in range(warm // BATCH):
@@ -150,7 +128,7 @@ def serverlite_numbers(events: int, samples: int) -> dict[str, Any]:
                 "p99": percentile(latencies, 99),
             }
         finally:
-            _stop(proc)
+            stop(proc)
             log.close()
 
 
@@ -163,12 +141,12 @@ def moto_ingest(events: int) -> float:
         env={**os.environ, "MOTO_CALL_RESET_API": "false"},
     )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/moto-api/", proc, "moto's server")
+        wait_http(f"http://127.0.0.1:{port}/moto-api/", proc)
         url = f"http://127.0.0.1:{port}"
         _ingest(url, 200, "unmatched")  # warm up
         return _ingest(url, events, "unmatched")
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def events_rows(scale: float) -> list[Row]:

@@ -8,36 +8,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from common import ROOT, Row, free_port
+from common import ROOT, Row, free_port, stop, wait_http
 from loadgen import LoadResult, run_load
 
 BENCH = ROOT / "bench"
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _measure(port: int, requests: int) -> LoadResult:
@@ -69,10 +45,10 @@ def serverlite_gateway(requests: int) -> LoadResult:
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait(f"http://127.0.0.1:{port}/hello", proc)
+            wait_http(f"http://127.0.0.1:{port}/hello", proc)
             return _measure(port, requests)
         finally:
-            _stop(proc)
+            stop(proc)
 
 
 def starlette(requests: int) -> LoadResult:
@@ -94,10 +70,10 @@ def starlette(requests: int) -> LoadResult:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait(f"http://127.0.0.1:{port}/hello", proc)
+        wait_http(f"http://127.0.0.1:{port}/hello", proc)
         return _measure(port, requests)
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def chalice_local(requests: int) -> LoadResult | None:
@@ -115,10 +91,10 @@ def chalice_local(requests: int) -> LoadResult | None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait(f"http://127.0.0.1:{port}/hello", proc)
+            wait_http(f"http://127.0.0.1:{port}/hello", proc)
             return _measure(port, max(200, requests // 10))
         finally:
-            _stop(proc)
+            stop(proc)
 
 
 def gateway_rows(requests: int) -> list[Row]:

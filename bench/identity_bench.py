@@ -14,7 +14,6 @@ from 8 threads in one process. The ratio is what serverlite adds on top of the c
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -25,11 +24,10 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from common import ROOT, Row, free_port, percentile
+from common import ROOT, Row, free_port, percentile, serverlite_up, stop
 from loadgen import LoadResult, run_load
 
 TEMPLATE = ROOT / "bench" / "app_identity" / "template.yaml"
@@ -60,42 +58,10 @@ def _consecutive_ports(count: int) -> int:
     raise RuntimeError(f"no {count} consecutive free ports")
 
 
-def _start(state: str, log_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+def _start(state: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     port = _consecutive_ports(4)  # three APIs, then the AWS endpoint
-    aws_port = port + 3
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "serverlite.cli",
-                "up",
-                "-t",
-                str(TEMPLATE),
-                "--port",
-                str(port),
-                "--aws-port",
-                str(aws_port),
-                "--state-dir",
-                state,
-                "--no-reload",
-                "--warm",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-        )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        output = log_path.read_text(errors="replace")
-        if proc.poll() is not None:
-            raise RuntimeError(f"serverlite exited:\n{output}")
-        if "serverlite is up" in output:
-            urls = dict(re.findall(r"^API (\S+): (\S+)\s*$", output, re.MULTILINE))
-            return proc, urls
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("serverlite did not start within 90 s")
+    proc, output = serverlite_up(TEMPLATE, state, port, port + 3)
+    return proc, dict(re.findall(r"^API (\S+): (\S+)\s*$", output, re.MULTILINE))
 
 
 def _call(method: str, url: str, body: Any = None, token: str | None = None) -> Any:
@@ -113,7 +79,7 @@ def _split(url: str) -> tuple[str, int]:
 
 def serverlite_chain(scale: float) -> tuple[LoadResult, LoadResult]:
     with tempfile.TemporaryDirectory() as state:
-        proc, urls = _start(state, Path(state) / "serverlite.log")
+        proc, urls = _start(state)
         try:
             identity = urls["Identity/IdentityApi"]
             locations = urls["Locations/LocationsApi"]
@@ -143,12 +109,7 @@ def serverlite_chain(scale: float) -> tuple[LoadResult, LoadResult]:
             )
             return signins, pages
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 def _in_threads(work: Callable[[], object], requests: int) -> LoadResult:

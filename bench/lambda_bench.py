@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import ROOT, Row, free_port, percentile, start_serverlite
+from common import ROOT, Row, free_port, percentile, start_serverlite, stop
 from serverlite.functions.environment import Settings
 from serverlite.functions.environment_process import Invocation
 from serverlite.functions.pool import EnvironmentPool
@@ -105,8 +105,7 @@ def warm_invoke(iterations: int) -> list[Row]:
                 assert response.status == 200
             conn.close()
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
     sys.path.insert(0, str(APP))
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     import handler  # type: ignore[import-not-found]

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Row, free_port
+from common import ROOT, Row, free_port, serverlite_up, stop
 from loadgen import LoadResult, run_load
 
 SERVICE = ROOT / "services" / "patients"
@@ -111,43 +110,17 @@ class Issuer:
 
 def _start(state: str, issuer: Issuer) -> tuple[subprocess.Popen[bytes], str, str]:
     port, aws_port = free_port(), free_port()
-    log_path = Path(state) / "serverlite.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "serverlite.cli",
-                "up",
-                "-t",
-                str(SERVICE / "template.yaml"),
-                "--port",
-                str(port),
-                "--aws-port",
-                str(aws_port),
-                "--state-dir",
-                state,
-                "--no-reload",
-                "--warm",
-                "--parameter-overrides",
-                f"JwtIssuer={issuer.base}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-        )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        output = log_path.read_text(errors="replace")
-        if proc.poll() is not None:
-            raise RuntimeError(f"serverlite exited:\n{output}")
-        if "serverlite is up" in output:
-            api = re.search(r"^API \S+: (\S+)\s*$", output, re.MULTILINE)
-            assert api is not None
-            return proc, api.group(1), f"http://127.0.0.1:{aws_port}"
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("serverlite did not start within 90 s")
+    proc, output = serverlite_up(
+        SERVICE / "template.yaml",
+        state,
+        port,
+        aws_port,
+        "--parameter-overrides",
+        f"JwtIssuer={issuer.base}",
+    )
+    api = re.search(r"^API \S+: (\S+)\s*$", output, re.MULTILINE)
+    assert api is not None
+    return proc, api.group(1), f"http://127.0.0.1:{aws_port}"
 
 
 def _create(api: str, token: str) -> str:
@@ -245,15 +218,6 @@ def _start_peer(
     raise RuntimeError("the FastAPI peer did not start within 30 s")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)  # Ctrl-C: SIGTERM would skip serverlite's shutdown
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def _audit_rows(url: str) -> int:
     import psycopg
 
@@ -329,12 +293,12 @@ def patients_rows(scale: float) -> list[Row]:
                     peer_proc, peer_port = _start_peer(state, url, issuer, aws, audit)
                     peer = _Side(url, peer_port, issuer.token, scale)
                     peers[audit] = (peer, peer.get(pid), peer.post())
-                    _stop(peer_proc)
+                    stop(peer_proc)
                     peer_proc = None
             finally:
                 if peer_proc is not None:
-                    _stop(peer_proc)
-                _stop(proc)
+                    stop(peer_proc)
+                stop(proc)
     finally:
         issuer.close()
     peer, peer_gets, peer_posts = peers["bus"]

@@ -15,18 +15,16 @@ import importlib.util
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Row, free_port, percentile
+from common import ROOT, Row, free_port, percentile, stop, wait_http
 
 APP = ROOT / "bench" / "app_sqs"
 SENDERS = 4  # client threads sending batches of 10
@@ -49,30 +47,6 @@ def _client(port: int) -> Any:
     )
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError as exc:
-            if "HTTP Error" in str(exc):  # answering, if not with 200
-                return
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def _serverlite(state: Path, out: Path, enabled: bool) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = subprocess.Popen(
@@ -83,7 +57,7 @@ def _serverlite(state: Path, out: Path, enabled: bool) -> tuple[subprocess.Popen
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
-    _wait_http(f"http://127.0.0.1:{port}/_serverlite/health", proc)
+    wait_http(f"http://127.0.0.1:{port}/_serverlite/health", proc, any_status=True)
     return proc, port
 
 
@@ -149,7 +123,7 @@ def serverlite_side(count: int, samples: int) -> tuple[float, float, list[float]
             sqs = _client(port)
             enqueue = _enqueue(sqs, sqs.get_queue_url(QueueName="bench")["QueueUrl"], count)
         finally:
-            _stop(proc)
+            stop(proc)
         proc, port = _serverlite(state, out, enabled=True)
         try:
             drain = _drain_rate(_wait_lines(out, count, 120))
@@ -158,7 +132,7 @@ def serverlite_side(count: int, samples: int) -> tuple[float, float, list[float]
                 sqs, sqs.get_queue_url(QueueName="bench")["QueueUrl"], samples, out
             )
         finally:
-            _stop(proc)
+            stop(proc)
     return enqueue, drain, latencies
 
 
@@ -178,10 +152,10 @@ def _poll(
     sqs: Any,
     url: str,
     handle: Callable[[dict[str, Any], Any], Any],
-    stop: threading.Event,
+    done: threading.Event,
     wait: int,
 ) -> None:
-    while not stop.is_set():
+    while not done.is_set():
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait)
         messages = got.get("Messages", [])
         if not messages:
@@ -210,14 +184,14 @@ def moto_side(count: int, samples: int) -> tuple[float, float, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.txt"
         try:
-            _wait_http(f"http://127.0.0.1:{port}/", proc)
+            wait_http(f"http://127.0.0.1:{port}/", proc, any_status=True)
             sqs = _client(port)
             handle = _in_process_handler(out)
             backlog = sqs.create_queue(QueueName="bench")["QueueUrl"]
             enqueue = _enqueue(sqs, backlog, count)
-            stop = threading.Event()
+            done = threading.Event()
             pollers = [
-                threading.Thread(target=_poll, args=(sqs, backlog, handle, stop, 0))
+                threading.Thread(target=_poll, args=(sqs, backlog, handle, done, 0))
                 for _ in range(PEER_POLLERS)
             ]
             for poller in pollers:
@@ -225,22 +199,21 @@ def moto_side(count: int, samples: int) -> tuple[float, float, list[float]]:
             try:
                 drain = _drain_rate(_wait_lines(out, count, 300))
             finally:
-                stop.set()
+                done.set()
                 for poller in pollers:
                     poller.join()
             live = sqs.create_queue(QueueName="live")["QueueUrl"]
-            stop = threading.Event()
-            poller = threading.Thread(target=_poll, args=(sqs, live, handle, stop, 20))
+            done = threading.Event()
+            poller = threading.Thread(target=_poll, args=(sqs, live, handle, done, 20))
             poller.start()
             try:
                 latencies = _latencies(sqs, live, samples, out)
             finally:
-                stop.set()
+                done.set()
                 sqs.send_message(QueueUrl=live, MessageBody='{"t": 0}')  # end the long poll
                 poller.join()
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
     return enqueue, drain, latencies
 
 
