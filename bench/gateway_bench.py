@@ -1,5 +1,6 @@
 """Gateway benchmark: a trivial handler behind serverlite's REST API, plain Starlette on
-uvicorn, and `chalice local`, each under the same 8-connection load in the same run."""
+uvicorn, and `chalice local`, each under the same 8-connection load in the same run; plus
+the floor any process-per-environment design stands on (bench/peers/hop_server.py)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,21 @@ def starlette(requests: int) -> LoadResult:
         stop(proc)
 
 
+def hop_floor(requests: int, mode: str) -> LoadResult:
+    """bench/peers/hop_server.py: a bare server answering directly or after one hop."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(BENCH / "peers" / "hop_server.py"), str(port), mode],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/hello", proc)
+        return _measure(port, requests)
+    finally:
+        stop(proc)
+
+
 def chalice_local(requests: int) -> LoadResult | None:
     chalice = shutil.which("chalice", path=os.path.dirname(sys.executable))
     if chalice is None:
@@ -137,6 +153,17 @@ def gateway_rows(requests: int) -> list[Row]:
                 ">= 10x chalice local",
             )
         )
+    # The floor: what one hop to a worker process costs a server that does nothing else.
+    direct, hop = hop_floor(requests, "direct"), hop_floor(requests, "hop")
+    rows.append(
+        Row(
+            "  floor: bare uvloop server, one hop to a forked worker per request",
+            f"{hop.rps:,.0f} (serverlite: {ours.rps / hop.rps:.0%} of it)",
+            f"{direct.rps:,.0f} answering without the hop",
+            f"{hop.rps / plain.rps:.0%} of Starlette",
+            "",
+        )
+    )
     for name, result in (("serverlite", ours), ("starlette", plain), ("chalice", chalice)):
         if result is not None and result.errors:
             rows.append(Row(f"  errors ({name})", str(result.errors), "", "", ""))
