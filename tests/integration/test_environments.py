@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sys
 import uuid
@@ -344,6 +345,14 @@ def test_idle_environments_are_reaped(zygote, tmp_path):
 def test_zygote_preloaded_heavy_modules(zygote):
     assert zygote.missing == []
     assert sys.version_info >= (3, 11)
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="Linux scheduling policy")
+def test_environments_run_as_batch_tasks(zygote, tmp_path):
+    # They never preempt serverlite's event loop when an invocation wakes them.
+    [outcome] = run(zygote, spec("behaviours.handler"), [{"action": "scheduling"}], tmp_path)
+    assert body(outcome) == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # serverlite itself is unchanged
 
 
 def test_output_larger_than_the_log_pipe_is_kept_whole_and_in_order(zygote, tmp_path):

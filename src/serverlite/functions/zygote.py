@@ -138,9 +138,28 @@ def _serve(control: socket.socket) -> None:
         control.send(json.dumps({"pid": pid}).encode())
 
 
+def batch_scheduling() -> bool:
+    """Run this process (and the environments it forks) under Linux's SCHED_BATCH.
+
+    Batch tasks keep their fair share of CPU but never preempt a running task when
+    they wake. Without it, every invocation sent from serverlite's event loop woke an
+    environment that preempted the loop on its own CPU, mid-way through a burst of
+    requests: measured on 2 cores, the gateway served about 20% fewer requests per
+    second. Unprivileged processes may choose it; elsewhere this does nothing.
+    """
+    if not hasattr(os, "sched_setscheduler") or not hasattr(os, "SCHED_BATCH"):
+        return False
+    try:
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except OSError:
+        return False
+    return True
+
+
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # serverlite decides when we stop
+    batch_scheduling()
     missing = preload()
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) inherited pages
