@@ -1,4 +1,6 @@
 import asyncio
+import marshal
+import socket
 
 import pytest
 
@@ -69,7 +71,23 @@ def test_truncated_frame_is_a_closed_channel():
 def test_sending_writes_one_frame_and_a_closed_channel_refuses():
     channel, transport = _channel()
     channel.send({"type": "invoke"}, b"{}")
-    assert transport.written == [protocol.encode({"type": "invoke"}, b"{}")]
+    assert transport.written == [protocol.to_environment({"type": "invoke"}, b"{}")]
     channel.eof_received()
     with pytest.raises(EOFError):
         channel.send({"type": "invoke"}, b"{}")
+
+
+def test_headers_are_marshal_towards_the_environment_and_json_back():
+    header = {"type": "invoke", "request_id": "r", "identity": {"a": [1, None]}, "marshal": True}
+    frame = protocol.to_environment(header, b"body")
+    raw = frame[8 : 8 + int.from_bytes(frame[:4], "big")]
+    assert marshal.loads(raw) == header
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        env_side = protocol.BlockingChannel(theirs)
+        ours.sendall(frame)
+        assert env_side.recv() == (header, b"body")
+        env_side.send_raw(b'{"type":"result","ok":true}', b"out")
+        reply = ours.recv(1024)
+    assert reply == protocol.encode({"type": "result", "ok": True}, b"out")
+    assert reply[8:35] == b'{"type":"result","ok":true}'

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import fcntl
 import json
+import marshal
 import os
 import signal
 import time
@@ -45,6 +46,10 @@ class Invocation:
     client_context: dict[str, Any] | None = None
     identity: dict[str, Any] | None = None
     invoked_function_arn: str | None = None
+    # The payload's value, when serverlite built it (the gateway's events; JSON's
+    # types only, no tuples): it travels marshalled, which the environment reads in
+    # about half the time json.loads takes. ``payload`` holds the same value as JSON.
+    event: dict[str, Any] | None = None
 
 
 @dataclass
@@ -100,9 +105,7 @@ class Environment:
         os.set_blocking(self._spawned.log_fd, False)
         with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe works
             fcntl.fcntl(self._spawned.log_fd, fcntl.F_SETPIPE_SZ, LOG_PIPE_BYTES)
-        self._channel = await protocol.open_channel(
-            self._spawned.channel, fastjson.dumps, fastjson.loads_own
-        )
+        self._channel = await protocol.open_channel(self._spawned.channel, fastjson.loads_own)
         try:
             _header, body = await asyncio.wait_for(self._channel.recv(), INIT_TIMEOUT_S)
         except TimeoutError:
@@ -219,9 +222,13 @@ class Environment:
             header["identity"] = inv.identity
         if inv.invoked_function_arn is not None:
             header["invoked_function_arn"] = inv.invoked_function_arn
+        body = inv.payload
+        if inv.event is not None:
+            header["marshal"] = True
+            body = marshal.dumps(inv.event)
         timer = loop.call_at(deadline, self.kill, "timeout")
         try:
-            self._channel.send(header, inv.payload)
+            self._channel.send(header, body)
             reply, body = await self._channel.recv()
         except (EOFError, ConnectionError):
             reply, body = {"type": "eof"}, b""

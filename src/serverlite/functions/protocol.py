@@ -1,10 +1,16 @@
 """Frames exchanged between serverlite and an execution environment.
 
-A frame is ``!II`` (header length, body length), a JSON header, then raw body bytes,
-so payloads travel without base64 or re-encoding. The environment side is blocking
-(it runs one invocation at a time): ``BlockingChannel``. The serverlite side is an
+A frame is ``!II`` (header length, body length), a header, then raw body bytes, so
+payloads travel without base64 or re-encoding. The environment side is blocking (it
+runs one invocation at a time): ``BlockingChannel``. The serverlite side is an
 asyncio protocol, ``Channel``: frames are cut out of the bytes as they arrive, with
 no stream reader in between (this sits on every invocation's path).
+
+Headers are coded per direction. Towards the environment they are ``marshal``: the
+environment is a fork of the same interpreter, and ``marshal.loads`` costs a fraction
+of ``json.loads`` there (where a function's own orjson must not be shadowed by ours).
+From the environment they are JSON: serverlite never unmarshals what a process
+running a function's code sends, since marshal is not safe against malformed data.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import marshal
 import socket
 import struct
 from collections.abc import Callable
@@ -27,13 +34,22 @@ Dumps = Callable[[Header], bytes]
 Loads = Callable[[bytes], Any]
 
 
-def _dumps(header: Header) -> bytes:
+def _json_dumps(header: Header) -> bytes:
     return json.dumps(header, separators=(",", ":")).encode()
 
 
-def encode(header: Header, body: bytes = b"", dumps: Dumps = _dumps) -> bytes:
-    raw = dumps(header)
-    return _PREFIX.pack(len(raw), len(body)) + raw + body
+def encode(header: Header, body: bytes = b"", dumps: Dumps = _json_dumps) -> bytes:
+    """A frame from the environment (JSON header) unless ``dumps`` says otherwise."""
+    return encode_raw(dumps(header), body)
+
+
+def encode_raw(raw_header: bytes, body: bytes = b"") -> bytes:
+    return _PREFIX.pack(len(raw_header), len(body)) + raw_header + body
+
+
+def to_environment(header: Header, body: bytes = b"") -> bytes:
+    """A frame from serverlite to an environment (marshalled header)."""
+    return encode_raw(marshal.dumps(header), body)
 
 
 class _FrameBuffer:
@@ -68,7 +84,7 @@ class BlockingChannel:
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
-        self._frames = _FrameBuffer()
+        self._frames = _FrameBuffer(marshal.loads)
         self._ready: collections.deque[Frame] = collections.deque()
 
     def recv(self) -> Frame:
@@ -82,17 +98,20 @@ class BlockingChannel:
     def send(self, header: Header, body: bytes = b"") -> None:
         self._sock.sendall(encode(header, body))
 
+    def send_raw(self, raw_header: bytes, body: bytes = b"") -> None:
+        """Send a header already written as JSON (the runtime's per-invocation reply)."""
+        self._sock.sendall(encode_raw(raw_header, body))
+
 
 class Channel(asyncio.Protocol):
     """serverlite's end of an environment's socket: ``await recv()`` the next frame.
 
-    ``dumps`` / ``loads`` code the JSON headers (serverlite passes faster ones than
-    the stdlib's; the environment's end keeps the stdlib's).
+    ``loads`` reads the environment's JSON headers (serverlite passes a faster one
+    than the stdlib's).
     """
 
-    def __init__(self, dumps: Dumps = _dumps, loads: Loads = json.loads) -> None:
+    def __init__(self, loads: Loads = json.loads) -> None:
         self._frames = _FrameBuffer(loads)
-        self._dumps = dumps
         self._inbox: Mailbox[Frame] = Mailbox()
         self._transport: asyncio.Transport | None = None
 
@@ -115,7 +134,7 @@ class Channel(asyncio.Protocol):
     def send(self, header: Header, body: bytes = b"") -> None:
         if self._transport is None or self._inbox.closed:
             raise EOFError("channel closed")
-        self._transport.write(encode(header, body, self._dumps))
+        self._transport.write(to_environment(header, body))
 
     async def recv(self) -> Frame:
         return await self._inbox.get()
@@ -125,11 +144,7 @@ class Channel(asyncio.Protocol):
             self._transport.close()
 
 
-async def open_channel(
-    sock: socket.socket, dumps: Dumps = _dumps, loads: Loads = json.loads
-) -> Channel:
+async def open_channel(sock: socket.socket, loads: Loads = json.loads) -> Channel:
     loop = asyncio.get_running_loop()
-    _transport, channel = await loop.create_unix_connection(
-        lambda: Channel(dumps, loads), sock=sock
-    )
+    _transport, channel = await loop.create_unix_connection(lambda: Channel(loads), sock=sock)
     return channel

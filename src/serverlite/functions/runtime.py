@@ -16,6 +16,7 @@ import importlib
 import io
 import json
 import logging
+import marshal
 import os
 import resource
 import signal
@@ -112,7 +113,7 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def marshal(result: Any) -> bytes:
+def serialize_result(result: Any) -> bytes:
     return json.dumps(result, default=_json_default, ensure_ascii=False).encode()
 
 
@@ -170,6 +171,21 @@ def _unread_logs() -> int:
     return max(int(struct.unpack("i", raw)[0]) for raw in pending)
 
 
+def _event(header: dict[str, Any], body: bytes) -> Any:
+    if header.get("marshal"):
+        return marshal.loads(body)  # an event serverlite built, of JSON's types only
+    return json.loads(body) if body else {}
+
+
+def _result_header(ok: bool) -> bytes:
+    """The reply's JSON header, written directly: it goes with every invocation."""
+    return b'{"type":"result","ok":%s,"peak_kb":%d,"logs":%d}' % (
+        b"true" if ok else b"false",
+        _peak_memory_kb(),
+        _unread_logs(),
+    )
+
+
 def _invoke(
     handler: Handler, spec: dict[str, Any], header: dict[str, Any], body: bytes
 ) -> tuple[bool, bytes]:
@@ -193,8 +209,7 @@ def _invoke(
         tenant_id=header.get("tenant_id"),
     )
     try:
-        event = json.loads(body) if body else {}
-        result = handler(event, context)
+        result = handler(_event(header, body), context)
     except Exception as exc:
         error = {
             "errorMessage": str(exc),
@@ -205,7 +220,7 @@ def _invoke(
         _log_error(error)
         return False, json.dumps(error).encode()
     try:
-        return True, marshal(result)
+        return True, serialize_result(result)
     except (TypeError, ValueError) as exc:
         error = {
             "errorMessage": f"Unable to marshal response: {exc}",
@@ -247,10 +262,7 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
             ok, payload = _invoke(handler, spec, header, body)
             sys.stdout.flush()
             sys.stderr.flush()
-            channel.send(
-                {"type": "result", "ok": ok, "peak_kb": _peak_memory_kb(), "logs": _unread_logs()},
-                payload,
-            )
+            channel.send_raw(_result_header(ok), payload)
         # An init error leaves the environment unusable: wait for serverlite to drop it.
         if handler is None:
             channel.recv()

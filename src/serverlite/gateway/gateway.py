@@ -153,7 +153,7 @@ class Gateway:
         api, route = self.api, ctx.route
         event = build_v1(request, ctx) if route.payload_version == "1.0" else build_v2(request, ctx)
         invoke = self.invoker.invoke(
-            InvokeRequest(function=route.function, payload=fastjson.dumps(event))
+            InvokeRequest(function=route.function, payload=fastjson.dumps(event), event=event)
         )
         fn = self._functions.get(route.function)
         if fn is not None and (fn.timeout_s + INIT_TIMEOUT_S) * 1000 < route.timeout_ms:

@@ -70,7 +70,8 @@ class Invoker:
             raise RequestTooLarge(
                 f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
             )
-        _check_json(req.payload)
+        if req.event is None:
+            _check_json(req.payload)
         client_context = _decode_client_context(req.client_context)
         if req.invocation_type == "Event":
             return self._enqueue(fn, req, request_id)
@@ -117,6 +118,7 @@ class Invoker:
             client_context=client_context,
             identity=req.identity,
             invoked_function_arn=fn.arn,
+            event=req.event,
         )
         outcome = await self.pool.run(fn, invocation)
         payload = outcome.payload

@@ -22,6 +22,9 @@ class InvokeRequest:
     trace_id: str | None = None
     identity: dict[str, Any] | None = None
     request_id: str | None = None  # chosen by the caller (async retries keep theirs)
+    # The payload's value when serverlite built it (the gateway's events): valid JSON
+    # by construction, so not re-validated, and shipped to the environment marshalled.
+    event: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

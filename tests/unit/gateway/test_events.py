@@ -1,5 +1,11 @@
 """Events built from plain requests validate against Powertools' parser models."""
 
+import json
+import marshal
+from dataclasses import replace
+from typing import Any
+
+import pytest
 from aws_lambda_powertools.utilities.parser.models import (
     APIGatewayProxyEventModel,
     APIGatewayProxyEventV2Model,
@@ -77,6 +83,39 @@ def test_v2_event_validates():
     assert event["queryStringParameters"] == {"a": "1,2", "b": ""}
     assert event["routeKey"] == "POST /users/{id}"
     assert event["requestContext"]["time"] == "14/Nov/2023:22:13:20 +0000"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and of the same types all the way down (a tuple is no list)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+AUTHORIZER_CONTEXTS = [
+    None,
+    {"claims": {"sub": "u1", "iat": "1700000000"}, "scopes": ["read", "write"]},
+    {"jwt": {"claims": {"sub": "u1"}, "scopes": None}},
+    {"lambda": {"n": 1, "ok": True, "f": 1.5, "s": "x"}},
+    {"principalId": "me", "integrationLatency": 3, "tenant": "t"},
+]
+
+
+@pytest.mark.parametrize("authorizer", AUTHORIZER_CONTEXTS)
+@pytest.mark.parametrize("kind", ["REST", "HTTP"])
+def test_events_reach_the_function_marshalled_exactly_as_json_would_bring_them(kind, authorizer):
+    # The gateway ships its events to the environment with marshal, not JSON: that is
+    # only right while they hold JSON's types alone.
+    context = replace(ctx(kind, "prod", "/users/u 1", "/users/{id}"), authorizer=authorizer)
+    build = build_v1 if kind == "REST" else build_v2
+    binary = replace(REQUEST, body=b"\xff\x00\x80", headers=[("Content-Type", "image/png")])
+    for request in (REQUEST, binary):
+        event = build(request, context)
+        assert _same(marshal.loads(marshal.dumps(event)), json.loads(json.dumps(event)))
 
 
 def test_media_types():
