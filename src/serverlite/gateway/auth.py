@@ -33,5 +33,8 @@ class AuthResult:
     headers: tuple[tuple[str, str], ...] = ()  # added to the error response (www-authenticate)
 
 
+ALLOWED = AuthResult()  # shared: frozen, and the common case on every open route
+
+
 class Authorizer(Protocol):
     async def authorize(self, request: AuthRequest) -> AuthResult: ...

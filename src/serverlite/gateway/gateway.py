@@ -17,7 +17,7 @@ from serverlite import fastjson
 from serverlite.errors import InvokeError, TooManyRequests
 from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors
-from serverlite.gateway.auth import Authorizer, AuthRequest, AuthResult
+from serverlite.gateway.auth import ALLOWED, Authorizer, AuthRequest, AuthResult
 from serverlite.gateway.authorizers import build_authorizer
 from serverlite.gateway.events import (
     EventContext,
@@ -130,7 +130,7 @@ class Gateway:
     ) -> AuthResult:
         needs_key = route.api_key_required and self.api.kind == "REST"
         if route.authorizer is None and not needs_key:
-            return AuthResult()
+            return ALLOWED
         if self.authorizer is None:  # never let a protected route through unchecked
             return AuthResult(error=errors.UNAUTHORIZED)
         method_arn = (

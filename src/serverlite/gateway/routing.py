@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from serverlite.gateway.model import RouteSpec
 
 _LITERAL, _PARAM, _GREEDY = 0, 1, 2
+MATCH_CACHE_SIZE = 1024  # (method, path) pairs remembered; all forgotten when full
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class _Compiled:
 
 @dataclass(frozen=True)
 class Match:
+    """A route and its parameters; shared by every request to the same method and path
+    (the router remembers it), so never changed."""
+
     route: RouteSpec
     path_parameters: dict[str, str]
 
@@ -48,8 +52,21 @@ class Router:
         # Most specific first: literal < param < greedy at each depth, longer paths first.
         self._routes = sorted(compiled, key=lambda c: (c.rank, -len(c.segments)))
         self._default = next((r for r in routes if r.path == "$default"), None)
+        self._cache: dict[tuple[str, str], Match | None] = {}
 
     def match(self, method: str, path: str) -> Match | None:
+        key = (method, path)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        found = self._match(method, path)
+        if len(self._cache) >= MATCH_CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def _match(self, method: str, path: str) -> Match | None:
         parts = [p for p in path.split("/") if p] if path.strip("/") else []
         best: tuple[tuple[int, ...], _Compiled, dict[str, str]] | None = None
         for compiled in self._routes:

@@ -1,5 +1,5 @@
 from serverlite.gateway.model import RouteSpec
-from serverlite.gateway.routing import Router
+from serverlite.gateway.routing import MATCH_CACHE_SIZE, Router
 
 
 def route(method: str, path: str) -> RouteSpec:
@@ -52,3 +52,15 @@ def test_http_default_route_catches_unmatched():
 def test_http_routers_do_not_decode_twice():
     router = Router((route("GET", "/f/{name}"),), decode=False)
     assert router.match("GET", "/f/a%20b").path_parameters == {"name": "a%20b"}
+
+
+def test_matches_are_remembered_per_method_and_path_within_a_bound():
+    router = Router((route("GET", "/items/{id}"), route("ANY", "/items/{id}")))
+    first = router.match("GET", "/items/1")
+    assert router.match("GET", "/items/1") is first  # answered from memory
+    assert router.match("PUT", "/items/1").route.method == "ANY"  # the method is in the key
+    assert router.match("GET", "/nothing") is None and router.match("GET", "/nothing") is None
+    for i in range(MATCH_CACHE_SIZE + 10):  # many distinct paths: memory stays bounded
+        assert router.match("GET", f"/items/{i}").path_parameters == {"id": str(i)}
+    assert len(router._cache) <= MATCH_CACHE_SIZE
+    assert router.match("GET", "/items/1").path_parameters == {"id": "1"}
