@@ -2,10 +2,12 @@
 
 Writes go through one background thread, batched: an invocation never waits on
 SQLite, and the writer gathers what arrives within ``LINGER_S`` of a first write into
-one transaction (waking per invocation would cost the serving thread more than the
-insert itself). Events are stored as one row (a JSON list of [timestamp, message])
-per log stream and transaction: one insert per environment per ``LINGER_S``, not per
-line or invocation. Reads open their own connection, so ``serverlite logs --follow``
+one transaction. A write only extends a list, grouped by log stream; the writer wakes
+once per batch and takes everything at once (waking it per invocation, or handing it
+items one by one, cost the serving thread more than the insert itself).
+Events are stored as one row (a JSON list of [timestamp, message]) per log stream
+and transaction: one insert per environment per ``LINGER_S``, not per line or
+invocation. Reads open their own connection, so ``serverlite logs --follow``
 in another process sees events as they are committed.
 """
 
@@ -14,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import sqlite3
 import threading
 import time
@@ -60,69 +61,76 @@ class LogStore:
         conn = state.connect(path)
         conn.executescript(_SCHEMA)
         conn.close()
-        self._queue: queue.SimpleQueue[
-            tuple[str, str, Sequence[LogEvent]] | threading.Event | None
-        ] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        # Events waiting for the writer, already grouped by (log group, log stream):
+        # a write is a list extend, and the writer takes them all at once.
+        self._pending: dict[tuple[str, str], list[LogEvent]] = {}
+        self._waiters: list[threading.Event] = []
+        self._closing = False
+        self._wake = threading.Event()
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     # -- writing -----------------------------------------------------------------
     def write(self, group: str, stream: str, events: Sequence[LogEvent]) -> None:
         if not events:
             return
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._writer, name="serverlite-logs", daemon=True
-                    )
-                    self._thread.start()
-        self._queue.put((group, stream, events))
+        with self._lock:
+            first = not self._pending
+            batch = self._pending.get((group, stream))
+            if batch is None:
+                self._pending[(group, stream)] = list(events)
+            else:
+                batch.extend(events)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._writer, name="serverlite-logs", daemon=True
+                )
+                self._thread.start()
+            if first:  # the writer sleeps until a batch begins, then lingers
+                self._wake.set()
 
     def flush(self, timeout: float = 10.0) -> None:
         """Block until everything written so far is committed."""
-        if self._thread is None:
-            return
-        done = threading.Event()
-        self._queue.put(done)
+        with self._lock:
+            if self._thread is None:
+                return
+            done = threading.Event()
+            self._waiters.append(done)
+            self._wake.set()
         done.wait(timeout)
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=10)
+        with self._lock:
+            thread = self._thread
+            if thread is None:
+                return
+            self._closing = True
+            self._wake.set()
+        thread.join(timeout=10)
+        with self._lock:
             self._thread = None
+            self._closing = False
 
     def _writer(self) -> None:
         conn = state.connect(self.path, check_same_thread=False)
         try:
             while True:
-                item = self._queue.get()
-                if isinstance(item, tuple):
+                self._wake.wait()
+                if not self._waiters and not self._closing:
                     time.sleep(LINGER_S)  # let a burst gather into one transaction
+                with self._lock:
+                    pending, self._pending = self._pending, {}
+                    waiters, self._waiters = self._waiters, []
+                    stop = self._closing
+                    self._wake.clear()
                 # One row per log stream per transaction: the invocations of a warm
                 # environment arrive in order, so their events simply concatenate.
-                streams: dict[tuple[str, str], list[LogEvent]] = {}
-                waiters: list[threading.Event] = []
-                stop = False
-                while True:
-                    if item is None:
-                        stop = True
-                    elif isinstance(item, threading.Event):
-                        waiters.append(item)
-                    else:
-                        group, stream, events = item
-                        streams.setdefault((group, stream), []).extend(events)
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                if streams:
+                if pending:
                     self._insert(
                         conn,
                         [
                             (group, stream, events[0][0], events[-1][0], _encode(events))
-                            for (group, stream), events in streams.items()
+                            for (group, stream), events in pending.items()
                         ],
                     )
                 for waiter in waiters:
