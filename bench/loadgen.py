@@ -23,7 +23,8 @@ class LoadResult:
 
     @property
     def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+        """Successful (< 400) responses per second: a throttled or failed one counts not."""
+        return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
 
 
 async def _connection(

@@ -22,6 +22,8 @@ from rich.console import Console
 
 from serverlite import __version__
 from serverlite.errors import ConfigError, InvokeError, ServerliteError
+from serverlite.gateway.model import ThrottleSpec
+from serverlite.gateway.throttling import ACCOUNT_LIMIT
 from serverlite.template.model import Application
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -138,6 +140,21 @@ def main() -> None:
     help="Account-wide concurrent executions.",
 )
 @click.option(
+    "--api-account-rate",
+    default=ACCOUNT_LIMIT.rate,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="API Gateway's account-wide throttle: requests per second across all APIs "
+    "(an adjustable quota on AWS).",
+)
+@click.option(
+    "--api-account-burst",
+    default=ACCOUNT_LIMIT.burst,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="API Gateway's account-wide burst: requests at once across all APIs.",
+)
+@click.option(
     "--time-scale",
     default=1.0,
     show_default=True,
@@ -157,6 +174,8 @@ def up(
     warm: bool,
     no_reload: bool,
     account_concurrency: int,
+    api_account_rate: float,
+    api_account_burst: int,
     time_scale: float,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
@@ -177,6 +196,7 @@ def up(
                 state_dir=state_dir,
                 endpoint_url=endpoint,
                 account_concurrency=account_concurrency,
+                api_account_limit=ThrottleSpec(api_account_rate, api_account_burst),
                 time_scale=time_scale,
             ),
         )

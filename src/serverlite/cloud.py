@@ -27,6 +27,8 @@ from serverlite.aws.services import (
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.functions.zygote import Zygote
+from serverlite.gateway.model import ThrottleSpec
+from serverlite.gateway.throttling import ACCOUNT_LIMIT, Throttles
 from serverlite.invoker import Invoker
 from serverlite.invoker.async_queue import AsyncQueue
 from serverlite.invoker.concurrency import ConcurrencyLimits
@@ -40,6 +42,7 @@ class CloudOptions:
     state_dir: Path = Path(".serverlite")
     endpoint_url: str = "http://127.0.0.1:4566"
     account_concurrency: int = 1000
+    api_account_limit: ThrottleSpec = ACCOUNT_LIMIT  # API Gateway's per-account throttle
     idle_timeout_s: float = 600.0
     time_scale: float = 1.0  # >1 makes async retry delays and event ages pass faster (tests)
 
@@ -52,6 +55,7 @@ class LocalCloud:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.zygote = Zygote()
         self.logs = LogStore(state_dir / "logs.db")
+        self.api_throttles = Throttles(account=options.api_account_limit)  # all APIs share it
         self.pool = EnvironmentPool(
             zygote=self.zygote,
             settings=Settings(region=app.region, endpoint_url=options.endpoint_url),

@@ -123,6 +123,7 @@ async def serve(
                 e.api,
                 cloud.invoker,
                 authorizer=authorizers.build_authorizer(e.api, cloud.invoker, issuers=issuers),
+                throttles=cloud.api_throttles,
             ).handle,
             e.host,
             e.port,

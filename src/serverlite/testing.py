@@ -22,6 +22,8 @@ from serverlite.errors import ConfigError
 from serverlite.gateway.frontend import ApiEndpoint, serve_locally
 from serverlite.gateway.gateway import Gateway
 from serverlite.gateway.http import HttpRequest
+from serverlite.gateway.model import ThrottleSpec
+from serverlite.gateway.throttling import ACCOUNT_LIMIT
 from serverlite.template import load_application
 from serverlite.template.model import Application
 
@@ -64,8 +66,10 @@ class LocalApp:
         state_dir: Path | None = None,
         parameter_overrides: Mapping[str, str] | None = None,
         first_port: int = 3000,
+        api_account_limit: ThrottleSpec = ACCOUNT_LIMIT,
     ) -> None:
         self._template = Path(template)
+        self._api_account_limit = api_account_limit
         self._state_dir = state_dir
         self._overrides = parameter_overrides
         self._first_port = first_port
@@ -81,10 +85,15 @@ class LocalApp:
         if self._state_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="serverlite-test-")
             self._state_dir = Path(self._tmp.name)
-        self.cloud = LocalCloud(self.app, CloudOptions(state_dir=self._state_dir))
+        self.cloud = LocalCloud(
+            self.app,
+            CloudOptions(state_dir=self._state_dir, api_account_limit=self._api_account_limit),
+        )
         await self.cloud.start()
         for endpoint in self.endpoints:
-            self.gateways[endpoint.api.qualified_id] = Gateway(endpoint.api, self.cloud.invoker)
+            self.gateways[endpoint.api.qualified_id] = Gateway(
+                endpoint.api, self.cloud.invoker, throttles=self.cloud.api_throttles
+            )
         return self
 
     async def __aexit__(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from serverlite.gateway.model import ThrottleSpec
 from serverlite.testing import LocalApp
 
 pytestmark = pytest.mark.integration
@@ -100,3 +101,28 @@ def test_route_throttle_applies_to_its_route_only(tmp_path):
     statuses = asyncio.run(go())
     assert statuses[0] == 200
     assert statuses[1:] == [429, 429]
+
+
+def test_the_account_throttle_is_shared_by_every_api_and_adjustable(tmp_path):
+    # API Gateway's account-wide limit (10,000/s, burst 5,000 by default) counts the
+    # requests of all APIs together; here it is lowered to a burst of 3.
+    apis = "".join(f"  {name}:\n    Type: AWS::Serverless::HttpApi\n" for name in ("Api", "Other"))
+    template = write_app(tmp_path, apis)
+    text = template.read_text() + (
+        "        O:\n          Type: HttpApi\n"
+        "          Properties: {ApiId: !Ref Other, Path: /hello, Method: get}\n"
+    )
+    template.write_text(text)
+
+    async def go():
+        limit = ThrottleSpec(rate=0.001, burst=3)
+        async with (
+            LocalApp(template, api_account_limit=limit) as app,
+            app.client("Api") as one,
+            app.client("Other") as other,
+        ):
+            return [
+                (await client.get("/hello")).status_code for client in (one, other, one, other, one)
+            ]
+
+    assert asyncio.run(go()) == [200, 200, 200, 429, 429]

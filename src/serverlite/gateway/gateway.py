@@ -30,7 +30,7 @@ from serverlite.gateway.http import HttpRequest, HttpResponse
 from serverlite.gateway.model import ApiSpec, RouteSpec
 from serverlite.gateway.responses import MalformedResponse, from_v1, from_v2
 from serverlite.gateway.routing import Match, Router
-from serverlite.gateway.throttling import ACCOUNT_LIMIT, Throttles
+from serverlite.gateway.throttling import Throttles
 from serverlite.gateway.validation import RequestValidator
 from serverlite.invoker import Invoker, InvokeRequest, InvokeResult
 
@@ -120,7 +120,7 @@ class Gateway:
     def _within_limits(self, route: RouteSpec) -> bool:
         api = self.api
         return (
-            self.throttles.allow(("account",), ACCOUNT_LIMIT)
+            self.throttles.allow(("account",), self.throttles.account)
             and self.throttles.allow((api.api_id, "stage"), api.throttle)
             and self.throttles.allow((api.api_id, route.route_key), route.throttle)
         )

@@ -2,7 +2,9 @@
 
 Limits apply per stage (MethodSettings "/*" "*", DefaultRouteSettings), per route
 (RouteSettings, MethodSettings for one resource), per usage plan key, and for the
-account (10,000 requests/s with a burst of 5,000 by default).
+account (10,000 requests/s with a burst of 5,000 by default; an adjustable quota on
+AWS, and ``serverlite up --api-account-rate/--api-account-burst`` here). One
+``Throttles`` serves every API of the application, so the account's bucket is shared.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ class TokenBucket:
 
 
 class Throttles:
-    """All buckets of one gateway, created on first use."""
+    """All buckets of the application's APIs, created on first use."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, account: ThrottleSpec = ACCOUNT_LIMIT
+    ) -> None:
+        self.account = account
         self._clock = clock
         self._buckets: dict[tuple[str, ...], TokenBucket] = {}
 
