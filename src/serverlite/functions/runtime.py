@@ -21,7 +21,6 @@ import os
 import resource
 import signal
 import socket
-import struct
 import sys
 import termios
 import time
@@ -113,8 +112,12 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+# json.dumps with these arguments would build an encoder per call.
+_RESULT_ENCODER = json.JSONEncoder(default=_json_default, ensure_ascii=False)
+
+
 def serialize_result(result: Any) -> bytes:
-    return json.dumps(result, default=_json_default, ensure_ascii=False).encode()
+    return _RESULT_ENCODER.encode(result).encode()
 
 
 def _setup_process(spec: dict[str, Any], log_fd: int) -> None:
@@ -158,6 +161,9 @@ def _peak_memory_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
+_FIONREAD_OUT = bytearray(4)  # the kernel writes the count here (a C int)
+
+
 def _unread_logs() -> int:
     """Bytes in the log pipe serverlite has not read yet (-1: cannot tell).
 
@@ -165,10 +171,13 @@ def _unread_logs() -> int:
     child process), so serverlite can skip reading an empty pipe after a result.
     """
     try:
-        pending = [fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0") for fd in (1, 2)]
+        fcntl.ioctl(1, termios.FIONREAD, _FIONREAD_OUT)
+        if unread := int.from_bytes(_FIONREAD_OUT, sys.byteorder):
+            return unread
+        fcntl.ioctl(2, termios.FIONREAD, _FIONREAD_OUT)
     except OSError:  # a handler closed or replaced them
         return -1
-    return max(int(struct.unpack("i", raw)[0]) for raw in pending)
+    return int.from_bytes(_FIONREAD_OUT, sys.byteorder)
 
 
 def _event(header: dict[str, Any], body: bytes) -> Any:
