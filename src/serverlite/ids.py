@@ -29,4 +29,5 @@ def hex_token(chars: int) -> str:
 def trace_id(now: float | None = None) -> str:
     """An X-Ray trace header, as Lambda sets _X_AMZN_TRACE_ID for each invocation."""
     now = time.time() if now is None else now
-    return f"Root=1-{int(now):08x}-{hex_token(24)};Parent={hex_token(16)};Sampled=0"
+    h = f"{_random.getrandbits(160):040x}"  # 24 hex digits of root id, 16 of parent
+    return f"Root=1-{int(now):08x}-{h[:24]};Parent={h[24:]};Sampled=0"

@@ -35,7 +35,7 @@ LOG_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 
 
-@dataclass
+@dataclass(slots=True)
 class Invocation:
     """One request to an environment."""
 
@@ -52,7 +52,7 @@ class Invocation:
     event: dict[str, Any] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RunOutcome:
     """What an invocation produced, success or failure, with its log events."""
 

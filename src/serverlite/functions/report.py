@@ -35,20 +35,18 @@ def end_line(request_id: str) -> str:
 
 
 def report_line(request_id: str, usage: Usage) -> str:
-    parts = [
-        f"REPORT RequestId: {request_id}",
-        f"Duration: {usage.duration_ms:.2f} ms",
-        f"Billed Duration: {usage.billed_ms} ms",
-        f"Memory Size: {usage.memory_mb} MB",
-        f"Max Memory Used: {usage.max_memory_used_mb} MB",
-    ]
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {usage.duration_ms:.2f} ms\t"
+        f"Billed Duration: {usage.billed_ms} ms\tMemory Size: {usage.memory_mb} MB\t"
+        f"Max Memory Used: {usage.max_memory_used_mb} MB\t"
+    )
     if usage.init_ms is not None:
-        parts.append(f"Init Duration: {usage.init_ms:.2f} ms")
+        line += f"Init Duration: {usage.init_ms:.2f} ms\t"
     if usage.status:
-        parts.append(f"Status: {usage.status}")
+        line += f"Status: {usage.status}\t"
     if usage.error_type:
-        parts.append(f"Error Type: {usage.error_type}")
-    return "\t".join(parts) + "\t"
+        line += f"Error Type: {usage.error_type}\t"
+    return line
 
 
 def timestamp(now: float | None = None) -> str:

@@ -118,6 +118,22 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
+_V1_IDENTITY: dict[str, str | None] = {
+    "accessKey": None,
+    "accountId": None,
+    "caller": None,
+    "cognitoAuthenticationProvider": None,
+    "cognitoAuthenticationType": None,
+    "cognitoIdentityId": None,
+    "cognitoIdentityPoolId": None,
+    "principalOrgId": None,
+    "sourceIp": None,
+    "user": None,
+    "userAgent": None,
+    "userArn": None,
+}
+
+
 def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
     # HTTP APIs lower-case header names in both payload formats; REST keeps them as sent.
     pairs = (
@@ -130,20 +146,9 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
     stage = ctx.api.stage
     # REST hands over the path as sent; HTTP APIs decoded it before routing.
     path = ctx.path
-    identity = {
-        "accessKey": None,
-        "accountId": None,
-        "caller": None,
-        "cognitoAuthenticationProvider": None,
-        "cognitoAuthenticationType": None,
-        "cognitoIdentityId": None,
-        "cognitoIdentityPoolId": None,
-        "principalOrgId": None,
-        "sourceIp": request.source_ip,
-        "user": None,
-        "userAgent": request.header("user-agent"),
-        "userArn": None,
-    }
+    identity = _V1_IDENTITY.copy()  # keeps the keys' order; two are filled in
+    identity["sourceIp"] = request.source_ip
+    identity["userAgent"] = request.header("user-agent")
     api_key = request.header("x-api-key")
     if ctx.api.kind == "REST" and ctx.route.api_key_required and api_key:
         identity["apiKey"] = api_key

@@ -192,7 +192,10 @@ class Gateway:
             )
         try:
             if api.kind == "REST":
-                response = from_v1(result.payload, partial(self._binary_response, request))
+                binary: Callable[[str | None], bool] = _never_binary
+                if api.binary_media_types:
+                    binary = partial(self._binary_response, request)
+                response = from_v1(result.payload, binary)
             elif route.payload_version == "1.0":
                 response = from_v1(result.payload)
             else:
@@ -210,8 +213,6 @@ class Gateway:
         # the response's Content-Type is one of the API's binary media types;
         # otherwise the base64 text itself goes out.
         types = self.api.binary_media_types
-        if not types:
-            return False
         accept = (request.header("accept") or "").split(",")[0].strip() or None
         return media_type_matches(accept, types) or media_type_matches(content_type, types)
 
@@ -224,6 +225,10 @@ class Gateway:
         elif response.header("apigw-requestid") is None:
             response.headers.append(("apigw-requestid", request_id))
         cors.add_response_headers(self.api, request, response)
+
+
+def _never_binary(content_type: str | None) -> bool:
+    return False  # a REST API without binary media types sends base64 bodies as text
 
 
 def _consume(task: asyncio.Future[Any]) -> None:

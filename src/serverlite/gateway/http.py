@@ -33,5 +33,11 @@ class HttpResponse:
     body: bytes = b""
 
     def header(self, name: str) -> str | None:
+        """The last value of a header, case-insensitively (a plain loop: this runs a few
+        times per request, on a handful of headers)."""
         wanted = name.lower()
-        return next((v for k, v in reversed(self.headers) if k.lower() == wanted), None)
+        found = None
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                found = value
+        return found

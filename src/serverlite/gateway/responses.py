@@ -22,7 +22,16 @@ class MalformedResponse(Exception):
     """The function's result is not a valid proxy response."""
 
 
-def _headers(result: dict[str, Any]) -> list[tuple[str, str]]:
+class _ReadAgain(Exception):
+    """orjson's reading of a header value differs from the stdlib's: read it again."""
+
+
+_V1_FIELDS = frozenset(
+    ("statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies")
+)
+
+
+def _headers(result: dict[str, Any], scalar: Callable[[Any], str]) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
     single = result.get("headers") or {}
     multi = result.get("multiValueHeaders") or {}
@@ -33,20 +42,30 @@ def _headers(result: dict[str, Any]) -> list[tuple[str, str]]:
         if not isinstance(values, list):
             raise MalformedResponse("multiValueHeaders values must be lists")
         seen.add(name.lower())
-        headers.extend((str(name), _scalar(v)) for v in values)
+        headers.extend((str(name), scalar(v)) for v in values)
     for name, value in single.items():
-        if name.lower() in seen:
+        if seen and name.lower() in seen:
             continue  # multiValueHeaders win for the same name
-        headers.append((str(name), _scalar(value)))
+        headers.append((str(name), scalar(value)))
     return headers
 
 
 def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
         return str(value)
     raise MalformedResponse("header values must be strings")
+
+
+def _scalar_orjson(value: Any) -> str:
+    if isinstance(value, float):
+        raise _ReadAgain  # NaN, or an integer beyond 64 bits orjson read as a float
+    return _scalar(value)
 
 
 def _body(result: dict[str, Any], decode: bool = True) -> bytes:
@@ -73,72 +92,73 @@ def _status(result: dict[str, Any]) -> int:
     return status
 
 
-def _parse(payload: bytes) -> Any:
-    """The function's result as the stdlib reads it, read by orjson when that is the same.
+def _read(payload: bytes) -> tuple[Any, bool]:
+    """The function's result, and whether orjson read it (else the stdlib did).
 
     orjson refuses NaN and lone surrogates (the stdlib reads them) and reads integers
-    beyond 64 bits as floats: header values are the only place where a number is
-    turned into text, so a float there sends the payload to the stdlib again.
+    beyond 64 bits as floats. Header values and cookies are the only places where a
+    number is turned into text, so a float met there sends the payload to the stdlib
+    again (``_ReadAgain``); everywhere else both readings mean the same.
     """
     try:
-        result = orjson.loads(payload)
+        return orjson.loads(payload), True
     except orjson.JSONDecodeError:
-        return json.loads(payload)
-    if isinstance(result, dict) and _has_float(result):
-        return json.loads(payload)
-    return result
+        return json.loads(payload), False
 
 
-def _has_float(result: dict[str, Any]) -> bool:
-    for key in ("headers", "multiValueHeaders"):
-        values = result.get(key)
-        if isinstance(values, dict):
-            for value in values.values():
-                if isinstance(value, float) or (
-                    isinstance(value, list) and any(isinstance(v, float) for v in value)
-                ):
-                    return True
-    cookies = result.get("cookies")
-    return isinstance(cookies, list) and any(isinstance(c, float) for c in cookies)
+def _proxy_result(payload: bytes) -> tuple[Any, bool]:
+    try:
+        return _read(payload)
+    except ValueError as exc:
+        raise MalformedResponse("not JSON") from exc
 
 
 def from_v1(payload: bytes, binary: Callable[[str | None], bool] | None = None) -> HttpResponse:
     """``binary(content_type)`` says whether a base64 body goes out decoded (REST only)."""
     try:
-        result = _parse(payload)
-    except ValueError as exc:
-        raise MalformedResponse("not JSON") from exc
+        return _from_v1(*_proxy_result(payload), binary)
+    except _ReadAgain:
+        return _from_v1(json.loads(payload), False, binary)
+
+
+def _from_v1(
+    result: Any, by_orjson: bool, binary: Callable[[str | None], bool] | None
+) -> HttpResponse:
     if not isinstance(result, dict):
         raise MalformedResponse("not an object")
-    extra = set(result) - {
-        "statusCode",
-        "headers",
-        "multiValueHeaders",
-        "body",
-        "isBase64Encoded",
-        "cookies",
-    }
-    if extra:
-        raise MalformedResponse(f"unexpected fields {sorted(extra)}")
-    headers = _headers(result)
-    content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
-    decode = binary is None or binary(content_type)
+    if not _V1_FIELDS.issuperset(result):
+        raise MalformedResponse(f"unexpected fields {sorted(set(result) - _V1_FIELDS)}")
+    headers = _headers(result, _scalar_orjson if by_orjson else _scalar)
+    decode = True
+    if binary is not None and result.get("isBase64Encoded"):
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        decode = binary(content_type)
     return HttpResponse(_status(result), headers, _body(result, decode))
 
 
 def from_v2(payload: bytes) -> HttpResponse:
     try:
-        result = _parse(payload)
-    except ValueError as exc:
-        raise MalformedResponse("not JSON") from exc
+        return _from_v2(*_proxy_result(payload), payload)
+    except _ReadAgain:
+        return _from_v2(json.loads(payload), False, payload)
+
+
+def _from_v2(result: Any, by_orjson: bool, payload: bytes) -> HttpResponse:
     if not isinstance(result, dict) or "statusCode" not in result:
         # A bare value: 200, application/json, the value itself as the body.
         return HttpResponse(200, [("Content-Type", "application/json")], payload)
-    response = HttpResponse(_status(result), _headers(result), _body(result))
+    scalar = _scalar_orjson if by_orjson else _scalar
+    response = HttpResponse(_status(result), _headers(result, scalar), _body(result))
     cookies = result.get("cookies") or []
     if not isinstance(cookies, list):
         raise MalformedResponse("cookies must be a list")
-    response.headers.extend(("Set-Cookie", str(c)) for c in cookies)
+    response.headers.extend(("Set-Cookie", _cookie(c, by_orjson)) for c in cookies)
     if not any(k.lower() == "content-type" for k, _ in response.headers) and response.body:
         response.headers.append(("Content-Type", "text/plain; charset=utf-8"))
     return response
+
+
+def _cookie(value: Any, by_orjson: bool) -> str:
+    if by_orjson and isinstance(value, float):
+        raise _ReadAgain
+    return str(value)

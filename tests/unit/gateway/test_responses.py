@@ -81,3 +81,11 @@ def test_what_the_stdlib_reads_is_read_nan_included():
     assert response.status == 200
     assert ("X-N", "nan") in response.headers
     assert response.body == b"?"
+
+
+def test_big_numbers_in_multi_value_headers_and_cookies_read_as_the_stdlib_does():
+    big = 2**70  # orjson would read it as a float
+    v1 = from_v1(b'{"statusCode": 200, "multiValueHeaders": {"X-Big": [%d, 1]}}' % big)
+    assert v1.headers == [("X-Big", str(big)), ("X-Big", "1")]
+    v2 = from_v2(b'{"statusCode": 200, "cookies": [%d, "a=1"], "body": "x"}' % big)
+    assert [v for k, v in v2.headers if k == "Set-Cookie"] == [str(big), "a=1"]
