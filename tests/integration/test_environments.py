@@ -210,7 +210,8 @@ def test_timeout_kills_the_environment_with_aws_payload(zygote, tmp_path):
         m.endswith(f"{timed_out.request_id} Task timed out after 1.00 seconds") for m in lines
     )
     assert "Status: timeout" in lines[-1]
-    assert 1.0 <= timed_out.usage.duration_ms / 1000 < 2.0
+    # On time: the timer is armed as the deadline nears, not left to the pool's sweep.
+    assert 1.0 <= timed_out.usage.duration_ms / 1000 < 1.25
     # The next invocation gets a fresh environment (a cold start).
     assert after.ok and body(after) == {"action": "echo", "n": 1}
     assert after.usage.init_ms is not None

@@ -33,6 +33,10 @@ LogEvent = tuple[int, str]  # (epoch milliseconds, message)
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 LOG_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
+# An invocation gets its timeout timer only once its deadline is this close (the pool
+# sweeps busy environments more often than that): most end long before, and a timer
+# armed and cancelled per invocation cost more than the rest of the bookkeeping.
+TIMER_HORIZON_S = 0.25
 
 
 @dataclass(slots=True)
@@ -98,6 +102,8 @@ class Environment:
         self._kill_reason: str | None = None
         self._exit_code: int | None = None
         self.peak_kb = 0
+        self.deadline: float | None = None  # loop time the running invocation must end by
+        self._timer: asyncio.TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     async def start(self, started: float) -> None:
@@ -226,14 +232,18 @@ class Environment:
         if inv.event is not None:
             header["marshal"] = True
             body = marshal.dumps(inv.event)
-        timer = loop.call_at(deadline, self.kill, "timeout")
+        self.deadline = deadline
+        self.arm_timeout(loop)
         try:
             self._channel.send(header, body)
             reply, body = await self._channel.recv()
         except (EOFError, ConnectionError):
             reply, body = {"type": "eof"}, b""
         finally:
-            timer.cancel()
+            self.deadline = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         if reply["type"] == "exit":
             self._exit_code = int(reply.get("code", 1))
             reply = {"type": "eof"}
@@ -245,6 +255,16 @@ class Environment:
                 inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]), payload=body
             )
         return self._died(inv, pre_events, start_ms, started, init_ms)
+
+    def arm_timeout(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Give the running invocation its timeout timer once its deadline is near."""
+        deadline = self.deadline
+        if (
+            deadline is not None
+            and self._timer is None
+            and deadline - loop.time() <= TIMER_HORIZON_S
+        ):
+            self._timer = loop.call_at(deadline, self.kill, "timeout")
 
     def _died(
         self,

@@ -18,11 +18,18 @@ from pathlib import Path
 from typing import Protocol
 
 from serverlite.functions.environment import Settings, spawn_spec
-from serverlite.functions.environment_process import Environment, Invocation, LogEvent, RunOutcome
+from serverlite.functions.environment_process import (
+    TIMER_HORIZON_S,
+    Environment,
+    Invocation,
+    LogEvent,
+    RunOutcome,
+)
 from serverlite.functions.zygote import Zygote
 from serverlite.template.model import FunctionSpec
 
 log = logging.getLogger("serverlite.functions")
+SWEEP_S = TIMER_HORIZON_S / 2  # how often busy environments' deadlines are looked at
 
 
 class LogSink(Protocol):
@@ -55,6 +62,7 @@ class EnvironmentPool:
         self._memory_interval = memory_check_interval_s
         self._functions: dict[str, _FunctionEnvironments] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._sweep: asyncio.TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -66,6 +74,9 @@ class EnvironmentPool:
             ]
 
     async def close(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -92,6 +103,8 @@ class EnvironmentPool:
         if env is None:
             env = await self._spawn(fn, envs.generation)
         envs.busy.add(env)
+        if self._sweep is None:
+            self._sweep = asyncio.get_running_loop().call_later(SWEEP_S, self._sweep_deadlines)
         try:
             outcome = await env.run(inv, cold)
         except BaseException:
@@ -106,6 +119,18 @@ class EnvironmentPool:
         if self._sink is not None:
             self._sink.write(fn.log_group_name, outcome.log_stream, outcome.logs)
         return outcome
+
+    def _sweep_deadlines(self) -> None:
+        """While environments are busy: arm the timeout timers of those near their end."""
+        self._sweep = None
+        loop = asyncio.get_running_loop()
+        busy = False
+        for envs in self._functions.values():
+            for env in envs.busy:
+                busy = True
+                env.arm_timeout(loop)
+        if busy:
+            self._sweep = loop.call_later(SWEEP_S, self._sweep_deadlines)
 
     async def warm(self, fn: FunctionSpec) -> None:
         """Start one environment ahead of the first request."""
