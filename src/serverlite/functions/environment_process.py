@@ -8,6 +8,10 @@ The log pipe is read when an invocation ends (before its END line, so everything
 handler printed belongs to it) and by the pool's periodic ``drain_logs`` (so a chatty
 handler never fills the pipe), not on every write: a wake-up of serverlite's process
 per log line would cost more than the line. The pipe holds up to ``LOG_PIPE_BYTES``.
+
+Likewise the timeout: an invocation records its deadline, and its timer is armed by
+``arm_timeout`` only once that deadline is within ``TIMER_HORIZON_S`` (the pool looks
+at busy environments more often than that), not armed and cancelled per invocation.
 """
 
 from __future__ import annotations
