@@ -234,6 +234,15 @@ def test_memory_within_the_limit_is_fine(zygote, tmp_path):
     assert outcome.usage.max_memory_used_mb >= 50
 
 
+def test_peak_memory_counts_what_a_thread_allocated_and_freed(zygote, tmp_path):
+    fn = spec("behaviours.handler", memory_mb=512)
+    before, after = run(
+        zygote, fn, [{"action": "echo"}, {"action": "allocate-in-thread", "mb": 80}], tmp_path
+    )
+    assert after.ok
+    assert after.usage.max_memory_used_mb >= before.usage.max_memory_used_mb + 70
+
+
 def test_exit_and_crash_are_runtime_exit_errors(zygote, tmp_path):
     fn = spec("behaviours.handler")
     exited, crashed = run(

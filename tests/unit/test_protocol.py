@@ -91,3 +91,14 @@ def test_headers_are_marshal_towards_the_environment_and_json_back():
         reply = ours.recv(1024)
     assert reply == protocol.encode({"type": "result", "ok": True}, b"out")
     assert reply[8:35] == b'{"type":"result","ok":true}'
+
+
+def test_whole_frames_partial_frames_and_several_at_once_all_come_out_in_order():
+    one = protocol.encode({"n": 1}, b"a")
+    two = protocol.encode({"n": 2}, b"")
+    three = protocol.encode({"n": 3}, b"ccc")
+    buffer = protocol._FrameBuffer()
+    assert buffer.feed(one) == [({"n": 1}, b"a")]  # one whole frame: cut directly
+    assert buffer.feed(two + three[:5]) == [({"n": 2}, b"")]
+    assert buffer.feed(three[5:] + one) == [({"n": 3}, b"ccc"), ({"n": 1}, b"a")]
+    assert buffer.feed(b"") == []

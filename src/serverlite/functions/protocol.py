@@ -61,6 +61,12 @@ class _FrameBuffer:
 
     def feed(self, data: bytes) -> list[Frame]:
         buffer = self._buffer
+        if not buffer and len(data) >= _PREFIX_SIZE:
+            # The usual case, one whole frame per read: cut it from the bytes as they are.
+            head_len, body_len = _PREFIX.unpack_from(data)
+            head_end = _PREFIX_SIZE + head_len
+            if head_end + body_len == len(data):
+                return [(self._loads(data[_PREFIX_SIZE:head_end]), data[head_end:])]
         buffer += data
         frames: list[Frame] = []
         start = 0
