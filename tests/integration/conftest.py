@@ -10,9 +10,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -111,15 +112,53 @@ def start_server(template: Path, state_dir: Path, *args: str, port: int | None =
     raise AssertionError(f"serverlite up did not answer within 60 s:\n{server.output()}")
 
 
-def lambda_client(server: Server):  # type: ignore[no-untyped-def]
+def start_with_markers(
+    tmp_path_factory: pytest.TempPathFactory, template: Path, markers: Path, *args: str
+) -> Server:
+    """`serverlite up` on a fixture template whose functions leave markers in ``markers``."""
+    return start_server(
+        template,
+        tmp_path_factory.mktemp(template.parent.name) / "state",
+        "--parameter-overrides",
+        f"MarkerDir={markers}",
+        "--no-reload",
+        *args,
+    )
+
+
+def aws_client(server: Server, service: str) -> Any:
+    """A boto3 client of the server's AWS endpoint; no retries, so failures show at once."""
     return boto3.client(
-        "lambda",
+        service,
         endpoint_url=server.url,
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 0}, read_timeout=30),
     )
+
+
+def lambda_client(server: Server) -> Any:
+    return aws_client(server, "lambda")
+
+
+def wait_for(
+    check: Callable[[], Any],
+    timeout: float = 10.0,
+    every: float = 0.02,
+    why: Callable[[], str] | None = None,
+) -> Any:
+    """Poll ``check`` until it returns something truthy, and return that; after
+    ``timeout`` seconds fail, saying ``why()`` if given."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            detail = why() if why is not None else f"waiting for {check}"
+            raise AssertionError(f"timed out after {timeout} s: {detail}")
+        time.sleep(every)
 
 
 @pytest.fixture(scope="module")

@@ -5,28 +5,18 @@ from __future__ import annotations
 import base64
 import json
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import FIXTURES, Server, lambda_client, start_server
+from tests.integration.conftest import FIXTURES, Server, lambda_client, start_server, wait_for
 
 pytestmark = pytest.mark.integration
 
 
 def markers(server: Server) -> Path:
     return server.state_dir.parent / "markers"
-
-
-def wait_for(predicate, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return bool(predicate())
 
 
 def test_sync_invoke_returns_payload_and_version(app_server):
@@ -98,7 +88,7 @@ def test_event_invocation_is_acknowledged_then_runs(app_server):
     )
     assert response["StatusCode"] == 202
     marker = markers(app_server) / "async-1.json"
-    assert wait_for(marker.exists)
+    assert wait_for(marker.exists, timeout=15)
     recorded = json.loads(marker.read_text())
     assert recorded["request_id"] == response["ResponseMetadata"]["RequestId"]
 

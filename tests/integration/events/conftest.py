@@ -4,30 +4,22 @@ fires every second and retries back off in milliseconds), shared by this package
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from tests.integration.conftest import FIXTURES, Server, start_server
+from tests.integration.conftest import (
+    FIXTURES,
+    Server,
+    start_with_markers,
+    wait_for,
+)
+from tests.integration.conftest import aws_client as client
 
 TEMPLATE = FIXTURES / "events" / "template.yaml"
 TIME_SCALE = "60"
-
-
-def client(server: Server, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, read_timeout=30),
-    )
 
 
 @pytest.fixture(scope="package")
@@ -37,15 +29,7 @@ def markers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, markers: Path) -> Iterator[Server]:
-    running = start_server(
-        TEMPLATE,
-        tmp_path_factory.mktemp("events") / "state",
-        "--parameter-overrides",
-        f"MarkerDir={markers}",
-        "--no-reload",
-        "--time-scale",
-        TIME_SCALE,
-    )
+    running = start_with_markers(tmp_path_factory, TEMPLATE, markers, "--time-scale", TIME_SCALE)
     yield running
     running.stop()
 
@@ -53,17 +37,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, markers: Path) -> Iterator[
 @pytest.fixture
 def events(server: Server) -> Any:
     return client(server, "events")
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {check}")
-        time.sleep(0.02)
 
 
 def marker(markers: Path, marker_id: str, timeout: float = 10.0) -> dict[str, Any]:

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from tests.integration.conftest import FIXTURES, Server, start_server
+from tests.integration.conftest import FIXTURES, Server, aws_client, start_with_markers
 
 TEMPLATE = FIXTURES / "sqs" / "template.yaml"
 
 
 def sqs_client(server: Server) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, read_timeout=30),
-    )
+    return aws_client(server, "sqs")
 
 
 @pytest.fixture(scope="package")
@@ -35,13 +25,7 @@ def markers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, markers: Path) -> Iterator[Server]:
-    running = start_server(
-        TEMPLATE,
-        tmp_path_factory.mktemp("sqs") / "state",
-        "--parameter-overrides",
-        f"MarkerDir={markers}",
-        "--no-reload",
-    )
+    running = start_with_markers(tmp_path_factory, TEMPLATE, markers)
     yield running
     running.stop()
 
@@ -56,12 +40,3 @@ def events(markers: Path, function: str) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line]
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)

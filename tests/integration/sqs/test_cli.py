@@ -10,8 +10,7 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import free_port
-from tests.integration.sqs.conftest import wait_for
+from tests.integration.conftest import free_port, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from tests.integration.conftest import start_server
-from tests.integration.sqs.conftest import TEMPLATE, sqs_client, wait_for
+from tests.integration.conftest import start_server, wait_for
+from tests.integration.sqs.conftest import TEMPLATE, sqs_client
 
 pytestmark = pytest.mark.integration
 
@@ -51,8 +51,13 @@ def test_acknowledged_messages_survive_kill_9(tmp_path):
 
     restarted = start_server(TEMPLATE, tmp_path / "state", *override, port=server.port)
     try:
-        assert wait_for(lambda: {p.name for p in markers.glob("m*")} >= sent, timeout=30), (
-            f"{len(sent - {p.name for p in markers.glob('m*')})} acknowledged messages were lost"
+        wait_for(
+            lambda: {p.name for p in markers.glob("m*")} >= sent,
+            timeout=30,
+            why=lambda: (
+                f"{len(sent - {p.name for p in markers.glob('m*')})} acknowledged "
+                "messages were lost"
+            ),
         )
     finally:
         restarted.stop()

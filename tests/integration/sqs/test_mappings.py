@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sqs.conftest import events, wait_for
+from tests.integration.conftest import wait_for
+from tests.integration.sqs.conftest import events
 
 pytestmark = pytest.mark.integration
 
