@@ -12,11 +12,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, free_port, start_server
+from tests.integration.conftest import Server, aws_client, free_port, start_server
 
 pytestmark = pytest.mark.integration
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "orders"
@@ -63,18 +62,8 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-def aws(server: Server, service: str):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        service,
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
-
-
 def fail_invoicing(server: Server, mode: str) -> None:
-    aws(server, "ssm").put_parameter(
+    aws_client(server, "ssm").put_parameter(
         Name="/orders-demo/invoices/failure-mode", Value=mode, Type="String", Overwrite=True
     )
 
@@ -138,7 +127,7 @@ def test_async_messages_that_keep_failing_land_in_the_dlq(system, http):
     fail_invoicing(server, "always")
     accepted = http.post(f"{system['orders']}/orders/async", json=ORDER)
     order_id = accepted.json()["orderId"]
-    sqs = aws(server, "sqs")
+    sqs = aws_client(server, "sqs")
     dlq = next(u for u in sqs.list_queues()["QueueUrls"] if "OrderPlacedDLQ" in u)
     deadline = time.monotonic() + 40
     found = None

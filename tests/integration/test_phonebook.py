@@ -7,11 +7,10 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, free_port, lambda_client, start_server
+from tests.integration.conftest import Server, aws_client, free_port, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "phonebook"
@@ -151,12 +150,6 @@ def test_contacts_survive_kill_9(tmp_path, http):
 
 
 def _count(server: Server) -> int:
-    ddb = boto3.client(
-        "dynamodb",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    ddb = aws_client(server, "dynamodb")
     table = ddb.list_tables()["TableNames"][0]
     return int(ddb.scan(TableName=table, Select="COUNT")["Count"])

@@ -11,12 +11,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import FIXTURES, Server, lambda_client, start_server
+from tests.integration.conftest import FIXTURES, Server, aws_client, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 
@@ -27,14 +25,7 @@ MARKED = "You can't perform this operation on the secret because it was marked f
 
 
 def sm_client(server: Server):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        "secretsmanager",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}),
-    )
+    return aws_client(server, "secretsmanager")
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from serverlite.aws.kms_local import DecryptionError, LocalKey
-from tests.integration.conftest import FIXTURES, Server, start_server
+from tests.integration.conftest import FIXTURES, Server, aws_client, start_server
 
 pytestmark = pytest.mark.integration
 
@@ -25,14 +23,7 @@ TEMPLATE = FIXTURES / "params_secrets" / "template.yaml"
 
 
 def ssm_client(server: Server):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        "ssm",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}),
-    )
+    return aws_client(server, "ssm")
 
 
 @pytest.fixture(scope="module")
