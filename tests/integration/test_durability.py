@@ -57,7 +57,7 @@ def test_every_acknowledged_message_event_and_invoke_survives_kill_9(tmp_path):
                         }
                     ]
                 )
-                if result["FailedEntryCount"] == 0:
+                if result.get("FailedEntryCount") == 0:  # {} when the kill cut the reply
                     acknowledged.append(f"e-{i}")
                 response = lam.invoke(
                     FunctionName="Marker",
