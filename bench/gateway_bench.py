@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, Row, free_port, stop, wait_http
+from common import ROOT, Row, free_port, serverlite_up, stop, wait_http
 from loadgen import LoadResult, run_load
 
 BENCH = ROOT / "bench"
@@ -25,31 +25,17 @@ def _measure(port: int, requests: int) -> LoadResult:
 def serverlite_gateway(requests: int) -> LoadResult:
     port, aws_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "serverlite.cli",
-                "up",
-                "-t",
-                str(BENCH / "app_gateway" / "template.yaml"),
-                "--port",
-                str(port),
-                "--aws-port",
-                str(aws_port),
-                "--state-dir",
-                state,
-                "--no-reload",
-                "--warm",
-                # API Gateway's account quota (10,000 requests/s) would cap the run: raised,
-                # as AWS raises it on request, since this measures the gateway, not the quota.
-                "--api-account-rate",
-                "1000000",
-                "--api-account-burst",
-                "1000000",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        proc, _output = serverlite_up(
+            BENCH / "app_gateway" / "template.yaml",
+            state,
+            port,
+            aws_port,
+            # API Gateway's account quota (10,000 requests/s) would cap the run: raised,
+            # as AWS raises it on request, since this measures the gateway, not the quota.
+            "--api-account-rate",
+            "1000000",
+            "--api-account-burst",
+            "1000000",
         )
         try:
             wait_http(f"http://127.0.0.1:{port}/hello", proc)

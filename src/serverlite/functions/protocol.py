@@ -30,17 +30,12 @@ _PREFIX = struct.Struct("!II")
 _PREFIX_SIZE = _PREFIX.size
 Header = dict[str, Any]
 Frame = tuple[Header, bytes]
-Dumps = Callable[[Header], bytes]
 Loads = Callable[[bytes], Any]
 
 
-def _json_dumps(header: Header) -> bytes:
-    return json.dumps(header, separators=(",", ":")).encode()
-
-
-def encode(header: Header, body: bytes = b"", dumps: Dumps = _json_dumps) -> bytes:
-    """A frame from the environment (JSON header) unless ``dumps`` says otherwise."""
-    return encode_raw(dumps(header), body)
+def encode(header: Header, body: bytes = b"") -> bytes:
+    """A frame from the environment (JSON header)."""
+    return encode_raw(json.dumps(header, separators=(",", ":")).encode(), body)
 
 
 def encode_raw(raw_header: bytes, body: bytes = b"") -> bytes:

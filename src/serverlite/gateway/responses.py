@@ -55,9 +55,7 @@ def _scalar(value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         return str(value)
     raise MalformedResponse("header values must be strings")
 
