@@ -8,15 +8,12 @@ SERVERLITE_JWT_ISSUERS mapping).
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from tests.integration.conftest import Server, free_port, start_server
+from tests.integration.conftest import Server, free_port, json_documents, start_server
 
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "patients"
 
@@ -68,27 +65,8 @@ def jwt_issuer() -> Iterator[Issuer]:
     """A fresh signing key, its JWKS served at <base>/.well-known/jwks.json."""
     key = ec.generate_private_key(ec.SECP256R1())
     jwk = {**ECAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1", "use": "sig"}
-
-    class Keys(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == "/.well-known/jwks.json"
-            body = json.dumps({"keys": [jwk]} if found else {}).encode()
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield Issuer(f"http://127.0.0.1:{server.server_address[1]}", key)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with json_documents(lambda base: {"/.well-known/jwks.json": {"keys": [jwk]}}) as base:
+        yield Issuer(base, key)
 
 
 @contextmanager

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from tests.integration.conftest import FIXTURES, Server, free_port, start_server
+from tests.integration.conftest import FIXTURES, Server, free_port, json_documents, start_server
 from tests.unit.gateway.authfakes import hmac_token
 
 pytestmark = pytest.mark.integration
@@ -89,33 +87,16 @@ def issuer() -> Iterator[Issuer]:
         "use": "sig",
     }
     ec_jwk = {**ECAlgorithm.to_jwk(ec_key.public_key(), as_dict=True), "kid": "ec-1", "use": "sig"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    documents = {
-        "/.well-known/openid-configuration": {"issuer": base, "jwks_uri": f"{base}/keys"},
-        "/keys": {"keys": [rsa_jwk]},
-        "/cognito/.well-known/jwks.json": {"keys": [ec_jwk]},
-    }
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            document = documents.get(self.path)
-            body = json.dumps(document).encode()
-            self.send_response(200 if document else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def documents(base: str) -> dict[str, Any]:
+        return {
+            "/.well-known/openid-configuration": {"issuer": base, "jwks_uri": f"{base}/keys"},
+            "/keys": {"keys": [rsa_jwk]},
+            "/cognito/.well-known/jwks.json": {"keys": [ec_jwk]},
+        }
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server.RequestHandlerClass = Handler
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Issuer(base, rsa_key, ec_key)
-    server.shutdown()
-    server.server_close()
+    with json_documents(documents) as base:
+        yield Issuer(base, rsa_key, ec_key)
 
 
 def _free_pair() -> int:
