@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -220,3 +222,42 @@ def test_sigterm_stops_as_cleanly_as_ctrl_c(tmp_path):
     lambda_client(server).invoke(FunctionName="Behaviours", Payload=json.dumps({"action": "echo"}))
     assert server.stop(signal.SIGTERM) == 0
     assert "serverlite stopped" in server.output()
+
+
+def test_up_takes_the_account_api_throttle_and_refuses_a_bad_one(tmp_path):
+    template = write_template(
+        tmp_path,
+        "      Events:\n        Get:\n          Type: HttpApi\n"
+        "          Properties: {Path: /hello, Method: get}\n",
+    )
+    port = free_port()
+    server = start_server(
+        template,
+        tmp_path / "state",
+        "--no-reload",
+        "--port",
+        str(port),
+        "--api-account-rate",
+        "0.001",
+        "--api-account-burst",
+        "2",
+    )
+    statuses, bodies = [], []
+    try:
+        for _ in range(3):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=10) as r:
+                    statuses.append(r.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+                bodies.append(error.read())
+    finally:
+        server.stop()
+    assert statuses == [200, 200, 429]
+    assert bodies == [b'{"message":"Too Many Requests"}']
+
+    state = tmp_path / "refused"
+    result = cli("up", "-t", str(template), "--state-dir", str(state), "--api-account-rate", "0")
+    assert result.returncode == 2
+    assert "--api-account-rate" in result.stderr
+    assert not state.exists()  # nothing started
