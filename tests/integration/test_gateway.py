@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,11 +13,10 @@ from aws_lambda_powertools.utilities.parser.models import (
     APIGatewayProxyEventV2Model,
 )
 
+from tests.aws_samples import aws_sample
 from tests.integration.conftest import FIXTURES, Server, free_port, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
-# shared/ sits beside the repository (in CI too).
-AWS_EVENTS = Path(__file__).resolve().parents[3] / "shared" / "aws-events"
 
 
 def _free_pair() -> int:
@@ -55,7 +53,7 @@ def http(gateway) -> Iterator[httpx.Client]:
 
 
 def sample(name: str) -> dict:
-    return json.loads((AWS_EVENTS / name).read_text())
+    return dict(aws_sample(name))
 
 
 def test_rest_event_is_payload_v1_as_aws_sends_it(gateway, http):

@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.aws_samples import aws_sample, aws_sample_text
 from tests.integration.conftest import Server
 from tests.integration.events.conftest import client, marker, wait_for
 
 pytestmark = pytest.mark.integration
 
-SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "aws-events" / "eventBridgeEvent.json"
 ACCOUNT = "123456789012"
 
 
@@ -45,7 +44,7 @@ def test_sam_eventbridge_rule_delivers_the_envelope(events, markers):
         Resources=["arn:aws:x"],
     )
     event = marker(markers, event_id)
-    sample = json.loads(SAMPLE.read_text())
+    sample = aws_sample("eventBridgeEvent.json")
     assert list(event) == [key for key in sample if key != "replay-name"]
     assert event["version"] == "0"
     assert event["detail-type"] == "OrderPlaced"
@@ -215,7 +214,7 @@ def test_invalid_patterns_are_refused_as_aws_refuses_them(events):
     )
     assert events.test_event_pattern(
         EventPattern='{"detail": {"state": [{"anything-but": "running"}]}}',
-        Event=SAMPLE.read_text(),
+        Event=aws_sample_text("eventBridgeEvent.json"),
     )["Result"]
 
 

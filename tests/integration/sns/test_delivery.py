@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
+from tests.aws_samples import aws_sample
 from tests.integration.sns.conftest import (
     marker,
     queue_arn,
@@ -20,7 +20,6 @@ from tests.integration.sns.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-SAMPLE = Path(__file__).parents[4] / "shared" / "aws-events" / "snsEvent.json"
 ORDERS = topic_arn("orders")
 
 
@@ -41,7 +40,7 @@ def test_lambda_subscriber_gets_an_sns_event(sns, markers):
         MessageAttributes=red(),
     )
     event = marker(markers, f"every-{order}")
-    sample = json.loads(SAMPLE.read_text())
+    sample = aws_sample("snsEvent.json")
     record, expected = event["Records"][0], sample["Records"][0]
     assert set(event) == set(sample)
     assert set(record) == set(expected)

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.aws_samples import aws_sample
 from tests.integration.conftest import wait_for
 from tests.integration.sqs.conftest import events
 
 pytestmark = pytest.mark.integration
-
-SAMPLE = Path(__file__).parents[4] / "shared" / "aws-events" / "sqsEvent.json"
 
 
 def records(markers: Path, function: str) -> list[dict]:
@@ -33,7 +32,7 @@ def test_records_are_shaped_like_aws_sample_event(sqs, markers):
     )
     found = wait_for(lambda: [r for r in records(markers, "Recorder") if r["body"] == body])
     (record,) = found
-    sample = json.loads(SAMPLE.read_text())["Records"][0]
+    sample = aws_sample("sqsEvent.json")["Records"][0]
     # The sample omits md5OfMessageAttributes; Lambda sends it (null without attributes).
     assert set(record) == set(sample) | {"md5OfMessageAttributes"}
     assert set(record["attributes"]) == set(sample["attributes"])

@@ -20,9 +20,9 @@ from serverlite.aws.events.senders import Failure
 from serverlite.aws.events.store import EventsDb
 from serverlite.aws.events.ticker import Ticker
 from serverlite.aws.json_protocol import AwsError
+from tests.aws_samples import aws_sample
 
 T0 = 1_800_000_000.0
-SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "aws-events" / "eventBridgeEvent.json"
 FN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
 DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
 
@@ -130,7 +130,7 @@ def test_the_envelope_is_awss(world):
     event_id = world.put(Detail=detail, Resources=["arn:x"], Time=T0)["EventId"]
     (delivery,) = world.pending()
     event = json.loads(delivery.payload)
-    sample = json.loads(SAMPLE.read_text())
+    sample = aws_sample("eventBridgeEvent.json")
     assert list(event) == [k for k in sample if k != "replay-name"]  # AWS's fields, in order
     assert event["id"] == event_id
     assert event["version"] == "0"
@@ -460,7 +460,7 @@ def test_replay_refusals(world):
 
 
 def test_test_event_pattern(world):
-    event = json.loads(SAMPLE.read_text())
+    event = aws_sample("eventBridgeEvent.json")
     request = {"EventPattern": '{"detail": {"state": ["terminated"]}}', "Event": json.dumps(event)}
     assert world.ingest.test_event_pattern(request) == {"Result": True}
     request["EventPattern"] = '{"detail": {"state": ["running"]}}'

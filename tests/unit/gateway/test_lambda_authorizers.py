@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +15,9 @@ from aws_lambda_powertools.utilities.parser.models import (
 from serverlite.gateway import errors
 from serverlite.gateway.authorizers.lambda_authorizer import LambdaAuthorizer
 from serverlite.gateway.model import AuthorizerSpec, RouteSpec
+from tests.aws_samples import aws_sample
 from tests.unit.gateway.authfakes import Clock, FakeInvoker, api_spec, auth_request
 
-AWS_EVENTS = Path(__file__).resolve().parents[4] / "shared" / "aws-events"
 BASE = "arn:aws:execute-api:us-east-1:123456789012:abc123/Prod"
 
 
@@ -188,7 +186,7 @@ def test_request_event_shape_matches_aws() -> None:
     assert decision.result.error is None
     assert decision.usage_key == "key-1"
     event = invoker.events[0]
-    sample = json.loads((AWS_EVENTS / "apiGatewayAuthorizerRequestEvent.json").read_text())
+    sample = aws_sample("apiGatewayAuthorizerRequestEvent.json")
     # REST sends no version / identitySource / authorizationToken (HTTP 1.0 does)
     assert set(event) == set(sample) - {"version", "identitySource", "authorizationToken"} | {
         "multiValueQueryStringParameters"
@@ -246,7 +244,7 @@ def test_http_v2_simple_responses() -> None:
     assert decision.result.error is None
     assert decision.result.context == {"lambda": {"tenant": "t1", "n": 2}}
     event = invoker.events[0]
-    sample = json.loads((AWS_EVENTS / "apiGatewayAuthorizerV2Event.json").read_text())
+    sample = aws_sample("apiGatewayAuthorizerV2Event.json")
     assert list(event)[:4] == ["version", "type", "routeArn", "identitySource"]
     assert set(event) <= set(sample)
     assert event["identitySource"] == ["tok", "3"]

@@ -4,13 +4,12 @@ sample snsEvent.json), and HTTP confirmations."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from serverlite.aws.sns import envelope
 from serverlite.aws.sns.message_attributes import MessageAttribute
+from tests.aws_samples import aws_sample
 
-SAMPLE = Path(__file__).parents[4] / "shared" / "aws-events" / "snsEvent.json"
 SUB = "arn:aws:sns:us-east-1:123456789012:orders:6f1d9a50-8f05-4a3c-9b8f-8d8a7f3e2c11"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:orders"
 ENDPOINT = "http://127.0.0.1:4566"
@@ -33,7 +32,7 @@ def note(**overrides: object) -> envelope.Notification:
 
 
 def test_lambda_event_has_the_sample_keys_and_shapes() -> None:
-    sample = json.loads(SAMPLE.read_text())["Records"][0]
+    sample = aws_sample("snsEvent.json")["Records"][0]
     ours = envelope.lambda_event(note(), SUB, ENDPOINT)["Records"][0]
     assert set(ours) == set(sample)
     assert set(ours["Sns"]) == set(sample["Sns"])
