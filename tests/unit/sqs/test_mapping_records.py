@@ -1,8 +1,8 @@
-from serverlite.aws.events.patterns import compile_pattern
 from serverlite.aws.sqs.checksums import AttributeValue
 from serverlite.aws.sqs.mapping.filtering import matches
 from serverlite.aws.sqs.mapping.records import record
 from serverlite.aws.sqs.records import StoredMessage
+from serverlite.patterns import compile_pattern
 
 # The keys of a record in AWS's sample (shared/aws-events/sqsEvent.json; the integration
 # tests compare with the file itself), plus md5OfMessageAttributes, which Lambda sends.

@@ -1,9 +1,7 @@
 """EventBridge: buses, rules, targets, PutEvents, archives and replays, schedules,
 and EventBridge Scheduler.
 
-    patterns            the event pattern language: compile_pattern(...).matches(event)
-      pattern_syntax    reading and validating patterns (AWS's refusals and reasons)
-      matchers          one leaf comparison each (prefix, numeric, cidr, wildcard, ...)
+    (the event pattern language is serverlite.patterns, shared with SNS and SQS)
     envelope            PutEvents entry checks and sizes, the event envelope
     transform           Input, InputPath and InputTransformer (JSON paths, templates)
     targets             what PutTargets accepts; what a target receives

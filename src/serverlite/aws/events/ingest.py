@@ -13,6 +13,7 @@ from typing import Any
 
 from serverlite import ids
 from serverlite.aws.json_protocol import AwsError
+from serverlite.patterns import compile_pattern, parse_event
 
 from .envelope import (
     MAX_ENTRIES,
@@ -25,7 +26,6 @@ from .envelope import (
 )
 from .names import Arns, bus_name, validation
 from .operations import check_pattern
-from .patterns import compile_pattern, parse_event
 from .router import Router
 from .store import EventsDb, NewDelivery
 

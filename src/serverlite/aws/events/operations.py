@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from serverlite.aws.json_protocol import AwsError
+from serverlite.patterns import PatternError, compile_pattern
 
 from .names import (
     BUS_NAME,
@@ -23,7 +24,6 @@ from .names import (
     not_found,
     validation,
 )
-from .patterns import PatternError, compile_pattern
 from .records import Bus, Rule
 from .router import Router
 from .schedule_expressions import ScheduleExpressionError, parse_expression

@@ -14,8 +14,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from serverlite.patterns import Pattern, compile_pattern, parse_event
+
 from .names import Arns
-from .patterns import Pattern, compile_pattern, parse_event
 from .records import Rule
 from .schedule_expressions import format_time
 from .store import EventsDb, NewDelivery

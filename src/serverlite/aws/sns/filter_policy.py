@@ -1,7 +1,7 @@
 """Subscription filter policies: SNS's rules over the EventBridge pattern matcher.
 
 SNS filter policies are written in the event pattern language
-(``serverlite.aws.events.patterns``), with SNS's own rules on top:
+(``serverlite.patterns``), with SNS's own rules on top:
 
 - scope ``MessageAttributes`` (the default) matches the message attributes, each
   read by its type: a String as a string, a Number as a number (so ``numeric`` and
@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from serverlite.aws.events.matchers import JsonNumber
-from serverlite.aws.events.pattern_syntax import Pairs, PatternError, compile_branches, parse_json
-from serverlite.aws.events.patterns import Pattern, parse_event
+from serverlite.patterns import Pattern, parse_event
+from serverlite.patterns.matchers import JsonNumber
+from serverlite.patterns.syntax import Pairs, PatternError, compile_branches, parse_json
 
 from . import errors
 from .message_attributes import Attributes

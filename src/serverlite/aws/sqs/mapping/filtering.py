@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any
 
-from serverlite.aws.events.patterns import Pattern, parse_event
+from serverlite.patterns import Pattern, parse_event
 
 
 def matches(filters: Sequence[Pattern], record: dict[str, Any]) -> bool:

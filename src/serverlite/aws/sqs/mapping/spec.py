@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from serverlite.aws.events.patterns import Pattern, PatternError, compile_pattern
 from serverlite.errors import TemplateError
+from serverlite.patterns import Pattern, PatternError, compile_pattern
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, FunctionSpec
 

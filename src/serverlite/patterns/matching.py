@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .pattern_syntax import Branch, Leaf, Pairs, PatternError, compile_branches, parse_json
+from .syntax import Branch, Leaf, Pairs, PatternError, compile_branches, parse_json
 
-__all__ = ["Pattern", "PatternError", "compile_pattern"]
+__all__ = ["Pattern", "PatternError", "compile_pattern", "parse_event"]
 
 _MISSING = object()
 

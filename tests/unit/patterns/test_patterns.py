@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from serverlite.aws.events.patterns import PatternError, compile_pattern
+from serverlite.patterns import PatternError, compile_pattern
 
 EC2 = {
     "version": "0",

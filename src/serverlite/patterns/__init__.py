@@ -1,0 +1,20 @@
+"""The event pattern language of EventBridge rules, SNS filter policies and Lambda
+event filtering (SQS FilterCriteria): one language, one matcher, used alike.
+
+    pattern = compile_pattern('{"source": ["shop"], "detail": {"total": [{"numeric": [">", 0]}]}}')
+    pattern.matches(event)        # event: a dict, or the event's JSON text
+
+    matching    compiled patterns matched against events (arrays, exists, $or)
+    syntax      reading and validating patterns (AWS's refusals and reasons)
+    matchers    one leaf comparison each (prefix, numeric, cidr, wildcard, ...)
+
+This package imports nothing from ``serverlite.aws``: the services depend on it,
+never the other way round.
+"""
+
+from __future__ import annotations
+
+from .matching import Pattern, compile_pattern, parse_event
+from .syntax import PatternError
+
+__all__ = ["Pattern", "PatternError", "compile_pattern", "parse_event"]
