@@ -19,15 +19,15 @@ from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors
 from serverlite.gateway.auth import ALLOWED, Authorizer, AuthRequest, AuthResult
 from serverlite.gateway.authorizers import build_authorizer
-from serverlite.gateway.events import (
+from serverlite.gateway.http import HttpRequest, HttpResponse
+from serverlite.gateway.model import ApiSpec, RouteSpec
+from serverlite.gateway.payloads import (
     EventContext,
     build_v1,
     build_v2,
     media_type_matches,
     new_request_id,
 )
-from serverlite.gateway.http import HttpRequest, HttpResponse
-from serverlite.gateway.model import ApiSpec, RouteSpec
 from serverlite.gateway.responses import MalformedResponse, from_v1, from_v2
 from serverlite.gateway.routing import Match, Router
 from serverlite.gateway.throttling import Throttles

@@ -12,7 +12,7 @@ from serverlite.errors import TemplateError, TemplateErrors
 
 from .checks import check_functions
 from .context import AppContext
-from .functions import FUNCTION_TYPES, build_event_invoke_config, build_function
+from .function_specs import FUNCTION_TYPES, build_event_invoke_config, build_function
 from .layers import LAYER_TYPES, build_layer
 from .model import (
     DEFAULT_ACCOUNT_ID,

@@ -11,11 +11,11 @@ import pytest
 
 from serverlite.aws.events.archives import Archives
 from serverlite.aws.events.clock import Clock
-from serverlite.aws.events.delivery import DeliveryWorker, backoff
+from serverlite.aws.events.delivery import TargetWorker, backoff
 from serverlite.aws.events.ingest import Ingest
 from serverlite.aws.events.names import Arns
 from serverlite.aws.events.operations import BusesAndRules
-from serverlite.aws.events.router import Router
+from serverlite.aws.events.router import RuleRouter
 from serverlite.aws.events.senders import Failure
 from serverlite.aws.events.store import EventsDb
 from serverlite.aws.events.ticker import Ticker
@@ -40,7 +40,7 @@ class World:
         self.time = FakeTime()
         self.arns = Arns("us-east-1", "123456789012")
         self.db = EventsDb(Path(":memory:"))
-        self.router = Router(self.db, self.arns)
+        self.router = RuleRouter(self.db, self.arns)
         self.ticker = Ticker(self.db, self.router, self.arns, Clock(self.time))
         self.rules = BusesAndRules(self.db, self.router, self.arns, self.time, self.ticker.changed)
         self.ingest = Ingest(self.db, self.router, self.arns, self.time, lambda: None)
@@ -225,7 +225,7 @@ def attempt(worker, world, delivery):
 
 def deliver(world, senders, until=60):
     """Run the worker's attempts as the clock moves, as its loop does."""
-    worker = DeliveryWorker(world.db, senders, Clock(world.time))
+    worker = TargetWorker(world.db, senders, Clock(world.time))
     for _ in range(until):
         for delivery in world.db.due(world.time.now, 100, set()):
             attempt(worker, world, delivery)
@@ -244,7 +244,7 @@ def test_a_delivery_is_retried_with_backoff_until_it_succeeds(world):
     world.put()
     senders = FakeSenders([THROTTLED, THROTTLED, THROTTLED, None])
     times = []
-    worker = DeliveryWorker(world.db, senders, Clock(world.time))
+    worker = TargetWorker(world.db, senders, Clock(world.time))
     while world.pending():
         (delivery,) = world.db.due(world.time.now, 10, set()) or [None]
         if delivery is None:
@@ -310,7 +310,7 @@ def test_without_a_dlq_a_failed_event_is_dropped(world, caplog):
 def test_scaled_time_shortens_backoff(world):
     world.rule("r", {"source": ["shop"]}, targets=[target()])
     world.put()
-    worker = DeliveryWorker(world.db, FakeSenders([THROTTLED]), Clock(world.time, scale=60))
+    worker = TargetWorker(world.db, FakeSenders([THROTTLED]), Clock(world.time, scale=60))
     (delivery,) = world.pending()
     attempt(worker, world, delivery)
     assert world.db.next_due() == pytest.approx(T0 + 1 / 60)
@@ -335,7 +335,7 @@ def test_the_worker_loop_retries_then_delivers_and_dead_letters(world):
             return THROTTLED
 
     senders = Senders([])
-    worker = DeliveryWorker(world.db, senders, Clock(scale=1000))
+    worker = TargetWorker(world.db, senders, Clock(scale=1000))
 
     async def run():
         task = asyncio.create_task(worker.run())

@@ -22,8 +22,8 @@ from serverlite.gateway.authorizers.issuers import (
 )
 from serverlite.gateway.authorizers.jwks import JwksClient
 from serverlite.gateway.authorizers.jwt_authorizer import JwtAuthorizer
+from serverlite.gateway.authorizers.jwt_verify import TokenError, verify
 from serverlite.gateway.authorizers.loopback import NotLoopback, is_loopback_url, loopback_get
-from serverlite.gateway.authorizers.tokens import TokenError, verify
 from serverlite.gateway.model import AuthorizerSpec, RouteSpec
 from tests.unit.gateway.authfakes import (
     Clock,

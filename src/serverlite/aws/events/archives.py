@@ -20,7 +20,7 @@ from .envelope import with_replay_name
 from .names import ARCHIVE_NAME, RULE_NAME, Arns, check_name, not_found, validation
 from .operations import check_pattern, page
 from .records import Archive, Replay
-from .router import Router
+from .router import RuleRouter
 from .store import EventsDb, NewDelivery
 
 REPLAY_BATCH = 100
@@ -31,7 +31,7 @@ class Archives:
     def __init__(
         self,
         db: EventsDb,
-        router: Router,
+        router: RuleRouter,
         arns: Arns,
         clock: Callable[[], float],
         wake: Callable[[], None],

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from .clock import Clock
 from .records import Delivery
-from .senders import Failure, Senders
+from .senders import Failure, TargetSenders
 from .store import EventsDb
 
 log = logging.getLogger("serverlite.events")
@@ -33,9 +33,9 @@ def backoff(attempt: int) -> float:
     return float(min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1)))
 
 
-class DeliveryWorker:
+class TargetWorker:
     def __init__(
-        self, db: EventsDb, senders: Senders, clock: Clock, max_parallel: int = 64
+        self, db: EventsDb, senders: TargetSenders, clock: Clock, max_parallel: int = 64
     ) -> None:
         self.db = db
         self.senders = senders

@@ -26,7 +26,7 @@ from .envelope import (
 )
 from .names import Arns, bus_name, validation
 from .operations import check_pattern
-from .router import Router
+from .router import RuleRouter
 from .store import EventsDb, NewDelivery
 
 MAX_HOPS = 5  # bus-to-bus forwarding stops here, so a loop of buses cannot spin forever
@@ -37,7 +37,7 @@ class Ingest:
     def __init__(
         self,
         db: EventsDb,
-        router: Router,
+        router: RuleRouter,
         arns: Arns,
         clock: Callable[[], float],
         wake: Callable[[], None],

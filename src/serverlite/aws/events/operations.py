@@ -25,7 +25,7 @@ from .names import (
     validation,
 )
 from .records import Bus, Rule
-from .router import Router
+from .router import RuleRouter
 from .schedule_expressions import ScheduleExpressionError, parse_expression
 from .store import EventsDb
 from .targets import MAX_TARGETS_PER_RULE, check_target
@@ -60,7 +60,7 @@ class BusesAndRules:
     def __init__(
         self,
         db: EventsDb,
-        router: Router,
+        router: RuleRouter,
         arns: Arns,
         clock: Callable[[], float],
         changed: Callable[[], None],

@@ -45,7 +45,7 @@ class Routed:
     archived: list[tuple[str, str]]  # (archive name, event)
 
 
-class Router:
+class RuleRouter:
     def __init__(self, db: EventsDb, arns: Arns) -> None:
         self._db = db
         self._arns = arns

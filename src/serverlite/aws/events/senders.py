@@ -52,7 +52,7 @@ Invoke = Callable[[InvokeRequest], Awaitable[InvokeResult]]
 Forward = Callable[[str, str, int], int]  # (bus, event, hops) -> deliveries routed
 
 
-class Senders:
+class TargetSenders:
     def __init__(self, invoke: Invoke, aws: LocalClient | None, forward: Forward) -> None:
         self._invoke = invoke
         self._aws = aws

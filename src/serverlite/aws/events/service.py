@@ -26,14 +26,14 @@ from serverlite.template.model import Application
 from . import provision
 from .archives import Archives
 from .clock import Clock
-from .delivery import DeliveryWorker
+from .delivery import TargetWorker
 from .ingest import Ingest
 from .names import Arns
 from .operations import BusesAndRules
-from .router import Router
+from .router import RuleRouter
 from .scheduler_api import SchedulerApi
 from .scheduler_routes import routes as scheduler_routes
-from .senders import Senders
+from .senders import TargetSenders
 from .store import EventsDb
 from .ticker import Ticker
 
@@ -56,9 +56,9 @@ class EventsService:
         self.arns = Arns(context.region, context.account_id)
         self.db = EventsDb(context.state_dir / DB_FILE)
         self.clock = context.clock
-        self.router = Router(self.db, self.arns)
+        self.router = RuleRouter(self.db, self.arns)
         self.ticker = Ticker(self.db, self.router, self.arns, Clock(context.clock))
-        self.worker: DeliveryWorker | None = None
+        self.worker: TargetWorker | None = None
         self.rules = BusesAndRules(
             self.db, self.router, self.arns, context.clock, self.ticker.changed
         )
@@ -138,8 +138,8 @@ class EventsService:
         """Start delivering and scheduling (``serverlite up`` only; LocalCloud calls this)."""
         clock = Clock(self.ticker.clock.real, self.time_scale)
         aws = LocalAws(self._peers, self.endpoint_url)
-        senders = Senders(invoker.invoke, aws, self.ingest.forward)
-        self.worker = DeliveryWorker(self.db, senders, clock)
+        senders = TargetSenders(invoker.invoke, aws, self.ingest.forward)
+        self.worker = TargetWorker(self.db, senders, clock)
         self.worker.run_replays = self.archives.run_replays
         self.ticker.clock = clock
         self.ticker.on_delivery = self.worker.wake

@@ -22,7 +22,7 @@ from serverlite import ids
 from .clock import Clock
 from .envelope import build_event
 from .names import DEFAULT_BUS, Arns
-from .router import Router
+from .router import RuleRouter
 from .schedule_book import Firing, ScheduleBook, ScheduleDef
 from .schedule_expressions import ScheduleExpressionError, format_time, parse_expression
 from .store import EventsDb, NewDelivery
@@ -37,7 +37,7 @@ def scheduler_arn(arns: Arns, group: str, name: str) -> str:
 
 
 class Ticker:
-    def __init__(self, db: EventsDb, router: Router, arns: Arns, clock: Clock) -> None:
+    def __init__(self, db: EventsDb, router: RuleRouter, arns: Arns, clock: Clock) -> None:
         self.db = db
         self.router = router
         self.arns = arns

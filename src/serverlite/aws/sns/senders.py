@@ -79,7 +79,7 @@ def sqs_request(
     return params
 
 
-class Senders:
+class SubscriptionSenders:
     def __init__(self, aws: LocalAws, invoke: Invoke, endpoint_url: str) -> None:
         self.aws = aws
         self.invoke = invoke

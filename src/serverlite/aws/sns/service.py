@@ -21,10 +21,10 @@ from .context import SnsContext
 from .db import Db
 from .outbox import Outbox
 from .provision import provision
-from .senders import Senders
+from .senders import SubscriptionSenders
 from .store import TopicStore
 from .template_specs import QueueSubscription, queue_subscriptions
-from .worker import DeliveryWorker
+from .worker import SubscriptionWorker
 
 if TYPE_CHECKING:
     from serverlite.invoker import Invoker
@@ -72,7 +72,7 @@ class SnsService:
             clock=context.clock,
         )
         self._query = QueryService("sns", self.handle, XML_NAMESPACE)
-        self._worker: DeliveryWorker | None = None
+        self._worker: SubscriptionWorker | None = None
         self._task: asyncio.Task[None] | None = None
         self._app: Application | None = None
 
@@ -108,8 +108,8 @@ class SnsService:
         """Start delivering (``serverlite up`` only; LocalCloud calls this)."""
         aws = LocalAws(self._peers, self.endpoint_url)
         await self._create_implicit_queues(aws)
-        senders = Senders(aws, invoker.invoke, self.endpoint_url)
-        self._worker = DeliveryWorker(self.ctx, senders, time_scale=self.time_scale)
+        senders = SubscriptionSenders(aws, invoker.invoke, self.endpoint_url)
+        self._worker = SubscriptionWorker(self.ctx, senders, time_scale=self.time_scale)
         self.ctx.wake = self._worker.wake
         self._task = asyncio.create_task(self._worker.run(), name="sns-delivery")
 

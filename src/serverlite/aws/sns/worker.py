@@ -22,15 +22,15 @@ from serverlite.aws.json_protocol import AwsError
 from . import attributes, delivery_policy, envelope
 from .context import SnsContext
 from .records import Delivery, Subscription
-from .senders import Outcome, Senders, from_aws_error, sqs_request
+from .senders import Outcome, SubscriptionSenders, from_aws_error, sqs_request
 
 log = logging.getLogger("serverlite.sns")
 MAX_PARALLEL = 64
 
 
-class DeliveryWorker:
+class SubscriptionWorker:
     def __init__(
-        self, ctx: SnsContext, senders: Senders, *, time_scale: float = 1.0,
+        self, ctx: SnsContext, senders: SubscriptionSenders, *, time_scale: float = 1.0,
         max_parallel: int = MAX_PARALLEL,
     ) -> None:  # fmt: skip
         self.ctx = ctx

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from serverlite.gateway.auth import AuthRequest, AuthResult
-from serverlite.gateway.authorizers import identity, tokens
+from serverlite.gateway.authorizers import identity, jwt_verify
 from serverlite.gateway.authorizers.base import Decision, log, unauthorized
 from serverlite.gateway.authorizers.claims import cognito_claims, token_scopes
 from serverlite.gateway.authorizers.issuers import IssuerDirectory, cognito_issuer
@@ -59,7 +59,7 @@ class CognitoAuthorizer:
             return unauthorized()
         token = strip_bearer(raw)
         try:
-            issuer = tokens.unverified_claims(token).get("iss")
+            issuer = jwt_verify.unverified_claims(token).get("iss")
             if not isinstance(issuer, str) or issuer not in self.pool_issuers:
                 return unauthorized()
             keys = self.issuers.client(issuer)
@@ -68,8 +68,8 @@ class CognitoAuthorizer:
                     "authorizer %s: issuer %s is not mapped to a local URL", self.spec.name, issuer
                 )
                 return unauthorized()
-            claims = await tokens.verify(token, keys.key, self._clock())
-        except tokens.TokenError:
+            claims = await jwt_verify.verify(token, keys.key, self._clock())
+        except jwt_verify.TokenError:
             return unauthorized()
         if not client_ok(claims, self.spec.audiences):
             return unauthorized()

@@ -22,7 +22,7 @@ from typing import Any
 
 from serverlite.gateway import errors
 from serverlite.gateway.auth import AuthRequest, AuthResult
-from serverlite.gateway.authorizers import identity, lambda_events, tokens
+from serverlite.gateway.authorizers import identity, jwt_verify, lambda_events
 from serverlite.gateway.authorizers.base import Decision, log, unauthorized
 from serverlite.gateway.authorizers.claims import http_claims, token_scopes
 from serverlite.gateway.authorizers.issuers import IssuerDirectory
@@ -83,14 +83,14 @@ class JwtAuthorizer:
         token = strip_bearer(raw)
         issuer = spec.issuer or ""
         try:
-            if tokens.unverified_claims(token).get("iss") != issuer:
+            if jwt_verify.unverified_claims(token).get("iss") != issuer:
                 return unauthorized(challenge("the token does not have a valid issuer"))
             keys = self.issuers.client(issuer)
             if keys is None:
                 log.warning("authorizer %s: issuer %s is not on this machine", spec.name, issuer)
                 return unauthorized(challenge("the issuer's signing keys cannot be fetched"))
-            claims = await tokens.verify(token, keys.key, now)
-        except tokens.TokenError as exc:
+            claims = await jwt_verify.verify(token, keys.key, now)
+        except jwt_verify.TokenError as exc:
             return unauthorized(challenge(str(exc)))
         if spec.audiences and not audience_ok(claims, spec.audiences):
             return unauthorized(challenge("the token does not have a valid audience"))

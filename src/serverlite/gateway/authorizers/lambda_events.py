@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from serverlite.gateway.auth import AuthRequest
-from serverlite.gateway.events import EventContext, build_v1, build_v2
+from serverlite.gateway.payloads import EventContext, build_v1, build_v2
 
 _BODY = ("body", "isBase64Encoded")
 

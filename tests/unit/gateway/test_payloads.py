@@ -11,9 +11,15 @@ from aws_lambda_powertools.utilities.parser.models import (
     APIGatewayProxyEventV2Model,
 )
 
-from serverlite.gateway.events import EventContext, build_v1, build_v2, is_text, media_type_matches
 from serverlite.gateway.http import HttpRequest
 from serverlite.gateway.model import ApiSpec, RouteSpec
+from serverlite.gateway.payloads import (
+    EventContext,
+    build_v1,
+    build_v2,
+    is_text,
+    media_type_matches,
+)
 
 
 def ctx(kind, stage, path, route_path, params=None):
