@@ -38,7 +38,7 @@ def test_md5_of_message_attributes_matches_aws(attributes, expected):
 
 
 def test_md5_of_body_matches_the_sample_event():
-    # shared/aws-events/sqsEvent.json: body "Test message."
+    # tests/fixtures/aws-events/sqsEvent.json: body "Test message."
     assert md5_of_body("Test message.") == "e4e68fb7bd0e697a0ae8f1bb342846b3"
 
 

@@ -4,7 +4,7 @@ from serverlite.aws.sqs.mapping.records import record
 from serverlite.aws.sqs.records import StoredMessage
 from serverlite.patterns import compile_pattern
 
-# The keys of a record in AWS's sample (shared/aws-events/sqsEvent.json; the integration
+# The keys of a record in AWS's sample (tests/fixtures/aws-events/sqsEvent.json; the integration
 # tests compare with the file itself), plus md5OfMessageAttributes, which Lambda sends.
 RECORD_KEYS = {
     "messageId",
