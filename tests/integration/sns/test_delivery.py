@@ -61,7 +61,9 @@ def test_lambda_subscriber_gets_an_sns_event(sns, markers):
 
 
 def test_filter_policies_on_attributes_and_body(sns, markers):
-    blue, cheap, big, small = (f"{k}-{uuid.uuid4().hex[:8]}" for k in ("b", "c", "g", "s"))
+    blue, cheap, big, small, rich = (
+        f"{k}-{uuid.uuid4().hex[:8]}" for k in ("b", "c", "g", "s", "r")
+    )
     sns.publish(
         TopicArn=ORDERS,
         Message=json.dumps({"id": blue}),
@@ -71,13 +73,18 @@ def test_filter_policies_on_attributes_and_body(sns, markers):
         },
     )
     sns.publish(TopicArn=ORDERS, Message=json.dumps({"id": cheap}), MessageAttributes=red("5"))
-    sns.publish(TopicArn=ORDERS, Message=json.dumps({"id": big, "kind": "big"}))
     sns.publish(TopicArn=ORDERS, Message=json.dumps({"id": small, "kind": "small"}))
-    for name in (blue, cheap, big, small):
+    sns.publish(TopicArn=ORDERS, Message=json.dumps({"id": big, "kind": "big"}))
+    sns.publish(TopicArn=ORDERS, Message=json.dumps({"id": rich}), MessageAttributes=red("25"))
+    for name in (blue, cheap, big, small, rich):
         marker(markers, f"every-{name}")  # the unfiltered subscriber gets everything
+    # Each filtered subscriber gets what its policy matches: they are alive, so what
+    # they do not get below was filtered out, not lost.
     marker(markers, f"big-{big}")
-    # Filters apply at Publish: a filtered-out subscriber is owed nothing, so by now
-    # nothing more can arrive.
+    red_event = marker(markers, f"red-{rich}")  # red, and amount 25 is > 10
+    assert json.loads(red_event["Records"][0]["Sns"]["Message"]) == {"id": rich}
+    # Filters apply at Publish; each message below went out before the one its
+    # subscriber has now received (`big` for OnBigOrder, `rich` for OnRedOrder).
     names = {p.name for p in markers.glob("*.json")}
     assert f"red-{blue}.json" not in names
     assert f"red-{cheap}.json" not in names  # amount 5 is not > 10
