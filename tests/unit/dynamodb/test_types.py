@@ -145,12 +145,34 @@ def test_binary_length_without_decoding():
         assert types.binary_length(text) == len(raw)
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=None))
-def test_canonical_numbers_keep_their_value(number):
-    text = str(number)
-    try:
-        canonical = types.canonical_number(text)
-    except AwsError:
+SIGNIFICANDS = st.builds(
+    lambda first, middle, last: first + middle + last,
+    st.sampled_from("123456789"),
+    st.text("0123456789", max_size=43),
+    st.sampled_from(["", *"123456789"]),
+).map(lambda digits: digits.rstrip("0"))
+
+
+@given(
+    sign=st.sampled_from(["", "-", "+"]),
+    digits=SIGNIFICANDS,
+    adjusted=st.integers(min_value=-140, max_value=135),
+    padding=st.integers(min_value=0, max_value=3),
+)
+def test_numbers_within_dynamodb_limits_keep_their_value_and_others_are_refused(
+    sign, digits, adjusted, padding
+):
+    # DynamoDB: up to 38 significant digits, magnitudes 1E-130 to under 1E+126.
+    # Written as d.dddE<adjusted> with trailing zeros that are not significant.
+    fraction = digits[1:] + "0" * padding
+    text = f"{sign}{digits[0]}{'.' + fraction if fraction else ''}E{adjusted}"
+    within = len(digits) <= 38 and -130 <= adjusted <= 125
+    if not within:
+        with pytest.raises(AwsError) as caught:
+            types.canonical_number(text)
+        assert caught.value.code == "ValidationException"
         return
+    canonical = types.canonical_number(text)
     assert Decimal(canonical) == Decimal(text)
+    assert "E" not in canonical.upper()
     assert types.canonical_number(canonical) == canonical
