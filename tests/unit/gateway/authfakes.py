@@ -57,13 +57,14 @@ def auth_request(
     path: str = "/items/42",
     headers: list[tuple[str, str]] | None = None,
     query: str = "",
+    path_parameters: dict[str, str] | None = None,
 ) -> AuthRequest:
     return AuthRequest(
         api=api,
         route=route,
         request=HttpRequest(method=method, path=path, query=query, headers=headers or []),
         path=path,
-        path_parameters={},
+        path_parameters=path_parameters or {},
         request_id="req-1",
         method_arn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{api.stage}/{method}{path}",
     )

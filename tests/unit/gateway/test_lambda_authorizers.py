@@ -240,13 +240,23 @@ def test_http_v2_simple_responses() -> None:
     invoker = FakeInvoker({"isAuthorized": True, "context": {"tenant": "t1", "n": 2}})
     api, route, authorizer = setup(http_spec(), invoker, kind="HTTP")
     headers = [("Authorization", "tok"), ("Cookie", "a=1")]
-    decision = run(authorizer, api, route, headers=headers, query="ver=3")
+    decision = run(
+        authorizer, api, route, headers=headers, query="ver=3", path_parameters={"id": "42"}
+    )
     assert decision.result.error is None
     assert decision.result.context == {"lambda": {"tenant": "t1", "n": 2}}
     event = invoker.events[0]
     sample = aws_sample("apiGatewayAuthorizerV2Event.json")
     assert list(event)[:4] == ["version", "type", "routeArn", "identitySource"]
-    assert set(event) <= set(sample)
+    assert set(event) == set(sample)
+    # requestContext.authentication carries the client certificate: AWS sends it only
+    # for mutual TLS on a custom domain, which serverlite does not serve.
+    assert set(event["requestContext"]) == set(sample["requestContext"]) - {"authentication"}
+    assert set(event["requestContext"]["http"]) == set(sample["requestContext"]["http"])
+    assert event["pathParameters"] == {"id": "42"}
+    assert event["stageVariables"] == {"tier": "gold"}
+    assert event["queryStringParameters"] == {"ver": "3"}
+    assert event["rawQueryString"] == "ver=3"
     assert event["identitySource"] == ["tok", "3"]
     assert (
         event["routeArn"]

@@ -182,7 +182,16 @@ def test_refused_policies(policy: str, scope: str, message: str) -> None:
 
 def test_body_scope_counts_top_level_keys_only() -> None:
     nested = {"finding": {k: [{"exists": True}] for k in "abcdef"}}
-    compile_policy(json.dumps(nested), "MessageBody")  # six nested keys, one top-level key
+    compiled = compile_policy(json.dumps(nested), "MessageBody")  # six nested, one top-level
+    every = {"finding": dict.fromkeys("abcdef", 1)}
+    one_short = {"finding": dict.fromkeys("abcde", 1)}
+    assert compiled.matches(json.dumps(every), {}) is True
+    assert compiled.matches(json.dumps(one_short), {}) is False
+    # The twin: six keys at the top level are over the limit in the body scope too.
+    flat = {k: [{"exists": True}] for k in "abcdef"}
+    with pytest.raises(AwsError) as info:
+        compile_policy(json.dumps(flat), "MessageBody")
+    assert "more than 5 keys" in info.value.message
 
 
 def test_table_size() -> None:
