@@ -26,7 +26,9 @@ def scheduled(markers):
 
 
 def test_scheduled_rule_fires_with_the_scheduled_event_envelope(server, markers):
-    ticks = wait_for(lambda: len(scheduled(markers)) >= 2 and scheduled(markers), timeout=15)
+    # Three ticks of EveryMinute span two minute boundaries, where TickerOff (every
+    # minute too) would have fired had it been enabled.
+    ticks = wait_for(lambda: len(scheduled(markers)) >= 3 and scheduled(markers), timeout=15)
     event = ticks[0]
     assert event["source"] == "aws.events"
     assert event["resources"] == [RULE_ARN]
@@ -34,8 +36,7 @@ def test_scheduled_rule_fires_with_the_scheduled_event_envelope(server, markers)
     assert event["version"] == "0"
     assert event["account"] == ACCOUNT
     assert time.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ")
-    disabled = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/TickerOff"
-    assert all(e["resources"] != [disabled] for e in scheduled(markers))
+    assert {e["resources"][0] for e in ticks} == {RULE_ARN}  # TickerOff never fired
 
 
 def test_schedule_v2_fires_its_input_with_context_attributes(server, markers):
@@ -97,28 +98,51 @@ def test_scheduler_api(server: Server, markers):
         assert invalid.value.response["Error"]["Code"] == "ValidationException"
 
 
-def test_one_time_schedule_fires_once_and_deletes_itself(server: Server, markers):
-    scheduler = client(server, "scheduler")
-    name = f"once-{uuid.uuid4().hex[:8]}"
-    when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 5))  # already due
-    scheduler.create_schedule(
-        Name=name,
-        ScheduleExpression=f"at({when})",
-        FlexibleTimeWindow={"Mode": "OFF"},
-        ActionAfterCompletion="DELETE",
-        Target={
-            "Arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Ticker",
-            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
-            "Input": f'{{"id": "{name}"}}',
-        },
-    )
-    assert marker(markers, name) == {"id": name}
+def calls(markers, marker_id: str) -> int:
+    """How many times the Ticker function ran for ``marker_id`` (its .calls lines)."""
+    try:
+        return len((markers / f"{marker_id}.calls").read_text().splitlines())
+    except OSError:
+        return 0
 
-    def deleted():
+
+def test_one_time_schedules_fire_once(server: Server, markers):
+    scheduler = client(server, "scheduler")
+    run = uuid.uuid4().hex[:8]
+    deleted, kept, every = f"once-{run}", f"kept-{run}", f"every-{run}"
+    when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 5))  # already due
+    for name, expression, after in (
+        (deleted, f"at({when})", "DELETE"),
+        (kept, f"at({when})", "NONE"),
+        (every, "rate(1 minute)", "NONE"),  # the twin: the same loop, firing repeatedly
+    ):
+        scheduler.create_schedule(
+            Name=name,
+            ScheduleExpression=expression,
+            FlexibleTimeWindow={"Mode": "OFF"},
+            ActionAfterCompletion=after,
+            Target={
+                "Arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Ticker",
+                "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
+                "Input": f'{{"id": "{name}"}}',
+            },
+        )
+    assert marker(markers, deleted) == {"id": deleted}
+    assert marker(markers, kept) == {"id": kept}
+    # Three (scaled) minutes of the rate schedule firing: a one-time schedule that
+    # repeated would have fired again by now.
+    wait_for(lambda: calls(markers, every) >= 3, timeout=15)
+    assert calls(markers, deleted) == 1
+    assert calls(markers, kept) == 1
+
+    def gone() -> bool:
         try:
-            scheduler.get_schedule(Name=name)
-        except ClientError:
-            return True
+            scheduler.get_schedule(Name=deleted)
+        except ClientError as error:
+            return bool(error.response["Error"]["Code"] == "ResourceNotFoundException")
         return False
 
-    wait_for(deleted)
+    wait_for(gone)
+    assert scheduler.get_schedule(Name=kept)["ScheduleExpression"] == f"at({when})"
+    scheduler.delete_schedule(Name=kept)
+    scheduler.delete_schedule(Name=every)
