@@ -302,7 +302,9 @@ def test_maximum_event_age_ends_retries(world):
 def test_without_a_dlq_a_failed_event_is_dropped(world, caplog):
     world.rule("r", {"source": ["shop"]}, targets=[{"Id": "t", "Arn": FN}])
     world.put()
-    deliver(world, FakeSenders([MISSING]))
+    senders = FakeSenders([MISSING])
+    deliver(world, senders)
+    assert len(senders.sent) == 1  # it was attempted, then dropped
     assert world.pending() == []
     assert "configure a DeadLetterConfig" in caplog.text
 

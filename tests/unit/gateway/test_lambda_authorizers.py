@@ -210,6 +210,10 @@ def test_request_missing_identity_source_is_401_without_invoking() -> None:
         errors.UNAUTHORIZED
     )
     assert invoker.events == []
+    # The twin: with every identity source present, the authorizer is invoked.
+    whole = run(authorizer, api, route, headers=[("X-User", "a")], query="tenant=t9")
+    assert whole.result.error is None
+    assert len(invoker.events) == 1
 
 
 def test_request_cache_keyed_by_all_identity_values() -> None:
@@ -277,6 +281,9 @@ def test_http_missing_identity_is_401_and_errors_500() -> None:
     api, route, authorizer = setup(http_spec(), invoker, kind="HTTP")
     assert run(authorizer, api, route, query="ver=3").result.error == errors.UNAUTHORIZED
     assert invoker.events == []
+    whole = run(authorizer, api, route, headers=[("Authorization", "t")], query="ver=3")
+    assert whole.result.error is None  # the twin: with both sources, it is invoked
+    assert len(invoker.events) == 1
     for answer in ({"isAuthorized": "yes"}, ["x"], allow()):
         api, route, authorizer = setup(http_spec(), FakeInvoker(answer), kind="HTTP")
         result = run(authorizer, api, route, headers=[("Authorization", "t")], query="ver=1")
