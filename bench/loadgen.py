@@ -98,3 +98,44 @@ def run_load(
         )
 
     return asyncio.run(go())
+
+
+async def _one_shot(host: str, port: int, raw: bytes) -> tuple[int, bytes, float]:
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(raw)
+        response = await reader.read()  # Connection: close: until the server closes
+    finally:
+        writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body, (time.perf_counter() - started) * 1000
+
+
+def run_burst(
+    host: str, port: int, path: str, *, concurrency: int = 1000, max_seconds: float = 60.0
+) -> tuple[LoadResult, list[bytes]]:
+    """``concurrency`` requests at once, each on its own connection; the result and the
+    response bodies."""
+    raw = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
+
+    async def go() -> tuple[LoadResult, list[bytes]]:
+        started = time.perf_counter()
+        results = await asyncio.wait_for(
+            asyncio.gather(*(_one_shot(host, port, raw) for _ in range(concurrency))),
+            max_seconds,
+        )
+        elapsed = time.perf_counter() - started
+        latencies = [ms for _, _, ms in results]
+        return (
+            LoadResult(
+                len(results),
+                elapsed,
+                percentile(latencies, 50),
+                percentile(latencies, 99),
+                sum(1 for status, _, _ in results if status >= 400),
+            ),
+            [body for _, body, _ in results],
+        )
+
+    return asyncio.run(go())

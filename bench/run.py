@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from burst_bench import burst_rows
 from common import Row, print_table
 from dynamodb_bench import dynamodb_rows
 from events_bench import events_rows
@@ -47,6 +48,7 @@ SUITES: dict[str, Callable[[float], list[Row]]] = {
         *warm_invoke(iterations=max(200, int(2000 * scale))),
     ],
     "gateway": lambda scale: gateway_rows(requests=max(2000, int(20_000 * scale))),
+    "burst": burst_rows,
     "identity": identity_rows,
     "patients": patients_rows,
     "dynamodb": lambda scale: dynamodb_rows(iterations=max(200, int(2000 * scale))),

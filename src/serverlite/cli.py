@@ -155,6 +155,13 @@ def main() -> None:
     help="API Gateway's account-wide burst: requests at once across all APIs.",
 )
 @click.option(
+    "--memory-budget",
+    type=click.IntRange(min=128),
+    metavar="MB",
+    help="Live execution environments' MemorySize may add up to this much; past it, "
+    "invocations wait for a free environment [default: half of this machine's RAM].",
+)
+@click.option(
     "--time-scale",
     default=1.0,
     show_default=True,
@@ -176,6 +183,7 @@ def up(
     account_concurrency: int,
     api_account_rate: float,
     api_account_burst: int,
+    memory_budget: int | None,
     time_scale: float,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
@@ -198,6 +206,7 @@ def up(
                 account_concurrency=account_concurrency,
                 api_account_limit=ThrottleSpec(api_account_rate, api_account_burst),
                 time_scale=time_scale,
+                memory_budget_mb=memory_budget,
             ),
         )
         options = ServeOptions(

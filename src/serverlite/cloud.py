@@ -45,6 +45,7 @@ class CloudOptions:
     api_account_limit: ThrottleSpec = ACCOUNT_LIMIT  # API Gateway's per-account throttle
     idle_timeout_s: float = 600.0
     time_scale: float = 1.0  # >1 makes async retry delays and event ages pass faster (tests)
+    memory_budget_mb: int | None = None  # live environments' MemorySize; None: half the RAM
 
 
 class LocalCloud:
@@ -62,6 +63,7 @@ class LocalCloud:
             state_dir=state_dir,
             log_sink=self.logs,
             idle_timeout_s=options.idle_timeout_s,
+            memory_budget_mb=options.memory_budget_mb,
         )
         self.async_queue = AsyncQueue(state_dir / "state.db", time_scale=options.time_scale)
         self.invoker = Invoker(

@@ -196,6 +196,17 @@ def wait_for(
 
 
 @pytest.fixture(scope="module")
+def zygote() -> Iterator[Any]:
+    """A started zygote for tests that drive an EnvironmentPool directly."""
+    from serverlite.functions.zygote import Zygote
+
+    z = Zygote()
+    z.start()
+    yield z
+    z.close()
+
+
+@pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("app")
     server = start_server(

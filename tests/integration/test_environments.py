@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -32,14 +31,6 @@ class Sink:
 
     def write(self, group: str, stream: str, events: Any) -> None:
         self.writes.append((group, stream, list(events)))
-
-
-@pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    z = Zygote()
-    z.start()
-    yield z
-    z.close()
 
 
 def layer(name: str) -> LayerSpec:

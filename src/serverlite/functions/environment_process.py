@@ -22,6 +22,7 @@ import fcntl
 import json
 import marshal
 import os
+import select
 import signal
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 # sweeps busy environments more often than that): most end long before, and a timer
 # armed and cancelled per invocation cost more than the rest of the bookkeeping.
 TIMER_HORIZON_S = 0.25
+_GONE = select.POLLIN | getattr(select, "POLLRDHUP", 0) | select.POLLHUP | select.POLLERR
 
 
 @dataclass(slots=True)
@@ -146,6 +148,22 @@ class Environment:
         except (ProcessLookupError, PermissionError):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(self.pid, signal.SIGKILL)
+
+    def exited(self) -> bool:
+        """Whether the process is gone, looked at before an idle environment is reused.
+
+        An idle environment sends nothing, so its end of the channel readable (EOF, hang-up)
+        means it died — killed from outside, say — even if the event loop has not read
+        that yet. One poll, no read: the transport stays the channel's only reader.
+        """
+        if self.dead or self._channel is None or self._channel.closed:
+            return True
+        poller = select.poll()
+        poller.register(self._spawned.channel.fileno(), _GONE)
+        if poller.poll(0):
+            self.dead = True
+            return True
+        return False
 
     def close(self) -> None:
         """Drop the environment: kill it and release its descriptors."""

@@ -4,19 +4,31 @@
 (or forks a new one from the zygote: a cold start), runs the invocation, and stores
 its log events. Environments of an older code generation (hot reload) are never
 reused; one in flight finishes first.
+
+Live environments fit a memory budget: the sum of their functions' MemorySize stays
+within ``memory_budget_mb`` (default: half of this machine's RAM). Past it, an
+invocation first reaps idle environments of other functions (least recently used
+first), else waits, in arrival order, for an environment of its function to come free
+or for room to start one, up to the function's timeout. Lambda would scale out
+instead; one machine cannot, and 1,000 concurrent requests forking 1,000 processes
+(~9 GB) served everyone later than 100 environments taking turns do. An environment
+found dead while idle (killed from outside) is dropped before anything is sent to it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from serverlite.errors import TooManyRequests
 from serverlite.functions.environment import Settings, spawn_spec
 from serverlite.functions.environment_process import (
     TIMER_HORIZON_S,
@@ -30,6 +42,20 @@ from serverlite.template.model import FunctionSpec
 
 log = logging.getLogger("serverlite.functions")
 SWEEP_S = TIMER_HORIZON_S / 2  # how often busy environments' deadlines are looked at
+# Lambda's answer when it cannot run one more concurrent invocation.
+RATE_EXCEEDED = "Rate Exceeded."
+
+
+def default_memory_budget_mb() -> int:
+    """Half of this machine's RAM: the other half stays for serverlite itself, PostgreSQL,
+    the operating system and the user's own programs. MemorySize is what a function may
+    use, not what it does (a forked environment's own pages are usually tens of MB), so
+    the budget is conservative; ``--memory-budget`` raises it."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return 4096
+    return max(128, total // (2 * 1024 * 1024))
 
 
 class LogSink(Protocol):
@@ -43,6 +69,15 @@ class _FunctionEnvironments:
     generation: int = 0
 
 
+@dataclass(eq=False)
+class _Waiter:
+    """An invocation waiting for its function's environment or for room to start one:
+    resolved with an idle environment handed over, or None (room reserved: spawn)."""
+
+    fn: FunctionSpec
+    future: asyncio.Future[Environment | None]
+
+
 class EnvironmentPool:
     def __init__(
         self,
@@ -53,6 +88,7 @@ class EnvironmentPool:
         log_sink: LogSink | None = None,
         idle_timeout_s: float = 600.0,
         memory_check_interval_s: float = 0.05,
+        memory_budget_mb: int | None = None,
     ) -> None:
         self._zygote = zygote
         self._settings = settings
@@ -63,6 +99,10 @@ class EnvironmentPool:
         self._functions: dict[str, _FunctionEnvironments] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._sweep: asyncio.TimerHandle | None = None
+        self.memory_budget_mb = memory_budget_mb or default_memory_budget_mb()
+        self.live_mb = 0  # MemorySize of every live or starting environment
+        self._waiters: collections.deque[_Waiter] = collections.deque()
+        self._warned_full = False
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -83,11 +123,15 @@ class EnvironmentPool:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        for waiter in self._waiters:
+            waiter.future.cancel()
+        self._waiters.clear()
         for envs in self._functions.values():
             for env in [*envs.idle, *envs.busy]:
                 env.close()
             envs.idle.clear()
             envs.busy.clear()
+        self.live_mb = 0
 
     # -- public ------------------------------------------------------------------
     def _envs(self, name: str) -> _FunctionEnvironments:
@@ -98,24 +142,24 @@ class EnvironmentPool:
 
     async def run(self, fn: FunctionSpec, inv: Invocation) -> RunOutcome:
         envs = self._envs(fn.name)
-        env = envs.idle.pop() if envs.idle else None
+        env = self._take_idle(envs)
         cold = env is None
         if env is None:
-            env = await self._spawn(fn, envs.generation)
+            env, cold = await self._acquire(fn, envs, inv.timeout_s)
         envs.busy.add(env)
         if self._sweep is None:
             self._sweep = asyncio.get_running_loop().call_later(SWEEP_S, self._sweep_deadlines)
         try:
             outcome = await env.run(inv, cold)
         except BaseException:
-            env.close()  # cancelled mid-invocation: the environment's state is unknown
-            raise
-        finally:
             envs.busy.discard(env)
+            self._drop(env)  # cancelled mid-invocation: the environment's state is unknown
+            raise
+        envs.busy.discard(env)
         if env.dead or env.init_error is not None or env.generation != envs.generation:
-            env.close()
+            self._drop(env)
         else:
-            envs.idle.append(env)
+            self._make_idle(envs, env)
         if self._sink is not None:
             self._sink.write(fn.log_group_name, outcome.log_stream, outcome.logs)
         return outcome
@@ -133,25 +177,145 @@ class EnvironmentPool:
             self._sweep = loop.call_later(SWEEP_S, self._sweep_deadlines)
 
     async def warm(self, fn: FunctionSpec) -> None:
-        """Start one environment ahead of the first request."""
+        """Start one environment ahead of the first request (when the budget has room)."""
         envs = self._envs(fn.name)
-        if not envs.idle and not envs.busy:
-            env = await self._spawn(fn, envs.generation)
+        if not envs.idle and not envs.busy and self._fits(fn):
+            self.live_mb += fn.memory_mb
+            env = await self._spawn_reserved(fn, envs)
             # Warm environments keep their init cost for the first invocation's REPORT.
-            envs.idle.append(env)
+            self._make_idle(envs, env)
 
     def invalidate(self, function_name: str) -> None:
         """The function's code changed: idle environments go, busy ones after they finish."""
         envs = self._envs(function_name)
         envs.generation += 1
-        for env in envs.idle:
-            env.close()
-        envs.idle.clear()
+        idle, envs.idle = envs.idle, []
+        for env in idle:
+            self._drop(env)
 
     def counts(self, function_name: str) -> tuple[int, int]:
         """(idle, busy) environments of a function."""
         envs = self._functions.get(function_name)
         return (len(envs.idle), len(envs.busy)) if envs else (0, 0)
+
+    # -- the memory budget ---------------------------------------------------------
+    def _take_idle(self, envs: _FunctionEnvironments) -> Environment | None:
+        """The most recently used idle environment still alive (the dead are dropped)."""
+        while envs.idle:
+            env = envs.idle.pop()
+            if not env.exited():
+                return env
+            log.warning("%s: an idle environment had exited; starting another", env.fn.name)
+            self._drop(env, dispatch=False)
+        return None
+
+    def _fits(self, fn: FunctionSpec) -> bool:
+        # With nothing live, one environment always starts: a function whose MemorySize
+        # alone exceeds the budget still runs, one at a time.
+        return self.live_mb + fn.memory_mb <= self.memory_budget_mb or self.live_mb == 0
+
+    def _make_room(self, fn: FunctionSpec) -> bool:
+        """Whether ``fn`` fits, reaping idle environments of other functions if that does it."""
+        if self._fits(fn):
+            return True
+        idle = sorted(
+            (env for name, envs in self._functions.items() if name != fn.name for env in envs.idle),
+            key=lambda env: env.last_used,
+        )
+        freed = 0
+        needed = self.live_mb + fn.memory_mb - self.memory_budget_mb
+        victims = []
+        for env in idle:
+            if freed >= needed:
+                break
+            victims.append(env)
+            freed += env.fn.memory_mb
+        if freed < needed:
+            return False
+        for env in victims:
+            self._functions[env.fn.name].idle.remove(env)
+            self._drop(env, dispatch=False)
+        return True
+
+    async def _acquire(
+        self, fn: FunctionSpec, envs: _FunctionEnvironments, timeout_s: float
+    ) -> tuple[Environment, bool]:
+        """An environment for ``fn``: (env, cold). Starts one if the budget allows (no one
+        waiting ahead), else waits up to the function's timeout."""
+        if not self._waiters and self._make_room(fn):
+            self.live_mb += fn.memory_mb
+            return await self._spawn_reserved(fn, envs), True
+        waiter = _Waiter(fn, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        if not self._warned_full:
+            self._warned_full = True
+            log.warning(
+                "live environments fill the memory budget (%d MB); invocations wait for a "
+                "free one (serverlite up --memory-budget raises it)",
+                self.memory_budget_mb,
+            )
+        try:
+            done, _ = await asyncio.wait({waiter.future}, timeout=timeout_s)
+        except BaseException:
+            self._abandon(waiter)
+            raise
+        if not done:
+            self._abandon(waiter)
+            # Lambda's answer when it cannot run one more invocation at once.
+            raise TooManyRequests(RATE_EXCEEDED, Reason="ConcurrentInvocationLimitExceeded")
+        handed = waiter.future.result()
+        if handed is not None:
+            return handed, False
+        return await self._spawn_reserved(fn, envs), True
+
+    def _abandon(self, waiter: _Waiter) -> None:
+        """A waiter gave up (timeout, cancelled): what it was handed goes back."""
+        with contextlib.suppress(ValueError):
+            self._waiters.remove(waiter)
+        future = waiter.future
+        if not future.done():
+            future.cancel()
+        elif not future.cancelled():
+            env = future.result()
+            if env is None:
+                self.live_mb -= waiter.fn.memory_mb
+                self._dispatch()
+            else:
+                self._make_idle(self._envs(env.fn.name), env)
+
+    def _dispatch(self) -> None:
+        """Serve waiters, in arrival order: an idle environment of their function, or room.
+
+        Once one cannot get room, those after it take only idle environments of their
+        own function (which need no room), so a large function is not starved.
+        """
+        blocked = False
+        for waiter in list(self._waiters):
+            if waiter.future.done():
+                self._waiters.remove(waiter)
+                continue
+            env = self._take_idle(self._envs(waiter.fn.name))
+            if env is not None:
+                self._waiters.remove(waiter)
+                waiter.future.set_result(env)
+            elif not blocked and self._make_room(waiter.fn):
+                self.live_mb += waiter.fn.memory_mb
+                self._waiters.remove(waiter)
+                waiter.future.set_result(None)
+            else:
+                blocked = True
+
+    def _make_idle(self, envs: _FunctionEnvironments, env: Environment) -> None:
+        envs.idle.append(env)
+        if self._waiters:
+            self._dispatch()
+
+    def _drop(self, env: Environment, *, dispatch: bool = True) -> None:
+        """Close an environment and give its memory back to the budget."""
+        env.close()
+        self.live_mb -= env.fn.memory_mb
+        if dispatch and self._waiters:
+            self._dispatch()
 
     # -- internals ---------------------------------------------------------------
     def code_dir(self, fn: FunctionSpec) -> Path:
@@ -164,6 +328,16 @@ class EnvironmentPool:
             target.mkdir(parents=True, exist_ok=True)
             source.write_text(fn.inline_code)
         return target
+
+    async def _spawn_reserved(self, fn: FunctionSpec, envs: _FunctionEnvironments) -> Environment:
+        """Start an environment whose memory is already counted (released if it fails)."""
+        try:
+            return await self._spawn(fn, envs.generation)
+        except BaseException:
+            self.live_mb -= fn.memory_mb
+            if self._waiters:
+                self._dispatch()
+            raise
 
     async def _spawn(self, fn: FunctionSpec, generation: int) -> Environment:
         spec = spawn_spec(fn, self.code_dir(fn), self._settings)
@@ -199,7 +373,7 @@ class EnvironmentPool:
             await asyncio.sleep(min(10.0, max(self.idle_timeout_s / 4, 0.05)))
             cutoff = time.monotonic() - self.idle_timeout_s
             for envs in self._functions.values():
-                stale = [env for env in envs.idle if env.last_used < cutoff]
+                stale = [env for env in envs.idle if env.last_used < cutoff or env.exited()]
                 for env in stale:
                     envs.idle.remove(env)
-                    env.close()
+                    self._drop(env)

@@ -140,6 +140,11 @@ class Channel(asyncio.Protocol):
     async def recv(self) -> Frame:
         return await self._inbox.get()
 
+    @property
+    def closed(self) -> bool:
+        """The environment's end is gone (its EOF or a lost connection was seen)."""
+        return self._inbox.closed
+
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()

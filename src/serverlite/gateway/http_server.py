@@ -23,6 +23,7 @@ from serverlite.mailbox import Mailbox
 log = logging.getLogger("serverlite.gateway")
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 MAX_REQUEST_BYTES = 11 * 1024 * 1024
+LISTEN_BACKLOG = 1024  # pending connections the kernel queues (capped by net.core.somaxconn)
 _FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
 _STATUS_LINES = {s.value: f"HTTP/1.1 {s.value} {s.phrase}" for s in HTTPStatus}
 
@@ -178,8 +179,14 @@ class HttpServer:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        # asyncio's default backlog (100) drops the SYNs of a burst beyond it, and each
+        # dropped client waits a full second to retry: 1,000 clients at once, p99 1 s more.
         self._server = await loop.create_server(
-            lambda: _Connection(self.handler, self), self.host, self.port, reuse_address=True
+            lambda: _Connection(self.handler, self),
+            self.host,
+            self.port,
+            reuse_address=True,
+            backlog=LISTEN_BACKLOG,
         )
 
     async def stop(self, grace_s: float = 30.0) -> None:

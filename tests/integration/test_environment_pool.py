@@ -1,0 +1,166 @@
+"""The environment pool under pressure: the memory budget, waiting, reaping, the dead."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from serverlite.errors import TooManyRequests
+from serverlite.functions.environment import Settings
+from serverlite.functions.environment_process import Invocation, RunOutcome
+from serverlite.functions.pool import EnvironmentPool, default_memory_budget_mb
+from serverlite.functions.zygote import Zygote
+from serverlite.template.model import FunctionSpec
+from tests.integration.conftest import wait_for
+
+pytestmark = pytest.mark.integration
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def spec(name: str = "Fn", memory_mb: int = 256, timeout_s: int = 3) -> FunctionSpec:
+    return FunctionSpec(
+        logical_id=name,
+        stack_path=(),
+        name=name,
+        arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+        handler="behaviours.handler",
+        runtime="python3.11",
+        code_dir=FIXTURES / "functions",
+        memory_mb=memory_mb,
+        timeout_s=timeout_s,
+    )
+
+
+def invocation(event: dict[str, Any], timeout_s: float = 3) -> Invocation:
+    return Invocation(
+        request_id=str(uuid.uuid4()), payload=json.dumps(event).encode(), timeout_s=timeout_s
+    )
+
+
+def pool_of(zygote: Zygote, tmp_path: Path, budget_mb: int) -> EnvironmentPool:
+    pool = EnvironmentPool(
+        zygote=zygote, settings=Settings(), state_dir=tmp_path, memory_budget_mb=budget_mb
+    )
+    pool.start()
+    return pool
+
+
+def pid(outcome: RunOutcome) -> int:
+    assert outcome.ok, outcome.payload
+    return int(json.loads(outcome.payload))
+
+
+def test_the_default_budget_is_half_of_the_machine():
+    total_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
+    assert default_memory_budget_mb() == total_mb // 2
+
+
+def test_invocations_past_the_budget_wait_for_a_free_environment(zygote, tmp_path):
+    fn = spec(memory_mb=256)
+
+    async def go() -> tuple[list[int], int]:
+        pool = pool_of(zygote, tmp_path, budget_mb=512)  # room for two environments
+        peak = 0
+
+        async def one() -> RunOutcome:
+            nonlocal peak
+            outcome = await pool.run(fn, invocation({"action": "pid", "seconds": 0.02}))
+            peak = max(peak, pool.live_mb)
+            return outcome
+
+        try:
+            outcomes = await asyncio.gather(*(one() for _ in range(20)))
+        finally:
+            await pool.close()
+        return [pid(o) for o in outcomes], peak
+
+    pids, peak = asyncio.run(go())
+    assert len(pids) == 20
+    assert len(set(pids)) <= 2
+    assert peak <= 512
+
+
+def test_an_idle_environment_of_another_function_is_reaped_for_room(zygote, tmp_path):
+    first, second = spec("First", 256), spec("Second", 256)
+
+    async def go() -> tuple[tuple[int, int], tuple[int, int], int]:
+        pool = pool_of(zygote, tmp_path, budget_mb=256)
+        try:
+            pid(await pool.run(first, invocation({"action": "pid"})))
+            pid(await pool.run(second, invocation({"action": "pid"})))
+            return pool.counts("First"), pool.counts("Second"), pool.live_mb
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go()) == ((0, 0), (1, 0), 256)
+
+
+def test_a_wait_past_the_function_timeout_is_throttled_as_lambda_does(zygote, tmp_path):
+    fn = spec(memory_mb=256)
+
+    async def go() -> tuple[RunOutcome, TooManyRequests]:
+        pool = pool_of(zygote, tmp_path, budget_mb=256)
+        try:
+            busy = asyncio.ensure_future(
+                pool.run(fn, invocation({"action": "sleep", "seconds": 1}))
+            )
+            await asyncio.sleep(0.3)  # the one environment is busy sleeping
+            with pytest.raises(TooManyRequests) as throttled:
+                await pool.run(fn, invocation({"action": "pid"}, timeout_s=0.2))
+            return await busy, throttled.value
+        finally:
+            await pool.close()
+
+    outcome, error = asyncio.run(go())
+    assert outcome.ok
+    assert error.code == "TooManyRequestsException"
+    assert error.fields == {"Reason": "ConcurrentInvocationLimitExceeded"}
+
+
+def test_a_cancelled_waiter_gives_its_place_back(zygote, tmp_path):
+    fn = spec(memory_mb=256)
+
+    async def go() -> tuple[int, int]:
+        pool = pool_of(zygote, tmp_path, budget_mb=256)
+        try:
+            busy = asyncio.ensure_future(
+                pool.run(fn, invocation({"action": "pid", "seconds": 0.3}))
+            )
+            await asyncio.sleep(0.1)
+            waiting = asyncio.ensure_future(pool.run(fn, invocation({"action": "pid"})))
+            await asyncio.sleep(0.05)
+            waiting.cancel()
+            first = pid(await busy)
+            second = pid(await pool.run(fn, invocation({"action": "pid"})))
+            assert pool.live_mb == 256
+            return first, second
+        finally:
+            await pool.close()
+
+    first, second = asyncio.run(go())
+    assert first == second  # the environment the cancelled waiter did not take
+
+
+def test_an_environment_killed_while_idle_is_replaced_not_dispatched_to(zygote, tmp_path):
+    fn = spec()
+
+    async def go() -> tuple[int, RunOutcome]:
+        pool = pool_of(zygote, tmp_path, budget_mb=1024)
+        try:
+            victim = pid(await pool.run(fn, invocation({"action": "pid"})))
+            os.kill(victim, signal.SIGKILL)
+            await asyncio.to_thread(wait_for, lambda: not Path(f"/proc/{victim}").exists(), 5.0)
+            return victim, await pool.run(fn, invocation({"action": "pid"}))
+        finally:
+            await pool.close()
+
+    victim, outcome = asyncio.run(go())
+    assert outcome.ok, outcome.payload
+    assert pid(outcome) != victim
