@@ -3,9 +3,8 @@
 Each matcher tests one leaf value of an event (a string, a number, ``true``,
 ``false`` or ``null``; arrays are flattened before a matcher sees them). Numbers
 reach a matcher as ``JsonNumber`` when the event came as JSON text, so the exact
-text ``3.0e2`` is still known: AWS compares literal numbers by their text
-("300, 300.0 and 3.0e2 are not considered equal") but ``numeric`` and numeric
-``anything-but`` by value.
+text ``3.0e2`` is still known. A literal number matches by text or by value (see
+``Exact``); ``numeric`` and numeric ``anything-but`` compare by value.
 """
 
 from __future__ import annotations
@@ -15,13 +14,20 @@ import json
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation
 from typing import Any
+
+from . import wildcard
 
 # AWS: numeric matching is precise to "six digits to the right of the decimal point".
 _SIX_PLACES = Decimal("0.000001")
+_LARGEST = Decimal("1.7976931348623157e308")  # AWS compares numbers as IEEE-754 doubles
+# Each regex below has one way to match any text (no nested or adjacent ambiguous
+# repeats), so it runs in linear time on hostile input. The longest IP literal is 45
+# characters; longer text is refused before any regex sees it.
+_IP_MAX = 45
 _IPV4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
-_IPV6 = re.compile(r"[0-9a-fA-F:]*:[0-9a-fA-F:]*")
+_IPV6 = re.compile(r"[0-9a-fA-F:]+")
 
 
 class JsonNumber(float):
@@ -48,20 +54,29 @@ def number_text(value: Any) -> str:
 
 
 def decimal_of(value: Any) -> Decimal | None:
-    """The number truncated to six decimal places, or None (NaN, infinities, non-numbers)."""
+    """The number truncated to six decimal places, or None (NaN, infinities, non-numbers,
+    and numbers beyond a double's range, which AWS cannot compare either)."""
     if not is_number(value):
         return None
     try:
         number = Decimal(number_text(value))
     except InvalidOperation:
         return None
-    if not number.is_finite():
+    if not number.is_finite() or abs(number) > _LARGEST:
         return None
-    return number.quantize(_SIX_PLACES, rounding=ROUND_DOWN)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -6:
+        return number  # nothing past the sixth decimal place to cut
+    # Enough precision for every digit kept, so a long number never raises.
+    context = Context(prec=number.adjusted() + 8 if number.adjusted() > 0 else 8)
+    return number.quantize(_SIX_PLACES, rounding=ROUND_DOWN, context=context)
 
 
 def looks_like_ip(text: str) -> bool:
-    return bool(_IPV4.fullmatch(text) or _IPV6.fullmatch(text))
+    """Does the text have the shape of an IP literal (AWS's test before parsing it)?"""
+    if len(text) > _IP_MAX:
+        return False
+    return bool(_IPV4.fullmatch(text) or (":" in text and _IPV6.fullmatch(text)))
 
 
 def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -82,7 +97,12 @@ class Matcher:
 
 @dataclass(frozen=True)
 class Exact(Matcher):
-    """A literal: strings, ``true``/``false``/``null`` and numbers (by their JSON text)."""
+    """A literal: strings, ``true``/``false``/``null`` and numbers.
+
+    A number matches the same text or the same value: AWS's engine adds a numeric
+    equality beside the literal one, so ``300.0`` and ``3.0e2`` in an event match ``300``
+    in a pattern (observed on AWS, although its user guide says they do not).
+    """
 
     value: Any
 
@@ -92,7 +112,12 @@ class Exact(Matcher):
             return value is expected
         if isinstance(expected, str):
             return isinstance(value, str) and value == expected
-        return is_number(value) and number_text(value) == number_text(expected)
+        if not is_number(value):
+            return False
+        if number_text(value) == number_text(expected):
+            return True
+        number = decimal_of(value)
+        return number is not None and number == decimal_of(expected)
 
 
 @dataclass(frozen=True)
@@ -142,44 +167,14 @@ class EqualsIgnoreCase(Matcher):
         return isinstance(value, str) and value.lower() == self.value.lower()
 
 
-class WildcardError(ValueError):
-    """A wildcard value AWS refuses (consecutive ``*``, a bad escape)."""
-
-
-def wildcard_regex(pattern: str) -> re.Pattern[str]:
-    """``*`` matches any run of characters; ``\\*`` is a star and ``\\\\`` a backslash.
-
-    AWS refuses two consecutive wildcards and any other backslash escape, naming
-    the position in UTF-8 bytes.
-    """
-    parts: list[str] = []
-    raw = pattern.encode()
-    pos = 0
-    chars = iter(enumerate(pattern))
-    for _, char in chars:
-        width = len(char.encode())
-        if char == "*":
-            if raw[pos + 1 : pos + 2] == b"*":
-                raise WildcardError(f"Consecutive wildcard characters at pos {pos}")
-            parts.append(".*")
-        elif char == "\\":
-            following = next(chars, None)
-            if following is None or following[1] not in "*\\":
-                raise WildcardError(f"Invalid escape character at pos {pos}")
-            parts.append(re.escape(following[1]))
-            pos += 1
-        else:
-            parts.append(re.escape(char))
-        pos += width
-    return re.compile("".join(parts), re.DOTALL)
-
-
 @dataclass(frozen=True)
 class Wildcard(Matcher):
-    regex: re.Pattern[str]
+    """``wildcard``: the value's literal segments, matched in linear time."""
+
+    segments: tuple[str, ...]
 
     def test(self, value: Any) -> bool:
-        return isinstance(value, str) and self.regex.fullmatch(value) is not None
+        return isinstance(value, str) and wildcard.match(self.segments, value)
 
 
 @dataclass(frozen=True)
@@ -227,6 +222,7 @@ class AnythingBut(Matcher):
     """
 
     refuses: Callable[[Any], bool]
+    inner: tuple[Matcher, ...] = ()  # the matchers of anything-but {prefix|wildcard|...}
 
     def test(self, value: Any) -> bool:
         return not self.refuses(value)
@@ -245,4 +241,4 @@ def anything_but_numbers(values: Collection[Decimal]) -> AnythingBut:
 def anything_but_any(matchers: Collection[Matcher]) -> AnythingBut:
     """anything-but {prefix|suffix|equals-ignore-case|wildcard: value or list}."""
     inner = tuple(matchers)
-    return AnythingBut(lambda value: any(m.test(value) for m in inner))
+    return AnythingBut(lambda value: any(m.test(value) for m in inner), inner)

@@ -17,7 +17,12 @@ Matching follows AWS's rules:
   must hold in the element that the pattern's other fields matched, or in every
   element when nothing else constrains the choice;
 - an object is not a leaf: ``{"exists": true}`` does not match a field whose value
-  is an object, and ``{"exists": false}`` does.
+  is an object, and ``{"exists": false}`` does;
+- a field is its path of names joined with dots, so a dotted key (``"state.status"``)
+  and the nested form (``"state": {"status": ...}``) are the same field, in events and
+  in patterns alike (EventBridge's "Considerations when creating event patterns";
+  observed on AWS both ways). SNS filter policies keep dotted names whole
+  (``dotted_keys=False``): a message attribute may be called ``customer.interests``.
 """
 
 from __future__ import annotations
@@ -56,12 +61,13 @@ class _Node:
 class Pattern:
     """A compiled event pattern."""
 
-    def __init__(self, branches: list[Branch]) -> None:
+    def __init__(self, branches: list[Branch], *, dotted_keys: bool = True) -> None:
+        self._dotted = dotted_keys
         self._roots: list[_Node] = []
         for branch in branches:
             root = _Node()
             for path, leaf in branch.items():
-                root.add(path, leaf)
+                root.add(_split(path) if dotted_keys else path, leaf)
             root.finish()
             self._roots.append(root)
 
@@ -69,12 +75,72 @@ class Pattern:
         """Does the event (a dict, or JSON text: numbers then keep their spelling) match?"""
         if isinstance(event, str | bytes):
             event = parse_event(event)
+        if self._dotted:
+            event = expand_dotted(event)
         return any(_match_object(root, event) for root in self._roots)
 
 
 def compile_pattern(pattern: dict[str, Any] | str) -> Pattern:
     """Validate and compile a pattern (a dict, or its JSON text); raises PatternError."""
     return Pattern(compile_branches(pattern))
+
+
+def _split(path: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part for key in path for part in key.split("."))
+
+
+def expand_dotted(value: Any) -> Any:
+    """The event with every dotted key nested (``{"a.b": 1}`` -> ``{"a": {"b": 1}}``).
+
+    Returns the same object when no key has a dot. Where a dotted key meets a field
+    already there, objects merge and other values are both kept, as alternatives.
+    """
+    if not _has_dotted_key(value):
+        return value
+    return _expanded(value)
+
+
+def _has_dotted_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any("." in key or _has_dotted_key(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_dotted_key(item) for item in value)
+    return False
+
+
+def _expanded(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_expanded(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        _insert(result, key.split("."), _expanded(item))
+    return result
+
+
+def _insert(target: dict[str, Any], parts: list[str], value: Any) -> None:
+    for part in parts[:-1]:
+        existing = target.get(part, _MISSING)
+        if isinstance(existing, dict):
+            target = existing
+            continue
+        nested: dict[str, Any] = {}
+        target[part] = nested if existing is _MISSING else _both(existing, nested)
+        target = nested
+    last = parts[-1]
+    existing = target.get(last, _MISSING)
+    if existing is _MISSING:
+        target[last] = value
+    elif isinstance(existing, dict) and isinstance(value, dict):
+        for key, item in value.items():
+            _insert(existing, [key], item)
+    else:
+        target[last] = _both(existing, value)
+
+
+def _both(first: Any, second: Any) -> list[Any]:
+    return [*first, second] if isinstance(first, list) else [first, second]
 
 
 def parse_event(text: str | bytes) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 from serverlite.errors import ServerliteError
 
 from . import matchers as m
+from . import wildcard
 
 OR = "$or"
 MAX_BRANCHES = 1024  # AWS limits rule complexity; this keeps $or products bounded
@@ -54,6 +55,7 @@ RESERVED_IN_OR = frozenset(
 )
 _NUMERIC_TOO_MANY = "Too many elements in numeric expression"
 _ONE_KEY = "Only one key allowed in match expression"
+_ANYTHING_BUT_VALUE = "Value of anything-but must be an array or single string/number value."
 
 Path = tuple[str, ...]
 
@@ -106,7 +108,25 @@ def compile_branches(pattern: Any) -> list[Branch]:
         raise PatternError("Filter is not an object")
     branches: list[Branch] = []
     _object(pattern, (), branches, in_or=False)
+    _check_complexity(branches)
     return branches
+
+
+def _check_complexity(branches: list[Branch]) -> None:
+    """AWS's "Rule is too complex": judged per field over all of a rule's wildcards."""
+    by_field: dict[Path, set[tuple[str, ...]]] = {}
+    for branch in branches:
+        for path, leaf in branch.items():
+            for matcher in leaf.matchers:
+                inner = matcher.inner if isinstance(matcher, m.AnythingBut) else (matcher,)
+                for each in inner:
+                    if isinstance(each, m.Wildcard):
+                        by_field.setdefault(path, set()).add(each.segments)
+    for values in by_field.values():
+        try:
+            wildcard.check_complexity(sorted(values))
+        except wildcard.WildcardError as exc:
+            raise PatternError(str(exc)) from exc
 
 
 def _is_object(value: Any) -> bool:
@@ -250,12 +270,12 @@ def _affix(name: str, operand: Any) -> tuple[str, bool]:
     return text, True
 
 
-def _wildcard(operand: Any) -> Any:
+def _wildcard(operand: Any) -> tuple[str, ...]:
     if not isinstance(operand, str):
         raise PatternError("wildcard match pattern must be a string")
     try:
-        return m.wildcard_regex(operand)
-    except m.WildcardError as exc:
+        return wildcard.parse(operand)
+    except wildcard.WildcardError as exc:
         raise PatternError(str(exc)) from exc
 
 
@@ -269,6 +289,10 @@ def _cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         raise PatternError("Malformed CIDR, mask bits must be an integer") from None
     if bits < 0:
         raise PatternError("Malformed CIDR, mask bits must not be negative")
+    # AWS: text without an IP literal's shape is "Nonstandard"; a literal that does
+    # not parse (999.0.0.0) is "Invalid".
+    if not m.looks_like_ip(pieces[0]):
+        raise PatternError(f"Nonstandard IP address: {pieces[0]}")
     address = m.parse_ip(pieces[0])
     if address is None:
         raise PatternError(f"Invalid IP address: {pieces[0]}")
@@ -342,7 +366,7 @@ def _anything_but(operand: Any) -> m.Matcher:
         return m.anything_but_strings([operand])
     number = m.decimal_of(operand)
     if number is None:
-        raise PatternError("Value of anything-but must be an array or single string/number value.")
+        raise PatternError(_ANYTHING_BUT_VALUE)
     return m.anything_but_numbers([number])
 
 
@@ -354,8 +378,9 @@ def _anything_but_of(obj: Any) -> m.Matcher:
     name, operand = pairs[0]
     if name not in ("prefix", "suffix", "equals-ignore-case", "wildcard"):
         raise PatternError(f"Unsupported anything-but pattern: {name}")
-    if not isinstance(operand, list | str) and not m.is_number(operand):
-        raise PatternError("Value of anything-but must be an array or single string/number value.")
+    if _is_object(operand) or (not isinstance(operand, list | str) and not m.is_number(operand)):
+        # AWS's wording for any other operand, {"prefix": {"equals-ignore-case": ...}} too
+        raise PatternError(_ANYTHING_BUT_VALUE)
     values = operand if isinstance(operand, list) else [operand]
     inner: list[m.Matcher] = []
     for value in values:

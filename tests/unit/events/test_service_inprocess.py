@@ -473,3 +473,17 @@ def test_test_event_pattern(world):
     with pytest.raises(AwsError) as bad:
         world.ingest.test_event_pattern({**request, "EventPattern": '{"a": "b"}'})
     assert bad.value.code == "InvalidEventPatternException"
+
+
+@pytest.mark.parametrize("field", ["id", "account", "source", "time", "region", "detail-type"])
+def test_test_event_pattern_needs_six_fields_but_not_resources(world, field):
+    # The API reference calls `resources` mandatory; AWS answers events without it (recorded
+    # TestEventPattern answers, e.g. {"id", "source", "detail-type", "account", "region",
+    # "time"} plus detail), and refuses an event lacking any of the other six.
+    event = aws_sample("eventBridgeEvent.json")
+    del event["resources"]
+    request = {"EventPattern": '{"detail": {"state": ["terminated"]}}', "Event": json.dumps(event)}
+    assert world.ingest.test_event_pattern(request) == {"Result": True}
+    del event[field]
+    with pytest.raises(AwsError, match="Parameter Event is not valid."):
+        world.ingest.test_event_pattern({**request, "Event": json.dumps(event)})

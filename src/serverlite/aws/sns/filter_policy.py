@@ -89,7 +89,8 @@ def compile_policy(text: str, scope: str = ATTRIBUTES) -> FilterPolicy:
     combinations = sum(_combinations(branch) for branch in branches)
     if combinations > MAX_COMBINATIONS:
         raise errors.invalid("FilterPolicy: Filter policy is too complex")
-    return FilterPolicy(text, scope, Pattern(branches))
+    # SNS names attributes freely ("customer.interests"): a dotted key stays one key
+    return FilterPolicy(text, scope, Pattern(branches, dotted_keys=False))
 
 
 def _combinations(branch: dict[Any, Any]) -> int:
