@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from serverlite.errors import ConfigError, TemplateError
+from serverlite.linear_regex import RegexError, compile_linear
 
 from .intrinsics import to_cfn_string
 
@@ -197,8 +198,8 @@ def _constraint_problems(kind: str, spec: Mapping[str, Any], text: str) -> list[
     if isinstance(pattern, str):
         for item in items:
             try:
-                matches = re.fullmatch(pattern, item) is not None
-            except re.error as exc:
+                matches = compile_linear(pattern).fullmatch(item) is not None
+            except RegexError as exc:
                 problems.append(f"AllowedPattern {pattern!r} is not a valid pattern: {exc}")
                 break
             if not matches:

@@ -54,6 +54,25 @@ def test_allowed_pattern_must_match_the_whole_value():
     assert info.value.code == "InvalidAllowedPatternException"
 
 
+@pytest.mark.parametrize("size", [27, 1000, values.ADVANCED_MAX - 1])
+def test_a_catastrophic_allowed_pattern_is_answered_as_a_mismatch(size):
+    # (a+)+ against a^n! backtracks 2^n steps in Python's and Java's engines (27 a's froze
+    # every port for 4.8 s). Here it is answered with AWS's mismatch answer for any n up
+    # to the largest value SSM accepts: the test finishing is the bound.
+    with pytest.raises(AwsError) as info:
+        values.check_pattern("(a+)+", "a" * size + "!")
+    assert info.value.code == "ParameterPatternMismatchException"
+    values.check_pattern("(a+)+", "a" * size)
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"a(?=b)", r"(?<!x)a", "a++"])
+def test_backtracking_only_patterns_are_refused_naming_why(pattern):
+    with pytest.raises(AwsError) as info:
+        values.check_pattern(pattern, "a")
+    assert info.value.code == "InvalidAllowedPatternException"
+    assert "linear-time engine" in info.value.message
+
+
 def test_data_types():
     assert values.check_data_type("text", "String", "x") == "text"
     assert values.check_data_type("aws:ec2:image", "String", "ami-0123456789abcdef0")

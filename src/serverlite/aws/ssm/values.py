@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from serverlite.aws.json_protocol import AwsError
+from serverlite.linear_regex import RegexError, compile_linear
 
 TYPES = ("String", "StringList", "SecureString")
 TIERS = ("Standard", "Advanced", "Intelligent-Tiering")
@@ -91,7 +92,13 @@ def check_data_type(data_type: str, kind: str, value: str) -> str:
 
 
 def check_pattern(pattern: str, value: str) -> None:
-    """``AllowedPattern`` must match the whole value (Java's ``matches()`` semantics)."""
+    """``AllowedPattern`` must match the whole value (Java's ``matches()`` semantics).
+
+    The caller's regex runs in linear time (RE2, see serverlite.linear_regex): a
+    catastrophic pattern such as ``(a+)+`` is answered at once, with AWS's mismatch
+    answer, instead of backtracking on the event loop. Patterns only a backtracking
+    engine can run (backreferences, lookaround) are refused as not valid, naming why.
+    """
     if len(pattern) > PATTERN_MAX:
         raise constraint_error(
             "allowedPattern",
@@ -99,8 +106,8 @@ def check_pattern(pattern: str, value: str) -> None:
             f"Member must have length less than or equal to {PATTERN_MAX}",
         )
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        compiled = compile_linear(pattern)
+    except RegexError as exc:
         raise AwsError(
             "InvalidAllowedPatternException", f"The allowed pattern is not valid: {exc}"
         ) from exc

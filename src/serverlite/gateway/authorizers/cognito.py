@@ -16,7 +16,6 @@ stringified the Java way, in ``requestContext.authorizer.claims``.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -28,6 +27,7 @@ from serverlite.gateway.authorizers.claims import cognito_claims, token_scopes
 from serverlite.gateway.authorizers.issuers import IssuerDirectory, cognito_issuer
 from serverlite.gateway.authorizers.jwt_authorizer import strip_bearer
 from serverlite.gateway.model import AuthorizerSpec
+from serverlite.linear_regex import compile_linear
 
 
 def client_ok(claims: Mapping[str, Any], clients: tuple[str, ...]) -> bool:
@@ -51,7 +51,7 @@ class CognitoAuthorizer:
         self.pool_issuers = {cognito_issuer(arn) for arn in spec.user_pool_arns}
         source = spec.identity_sources[0] if spec.identity_sources else ""
         self.header = identity.header_name(source)
-        self._regex = re.compile(spec.validation_regex) if spec.validation_regex else None
+        self._regex = compile_linear(spec.validation_regex) if spec.validation_regex else None
 
     async def check(self, request: AuthRequest) -> Decision:
         raw = request.request.header(self.header)

@@ -8,7 +8,6 @@ no matching Allow 403. An HTTP API answers 403 Forbidden to any refusal.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +29,7 @@ from serverlite.gateway.authorizers.lambda_results import (
 )
 from serverlite.gateway.authorizers.policy import evaluate
 from serverlite.gateway.model import ApiKind, AuthorizerSpec
+from serverlite.linear_regex import compile_linear
 
 
 class LambdaAuthorizer:
@@ -45,7 +45,7 @@ class LambdaAuthorizer:
         self.invoker = invoker
         self._clock = clock
         self._cache: TtlCache[Grant] = TtlCache(spec.ttl_s, clock)
-        self._regex = re.compile(spec.validation_regex) if spec.validation_regex else None
+        self._regex = compile_linear(spec.validation_regex) if spec.validation_regex else None
 
     async def check(self, request: AuthRequest) -> Decision:
         spec = self.spec

@@ -9,11 +9,13 @@ beats any Allow; no matching Allow is an implicit deny.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
+
+from serverlite import linear_regex
+from serverlite.linear_regex import LinearPattern
 
 Outcome = Literal["ALLOW", "EXPLICIT_DENY", "IMPLICIT_DENY"]
 
@@ -30,9 +32,10 @@ class Statement:
 
 
 @lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.DOTALL)
+def _glob(pattern: str) -> LinearPattern:
+    # The policy comes from the authorizer's code and the ARN from the request path: a
+    # backtracking regex of many "*" would stall every port (serverlite.linear_regex).
+    return linear_regex.glob(pattern)
 
 
 def glob_match(pattern: str, text: str) -> bool:
