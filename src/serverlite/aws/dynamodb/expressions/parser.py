@@ -62,6 +62,13 @@ VALUE_FUNCTIONS = frozenset({"size"})
 UPDATE_FUNCTIONS = frozenset({"if_not_exists", "list_append"})
 ALL_FUNCTIONS = CONDITION_FUNCTIONS | VALUE_FUNCTIONS | UPDATE_FUNCTIONS
 CLAUSES = ("SET", "REMOVE", "ADD", "DELETE")
+# "The maximum length of any expression string is 4 KB" (UTF-8 bytes, as sent: names
+# and values are not substituted first).
+MAX_EXPRESSION_BYTES = 4096
+# serverlite's own bound, not AWS's: parentheses, NOT and nested function calls deeper
+# than this are refused rather than recursed into (AWS's 300-operator limit bounds them
+# on AWS; a parser that recursed that deep would exhaust Python's stack).
+MAX_NESTING = 100
 
 
 class Parser:
@@ -70,6 +77,12 @@ class Parser:
         self.kind = kind  # "ConditionExpression", "UpdateExpression", ...
         self.placeholders = placeholders
         self.deferred: AwsError | None = None
+        self.depth = 0
+        size = len(source.encode("utf-8", "surrogatepass"))
+        if size > MAX_EXPRESSION_BYTES:
+            raise self.error(
+                f"Expression size has exceeded the maximum allowed size; expression size: {size}"
+            )
         if not source.strip():
             raise self.error("The expression can not be empty;")
         try:
@@ -103,6 +116,10 @@ class Parser:
         if not self.peek.is_symbol(symbol):
             raise self.unexpected()
         return self.next()
+
+    def nested(self) -> _Nesting:
+        """``with self.nested():`` around each recursive descent into a sub-expression."""
+        return _Nesting(self)
 
     def defer(self, error: AwsError) -> None:
         if self.deferred is None:
@@ -172,10 +189,11 @@ class Parser:
 
     def arguments(self, term: bool) -> tuple[ast.Operand, ...]:
         self.expect_symbol("(")
-        args = [self.term() if term else self.operand()]
-        while self.peek.is_symbol(","):
-            self.next()
-            args.append(self.term() if term else self.operand())
+        with self.nested():
+            args = [self.term() if term else self.operand()]
+            while self.peek.is_symbol(","):
+                self.next()
+                args.append(self.term() if term else self.operand())
         self.expect_symbol(")")
         return tuple(args)
 
@@ -224,13 +242,15 @@ class Parser:
     def negation(self) -> ast.Condition:
         if self.peek.is_keyword("NOT"):
             self.next()
-            return ast.Not(self.negation())
+            with self.nested():
+                return ast.Not(self.negation())
         return self.primary()
 
     def primary(self) -> ast.Condition:
         if self.peek.is_symbol("("):
             self.next()
-            inner = self.condition()
+            with self.nested():
+                inner = self.condition()
             self.expect_symbol(")")
             if id(inner) in self.parenthesized:
                 # AWS rejects "((a = :v))".
@@ -326,6 +346,21 @@ class Parser:
         if not actions:
             raise self.unexpected()
         return ast.Update(tuple(actions))
+
+
+class _Nesting:
+    def __init__(self, parser: Parser) -> None:
+        self.parser = parser
+
+    def __enter__(self) -> None:
+        self.parser.depth += 1
+        if self.parser.depth > MAX_NESTING:
+            raise self.parser.error(
+                f"The expression nests more than {MAX_NESTING} levels (serverlite's limit);"
+            )
+
+    def __exit__(self, *_: object) -> None:
+        self.parser.depth -= 1
 
 
 # -- entry points ------------------------------------------------------------------------
