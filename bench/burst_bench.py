@@ -1,17 +1,26 @@
-"""1,000 concurrent requests to one API (a 1 ms handler), with serverlite's default
-memory budget: all answered, how fast, and on how many environments."""
+"""1,000 concurrent requests to one API (a 1 ms handler), each on its own connection:
+all answered, how fast, and on how many environments (serverlite's default memory
+budget decides how many it forks). The peer is the same handler on Starlette and
+uvicorn with one worker per core. Each round starts both afresh (a burst on a cold
+server is the case the budget is for), then fires one burst at each, the order
+rotating."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 
 from common import ROOT, Row, free_port, serverlite_up, stop, wait_http
-from loadgen import run_burst
+from loadgen import LoadResult, run_burst
+from rounds import alternate, ratio, spread
 
 CONCURRENCY = 1000
+WORKERS = os.cpu_count() or 1
 
 
-def burst_rows(scale: float = 1.0) -> list[Row]:
+def _serverlite_burst() -> tuple[LoadResult, int]:
     port, aws_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
         proc, _output = serverlite_up(
@@ -22,13 +31,46 @@ def burst_rows(scale: float = 1.0) -> list[Row]:
             result, bodies = run_burst("127.0.0.1", port, "/pid", concurrency=CONCURRENCY)
         finally:
             stop(proc)
-    environments = len({body for body in bodies if body.isdigit()})
+    return result, len({body for body in bodies if body.isdigit()})
+
+
+def _starlette_burst() -> tuple[LoadResult, int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "starlette_app:app", "--port", str(port),
+         "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log",
+         "--backlog", "2048"],
+        cwd=ROOT / "bench" / "peers", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/pid", proc)
+        result, bodies = run_burst("127.0.0.1", port, "/pid", concurrency=CONCURRENCY)
+    finally:
+        stop(proc)
+    return result, len({body for body in bodies if body.isdigit()})
+
+
+def burst_rows(rounds: int, scale: float = 1.0) -> list[Row]:
+    results = alternate(rounds, {"serverlite": _serverlite_burst, "starlette": _starlette_burst})
+    ours, peer = results["serverlite"], results["starlette"]
+
+    def of(runs: list[tuple[LoadResult, int]], what: str) -> list[float]:
+        return [float(getattr(r, what)) for r, _ in runs]
+
+    def answered(runs: list[tuple[LoadResult, int]]) -> str:
+        return spread([r.requests - r.errors for r, _ in runs]).show()
+
     return [
         Row(
             f"{CONCURRENCY:,} concurrent requests, one API (1 ms handler) p50 / p99",
-            f"{result.p50_ms:,.0f} / {result.p99_ms:,.0f} ms",
-            f"{result.requests - result.errors:,} of {CONCURRENCY:,} answered 200",
-            f"{environments} environments (default budget)",
+            f"{spread(of(ours, 'p50_ms')).show()} / {spread(of(ours, 'p99_ms')).show()} ms; "
+            f"{answered(ours)} answered 200 on {spread([n for _, n in ours]).show()} "
+            "environments",
+            f"{spread(of(peer, 'p50_ms')).show()} / {spread(of(peer, 'p99_ms')).show()} ms "
+            f"Starlette; {answered(peer)} answered 200",
+            f"p99 {ratio(of(ours, 'p99_ms'), of(peer, 'p99_ms')).show('.1f', 'x')} Starlette's",
+            f"a new connection per request, all at once; started afresh each round; "
+            f"serverlite's default memory budget; uvicorn {WORKERS} workers, backlog 2048",
             "p99 < 2 s",
         )
     ]

@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Row:
     benchmark: str
-    ours: str  # what serverlite measured
-    peer: str  # what the peer measured in the same run
-    ratio: str  # how serverlite compares (explained per row)
-    target: str = ""
+    ours: str  # what serverlite measured: median (range) over the rounds
+    peer: str  # what the peer measured in the same rounds
+    ratio: str  # how serverlite compares, per round, summarised the same way
+    setup: str = ""  # how each side ran (workers, connections, message counts)
+    target: str = ""  # serverlite's own goal for the figure, if it has one
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -145,10 +146,24 @@ def serverlite_up(
     raise RuntimeError("serverlite did not start within 90 s")
 
 
-def print_table(rows: list[Row]) -> None:
-    table = Table(title="serverlite benchmarks (same run, same machine)")
-    for column in ("benchmark", "serverlite", "peer", "ratio", "target"):
+def print_table(rows: list[Row], title: str) -> None:
+    table = Table(title=title, show_lines=True)
+    for column in ("benchmark", "serverlite", "peer", "ratio", "setup", "target"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.benchmark, row.ours, row.peer, row.ratio, row.target)
-    Console(width=150).print(table)
+        table.add_row(row.benchmark, row.ours, row.peer, row.ratio, row.setup, row.target)
+    Console(width=200).print(table)
+
+
+def markdown_table(rows: list[Row]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "| benchmark | serverlite | peer | ratio | setup |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        cells = (row.benchmark, row.ours, row.peer, row.ratio, row.setup)
+        lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """DynamoDB benchmark: GetItem, PutItem and Query latency through boto3, against
 `serverlite up` (a template declaring the table) and against moto's server, each in
-its own process, in the same run."""
+its own process, both started once; each round times the same calls on each, the
+order rotating every round. One client, one call at a time."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from common import Row, free_port, percentile, start_serverlite, stop
+from common import Row, free_port, percentile, start_serverlite, stop, wait_http
+from rounds import alternate, ratio, spread
 
 TABLE = "bench"
 TEMPLATE = """\
@@ -70,7 +73,8 @@ def _time(call: Callable[[int], object], iterations: int) -> list[float]:
     return samples
 
 
-def _measure(url: str, iterations: int) -> dict[str, list[float]]:
+def _calls(url: str) -> dict[str, Callable[[int], object]]:
+    """The table filled, the calls warm; each operation as a callable."""
     ddb = _client(url)
     for i in range(QUERY_ITEMS):
         ddb.put_item(TableName=TABLE, Item=_item("query", f"{i:04}"))
@@ -89,28 +93,27 @@ def _measure(url: str, iterations: int) -> dict[str, list[float]]:
             ExpressionAttributeValues={":p": {"S": "query"}},
         )
 
-    for call in (get, put, query):  # warm up: connection, botocore caches, both servers
+    calls = {"GetItem": get, "PutItem": put, f"Query ({QUERY_ITEMS} items)": query}
+    for call in calls.values():  # warm up: connection, botocore caches, the server
         _time(call, 50)
-    return {
-        "GetItem": _time(get, iterations),
-        "PutItem": _time(put, iterations),
-        f"Query ({QUERY_ITEMS} items)": _time(query, iterations),
-    }
+    return calls
 
 
-def serverlite_samples(iterations: int) -> dict[str, list[float]]:
+@contextmanager
+def serverlite_table() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.yaml"
         template.write_text(TEMPLATE)
         port = free_port()
         proc = start_serverlite(template, Path(tmp) / "state", port)
         try:
-            return _measure(f"http://127.0.0.1:{port}", iterations)
+            yield f"http://127.0.0.1:{port}"
         finally:
             stop(proc)
 
 
-def moto_samples(iterations: int) -> dict[str, list[float]]:
+@contextmanager
+def moto_table() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -119,15 +122,7 @@ def moto_samples(iterations: int) -> dict[str, list[float]]:
         env={**os.environ, "MOTO_CALL_RESET_API": "false"},
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto's server did not start") from None
-                time.sleep(0.1)
+        wait_http(f"http://127.0.0.1:{port}/moto-api/", proc)
         _client(f"http://127.0.0.1:{port}").create_table(
             TableName=TABLE,
             BillingMode="PAY_PER_REQUEST",
@@ -140,40 +135,39 @@ def moto_samples(iterations: int) -> dict[str, list[float]]:
                 {"AttributeName": "sk", "KeyType": "RANGE"},
             ],
         )
-        return _measure(f"http://127.0.0.1:{port}", iterations)
+        yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
 
 
-def dynamodb_rows(iterations: int) -> list[Row]:
-    ours = serverlite_samples(iterations)
-    peer = moto_samples(iterations)
+def dynamodb_rows(rounds: int, scale: float) -> list[Row]:
+    iterations = max(100, int(300 * scale))
+    with serverlite_table() as ours, moto_table() as peer:
+        sides = {}
+        for side, url in (("serverlite", ours), ("moto", peer)):
+            for operation, call in _calls(url).items():
+                sides[(side, operation)] = partial(_time, call, iterations)
+        results = alternate(rounds, sides)
     rows = []
-    for operation, samples in ours.items():
-        o50, o99 = percentile(samples, 50), percentile(samples, 99)
-        m50, m99 = percentile(peer[operation], 50), percentile(peer[operation], 99)
-        get = operation == "GetItem"
-        rows.append(
-            Row(
-                f"DynamoDB {operation} p50 (boto3)",
-                f"{o50:.3f} ms",
-                f"{m50:.3f} ms (moto server)",
-                f"{m50 / o50:.1f}x faster",
-                "<= 1 ms, >= 3x moto" if get else "",
+    setup = f"{iterations} sequential calls per round, one boto3 client"
+    for operation in ("GetItem", "PutItem", f"Query ({QUERY_ITEMS} items)"):
+        for q in (50, 99):
+            o = [percentile(samples, q) for samples in results[("serverlite", operation)]]
+            m = [percentile(samples, q) for samples in results[("moto", operation)]]
+            rows.append(
+                Row(
+                    f"DynamoDB {operation} p{q} (boto3)",
+                    spread(o).show(".3f", " ms"),
+                    f"{spread(m).show('.3f', ' ms')} moto server (in memory)",
+                    f"{ratio(o, m).show('.0%')} of moto's time",
+                    setup,
+                    "<= 1 ms, >= 3x moto" if operation == "GetItem" and q == 50 else "",
+                )
             )
-        )
-        rows.append(
-            Row(
-                f"DynamoDB {operation} p99",
-                f"{o99:.3f} ms",
-                f"{m99:.3f} ms (moto server)",
-                f"{m99 / o99:.1f}x faster",
-            )
-        )
     return rows
 
 
 if __name__ == "__main__":
     from common import print_table
 
-    print_table(dynamodb_rows(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    print_table(dynamodb_rows(2, float(sys.argv[1]) if len(sys.argv) > 1 else 1.0), "dynamodb")

@@ -1,6 +1,19 @@
-"""Gateway benchmark: a trivial handler behind serverlite's REST API, plain Starlette on
-uvicorn, and `chalice local`, each under the same 8-connection load in the same run; plus
-the floor any process-per-environment design stands on (bench/peers/hop_server.py)."""
+"""Gateway benchmark: a trivial handler behind serverlite's REST API, against plain
+Starlette on uvicorn (one worker per core) and `chalice local`, plus the floor any
+process-per-environment design stands on (bench/peers/hop_server.py).
+
+Every server is started once; each round runs the same load on each in turn (the
+order rotating). Starlette, serverlite and the floor get 8 keep-alive connections.
+
+`chalice local` is measured with a new connection per request, and serverlite with
+the same client in that row. Why: chalice's server (http.server) writes a response
+in more than one send; on a keep-alive connection Nagle's algorithm holds the last
+piece until the client's delayed ACK (~40 ms), so keep-alive would measure that
+stall (~22 req/s per connection), not chalice. A new connection is ACKed at once
+(Linux quick-ACKs a connection's first segments): chalice then answers in under a
+millisecond. (TCP_NODELAY on the client does not help; on chalice's listening
+socket it would, but that means patching chalice.)
+"""
 
 from __future__ import annotations
 
@@ -9,20 +22,36 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from common import ROOT, Row, free_port, serverlite_up, stop, wait_http
 from loadgen import LoadResult, run_load
+from rounds import alternate, ratio, spread
 
 BENCH = ROOT / "bench"
+CONNECTIONS = 8
+WORKERS = os.cpu_count() or 1
 
 
-def _measure(port: int, requests: int) -> LoadResult:
-    run_load("127.0.0.1", port, "/hello", requests=400, max_seconds=5)  # warm up
-    return run_load("127.0.0.1", port, "/hello", requests=requests, max_seconds=20)
+def _load(port: int, requests: int, fresh: bool = False) -> Callable[[], LoadResult]:
+    def once() -> LoadResult:
+        return run_load(
+            "127.0.0.1",
+            port,
+            "/hello",
+            connections=CONNECTIONS,
+            requests=requests,
+            max_seconds=20,
+            fresh=fresh,
+        )
+
+    return once
 
 
-def serverlite_gateway(requests: int) -> LoadResult:
+@contextmanager
+def _serverlite() -> Iterator[int]:
     port, aws_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
         proc, _output = serverlite_up(
@@ -39,124 +68,121 @@ def serverlite_gateway(requests: int) -> LoadResult:
         )
         try:
             wait_http(f"http://127.0.0.1:{port}/hello", proc)
-            return _measure(port, requests)
+            yield port
         finally:
             stop(proc)
 
 
-def starlette(requests: int) -> LoadResult:
+@contextmanager
+def _process(args: list[str], cwd: Path | None = None) -> Iterator[int]:
+    """A server given ``{port}`` in its arguments, until the block ends."""
     port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "starlette_app:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=BENCH / "peers",
+        [a.format(port=port) for a in args],
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/hello", proc)
-        return _measure(port, requests)
+        yield port
     finally:
         stop(proc)
 
 
-def hop_floor(requests: int, mode: str) -> LoadResult:
-    """bench/peers/hop_server.py: a bare server answering directly or after one hop."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(BENCH / "peers" / "hop_server.py"), str(port), mode],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/hello", proc)
-        return _measure(port, requests)
-    finally:
-        stop(proc)
+def _starlette() -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "starlette_app:app", "--port", "{port}",
+        "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
 
 
-def chalice_local(requests: int) -> LoadResult | None:
+@contextmanager
+def _chalice() -> Iterator[int | None]:
     chalice = shutil.which("chalice", path=os.path.dirname(sys.executable))
     if chalice is None:
-        return None
-    port = free_port()
+        yield None
+        return
     with tempfile.TemporaryDirectory() as tmp:
         app_dir = Path(tmp) / "app"
         shutil.copytree(BENCH / "peers" / "chalice_app", app_dir)
-        proc = subprocess.Popen(
-            [chalice, "local", "--port", str(port), "--no-autoreload"],
-            cwd=app_dir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_http(f"http://127.0.0.1:{port}/hello", proc)
-            return _measure(port, max(200, requests // 10))
-        finally:
-            stop(proc)
+        with _process([chalice, "local", "--port", "{port}", "--no-autoreload"], app_dir) as port:
+            yield port
 
 
-def gateway_rows(requests: int) -> list[Row]:
-    ours = serverlite_gateway(requests)
-    plain = starlette(requests)
-    chalice = chalice_local(requests)
+def gateway_rows(rounds: int, scale: float) -> list[Row]:
+    requests = max(2000, int(10_000 * scale))
+    with ExitStack() as servers:
+        ours = servers.enter_context(_serverlite())
+        plain = servers.enter_context(_process(_starlette(), BENCH / "peers"))
+        hop_server = [sys.executable, str(BENCH / "peers" / "hop_server.py"), "{port}"]
+        hop = servers.enter_context(_process([*hop_server, "hop"]))
+        direct = servers.enter_context(_process([*hop_server, "direct"]))
+        chalice = servers.enter_context(_chalice())
+        ports = {"serverlite": ours, "starlette": plain, "hop": hop, "direct": direct}
+        sides = {name: _load(port, requests) for name, port in ports.items()}
+        if chalice is not None:
+            ports["chalice"] = chalice
+            sides["serverlite fresh"] = _load(ours, requests // 4, fresh=True)
+            sides["chalice fresh"] = _load(chalice, requests // 4, fresh=True)
+        for port in ports.values():
+            _load(port, 400)()  # warm up: environments started, workers busy once
+        results = alternate(rounds, sides)
+    return _rows(results, requests)
+
+
+def _rows(results: dict[str, list[LoadResult]], requests: int) -> list[Row]:
+    def rps(name: str) -> list[float]:
+        return [r.rps for r in results[name]]
+
+    def p(name: str, q: int) -> list[float]:
+        return [r.p50_ms if q == 50 else r.p99_ms for r in results[name]]
+
+    keep_alive = f"{CONNECTIONS} keep-alive connections, {requests:,} requests per round"
     rows = [
         Row(
-            "gateway req/s, 8 connections (trivial handler)",
-            f"{ours.rps:,.0f}",
-            f"{plain.rps:,.0f} Starlette+uvicorn",
-            f"{ours.rps / plain.rps:.0%} of Starlette",
+            "gateway req/s (REST API, trivial handler)",
+            spread(rps("serverlite")).show(),
+            f"{spread(rps('starlette')).show()} Starlette on uvicorn",
+            f"{ratio(rps('serverlite'), rps('starlette')).show('.0%')} of Starlette",
+            f"{keep_alive}; uvicorn {WORKERS} workers (one per core)",
             ">= 50% of Starlette",
         ),
         Row(
             "gateway latency p50 / p99",
-            f"{ours.p50_ms:.2f} / {ours.p99_ms:.2f} ms",
-            f"{plain.p50_ms:.2f} / {plain.p99_ms:.2f} ms Starlette",
+            f"{spread(p('serverlite', 50)).show('.2f')} / "
+            f"{spread(p('serverlite', 99)).show('.2f')} ms",
+            f"{spread(p('starlette', 50)).show('.2f')} / "
+            f"{spread(p('starlette', 99)).show('.2f')} ms Starlette",
             "",
+            keep_alive,
             "p99 < 10 ms",
         ),
+        Row(
+            "  floor: bare uvloop server, one hop to a forked worker per request",
+            f"{spread(rps('hop')).show()} (serverlite: "
+            f"{ratio(rps('serverlite'), rps('hop')).show('.0%')} of it)",
+            f"{spread(rps('direct')).show()} answering without the hop",
+            f"{ratio(rps('hop'), rps('starlette')).show('.0%')} of Starlette",
+            f"{keep_alive}; 8 forked workers",
+        ),
     ]
-    if chalice is not None:
+    if "chalice fresh" in results:
         rows.append(
             Row(
-                "gateway req/s vs chalice local",
-                f"{ours.rps:,.0f}",
-                f"{chalice.rps:,.0f} chalice local",
-                f"{ours.rps / chalice.rps:.1f}x",
-                ">= 10x chalice local",
+                "gateway req/s vs `chalice local`, a new connection per request",
+                spread(rps("serverlite fresh")).show(),
+                f"{spread(rps('chalice fresh')).show()} chalice local",
+                f"{ratio(rps('serverlite fresh'), rps('chalice fresh')).show('.1f', 'x')}",
+                f"{CONNECTIONS} clients, each request on a new connection, "
+                f"{requests // 4:,} requests per round (keep-alive stalls chalice ~40 ms "
+                "per request: see bench/gateway_bench.py)",
             )
         )
     else:
-        rows.append(
-            Row(
-                "gateway req/s vs chalice local",
-                f"{ours.rps:,.0f}",
-                "chalice not installed",
-                "-",
-                ">= 10x chalice local",
-            )
-        )
-    # The floor: what one hop to a worker process costs a server that does nothing else.
-    direct, hop = hop_floor(requests, "direct"), hop_floor(requests, "hop")
-    rows.append(
-        Row(
-            "  floor: bare uvloop server, one hop to a forked worker per request",
-            f"{hop.rps:,.0f} (serverlite: {ours.rps / hop.rps:.0%} of it)",
-            f"{direct.rps:,.0f} answering without the hop",
-            f"{hop.rps / plain.rps:.0%} of Starlette",
-            "",
-        )
-    )
-    for name, result in (("serverlite", ours), ("starlette", plain), ("chalice", chalice)):
-        if result is not None and result.errors:
-            rows.append(Row(f"  errors ({name})", str(result.errors), "", "", ""))
+        rows.append(Row("gateway req/s vs `chalice local`", "-", "chalice not installed", "-"))
+    for name, runs in results.items():
+        errors = sum(r.errors for r in runs)
+        if errors:
+            rows.append(Row(f"  errors ({name})", str(errors), "", ""))
     return rows

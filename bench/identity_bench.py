@@ -9,6 +9,8 @@ parameters and ES256 signatures over in-memory stores, with no gateway, Lambda
 environments, DynamoDB or HTTP between services; sign-ins in 8 worker processes
 (argon2id is CPU-bound, and serverlite's functions are processes too), profile pages
 from 8 threads in one process. The ratio is what serverlite adds on top of the code.
+Both sides are set up once; each round runs the same number of requests on each, in
+an order that rotates every round.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from common import ROOT, Row, free_port, percentile, serverlite_up, stop
 from loadgen import LoadResult, run_load
+from rounds import alternate, per_round, ratio, spread
 
 TEMPLATE = ROOT / "bench" / "app_identity" / "template.yaml"
 SERVICES = ROOT / "services"
@@ -77,7 +81,9 @@ def _split(url: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def serverlite_chain(scale: float) -> tuple[LoadResult, LoadResult]:
+@contextmanager
+def serverlite_chain() -> Iterator[tuple[Callable[[int], LoadResult], Callable[[int], LoadResult]]]:
+    """`serverlite up` with a user, a location and a profile: (sign-ins, pages) loads."""
     with tempfile.TemporaryDirectory() as state:
         proc, urls = _start(state)
         try:
@@ -93,21 +99,19 @@ def serverlite_chain(scale: float) -> tuple[LoadResult, LoadResult]:
             page = _call("GET", f"{profiles}/profiles/{user_id}")
             if page["location"]["status"] != "available":
                 raise RuntimeError(f"the profile page has no location: {page}")
-
-            host, port = _split(identity)
-            body = json.dumps(USER).encode()
-            signin = {"method": "POST", "body": body, "headers": JSON}
-            run_load(host, port, "/signin", requests=2 * CONNECTIONS, max_seconds=30, **signin)
-            signins = run_load(
-                host, port, "/signin", requests=max(48, int(240 * scale)), max_seconds=20, **signin
-            )
-            host, port = _split(profiles)
+            signin_at, pages_at = _split(identity), _split(profiles)
+            signin = {"method": "POST", "body": json.dumps(USER).encode(), "headers": JSON}
             path = f"/profiles/{user_id}"
-            run_load(host, port, path, requests=400, max_seconds=10)  # every environment warm
-            pages = run_load(
-                host, port, path, requests=max(1000, int(8000 * scale)), max_seconds=20
-            )
-            return signins, pages
+
+            def signins(requests: int) -> LoadResult:
+                return run_load(*signin_at, "/signin", requests=requests, max_seconds=60, **signin)
+
+            def pages(requests: int) -> LoadResult:
+                return run_load(*pages_at, path, requests=requests, max_seconds=30)
+
+            signins(2 * CONNECTIONS)  # every environment warm
+            pages(400)
+            yield signins, pages
         finally:
             stop(proc)
 
@@ -160,19 +164,8 @@ def _signin_once(_: int) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def in_process_signins(requests: int) -> LoadResult:
-    """Sign-ins in 8 worker processes (serverlite runs functions as processes too)."""
-    with ProcessPoolExecutor(CONNECTIONS, initializer=_signin_worker_init) as pool:
-        list(pool.map(_signin_once, range(CONNECTIONS)))  # every worker ready and warm
-        started = time.perf_counter()
-        latencies = list(pool.map(_signin_once, range(requests)))
-        elapsed = time.perf_counter() - started
-    return LoadResult(
-        len(latencies), elapsed, percentile(latencies, 50), percentile(latencies, 99), 0
-    )
-
-
-def in_process_chain(scale: float) -> tuple[LoadResult, LoadResult]:
+@contextmanager
+def in_process_chain() -> Iterator[tuple[Callable[[int], LoadResult], Callable[[int], LoadResult]]]:
     """The same domain code, in-memory stores, no gateway, no environments, no HTTP."""
     import jwt
     from locations.domain import caller_from_claims, can_read
@@ -181,7 +174,6 @@ def in_process_chain(scale: float) -> tuple[LoadResult, LoadResult]:
     from profiles.domain import parse_profile, profile_page
     from profiles.locations_client import LocationsClient, ServiceTokens
 
-    signins = in_process_signins(max(48, int(240 * scale)))
     identity = _identity_in_memory()
     issuer = identity.settings.issuer
     user_id = identity.signup(USER)["user_id"]
@@ -210,46 +202,82 @@ def in_process_chain(scale: float) -> tuple[LoadResult, LoadResult]:
     def page() -> str:
         return json.dumps(profile_page(profiles[user_id], locations.location_of(user_id)))
 
-    pages = _in_threads(page, max(1000, int(8000 * scale)))
-    return signins, pages
+    # Sign-ins in 8 worker processes (serverlite runs functions as processes too).
+    with ProcessPoolExecutor(CONNECTIONS, initializer=_signin_worker_init) as pool:
+        list(pool.map(_signin_once, range(CONNECTIONS)))  # every worker ready and warm
+
+        def signins(requests: int) -> LoadResult:
+            started = time.perf_counter()
+            latencies = list(pool.map(_signin_once, range(requests)))
+            elapsed = time.perf_counter() - started
+            return LoadResult(
+                len(latencies), elapsed, percentile(latencies, 50), percentile(latencies, 99), 0
+            )
+
+        yield signins, lambda requests: _in_threads(page, requests)
 
 
-def identity_rows(scale: float) -> list[Row]:
-    signins, pages = serverlite_chain(scale)
-    signins_peer, pages_peer = in_process_chain(scale)
+def identity_rows(rounds: int, scale: float) -> list[Row]:
+    signin_count = max(16, int(24 * scale))
+    page_count = max(400, int(1000 * scale))
+    with serverlite_chain() as (signins, pages), in_process_chain() as (peer_signins, peer_pages):
+        results = alternate(
+            rounds,
+            {
+                "signins": lambda: signins(signin_count),
+                "peer signins": lambda: peer_signins(signin_count),
+                "pages": lambda: pages(page_count),
+                "peer pages": lambda: peer_pages(page_count),
+            },
+        )
+
+    def of(name: str, what: str) -> list[float]:
+        return [float(getattr(r, what)) for r in results[name]]
+
+    def diff(a: list[float], b: list[float]) -> str:
+        return per_round(a, b, lambda x, y: x - y).show("+,.1f", " ms")
+
     rows = [
         Row(
-            "sign-in req/s, 8 connections (argon2id t=3 m=64 MiB, ES256)",
-            f"{signins.rps:,.1f}",
-            f"{signins_peer.rps:,.1f} same code, 8 processes",
-            f"{signins.rps / signins_peer.rps:.0%} of bare processes",
+            "sign-in req/s (argon2id t=3 m=64 MiB, ES256)",
+            spread(of("signins", "rps")).show(",.1f"),
+            f"{spread(of('peer signins', 'rps')).show(',.1f')} same code, 8 processes",
+            f"{ratio(of('signins', 'rps'), of('peer signins', 'rps')).show('.0%')} "
+            "of bare processes",
+            f"{signin_count} sign-ins per round; serverlite 8 keep-alive connections, "
+            "peer 8 worker processes",
         ),
         Row(
-            "sign-in latency p50 / p99",
-            f"{signins.p50_ms:.1f} / {signins.p99_ms:.1f} ms",
-            f"{signins_peer.p50_ms:.1f} / {signins_peer.p99_ms:.1f} ms, 8 processes",
-            f"{signins.p50_ms - signins_peer.p50_ms:+.1f} ms p50",
+            "sign-in latency p50",
+            spread(of("signins", "p50_ms")).show(".1f", " ms"),
+            spread(of("peer signins", "p50_ms")).show(".1f", " ms"),
+            diff(of("signins", "p50_ms"), of("peer signins", "p50_ms")),
+            "as above",
         ),
         Row(
-            "GET /profiles/{id} req/s, 8 conn (gateway, profiles, JWT check, locations)",
-            f"{pages.rps:,.0f}",
-            f"{pages_peer.rps:,.0f} same chain in-process",
-            f"{pages.rps / pages_peer.rps:.0%} of in-process",
+            "GET /profiles/{id} req/s (gateway, profiles, JWT check, locations, DynamoDB)",
+            spread(of("pages", "rps")).show(),
+            f"{spread(of('peer pages', 'rps')).show()} same chain in-process",
+            f"{ratio(of('pages', 'rps'), of('peer pages', 'rps')).show('.0%')} of in-process",
+            f"{page_count:,} pages per round; serverlite 8 keep-alive connections, "
+            "peer 8 threads in one process, in-memory stores",
         ),
         Row(
-            "GET /profiles/{id} latency p50 / p99",
-            f"{pages.p50_ms:.2f} / {pages.p99_ms:.2f} ms",
-            f"{pages_peer.p50_ms:.2f} / {pages_peer.p99_ms:.2f} ms in-process",
-            f"{pages.p50_ms - pages_peer.p50_ms:+.2f} ms p50",
+            "GET /profiles/{id} latency p50",
+            spread(of("pages", "p50_ms")).show(".2f", " ms"),
+            spread(of("peer pages", "p50_ms")).show(".2f", " ms"),
+            diff(of("pages", "p50_ms"), of("peer pages", "p50_ms")),
+            "as above",
         ),
     ]
-    for name, result in (("sign-in", signins), ("profile page", pages)):
-        if result.errors:
-            rows.append(Row(f"  errors ({name})", str(result.errors), "", "", ""))
+    for name in ("signins", "pages"):
+        errors = sum(r.errors for r in results[name])
+        if errors:
+            rows.append(Row(f"  errors ({name})", str(errors), "", ""))
     return rows
 
 
 if __name__ == "__main__":
     from common import print_table
 
-    print_table(identity_rows(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))
+    print_table(identity_rows(2, float(sys.argv[1]) if len(sys.argv) > 1 else 1.0), "identity")

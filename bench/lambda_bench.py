@@ -11,9 +11,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from common import ROOT, Row, free_port, percentile, start_serverlite, stop
+from rounds import alternate, per_round, ratio, spread
 from serverlite.functions.environment import Settings
 from serverlite.functions.environment_process import Invocation
 from serverlite.functions.pool import EnvironmentPool
@@ -37,100 +39,144 @@ def _bench_function() -> FunctionSpec:
     )
 
 
-def cold_start(iterations: int) -> list[Row]:
-    """A new environment + the handler's import + one invocation, vs a plain subprocess."""
+def _zygote_cold_starts(rounds: int, iterations: int) -> Callable[[], float]:
+    """A round of cold starts through one zygote (kept for every round): their p50."""
     fn = _bench_function()
+    loop = asyncio.new_event_loop()
+    zygote = Zygote()
+    zygote.start()
+    state = tempfile.TemporaryDirectory()
+    pool = EnvironmentPool(zygote=zygote, settings=Settings(), state_dir=Path(state.name))
+    done = 0
 
-    async def zygote_cold() -> list[float]:
-        zygote = Zygote()
-        await asyncio.get_running_loop().run_in_executor(None, zygote.start)
-        with tempfile.TemporaryDirectory() as state:
-            pool = EnvironmentPool(zygote=zygote, settings=Settings(), state_dir=Path(state))
-            samples = []
-            for _ in range(iterations):
-                pool.invalidate(fn.name)  # force a fresh environment every time
-                started = time.perf_counter()
-                outcome = await pool.run(
-                    fn, Invocation(request_id=str(uuid.uuid4()), payload=b'{"n": 1}', timeout_s=10)
-                )
-                samples.append((time.perf_counter() - started) * 1000)
-                assert outcome.ok, outcome.payload
-            await pool.close()
-        zygote.close()
-        return samples
+    async def one_round() -> float:
+        samples = []
+        for _ in range(iterations):
+            pool.invalidate(fn.name)  # force a fresh environment every time
+            started = time.perf_counter()
+            outcome = await pool.run(
+                fn, Invocation(request_id=str(uuid.uuid4()), payload=b'{"n": 1}', timeout_s=10)
+            )
+            samples.append((time.perf_counter() - started) * 1000)
+            assert outcome.ok, outcome.payload
+        return percentile(samples, 50)
 
-    ours = asyncio.run(zygote_cold())
-    peer = []
+    def run_round() -> float:
+        nonlocal done
+        result = loop.run_until_complete(one_round())
+        done += 1
+        if done == rounds:  # the last round: tear down
+            loop.run_until_complete(pool.close())
+            zygote.close()
+            loop.close()
+            state.cleanup()
+        return result
+
+    return run_round
+
+
+def _subprocess_cold_starts(iterations: int) -> float:
     env = {
         **os.environ,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "x",
         "AWS_SECRET_ACCESS_KEY": "y",
     }
+    samples = []
     for _ in range(iterations):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import handler"], cwd=APP, env=env, check=True)
-        peer.append((time.perf_counter() - started) * 1000)
-    o50, p50 = percentile(ours, 50), percentile(peer, 50)
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentile(samples, 50)
+
+
+def cold_start(rounds: int, iterations: int) -> list[Row]:
+    """A new environment + the handler's import + one invocation, vs a plain subprocess."""
+    results = alternate(
+        rounds,
+        {
+            "zygote": _zygote_cold_starts(rounds, iterations),
+            "subprocess": lambda: _subprocess_cold_starts(iterations),
+        },
+    )
+    ours, peer = results["zygote"], results["subprocess"]
     return [
         Row(
             "cold start p50 (handler imports boto3, makes a client)",
-            f"{o50:.1f} ms (zygote fork)",
-            f"{p50:.1f} ms (python -c 'import handler')",
-            f"{p50 / o50:.1f}x faster",
+            f"{spread(ours).show('.1f', ' ms')} zygote fork",
+            f"{spread(peer).show('.1f', ' ms')} `python -c 'import handler'`",
+            f"{ratio(ours, peer).show('.0%')} of the subprocess's time",
+            f"{iterations} cold starts per round, one at a time",
             "<= 50 ms",
         )
     ]
 
 
-def warm_invoke(iterations: int) -> list[Row]:
+def _invoke_api_round(conn: http.client.HTTPConnection, iterations: int) -> list[float]:
+    path = "/2015-03-31/functions/BenchFunction/invocations"
+    body = json.dumps({"n": 1}).encode()
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        conn.request("POST", path, body)
+        response = conn.getresponse()
+        response.read()
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status == 200
+    return samples
+
+
+def _in_process_round(iterations: int) -> list[float]:
+    sys.path.insert(0, str(APP))
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    import handler  # type: ignore[import-not-found]
+
+    event = {"n": 1}
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        json.dumps(handler.handler(json.loads(json.dumps(event)), None))
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def warm_invoke(rounds: int, iterations: int) -> list[Row]:
     """Warm Invoke API round trips vs calling the handler in-process."""
     port = free_port()
     with tempfile.TemporaryDirectory() as state:
         proc = start_serverlite(APP / "template.yaml", Path(state), port)
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            path = "/2015-03-31/functions/BenchFunction/invocations"
-            body = json.dumps({"n": 1}).encode()
-            for _ in range(20):  # warm up: environment started, connection open
-                conn.request("POST", path, body)
-                conn.getresponse().read()
-            api = []
-            for _ in range(iterations):
-                started = time.perf_counter()
-                conn.request("POST", path, body)
-                response = conn.getresponse()
-                response.read()
-                api.append((time.perf_counter() - started) * 1000)
-                assert response.status == 200
+            _invoke_api_round(conn, 20)  # warm up: environment started, connection open
+            results = alternate(
+                rounds,
+                {
+                    "api": lambda: _invoke_api_round(conn, iterations),
+                    "local": lambda: _in_process_round(iterations),
+                },
+            )
             conn.close()
         finally:
             stop(proc)
-    sys.path.insert(0, str(APP))
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    import handler  # type: ignore[import-not-found]
+    rows = []
+    for q in (50, 99):
+        api = [percentile(samples, q) for samples in results["api"]]
+        local = [percentile(samples, q) for samples in results["local"]]
+        rows.append(
+            Row(
+                f"warm invoke p{q} (Invoke API over HTTP)",
+                spread(api).show(".3f", " ms"),
+                f"{spread(local).show('.4f', ' ms')} in-process",
+                f"+{per_round(api, local, lambda a, b: a - b).show('.3f', ' ms')}",
+                f"{iterations} sequential invokes per round, one keep-alive connection",
+                "overhead <= 1 ms" if q == 50 else "",
+            )
+        )
+    return rows
 
-    event = {"n": 1}
-    local = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        json.dumps(handler.handler(json.loads(json.dumps(event)), None))
-        local.append((time.perf_counter() - started) * 1000)
-    a50, a99 = percentile(api, 50), percentile(api, 99)
-    l50, l99 = percentile(local, 50), percentile(local, 99)
+
+def lambda_rows(rounds: int, scale: float) -> list[Row]:
     return [
-        Row(
-            "warm invoke p50 (Invoke API over HTTP)",
-            f"{a50:.3f} ms",
-            f"{l50:.4f} ms in-process",
-            f"overhead {a50 - l50:.3f} ms",
-            "overhead <= 1 ms",
-        ),
-        Row(
-            "warm invoke p99",
-            f"{a99:.3f} ms",
-            f"{l99:.4f} ms in-process",
-            f"overhead {a99 - l99:.3f} ms",
-            "",
-        ),
+        *cold_start(rounds, iterations=max(5, int(20 * scale))),
+        *warm_invoke(rounds, iterations=max(200, int(1000 * scale))),
     ]

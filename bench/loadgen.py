@@ -1,7 +1,10 @@
-"""A bounded HTTP/1.1 load generator: N keep-alive connections to one loopback URL.
+"""A bounded HTTP/1.1 load generator: N concurrent clients on one loopback URL.
 
-Sends at most ``requests`` requests (split across connections) or stops after
-``max_seconds``, whichever comes first; returns throughput and latency percentiles.
+Each client keeps one connection alive, or (``fresh=True``) opens a new connection
+for every request and closes it after the answer (``Connection: close``; the time
+includes the connect). Sends at most ``requests`` requests (split across clients) or
+stops after ``max_seconds``, whichever comes first; returns throughput and latency
+percentiles.
 """
 
 from __future__ import annotations
@@ -27,6 +30,20 @@ class LoadResult:
         return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> int:
+    """One request and its whole answer; the status."""
+    writer.write(raw)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    status = int(head.split(b" ", 2)[1])
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:].strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
 async def _connection(
     host: str,
     port: int,
@@ -42,20 +59,35 @@ async def _connection(
             if time.perf_counter() > deadline:
                 return
             started = time.perf_counter()
-            writer.write(raw)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            status = int(head.split(b" ", 2)[1])
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:].strip())
-            if length:
-                await reader.readexactly(length)
+            status = await _exchange(reader, writer, raw)
             latencies.append((time.perf_counter() - started) * 1000)
             if status >= 400:
                 failures.append(status)
     finally:
         writer.close()
+
+
+async def _fresh_connections(
+    host: str,
+    port: int,
+    raw: bytes,
+    count: int,
+    deadline: float,
+    latencies: list[float],
+    failures: list[int],
+) -> None:
+    for _ in range(count):
+        if time.perf_counter() > deadline:
+            return
+        started = time.perf_counter()
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            status = await _exchange(reader, writer, raw)
+        finally:
+            writer.close()
+        latencies.append((time.perf_counter() - started) * 1000)
+        if status >= 400:
+            failures.append(status)
 
 
 def run_load(
@@ -69,7 +101,10 @@ def run_load(
     method: str = "GET",
     body: bytes = b"",
     headers: dict[str, str] | None = None,
+    fresh: bool = False,
 ) -> LoadResult:
+    if fresh:
+        headers = {**(headers or {}), "Connection": "close"}
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     raw = (
         f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: serverlite-bench\r\n"
@@ -82,9 +117,10 @@ def run_load(
         started = time.perf_counter()
         deadline = started + max_seconds
         per = max(1, requests // connections)
+        client = _fresh_connections if fresh else _connection
         await asyncio.gather(
             *(
-                _connection(host, port, raw, per, deadline, latencies, failures)
+                client(host, port, raw, per, deadline, latencies, failures)
                 for _ in range(connections)
             )
         )

@@ -7,8 +7,9 @@ one invocation at a time, as many as the 8 connections need), PostgreSQL (the
 embedded server), and per request one audit event published to EventBridge (a
 PutEvents call to the local AWS endpoint) and appended by the RecordAudit consumer.
 
-peer, in the same run: the same logic as a plain FastAPI app on uvicorn, one worker
-(one process; ``def`` endpoints in AnyIO's thread pool), over the same database
+peer, in the same run: the same logic as a plain FastAPI app on uvicorn with one
+worker process per core (``def`` endpoints in AnyIO's thread pool; 10 database
+connections split across the workers), over the same database
 (bench/peers/fastapi_patients.py): PyJWT against the same issuer's JWKS (cached),
 the same PatientService, PostgresStore, FHIR validation, auth policy, logger and
 metrics layers, and the same audit publisher: boto3's ``put_events`` to the same
@@ -19,10 +20,12 @@ is a row of its own.
 
 Both are driven by the same load generator (bench/loadgen.py: 8 keep-alive
 connections, asyncio, in this process). On a 2-core machine it competes with the
-servers for CPU (~0.1 ms per request); both sides pay that equally. Each side gets a
-warm-up (400 GETs, 80 POSTs) before its measured load, and after every load the
-bench waits until that load's audit rows are stored, so that no backlog of one load
-is consumed during the next. How long serverlite's last backlog took is a row.
+servers for CPU (~0.1 ms per request); both sides pay that equally. All three
+servers start once and get a warm-up (400 GETs, 80 POSTs); then each round runs the
+same GET and POST loads on each in turn, the order rotating every round, so each
+side reads and writes a database of about the same size. After every load the bench
+waits until that load's audit rows are stored, so that no backlog of one load is
+consumed during the next. How long serverlite's backlogs took is a row.
 """
 
 from __future__ import annotations
@@ -37,12 +40,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, Row, free_port, serverlite_up, stop
 from loadgen import LoadResult, run_load
+from rounds import alternate, per_round, ratio, spread
 
 SERVICE = ROOT / "services" / "patients"
 SERVICE_PATH = [
@@ -158,10 +163,14 @@ def _audit_bus(aws: str) -> str:
     return next(name for name in buses if name.endswith("patients-audit"))
 
 
+WORKERS = os.cpu_count() or 1
+POOL_SIZE = max(2, 10 // WORKERS)  # the peer's 10 database connections, split by worker
+
+
 def _start_peer(
     state: str, url: str, issuer: Issuer, aws: str, audit: str
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """bench/peers/fastapi_patients.py on uvicorn, one worker, on the same database."""
+    """bench/peers/fastapi_patients.py on uvicorn, a worker per core, on the same database."""
     port = free_port()
     log_path = Path(state) / f"fastapi-{audit}.log"
     path = [*SERVICE_PATH, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
@@ -175,6 +184,7 @@ def _start_peer(
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "PYTHONPATH": os.pathsep.join(path),
         "PEER_AUDIT": audit,
+        "PEER_POOL_SIZE": str(POOL_SIZE),
         "AWS_ENDPOINT_URL": aws,
         "AUDIT_BUS_NAME": _audit_bus(aws),
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -195,7 +205,7 @@ def _start_peer(
                 "--port",
                 str(port),
                 "--workers",
-                "1",
+                str(WORKERS),
                 "--no-access-log",
                 "--log-level",
                 "warning",
@@ -241,11 +251,11 @@ def _await_audit(url: str, expected: int, quiet_s: float = 3.0) -> tuple[int, fl
 class _Side:
     """One server under load, and the audit rows its requests stored (one per request)."""
 
-    def __init__(self, url: str, port: int, token: str, scale: float) -> None:
-        self.url, self.port, self.scale = url, port, scale
+    def __init__(self, url: str, port: int, token: str, pid: str) -> None:
+        self.url, self.port, self.pid = url, port, pid
         self.auth = {"Authorization": f"Bearer {token}"}
         self.sent = self.stored = 0
-        self.audit_wait_s = 0.0
+        self.audit_waits: list[float] = []
 
     def _run(self, path: str, requests: int, **kwargs: Any) -> LoadResult:
         """One load, then a wait until the audit rows of its requests are stored."""
@@ -254,89 +264,118 @@ class _Side:
         self.sent += result.requests
         stored, waited = _await_audit(self.url, rows + result.requests)
         self.stored += stored - rows
-        self.audit_wait_s = waited
+        self.audit_waits.append(waited)
         return result
 
-    def get(self, pid: str) -> LoadResult:
-        path = f"/patients/{pid}"
-        self._run(path, 400, max_seconds=10, headers=self.auth)  # warm-up
-        requests = max(1000, int(8000 * self.scale))
-        return self._run(path, requests, max_seconds=20, headers=self.auth)
+    def get(self, requests: int) -> LoadResult:
+        path = f"/patients/{self.pid}"
+        return self._run(path, requests, max_seconds=30, headers=self.auth)
 
-    def post(self) -> LoadResult:
+    def post(self, requests: int) -> LoadResult:
         create: dict[str, Any] = {
             "method": "POST",
             "body": json.dumps(PATIENT).encode(),
             "headers": {**self.auth, "Content-Type": FHIR},
         }
-        self._run("/patients", 80, max_seconds=10, **create)  # warm-up
-        requests = max(400, int(2000 * self.scale))
-        return self._run("/patients", requests, max_seconds=20, **create)
+        return self._run("/patients", requests, max_seconds=30, **create)
+
+    def round(self, gets: int, posts: int) -> tuple[LoadResult, LoadResult]:
+        return self.get(gets), self.post(posts)
 
 
-def patients_rows(scale: float) -> list[Row]:
+def _patients(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM patients").fetchone()
+    return int(row[0]) if row else 0
+
+
+def patients_rows(rounds: int, scale: float) -> list[Row]:
+    gets, posts = max(400, int(1000 * scale)), max(100, int(300 * scale))
     issuer = Issuer()
+    peer_procs: list[subprocess.Popen[bytes]] = []
     try:
         with tempfile.TemporaryDirectory() as state:
             proc, api, aws = _start(state, issuer)
-            peer_proc = None
             try:
                 pid = _create(api, issuer.token)
                 url = _database_url(aws)
                 _await_audit(url, 1)  # the record's own
-                ours = _Side(url, int(api.rsplit(":", 1)[1]), issuer.token, scale)
-                # One side at a time on the machine: after every load (warm-up
-                # included) its audit backlog is stored before the next one starts.
-                gets, posts = ours.get(pid), ours.post()
-                peers: dict[str, tuple[_Side, LoadResult, LoadResult]] = {}
+                sides = {"serverlite": _Side(url, int(api.rsplit(":", 1)[1]), issuer.token, pid)}
                 for audit in ("bus", "task"):
                     peer_proc, peer_port = _start_peer(state, url, issuer, aws, audit)
-                    peer = _Side(url, peer_port, issuer.token, scale)
-                    peers[audit] = (peer, peer.get(pid), peer.post())
-                    stop(peer_proc)
-                    peer_proc = None
+                    peer_procs.append(peer_proc)
+                    sides[audit] = _Side(url, peer_port, issuer.token, pid)
+                for side in sides.values():  # warm up (its audit backlog waited out)
+                    side.round(400, 80)
+                before = _patients(url)
+                results = alternate(
+                    rounds, {name: partial(side.round, gets, posts) for name, side in sides.items()}
+                )
+                after = _patients(url)
             finally:
-                if peer_proc is not None:
+                for peer_proc in peer_procs:
                     stop(peer_proc)
                 stop(proc)
     finally:
         issuer.close()
-    peer, peer_gets, peer_posts = peers["bus"]
-    plain, plain_gets, plain_posts = peers["task"]
+    return _rows(results, sides, gets, posts, (before, after))
+
+
+def _rows(
+    results: dict[str, list[tuple[LoadResult, LoadResult]]],
+    sides: dict[str, _Side],
+    gets: int,
+    posts: int,
+    size: tuple[int, int],
+) -> list[Row]:
+    setup = (
+        f"8 keep-alive connections; FastAPI on uvicorn, {WORKERS} workers (one per core), "
+        f"{POOL_SIZE} database connections each; patients table {size[0]:,} -> {size[1]:,} rows"
+    )
     rows = []
-    for name, ours_result, peer_result, plain_result in (
-        ("GET /patients/{id}", gets, peer_gets, plain_gets),
-        ("POST /patients", posts, peer_posts, plain_posts),
-    ):
+    for index, name, count in ((0, "GET /patients/{id}", gets), (1, "POST /patients", posts)):
+
+        def rps(side: str, index: int = index) -> list[float]:
+            return [r[index].rps for r in results[side]]
+
+        def p50(side: str, index: int = index) -> list[float]:
+            return [r[index].p50_ms for r in results[side]]
+
         rows += [
             Row(
-                f"{name} req/s, 8 conn (gateway, JWT, function, PostgreSQL, audit to the bus)",
-                f"{ours_result.rps:,.0f}",
-                f"{peer_result.rps:,.0f} FastAPI (1 uvicorn worker), same code and bus",
-                f"{ours_result.rps / peer_result.rps:.0%} of FastAPI",
+                f"{name} req/s (gateway, JWT, function, PostgreSQL, audit to the bus)",
+                spread(rps("serverlite")).show(),
+                f"{spread(rps('bus')).show()} FastAPI, same code and bus",
+                f"{ratio(rps('serverlite'), rps('bus')).show('.0%')} of FastAPI",
+                f"{count:,} requests per round; {setup}",
                 ">= 50%",
             ),
             Row(
-                f"{name} latency p50 / p99",
-                f"{ours_result.p50_ms:.2f} / {ours_result.p99_ms:.2f} ms",
-                f"{peer_result.p50_ms:.2f} / {peer_result.p99_ms:.2f} ms",
-                f"{ours_result.p50_ms - peer_result.p50_ms:+.2f} ms p50",
+                f"{name} latency p50",
+                spread(p50("serverlite")).show(".2f", " ms"),
+                f"{spread(p50('bus')).show('.2f', ' ms')} FastAPI",
+                per_round(p50("serverlite"), p50("bus"), lambda a, b: a - b).show("+.2f", " ms"),
+                "as above",
             ),
             Row(
                 f"  {name} vs FastAPI writing the audit row itself (no bus)",
-                f"{ours_result.rps:,.0f}",
-                f"{plain_result.rps:,.0f} req/s, p50 {plain_result.p50_ms:.2f} ms",
-                f"{ours_result.rps / plain_result.rps:.0%}",
-                "",
+                spread(rps("serverlite")).show(),
+                f"{spread(rps('task')).show()} FastAPI, background task",
+                f"{ratio(rps('serverlite'), rps('task')).show('.0%')}",
+                "as above",
             ),
         ]
-        errors = (ours_result.errors, peer_result.errors, plain_result.errors)
+        errors = [sum(r[index].errors for r in results[side]) for side in sides]
         if any(errors):
-            rows.append(Row(f"  errors ({name})", str(errors[0]), f"{errors[1]} / {errors[2]}", ""))
+            rows.append(Row(f"  errors ({name})", str(errors[0]), str(errors[1:]), ""))
+    ours, peer, plain = sides["serverlite"], sides["bus"], sides["task"]
     rows.append(
         Row(
             "  audit rows stored (EventBridge -> RecordAudit; no-bus peer: background task)",
-            f"{ours.stored:,} of {ours.sent:,}; the last {ours.audit_wait_s:.1f} s after the load",
+            f"{ours.stored:,} of {ours.sent:,}; backlog stored "
+            f"{spread(ours.audit_waits).show('.1f', ' s')} after a load",
             f"{peer.stored:,} of {peer.sent:,}; no bus: {plain.stored:,} of {plain.sent:,}",
             "",
         )
@@ -347,4 +386,4 @@ def patients_rows(scale: float) -> list[Row]:
 if __name__ == "__main__":
     from common import print_table
 
-    print_table(patients_rows(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))
+    print_table(patients_rows(2, float(sys.argv[1]) if len(sys.argv) > 1 else 1.0), "patients")

@@ -4,9 +4,11 @@ throughput, and p50 enqueue-to-handler latency with no batching window.
 serverlite runs bench/app_sqs (a queue, and a function behind an SQS event source
 mapping that appends one line per record). The peer is moto's server (in memory, not
 durable) with what a developer would write against it in place of Lambda: five
-threads that ReceiveMessage (10) / call the same handler in-process /
+threads that ReceiveMessage (10, long-polling) / call the same handler in-process /
 DeleteMessageBatch, and a WaitTimeSeconds=20 long poll for latency. Both are driven
-by the same boto3 client code, in the same run, on loopback.
+by the same boto3 client code, drain the same number of messages, in alternating
+rounds (the order rotating), on loopback. moto's ReceiveMessage slows as its queue
+grows, which is what bounds the message count.
 """
 
 from __future__ import annotations
@@ -20,16 +22,19 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, Row, free_port, percentile, stop, wait_http
+from rounds import alternate, ratio, spread
 
 APP = ROOT / "bench" / "app_sqs"
 SENDERS = 4  # client threads sending batches of 10
 PEER_POLLERS = 5  # Lambda also starts SQS mappings with five pollers
-PEER_MAX_MESSAGES = 500  # moto slows as its queue grows (O(queue) per receive): keep it small
 BODY_PAD = "x" * 100
 
 
@@ -115,9 +120,9 @@ def _latencies(sqs: Any, url: str, samples: int, out: Path) -> list[float]:
 
 
 def serverlite_side(count: int, samples: int) -> tuple[float, float, list[float]]:
+    """One round: a durable backlog sent with the mapping off, drained after a restart."""
     with tempfile.TemporaryDirectory() as tmp:
         state, out = Path(tmp) / "state", Path(tmp) / "out.txt"
-        # A durable backlog: sent with the mapping off, drained after a restart.
         proc, port = _serverlite(state, out, enabled=False)
         try:
             sqs = _client(port)
@@ -169,81 +174,100 @@ def _poll(
         )
 
 
-def moto_side(count: int, samples: int) -> tuple[float, float, list[float]]:
-    if (
-        shutil.which("moto_server") is None
-        and not (Path(sys.executable).parent / "moto_server").exists()
-    ):
+@contextmanager
+def _moto() -> Iterator[int]:
+    binary = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    if not Path(binary).exists():
         raise RuntimeError("moto_server is not installed (pip install 'moto[server]')")
     port = free_port()
-    binary = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
     proc = subprocess.Popen(
         [binary, "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", proc, any_status=True)
+        yield port
+    finally:
+        stop(proc)
+
+
+def moto_side(port: int, count: int, samples: int) -> tuple[float, float, list[float]]:
+    """One round on a running moto server, with fresh queues."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.txt"
-        try:
-            wait_http(f"http://127.0.0.1:{port}/", proc, any_status=True)
-            sqs = _client(port)
-            handle = _in_process_handler(out)
-            backlog = sqs.create_queue(QueueName="bench")["QueueUrl"]
-            enqueue = _enqueue(sqs, backlog, count)
-            done = threading.Event()
-            pollers = [
-                threading.Thread(target=_poll, args=(sqs, backlog, handle, done, 0))
-                for _ in range(PEER_POLLERS)
-            ]
-            for poller in pollers:
-                poller.start()
-            try:
-                drain = _drain_rate(_wait_lines(out, count, 300))
-            finally:
-                done.set()
-                for poller in pollers:
-                    poller.join()
-            live = sqs.create_queue(QueueName="live")["QueueUrl"]
-            done = threading.Event()
-            poller = threading.Thread(target=_poll, args=(sqs, live, handle, done, 20))
+        sqs = _client(port)
+        handle = _in_process_handler(out)
+        name = f"bench-{uuid.uuid4().hex[:8]}"
+        backlog = sqs.create_queue(QueueName=name)["QueueUrl"]
+        enqueue = _enqueue(sqs, backlog, count)
+        done = threading.Event()
+        pollers = [
+            threading.Thread(target=_poll, args=(sqs, backlog, handle, done, 1))
+            for _ in range(PEER_POLLERS)
+        ]
+        for poller in pollers:
             poller.start()
-            try:
-                latencies = _latencies(sqs, live, samples, out)
-            finally:
-                done.set()
-                sqs.send_message(QueueUrl=live, MessageBody='{"t": 0}')  # end the long poll
-                poller.join()
+        try:
+            drain = _drain_rate(_wait_lines(out, count, 300))
         finally:
-            stop(proc)
+            done.set()
+            for poller in pollers:
+                poller.join()
+        live = sqs.create_queue(QueueName=f"{name}-live")["QueueUrl"]
+        done = threading.Event()
+        poller = threading.Thread(target=_poll, args=(sqs, live, handle, done, 20))
+        poller.start()
+        try:
+            latencies = _latencies(sqs, live, samples, out)
+        finally:
+            done.set()
+            sqs.send_message(QueueUrl=live, MessageBody='{"t": 0}')  # end the long poll
+            poller.join()
+        sqs.delete_queue(QueueUrl=backlog)
+        sqs.delete_queue(QueueUrl=live)
     return enqueue, drain, latencies
 
 
-def sqs_rows(scale: float) -> list[Row]:
-    count = max(2000, int(20_000 * scale))
-    samples = max(50, int(300 * scale))
-    enqueue, drain, latencies = serverlite_side(count, samples)
-    peer_count = min(count, PEER_MAX_MESSAGES)
-    peer_enqueue, peer_drain, peer_latencies = moto_side(peer_count, samples)
-    p50, peer_p50 = percentile(latencies, 50), percentile(peer_latencies, 50)
+def sqs_rows(rounds: int, scale: float) -> list[Row]:
+    count = max(100, int(500 * scale))
+    samples = max(20, int(100 * scale))
+    with _moto() as port:
+        results = alternate(
+            rounds,
+            {
+                "serverlite": partial(serverlite_side, count, samples),
+                "moto": partial(moto_side, port, count, samples),
+            },
+        )
+
+    def of(side: str, index: int) -> list[float]:
+        return [float(r[index]) for r in results[side]]  # type: ignore[arg-type]
+
+    p50 = {side: [percentile(r[2], 50) for r in results[side]] for side in results}
+    drained = f"{count:,} queued messages drained per round"
     return [
         Row(
-            f"SQS -> Lambda, batch 10, durable ({count} queued messages drained)",
-            f"{drain:,.0f} msg/s",
-            f"{peer_drain:,.0f} msg/s (moto server, {PEER_POLLERS} boto3 pollers, "
-            f"handler in-process, {peer_count} msgs)",
-            f"{drain / peer_drain:.1f}x",
+            "SQS -> Lambda, batch 10",
+            f"{spread(of('serverlite', 1)).show()} msg/s (durable)",
+            f"{spread(of('moto', 1)).show()} msg/s moto server + pollers, handler in-process",
+            f"{ratio(of('serverlite', 1), of('moto', 1)).show('.1f', 'x')}",
+            f"{drained} on both sides; moto peer {PEER_POLLERS} boto3 pollers "
+            "(ReceiveMessage 10, WaitTimeSeconds 1)",
             ">= 2,000 msg/s",
         ),
         Row(
-            f"SendMessageBatch enqueue ({SENDERS} client threads, 10 per batch)",
-            f"{enqueue:,.0f} msg/s (SQLite WAL, durable)",
-            f"{peer_enqueue:,.0f} msg/s (moto server, in memory)",
-            f"{enqueue / peer_enqueue:.1f}x",
+            "SQS SendMessageBatch enqueue",
+            f"{spread(of('serverlite', 0)).show()} msg/s (SQLite WAL, durable)",
+            f"{spread(of('moto', 0)).show()} msg/s moto server (in memory)",
+            f"{ratio(of('serverlite', 0), of('moto', 0)).show('.1f', 'x')}",
+            f"{count:,} messages per round, {SENDERS} client threads, 10 per batch",
         ),
         Row(
             "SQS enqueue -> handler p50, no batching window",
-            f"{p50:.2f} ms (p99 {percentile(latencies, 99):.2f})",
-            f"{peer_p50:.2f} ms (moto, WaitTimeSeconds=20 poller, handler in-process)",
-            f"{peer_p50 / p50:.1f}x faster" if p50 < peer_p50 else f"{p50 / peer_p50:.1f}x slower",
+            spread(p50["serverlite"]).show(".2f", " ms"),
+            f"{spread(p50['moto']).show('.2f', ' ms')} moto, WaitTimeSeconds=20 poller",
+            f"{ratio(p50['serverlite'], p50['moto']).show('.0%')} of moto's time",
+            f"{samples} messages per round, 10 ms apart",
             "<= 20 ms",
         ),
     ]
@@ -252,4 +276,4 @@ def sqs_rows(scale: float) -> list[Row]:
 if __name__ == "__main__":
     from common import print_table
 
-    print_table(sqs_rows(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))
+    print_table(sqs_rows(2, float(sys.argv[1]) if len(sys.argv) > 1 else 1.0), "sqs")

@@ -1,7 +1,7 @@
 """GET /patients/{id} and POST /patients as a plain FastAPI app: the patients bench's peer.
 
 The same logic as the serverlite stack, without serverlite: the service's own code
-(services/patients/src and its four layers) behind FastAPI on uvicorn, one process.
+(services/patients/src and its four layers) behind FastAPI on uvicorn.
 
 - Auth, as the HTTP API's JWT authorizer does it: PyJWT's ``PyJWKClient`` fetches
   the issuer's JWKS once and keeps it (refetched for an unknown ``kid``, as the
@@ -24,21 +24,22 @@ The same logic as the serverlite stack, without serverlite: the service's own co
   after the response: what a plain app without an event bus would do. Same row;
   the difference is durability (a background task is lost if the process dies) and
   the cost of a boto3 call per request.
-- Database: a psycopg_pool ``ConnectionPool`` of POOL_SIZE (10) connections, opened
+- Database: a psycopg_pool ``ConnectionPool`` of POOL_SIZE (PEER_POOL_SIZE, 10 by
+  default; the bench splits 10 across its workers) connections per process, opened
   at startup with the data layer's options (autocommit, statement_timeout 5 s); a
   request holds one for its whole handling, the audit task one for its insert (the
   pool replaces a connection that broke). FastAPI runs the ``def`` endpoints, the
   token dependency and the background tasks in AnyIO's thread pool (40 threads at
   most): a connection per thread would be up to 40 connections, and serverlite's
   own functions already hold up to ~90 of the embedded server's 100.
-- One uvicorn worker (one process, uvloop + httptools), no access log.
+- uvicorn (uvloop + httptools), no access log; the bench runs one worker per core.
 
 Configured by the environment: DATABASE_URL, JWT_ISSUER, JWT_AUDIENCE (default
 ``patients``), PEER_AUDIT (``bus`` or ``task``; ``bus`` needs AWS_ENDPOINT_URL and
 AUDIT_BUS_NAME), POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. With
 services/patients/src and services/patients/layers/*/python on PYTHONPATH:
 
-    uvicorn fastapi_patients:app --app-dir bench/peers --host 127.0.0.1 --workers 1
+    uvicorn fastapi_patients:app --app-dir bench/peers --host 127.0.0.1 --workers 2
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ ISSUER = os.environ["JWT_ISSUER"].rstrip("/")
 AUDIENCE = os.environ.get("JWT_AUDIENCE", "patients")
 ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512"]
 
-POOL_SIZE = 10
+POOL_SIZE = int(os.environ.get("PEER_POOL_SIZE", "10"))
 AUDIT = os.environ.get("PEER_AUDIT", "bus")
 
 logger = get_logger()
