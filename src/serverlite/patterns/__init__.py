@@ -7,6 +7,11 @@ event filtering (SQS FilterCriteria): one language, one matcher, used alike.
     matching    compiled patterns matched against events (arrays, exists, $or)
     syntax      reading and validating patterns (AWS's refusals and reasons)
     matchers    one leaf comparison each (prefix, numeric, cidr, wildcard, ...)
+    wildcard    the wildcard operator: linear matching, AWS's complexity limit
+    documents   events as read: parsed, dotted keys nested, walked without recursion
+
+Everything here is linear in the event's size and never recurses on its depth: events
+and patterns are user input matched on the event loop every port shares.
 
 This package imports nothing from ``serverlite.aws``: the services depend on it,
 never the other way round.

@@ -62,7 +62,8 @@ def decimal_of(value: Any) -> Decimal | None:
         number = Decimal(number_text(value))
     except InvalidOperation:
         return None
-    if not number.is_finite() or abs(number) > _LARGEST:
+    # copy_abs and comparisons are exact: no context, so nothing rounds or overflows
+    if not number.is_finite() or number.copy_abs() > _LARGEST:
         return None
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -6:

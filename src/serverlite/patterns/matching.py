@@ -27,11 +27,11 @@ Matching follows AWS's rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .syntax import Branch, Leaf, Pairs, PatternError, compile_branches, parse_json
+from .documents import expand_dotted, leaves, objects, parse_event
+from .syntax import Branch, Leaf, PatternError, compile_branches
 
 __all__ = ["Pattern", "PatternError", "compile_pattern", "parse_event"]
 
@@ -89,103 +89,18 @@ def _split(path: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part for key in path for part in key.split("."))
 
 
-def expand_dotted(value: Any) -> Any:
-    """The event with every dotted key nested (``{"a.b": 1}`` -> ``{"a": {"b": 1}}``).
-
-    Returns the same object when no key has a dot. Where a dotted key meets a field
-    already there, objects merge and other values are both kept, as alternatives.
-    """
-    if not _has_dotted_key(value):
-        return value
-    return _expanded(value)
-
-
-def _has_dotted_key(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any("." in key or _has_dotted_key(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_dotted_key(item) for item in value)
-    return False
-
-
-def _expanded(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_expanded(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    result: dict[str, Any] = {}
-    for key, item in value.items():
-        _insert(result, key.split("."), _expanded(item))
-    return result
-
-
-def _insert(target: dict[str, Any], parts: list[str], value: Any) -> None:
-    for part in parts[:-1]:
-        existing = target.get(part, _MISSING)
-        if isinstance(existing, dict):
-            target = existing
-            continue
-        nested: dict[str, Any] = {}
-        target[part] = nested if existing is _MISSING else _both(existing, nested)
-        target = nested
-    last = parts[-1]
-    existing = target.get(last, _MISSING)
-    if existing is _MISSING:
-        target[last] = value
-    elif isinstance(existing, dict) and isinstance(value, dict):
-        for key, item in value.items():
-            _insert(existing, [key], item)
-    else:
-        target[last] = _both(existing, value)
-
-
-def _both(first: Any, second: Any) -> list[Any]:
-    return [*first, second] if isinstance(first, list) else [first, second]
-
-
-def parse_event(text: str | bytes) -> Any:
-    """An event's JSON text, numbers kept with their original spelling."""
-    value = parse_json(text.decode() if isinstance(text, bytes) else text)
-    return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Pairs):
-        return {key: _plain(item) for key, item in value}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _match_object(node: _Node, obj: Any) -> bool:
     for key, child in node.children.items():
         value = obj.get(key, _MISSING) if isinstance(obj, dict) else _MISSING
-        if child.leaf is not None and not child.leaf.test(list(_scalars(value))):
+        if child.leaf is not None and not child.leaf.test(
+            [] if value is _MISSING else leaves(value)
+        ):
             return False
         if child.children:
-            objects = list(_objects(value))
+            found = [] if value is _MISSING else objects(value)
             if child.needs_value:
-                if not any(_match_object(child, item) for item in objects):
+                if not any(_match_object(child, item) for item in found):
                     return False
-            elif not all(_match_object(child, item) for item in objects):
+            elif not all(_match_object(child, item) for item in found):
                 return False
     return True
-
-
-def _scalars(value: Any) -> Iterator[Any]:
-    """Leaf values: the value itself, or the non-object members of (nested) arrays."""
-    if value is _MISSING or isinstance(value, dict):
-        return
-    if isinstance(value, list):
-        for item in value:
-            yield from _scalars(item)
-        return
-    yield value
-
-
-def _objects(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _objects(item)

@@ -25,6 +25,9 @@ from . import wildcard
 
 OR = "$or"
 MAX_BRANCHES = 1024  # AWS limits rule complexity; this keeps $or products bounded
+# serverlite's own bound (AWS publishes none): compiling and matching follow a pattern's
+# nesting, so a pattern nested hundreds deep would exhaust Python's stack.
+MAX_DEPTH = 100
 RESERVED_IN_OR = frozenset(
     {
         "exactly",
@@ -93,9 +96,12 @@ Branch = dict[Path, Leaf]
 
 def parse_json(text: str) -> Any:
     """JSON text with objects as ``Pairs`` and numbers as ``JsonNumber`` (text kept)."""
-    return json.loads(
-        text, object_pairs_hook=Pairs, parse_float=m.JsonNumber, parse_int=m.JsonNumber
-    )
+    try:
+        return json.loads(
+            text, object_pairs_hook=Pairs, parse_float=m.JsonNumber, parse_int=m.JsonNumber
+        )
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels") from None
 
 
 def compile_branches(pattern: Any) -> list[Branch]:
@@ -138,6 +144,8 @@ def _items(value: Any) -> Iterator[tuple[str, Any]]:
 
 
 def _object(obj: Any, path: Path, branches: list[Branch], *, in_or: bool) -> None:
+    if len(path) >= MAX_DEPTH:
+        raise PatternError(f"Filter nests more than {MAX_DEPTH} levels (serverlite's limit)")
     present = False
     for key, value in _items(obj):
         present = True

@@ -8,7 +8,7 @@ tests/aws/services/events/test_events_patterns.snapshot.json in localstack).
 
 import pytest
 
-from serverlite.patterns import PatternError, compile_pattern
+from serverlite.patterns import PatternError, compile_pattern, parse_event
 
 ENVELOPE = {
     "id": "1",
@@ -74,6 +74,8 @@ def test_numbers_too_large_for_a_fixed_precision_do_not_crash_matching():
     assert compile_pattern({"n": [{"numeric": [">", 1e100]}]}).matches('{"n": 1e101}')
     assert compile_pattern({"n": [{"anything-but": [1e100]}]}).matches('{"n": 1e99}')
     assert not compile_pattern({"n": [{"numeric": [">", 0]}]}).matches('{"n": 1e400}')
+    assert not compile_pattern({"n": [{"numeric": [">", 0]}]}).matches('{"n": 1e2000000}')
+    assert compile_pattern({"n": [5]}).matches('{"n": 5.' + "0" * 200_000 + "}")
 
 
 @pytest.mark.parametrize(
@@ -122,3 +124,29 @@ def test_ip_shaped_checks_are_linear_on_hostile_values():
     pattern = compile_pattern({"ip": [{"cidr": "10.0.0.0/8"}], "x": ["::1"]})
     hostile = ":" * 300_000 + "x"
     assert not pattern.matches({"ip": hostile, "x": hostile})
+
+
+@pytest.mark.parametrize("depth", [300, 700, 100_000])
+def test_deep_events_never_exhaust_the_stack(depth):
+    # Matching walks an event with its own stack: 500 levels once raised RecursionError
+    # (a 500 on PutEvents); past what the JSON reader can read, the text is unreadable.
+    pattern = compile_pattern({"a": [1], "b": {"c.d": [{"exists": False}]}})
+    text = '{"a": 1, "b": ' + '{"c.x": ' * depth + "1" + "}" * depth + "}"
+    try:
+        event = parse_event(text)
+    except ValueError:
+        assert depth > 300  # shallower events are always read
+        return
+    assert pattern.matches(event)
+    assert pattern.matches({"a": [[[[[[1]]]]]], "b": event["b"]})
+
+
+def test_patterns_nest_at_most_100_levels():
+    deep = {"a": [1]}
+    for _ in range(99):
+        deep = {"x": deep}
+    compile_pattern(deep)
+    with pytest.raises(PatternError, match="nests more than 100 levels"):
+        compile_pattern({"x": deep})
+    with pytest.raises(PatternError, match="not valid JSON"):
+        compile_pattern('{"x": ' * 100_000 + "[1]" + "}" * 100_000)

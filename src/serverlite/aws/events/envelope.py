@@ -54,7 +54,7 @@ def check_entry(entry: Mapping[str, Any]) -> EntryError | None:
             )
     try:
         detail = json.loads(entry["Detail"])
-    except ValueError:
+    except (ValueError, RecursionError):  # too deep to read is malformed too
         detail = None
     if not isinstance(detail, dict):
         return EntryError("MalformedDetail", "Detail is malformed.")
