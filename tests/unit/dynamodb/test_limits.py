@@ -119,3 +119,17 @@ def test_nesting_within_the_bound_parses():
     parse_condition(source, "ConditionExpression", VALUES)
     update = "SET a = " + "list_append(" * 50 + ":l" + ", :l)" * 50
     parse_update(update, VALUES)
+
+
+def test_attribute_names_are_1_byte_to_under_64_kb():
+    # "Attribute names must be at least one character long and less than 64 KB in size"
+    # (DynamoDB naming rules); the wording is DynamoDB's own error table.
+    types.canonical_item({"a" * 65535: {"S": "x"}})
+    with pytest.raises(AwsError) as raised:
+        types.canonical_item({"a" * 65536: {"S": "x"}})
+    assert raised.value.message == "Attribute name is too large, must be less than 65536 bytes"
+    with pytest.raises(AwsError, match="too large"):
+        types.canonical_item({"é" * 32768: {"S": "x"}})  # 65,536 bytes in UTF-8
+    with pytest.raises(AwsError) as raised:
+        types.canonical_item({"": {"S": "x"}})
+    assert raised.value.message == "Empty attribute name"

@@ -30,6 +30,7 @@ SCALAR_KEY_TYPES = frozenset({"S", "N", "B"})
 SET_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
 MAX_ITEM_SIZE = 400 * 1024
 MAX_DIGITS = 38
+MAX_NAME_BYTES = 65536
 MAX_DEPTH = 32  # "Nested attribute depth: DynamoDB supports nested attributes up to 32 levels"
 
 # One way to match any text (the integer digits, then an optional fraction, never the
@@ -212,7 +213,20 @@ def _canonical_set(kind: str, data: Any) -> list[str]:
 def canonical_item(item: Any) -> Item:
     if not isinstance(item, dict):
         raise serialization("Unexpected value type in payload")
+    for name in item:
+        check_attribute_name(name)
     return {name: canonical_value(value) for name, value in item.items()}
+
+
+def check_attribute_name(name: str) -> None:
+    """ "Attribute names must be at least one character long and less than 64 KB in size"
+    (naming rules); the wording is DynamoDB's (its downloadable edition's error table)."""
+    if not name:
+        raise validation("Empty attribute name")
+    if len(name) >= MAX_NAME_BYTES // 4 and len(name.encode("utf-8", "surrogatepass")) >= (
+        MAX_NAME_BYTES
+    ):
+        raise validation(f"Attribute name is too large, must be less than {MAX_NAME_BYTES} bytes")
 
 
 def canonical_values(values: Mapping[str, Any]) -> dict[str, AttributeValue]:
