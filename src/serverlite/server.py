@@ -116,6 +116,9 @@ async def serve(
         lifespan="off",
         access_log=False,
         timeout_graceful_shutdown=30,
+        # No "server: uvicorn": AWS's endpoints do not name a web server (DynamoDB's
+        # says "Server: Server"); boto3 code must not see what serves it locally.
+        server_header=False,
     )
     server = _Server(config, cloud.begin_shutdown)
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
@@ -133,6 +136,7 @@ async def serve(
                 cloud.invoker,
                 authorizer=authorizers.build_authorizer(e.api, cloud.invoker, issuers=issuers),
                 throttles=cloud.api_throttles,
+                port=e.port,
             ).handle,
             e.host,
             e.port,

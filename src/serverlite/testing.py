@@ -92,7 +92,10 @@ class LocalApp:
         await self.cloud.start()
         for endpoint in self.endpoints:
             self.gateways[endpoint.api.qualified_id] = Gateway(
-                endpoint.api, self.cloud.invoker, throttles=self.cloud.api_throttles
+                endpoint.api,
+                self.cloud.invoker,
+                throttles=self.cloud.api_throttles,
+                port=endpoint.port,
             )
         return self
 

@@ -198,7 +198,20 @@ def _api(
         api_keys=tuple(dict.fromkeys(key.value for plan in plans for key in plan.keys)),
         api_key_source=str(props.get("ApiKeySourceType", "HEADER")).upper(),
         cors_preflight_auth=bool(auth.get("AddDefaultAuthorizerToCorsPreflight", True)),
+        endpoint_type=_endpoint_type(kind, props.get("EndpointConfiguration")),
     )
+
+
+def _endpoint_type(kind: ApiKind, raw: Any) -> str:
+    """SAM writes ``EndpointConfiguration: REGIONAL`` or ``{Type: REGIONAL}``;
+    AWS::ApiGateway::RestApi ``{Types: [REGIONAL]}``. REST APIs are EDGE unless told
+    otherwise (the RestApi's documented default); HTTP APIs are always regional."""
+    if kind == "HTTP":
+        return "REGIONAL"
+    if isinstance(raw, dict):
+        types = raw.get("Types")
+        raw = types[0] if isinstance(types, list) and types else raw.get("Type")
+    return str(raw).upper() if isinstance(raw, str) and raw else "EDGE"
 
 
 def _strings(value: Any) -> dict[str, str]:

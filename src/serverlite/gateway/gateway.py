@@ -13,10 +13,10 @@ from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
-from serverlite import fastjson
+from serverlite import fastjson, ids
 from serverlite.errors import InvokeError, TooManyRequests
 from serverlite.functions.environment_process import INIT_TIMEOUT_S
-from serverlite.gateway import cors, errors
+from serverlite.gateway import cors, errors, forwarding
 from serverlite.gateway.auth import ALLOWED, Authorizer, AuthRequest, AuthResult
 from serverlite.gateway.authorizers import build_authorizer
 from serverlite.gateway.http import HttpRequest, HttpResponse
@@ -46,15 +46,18 @@ class Gateway:
         authorizer: Authorizer | None = None,
         throttles: Throttles | None = None,
         clock: Callable[[], float] = time.time,
+        port: int | None = None,
     ) -> None:
+        """``port``: where the API is served (what functions see as X-Forwarded-Port)."""
         self.api = api
         self.invoker = invoker
-        self.router = Router(api.routes, decode=api.kind == "REST")
+        self.router = Router(api.routes)
         self.authorizer: Authorizer | None = (
             authorizer if authorizer is not None else build_authorizer(api, invoker, clock=clock)
         )
         self.throttles = throttles or Throttles()
         self.validator = RequestValidator(api)
+        self.forwarder = forwarding.Forwarder(api, port)
         self._clock = clock
         self._background: set[asyncio.Future[Any]] = set()
         self._functions = {fn.name: fn for fn in invoker.app.functions}
@@ -63,14 +66,19 @@ class Gateway:
 
     # -- the pipeline ------------------------------------------------------------
     async def handle(self, request: HttpRequest) -> HttpResponse:
-        request_id = new_request_id()
-        response = await self._handle(request, request_id)
-        self._finish_headers(request, response, request_id)
+        # REST: a UUID requestId and a short extendedRequestId (also x-amz-apigw-id);
+        # HTTP APIs have only the short kind ("JKJaXmPLvHcESHA=", the guide's sample).
+        extended_id = forwarding.extended_request_id()
+        request_id = new_request_id() if self.api.kind == "REST" else extended_id
+        response = await self._handle(request, request_id, extended_id)
+        self._finish_headers(request, response, request_id, extended_id)
         return response
 
-    async def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+    async def _handle(
+        self, request: HttpRequest, request_id: str, extended_id: str
+    ) -> HttpResponse:
         api = self.api
-        path = self.strip_stage(request.path)
+        path, context_path = self.split_path(request.path)
         if api.kind == "HTTP":
             path = unquote(path)  # HTTP APIs route and deliver the decoded path
         if len(request.body) > MAX_BODY:
@@ -84,7 +92,9 @@ class Gateway:
         route = match.route
         if not self._within_limits(route):
             return errors.error_response(api.kind, errors.THROTTLED, request_id)
-        auth = await self._authorize(request, route, path, match, request_id)
+        now = self._clock()
+        forwarded, trace_root = self.forwarder.forward(request, now)
+        auth = await self._authorize(forwarded, route, path, match, request_id)
         if auth.error is not None:
             refused = errors.error_response(api.kind, auth.error, request_id, auth.message)
             refused.headers.extend(auth.headers)  # www-authenticate of JWT authorizers
@@ -101,21 +111,33 @@ class Gateway:
             account_id=self.account_id,
             region=self.region,
             authorizer=auth.context,
-            now=self._clock(),
+            now=now,
+            context_path=context_path,
+            extended_request_id=extended_id,
         )
-        return await self._integrate(request, ctx)
+        return await self._integrate(forwarded, ctx, ids.trace_id(root=trace_root))
 
-    def strip_stage(self, raw_path: str) -> str:
-        """Accept both /path (as sam local serves) and /{stage}/path (as AWS URLs have it)."""
-        path = raw_path or "/"
+    def split_path(self, raw_path: str) -> tuple[str, str | None]:
+        """The path without the stage, and (REST) ``requestContext.path``.
+
+        Both /path (as sam local serves) and /{stage}/path (as AWS URLs have it) are
+        served. As API Gateway does (observed on a REST API, LocalStack's AWS-validated
+        snapshot of test_lambda_aws_proxy_integration): slashes doubled before the stage
+        are collapsed everywhere (``//stage/x``: path ``/x``, context ``/stage/x``);
+        slashes doubled after it are dropped from ``path`` but kept in the context
+        (``/stage//x``: path ``/x``, context ``/stage//x``); later ones stay in both.
+        """
+        ok = raw_path[:1] == "/" and raw_path[1:2] != "/"
+        path = raw_path if ok else "/" + raw_path.lstrip("/")
         stage = self.api.stage
         if stage != "$default":
             prefix = f"/{stage}"
             if path == prefix:
-                return "/"
+                return "/", None
             if path.startswith(prefix + "/"):
-                return path[len(prefix) :]
-        return path
+                rest = path[len(prefix) :]
+                return ("/" + rest.lstrip("/") if rest[1:2] == "/" else rest), path
+        return path, None
 
     def _within_limits(self, route: RouteSpec) -> bool:
         api = self.api
@@ -149,11 +171,18 @@ class Gateway:
             )
         )
 
-    async def _integrate(self, request: HttpRequest, ctx: EventContext) -> HttpResponse:
+    async def _integrate(
+        self, request: HttpRequest, ctx: EventContext, trace_id: str
+    ) -> HttpResponse:
         api, route = self.api, ctx.route
         event = build_v1(request, ctx) if route.payload_version == "1.0" else build_v2(request, ctx)
         invoke = self.invoker.invoke(
-            InvokeRequest(function=route.function, payload=fastjson.dumps(event), event=event)
+            InvokeRequest(
+                function=route.function,
+                payload=fastjson.dumps(event),
+                event=event,
+                trace_id=trace_id,
+            )
         )
         fn = self._functions.get(route.function)
         if fn is not None and (fn.timeout_s + INIT_TIMEOUT_S) * 1000 < route.timeout_ms:
@@ -195,7 +224,7 @@ class Gateway:
                 binary: Callable[[str | None], bool] = _never_binary
                 if api.binary_media_types:
                     binary = partial(self._binary_response, request)
-                response = from_v1(result.payload, binary)
+                response = from_v1(result.payload, binary, rest=True)
             elif route.payload_version == "1.0":
                 response = from_v1(result.payload)
             else:
@@ -204,8 +233,6 @@ class Gateway:
             return errors.error_response(
                 api.kind, errors.integration_failed(api.kind), ctx.request_id
             )
-        if api.kind == "REST" and response.body and response.header("content-type") is None:
-            response.headers.append(("Content-Type", "application/json"))
         return response
 
     def _binary_response(self, request: HttpRequest, content_type: str | None) -> bool:
@@ -217,11 +244,15 @@ class Gateway:
         return media_type_matches(accept, types) or media_type_matches(content_type, types)
 
     def _finish_headers(
-        self, request: HttpRequest, response: HttpResponse, request_id: str
+        self, request: HttpRequest, response: HttpResponse, request_id: str, extended_id: str
     ) -> None:
         if self.api.kind == "REST":
+            # Every REST response carries both ids, errors included (observed: LocalStack's
+            # AWS-validated snapshot of test_aws_proxy_response_payload_format_validation).
             if response.header("x-amzn-requestid") is None:
                 response.headers.append(("x-amzn-RequestId", request_id))
+            if response.header("x-amz-apigw-id") is None:
+                response.headers.append(("x-amz-apigw-id", extended_id))
         elif response.header("apigw-requestid") is None:
             response.headers.append(("apigw-requestid", request_id))
         cors.add_response_headers(self.api, request, response)

@@ -105,6 +105,8 @@ class ApiSpec:
     api_keys: tuple[str, ...] = ()  # values of the keys any usage plan of this stage holds
     usage_plans: tuple[UsagePlanSpec, ...] = ()  # every plan that covers this API's stage
     api_key_source: str = "HEADER"  # ApiKeySourceType: HEADER | AUTHORIZER
+    # REST: EDGE (CloudFormation's and SAM's default), REGIONAL or PRIVATE; HTTP: REGIONAL.
+    endpoint_type: str = "REGIONAL"
     cors_preflight_auth: bool = False  # AddDefaultAuthorizerToCorsPreflight
 
     @property

@@ -7,9 +7,13 @@ apiGatewayProxyV2Event.json). AWS's quirks kept here:
 - v2 lower-cases header names and joins repeated headers and query parameters with
   commas; cookies move from the Cookie header to ``cookies``.
 - REST's ``requestContext.path`` carries the stage prefix; ``path`` does not.
-- REST delivers the path percent-encoded as sent; HTTP APIs deliver it decoded
-  (``rawPath`` too); path parameters are decoded in both; ``rawQueryString`` stays
-  encoded.
+- REST delivers the path and its parameters percent-encoded as sent; HTTP APIs
+  deliver them decoded (``rawPath`` too); ``rawQueryString`` stays encoded.
+- REST's ``path`` drops the slashes doubled after the stage (``/stage//x`` -> ``/x``)
+  while ``requestContext.path`` keeps them (``/stage//x``); observed, with
+  ``requestContext.deploymentId`` and an ``extendedRequestId`` of its own, in
+  LocalStack's AWS-validated snapshot of test_lambda_aws_proxy_integration.
+- The headers are the request's as API Gateway forwards them (forwarding.py).
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class EventContext:
     region: str
     authorizer: dict[str, Any] | None = None
     now: float = 0.0
+    context_path: str | None = None  # REST's requestContext.path; default /{stage}{path}
+    extended_request_id: str | None = None  # REST; defaults to request_id
 
 
 @functools.lru_cache(maxsize=4)
@@ -146,26 +152,29 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
     stage = ctx.api.stage
     # REST hands over the path as sent; HTTP APIs decoded it before routing.
     path = ctx.path
+    context_path = ctx.context_path or (path if stage == "$default" else f"/{stage}{path}")
     identity = _V1_IDENTITY.copy()  # keeps the keys' order; two are filled in
     identity["sourceIp"] = request.source_ip
     identity["userAgent"] = request.header("user-agent")
     api_key = request.header("x-api-key")
     if ctx.api.kind == "REST" and ctx.route.api_key_required and api_key:
         identity["apiKey"] = api_key
-    request_context: dict[str, Any] = {
-        "accountId": ctx.account_id,
-        "apiId": ctx.api.api_id,
+    rest = ctx.api.kind == "REST"
+    request_context: dict[str, Any] = {"accountId": ctx.account_id, "apiId": ctx.api.api_id}
+    if rest:
+        request_context["deploymentId"] = deployment_id(ctx.api.api_id)
+    request_context |= {
         "domainName": domain,
         "domainPrefix": prefix,
-        "extendedRequestId": ctx.request_id,
+        "extendedRequestId": ctx.extended_request_id or ctx.request_id,
         "httpMethod": request.method,
         "identity": identity,
-        "path": path if stage == "$default" else f"/{stage}{path}",
+        "path": context_path,
         "protocol": request.protocol,
         "requestId": ctx.request_id,
         "requestTime": _request_time(ctx.now),
         "requestTimeEpoch": int(ctx.now * 1000),
-        "resourceId": ctx.route.route_key if ctx.api.kind == "HTTP" else _resource_id(ctx),
+        "resourceId": _resource_id(ctx) if rest else ctx.route.route_key,
         "resourcePath": ctx.route.path,
         "stage": stage,
     }
@@ -198,6 +207,12 @@ def _resource_id(ctx: EventContext) -> str:
 def _resource_id_of(api_id: str, path: str) -> str:
     # A stable 6-character id per resource path, as API Gateway's resource ids look.
     return hashlib.sha256(f"{api_id}{path}".encode()).hexdigest()[:6]
+
+
+@functools.lru_cache(maxsize=64)
+def deployment_id(api_id: str) -> str:
+    """The stage's deployment: one per API locally, 6 characters like AWS's ids."""
+    return hashlib.sha256(f"deployment/{api_id}".encode()).hexdigest()[:6]
 
 
 def build_v2(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:

@@ -1,8 +1,15 @@
 """Turn what a function returned into the HTTP response API Gateway would send.
 
-Payload 1.0 (REST, and HTTP APIs on 1.0) needs ``statusCode``; anything else is a
-malformed Lambda proxy response. Payload 2.0 also accepts a bare JSON value, sent
-as a 200 application/json body, and ``cookies`` that become Set-Cookie headers.
+Payload 1.0 (REST, and HTTP APIs on 1.0) is an object of the proxy response's fields
+only; anything else is a malformed Lambda proxy response. Payload 2.0 also accepts a
+bare JSON value, sent as a 200 application/json body, and ``cookies`` that become
+Set-Cookie headers.
+
+REST's quirks, observed (LocalStack's AWS-validated snapshot of
+test_aws_proxy_response_payload_format_validation): ``{"headers": {...}}`` without a
+``statusCode`` is a 200; a name in both ``multiValueHeaders`` and ``headers`` sends
+the multi values first, then the single one, under the multi-value spelling
+(``tesT-Multi: value-multi, value-solo``).
 """
 
 from __future__ import annotations
@@ -37,16 +44,16 @@ def _headers(result: dict[str, Any], scalar: Callable[[Any], str]) -> list[tuple
     multi = result.get("multiValueHeaders") or {}
     if not isinstance(single, dict) or not isinstance(multi, dict):
         raise MalformedResponse("headers must be objects")
-    seen = set()
+    spelling: dict[str, str] = {}
     for name, values in multi.items():
         if not isinstance(values, list):
             raise MalformedResponse("multiValueHeaders values must be lists")
-        seen.add(name.lower())
+        spelling[name.lower()] = name
         headers.extend((str(name), scalar(v)) for v in values)
     for name, value in single.items():
-        if seen and name.lower() in seen:
-            continue  # multiValueHeaders win for the same name
-        headers.append((str(name), scalar(value)))
+        # The same name in both: merged, spelt as multiValueHeaders spells it.
+        spelt = spelling.get(name.lower(), name) if spelling else name
+        headers.append((str(spelt), scalar(value)))
     return headers
 
 
@@ -81,8 +88,8 @@ def _body(result: dict[str, Any], decode: bool = True) -> bytes:
     return body.encode("utf-8", "replace")
 
 
-def _status(result: dict[str, Any]) -> int:
-    status = result.get("statusCode")
+def _status(result: dict[str, Any], default: int | None = None) -> int:
+    status = result.get("statusCode", default)
     if isinstance(status, str) and status.isdigit():
         status = int(status)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
@@ -111,16 +118,19 @@ def _proxy_result(payload: bytes) -> tuple[Any, bool]:
         raise MalformedResponse("not JSON") from exc
 
 
-def from_v1(payload: bytes, binary: Callable[[str | None], bool] | None = None) -> HttpResponse:
-    """``binary(content_type)`` says whether a base64 body goes out decoded (REST only)."""
+def from_v1(
+    payload: bytes, binary: Callable[[str | None], bool] | None = None, rest: bool = False
+) -> HttpResponse:
+    """``binary(content_type)`` says whether a base64 body goes out decoded (REST only);
+    ``rest``: a missing ``statusCode`` means 200 (HTTP APIs on 1.0 require it)."""
     try:
-        return _from_v1(*_proxy_result(payload), binary)
+        return _from_v1(*_proxy_result(payload), binary, rest)
     except _ReadAgain:
-        return _from_v1(json.loads(payload), False, binary)
+        return _from_v1(json.loads(payload), False, binary, rest)
 
 
 def _from_v1(
-    result: Any, by_orjson: bool, binary: Callable[[str | None], bool] | None
+    result: Any, by_orjson: bool, binary: Callable[[str | None], bool] | None, rest: bool
 ) -> HttpResponse:
     if not isinstance(result, dict):
         raise MalformedResponse("not an object")
@@ -131,7 +141,11 @@ def _from_v1(
     if binary is not None and result.get("isBase64Encoded"):
         content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
         decode = binary(content_type)
-    return HttpResponse(_status(result), headers, _body(result, decode))
+    status = _status(result, 200 if rest else None)
+    if rest and not any(k.lower() == "content-type" for k, _ in headers):
+        # REST sends application/json when the function named no type, body or not.
+        headers.append(("Content-Type", "application/json"))
+    return HttpResponse(status, headers, _body(result, decode))
 
 
 def from_v2(payload: bytes) -> HttpResponse:

@@ -1,11 +1,17 @@
 """Route matching as API Gateway does it: literal segments beat {param}, which beats {proxy+};
-a specific method beats ANY; HTTP APIs fall back to their $default route."""
+a specific method beats ANY; HTTP APIs fall back to their $default route.
+
+Paths arrive with their leading slashes collapsed (the gateway does that). A trailing
+slash is ignored, and a double slash inside the path survives only in a greedy
+parameter: AWS answers ``/stage/proxy-value//double-slash`` with
+``{"proxy": "proxy-value//double-slash"}`` and ``/stage/proxy-value/`` with
+``{"proxy": "proxy-value"}`` (observed on a REST API, LocalStack's AWS-validated
+snapshot of test_lambda_aws_proxy_integration).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from serverlite.gateway.model import RouteSpec
 
@@ -43,11 +49,10 @@ def _compile(route: RouteSpec) -> _Compiled:
 
 
 class Router:
-    """``decode``: whether path parameters still need percent-decoding (REST matches the
-    path as sent; HTTP APIs decode the whole path before routing)."""
+    """Parameters are cut from the path as given: REST hands them over percent-encoded as
+    sent (``test%2Balias`` stays so); HTTP APIs decode the whole path before routing."""
 
-    def __init__(self, routes: tuple[RouteSpec, ...], decode: bool = True) -> None:
-        self._decode = unquote if decode else _same
+    def __init__(self, routes: tuple[RouteSpec, ...]) -> None:
         compiled = [_compile(r) for r in routes if r.path != "$default"]
         # Most specific first: literal < param < greedy at each depth, longer paths first.
         self._routes = sorted(compiled, key=lambda c: (c.rank, -len(c.segments)))
@@ -67,12 +72,12 @@ class Router:
         return found
 
     def _match(self, method: str, path: str) -> Match | None:
-        parts = [p for p in path.split("/") if p] if path.strip("/") else []
+        parts = _parts(path)
         best: tuple[tuple[int, ...], _Compiled, dict[str, str]] | None = None
         for compiled in self._routes:
             if compiled.route.method not in (method, "ANY"):
                 continue
-            params = _match_segments(compiled.segments, parts, self._decode)
+            params = _match_segments(compiled.segments, parts)
             if params is None:
                 continue
             key = _specificity(compiled, len(parts))
@@ -86,11 +91,11 @@ class Router:
 
     def path_exists(self, path: str) -> bool:
         """Whether any method serves this path (REST answers 403 for unknown ones)."""
-        parts = [p for p in path.split("/") if p]
+        parts = _parts(path)
         return any(_match_segments(c.segments, parts) is not None for c in self._routes)
 
     def methods_for(self, path: str) -> set[str]:
-        parts = [p for p in path.split("/") if p]
+        parts = _parts(path)
         return {
             c.route.method for c in self._routes if _match_segments(c.segments, parts) is not None
         }
@@ -102,27 +107,30 @@ def _specificity(compiled: _Compiled, depth: int) -> tuple[int, ...]:
     return (*padded, 1 if compiled.route.method == "ANY" else 0)
 
 
-def _same(text: str) -> str:
-    return text
+def _parts(path: str) -> list[str]:
+    """The path's segments; empty ones (a double slash) stay, for a greedy parameter."""
+    inner = path.strip("/")
+    return inner.split("/") if inner else []
 
 
 def _match_segments(
-    segments: tuple[tuple[int, str], ...],
-    parts: list[str],
-    decode: Callable[[str], str] = unquote,
+    segments: tuple[tuple[int, str], ...], parts: list[str]
 ) -> dict[str, str] | None:
     params: dict[str, str] = {}
     for index, (kind, text) in enumerate(segments):
         if kind == _GREEDY:
             if index >= len(parts):
                 return None  # {proxy+} needs at least one segment
-            params[text] = decode("/".join(parts[index:]))
+            params[text] = "/".join(parts[index:])
             return params
         if index >= len(parts):
             return None
+        part = parts[index]
         if kind == _LITERAL:
-            if parts[index] != text:
+            if part != text:
                 return None
+        elif not part:
+            return None  # a {param} never matches an empty segment
         else:
-            params[text] = decode(parts[index])
+            params[text] = part
     return params if len(parts) == len(segments) else None

@@ -10,7 +10,11 @@ def dumps(value) -> bytes:
     return json.dumps(value).encode()
 
 
-def test_v1_merges_headers_with_multi_value_winning():
+def test_v1_merges_headers_multi_values_first():
+    # AWS: multiValueHeaders {"tesT-Multi": ["value-multi"]} with headers
+    # {"test-multi": "value-solo"} -> "tesT-Multi: value-multi, value-solo" (observed on a
+    # REST API: LocalStack's AWS-validated snapshot of
+    # test_aws_proxy_response_payload_format_validation, "multi-headers-overwrite-casing").
     response = from_v1(
         dumps(
             {
@@ -22,8 +26,39 @@ def test_v1_merges_headers_with_multi_value_winning():
         )
     )
     assert response.status == 201
-    assert response.headers == [("B", "2"), ("B", "3"), ("A", "1")]
+    assert response.headers == [("B", "2"), ("B", "3"), ("A", "1"), ("B", "x")]
     assert response.body == b"ok"
+    casing = from_v1(
+        dumps(
+            {
+                "statusCode": 200,
+                "multiValueHeaders": {"tesT-Multi": ["value-multi"]},
+                "headers": {"test-multi": "value-solo"},
+            }
+        )
+    )
+    assert casing.headers == [("tesT-Multi", "value-multi"), ("tesT-Multi", "value-solo")]
+
+
+def test_rest_responses_default_to_200_and_application_json():
+    # AWS: {"headers": {"test-header": "value"}} -> 200; {"statusCode": 200} and
+    # {"statusCode": 200, "headers": null} -> Content-Type: application/json with an
+    # empty body (same recording: "only-headers", "no-body", "with-headers-null").
+    only_headers = from_v1(dumps({"headers": {"test-header": "value"}}), rest=True)
+    assert only_headers.status == 200
+    assert only_headers.headers == [("test-header", "value"), ("Content-Type", "application/json")]
+    bare = from_v1(dumps({"statusCode": 200, "headers": None}), rest=True)
+    assert bare.headers == [("Content-Type", "application/json")] and bare.body == b""
+    typed = from_v1(
+        dumps({"statusCode": 201, "headers": {"content-type": "text/plain"}}), rest=True
+    )
+    assert typed.headers == [("content-type", "text/plain")]
+    # AWS (same recording): {"statusCode": "201"} is a 201, {"statusCode": "test"} a 502.
+    assert from_v1(dumps({"statusCode": "201"}), rest=True).status == 201
+    with pytest.raises(MalformedResponse):
+        from_v1(dumps({"statusCode": "test"}), rest=True)
+    with pytest.raises(MalformedResponse):  # HTTP APIs on 1.0: still required here (unobserved)
+        from_v1(dumps({"headers": {"a": "b"}}))
 
 
 def test_v1_base64_body():
