@@ -59,6 +59,10 @@ class InvokeError(ServerliteError):
     code = "ServiceException"
     status = 500
     error_kind = "Service"  # the "Type" field of Lambda's error body: User or Service
+    # The message's member in Lambda's error body, spelt as botocore's lambda model
+    # spells it per error: "Message" for ServiceException and ResourceNotFoundException,
+    # "message" for the others raised here (boto3 reads e.response["Message"] only then).
+    message_key = "Message"
 
     def __init__(self, message: str, **fields: str | int) -> None:
         super().__init__(message)
@@ -76,21 +80,25 @@ class TooManyRequests(InvokeError):
     code = "TooManyRequestsException"
     status = 429
     error_kind = "User"
+    message_key = "message"
 
 
 class RequestTooLarge(InvokeError):
     code = "RequestTooLargeException"
     status = 413
     error_kind = "User"
+    message_key = "message"
 
 
 class InvalidRequestContent(InvokeError):
     code = "InvalidRequestContentException"
     status = 400
     error_kind = "User"
+    message_key = "message"
 
 
 class InvalidParameterValue(InvokeError):
     code = "InvalidParameterValueException"
     status = 400
     error_kind = "User"
+    message_key = "message"

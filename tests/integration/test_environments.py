@@ -237,8 +237,11 @@ def test_peak_memory_counts_what_a_thread_allocated_and_freed(zygote, tmp_path):
 
 def test_exit_and_crash_are_runtime_exit_errors(zygote, tmp_path):
     fn = spec("behaviours.handler")
-    exited, crashed = run(
-        zygote, fn, [{"action": "exit", "code": 3}, {"action": "hard-exit"}], tmp_path
+    exited, crashed, clean = run(
+        zygote,
+        fn,
+        [{"action": "exit", "code": 3}, {"action": "hard-exit"}, {"action": "exit", "code": 0}],
+        tmp_path,
     )
     assert body(exited) == {
         "errorType": "Runtime.ExitError",
@@ -247,6 +250,135 @@ def test_exit_and_crash_are_runtime_exit_errors(zygote, tmp_path):
     }
     assert body(crashed)["errorType"] == "Runtime.ExitError"
     assert body(crashed)["errorMessage"].endswith("Runtime exited without providing a reason")
+    # AWS: sys.exit(0) in a handler -> "Runtime exited without providing a reason", not
+    # "exit status 0" (LocalStack's AWS-validated snapshot test_lambda_handler_exit).
+    assert body(clean) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {clean.request_id} Error: Runtime exited without "
+        "providing a reason",
+    }
+
+
+def test_exit_during_init_answers_the_invocation(zygote, tmp_path):
+    # AWS: sys.exit(0) at import -> the invocation's Runtime.ExitError "RequestId: ...
+    # Error: Runtime exited without providing a reason" (LocalStack's AWS-validated
+    # snapshot test_lambda_runtime_exit); a non-zero code names its status.
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "quits.py").write_text("import sys\nsys.exit(0)\n")
+    (code / "fails.py").write_text("import sys\nsys.exit(4)\n")
+    [quits] = run(zygote, spec("quits.handler", code_dir=code), [{}], tmp_path)
+    assert body(quits) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {quits.request_id} Error: Runtime exited without "
+        "providing a reason",
+    }
+    [fails] = run(zygote, spec("fails.handler", code_dir=code), [{}], tmp_path)
+    assert body(fails)["errorMessage"] == (
+        f"RequestId: {fails.request_id} Error: Runtime exited with error: exit status 4"
+    )
+
+
+def _wrapper(path: Path, line: str) -> Path:
+    path.write_text(f'#!/bin/sh\n{line}\nexec "$@"\n')
+    path.chmod(0o755)
+    return path
+
+
+def test_exec_wrapper_runs_before_the_runtime(zygote, tmp_path):
+    # AWS_LAMBDA_EXEC_WRAPPER: the wrapper gets the runtime's command line and execs it;
+    # what it exports, the handler sees (Lambda developer guide, "Modifying the runtime
+    # environment": wrapper scripts).
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "env.py").write_text(
+        "import os\ndef handler(event, context):\n    return os.environ.get('WRAPPED')\n"
+    )
+    wrapper = _wrapper(tmp_path / "wrap.sh", "export WRAPPED=yes")
+    fn = spec("env.handler", code_dir=code, environment={"AWS_LAMBDA_EXEC_WRAPPER": str(wrapper)})
+    first, second = run(zygote, fn, [{}, {}], tmp_path)
+    assert body(first) == "yes" and body(second) == "yes"
+    assert first.usage.init_ms is not None and second.usage.init_ms is None  # reused
+
+
+def test_exec_wrapper_from_a_layer_under_opt(zygote, tmp_path):
+    # Wrappers ship in layers and are named by their /opt path.
+    content = tmp_path / "layer"
+    content.mkdir()
+    _wrapper(content / "wrap.sh", "export WRAPPED=from-layer")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "env.py").write_text(
+        "import os\ndef handler(event, context):\n    return os.environ.get('WRAPPED')\n"
+    )
+    wrapped_layer = replace(layer("layer_a"), content_dir=content)
+    fn = spec(
+        "env.handler",
+        code_dir=code,
+        layers=(wrapped_layer,),
+        environment={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/wrap.sh"},
+    )
+    [outcome] = run(zygote, fn, [{}], tmp_path)
+    assert body(outcome) == "from-layer"
+
+
+def test_missing_exec_wrapper_is_exit_status_127(zygote, tmp_path):
+    # AWS: AWS_LAMBDA_EXEC_WRAPPER=/idontexist.sh -> Runtime.ExitError "RequestId: ...
+    # Error: Runtime exited with error: exit status 127" (LocalStack's AWS-validated
+    # snapshot test_lambda_runtime_wrapper_not_found).
+    fn = spec("behaviours.handler", environment={"AWS_LAMBDA_EXEC_WRAPPER": "/idontexist.sh"})
+    [outcome] = run(zygote, fn, [{"action": "echo"}], tmp_path)
+    assert body(outcome) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {outcome.request_id} Error: Runtime exited with error: "
+        "exit status 127",
+    }
+
+
+def _run_with_init_limit(zygote, fn, tmp_path, init_timeout_s):
+    async def go() -> RunOutcome:
+        pool = EnvironmentPool(
+            zygote=zygote, settings=Settings(), state_dir=tmp_path, init_timeout_s=init_timeout_s
+        )
+        pool.start()
+        try:
+            inv = Invocation(request_id=str(uuid.uuid4()), payload=b"{}", timeout_s=fn.timeout_s)
+            return await pool.run(fn, inv)
+        finally:
+            await pool.close()
+
+    return asyncio.run(go())
+
+
+def test_init_that_never_finishes_is_retried_within_the_functions_timeout(zygote, tmp_path):
+    # AWS: an init over its 10 s limit is retried in the first invocation, bounded by
+    # the function's timeout (Lambda developer guide, "Understanding the Lambda
+    # execution environment lifecycle"); one that never ends is answered with the
+    # function's own "Task timed out after 1.00 seconds". The 10 s limit is 0.3 s here.
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "stuck.py").write_text("import time\ntime.sleep(60)\n")
+    fn = spec("stuck.handler", code_dir=code, timeout_s=1)
+    outcome = _run_with_init_limit(zygote, fn, tmp_path, 0.3)
+    assert body(outcome) == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {outcome.request_id} Error: Task timed out after 1.00 seconds",
+    }
+    assert "Status: timeout" in messages(outcome)[-1]
+
+
+def test_slow_init_succeeds_on_its_retry(zygote, tmp_path):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "slow.py").write_text(
+        "import time\ntime.sleep(0.6)\ndef handler(event, context):\n"
+        "    return context.get_remaining_time_in_millis()\n"
+    )
+    fn = spec("slow.handler", code_dir=code, timeout_s=3)
+    outcome = _run_with_init_limit(zygote, fn, tmp_path, 0.3)
+    assert outcome.ok
+    # The retried init (about 0.6 s) came out of the invocation's 3 s.
+    assert body(outcome) < 2600
 
 
 def test_marshal_error_and_decimal(zygote, tmp_path):
@@ -294,6 +426,18 @@ def test_init_errors(zygote, tmp_path, handler, error_type, message):
     assert error["errorMessage"] == message
     assert error["requestId"] == ""
     assert f"Error Type: {error_type}" in messages(outcome)[-1]
+
+
+def test_import_time_error_trace_starts_at_importlib_not_at_serverlite(zygote, tmp_path):
+    # AWS: an exception at import has a stackTrace from importlib's import_module
+    # through the <frozen importlib._bootstrap> frames to the module's line; the
+    # runtime's own frame is not in it (LocalStack's AWS-validated snapshot
+    # test_lambda_runtime_error).
+    [outcome] = run(zygote, spec("init_raises.handler"), [{}], tmp_path)
+    trace = body(outcome)["stackTrace"]
+    assert "importlib" in trace[0] and "in import_module" in trace[0]
+    assert 'init_raises.py", line 1, in <module>' in trace[-1]
+    assert "serverlite" not in "".join(trace)
 
 
 def test_syntax_error_in_handler_module(zygote, tmp_path):

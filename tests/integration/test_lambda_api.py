@@ -94,14 +94,18 @@ def test_event_invocation_is_acknowledged_then_runs(app_server):
 
 
 def test_unknown_function_is_resource_not_found(app_server):
+    # AWS: {"Type": "User", "Message": "Function not found: arn:...:function:doesnotexist:
+    # $LATEST"}, so boto3 has the modeled e.response["Message"] and ["Type"] too
+    # (LocalStack's AWS-validated snapshot test_invoke_exceptions, recorded 2025-11).
     with pytest.raises(ClientError) as info:
         lambda_client(app_server).invoke(FunctionName="Nope", Payload=b"{}")
     error = info.value.response
     assert error["Error"]["Code"] == "ResourceNotFoundException"
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 404
-    assert error["Error"]["Message"] == (
-        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope"
-    )
+    message = "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope:$LATEST"
+    assert error["Error"]["Message"] == message
+    assert error["Message"] == message
+    assert error["Type"] == "User"
 
 
 def test_other_qualifiers_do_not_exist(app_server):
@@ -148,11 +152,24 @@ def test_invalid_json_payload(app_server):
 
 
 def test_response_over_6mb_is_a_function_error(app_server):
-    response = lambda_client(app_server).invoke(
-        FunctionName="Behaviours", Payload=json.dumps({"action": "big", "bytes": 6_300_000})
+    # AWS: "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+    # (LocalStack's AWS-validated snapshot test_lambda_too_large_response); the figure
+    # is the limit: a result of exactly 6,291,556 bytes comes back whole.
+    client = lambda_client(app_server)
+    whole = client.invoke(  # a JSON string: its characters and two quotes
+        FunctionName="Behaviours", Payload=json.dumps({"action": "big", "bytes": 6_291_554})
+    )
+    assert "FunctionError" not in whole
+    assert len(whole["Payload"].read()) == 6_291_556
+    response = client.invoke(
+        FunctionName="Behaviours", Payload=json.dumps({"action": "big", "bytes": 6_291_555})
     )
     assert response["FunctionError"] == "Unhandled"
-    assert json.loads(response["Payload"].read())["errorType"] == "Function.ResponseSizeTooLarge"
+    assert json.loads(response["Payload"].read()) == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+        "(6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
 
 
 def test_inline_code_function(app_server):

@@ -17,10 +17,11 @@ def rest_json_error(
     *,
     kind: str = "User",
     request_id: str | None = None,
+    message_key: str = "message",
     **fields: str | int,
 ) -> Response:
     """An error as Lambda's rest-json protocol sends it: code in x-amzn-ErrorType."""
-    body = {"Type": kind, "message": message, **fields}
+    body = {"Type": kind, message_key: message, **fields}
     return Response(
         json.dumps(body),
         status_code=status,
@@ -31,5 +32,11 @@ def rest_json_error(
 
 def from_invoke_error(exc: InvokeError, request_id: str | None = None) -> Response:
     return rest_json_error(
-        exc.code, exc.message, exc.status, kind=exc.error_kind, request_id=request_id, **exc.fields
+        exc.code,
+        exc.message,
+        exc.status,
+        kind=exc.error_kind,
+        request_id=request_id,
+        message_key=exc.message_key,
+        **exc.fields,
     )

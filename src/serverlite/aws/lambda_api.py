@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from serverlite.aws.errors import from_invoke_error
-from serverlite.errors import InvokeError
+from serverlite.errors import FunctionNotFound, InvokeError
 from serverlite.invoker import Invoker, InvokeRequest
 from serverlite.template.model import FunctionSpec
 
@@ -45,6 +45,15 @@ def configuration(fn: FunctionSpec) -> dict[str, Any]:
     return config
 
 
+def _latest(exc: FunctionNotFound) -> FunctionNotFound:
+    """Invoke names the version it looked for: an unqualified name is ``...:$LATEST``
+    (LocalStack's AWS-validated snapshot test_invoke_exceptions, recorded 2025-11)."""
+    arn = exc.message.rpartition(" ")[2]
+    if arn.startswith("arn:") and arn.count(":") == 6:
+        return FunctionNotFound(f"{exc.message}:$LATEST")
+    return exc
+
+
 def routes(invoker: Invoker) -> list[Route]:
     async def invoke(request: Request) -> Response:
         headers = request.headers
@@ -60,6 +69,8 @@ def routes(invoker: Invoker) -> list[Route]:
                     trace_id=headers.get("x-amzn-trace-id"),
                 )
             )
+        except FunctionNotFound as exc:
+            return from_invoke_error(_latest(exc))
         except InvokeError as exc:
             return from_invoke_error(exc)
         out = {"x-amzn-RequestId": result.request_id}

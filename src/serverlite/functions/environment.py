@@ -112,10 +112,26 @@ def spawn_spec(fn: FunctionSpec, code_dir: Path, settings: Settings) -> dict[str
     """The JSON spec the zygote hands a new environment."""
     log_stream = new_log_stream_name()
     runtime_dir = Path(__file__).resolve().parent
-    return {
+    env = build_env(fn, code_dir, log_stream, settings, runtime_dir)
+    spec: dict[str, Any] = {
         "function_arn": fn.arn,
         "handler": fn.handler,
         "code_dir": str(code_dir),
         "sys_path": python_path(fn, code_dir),
-        "env": build_env(fn, code_dir, log_stream, settings, runtime_dir),
+        "env": env,
     }
+    if env.get("AWS_LAMBDA_EXEC_WRAPPER"):
+        spec["exec_wrapper"] = exec_wrapper_path(fn, env["AWS_LAMBDA_EXEC_WRAPPER"])
+    return spec
+
+
+def exec_wrapper_path(fn: FunctionSpec, wrapper: str) -> str:
+    """Where the wrapper is here: a path under /opt (where Lambda extracts layers, and
+    so where wrappers shipped in layers live) is looked up in the function's layers,
+    the last layer first, as extracting them in order over /opt would leave it."""
+    if wrapper.startswith("/opt/"):
+        for layer in reversed(fn.layers):
+            candidate = Path(layer.content_dir) / wrapper[len("/opt/") :]
+            if candidate.exists():
+                return str(candidate)
+    return wrapper

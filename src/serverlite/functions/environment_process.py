@@ -98,6 +98,11 @@ class Environment:
         self.invocations = 0
         self.init_ms: float = 0.0
         self.init_error: bytes | None = None
+        # The init phase outran its limit: Lambda retries it inside the first invocation
+        # (the pool does), bounded by the function's own timeout.
+        self.init_timed_out = False
+        self._init_exited = False  # the runtime exited during init (answered per invocation)
+        self._init_charged_s = 0.0  # init time the first invocation's timeout covers
         self._spawned = spawned
         self._clock = clock
         self._channel: protocol.Channel | None = None
@@ -112,26 +117,36 @@ class Environment:
         self._timer: asyncio.TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------------
-    async def start(self, started: float) -> None:
-        """Wait for the init phase (the handler's import) to finish."""
+    async def start(
+        self, started: float, timeout_s: float = INIT_TIMEOUT_S, retried: bool = False
+    ) -> None:
+        """Wait for the init phase (the handler's import) to finish.
+
+        ``retried``: this is the retry of an init that timed out, inside an invocation
+        whose timeout (``timeout_s``) covers it.
+        """
         os.set_blocking(self._spawned.log_fd, False)
         with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe works
             fcntl.fcntl(self._spawned.log_fd, fcntl.F_SETPIPE_SZ, LOG_PIPE_BYTES)
         self._channel = await protocol.open_channel(self._spawned.channel, fastjson.loads_own)
         try:
-            _header, body = await asyncio.wait_for(self._channel.recv(), INIT_TIMEOUT_S)
+            header, body = await asyncio.wait_for(self._channel.recv(), timeout_s)
         except TimeoutError:
             self.kill("init")
-            self.init_error = report.fault_payload(
-                "Sandbox.Timedout", f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds"
-            )
+            self.init_timed_out = True
             return
         except EOFError:
+            header, body = {"type": "eof"}, b""
+        if header.get("type") in ("exit", "eof"):
+            # sys.exit() at import, or an exec wrapper that failed or never started the
+            # runtime: AWS answers the invocation with Runtime.ExitError.
             self.kill("init")
-            self.init_error = report.fault_payload(
-                "Runtime.ExitError", "Runtime exited without providing a reason"
-            )
+            self._init_exited = True
+            if header.get("type") == "exit":
+                self._exit_code = int(header.get("code", 1))
             return
+        if retried:
+            self._init_charged_s = time.perf_counter() - started
         self.init_ms = (time.perf_counter() - started) * 1000
         self.drain_logs()  # the init phase's output comes before the first START
         self.peak_kb = self.memory_kb()
@@ -222,8 +237,15 @@ class Environment:
         pre_events = self.take_events()  # init-phase output comes before START
         start_ms = _now_ms()
         started = time.perf_counter()
-        deadline = loop.time() + inv.timeout_s
+        budget = inv.timeout_s - self._init_charged_s  # a retried init used part of it
+        self._init_charged_s = 0.0
+        deadline = loop.time() + budget
         init_ms = self.init_ms if cold else None
+        if self.init_timed_out:  # the retried init outran the function's timeout too
+            self._kill_reason = "timeout"
+            return self._died(inv, pre_events, start_ms, started, init_ms)
+        if self._init_exited:
+            return self._died(inv, pre_events, start_ms, started, init_ms)
         if self.init_error is not None:
             return self._finish(
                 inv,
@@ -240,7 +262,7 @@ class Environment:
         header: dict[str, Any] = {
             "type": "invoke",
             "request_id": inv.request_id,
-            "deadline_ms": int((now + inv.timeout_s) * 1000),
+            "deadline_ms": int((now + budget) * 1000),
             "trace_id": inv.trace_id or ids.trace_id(now),
         }
         # Only what is set travels (the runtime reads absent as None).
@@ -316,10 +338,13 @@ class Environment:
         if reason == "memory":
             why = "Runtime exited with error: signal: killed"
             error_type = "Runtime.OutOfMemory"
-        elif self._exit_code is not None:
+        elif self._exit_code:
             why = f"Runtime exited with error: exit status {self._exit_code}"
             error_type = "Runtime.ExitError"
         else:
+            # No exit code, or 0: AWS says sys.exit(0) in a handler (and at import) is
+            # "Runtime exited without providing a reason" (LocalStack's AWS-validated
+            # snapshots test_lambda_handler_exit and test_lambda_runtime_exit).
             why = "Runtime exited without providing a reason"
             error_type = "Runtime.ExitError"
         self._events.append((_now_ms(), f"RequestId: {rid} Error: {why}\n{error_type}"))

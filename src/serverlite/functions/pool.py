@@ -31,6 +31,7 @@ from typing import Protocol
 from serverlite.errors import TooManyRequests
 from serverlite.functions.environment import Settings, spawn_spec
 from serverlite.functions.environment_process import (
+    INIT_TIMEOUT_S,
     TIMER_HORIZON_S,
     Environment,
     Invocation,
@@ -89,6 +90,7 @@ class EnvironmentPool:
         idle_timeout_s: float = 600.0,
         memory_check_interval_s: float = 0.05,
         memory_budget_mb: int | None = None,
+        init_timeout_s: float = INIT_TIMEOUT_S,
     ) -> None:
         self._zygote = zygote
         self._settings = settings
@@ -96,6 +98,7 @@ class EnvironmentPool:
         self._sink = log_sink
         self.idle_timeout_s = idle_timeout_s
         self._memory_interval = memory_check_interval_s
+        self._init_timeout_s = init_timeout_s
         self._functions: dict[str, _FunctionEnvironments] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._sweep: asyncio.TimerHandle | None = None
@@ -146,6 +149,13 @@ class EnvironmentPool:
         cold = env is None
         if env is None:
             env, cold = await self._acquire(fn, envs, inv.timeout_s)
+            if env.init_timed_out:
+                # Lambda retries an init that outran its limit inside the invocation,
+                # bounded by the function's timeout: one that never finishes is answered
+                # "Task timed out after {timeout} seconds" (Lambda developer guide,
+                # "Understanding the Lambda execution environment lifecycle").
+                env.close()  # its memory stays reserved for the retry
+                env = await self._spawn_reserved(fn, envs, retry_within_s=inv.timeout_s)
         envs.busy.add(env)
         if self._sweep is None:
             self._sweep = asyncio.get_running_loop().call_later(SWEEP_S, self._sweep_deadlines)
@@ -182,6 +192,9 @@ class EnvironmentPool:
         if not envs.idle and not envs.busy and self._fits(fn):
             self.live_mb += fn.memory_mb
             env = await self._spawn_reserved(fn, envs)
+            if env.init_timed_out:  # the first invocation retries it, as on AWS
+                self._drop(env)
+                return
             # Warm environments keep their init cost for the first invocation's REPORT.
             self._make_idle(envs, env)
 
@@ -329,23 +342,33 @@ class EnvironmentPool:
             source.write_text(fn.inline_code)
         return target
 
-    async def _spawn_reserved(self, fn: FunctionSpec, envs: _FunctionEnvironments) -> Environment:
+    async def _spawn_reserved(
+        self,
+        fn: FunctionSpec,
+        envs: _FunctionEnvironments,
+        retry_within_s: float | None = None,
+    ) -> Environment:
         """Start an environment whose memory is already counted (released if it fails)."""
         try:
-            return await self._spawn(fn, envs.generation)
+            return await self._spawn(fn, envs.generation, retry_within_s)
         except BaseException:
             self.live_mb -= fn.memory_mb
             if self._waiters:
                 self._dispatch()
             raise
 
-    async def _spawn(self, fn: FunctionSpec, generation: int) -> Environment:
+    async def _spawn(
+        self, fn: FunctionSpec, generation: int, retry_within_s: float | None = None
+    ) -> Environment:
         spec = spawn_spec(fn, self.code_dir(fn), self._settings)
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         spawned = await loop.run_in_executor(None, self._zygote.spawn, spec)
         env = Environment(fn, spawned, spec["env"]["AWS_LAMBDA_LOG_STREAM_NAME"], generation)
-        await env.start(started)
+        if retry_within_s is None:
+            await env.start(started, self._init_timeout_s)
+        else:
+            await env.start(started, retry_within_s, retried=True)
         return env
 
     async def _watch_memory(self) -> None:

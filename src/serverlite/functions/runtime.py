@@ -96,7 +96,10 @@ def load_handler(handler: str) -> tuple[Handler | None, ErrorPayload | None]:
             "Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {exc}", trace
         )
     except Exception as exc:  # an exception at import time is the init error itself
-        return None, fault(type(exc).__name__, str(exc), _user_trace(exc, skip=0))
+        # The trace starts at importlib's import_module, as AWS's does: this frame is
+        # serverlite's, as AWS's own runtime frame is not shown (LocalStack's
+        # AWS-validated snapshot test_lambda_runtime_error).
+        return None, fault(type(exc).__name__, str(exc), _user_trace(exc, skip=1))
     func = getattr(module, fname, None)
     if func is None:
         return None, fault(
@@ -120,22 +123,26 @@ def serialize_result(result: Any) -> bytes:
     return _RESULT_ENCODER.encode(result).encode()
 
 
-def _setup_process(spec: dict[str, Any], log_fd: int) -> None:
-    os.setsid()  # own process group: a timeout kills the handler's children too
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it; subprocess needs it
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
+def _setup_process(spec: dict[str, Any], log_fd: int | None) -> None:
+    """``log_fd`` None: this runtime was started by an exec wrapper, in the process the
+    zygote forked (session, signals and output already set) with the variables the
+    wrapper chose, which it keeps."""
+    if log_fd is not None:
+        os.setsid()  # own process group: a timeout kills the handler's children too
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+        os.environ.clear()
+        os.environ.update(spec["env"])
     sys.stdout = io.TextIOWrapper(
         io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True, write_through=True
     )
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True, write_through=True
     )
-    os.environ.clear()
-    os.environ.update(spec["env"])
     time.tzset()
     os.chdir(spec["code_dir"])
     sys.path[:] = [
@@ -253,11 +260,40 @@ def _log_error(error: ErrorPayload) -> None:
     sys.stdout.write(lines.rstrip("\n").replace("\n", EVENT_NEWLINE) + "\n")
 
 
-def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> NoReturn:
-    """Entry point of a freshly forked environment. Never returns."""
+def _exec_wrapper(wrapper: str, sock: socket.socket, spec: dict[str, Any]) -> NoReturn:
+    """AWS_LAMBDA_EXEC_WRAPPER: Lambda starts the runtime through the wrapper, passing the
+    runtime's command line as its arguments (the wrapper changes the environment and
+    ends with ``exec "$@"``). A wrapper that cannot be run is "Runtime exited with
+    error: exit status 127" (LocalStack's AWS-validated snapshot
+    test_lambda_runtime_wrapper_not_found), as a shell answers for a missing command."""
+    fd = sock.fileno()
+    os.set_inheritable(fd, True)
+    command = [sys.executable, "-m", "serverlite.functions.runtime", str(fd), json.dumps(spec)]
+    try:
+        os.execv(wrapper, [wrapper, *command])
+    except OSError as exc:
+        code = 126 if isinstance(exc, PermissionError) else 127
+        sys.stderr.write(f"{wrapper}: {exc.strerror}\n")
+        with contextlib.suppress(OSError):
+            protocol.BlockingChannel(sock).send({"type": "exit", "code": code})
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def main() -> None:
+    """The runtime's command line, as an exec wrapper runs it: channel fd, spec."""
+    run_environment(socket.socket(fileno=int(sys.argv[1])), None, json.loads(sys.argv[2]))
+
+
+def run_environment(sock: socket.socket, log_fd: int | None, spec: dict[str, Any]) -> NoReturn:
+    """Entry point of a freshly forked environment (``log_fd`` None: of the runtime an
+    exec wrapper started). Never returns."""
     code = 0
     try:
         _setup_process(spec, log_fd)
+        wrapper = spec.get("exec_wrapper")
+        if wrapper and log_fd is not None:
+            _exec_wrapper(wrapper, sock, spec)
         started = time.perf_counter()
         handler, init_error = load_handler(spec["handler"])
         init_ms = (time.perf_counter() - started) * 1000
@@ -296,3 +332,7 @@ def run_environment(sock: socket.socket, log_fd: int, spec: dict[str, Any]) -> N
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+if __name__ == "__main__":
+    main()
