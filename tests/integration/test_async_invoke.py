@@ -71,6 +71,22 @@ def test_retried_twice_then_success_goes_to_on_success(app):
     assert rec["responsePayload"] == {"ok": "e1", "calls": 3}
 
 
+def test_event_bus_destination_event_names_the_bus_and_the_function(app):
+    # AWS: the event a bus destination gets has source "lambda", detail-type "Lambda
+    # Function Invocation Result - Success" and resources [bus ARN, function ARN:$LATEST]
+    # (LocalStack's AWS-validated snapshot test_lambda_destinations, event bus cases).
+    server, markers = app
+    send(server, "ToBus", {"id": "e-bus"})
+    event = record(markers, "bus-Success", "e-bus")
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["resources"] == [
+        "arn:aws:events:us-east-1:123456789012:event-bus/lambda-results",
+        "arn:aws:lambda:us-east-1:123456789012:function:ToBus:$LATEST",
+    ]
+    assert event["detail"]["responsePayload"] == {"ok": "e-bus", "calls": 1}
+
+
 def test_retries_exhausted_goes_to_on_failure(app):
     server, markers = app
     send(server, "OneRetry", {"id": "e2", "failures": 5})

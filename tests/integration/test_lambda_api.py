@@ -172,6 +172,17 @@ def test_response_over_6mb_is_a_function_error(app_server):
     }
 
 
+def test_the_endpoint_does_not_name_its_web_server(app_server):
+    # AWS's endpoints never answer "server: uvicorn"; boto3 code must not learn here
+    # what serves it (Lambda's own responses carry no Server header at all).
+    response = lambda_client(app_server).invoke(
+        FunctionName="Behaviours", Payload=json.dumps({"action": "echo"})
+    )
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert "server" not in headers
+    assert headers["x-amzn-requestid"] == response["ResponseMetadata"]["RequestId"]
+
+
 def test_inline_code_function(app_server):
     response = lambda_client(app_server).invoke(FunctionName="Inline")
     assert json.loads(response["Payload"].read()) == {"inline": True, "name": "Inline"}

@@ -118,7 +118,9 @@ class Destinations:
                             "Source": "lambda",
                             "DetailType": f"Lambda Function Invocation Result - {outcome}",
                             "Detail": body,
-                            "Resources": [f"{fn.arn}:$LATEST"],
+                            # The bus, then the function (LocalStack's AWS-validated
+                            # snapshot test_lambda_destinations, event bus cases).
+                            "Resources": [target.arn, f"{fn.arn}:$LATEST"],
                             "EventBusName": target.arn,
                         }
                     ]
