@@ -19,7 +19,7 @@ import pytest
 from serverlite.gateway.discovery import _endpoint_type
 from serverlite.gateway.gateway import Gateway
 from serverlite.gateway.http import HttpRequest, HttpResponse
-from serverlite.gateway.model import ApiSpec, RouteSpec
+from serverlite.gateway.model import ApiSpec, AuthorizerSpec, RouteSpec
 from serverlite.invoker import InvokeRequest, InvokeResult
 
 
@@ -248,3 +248,54 @@ def test_http_api_events_carry_forwarded_headers_lower_case():
     assert len(request_id) == 16 and request_id.endswith("=")
     assert response.header("apigw-requestid") == request_id
     assert "deploymentId" not in event["requestContext"]
+
+
+class AuthorizingInvoker(EchoInvoker):
+    """The authorizer function allows everything; others echo their event."""
+
+    async def invoke(self, req: InvokeRequest) -> InvokeResult:
+        if req.function != "authfn":
+            return await super().invoke(req)
+        self.requests.append(req)
+        policy = {
+            "principalId": "u",
+            "policyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}],
+            },
+        }
+        return InvokeResult(200, "r", json.dumps(policy).encode())
+
+
+def test_rest_request_authorizers_see_the_forwarded_request():
+    # A REQUEST authorizer gets the request as the function would (AWS's sample
+    # apiGatewayAuthorizerRequestEvent.json carries the CloudFront-* headers of an edge
+    # API): canonical Authorization, the added headers, no Connection.
+    spec = AuthorizerSpec(
+        name="Req",
+        type="REQUEST",
+        function="authfn",
+        identity_sources=("method.request.header.Authorization",),
+    )
+    route = RouteSpec(method="GET", path="/items/{id}", function="f", authorizer="Req")
+    api = ApiSpec(
+        logical_id="Api",
+        stack_path=(),
+        api_id="abc123defg",
+        kind="REST",
+        stage="stage",
+        routes=(route,),
+        authorizers={"Req": spec},
+        endpoint_type="EDGE",
+    )
+    invoker = AuthorizingInvoker()
+    gw = Gateway(api, invoker, port=3001)  # type: ignore[arg-type]
+    headers = [("authorization", "tok"), ("Connection", "keep-alive")]
+    event = event_of(gw, "/stage/items/a%2Bb", headers=headers)
+    authorizer_event = json.loads(invoker.requests[0].payload)
+    for seen in (authorizer_event["headers"], event["headers"]):
+        assert seen["Authorization"] == "tok"
+        assert "Connection" not in seen and "authorization" not in seen
+        assert seen["X-Forwarded-For"] == "127.0.0.1" and "X-Amz-Cf-Id" in seen
+    assert authorizer_event["pathParameters"] == {"id": "a%2Bb"}
+    assert event["pathParameters"] == {"id": "a%2Bb"}
