@@ -17,10 +17,11 @@ for over 80 s on ``"*a*a*a*a*a*a*a*a*a*a*b"`` against 4 KB of ``a``.
 EventBridge also refuses wildcard patterns whose matching would be costly ("Rule is
 too complex - ..."). Its engine (Event Ruler) measures complexity as the largest
 number of partial matches of the rule's wildcard values that one input can keep
-alive at once; AWS does not publish the limit. serverlite refuses what AWS was
-observed to refuse: six wildcards in one value (``"*:*:*:*:*:event-bus/*"``), and any
-value set with more than ``MAX_COMPLEXITY`` partial matches alive at once (the
-per-rule limit Event Ruler's documentation gives as its example).
+alive at once (each live state weighted by how many values it may still become);
+AWS does not publish the limit. serverlite refuses what AWS was observed to refuse: six
+wildcards in one value (``"*:*:*:*:*:event-bus/*"``), and any field whose values keep
+more than ``MAX_COMPLEXITY`` partial matches alive at once (the per-rule limit Event
+Ruler's documentation gives as its example).
 """
 
 from __future__ import annotations
@@ -106,69 +107,98 @@ def check_complexity(values: Iterable[tuple[str, ...]]) -> None:
     patterns = list(values)
     if any(len(segments) - 1 > MAX_WILDCARDS for segments in patterns):
         raise WildcardError(TOO_COMPLEX)
-    if _most_alive(patterns) > MAX_COMPLEXITY:
+    starred = any(len(segments) > 1 for segments in patterns)  # none: deterministic
+    if starred and _most_alive(_Trie(patterns)) > MAX_COMPLEXITY:
         raise WildcardError(TOO_COMPLEX)
 
 
-# A value's automaton: state i is "the first i tokens matched"; a token is a character
-# or None for a star (which loops on any character and may also match nothing).
-_Tokens = tuple[str | None, ...]
-_State = tuple[frozenset[int], ...]
+_STAR = ""  # the token of a wildcard; a literal token is one character
 
 
-def _tokens(segments: tuple[str, ...]) -> _Tokens:
-    tokens: list[str | None] = list(segments[0])
-    for segment in segments[1:]:
-        tokens.append(None)
-        tokens += segment
-    return tuple(tokens)
+class _Trie:
+    """A field's wildcard values as one automaton, as AWS's engine builds it: a state per
+    distinct prefix of tokens, so values sharing a prefix share its states. A star state
+    loops on any character, and is entered without consuming one."""
+
+    def __init__(self, patterns: list[tuple[str, ...]]) -> None:
+        self.children: list[dict[str, int]] = [{}]
+        self.stars: set[int] = set()
+        ends: list[int] = []
+        for segments in patterns:
+            node = 0
+            for index, segment in enumerate(segments):
+                if index:
+                    node = self._child(node, _STAR)
+                for char in segment:
+                    node = self._child(node, char)
+            ends.append(node)
+        # reach[n]: how many of the values a partial match in state n may still become
+        self.reach = [0] * len(self.children)
+        parents = {
+            child: node for node, kids in enumerate(self.children) for child in kids.values()
+        }
+        for end in set(ends):
+            up: int | None = end
+            while up is not None:
+                self.reach[up] += 1
+                up = parents.get(up)
+
+    def _child(self, node: int, token: str) -> int:
+        found = self.children[node].get(token)
+        if found is None:
+            found = len(self.children)
+            self.children[node][token] = found
+            self.children.append({})
+            if token == _STAR:
+                self.stars.add(found)
+        return found
+
+    def closure(self, nodes: set[int]) -> frozenset[int]:
+        stack = list(nodes)
+        while stack:
+            star = self.children[stack.pop()].get(_STAR)
+            if star is not None and star not in nodes:
+                nodes.add(star)
+                stack.append(star)
+        return frozenset(nodes)
+
+    def step(self, active: frozenset[int], char: str) -> frozenset[int]:
+        """The states after one character (``_STAR``: a character no literal names)."""
+        after: set[int] = set()
+        for node in active:
+            if node in self.stars:
+                after.add(node)  # the star takes the character
+            child = self.children[node].get(char) if char != _STAR else None
+            if child is not None:
+                after.add(child)
+        return self.closure(after)
+
+    def alive(self, active: frozenset[int]) -> int:
+        """Event Ruler's measure: over the live states (a state and the star it leads to
+        are one; the start is not counted), how many values each may still become."""
+        return sum(
+            self.reach[node]
+            for node in active
+            if node and self.children[node].get(_STAR) not in active
+        )
 
 
-def _closure(tokens: _Tokens, states: set[int]) -> frozenset[int]:
-    stack = list(states)
-    while stack:
-        i = stack.pop()
-        if i < len(tokens) and tokens[i] is None and i + 1 not in states:
-            states.add(i + 1)
-            stack.append(i + 1)
-    return frozenset(states)
-
-
-def _step(tokens: _Tokens, states: frozenset[int], char: str) -> frozenset[int]:
-    after: set[int] = set()
-    for i in states:
-        if i < len(tokens):
-            token = tokens[i]
-            if token is None:
-                after.add(i)
-            elif token == char:
-                after.add(i + 1)
-    return _closure(tokens, after)
-
-
-def _alive(tokens: _Tokens, states: frozenset[int]) -> int:
-    """Partial matches alive: a star and the position after it are one (as in Event Ruler)."""
-    return sum(1 for i in states if i == len(tokens) or tokens[i] is not None)
-
-
-def _most_alive(patterns: list[tuple[str, ...]]) -> int:
+def _most_alive(trie: _Trie) -> int:
     """The most partial matches any input keeps alive at once (a bounded subset search)."""
-    automata = [_tokens(segments) for segments in patterns]
-    start: _State = tuple(_closure(tokens, {0}) for tokens in automata)
+    start = trie.closure({0})
     seen = {start}
     queue = [start]
     most = 0
     while queue and len(seen) < _MAX_STATES_VISITED:
-        state = queue.pop()
-        alive = sum(_alive(tokens, s) for tokens, s in zip(automata, state, strict=True))
-        most = max(most, alive)
+        active = queue.pop()
+        most = max(most, trie.alive(active))
         if most > MAX_COMPLEXITY:
             break
-        # Only the characters some live state waits for lead anywhere new; "" stands for
-        # every other character (it matches no literal token).
-        chars = {t[i] for t, s in zip(automata, state, strict=True) for i in s if i < len(t)}
-        for char in {c for c in chars if c is not None} | {""}:
-            after = tuple(_step(t, s, char) for t, s in zip(automata, state, strict=True))
+        # Only characters some live state waits for lead anywhere new; _STAR stands for
+        # every other character (no literal token is empty).
+        chars = {token for node in active for token in trie.children[node]}
+        for char in chars | {_STAR}:
+            after = trie.step(active, char)
             if after not in seen:
                 seen.add(after)
                 queue.append(after)

@@ -159,3 +159,17 @@ def test_complexity_counts_every_wildcard_of_a_field_together():
 def test_complexity_search_is_bounded_on_long_values():
     # a 4 KB value (the pattern size limit) is judged without exploring every state
     compile_pattern({"a": [{"wildcard": "*" + "".join(chr(0x100 + i) for i in range(4000))}]})
+
+
+def test_values_sharing_a_prefix_after_a_wildcard_count_once_each():
+    # Event Ruler weighs each live state by the values it may still become: after "*x",
+    # every one of these values is still possible, so many of them make one field costly.
+    few = [{"wildcard": f"*x{i}"} for i in range(3)]
+    compile_pattern({"a": few})
+    many = [{"wildcard": f"*x{i}"} for i in range(800)]
+    with pytest.raises(PatternError, match="too complex"):
+        compile_pattern({"a": many})
+
+
+def test_values_without_a_star_are_deterministic():
+    compile_pattern({"a": [{"wildcard": f"x{i}"} for i in range(800)]})
