@@ -8,10 +8,11 @@ SERVERLITE_JWT_ISSUERS mapping).
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,20 @@ from jwt.algorithms import ECAlgorithm
 from tests.integration.conftest import Server, free_port, json_documents, start_server
 
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "patients"
+
+
+def _fhir_r4_check() -> Callable[[Any], dict[str, Any]]:
+    """The service's own FHIR R4 check (services/patients/tests/fhir_r4.py), by path:
+    that folder is not a package."""
+    spec = importlib.util.spec_from_file_location("fhir_r4", SERVICE / "tests" / "fhir_r4.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    check: Callable[[Any], dict[str, Any]] = module.assert_r4
+    return check
+
+
+assert_r4 = _fhir_r4_check()
 
 # Claims of the callers the tests play.
 DOC_A = {

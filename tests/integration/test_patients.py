@@ -29,6 +29,7 @@ from tests.integration.patients_service import (
     DOC_B,
     SERVICE,
     Issuer,
+    assert_r4,
     jwt_issuer,
     patients_up,
 )
@@ -112,18 +113,27 @@ def system(issuer: Issuer) -> Iterator[System]:
 @pytest.mark.slow  # waits for the asynchronous audit consumer
 def test_create_read_update_search_delete_and_the_audit_trail(system: System) -> None:
     http, url = system.http, system.url
-    created = system.create(patient("Quintavalle", "Rosalind", "1957-03-14", "MRN-5501"), DOC_A)
+    response = http.post(
+        f"{url}/patients",
+        json=patient("Quintavalle", "Rosalind", "1957-03-14", "MRN-5501"),
+        headers=system.headers(DOC_A, **{"Content-Type": FHIR}),
+    )
+    assert response.status_code == 201, response.text
+    created = assert_r4(response.json())
     pid = created["id"]
     assert created["meta"]["versionId"] == "1"
+    # FHIR R4 http.html#create: Location is [base]/[type]/[id]/_history/[vid].
+    assert response.headers["location"] == f"{url}/patients/{pid}/_history/1"
 
     read = system.get(pid, DOC_A)
     assert read.status_code == 200
     assert read.headers["content-type"].startswith(FHIR)
     assert read.headers["etag"] == 'W/"1"'
     assert read.headers["cache-control"] == "no-store"
-    assert read.json() == created
+    assert assert_r4(read.json()) == created
 
-    changed = {**patient("Quintavalle", "Rosalind", "1957-03-14", "MRN-5501"), "gender": "other"}
+    # FHIR R4 http.html#update: the client sends back what it read (id, meta and all).
+    changed = {**read.json(), "gender": "other"}
     write = system.headers(DOC_A, **{"Content-Type": FHIR})
     assert http.put(f"{url}/patients/{pid}", json=changed, headers=write).status_code == 428
     stale = http.put(f"{url}/patients/{pid}", json=changed, headers={**write, "If-Match": 'W/"9"'})
@@ -134,6 +144,7 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
     )
     assert updated.status_code == 200, updated.text
     assert updated.headers["etag"] == 'W/"2"'
+    assert assert_r4(updated.json())["meta"]["versionId"] == "2"
     assert system.get(pid, DOC_A).json()["gender"] == "other"
 
     for query in (
@@ -146,6 +157,7 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
     ):
         found = http.get(f"{url}/patients", params=query, headers=system.headers(DOC_A))
         assert found.status_code == 200, (query, found.text)
+        assert_r4(found.json())
         assert [e["resource"]["id"] for e in found.json()["entry"]] == [pid], query
     none = http.get(
         f"{url}/patients", params={"birthdate": "lt1957"}, headers=system.headers(DOC_A)
@@ -155,10 +167,14 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
     gone = http.delete(f"{url}/patients/{pid}", headers={**write, "If-Match": 'W/"2"'})
     assert gone.status_code == 204
     assert system.get(pid, DOC_A).status_code == 410
+    # http.html#delete: deleting a deleted resource "has no effect": 204 again.
+    assert http.delete(f"{url}/patients/{pid}", headers=write).status_code == 204
     after = http.get(f"{url}/patients", params={"family": "quinta"}, headers=system.headers(DOC_A))
     assert "entry" not in after.json()
 
-    trail = system.audit(pid, ADMIN_A, wanted=14)  # deleted, and the history stays
+    trail = system.audit(pid, ADMIN_A, wanted=15)  # deleted, and the history stays
+    for event in trail:
+        assert_r4(event)
     interactions = [(e["subtype"][0]["code"], e["outcome"]) for e in trail]
     assert interactions[:5] == [
         ("create", "0"),
@@ -168,9 +184,10 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
         ("update", "0"),
     ]
     assert ("search-type", "0") in interactions
-    assert ("delete", "0") in interactions
-    assert interactions[-1] == ("read", "4")  # the 410 after the delete
+    assert interactions[-3:] == [("delete", "0"), ("read", "4"), ("delete", "0")]  # 410
+    # agent.who is the user; the organization is a second, non-requesting agent.
     assert {e["agent"][0]["who"]["identifier"]["value"] for e in trail} == {"doc-a"}
+    assert {e["agent"][1]["who"]["identifier"]["value"] for e in trail} == {"org-a"}
     assert "Quintavalle" not in json.dumps(trail)
 
 
@@ -204,7 +221,9 @@ def test_other_organizations_records_are_out_of_reach(system: System) -> None:
     write = system.headers(DOC_B, **{"Content-Type": FHIR, "If-Match": 'W/"1"'})
     attempts = [
         system.http.get(f"{url}/patients/{pid}", headers=system.headers(DOC_B)),
-        system.http.put(f"{url}/patients/{pid}", json={"resourceType": "Patient"}, headers=write),
+        system.http.put(
+            f"{url}/patients/{pid}", json={"resourceType": "Patient", "id": pid}, headers=write
+        ),
         system.http.delete(f"{url}/patients/{pid}", headers=write),
     ]
     for attempt in attempts:
@@ -240,7 +259,7 @@ def test_a_patient_sees_only_their_own_record(system: System) -> None:
     writer = {**me, "scope": "patients:read patients:write"}
     update = system.http.put(
         f"{system.url}/patients/{own}",
-        json=linked,
+        json={**linked, "id": own},
         headers=system.headers(writer, **{"Content-Type": FHIR, "If-Match": 'W/"1"'}),
     )
     assert update.status_code == 403
@@ -297,8 +316,8 @@ def test_bad_input_gets_a_clear_outcome_and_changes_nothing(system: System) -> N
     first = system.create(base, DOC_A)
     url, write = system.url, system.headers(DOC_A, **{"Content-Type": FHIR})
     cases = [
-        ("POST", "/patients", {**base, "id": "chosen"}, write, 400, "invalid"),
-        ("POST", "/patients", {**base, "meta": {"versionId": "7"}}, write, 400, "invalid"),
+        ("POST", "/patients", {**base, "id": "not an id"}, write, 400, "value"),
+        ("POST", "/patients", {**base, "meta": {"tag": [{"code": "x"}]}}, write, 400, "structure"),
         ("POST", "/patients", {**base, "ssn": "x"}, write, 400, "structure"),
         ("POST", "/patients", {**base, "birthDate": "1977-02-30"}, write, 400, "value"),
         ("POST", "/patients", {**base, "birthDate": "17/07/1977"}, write, 400, "value"),
@@ -310,15 +329,15 @@ def test_bad_input_gets_a_clear_outcome_and_changes_nothing(system: System) -> N
         ("POST", "/patients", {**base, "name": [{"text": "x" * 80_000}]}, write, 413, "too-costly"),
         ("GET", "/patients/1%20OR%201=1", None, write, 400, "invalid"),
         ("GET", "/patients", None, write, 200, None),
-        (
-            "PUT",
-            f"/patients/{first['id']}",
-            {**base, "gender": "M"},
-            {**write, "If-Match": 'W/"1"'},
-            400,
-            "value",
-        ),
     ]
+    put = ("PUT", f"/patients/{first['id']}")
+    for body, code in (
+        ({**first, "gender": "M"}, "value"),
+        (base, "required"),  # http.html#update: no id
+        ({**first, "id": "00000000-0000-4000-8000-000000000000"}, "value"),  # not the URL's
+        ({**first, "managingOrganization": {"reference": "Organization/org-b"}}, "value"),
+    ):
+        cases.append((*put, body, {**write, "If-Match": 'W/"1"'}, 400, code))
     for method, path, body, headers, status, code in cases:
         content = json.dumps(body) if body is not None else None
         response = system.http.request(method, f"{url}{path}", content=content, headers=headers)

@@ -1,12 +1,15 @@
-"""In-memory stand-ins for the store and the audit bus (the service's ports)."""
+"""In-memory stand-ins for the store and the audit bus (the service's ports), and the
+service checked: every answer it gives must be a valid FHIR R4 resource."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from fhir_r4 import assert_r4
 from patients.audit import AuditEvent
 from patients.domain import SearchFields, StoredPatient
 from patients.errors import Conflict
+from patients.service import PatientService
 
 
 class FakeStore:
@@ -80,3 +83,13 @@ class NullAudit:
 
     def publish(self, event: AuditEvent) -> None:
         self.events.append(event)
+
+
+class R4Service(PatientService):
+    """PatientService whose every answer is checked as FHIR R4 (fhir_r4.assert_r4)."""
+
+    def handle(self, action, request):
+        reply, denied = super().handle(action, request)
+        if reply.body is not None:
+            assert_r4(reply.body)
+        return reply, denied

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aws_lambda_powertools import Metrics
+from fhir_r4 import NotFhirR4, assert_r4
 from patients.audit import AuditEvent, fhir_audit_event, from_detail, outcome_of
+from patients.domain import USER_LINK_SYSTEM
 from patients.http import from_event
 from patients.service import PatientService
 from patients_fakes import FakeStore, NullAudit
@@ -61,14 +64,97 @@ def test_outcomes():
 
 
 def test_fhir_audit_events():
-    resource = fhir_audit_event(EVENT)
-    assert resource["resourceType"] == "AuditEvent"
+    resource = assert_r4(fhir_audit_event(EVENT))
     assert resource["subtype"][0]["code"] == "search-type"
     assert resource["action"] == "E"
     assert resource["outcome"] == "0"
     assert resource["recorded"] == "2026-01-01T12:00:00.000Z"
-    assert resource["agent"][0]["who"]["identifier"]["value"] == "doc-a"
     assert resource["entity"][0]["what"] == {"reference": f"Patient/{PID}"}
+    assert resource["entity"][1]["description"] == "Patient search; parameters: family"
+
+
+def test_the_requesting_agent_is_the_user_not_the_organization():
+    """FHIR R4 auditevent.html, agent.who: "Where a User ID is available it will go into
+    who.identifier"; the organization is a second agent, not the requestor."""
+    user, organization = fhir_audit_event(EVENT)["agent"]
+    assert user["requestor"] is True
+    assert user["who"] == {"identifier": {"system": USER_LINK_SYSTEM, "value": "doc-a"}}
+    assert user["role"] == [{"text": "clinician"}]
+    assert organization["requestor"] is False
+    assert organization["who"]["identifier"]["value"] == "org-a"
+    assert "org-a" not in json.dumps(user)
+
+
+@pytest.mark.parametrize(
+    ("action", "interaction", "crude"),
+    [
+        ("read", "read", "R"),  # restful-interaction: read; AuditEventAction R
+        ("search", "search-type", "E"),  # a search or query is E ("Execute")
+        ("create", "create", "C"),
+        ("update", "update", "U"),
+        ("delete", "delete", "D"),
+        ("read-audit", "search-type", "E"),  # a search of AuditEvent by patient
+    ],
+)
+@pytest.mark.parametrize("outcome", ["success", "failed", "denied"])
+def test_every_action_and_outcome_is_a_valid_r4_audit_event(action, interaction, crude, outcome):
+    one = action not in ("search", "read-audit")
+    event = replace(
+        EVENT,
+        action=action,
+        outcome=outcome,
+        patient_id=PID if one or action == "read-audit" else None,
+        patient_ids=() if one else EVENT.patient_ids,
+        query_params=EVENT.query_params if action == "search" else (),
+    )
+    resource = assert_r4(fhir_audit_event(event))
+    assert (resource["subtype"][0]["code"], resource["action"]) == (interaction, crude)
+    assert resource["outcome"] == {"success": "0", "failed": "4", "denied": "8"}[outcome]
+
+
+def test_an_anonymous_refusal_is_a_valid_r4_audit_event():
+    """A 401 knows no user, organization, role or patient."""
+    anonymous = replace(
+        EVENT,
+        action="read",
+        outcome="denied",
+        status=401,
+        actor_id=None,
+        actor_roles=(),
+        actor_org=None,
+        patient_ids=(),
+        query_params=(),
+    )
+    resource = assert_r4(fhir_audit_event(anonymous))
+    assert resource["agent"] == [
+        {
+            "type": resource["agent"][0]["type"],
+            "who": {"identifier": {"system": USER_LINK_SYSTEM}},
+            "requestor": True,
+        }
+    ]
+    assert "entity" not in resource
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda r: r["agent"][0].pop("requestor"),  # 1..1
+        lambda r: r.pop("source"),  # 1..1
+        lambda r: r.__setitem__("recorded", "2026-01-01 12:00"),  # not an instant
+        lambda r: r.__setitem__("action", "X"),  # required binding
+        lambda r: r.__setitem__("entity", []),  # FHIR JSON has no empty arrays
+        lambda r: r["agent"][0]["who"].__setitem__("display", None),  # nor nulls
+        lambda r: r.__setitem__("id", "a b"),  # not a FHIR id
+        lambda r: r.__setitem__("agent", r["agent"][0]),  # 1..*: an array
+    ],
+)
+def test_the_r4_check_refuses_what_r4_refuses(broken):
+    """The positive twin of the checks above: a broken AuditEvent does not pass."""
+    resource = fhir_audit_event(EVENT)
+    broken(resource)
+    with pytest.raises(NotFhirR4):
+        assert_r4(resource)
 
 
 def test_metrics_per_operation_without_phi_dimensions(capsys):

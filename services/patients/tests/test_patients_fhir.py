@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from patients.errors import Invalid
-from patients.fhir import content_of, date_bounds, in_fhir_order, parse_patient
+from patients.fhir import PatientUpdate, content_of, date_bounds, in_fhir_order, parse_patient
 
 TODAY = date(2026, 1, 15)
 PATIENT = {
@@ -73,11 +73,55 @@ def test_codes_outside_their_value_sets_are_refused(change, where):
     assert expressions(refused({**PATIENT, **change})) == [where]
 
 
-@pytest.mark.parametrize("owned", ["id", "meta", "managingOrganization"])
-def test_server_owned_elements_are_refused(owned):
-    error = refused({**PATIENT, owned: {"versionId": "9"} if owned == "meta" else "x"})
-    assert error.issues[0].expression == (f"Patient.{owned}",)
-    assert "set by the server" in error.issues[0].diagnostics
+AS_READ = {
+    **PATIENT,
+    "id": "8f14e45f-ceea-467f-a0e6-0b6a3f3c9a11",
+    "meta": {"versionId": "3", "lastUpdated": "2026-01-02T03:04:05.678Z"},
+    "managingOrganization": {"reference": "Organization/org-a"},
+}
+
+
+def test_a_patient_as_read_is_accepted_and_its_server_elements_are_not_content():
+    """FHIR R4 http.html#update: a client PUTs what it read; the server ignores meta's
+    versionId and lastUpdated, and id and managingOrganization are not stored as sent."""
+    patient = parse_patient(AS_READ, TODAY, PatientUpdate)
+    assert (patient.id, patient.meta.versionId) == (AS_READ["id"], "3")
+    assert patient.managingOrganization.reference == "Organization/org-a"
+    assert content_of(patient) == PATIENT
+    assert content_of(parse_patient(AS_READ, TODAY)) == PATIENT  # create: the same
+
+
+def test_an_update_must_carry_its_id():
+    """FHIR R4 http.html#update: "If no id element is provided ... 400"."""
+    body = {k: v for k, v in AS_READ.items() if k != "id"}
+    error = refused_as(body, PatientUpdate)
+    assert [(i.code, i.expression) for i in error.issues] == [("required", ("Patient.id",))]
+    assert parse_patient(body, TODAY).id is None  # a create needs none
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"id": "a b"}, "Patient.id"),  # not a FHIR id (datatypes.html#id)
+        ({"id": 7}, "Patient.id"),
+        ({"meta": {"versionId": "3", "profile": ["http://x"]}}, "Patient.meta.profile"),
+        ({"meta": {"lastUpdated": "yesterday"}}, "Patient.meta.lastUpdated"),
+        ({"meta": {}}, "Patient.meta"),
+        (
+            {"managingOrganization": {"reference": "Practitioner/1"}},
+            "Patient.managingOrganization.reference",
+        ),
+        ({"managingOrganization": {"display": "A"}}, "Patient.managingOrganization.display"),
+    ],
+)
+def test_server_elements_that_are_not_as_read_are_refused(change, where):
+    assert where in expressions(refused({**AS_READ, **change}))
+
+
+def refused_as(body: object, model: type) -> Invalid:
+    with pytest.raises(Invalid) as caught:
+        parse_patient(body, TODAY, model)
+    return caught.value
 
 
 def test_unknown_and_misspelled_elements_are_refused_everywhere():

@@ -241,6 +241,8 @@ def _parsed(body: Any) -> bool:
         {**PATIENT, "birthDate": "1815"},
         {**PATIENT, "name": [{"text": "Ada\tLovelace\n"}]},
         {**PATIENT, "telecom": [{"system": "email"}]},
+        {**PATIENT, "id": "chosen", "meta": {"versionId": "9"}},  # create ignores both
+        {**PATIENT, "managingOrganization": {"reference": "Organization/org-a"}},
     ],
 )
 def test_what_the_code_accepts_the_schema_accepts(body):
@@ -254,7 +256,9 @@ def test_what_the_code_accepts_the_schema_accepts(body):
         [],
         {"resourceType": "Observation"},
         {"name": [{"family": "X"}]},  # no resourceType
-        {**PATIENT, "id": "chosen"},
+        {**PATIENT, "id": "a b"},  # not a FHIR id
+        {**PATIENT, "meta": {"profile": ["http://x"]}},
+        {**PATIENT, "managingOrganization": {"reference": "Practitioner/1"}},
         {**PATIENT, "ssn": "x"},
         {**PATIENT, "active": "true"},
         {**PATIENT, "active": None},
@@ -276,6 +280,42 @@ def test_what_the_code_accepts_the_schema_accepts(body):
 def test_what_the_schema_refuses_the_code_refuses(body):
     assert not component("Patient").is_valid(body)
     assert not _parsed(body)
+
+
+AS_READ = {
+    **PATIENT,
+    "id": "00000000-0000-4000-8000-000000000001",
+    "meta": {"versionId": "2", "lastUpdated": "2026-01-02T03:04:05.678Z"},
+    "managingOrganization": {"reference": "Organization/org-a"},
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        (AS_READ, True),
+        ({**AS_READ, "meta": {"versionId": "1"}}, True),
+        ({k: v for k, v in AS_READ.items() if k != "id"}, False),  # http.html#update
+        ({**AS_READ, "id": "chosen"}, False),  # never the URL's id (a UUID)
+        ({**AS_READ, "meta": {"versionId": "2", "tag": [{"code": "x"}]}}, False),
+    ],
+)
+def test_the_update_schema_is_what_an_update_accepts(body, accepted):
+    """PUT's body: a Patient as read (FHIR R4 http.html#update)."""
+    try:
+        fhir.parse_patient(body, TODAY, fhir.PatientUpdate)
+    except errors.Invalid:
+        parsed = False
+    else:
+        parsed = True
+    assert (parsed, component("PatientUpdate").is_valid(body)) == (accepted, accepted)
+
+
+def test_what_the_service_answers_can_be_sent_back():
+    """The document's link from a read to an update sends the body read: the PatientResource
+    schema is within PatientUpdate's."""
+    assert component("PatientUpdate").is_valid(AS_READ)
+    component("PatientResource").validate(AS_READ)
 
 
 @pytest.mark.parametrize(
@@ -416,9 +456,11 @@ def test_every_answer_of_the_service_is_documented():
     call("read", "getPatient", event("00000000-0000-4000-8000-000000009999"))
     call("search", "searchPatients", event(query={"_count": "1", "family": "love"}))
     call("search", "searchPatients", event(query={"nickname": "x"}))
-    call("update", "updatePatient", event(pid, PATIENT))  # 428
-    call("update", "updatePatient", event(pid, PATIENT, headers={"if-match": 'W/"9"'}))
-    call("update", "updatePatient", event(pid, PATIENT, headers={"if-match": 'W/"1"'}))
+    read = call("read", "getPatient", event(pid)).body
+    call("update", "updatePatient", event(pid, read))  # 428
+    call("update", "updatePatient", event(pid, read, headers={"if-match": 'W/"9"'}))
+    call("update", "updatePatient", event(pid, PATIENT, headers={"if-match": 'W/"1"'}))  # no id
+    call("update", "updatePatient", event(pid, read, headers={"if-match": 'W/"1"'}))
     call("read-audit", "getPatientAudit", event(pid, claims=ADMIN, scopes=["patients:audit"]))
     call(
         "read-audit",
@@ -426,7 +468,8 @@ def test_every_answer_of_the_service_is_documented():
         event(pid, query={"_count": "0"}, claims=ADMIN, scopes=["patients:audit"]),
     )
     call("delete", "deletePatient", event(pid, headers={"if-match": 'W/"2"'}))
-    call("delete", "deletePatient", event(pid))  # 410
+    call("delete", "deletePatient", event(pid))  # deleted already: 204 again
+    call("read", "getPatient", event(pid))  # 410
     assert {status for _, status in answers} >= {
         200,
         201,

@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from patients.audit import fhir_audit_event
 from patients.domain import USER_LINK_SYSTEM
 from patients.http import from_event
 from patients.service import PatientService
-from patients_fakes import FakeAudit, FakeStore
+from patients_fakes import FakeAudit, FakeStore, R4Service
 
 PATIENT = {
     "resourceType": "Patient",
@@ -38,7 +39,7 @@ def store():
 @pytest.fixture
 def app(store):
     counter = iter(range(1, 10_000))
-    return PatientService(
+    return R4Service(
         store,
         FakeAudit(store),
         clock=Clock(),
@@ -91,7 +92,8 @@ def test_create_read_update_delete(app, store):
     reply, denied = app.handle("create", event("POST", body=PATIENT))
     assert (reply.status, denied) == (201, False)
     pid = reply.body["id"]
-    assert reply.headers["Location"] == f"/patients/{pid}"
+    # FHIR R4 http.html#create: Location is [base]/[type]/[id]/_history/[vid].
+    assert reply.headers["Location"] == f"http://127.0.0.1:3001/patients/{pid}/_history/1"
     assert reply.headers["ETag"] == 'W/"1"'
     assert reply.body["meta"]["versionId"] == "1"
     assert reply.body["managingOrganization"] == {"reference": "Organization/org-a"}
@@ -99,7 +101,7 @@ def test_create_read_update_delete(app, store):
     read, _ = app.handle("read", event(pid=pid))
     assert read.status == 200 and read.body == reply.body
 
-    changed = {**PATIENT, "gender": "female"}
+    changed = {**PATIENT, "id": pid, "gender": "female"}
     updated, _ = app.handle("update", event("PUT", pid, changed, headers={"if-match": 'W/"1"'}))
     assert updated.status == 200
     assert updated.headers["ETag"] == 'W/"2"'
@@ -107,8 +109,11 @@ def test_create_read_update_delete(app, store):
 
     gone, _ = app.handle("delete", event("DELETE", pid, headers={"if-match": 'W/"2"'}))
     assert gone.status == 204
-    assert app.handle("read", event(pid=pid))[0].status == 410
-    assert app.handle("delete", event("DELETE", pid))[0].status == 410
+    assert app.handle("read", event(pid=pid))[0].status == 410  # http.html#read: Gone
+    # http.html#delete: deleting a deleted resource "has no effect": 204 again.
+    deleted = store.patients[pid]
+    assert app.handle("delete", event("DELETE", pid))[0].status == 204
+    assert store.patients[pid] == deleted
     assert [e.action for e in store.audit] == [
         "create",
         "read",
@@ -117,14 +122,61 @@ def test_create_read_update_delete(app, store):
         "read",
         "delete",
     ]
-    assert [e.outcome for e in store.audit] == ["success"] * 4 + ["failed"] * 2
+    assert [e.outcome for e in store.audit] == ["success"] * 4 + ["failed", "success"]
+
+
+def test_a_client_puts_what_it_just_read(app, store):
+    """FHIR R4 http.html#update: the body carries the URL's id; meta's versionId and
+    lastUpdated "SHALL" be ignored, so a resource read, changed and sent back is accepted."""
+    pid = create(app)
+    read, _ = app.handle("read", event(pid=pid))
+    sent = {**read.body, "gender": "female", "meta": {**read.body["meta"], "versionId": "41"}}
+    headers = {"if-match": read.headers["ETag"]}
+    updated, _ = app.handle("update", event("PUT", pid, sent, headers=headers))
+    assert updated.status == 200, updated.body
+    assert updated.body["meta"]["versionId"] == "2"  # the server's, not the one sent
+    assert updated.body["meta"]["lastUpdated"] > read.body["meta"]["lastUpdated"]
+    assert {**updated.body, "meta": sent["meta"]} == sent
+    assert store.patients[pid].content == {**PATIENT, "gender": "female"}  # no id, no meta
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [({"id": None}, "required"), ({"id": MISSING}, "value")],
+    ids=["missing", "another"],
+)
+def test_an_update_names_the_record_of_its_url(app, store, body, code):
+    """FHIR R4 http.html#update: "If no id element is provided, or the id disagrees with
+    the id in the URL, the server SHALL respond with an HTTP 400 error code, and SHOULD
+    provide an OperationOutcome identifying the issue"."""
+    pid = create(app)
+    before = store.patients[pid]
+    sent = {k: v for k, v in {**PATIENT, "id": pid, **body}.items() if v is not None}
+    reply, _ = app.handle("update", event("PUT", pid, sent, headers={"if-match": 'W/"1"'}))
+    assert reply.status == 400
+    assert [(i["code"], i["expression"]) for i in reply.body["issue"]] == [(code, ["Patient.id"])]
+    assert store.patients[pid] == before
+
+
+def test_create_assigns_the_id_and_ignores_meta(app, store):
+    """FHIR R4 http.html#create: "If an id is provided, the server SHALL ignore it", and
+    meta's versionId and lastUpdated likewise; 201 with Location .../_history/[vid]."""
+    sent = {**PATIENT, "id": "chosen", "meta": {"versionId": "7"}}
+    reply, _ = app.handle("create", event("POST", body=sent))
+    assert reply.status == 201
+    pid = reply.body["id"]
+    assert pid != "chosen" and pid in store.patients
+    assert reply.body["meta"]["versionId"] == "1"
+    assert reply.headers["Location"].endswith(f"/patients/{pid}/_history/1")
+    assert store.patients[pid].content == PATIENT
 
 
 def test_updates_need_the_current_version(app, store):
     pid = create(app)
-    missing, _ = app.handle("update", event("PUT", pid, PATIENT))
+    body = {**PATIENT, "id": pid}
+    missing, _ = app.handle("update", event("PUT", pid, body))
     assert missing.status == 428
-    stale, _ = app.handle("update", event("PUT", pid, PATIENT, headers={"if-match": 'W/"7"'}))
+    stale, _ = app.handle("update", event("PUT", pid, body, headers={"if-match": 'W/"7"'}))
     assert stale.status == 412
     assert stale.body["issue"][0]["code"] == "conflict"
     assert store.patients[pid].version == 1
@@ -138,7 +190,7 @@ def test_another_organizations_records_do_not_exist_for_a_clinician(app, store):
     before = store.patients[pid]
     for action, method, body, headers in [
         ("read", "GET", None, None),
-        ("update", "PUT", PATIENT, {"if-match": 'W/"1"'}),
+        ("update", "PUT", {**PATIENT, "id": pid}, {"if-match": 'W/"1"'}),
         ("delete", "DELETE", None, {"if-match": 'W/"1"'}),
     ]:
         reply, denied = app.handle(action, event(method, pid, body, CLINICIAN_B, headers=headers))
@@ -162,7 +214,8 @@ def test_a_patient_reads_only_their_own_record(app):
     assert (reply.status, denied) == (404, True)
     found, _ = app.handle("search", event(claims=me, scopes=["patients:read"]))
     assert [e["resource"]["id"] for e in found.body["entry"]] == [own]
-    write, denied = app.handle("update", event("PUT", own, PATIENT, me, ["patients:write"]))
+    body = {**PATIENT, "id": own}
+    write, denied = app.handle("update", event("PUT", own, body, me, ["patients:write"]))
     assert (write.status, denied) == (403, True)
 
 
@@ -211,19 +264,28 @@ def test_refused_reads(app, store, ev, status):
 def test_refused_writes_change_nothing(app, store):
     pid = create(app)
     snapshot = dict(store.patients)
+    other_org = {"reference": "Organization/org-b"}
     bad = [
-        ("create", event("POST", body={**PATIENT, "id": "mine"}), 400),
-        ("create", event("POST", body={**PATIENT, "meta": {"versionId": "9"}}), 400),
+        ("create", event("POST", body={**PATIENT, "id": "a b"}), 400),
+        ("create", event("POST", body={**PATIENT, "meta": {"tag": [{"code": "x"}]}}), 400),
+        ("create", event("POST", body={**PATIENT, "managingOrganization": other_org}), 400),
         ("create", event("POST", body={**PATIENT, "birthDate": "1815-13-01"}), 400),
         ("create", event("POST", body=PATIENT, headers={"content-type": "text/plain"}), 415),
         ("create", event("POST", body={**PATIENT, "name": [{"family": "x" * 70000}]}), 413),
         ("create", event("POST", body=PATIENT), 409),  # the same MRN in the same organization
         (
             "update",
-            event("PUT", pid, {**PATIENT, "gender": "M"}, headers={"if-match": 'W/"1"'}),
+            event("PUT", pid, {**PATIENT, "id": pid, "gender": "M"}, headers={"if-match": 'W/"1"'}),
             400,
         ),
     ]
+    v1 = {"if-match": 'W/"1"'}
+    for body in [
+        {**PATIENT, "id": pid, "managingOrganization": other_org},
+        PATIENT,  # http.html#update: no id is 400
+        {**PATIENT, "id": MISSING},  # ... and so is another id than the URL's
+    ]:
+        bad.append(("update", event("PUT", pid, body, headers=v1), 400))
     for action, ev, status in bad:
         reply, _ = app.handle(action, ev)
         assert reply.status == status, (action, reply.body)
@@ -244,9 +306,19 @@ def test_search_pages_with_a_cursor_and_audits_what_it_returned(app, store):
 
 
 def test_audit_events_carry_no_phi(app, store):
-    create(app)
+    pid = create(app)
     app.handle("search", event(query={"family": "Lovelace", "birthdate": "1815-12-10"}))
+    # The positive twin: the events exist and say who, what and which patients...
+    assert [(e.action, e.outcome, e.actor_id) for e in store.audit] == [
+        ("create", "success", "doc-a"),
+        ("search", "success", "doc-a"),
+    ]
+    assert (store.audit[0].patient_id, store.audit[1].patient_ids) == (pid, (pid,))
+    assert store.audit[1].query_params == ("family", "birthdate")
+    # ... and nowhere in them, on the bus or as FHIR AuditEvents, is a value sent.
     text = json.dumps([e.detail() for e in store.audit])
+    text += json.dumps([fhir_audit_event(e) for e in store.audit])
+    assert "doc-a" in text and pid in text and "birthdate" in text
     for value in ("Lovelace", "Ada", "1815-12-10", "MRN-1"):
         assert value not in text
 

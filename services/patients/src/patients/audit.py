@@ -112,7 +112,11 @@ def from_detail(detail: Any) -> AuditEvent:
     )
 
 
-# FHIR R4 AuditEvent: the RESTful interaction, its CRUDE action and outcome code.
+# FHIR R4 AuditEvent (auditevent.html). subtype: the RESTful interaction
+# (http://hl7.org/fhir/restful-interaction): a read of one record is `read`, a search
+# of a resource type `search-type` (the audit trail is a search of AuditEvent by
+# patient: a searchset Bundle). action (AuditEventAction, a required binding): R for a
+# read; E ("Execute ... or perform a query/search operation") for a search.
 _INTERACTION = {
     "read": ("read", "R"),
     "search": ("search-type", "E"),
@@ -121,24 +125,75 @@ _INTERACTION = {
     "delete": ("delete", "D"),
     "read-audit": ("search-type", "E"),
 }
-_OUTCOME = {"success": "0", "failed": "4", "denied": "8"}
+_OUTCOME = {"success": "0", "failed": "4", "denied": "8"}  # AuditEventOutcome
 _SAFE = re.compile(_ID)
+ORGANIZATION_SYSTEM = "urn:serverlite:identity:org"
+# Codings FHIR R4 defines for agents and entities (participation-role-type,
+# audit-entity-type, object-role, security-source-type).
+_HUMAN_USER = {
+    "system": "http://terminology.hl7.org/CodeSystem/extra-security-role-type",
+    "code": "humanuser",
+    "display": "human user",
+}
+_PERSON = {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1"}
+_SYSTEM_OBJECT = {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "2"}
+_PATIENT_ROLE = {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1"}
+_QUERY_ROLE = {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "24"}
+_APPLICATION_SERVER = {
+    "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
+    "code": "4",
+}
+
+
+def _agents(event: AuditEvent) -> list[dict[str, Any]]:
+    """The user who asked (agent.who: "Where a User ID is available it will go into
+    who.identifier"), then the organization they act for, if any: R4's agent has no
+    onBehalfOf, so it is a second agent that did not request."""
+    identifier = {"system": "urn:serverlite:identity:user"}
+    if event.actor_id and _SAFE.fullmatch(event.actor_id):
+        identifier["value"] = event.actor_id
+    user: dict[str, Any] = {
+        "type": {"coding": [_HUMAN_USER]},
+        "who": {"identifier": identifier},
+        "requestor": True,
+    }
+    if event.actor_roles:
+        user["role"] = [{"text": role} for role in event.actor_roles]
+    agents = [user]
+    if event.actor_org:
+        organization = {"system": ORGANIZATION_SYSTEM, "value": event.actor_org}
+        agents.append(
+            {"who": {"type": "Organization", "identifier": organization}, "requestor": False}
+        )
+    return agents
+
+
+def _entities(event: AuditEvent) -> list[dict[str, Any]]:
+    """The patients concerned; for a search, also the query (its parameter names only:
+    the values would be PHI, so AuditEvent.entity.query is not used)."""
+    patients = [event.patient_id] if event.patient_id else list(event.patient_ids)
+    entities: list[dict[str, Any]] = [
+        {"what": {"reference": f"Patient/{p}"}, "type": _PERSON, "role": _PATIENT_ROLE}
+        for p in patients
+    ]
+    if event.action == "search":
+        names = ",".join(event.query_params) or "none"
+        query = f"Patient search; parameters: {names}"
+    elif event.action == "read-audit":
+        query = "AuditEvent search by patient"
+    else:
+        return entities
+    return [*entities, {"type": _SYSTEM_OBJECT, "role": _QUERY_ROLE, "description": query}]
 
 
 def fhir_audit_event(event: AuditEvent) -> dict[str, Any]:
     interaction, crude = _INTERACTION[event.action]
-    who: dict[str, Any] = {"identifier": {"system": "urn:serverlite:identity:user"}}
-    if event.actor_id and _SAFE.fullmatch(event.actor_id):
-        who["identifier"]["value"] = event.actor_id
-    agent: dict[str, Any] = {"who": who, "requestor": True}
-    if event.actor_roles:
-        agent["role"] = [{"text": role} for role in event.actor_roles]
-    if event.actor_org:
-        agent["who"]["display"] = f"Organization/{event.actor_org}"
-    entities = [event.patient_id] if event.patient_id else list(event.patient_ids)
     resource: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "id": event.audit_id,
+        "extension": [
+            {"url": "urn:serverlite:request-id", "valueString": event.request_id},
+        ],
         "type": {
             "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
             "code": "rest",
@@ -148,17 +203,10 @@ def fhir_audit_event(event: AuditEvent) -> dict[str, Any]:
         "recorded": instant(event.occurred_at),
         "outcome": _OUTCOME[event.outcome],
         "outcomeDesc": f"{event.action} {event.outcome} (HTTP {event.status})",
-        "agent": [agent],
-        "source": {"observer": {"display": "patients"}},
-        "extension": [
-            {"url": "urn:serverlite:request-id", "valueString": event.request_id},
-        ],
+        "agent": _agents(event),
+        "source": {"observer": {"display": "patients"}, "type": [_APPLICATION_SERVER]},
     }
-    if entities:
-        resource["entity"] = [{"what": {"reference": f"Patient/{p}"}} for p in entities]
-    if event.query_params:
-        resource["entity"] = [
-            *resource.get("entity", []),
-            {"description": "search parameters: " + ",".join(event.query_params)},
-        ]
+    entities = _entities(event)
+    if entities:  # FHIR JSON has no empty arrays
+        resource["entity"] = entities
     return resource

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from patients.errors import Invalid, PreconditionFailed, PreconditionRequired
-from patients.fhir import Patient, date_bounds, in_fhir_order, instant
+from patients.errors import Invalid, Issue, PreconditionFailed, PreconditionRequired
+from patients.fhir import UUID_PATTERN, Patient, date_bounds, in_fhir_order, instant
 
 # The identifier system that links a record to a user account (the token's ``sub``):
 # a patient signed in with that account may read the record.
 USER_LINK_SYSTEM = "urn:serverlite:identity:user"
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _UUID = re.compile(UUID_PATTERN)
 _USER_ID = re.compile(r"^[A-Za-z0-9._@:|+-]{1,128}$")
 # What If-Match may say (around it, the optional whitespace of HTTP: spaces and tabs).
@@ -130,3 +129,22 @@ def check_version(current: int, expected: int | None) -> None:
         raise PreconditionFailed(
             f"the patient is at version {current}, not {expected}: read it again, then retry"
         )
+
+
+def check_resource_id(patient: Patient, patient_id: str) -> None:
+    """An update's body names the record the URL names (FHIR R4 http.html#update: "If no
+    id element is provided, or the id disagrees with the id in the URL, the server SHALL
+    respond with an HTTP 400 error code, and SHOULD provide an OperationOutcome")."""
+    if patient.id != patient_id:  # a missing id is refused by fhir.PatientUpdate
+        raise Invalid(
+            "the Patient's id must be the id in the URL",
+            issues=(Issue("value", "must be the id in the URL", ("Patient.id",)),),
+        )
+
+
+def check_organization(patient: Patient, organization: str) -> None:
+    """managingOrganization, if sent back, is the record's own: clients never set it."""
+    sent = patient.managingOrganization
+    if sent is not None and sent.reference != f"Organization/{organization}":
+        message = "managingOrganization is set by the server: send it back as read, or not at all"
+        raise Invalid(message, issues=(Issue("value", message, ("Patient.managingOrganization",)),))

@@ -1,12 +1,17 @@
 """The FHIR R4 Patient resource this service accepts, validated strictly.
 
+What a client may send back as it read it (FHIR R4 RESTful API, http.html#update: "a
+client must be able to PUT what it just read"): ``id`` (create ignores it; update
+requires it, equal to the URL's id: the service checks that), ``meta`` with only
+``versionId`` and ``lastUpdated`` (ignored: the server manages both) and
+``managingOrganization`` (the record's own organization: the service checks that; it
+is never moved by a client).
+
 What is refused (400 with an OperationOutcome naming each problem):
 - anything but a JSON object whose ``resourceType`` is ``Patient``;
-- elements the server owns (``id``, ``meta``, ``managingOrganization``): no mass
-  assignment (OWASP API3);
 - elements this service does not support (``contact``, ``extension``, ``_birthDate``,
-  ...), misspelled ones, ``null`` values, empty objects and arrays (FHIR JSON forbids
-  them), wrong JSON types (no coercion: ``"true"`` is not a boolean);
+  ``meta.profile``, ...), misspelled ones, ``null`` values, empty objects and arrays
+  (FHIR JSON forbids them), wrong JSON types (no coercion: ``"true"`` is not a boolean);
 - codes outside their value set (gender, name/telecom/address use, ...), dates that
   are not FHIR dates or not on the calendar (``1990-02-30``), a birth date in the
   future, a period that ends before it starts, a telecom value without its system.
@@ -32,7 +37,16 @@ from pydantic_core import CoreSchema
 
 from patients.errors import Invalid, Issue, IssueType
 
-SERVER_OWNED = ("id", "meta", "managingOrganization")
+# What the server sets: never stored as the client sent it (content_of leaves them out).
+SERVER_OWNED = frozenset({"id", "meta", "managingOrganization"})
+# FHIR R4 datatypes.html: id and instant. An organization id: patients_auth.principal.
+ID_PATTERN = r"^[A-Za-z0-9\-.]{1,64}$"
+INSTANT_PATTERN = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:"
+    r"([0-5][0-9]|60)(\.[0-9]{1,9})?(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$"
+)
+ORGANIZATION_PATTERN = r"[A-Za-z0-9._:-]{1,64}"
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # ids it gives
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, LF, CR
 # FHIR's own regexes (ASCII digits; a year from 0001), whole strings only: in Python,
 # \d is any Unicode digit and $ also matches before a final newline.
@@ -240,10 +254,30 @@ class Address(Element):
     period: Period | None = None
 
 
+FhirId = Annotated[str, Field(pattern=ID_PATTERN)]
+FhirInstant = Annotated[str, Field(pattern=INSTANT_PATTERN)]
+
+
+class SentMeta(Element):
+    """``meta`` as read: the server ignores both (FHIR R4 http.html#update, #create: "If
+    the request body includes a meta, the server SHALL ignore the provided versionId and
+    lastUpdated values")."""
+
+    versionId: FhirId | None = None
+    lastUpdated: FhirInstant | None = None
+
+
+class OrganizationReference(Element):
+    reference: Annotated[str, Field(pattern=rf"^Organization/{ORGANIZATION_PATTERN}$")]
+
+
 class Patient(Element):
-    """A Patient as a client sends it: no id, no meta."""
+    """A Patient as a client sends it: new, or as it was read (id, meta and
+    managingOrganization included)."""
 
     resourceType: Literal["Patient"]
+    id: FhirId | None = None
+    meta: SentMeta | None = None
     identifier: _list(Identifier, 20) | None = None
     active: bool | None = None
     name: _list(HumanName, 10) | None = None
@@ -251,6 +285,7 @@ class Patient(Element):
     gender: Literal["male", "female", "other", "unknown"] | None = None
     birthDate: FhirDate | None = None
     address: _list(Address, 10) | None = None
+    managingOrganization: OrganizationReference | None = None
 
     @model_validator(mode="after")
     def _unique_identifiers(self) -> Patient:
@@ -261,6 +296,14 @@ class Patient(Element):
                 raise ValueError("an identifier (system and value) is listed twice")
             seen.add(key)
         return self
+
+
+class PatientUpdate(Patient):
+    """A Patient sent to replace one (PUT): it carries its id, the one in the URL (FHIR
+    R4 http.html#update: "The request body SHALL be a Resource with an id element that
+    has an identical value to the [id] in the URL")."""
+
+    id: Annotated[str, Field(pattern=UUID_PATTERN)]  # type: ignore[assignment]
 
 
 def _expression(loc: tuple[int | str, ...]) -> str:
@@ -277,8 +320,8 @@ _MESSAGES = {
 }
 
 
-def parse_patient(body: Any, today: date) -> Patient:
-    """The validated Patient; Invalid listing every problem otherwise."""
+def parse_patient(body: Any, today: date, model: type[Patient] = Patient) -> Patient:
+    """The validated Patient (a ``model``); Invalid listing every problem otherwise."""
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object: a FHIR Patient resource")
     if body.get("resourceType") not in (None, "Patient"):
@@ -286,18 +329,8 @@ def parse_patient(body: Any, today: date) -> Patient:
             "resourceType must be Patient",
             issues=(Issue("invalid", "resourceType must be Patient", ("Patient.resourceType",)),),
         )
-    owned = [key for key in SERVER_OWNED if key in body]
-    if owned:
-        message = f"{', '.join(owned)} {'is' if len(owned) == 1 else 'are'} set by the server"
-        raise Invalid(
-            message,
-            issues=tuple(
-                Issue("invalid", f"{key} is set by the server; leave it out", (f"Patient.{key}",))
-                for key in owned
-            ),
-        )
     try:
-        patient = Patient.model_validate(body)
+        patient = model.model_validate(body)
     except ValidationError as exc:
         issues = tuple(
             Issue(
@@ -320,7 +353,7 @@ def parse_patient(body: Any, today: date) -> Patient:
 
 def content_of(patient: Patient) -> dict[str, Any]:
     """What is stored: the resource as validated, absent elements left out."""
-    return patient.model_dump(mode="json", exclude_none=True)
+    return patient.model_dump(mode="json", exclude_none=True, exclude=set(SERVER_OWNED))
 
 
 def instant(moment: datetime) -> str:
@@ -334,7 +367,6 @@ def _ranks() -> dict[str, int]:
     for model in (Patient, Identifier, HumanName, ContactPoint, Address, Period, Coding):
         for i, name in enumerate(model.model_fields):
             ranks.setdefault(name, i)
-    ranks.setdefault("managingOrganization", 100)
     return ranks
 
 

@@ -19,7 +19,8 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_jso
 from pydantic_core import core_schema
 
 from patients import errors, fhir, resources, search
-from patients.domain import ETAG_PATTERN, UUID_PATTERN
+from patients.domain import ETAG_PATTERN
+from patients.fhir import UUID_PATTERN
 from patients.http import ACCEPTED_TYPES, FHIR_JSON, from_event
 from patients.routes import ROUTES, Route
 from patients.service import AUDIT_PAGE, MAX_AUDIT_PAGE
@@ -126,9 +127,15 @@ def _headers() -> dict[str, Any]:
             "schema": {"type": "string", "minLength": 1},
         },
         "Location": {
-            "description": "The new record's path.",
+            "description": (
+                "The new record's first version, as FHIR R4 create answers it:"
+                " [base]/patients/[id]/_history/1."
+            ),
             "required": True,
-            "schema": {"type": "string", "pattern": rf"^/patients/{UUID_PATTERN[1:-1]}$"},
+            "schema": {
+                "type": "string",
+                "pattern": rf"^https?://[^/]+(/[^/]+)?/patients/{UUID_PATTERN[1:-1]}/_history/1$",
+            },
         },
         "Cache-Control": {
             "description": "Answers hold PHI: never cached.",
@@ -225,7 +232,11 @@ def _patient_links() -> dict[str, Any]:
     versioned = {**by_id, "header.If-Match": "$response.header.ETag"}
     return {
         "GetPatient": {"operationId": "getPatient", "parameters": by_id},
-        "UpdatePatient": {"operationId": "updatePatient", "parameters": versioned},
+        "UpdatePatient": {  # FHIR R4 http.html#update: a client PUTs what it read
+            "operationId": "updatePatient",
+            "parameters": versioned,
+            "requestBody": "$response.body",
+        },
         "DeletePatient": {"operationId": "deletePatient", "parameters": versioned},
         "GetPatientAudit": {"operationId": "getPatientAudit", "parameters": by_id},
     }
@@ -299,9 +310,10 @@ def _operation(route: Route) -> dict[str, Any]:
     if parameters:
         operation["parameters"] = parameters
     if route.method in ("post", "put"):
+        sent = "PatientUpdate" if route.method == "put" else "Patient"
         operation["requestBody"] = {
             "required": True,
-            "content": {media: {"schema": _ref("Patient")} for media in ACCEPTED_TYPES},
+            "content": {media: {"schema": _ref(sent)} for media in ACCEPTED_TYPES},
         }
     operation["responses"] = dict(sorted(responses.items()))
     return operation

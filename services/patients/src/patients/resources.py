@@ -12,9 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from patients.domain import UUID_PATTERN
 from patients.errors import IssueType
-from patients.fhir import Patient
+from patients.fhir import (
+    ORGANIZATION_PATTERN,
+    UUID_PATTERN,
+    OrganizationReference,
+    Patient,
+    PatientUpdate,
+)
 from patients.search import MAX_COUNT
 
 Id = Annotated[str, Field(pattern=UUID_PATTERN)]
@@ -22,7 +27,6 @@ Id = Annotated[str, Field(pattern=UUID_PATTERN)]
 Instant = Annotated[
     str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$")
 ]
-OrganizationId = r"[A-Za-z0-9._:-]{1,64}"  # patients_auth.principal.ORGANIZATION
 Url = Annotated[str, Field(min_length=1, json_schema_extra={"format": "uri"})]
 
 
@@ -35,17 +39,13 @@ class Meta(Answer):
     lastUpdated: Instant
 
 
-class OrganizationReference(Answer):
-    reference: Annotated[str, Field(pattern=rf"^Organization/{OrganizationId}$")]
-
-
 class PatientResource(Patient):
     """A Patient as this service serves it: a Patient as sent, with the id, meta
     (version and last update) and managing organization the server sets."""
 
-    id: Id
-    meta: Meta
-    managingOrganization: OrganizationReference
+    id: Id  # type: ignore[assignment]
+    meta: Meta  # type: ignore[assignment]
+    managingOrganization: OrganizationReference  # type: ignore[assignment]
 
 
 class Link(Answer):
@@ -75,26 +75,50 @@ class PatientBundle(Answer):
 class AuditCoding(Answer):
     system: Url
     code: str
+    display: str | None = None
 
 
-class AgentIdentifier(Answer):
+class AgentType(Answer):
+    coding: Annotated[list[AuditCoding], Field(min_length=1, max_length=1)]
+
+
+class UserIdentifier(Answer):
     system: Literal["urn:serverlite:identity:user"]  # domain.USER_LINK_SYSTEM
     value: Annotated[str, Field(pattern=r"^[A-Za-z0-9._@:|+=/-]{1,128}$")] | None = None
 
 
-class AgentWho(Answer):
-    identifier: AgentIdentifier
-    display: Annotated[str, Field(pattern=rf"^Organization/{OrganizationId}$")] | None = None
+class UserReference(Answer):
+    identifier: UserIdentifier
 
 
 class AgentRole(Answer):
     text: Literal["clinician", "patient", "admin"]
 
 
-class AuditAgent(Answer):
-    who: AgentWho
+class UserAgent(Answer):
+    """The user who made the request (the token's ``sub``), and their roles."""
+
+    type: AgentType
+    who: UserReference
     requestor: Literal[True]
     role: Annotated[list[AgentRole], Field(min_length=1, max_length=3)] | None = None
+
+
+class OrganizationIdentifier(Answer):
+    system: Literal["urn:serverlite:identity:org"]  # audit.ORGANIZATION_SYSTEM
+    value: Annotated[str, Field(pattern=rf"^{ORGANIZATION_PATTERN}$")]
+
+
+class OrganizationByIdentifier(Answer):
+    type: Literal["Organization"]
+    identifier: OrganizationIdentifier
+
+
+class OrganizationAgent(Answer):
+    """The organization the user acts for (not the requestor)."""
+
+    who: OrganizationByIdentifier
+    requestor: Literal[False]
 
 
 class AuditObserver(Answer):
@@ -103,6 +127,7 @@ class AuditObserver(Answer):
 
 class AuditSource(Answer):
     observer: AuditObserver
+    type: Annotated[list[AuditCoding], Field(min_length=1, max_length=1)]
 
 
 class RequestIdExtension(Answer):
@@ -115,11 +140,13 @@ class PatientReference(Answer):
 
 
 class AuditEntity(Answer):
-    """The patient concerned, or (for a search) each patient returned and the names
-    of the search parameters used (never their values)."""
+    """A patient concerned (``what``), or the query of a search (``description``: the
+    names of the search parameters used, never their values)."""
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+    model_config = ConfigDict(json_schema_extra={"minProperties": 3, "maxProperties": 3})
     what: PatientReference | None = None
+    type: AuditCoding
+    role: AuditCoding
     description: str | None = None
 
 
@@ -128,15 +155,15 @@ class AuditEventResource(Answer):
 
     resourceType: Literal["AuditEvent"]
     id: Id
+    extension: Annotated[list[RequestIdExtension], Field(min_length=1, max_length=1)]
     type: AuditCoding
     subtype: Annotated[list[AuditCoding], Field(min_length=1, max_length=1)]
     action: Literal["C", "R", "U", "D", "E"]
     recorded: Instant
     outcome: Literal["0", "4", "8"]  # success, failed (client error), denied
     outcomeDesc: str
-    agent: Annotated[list[AuditAgent], Field(min_length=1, max_length=1)]
+    agent: Annotated[list[UserAgent | OrganizationAgent], Field(min_length=1, max_length=2)]
     source: AuditSource
-    extension: Annotated[list[RequestIdExtension], Field(min_length=1, max_length=1)]
     entity: Annotated[list[AuditEntity], Field(min_length=1)] | None = None
 
 
@@ -170,6 +197,7 @@ class OperationOutcome(Answer):
 
 MODELS: tuple[type[BaseModel], ...] = (
     Patient,
+    PatientUpdate,
     PatientResource,
     PatientBundle,
     AuditBundle,

@@ -79,8 +79,8 @@ ROUTES: tuple[Route, ...] = (
         "delete",
         "/patients/{id}",
         "delete",
-        "Delete a patient (soft: the audit trail stays)",
-        (204, 400, 404, 410, 412, 428),
+        "Delete a patient (soft: the audit trail stays; deleting it again changes nothing)",
+        (204, 400, 404, 412, 428),
     ),
     Route(
         "getPatientAudit",

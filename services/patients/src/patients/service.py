@@ -29,6 +29,8 @@ from patients.domain import (
     SearchFields,
     StoredPatient,
     check_id,
+    check_organization,
+    check_resource_id,
     check_version,
     expected_version,
     new_id,
@@ -44,7 +46,7 @@ from patients.errors import (
     NotFound,
     PreconditionFailed,
 )
-from patients.fhir import content_of, parse_patient
+from patients.fhir import PatientUpdate, content_of, parse_patient
 from patients.http import ApiRequest, Reply, check_accept, error_reply, fhir_body
 from patients.search import SearchQuery, bundle, parse_search, whole_number
 
@@ -146,7 +148,10 @@ class PatientService:
     def _create(self, call: _Call) -> Reply:
         principal = call.principal
         assert principal is not None and principal.organization is not None
+        # FHIR R4 http.html#create: an id in the body is ignored (the server assigns
+        # one), and so are meta.versionId and meta.lastUpdated (fhir.SentMeta).
         patient = parse_patient(fhir_body(call.request), self.clock().date())
+        check_organization(patient, principal.organization)
         fields = search_fields(patient)
         now = self.clock()
         record = StoredPatient(
@@ -160,15 +165,20 @@ class PatientService:
         )
         call.patient_id = record.id
         self.store.create(record, fields)
-        headers = {**_version_headers(record), "Location": f"/patients/{record.id}"}
-        return Reply(201, record.resource(), headers)
+        # FHIR R4 http.html#create: 201 with "a Location header which contains the new
+        # Logical Id and Version Id of the created resource version":
+        # [base]/[type]/[id]/_history/[vid].
+        location = f"{call.request.base_url}/patients/{record.id}/_history/{record.version}"
+        return Reply(201, record.resource(), {**_version_headers(record), "Location": location})
 
     def _update(self, call: _Call) -> Reply:
         patient_id = check_id(call.request.path_id)
         call.patient_id = patient_id
         expected = expected_version(call.request.header("if-match"))
-        patient = parse_patient(fhir_body(call.request), self.clock().date())
+        patient = parse_patient(fhir_body(call.request), self.clock().date(), PatientUpdate)
+        check_resource_id(patient, patient_id)
         current = self._load(call, patient_id)
+        check_organization(patient, current.organization)
         check_version(current.version, expected)
         fields = search_fields(patient)
         record = replace(
@@ -186,7 +196,12 @@ class PatientService:
         patient_id = check_id(call.request.path_id)
         call.patient_id = patient_id
         expected = expected_version(call.request.header("if-match"), required=False)
-        current = self._load(call, patient_id)
+        current = self._load(call, patient_id, include_deleted=True)
+        if current.deleted_at is not None:
+            # FHIR R4 http.html#delete: "Performing this interaction on a resource that
+            # is already deleted has no effect, and the server should return either a
+            # 200 OK ... or a 204 No Content with no response body."
+            return Reply(204)
         check_version(current.version, expected)
         at = max(self.clock(), current.updated_at)
         if not self.store.delete(patient_id, current.version, at):
