@@ -131,6 +131,14 @@ def main() -> None:
     help="API port (several APIs take consecutive ports from here).",
 )
 @click.option("--aws-port", default=4566, show_default=True, help="AWS endpoint port.")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the AWS endpoint answers to besides loopback and --host "
+    "(repeatable); any other is refused, as a DNS-rebinding web page's would be.",
+)
 @click.option("--warm", is_flag=True, help="Start one environment per function up front.")
 @click.option("--no-reload", is_flag=True, help="Do not watch code for changes.")
 @click.option(
@@ -178,6 +186,7 @@ def up(
     host: str,
     port: int,
     aws_port: int,
+    allow_hosts: tuple[str, ...],
     warm: bool,
     no_reload: bool,
     account_concurrency: int,
@@ -215,6 +224,7 @@ def up(
             endpoints=tuple(endpoints),
             warm=warm,
             reload=not no_reload,
+            allow_hosts=allow_hosts,
         )
         # SIGTERM stops serverlite as Ctrl-C does. uvicorn handles both, shuts down
         # gracefully, then re-raises the signal: with this handler that becomes a

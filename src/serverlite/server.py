@@ -20,6 +20,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from serverlite.aws.dispatch.admission import allowed_hosts
 from serverlite.aws.endpoint import build_app
 from serverlite.cloud import LocalCloud
 from serverlite.functions import reload
@@ -49,6 +50,7 @@ class ServeOptions:
     endpoints: tuple[ApiEndpoint, ...] = ()
     warm: bool = False
     reload: bool = True
+    allow_hosts: tuple[str, ...] = ()  # Host names the AWS endpoint answers to beyond loopback
 
 
 def settle_heap() -> None:
@@ -109,7 +111,13 @@ async def serve(
         if options.warm:
             await cloud.warm()
     config = uvicorn.Config(
-        build_app(cloud.invoker, cloud.json_services, cloud.query_services, cloud.routes),
+        build_app(
+            cloud.invoker,
+            cloud.json_services,
+            cloud.query_services,
+            cloud.routes,
+            allowed_hosts(options.host, cloud.options.endpoint_url, options.allow_hosts),
+        ),
         host=options.host,
         port=options.aws_port,
         log_level="warning",

@@ -172,6 +172,15 @@ def aws_client(server: Server, service: str) -> Any:
     )
 
 
+def sigv4(service: str) -> str:
+    """An Authorization header of SigV4's shape, for hand-made requests: the endpoint
+    wants a signature on every action, as AWS does, but verifies none."""
+    return (
+        f"AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=0"
+    )
+
+
 def lambda_client(server: Server) -> Any:
     return aws_client(server, "lambda")
 

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from serverlite.aws.kms_local import DecryptionError, LocalKey
-from tests.integration.conftest import FIXTURES, Server, aws_client, start_server
+from tests.integration.conftest import FIXTURES, Server, aws_client, sigv4, start_server
 
 pytestmark = pytest.mark.integration
 
@@ -422,6 +422,7 @@ def test_a_malformed_raw_request_gets_an_aws_shaped_error(server):
         data=json.dumps({"Name": "/raw", "Value": "v", "Type": "String", "Tags": "oops"}).encode(),
         headers={
             "X-Amz-Target": "AmazonSSM.PutParameter",
+            "Authorization": sigv4("ssm"),
             "Content-Type": "application/x-amz-json-1.1",
         },
     )

@@ -11,6 +11,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.integration.conftest import sigv4
+
 pytestmark = pytest.mark.integration
 
 ACCOUNT = "123456789012"
@@ -486,6 +488,7 @@ def test_a_hand_made_request_without_a_required_parameter(server):
         data=_json.dumps({"MessageBody": "x"}).encode(),
         headers={
             "X-Amz-Target": "AmazonSQS.SendMessage",
+            "Authorization": sigv4("sqs"),
             "Content-Type": "application/x-amz-json-1.0",
         },
     )

@@ -1,0 +1,14 @@
+"""The AWS endpoint's wire protocols: one dispatcher per protocol, shared by every service.
+
+    admission   who may talk to the endpoint at all (Host, Origin, a SigV4 signature)
+    body        a request body read within the service's limit; strict JSON
+    calls       an operation run from a service's table: unknown names, failures
+    json_rpc    JSON 1.0/1.1 (X-Amz-Target): DynamoDB, SQS, SSM, Secrets Manager, EventBridge
+    query       form in, XML out: SNS (and SQS for older SDKs)
+    rest_json   method + path: Lambda, EventBridge Scheduler
+    errors      AWS's error shape for each protocol, framework errors by name
+
+A service gives its operations table and limits; the dispatcher alone answers unknown
+operations, malformed bodies, bodies over the limit and unexpected failures, each in
+that service's own AWS error shape, and leaves the connection usable.
+"""

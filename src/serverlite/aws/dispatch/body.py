@@ -1,0 +1,65 @@
+"""A request body, read within the service's limit, and strict JSON.
+
+The limit is enforced while reading: a declared ``Content-Length`` over it is refused
+before a byte is read, and a chunked body as soon as it passes it, so a 100 MB body
+costs nothing to refuse. (uvicorn discards the unread rest once the answer is sent,
+keeping the connection usable.)
+
+JSON is read by orjson, which refuses what AWS's parsers refuse and ``json`` lets
+through or dies on: invalid UTF-8, lone surrogates (``"\\ud800"``: not text, and not
+storable as UTF-8), ``NaN``/``Infinity``, and nesting past 1,024 levels (``json``
+raises RecursionError at about 1,000; AWS's parsers stop at about the same depth).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from serverlite.aws.json_protocol import AwsError
+
+MiB = 1024 * 1024
+
+
+def too_large(limit: int, operation: str) -> AwsError:
+    # Lambda's wording, which AWS's other JSON services share for the framework error.
+    return AwsError(
+        "RequestEntityTooLarge",
+        f"Request must be smaller than {limit} bytes for the {operation} operation",
+        413,
+    )
+
+
+async def read(request: Request, limit: int, operation: str) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit, operation)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit, operation)
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object ({} when empty), or AWS's SerializationException."""
+    if not raw:
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise AwsError(
+            "SerializationException", f"The request body is not valid JSON: {exc}"
+        ) from exc
+    if not isinstance(body, dict):
+        raise AwsError(
+            "SerializationException",
+            f"Start of {'list' if isinstance(body, list) else 'value'} found where a structure "
+            "was expected.",
+        )
+    return body
