@@ -66,10 +66,12 @@ def main() -> None:
     for name, suite in SUITES.items():
         if args.only and name not in args.only:
             continue
+        suite_started = time.monotonic()
         try:
             rows += suite(args.rounds, scale)
         except Exception as exc:  # one broken peer must not throw away the other rows
             rows.append(Row(f"{name}: FAILED", type(exc).__name__, str(exc)[:80], ""))
+        print(f"{name}: {time.monotonic() - suite_started:.0f} s", file=sys.stderr, flush=True)
     minutes = (time.monotonic() - started) / 60
     cores = os.cpu_count() or 1
     title = (
