@@ -57,18 +57,24 @@ _REPLACED = frozenset(("x-forwarded-port", "x-forwarded-proto", "x-forwarded-for
 _TRACE = "x-amzn-trace-id"
 
 
+_DROP, _AUTH, _FOR, _TRACE_SENT = range(4)
+
+
 class Forwarder:
     """One API's rewriting of requests, its constant part computed once."""
 
     def __init__(self, api: ApiSpec, port: int | None = None, scheme: str = "http") -> None:
         rest = api.kind == "REST"
-        self.rest = rest
-        self.dropped = (REST_DROPPED if rest else HTTP_DROPPED) | _REPLACED | {_TRACE}
+        # What to do with a header, by lower-cased name; absent: forward it as sent.
+        dropped = (REST_DROPPED if rest else HTTP_DROPPED) | _REPLACED
+        self._special: dict[str, int] = dict.fromkeys(dropped, _DROP)
+        self._special |= {"x-forwarded-for": _FOR, _TRACE: _TRACE_SENT}
+        if rest:
+            self._special["authorization"] = _AUTH
         self.edge = rest and api.endpoint_type == "EDGE"
-        names = _REST_NAMES if rest else _HTTP_NAMES
-        self._for, self._port_name, self._proto_name, self._trace_name = names
+        self._for, port_name, proto_name, self._trace_name = _REST_NAMES if rest else _HTTP_NAMES
         port_text = str(port if port is not None else (443 if scheme == "https" else 80))
-        constant = [(self._port_name, port_text), (self._proto_name, scheme)]
+        constant = [(port_name, port_text), (proto_name, scheme)]
         if self.edge:
             constant += [
                 ("CloudFront-Forwarded-Proto", scheme),
@@ -80,43 +86,47 @@ class Forwarder:
             # One edge server per API: Via names it as CloudFront's does.
             self._via_host = hashlib.md5(api.api_id.encode(), usedforsecurity=False).hexdigest()
         self._constant = tuple(constant)
+        self._constant_last = {name.lower(): value for name, value in constant}
 
     def forward(self, request: HttpRequest, now: float) -> tuple[HttpRequest, str]:
         """The request as the function sees it, and its X-Ray trace root: the client's
         when it sent one (the trace goes on), else a new one (``1-xxxxxxxx-...``)."""
         headers: list[tuple[str, str]] = []
         last: dict[str, str] = {}  # the new request's lookup table, filled on the way
-        dropped = self.dropped
+        special = self._special
         client_for = trace = None
         for name, value in request.headers:
             lower = name.lower()
-            if lower in dropped:
-                if lower == "x-forwarded-for":
-                    client_for = value
-                elif lower == _TRACE:
-                    trace = value
-                continue
-            if self.rest and lower == "authorization":
-                headers.append(("Authorization", value))
-            else:
+            action = special.get(lower)
+            if action is None:
                 headers.append((name, value))
-            last[lower] = value
+                last[lower] = value
+            elif action == _AUTH:
+                headers.append(("Authorization", value))
+                last[lower] = value
+            elif action == _FOR:
+                client_for = value
+            elif action == _TRACE_SENT:
+                trace = value
         root = _root_of(trace) if trace else None
         if root is None:
             root = ids.trace_root(now)
         ip = request.source_ip
-        added = [
-            (self._for, f"{client_for}, {ip}" if client_for else ip),
-            *self._constant,
-            (self._trace_name, f"Root={root}"),
-        ]
+        forwarded_for = f"{client_for}, {ip}" if client_for else ip
+        trace_header = f"Root={root}"
+        headers.append((self._for, forwarded_for))
+        headers += self._constant
+        headers.append((self._trace_name, trace_header))
+        last |= self._constant_last
+        last["x-forwarded-for"] = forwarded_for
+        last[_TRACE] = trace_header
         if self.edge:
             version = request.protocol.rpartition("/")[2] or "1.1"
-            added.append(("Via", f"{version} {self._via_host}.cloudfront.net (CloudFront)"))
-            added.append(("X-Amz-Cf-Id", cloudfront_id()))
-        headers += added
-        for name, value in added:
-            last[name.lower()] = value
+            via = f"{version} {self._via_host}.cloudfront.net (CloudFront)"
+            cf_id = cloudfront_id()
+            headers += (("Via", via), ("X-Amz-Cf-Id", cf_id))
+            last["via"] = via
+            last["x-amz-cf-id"] = cf_id
         forwarded = HttpRequest(
             method=request.method,
             path=request.path,
