@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from serverlite import __version__
+from serverlite.connections import ConnectionLimits
 from serverlite.errors import ConfigError, InvokeError, ServerliteError
 from serverlite.gateway.model import ThrottleSpec
 from serverlite.gateway.throttling import ACCOUNT_LIMIT
@@ -178,6 +179,27 @@ def main() -> None:
     "(for tests: 60 turns Lambda's 1-minute retry into 1 second); EventBridge retries "
     "and schedules too (60: rate(1 minute) fires every second).",
 )
+@click.option(
+    "--max-connections",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Open connections across all ports; at the cap, the connection idle longest "
+    "makes room for a new one [default: half of ulimit -n, at most 4096].",
+)
+@click.option(
+    "--read-timeout",
+    default=ConnectionLimits.read_timeout_s,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a request head may take to arrive, and a body may pause (then 408).",
+)
+@click.option(
+    "--idle-timeout",
+    default=ConnectionLimits.idle_timeout_s,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a keep-alive connection may idle, or leave its answers unread.",
+)
 def up(
     state_dir: Path,
     template: str | None,
@@ -194,6 +216,9 @@ def up(
     api_account_burst: int,
     memory_budget: int | None,
     time_scale: float,
+    max_connections: int,
+    read_timeout: float,
+    idle_timeout: float,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
@@ -225,6 +250,11 @@ def up(
             warm=warm,
             reload=not no_reload,
             allow_hosts=allow_hosts,
+            connection_limits=ConnectionLimits(
+                max_connections=max_connections,
+                read_timeout_s=read_timeout,
+                idle_timeout_s=idle_timeout,
+            ),
         )
         # SIGTERM stops serverlite as Ctrl-C does. uvicorn handles both, shuts down
         # gracefully, then re-raises the signal: with this handler that becomes a

@@ -14,20 +14,22 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from serverlite.aws import connection as endpoint_connection
 from serverlite.aws.dispatch.admission import allowed_hosts
 from serverlite.aws.endpoint import build_app
 from serverlite.cloud import LocalCloud
+from serverlite.connections import ConnectionLimits, Connections, Listener
 from serverlite.functions import reload
 from serverlite.functions.environment import startup_warnings
 from serverlite.gateway import authorizers
 from serverlite.gateway.frontend import ApiEndpoint
-from serverlite.gateway.gateway import Gateway
+from serverlite.gateway.gateway import LIMITS, Gateway
 from serverlite.gateway.http_server import HttpServer
 from serverlite.template.model import Application
 
@@ -51,6 +53,7 @@ class ServeOptions:
     warm: bool = False
     reload: bool = True
     allow_hosts: tuple[str, ...] = ()  # Host names the AWS endpoint answers to beyond loopback
+    connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
 
 
 def settle_heap() -> None:
@@ -127,8 +130,10 @@ async def serve(
         # No "server: uvicorn": AWS's endpoints do not name a web server (DynamoDB's
         # says "Server: Server"); boto3 code must not see what serves it locally.
         server_header=False,
+        timeout_keep_alive=int(options.connection_limits.idle_timeout_s),
     )
     server = _Server(config, cloud.begin_shutdown)
+    connections = Connections(options.connection_limits)  # one budget for every port
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
     tasks: list[asyncio.Task[None]] = []
     if options.reload:
@@ -138,24 +143,30 @@ async def serve(
             )
         )
     gateways = [
-        HttpServer(
+        _gateway_server(
             Gateway(
                 e.api,
                 cloud.invoker,
                 authorizer=authorizers.build_authorizer(e.api, cloud.invoker, issuers=issuers),
                 throttles=cloud.api_throttles,
                 port=e.port,
-            ).handle,
-            e.host,
-            e.port,
+            ),
+            e,
+            connections,
         )
         for e in options.endpoints
     ]
     for gateway in gateways:
         await gateway.start()
-    serving = asyncio.create_task(server.serve())
+    # uvicorn accepts nothing itself (sockets=[]): the endpoint's connections are accepted
+    # under the same cap as the APIs' (serverlite.connections).
+    serving = asyncio.create_task(server.serve(sockets=[]))
     while not server.started and not serving.done():
         await asyncio.sleep(0.01)
+    if server.started:
+        server.listener = connections.listen(
+            options.host, options.aws_port, endpoint_connection.factory(server, connections)
+        )
     try:
         if server.started:
             console.print(startup_table(app))
@@ -205,10 +216,26 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None]) -> None:
         super().__init__(config)
         self._on_shutdown = on_shutdown
+        self.listener: Listener | None = None
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._on_shutdown()
+        if self.listener is not None:
+            await self.listener.close()
         await super().shutdown(sockets)
+
+
+def _gateway_server(
+    gateway: Gateway, endpoint: ApiEndpoint, connections: Connections
+) -> HttpServer:
+    return HttpServer(
+        gateway.handle,
+        endpoint.host,
+        endpoint.port,
+        limits=LIMITS,
+        refuse=gateway.refuse,
+        registry=connections,
+    )
 
 
 def _console() -> Console:

@@ -54,6 +54,14 @@ AUTHORIZER_CONFIGURATION_ERROR = GatewayError(500, None, "AuthorizerConfiguratio
 INVALID_BODY = GatewayError(400, "Invalid request body", "BadRequestException")
 QUOTA_EXCEEDED = GatewayError(429, "Limit Exceeded", "LimitExceededException")
 PAYLOAD_TOO_LARGE = GatewayError(413, "Request Too Long", "RequestTooLongException")
+# Refused while reading, before routing. AWS documents 414 "Request URI too long" for an
+# over-long URI; a head past its 10,240 bytes of request line and header values gets
+# REQUEST_TOO_LARGE (its only gateway response for an oversize request). A malformed
+# request and a request that does not arrive in time are answered by AWS's front end,
+# whose shape is not API Gateway's; serverlite answers them in API Gateway's JSON shape.
+URI_TOO_LONG = GatewayError(414, "Request URI too long")
+BAD_REQUEST = GatewayError(400, "Bad Request", "BadRequestException")
+REQUEST_TIMEOUT = GatewayError(408, "Request Timeout")
 
 
 def integration_failed(kind: ApiKind) -> GatewayError:

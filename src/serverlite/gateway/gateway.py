@@ -19,7 +19,7 @@ from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors, forwarding
 from serverlite.gateway.auth import ALLOWED, Authorizer, AuthRequest, AuthResult
 from serverlite.gateway.authorizers import build_authorizer
-from serverlite.gateway.http import HttpRequest, HttpResponse
+from serverlite.gateway.http import HttpRequest, HttpResponse, Refusal, RequestLimits
 from serverlite.gateway.model import ApiSpec, RouteSpec
 from serverlite.gateway.payloads import (
     EventContext,
@@ -35,6 +35,16 @@ from serverlite.gateway.validation import RequestValidator
 from serverlite.invoker import Invoker, InvokeRequest, InvokeResult
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+# API Gateway's quotas (REST and HTTP APIs): 10,240 bytes of request line and header
+# values, a regional API's URL of 10,240 characters, a 10 MB payload. None can be raised.
+LIMITS = RequestLimits(max_url=10240, max_head=10240, max_body=MAX_BODY)
+_REFUSALS: dict[Refusal, errors.GatewayError] = {
+    "bad_request": errors.BAD_REQUEST,
+    "uri_too_long": errors.URI_TOO_LONG,
+    "head_too_large": errors.PAYLOAD_TOO_LARGE,
+    "body_too_large": errors.PAYLOAD_TOO_LARGE,
+    "timeout": errors.REQUEST_TIMEOUT,
+}
 
 
 class Gateway:
@@ -73,6 +83,12 @@ class Gateway:
         response = await self._handle(request, request_id, extended_id)
         self._finish_headers(request, response, request_id, extended_id)
         return response
+
+    def refuse(self, reason: Refusal) -> HttpResponse:
+        """The answer to a request the HTTP server refused while reading it."""
+        kind = self.api.kind
+        request_id = new_request_id() if kind == "REST" else forwarding.extended_request_id()
+        return errors.error_response(kind, _REFUSALS[reason], request_id)
 
     async def _handle(
         self, request: HttpRequest, request_id: str, extended_id: str

@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+# Why the HTTP server answers a request itself (the handler never sees it).
+Refusal = Literal["bad_request", "uri_too_long", "head_too_large", "body_too_large", "timeout"]
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """What the HTTP server refuses while reading (defaults: API Gateway's quotas)."""
+
+    max_url: int = 10240  # the request target, in bytes
+    max_head: int = 10240  # request line + header values (API Gateway's own measure)
+    max_head_bytes: int = 65536  # a head's raw bytes, names and separators included
+    max_body: int = 10 * 1024 * 1024
 
 
 @dataclass

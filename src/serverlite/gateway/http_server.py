@@ -2,9 +2,23 @@
 
 Why not an ASGI server: ASGI lower-cases header names, and API Gateway hands REST
 functions the header names as the client sent them (``event["headers"]["Content-Type"]``
-works on AWS). httptools gives them to us as sent. Keep-alive, pipelined requests
-(answered in order), chunked request bodies and ``Expect: 100-continue`` are handled;
-a graceful stop finishes in-flight requests.
+works on AWS). httptools gives them to us as sent. Keep-alive, pipelined requests,
+chunked request bodies and ``Expect: 100-continue`` are handled; a graceful stop
+finishes in-flight requests.
+
+Hostile clients are normal clients here (every port shares one event loop):
+
+- Limits are enforced while reading, never after buffering: API Gateway's 10,240 bytes
+  of request line and header values, its 10 MB payload (refused on ``Content-Length``
+  before the body is read), and a hard 64 KiB on a head's raw bytes (httptools buffers
+  an unfinished header in memory, and never limits it).
+- Pipelined requests are answered in order, each before the next is handled; a request
+  that says ``Connection: close``, or input that cannot be parsed, ends the connection
+  after everything before it is answered. Parsing stops while 16 requests wait or the
+  client is not reading its responses, so a flood that is never read costs a bounded
+  amount of memory.
+- Deadlines (``serverlite.connections``) end slow heads and bodies (408), idle
+  keep-alive connections, and connections whose answers are not read.
 """
 
 from __future__ import annotations
@@ -12,38 +26,77 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
 import httptools
 
-from serverlite.gateway.http import HttpRequest, HttpResponse
+from serverlite.connections import SLICE, Connections, Listener
+from serverlite.gateway.http import HttpRequest, HttpResponse, Refusal, RequestLimits
 from serverlite.mailbox import Mailbox
 
 log = logging.getLogger("serverlite.gateway")
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
-MAX_REQUEST_BYTES = 11 * 1024 * 1024
-LISTEN_BACKLOG = 1024  # pending connections the kernel queues (capped by net.core.somaxconn)
+Refuse = Callable[[Refusal], HttpResponse]
+MAX_PENDING = 16  # parsed requests waiting for their answer before parsing pauses
 _FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
 _STATUS_LINES = {s.value: f"HTTP/1.1 {s.value} {s.phrase}" for s in HTTPStatus}
+_REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
+    "bad_request": HTTPStatus.BAD_REQUEST,
+    "uri_too_long": HTTPStatus.REQUEST_URI_TOO_LONG,
+    "head_too_large": HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+    "body_too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    "timeout": HTTPStatus.REQUEST_TIMEOUT,
+}
+
+
+def plain_refusal(reason: Refusal) -> HttpResponse:
+    status = _REFUSAL_STATUS[reason]
+    body = f'{{"message":"{status.phrase}"}}'.encode()
+    return HttpResponse(status.value, [("Content-Type", "application/json")], body)
+
+
+class _Stop(Exception):
+    """Raised in a parser callback: the request is refused (httptools stops parsing)."""
+
+    def __init__(self, reason: Refusal) -> None:
+        self.reason: Refusal = reason
+
+
+Pending = tuple[HttpRequest, bool] | Refusal | None  # (request, keep-alive); None: lost
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self, handler: Handler, server: HttpServer) -> None:
-        self._handler = handler
+    def __init__(self, server: HttpServer) -> None:
         self._server = server
+        self._limits = server.limits
+        self._conns = server.registry
+        self._loop = asyncio.get_running_loop()
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._peer = "127.0.0.1"
+        # The request being read.
         self._url = b""
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
         self._size = 0
-        # Requests parsed and not yet answered, in order (None: the connection closed).
-        self._pending: Mailbox[HttpRequest | None] = Mailbox()
-        self._worker: asyncio.Task[None] | None = None
-        self._keep_alive = True
+        self._values = 0
+        self._in_message = False
+        self._in_head = False
+        self._head_bytes = 0
         self._continue = False
+        # Requests parsed and not yet answered, in order.
+        self._pending: Mailbox[Pending] = Mailbox()
+        self._worker: asyncio.Task[None] | None = None
+        self._reading = True  # False once nothing more will be parsed
+        self._stash: memoryview | None = None  # input held back while parsing is paused
+        self._read_paused = False
+        self._drained: asyncio.Future[None] | None = None  # set while the client reads nothing
+        self._lingering = False
+        self._eof = False
+        self._read_by = self._loop.time() + server.registry.limits.read_timeout_s
+        self._send_by = math.inf
         self.busy = False
 
     # -- asyncio.Protocol --------------------------------------------------------
@@ -52,20 +105,94 @@ class _Connection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:
             self._peer = str(peer[0])
-        self._worker = asyncio.create_task(self._work())
+        self._worker = self._loop.create_task(self._work())
         self._server.connections.add(self)
+        self._conns.opened(self)
 
     def data_received(self, data: bytes) -> None:
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._fail(HTTPStatus.NOT_IMPLEMENTED)
-        except httptools.HttpParserError:
-            self._fail(HTTPStatus.BAD_REQUEST)
+        if not self._reading:
+            return  # after the last request: read and dropped (see _close_after_answer)
+        if len(data) <= SLICE:
+            self._feed(data)
+            if self._must_pause():
+                self._pause_reading()
+        else:
+            self._feed_slices(memoryview(data))
+
+    def eof_received(self) -> bool:
+        # A client may send its requests and then shut its side: answer them first.
+        self._reading = False
+        self._eof = True
+        return bool(self.busy or self._pending)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
+        self._conns.closed(self)
+        self._reading = False
+        self._stash = None
         self._pending.put(None)
+        self._wake_writer()
+
+    def pause_writing(self) -> None:
+        self._drained = self._loop.create_future()
+        self._send_by = self._loop.time() + self._conns.limits.idle_timeout_s
+
+    def resume_writing(self) -> None:
+        self._send_by = math.inf
+        self._wake_writer()
+
+    # -- feeding the parser ------------------------------------------------------
+    def _feed_slices(self, view: memoryview) -> None:
+        for start in range(0, len(view), SLICE):
+            if not self._reading:
+                return
+            if self._must_pause():
+                self._stash = view[start:]
+                self._pause_reading()
+                return
+            self._feed(view[start : start + SLICE])
+        if self._must_pause():
+            self._pause_reading()
+
+    def _feed(self, data: bytes | memoryview) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._reading = False  # the upgraded request is answered, then the connection ends
+        except httptools.HttpParserError as exc:
+            stop = exc.__context__
+            if self._reading:
+                self._refuse(stop.reason if isinstance(stop, _Stop) else "bad_request")
+            return
+        if self._in_head:
+            # Counted per slice fed, so at most one slice more than the head itself.
+            self._head_bytes += len(data)
+            if self._head_bytes > self._limits.max_head_bytes:
+                self._refuse("head_too_large")
+
+    def _must_pause(self) -> bool:
+        return len(self._pending) >= MAX_PENDING or self._drained is not None
+
+    def _pause_reading(self) -> None:
+        if not self._read_paused and self._transport is not None:
+            self._read_paused = True
+            self._transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if not self._read_paused or self._must_pause() or self._transport is None:
+            return
+        self._read_paused = False
+        stash, self._stash = self._stash, None
+        if stash is not None and self._reading:
+            self._feed_slices(stash)
+        if not self._read_paused and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    def _refuse(self, reason: Refusal) -> None:
+        self._reading = False
+        self._stash = None
+        self._conns.busy(self)
+        self._pending.put(reason)
 
     # -- httptools callbacks -----------------------------------------------------
     def on_message_begin(self) -> None:
@@ -73,71 +200,127 @@ class _Connection(asyncio.Protocol):
         self._headers = []
         self._body = []
         self._size = 0
+        self._values = 0
+        self._in_message = self._in_head = True
+        self._head_bytes = 0
+        self._read_by = self._loop.time() + self._conns.limits.read_timeout_s
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        if len(self._url) > self._limits.max_url:
+            raise _Stop("uri_too_long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._values += len(value)
+        if self._values + len(self._url) > self._limits.max_head:
+            raise _Stop("head_too_large")
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
         if len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
             self._continue = True
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._conns.busy(self)
+        self._read_by = self._loop.time() + self._conns.limits.read_timeout_s
+        line = len(self._parser.get_method()) + len(self._url) + len(" HTTP/1.1\r\n") + 1
+        if self._values + line > self._limits.max_head:
+            raise _Stop("head_too_large")
+        if self._declared_length() > self._limits.max_body:
+            raise _Stop("body_too_large")  # refused before a byte of the body is read
         if self._continue:
             self._continue = False
-            assert self._transport is not None
-            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            # Only when nothing is being answered: a 100 between two pipelined answers
+            # would corrupt the stream (the client then simply sends its body).
+            if not self.busy and not self._pending and self._transport is not None:
+                self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
         self._size += len(body)
-        if self._size > MAX_REQUEST_BYTES:
-            self._fail(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-            return
+        if self._size > self._limits.max_body:
+            raise _Stop("body_too_large")
         self._body.append(body)
+        self._read_by = self._loop.time() + self._conns.limits.read_timeout_s
 
     def on_message_complete(self) -> None:
+        self._in_message = False
+        self._read_by = math.inf
         url = httptools.parse_url(self._url)
-        path = (url.path or b"/").decode("latin-1")
-        query = (url.query or b"").decode("latin-1")
-        self._keep_alive = self._parser.should_keep_alive()
-        version = self._parser.get_http_version()
-        method = self._parser.get_method().decode("ascii")
+        keep_alive = self._parser.should_keep_alive()
+        if not keep_alive:
+            self._reading = False  # RFC 9112 9.6: nothing after a "close" is processed
         self._pending.put(
-            HttpRequest(
-                method=method,
-                path=path,
-                query=query,
-                headers=self._headers,
-                body=b"".join(self._body),
-                source_ip=self._peer,
-                protocol=f"HTTP/{version}",
+            (
+                HttpRequest(
+                    method=self._parser.get_method().decode("ascii"),
+                    path=(url.path or b"/").decode("latin-1"),
+                    query=(url.query or b"").decode("latin-1"),
+                    headers=self._headers,
+                    body=b"".join(self._body),
+                    source_ip=self._peer,
+                    protocol=f"HTTP/{self._parser.get_http_version()}",
+                ),
+                keep_alive,
             )
         )
+
+    def _declared_length(self) -> int:
+        for name, value in self._headers:
+            if len(name) == 14 and name.lower() == "content-length":
+                with contextlib.suppress(ValueError):
+                    return int(value)
+        return 0
 
     # -- serving -----------------------------------------------------------------
     async def _work(self) -> None:
         while True:
-            request = await self._pending.get()
-            if request is None or self._transport is None or self._transport.is_closing():
+            item = await self._pending.get()
+            transport = self._transport
+            if item is None or transport is None or transport.is_closing():
                 return
+            if isinstance(item, str):
+                self._write("GET", self._server.refuse(item), keep_alive=False)
+                self._close_after_answer()
+                return
+            request, keep_alive = item
             self.busy = True
-            keep_alive = self._keep_alive and not self._server.stopping
-            try:
-                response = await self._handler(request)
-            except Exception:
-                log.exception("gateway error on %s %s", request.method, request.path)
-                response = HttpResponse(
-                    500,
-                    [("Content-Type", "application/json")],
-                    b'{"message":"Internal Server Error"}',
-                )
-            self._write(request, response, keep_alive)
+            response = await self._answer(request)
+            # The last answer closes when the client said so, when input ended (EOF,
+            # upgrade) with nothing more to answer, or when serverlite stops.
+            last = not self._reading and not self._pending
+            keep_alive = keep_alive and not last and not self._server.stopping
+            self._write(request.method, response, keep_alive)
             self.busy = False
             if not keep_alive:
-                self._transport.close()
+                self._close_after_answer()
                 return
+            if self._drained is not None and not await self._writable():
+                return
+            self._resume_reading()
+            if not self._pending and not self._in_message:
+                self._read_by = self._loop.time() + self._conns.limits.idle_timeout_s
+                self._conns.idle(self)
 
-    def _write(self, request: HttpRequest, response: HttpResponse, keep_alive: bool) -> None:
+    async def _answer(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return await self._server.handler(request)
+        except Exception:
+            log.exception("gateway error on %s %s", request.method, request.path)
+            return HttpResponse(
+                500, [("Content-Type", "application/json")], b'{"message":"Internal Server Error"}'
+            )
+
+    async def _writable(self) -> bool:
+        """Wait until the client reads (False: the connection was lost meanwhile)."""
+        while self._drained is not None:
+            await self._drained
+        return self._transport is not None and not self._transport.is_closing()
+
+    def _wake_writer(self) -> None:
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
+    def _write(self, method: str, response: HttpResponse, keep_alive: bool) -> None:
         assert self._transport is not None
         lines = [_STATUS_LINES.get(response.status) or f"HTTP/1.1 {response.status} "]
         lines.extend(
@@ -149,17 +332,51 @@ class _Connection(asyncio.Protocol):
             lines.append(f"Content-Length: {len(response.body)}")
         lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-        self._transport.write(head if request.method == "HEAD" else head + response.body)
+        self._transport.write(head if method == "HEAD" else head + response.body)
 
-    def _fail(self, status: HTTPStatus) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            body = f'{{"message":"{status.phrase}"}}'.encode()
-            self._transport.write(
-                f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
-            )
+    def _close_after_answer(self) -> None:
+        """End the connection once the last answer is sent. Input still arriving is read
+        and dropped for a moment (closing with unread input makes the kernel send a
+        reset, which can destroy the answer before the client reads it)."""
+        transport = self._transport
+        assert transport is not None
+        self._reading = False
+        self._lingering = True
+        self._conns.busy(self)
+        self._read_by = self._loop.time() + self._conns.limits.linger_s
+        if self._eof:
+            transport.close()  # the client already finished sending
+        elif transport.can_write_eof():
+            transport.write_eof()
+        if self._read_paused:
+            self._read_paused = False
+            transport.resume_reading()
+
+    # -- deadlines and eviction (serverlite.connections.Tracked) ----------------------
+    @property
+    def deadline(self) -> float:
+        return min(self._read_by, self._send_by)
+
+    def expire(self) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        if self._lingering or self._send_by <= self._loop.time():
+            transport.abort()  # the client reads nothing: drop what it left unread
+        elif self._in_message and self._reading:
+            self._read_by = math.inf
+            self._refuse("timeout")  # answered after anything already queued
+        else:
+            transport.close()  # idle keep-alive, or connected and never sent a byte
+
+    def evict(self) -> None:
+        if self._transport is not None:
             self._transport.close()
+
+    @property
+    def queued(self) -> int:
+        """Requests parsed and not yet answered."""
+        return len(self._pending)
 
     def close_if_idle(self) -> None:
         if not self.busy and not self._pending and self._transport is not None:
@@ -169,31 +386,35 @@ class _Connection(asyncio.Protocol):
 class HttpServer:
     """Serve one handler on host:port until ``stop``."""
 
-    def __init__(self, handler: Handler, host: str, port: int) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        host: str,
+        port: int,
+        *,
+        limits: RequestLimits | None = None,
+        refuse: Refuse = plain_refusal,
+        registry: Connections | None = None,
+    ) -> None:
         self.handler = handler
         self.host = host
         self.port = port
+        self.limits = limits or RequestLimits()
+        self.refuse = refuse
+        self.registry = registry if registry is not None else Connections()
         self.connections: set[_Connection] = set()
         self.stopping = False
-        self._server: asyncio.Server | None = None
+        self._listener: Listener | None = None
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        # asyncio's default backlog (100) drops the SYNs of a burst beyond it, and each
-        # dropped client waits a full second to retry: 1,000 clients at once, p99 1 s more.
-        self._server = await loop.create_server(
-            lambda: _Connection(self.handler, self),
-            self.host,
-            self.port,
-            reuse_address=True,
-            backlog=LISTEN_BACKLOG,
-        )
+        self._listener = self.registry.listen(self.host, self.port, lambda: _Connection(self))
+        self.port = self._listener.port
 
     async def stop(self, grace_s: float = 30.0) -> None:
         """Stop accepting; let in-flight requests finish (up to ``grace_s``); close."""
         self.stopping = True
-        if self._server is not None:
-            self._server.close()
+        if self._listener is not None:
+            await self._listener.close()
         deadline = asyncio.get_running_loop().time() + grace_s
         while any(c.busy for c in self.connections):
             if asyncio.get_running_loop().time() > deadline:
@@ -201,6 +422,3 @@ class HttpServer:
             await asyncio.sleep(0.02)
         for connection in list(self.connections):
             connection.close_if_idle()
-        if self._server is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
