@@ -1,0 +1,52 @@
+"""bench/rounds.py: every side once per round in a rotating order, medians and ranges;
+bench/common.py's with_table rewrites only the marked table of a README."""
+
+from __future__ import annotations
+
+import pytest
+from bench.common import BEGIN, END, Row, with_table
+from bench.rounds import alternate, per_round, ratio, spread
+
+
+def test_each_round_runs_every_side_once_in_a_rotating_order():
+    order: list[str] = []
+
+    def side(name: str):  # type: ignore[no-untyped-def]
+        def run() -> str:
+            order.append(name)
+            return f"{name}{len(order)}"
+
+        return run
+
+    results = alternate(4, {"a": side("a"), "b": side("b"), "c": side("c")})
+    assert order == list("abcbcacababc")
+    assert results == {
+        "a": ["a1", "a6", "a8", "a10"],
+        "b": ["b2", "b4", "b9", "b11"],
+        "c": ["c3", "c5", "c7", "c12"],
+    }
+
+
+def test_median_range_and_per_round_ratios():
+    assert spread([3.0, 1.0, 2.0]) == spread([1.0, 2.0, 3.0])
+    summary = spread([10.0, 30.0, 20.0, 40.0])
+    assert (summary.median, summary.low, summary.high) == (25.0, 10.0, 40.0)
+    assert summary.show(",.0f", " ms") == "25 ms (10..40)"
+    # per round, not the ratio of medians: rounds ran back to back
+    assert ratio([10.0, 40.0], [5.0, 10.0]) == spread([2.0, 4.0])
+    assert per_round([3.0, 5.0], [1.0, 1.0], lambda a, b: a - b) == spread([2.0, 4.0])
+    with pytest.raises(ValueError):
+        spread([])
+
+
+def test_markdown_rewrites_only_the_marked_section():
+    readme = f"# Title\n\nbefore\n{BEGIN}\nold table\n{END}\nafter\n"
+    rows = [Row("gets | req/s", "1 (1..2)", "2 (2..3)", "50% (33%..100%)", "8 connections")]
+    text = with_table(readme, rows, "python bench/run.py --rounds 3", 3, 2)
+    assert text.startswith("# Title\n\nbefore\n" + BEGIN + "\n")
+    assert text.endswith(END + "\nafter\n")
+    assert "old table" not in text
+    assert "`python bench/run.py --rounds 3`" in text
+    assert "| gets \\| req/s | 1 (1..2) | 2 (2..3) | 50% (33%..100%) | 8 connections |" in text
+    with pytest.raises(ValueError):
+        with_table("no markers\n", rows, "python bench/run.py", 3, 2)
