@@ -13,9 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from starlette.routing import BaseRoute
-
-from serverlite.aws.json_protocol import JsonService
+from serverlite.aws.json_protocol import JsonService, RestJsonService
 from serverlite.aws.local_client import LocalAws
 from serverlite.aws.query_protocol import QueryService
 from serverlite.aws.services import (
@@ -91,9 +89,10 @@ class LocalCloud:
         return [service.json for service in self.services if service.json is not None]
 
     @property
-    def routes(self) -> list[BaseRoute]:
-        """Endpoint paths of rest-json services (an optional ``routes`` attribute)."""
-        return [route for service in self.services for route in getattr(service, "routes", ())]
+    def rest_services(self) -> list[RestJsonService]:
+        """rest-json services besides Lambda (an optional ``rest`` attribute: Scheduler)."""
+        found = (getattr(service, "rest", None) for service in self.services)
+        return [service for service in found if isinstance(service, RestJsonService)]
 
     @property
     def query_services(self) -> list[QueryService]:

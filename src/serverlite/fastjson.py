@@ -35,6 +35,6 @@ def is_json(data: bytes) -> bool:
     except orjson.JSONDecodeError:
         try:
             json.loads(data)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: too deep
             return False
     return True

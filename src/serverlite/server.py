@@ -118,7 +118,7 @@ async def serve(
             cloud.invoker,
             cloud.json_services,
             cloud.query_services,
-            cloud.routes,
+            cloud.rest_services,
             allowed_hosts(options.host, cloud.options.endpoint_url, options.allow_hosts),
         ),
         host=options.host,

@@ -40,13 +40,13 @@ class Cloud:
         return line.detail
 
     def url(self) -> str:
-        arn = self.secrets.api.handle("ListSecrets", {})["SecretList"][0]["ARN"]
-        value = self.secrets.api.handle("GetSecretValue", {"SecretId": arn})
+        arn = self.secrets.api.list_secrets({})["SecretList"][0]["ARN"]
+        value = self.secrets.api.get_secret_value({"SecretId": arn})
         return str(json.loads(value["SecretString"])["url"])
 
     def versions(self) -> int:
-        arn = self.secrets.api.handle("ListSecrets", {})["SecretList"][0]["ARN"]
-        return len(self.secrets.api.handle("ListSecretVersionIds", {"SecretId": arn})["Versions"])
+        arn = self.secrets.api.list_secrets({})["SecretList"][0]["ARN"]
+        return len(self.secrets.api.list_secret_version_ids({"SecretId": arn})["Versions"])
 
     def close(self) -> None:
         self.postgres.close()

@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from serverlite.aws.json_protocol import AwsError
-from serverlite.aws.query_protocol import QueryService, dispatch
+from serverlite.aws.dispatch.query import dispatch
+from serverlite.aws.json_protocol import AwsError, Operation, Operations
+from serverlite.aws.query_protocol import QueryService
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,19 @@ async def sns_handler(operation: str, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-SERVICES = {"sns": QueryService("sns", sns_handler, "http://sns.amazonaws.com/doc/2010-03-31/")}
+def _operation(name: str) -> Operation:
+    return lambda _context, params: sns_handler(name, params)
+
+
+TABLE = {
+    name: _operation(name)
+    for name in ("Publish", "PublishBatch", "ListTopics", "GetTopicAttributes")
+}
+SERVICES = {
+    "sns": QueryService(
+        "sns", Operations("SNS", None, TABLE), "http://sns.amazonaws.com/doc/2010-03-31/"
+    )
+}
 
 
 async def root(request: Request) -> Response:

@@ -429,7 +429,9 @@ def test_a_malformed_raw_request_gets_an_aws_shaped_error(server):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=10)
     assert info.value.code == 400
-    assert json.loads(info.value.read())["__type"] == "SerializationException"
+    assert (
+        json.loads(info.value.read())["__type"] == "com.amazon.coral.service#SerializationException"
+    )  # as AWS sends it
     with pytest.raises(ssm_client(server).exceptions.ParameterNotFound):
         ssm_client(server).get_parameter(Name="/raw")  # nothing changed
 

@@ -1,10 +1,10 @@
 """The AWS endpoint: one port that speaks the wire protocols of the emulated services.
 
 Requests an SDK would not send (a foreign Host, a browser's Origin, no SigV4
-signature) are refused first (``dispatch.admission``). The rest are dispatched by
-protocol: ``X-Amz-Target`` (JSON 1.0/1.1 services,
-``json_protocol``), form-encoded query protocol, or REST paths (Lambda). Each
-service lives in its own module and contributes a ``JsonService`` or routes here.
+signature) are refused first (``dispatch.admission``). The rest go to the dispatcher
+of their protocol: ``X-Amz-Target`` to JSON 1.0/1.1 (``dispatch.json_rpc``), a
+form-encoded ``Action`` to the query protocol (``dispatch.query``), a service path to
+rest-json (``dispatch.rest_json``: Lambda, Scheduler). Each service gives its faces.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from serverlite import __version__
-from serverlite.aws import lambda_api, query_protocol
-from serverlite.aws.dispatch.admission import Admission, AllowedHosts
-from serverlite.aws.errors import rest_json_error
-from serverlite.aws.json_protocol import JsonService, dispatch
+from serverlite.aws import lambda_api
+from serverlite.aws.dispatch import errors, json_rpc, query, rest_json
+from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
+from serverlite.aws.json_protocol import AwsError, JsonService, RestJsonService
 from serverlite.aws.query_protocol import QueryService
+from serverlite.ids import request_id
 from serverlite.invoker import Invoker
 
 LOOPBACK_ONLY = AllowedHosts()
@@ -32,11 +33,11 @@ def build_app(
     invoker: Invoker,
     json_services: Sequence[JsonService] = (),
     query_services: Sequence[QueryService] = (),
-    routes: Sequence[BaseRoute] = (),  # rest-json services' own paths (Scheduler, ...)
+    rest_services: Sequence[RestJsonService] = (),  # besides Lambda: Scheduler, ...
     hosts: AllowedHosts = LOOPBACK_ONLY,
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
-    query = {service.signing_name: service for service in query_services}
+    by_signing_name = {service.signing_name: service for service in query_services}
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -44,36 +45,36 @@ def build_app(
                 "status": "running",
                 "version": __version__,
                 "functions": [fn.name for fn in invoker.app.functions],
-                "services": sorted({"lambda", *services, *query}),
+                "services": sorted({"lambda", *services, *by_signing_name}),
             }
         )
 
     async def root(request: Request) -> Response:
         if "x-amz-target" in request.headers:
-            return await dispatch(request, services)
+            return await json_rpc.dispatch(request, services)
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            return await query_protocol.dispatch(request, query)
+            return await query.dispatch(request, by_signing_name)
         if request.method == "GET" and "Action" in request.query_params:
-            return await query_protocol.dispatch(request, query)  # SNS SubscribeURL, ...
-        return rest_json_error(
-            "UnknownOperationException",
-            "serverlite's AWS endpoint: requests need X-Amz-Target or a service path",
-            404,
-        )
+            return await query.dispatch(request, by_signing_name)  # SNS SubscribeURL, ...
+        return not_found(request)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return rest_json_error(
-            "UnknownOperationException",
-            f"serverlite does not implement {request.method} {request.url.path}",
-            404,
+    def not_found(request: Request, exc: Exception | None = None) -> Response:
+        return errors.error_for(
+            request.scope,
+            AwsError(
+                "UnknownOperation",
+                f"serverlite does not implement {request.method} {request.url.path}",
+                404,
+            ),
+            request_id(),
         )
 
     return Starlette(
         routes=[
             Route("/", root, methods=["GET", "POST"]),
-            Route("/_serverlite/health", health, methods=["GET"]),
-            *lambda_api.routes(invoker),
-            *routes,
+            Route(HEALTH_PATH, health, methods=["GET"]),
+            *rest_json.routes(lambda_api.face(invoker)),
+            *(route for service in rest_services for route in rest_json.routes(service)),
         ],
         exception_handlers={404: not_found, 405: not_found},
         middleware=[Middleware(Admission, hosts=hosts)],  # what no SDK sends is refused first

@@ -1,25 +1,21 @@
-"""The AWS JSON protocol (1.0 / 1.1): ``POST /`` with ``X-Amz-Target: Prefix.Operation``.
+"""What a service gives the endpoint's dispatchers, and the error every service raises.
 
-A service registers a ``JsonService``: its target prefix (``DynamoDB_20120810``,
-``AmazonSSM``, ``secretsmanager``, ...), the JSON version it answers with, and an
-async handler ``(operation, body) -> response body``. Handlers raise ``AwsError``
-for AWS-shaped errors; botocore maps ``__type`` to the exception class.
+A service's operations are a table, ``op(context, request) -> response`` (or an
+awaitable of it), wrapped in ``Operations`` with the names its errors take. A JSON
+1.0/1.1 service (``X-Amz-Target: Prefix.Operation``) gives a ``JsonService``; a
+rest-json one (method + path) a ``RestJsonService``; a query one a ``QueryService``
+(``query_protocol``). The dispatchers (``serverlite.aws.dispatch``) do the rest.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
-
-from starlette.requests import Request
-from starlette.responses import Response
 
 from serverlite.errors import ServerliteError
 
-JsonHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+MiB = 1024 * 1024
 
 
 class AwsError(ServerliteError):
@@ -32,64 +28,59 @@ class AwsError(ServerliteError):
         self.status = status
         self.fields = fields
         self.headers: dict[str, str] = {}  # extra response headers (SQS: x-amzn-query-error)
+        self.query_code: str | None = None  # the code on the query protocol, when it differs
+        self.message_key: str | None = None  # rest-json: "message" or "Message", per error
+
+
+Operation = Callable[[Any, dict[str, Any]], Any]  # -> dict, or an awaitable of one
+
+
+@dataclass(frozen=True)
+class Operations:
+    """A service's operations and how its errors are named."""
+
+    service: str  # "DynamoDB", "SQS", ...: for messages and logs
+    context: Any  # passed to every operation
+    table: Mapping[str, Operation]
+    malformed: str = "SerializationException"  # a request of the wrong shape
+    internal: str = "InternalFailure"  # the service's own modelled 500 error
+    too_large: str = "RequestEntityTooLarge"  # a body over the limit (413)
 
 
 @dataclass(frozen=True)
 class JsonService:
     target_prefix: str  # the part of X-Amz-Target before the dot
     json_version: str  # "1.0" or "1.1": the response content type
-    handler: JsonHandler
+    operations: Operations
     error_namespace: str = ""  # e.g. "com.amazonaws.dynamodb.v20120810#"
+    max_request_bytes: int = MiB  # larger bodies are refused while read (413)
 
 
-def error_response(service: JsonService | None, exc: AwsError, request_id: str) -> Response:
-    namespace = service.error_namespace if service else ""
-    version = service.json_version if service else "1.1"
-    body = {"__type": f"{namespace}{exc.code}", "message": exc.message, **exc.fields}
-    return Response(
-        json.dumps(body),
-        status_code=exc.status,
-        media_type=f"application/x-amz-json-{version}",
-        headers={**exc.headers, "x-amzn-RequestId": request_id},
-    )
+@dataclass(frozen=True)
+class RestRoute:
+    method: str
+    path: str  # a Starlette path: "/2015-03-31/functions/{name}/invocations"
+    operation: str  # its name in the table
+    json: bool = False  # the body is a JSON document: the dispatcher parses it (or refuses)
 
 
-async def dispatch(request: Request, services: Mapping[str, JsonService]) -> Response:
-    request_id = str(uuid.uuid4())
-    target = request.headers.get("x-amz-target", "")
-    prefix, _, operation = target.partition(".")
-    service = services.get(prefix)
-    if service is None or not operation:
-        return error_response(
-            None,
-            AwsError("UnknownOperationException", f"serverlite does not implement {target!r}"),
-            request_id,
-        )
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else {}
-    except ValueError:
-        return error_response(
-            service,
-            AwsError(
-                "SerializationException", "Start of structure or map found where not expected."
-            ),
-            request_id,
-        )
-    if not isinstance(body, dict):
-        return error_response(
-            service,
-            AwsError(
-                "SerializationException", "Start of structure or map found where not expected."
-            ),
-            request_id,
-        )
-    try:
-        result = await service.handler(operation, body)
-    except AwsError as exc:
-        return error_response(service, exc, request_id)
-    return Response(
-        json.dumps(result),
-        media_type=f"application/x-amz-json-{service.json_version}",
-        headers={"x-amzn-RequestId": request_id},
-    )
+@dataclass(frozen=True)
+class RestResponse:
+    """What a rest-json operation answers when it is not a JSON document with 200."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    media_type: str | None = "application/json"
+
+
+@dataclass(frozen=True)
+class RestJsonService:
+    """Operations take ``{"path": {...}, "query": {...}, "headers": {...}, "body": ...}``
+    (the body as bytes, or as a dict for a ``json`` route) and answer a JSON document
+    (200) or a ``RestResponse``."""
+
+    routes: tuple[RestRoute, ...]
+    operations: Operations
+    max_request_bytes: int = MiB
+    message_key: str = "message"  # Lambda's errors say "message", Scheduler's "Message"

@@ -1,23 +1,29 @@
 """The Lambda API on the AWS endpoint: Invoke (and InvokeAsync), GetFunction, ListFunctions.
 
 Speaks rest-json as botocore's ``lambda`` client does, so ``boto3.client("lambda",
-endpoint_url=...)`` and ``aws lambda invoke --endpoint-url ...`` work unchanged.
+endpoint_url=...)`` and ``aws lambda invoke --endpoint-url ...`` work unchanged. The
+rest-json dispatcher reads the request (Invoke's payload at most 6 MB, Lambda's limit
+for a synchronous invocation) and answers errors in Lambda's shape.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from serverlite.aws.errors import from_invoke_error
+from serverlite.aws.json_protocol import (
+    AwsError,
+    Operation,
+    Operations,
+    RestJsonService,
+    RestResponse,
+    RestRoute,
+)
 from serverlite.errors import FunctionNotFound, InvokeError
 from serverlite.invoker import Invoker, InvokeRequest
 from serverlite.template.model import FunctionSpec
 
 API = "/2015-03-31/functions"
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # 6291456: "Request must be smaller than 6291456 bytes"
 
 
 def configuration(fn: FunctionSpec) -> dict[str, Any]:
@@ -45,6 +51,12 @@ def configuration(fn: FunctionSpec) -> dict[str, Any]:
     return config
 
 
+def _aws_error(exc: InvokeError) -> AwsError:
+    error = AwsError(exc.code, exc.message, exc.status, **exc.fields)
+    error.message_key = exc.message_key  # as botocore's lambda model spells it per error
+    return error
+
+
 def _latest(exc: FunctionNotFound) -> FunctionNotFound:
     """Invoke names the version it looked for: an unqualified name is ``...:$LATEST``
     (LocalStack's AWS-validated snapshot test_invoke_exceptions, recorded 2025-11)."""
@@ -54,79 +66,99 @@ def _latest(exc: FunctionNotFound) -> FunctionNotFound:
     return exc
 
 
-def routes(invoker: Invoker) -> list[Route]:
-    async def invoke(request: Request) -> Response:
-        headers = request.headers
-        try:
-            result = await invoker.invoke(
-                InvokeRequest(
-                    function=request.path_params["name"],
-                    payload=await request.body(),
-                    invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
-                    log_type=headers.get("x-amz-log-type", "None"),
-                    qualifier=request.query_params.get("Qualifier"),
-                    client_context=headers.get("x-amz-client-context"),
-                    trace_id=headers.get("x-amzn-trace-id"),
-                )
+async def invoke(invoker: Invoker, request: dict[str, Any]) -> RestResponse:
+    headers = request["headers"]
+    try:
+        result = await invoker.invoke(
+            InvokeRequest(
+                function=request["path"]["name"],
+                payload=request["body"],
+                invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
+                log_type=headers.get("x-amz-log-type", "None"),
+                qualifier=request["query"].get("Qualifier"),
+                client_context=headers.get("x-amz-client-context"),
+                trace_id=headers.get("x-amzn-trace-id"),
             )
-        except FunctionNotFound as exc:
-            return from_invoke_error(_latest(exc))
-        except InvokeError as exc:
-            return from_invoke_error(exc)
-        out = {"x-amzn-RequestId": result.request_id}
-        if result.executed_version and result.status_code == 200:
-            out["X-Amz-Executed-Version"] = result.executed_version
-        if result.function_error:
-            out["X-Amz-Function-Error"] = result.function_error
-        if result.log_result is not None:
-            out["X-Amz-Log-Result"] = result.log_result
-        if result.status_code != 200:
-            return Response(status_code=result.status_code, headers=out)
-        return Response(result.payload, status_code=200, headers=out, media_type="application/json")
+        )
+    except FunctionNotFound as exc:
+        raise _aws_error(_latest(exc)) from exc
+    except InvokeError as exc:
+        raise _aws_error(exc) from exc
+    out = {"x-amzn-RequestId": result.request_id}
+    if result.executed_version and result.status_code == 200:
+        out["X-Amz-Executed-Version"] = result.executed_version
+    if result.function_error:
+        out["X-Amz-Function-Error"] = result.function_error
+    if result.log_result is not None:
+        out["X-Amz-Log-Result"] = result.log_result
+    if result.status_code != 200:
+        return RestResponse(b"", result.status_code, out, media_type=None)
+    return RestResponse(result.payload, 200, out)
 
-    async def invoke_async(request: Request) -> Response:
-        # The deprecated InvokeAsync API (2014-11-13): an Event invocation.
-        try:
-            result = await invoker.invoke(
-                InvokeRequest(
-                    function=request.path_params["name"],
-                    payload=await request.body(),
-                    invocation_type="Event",
-                )
+
+async def invoke_async(invoker: Invoker, request: dict[str, Any]) -> RestResponse:
+    # The deprecated InvokeAsync API (2014-11-13): an Event invocation.
+    try:
+        result = await invoker.invoke(
+            InvokeRequest(
+                function=request["path"]["name"], payload=request["body"], invocation_type="Event"
             )
-        except InvokeError as exc:
-            return from_invoke_error(exc)
-        return JSONResponse(
-            {"Status": 202}, status_code=202, headers={"x-amzn-RequestId": result.request_id}
         )
+    except InvokeError as exc:
+        raise _aws_error(exc) from exc
+    return RestResponse(b'{"Status": 202}', 202, {"x-amzn-RequestId": result.request_id})
 
-    async def get_function(request: Request) -> Response:
-        try:
-            fn = invoker.resolve(request.path_params["name"], request.query_params.get("Qualifier"))
-        except InvokeError as exc:
-            return from_invoke_error(exc)
-        return JSONResponse(
-            {
-                "Configuration": configuration(fn),
-                "Code": {"RepositoryType": "Local", "Location": fn.code_dir.as_uri()},
-            }
-        )
 
-    async def get_configuration(request: Request) -> Response:
-        try:
-            fn = invoker.resolve(request.path_params["name"], request.query_params.get("Qualifier"))
-        except InvokeError as exc:
-            return from_invoke_error(exc)
-        return JSONResponse(configuration(fn))
+def _resolve(invoker: Invoker, request: dict[str, Any]) -> FunctionSpec:
+    try:
+        return invoker.resolve(request["path"]["name"], request["query"].get("Qualifier"))
+    except InvokeError as exc:
+        raise _aws_error(exc) from exc
 
-    async def list_functions(request: Request) -> Response:
-        return JSONResponse({"Functions": [configuration(fn) for fn in invoker.app.functions]})
 
-    return [
-        Route(f"{API}/{{name}}/invocations", invoke, methods=["POST"]),
-        Route("/2014-11-13/functions/{name}/invoke-async/", invoke_async, methods=["POST"]),
-        Route(f"{API}/", list_functions, methods=["GET"]),
-        Route(API, list_functions, methods=["GET"]),
-        Route(f"{API}/{{name}}", get_function, methods=["GET"]),
-        Route(f"{API}/{{name}}/configuration", get_configuration, methods=["GET"]),
-    ]
+def get_function(invoker: Invoker, request: dict[str, Any]) -> dict[str, Any]:
+    fn = _resolve(invoker, request)
+    return {
+        "Configuration": configuration(fn),
+        "Code": {"RepositoryType": "Local", "Location": fn.code_dir.as_uri()},
+    }
+
+
+def get_function_configuration(invoker: Invoker, request: dict[str, Any]) -> dict[str, Any]:
+    return configuration(_resolve(invoker, request))
+
+
+def list_functions(invoker: Invoker, request: dict[str, Any]) -> dict[str, Any]:
+    return {"Functions": [configuration(fn) for fn in invoker.app.functions]}
+
+
+ROUTES = (
+    RestRoute("POST", f"{API}/{{name}}/invocations", "InvokeFunction"),
+    RestRoute("POST", "/2014-11-13/functions/{name}/invoke-async/", "InvokeAsync"),
+    RestRoute("GET", f"{API}/", "ListFunctions"),
+    RestRoute("GET", API, "ListFunctions"),
+    RestRoute("GET", f"{API}/{{name}}", "GetFunction"),
+    RestRoute("GET", f"{API}/{{name}}/configuration", "GetFunctionConfiguration"),
+)
+OPERATIONS: dict[str, Operation] = {
+    "InvokeFunction": invoke,  # AWS's internal name, in its "too large" message
+    "InvokeAsync": invoke_async,
+    "ListFunctions": list_functions,
+    "GetFunction": get_function,
+    "GetFunctionConfiguration": get_function_configuration,
+}
+
+
+def face(invoker: Invoker) -> RestJsonService:
+    return RestJsonService(
+        ROUTES,
+        Operations(
+            "Lambda",
+            invoker,
+            OPERATIONS,
+            malformed="InvalidParameterValueException",
+            internal="ServiceException",
+            too_large="RequestTooLargeException",  # as the invoker names it (its model's name)
+        ),
+        max_request_bytes=MAX_PAYLOAD_BYTES,
+    )

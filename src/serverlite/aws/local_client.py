@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from serverlite.aws.dispatch import calls
 from serverlite.aws.json_protocol import AwsError
 from serverlite.aws.query_protocol import QueryService
 from serverlite.aws.services import ServiceBackend
+from serverlite.ids import request_id
 
 
 class LocalAws:
@@ -29,11 +31,14 @@ class LocalAws:
         if backend is None:
             raise AwsError("ServiceUnavailable", f"serverlite does not emulate {service}", 503)
         if backend.json is not None:
-            return await backend.json.handler(operation, params)
-        query = getattr(backend, "query", None)
-        if isinstance(query, QueryService):
-            return await query.handler(operation, params)
-        raise AwsError("ServiceUnavailable", f"{service} has no callable handler", 503)
+            operations = backend.json.operations
+        else:
+            query = getattr(backend, "query", None)
+            if not isinstance(query, QueryService):
+                raise AwsError("ServiceUnavailable", f"{service} has no callable handler", 503)
+            operations = query.operations
+        result: dict[str, Any] = await calls.call(operations, operation, params, request_id())
+        return result
 
     def queue_url(self, queue_arn: str) -> str:
         """arn:aws:sqs:region:account:name -> the local queue URL."""

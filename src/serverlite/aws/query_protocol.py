@@ -14,17 +14,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
-from starlette.responses import Response
 
-from serverlite.aws.json_protocol import AwsError, JsonHandler
+from serverlite.aws.json_protocol import AwsError, MiB, Operations
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
@@ -32,8 +29,9 @@ _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 @dataclass(frozen=True)
 class QueryService:
     signing_name: str  # "sns", "sqs", "sts": the service in the credential scope
-    handler: JsonHandler  # (operation, structured params) -> structured result
+    operations: Operations  # (operation, structured params) -> structured result
     xml_namespace: str = ""
+    max_request_bytes: int = MiB  # larger bodies are refused while read (413)
     _model: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -54,52 +52,13 @@ def signing_name(request: Request) -> str | None:
     return parts[3] if len(parts) >= 5 else None
 
 
-def _service_in_arn(form: Mapping[str, str]) -> str | None:
+def service_in_arn(form: Mapping[str, str]) -> str | None:
     """The service an unsigned request is for, from the ARN it names (TopicArn, ...)."""
     for key in ("TopicArn", "SubscriptionArn"):
         parts = form.get(key, "").split(":")
         if len(parts) >= 6 and parts[0] == "arn":
             return parts[2]
     return None
-
-
-async def dispatch(request: Request, services: Mapping[str, QueryService]) -> Response:
-    request_id = str(uuid.uuid4())
-    form = dict(
-        parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
-    )
-    if request.method == "GET":  # an unsigned link: SNS's SubscribeURL and UnsubscribeURL
-        form = {**request.query_params, **form}
-    name = signing_name(request) or _service_in_arn(form)
-    service = services.get(name or "")
-    action = form.get("Action", "")
-    if service is None:
-        return error_response(
-            "",
-            AwsError(
-                "InvalidAction",
-                f"serverlite does not speak the query protocol for {name or 'this service'}",
-            ),
-            request_id,
-        )
-    try:
-        operation = service.model.operation_model(action)
-    except Exception:
-        return error_response(
-            service.xml_namespace,
-            AwsError("InvalidAction", f"The action {action} is not valid for this endpoint."),
-            request_id,
-        )
-    try:
-        params = _parse(operation.input_shape, form, "") if operation.input_shape else {}
-        result = await service.handler(action, params or {})
-    except AwsError as exc:
-        return error_response(service.xml_namespace, exc, request_id)
-    return Response(
-        _document(service, operation, result, request_id),
-        media_type="text/xml",
-        headers={"x-amzn-RequestId": request_id},
-    )
 
 
 # -- form -> structured params ------------------------------------------------------
@@ -109,13 +68,13 @@ def _name(shape: Any, default: str) -> str:
     return str(shape.serialization.get("name", default))
 
 
-def _parse(shape: Any, form: Mapping[str, str], prefix: str) -> Any:
+def parse(shape: Any, form: Mapping[str, str], prefix: str) -> Any:
     kind = shape.type_name
     if kind == "structure":
         out: dict[str, Any] = {}
         for member, member_shape in shape.members.items():
             key = _name(member_shape, member)
-            value = _parse(member_shape, form, f"{prefix}.{key}" if prefix else key)
+            value = parse(member_shape, form, f"{prefix}.{key}" if prefix else key)
             if value is not None:
                 out[member] = value
         return out if out or not prefix else None
@@ -138,7 +97,7 @@ def _parse_list(shape: Any, form: Mapping[str, str], prefix: str) -> list[Any] |
     items: list[Any] = []
     index = 1
     while True:
-        item = _parse(shape.member, form, f"{base}.{index}")
+        item = parse(shape.member, form, f"{base}.{index}")
         if item is None:
             break
         items.append(item)
@@ -154,7 +113,7 @@ def _parse_map(shape: Any, form: Mapping[str, str], prefix: str) -> dict[str, An
     out: dict[str, Any] = {}
     index = 1
     while f"{base}.{index}.{key_name}" in form:
-        value = _parse(shape.value, form, f"{base}.{index}.{value_name}")
+        value = parse(shape.value, form, f"{base}.{index}.{value_name}")
         out[form[f"{base}.{index}.{key_name}"]] = value
         index += 1
     return out or None
@@ -187,7 +146,7 @@ def _epoch(text: str) -> float:
 # -- structured result -> XML ---------------------------------------------------------
 
 
-def _document(
+def document(
     service: QueryService, operation: Any, result: Mapping[str, Any], request_id: str
 ) -> bytes:
     name = operation.name
@@ -248,19 +207,3 @@ def _scalar_out(kind: str, value: Any) -> str:
     if kind == "blob" and isinstance(value, bytes):
         return base64.b64encode(value).decode()
     return str(value)
-
-
-def error_response(namespace: str, exc: AwsError, request_id: str) -> Response:
-    ns = f' xmlns="{namespace}"' if namespace else ""
-    kind = "Sender" if exc.status < 500 else "Receiver"
-    body = (
-        f"<ErrorResponse{ns}><Error><Type>{kind}</Type><Code>{escape(exc.code)}</Code>"
-        f"<Message>{escape(exc.message)}</Message></Error>"
-        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-    )
-    return Response(
-        body,
-        status_code=exc.status,
-        media_type="text/xml",
-        headers={"x-amzn-RequestId": request_id},
-    )

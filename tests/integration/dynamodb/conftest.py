@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from serverlite.aws.dispatch.json_rpc import dispatch
 from serverlite.aws.dynamodb.service import DynamoDB
-from serverlite.aws.json_protocol import dispatch
 from serverlite.aws.services import ServiceContext
 from tests.integration.conftest import free_port
 
@@ -63,8 +63,12 @@ def serve_dynamodb(state_dir: Path, clock: Callable[[], float] = time.time) -> I
         ttl_interval_s=0.05,
     )
     services = {backend.json.target_prefix: backend.json}
+    sweeping: list[bool] = []
 
     async def root(request: Request) -> Response:
+        if not sweeping:  # the TTL sweeper runs on the server's loop, as under `up`
+            sweeping.append(True)
+            await backend.start_event_sources(None)  # type: ignore[arg-type]
         return await dispatch(request, services)
 
     app = Starlette(routes=[Route("/", root, methods=["POST"])])

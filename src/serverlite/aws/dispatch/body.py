@@ -23,25 +23,27 @@ from serverlite.aws.json_protocol import AwsError
 MiB = 1024 * 1024
 
 
-def too_large(limit: int, operation: str) -> AwsError:
+def too_large(limit: int, operation: str, code: str) -> AwsError:
     # Lambda's wording, which AWS's other JSON services share for the framework error.
     return AwsError(
-        "RequestEntityTooLarge",
+        code,
         f"Request must be smaller than {limit} bytes for the {operation} operation",
         413,
     )
 
 
-async def read(request: Request, limit: int, operation: str) -> bytes:
+async def read(
+    request: Request, limit: int, operation: str, code: str = "RequestEntityTooLarge"
+) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large(limit, operation)
+        raise too_large(limit, operation, code)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large(limit, operation)
+            raise too_large(limit, operation, code)
         chunks.append(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 

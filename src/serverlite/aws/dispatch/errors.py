@@ -82,7 +82,7 @@ def query_error(exc: AwsError, request_id: str, *, namespace: str = "") -> Respo
 def rest_json_error(exc: AwsError, request_id: str, *, message_key: str = "message") -> Response:
     """Lambda's shape (``message``); Scheduler's capitalises it (``Message``)."""
     kind = "User" if exc.status < 500 else "Service"
-    body = {"Type": kind, message_key: exc.message, **exc.fields}
+    body = {"Type": kind, exc.message_key or message_key: exc.message, **exc.fields}
     return Response(
         fastjson.dumps(body),
         status_code=exc.status,

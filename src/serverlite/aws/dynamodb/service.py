@@ -7,7 +7,7 @@ writer at a time makes every operation atomic without locks.
 Time to live follows what AWS documents: an expired item is *not* filtered from
 reads; it stays visible until a background process deletes it. AWS deletes within
 days; serverlite's sweeper runs every second, so expired items disappear within
-about a second (plus the time to the first request: the sweeper starts with it).
+about a second under `serverlite up` (the sweeper runs with the event sources).
 As on AWS, items whose TTL is more than five years in the past are never deleted,
 and a TTL attribute that is not a number is ignored.
 """
@@ -19,9 +19,9 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.json_protocol import JsonService, MiB, Operations
 from serverlite.aws.services import ProvisionedResource, ServiceBackend, ServiceContext
 from serverlite.template.model import Application
 
@@ -29,6 +29,9 @@ from . import ops_batch, ops_items, ops_reads, ops_tables, ops_transact
 from .context import Context
 from .provision import provision
 from .storage import Storage
+
+if TYPE_CHECKING:
+    from serverlite.invoker import Invoker
 
 log = logging.getLogger("serverlite")
 
@@ -63,6 +66,7 @@ OPERATIONS: dict[str, Operation] = {
 TTL_INTERVAL_S = 1.0
 TTL_HORIZON_S = 5 * 365 * 24 * 3600  # AWS ignores TTL values more than 5 years old
 TTL_BATCH = 500
+MAX_REQUEST_BYTES = 16 * MiB  # DynamoDB's limit on one request (BatchWriteItem's 16 MB)
 
 
 class DynamoDB:
@@ -76,8 +80,9 @@ class DynamoDB:
         self._json = JsonService(
             target_prefix="DynamoDB_20120810",
             json_version="1.0",
-            handler=self.handle,
+            operations=Operations("DynamoDB", self.ctx, OPERATIONS, internal="InternalServerError"),
             error_namespace="com.amazonaws.dynamodb.v20120810#",
+            max_request_bytes=MAX_REQUEST_BYTES,
         )
 
     @property
@@ -95,28 +100,6 @@ class DynamoDB:
             self._sweeper.cancel()
             self._sweeper = None
         self.storage.close()
-
-    async def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        if self._sweeper is None:
-            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
-        handler = OPERATIONS.get(operation)
-        if handler is None:
-            raise AwsError(
-                "UnknownOperationException", f"serverlite does not implement DynamoDB {operation}"
-            )
-        try:
-            return handler(self.ctx, body)
-        except AwsError:
-            raise
-        except sqlite3.Error as exc:
-            log.exception("DynamoDB %s failed in the store", operation)
-            raise AwsError("InternalServerError", f"Internal server error: {exc}", 500) from exc
-        except (TypeError, AttributeError, KeyError, ValueError) as exc:
-            # A request of the wrong shape (botocore validates shapes, other clients may not).
-            log.warning("DynamoDB %s: malformed request", operation, exc_info=True)
-            raise AwsError(
-                "SerializationException", f"Malformed {operation} request: {exc!r}"
-            ) from exc
 
     # -- TTL --------------------------------------------------------------------------
 
@@ -145,7 +128,11 @@ class DynamoDB:
                 log.exception("DynamoDB TTL sweep failed")
             await asyncio.sleep(self.ttl_interval_s)
 
-    async def aclose(self) -> None:
+    async def start_event_sources(self, invoker: Invoker) -> None:
+        """Start the TTL sweeper (a background worker, as AWS's TTL process is)."""
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def stop_event_sources(self) -> None:
         task, self._sweeper = self._sweeper, None
         if task is not None:
             task.cancel()

@@ -14,16 +14,22 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from starlette.routing import Route
-
 from serverlite.aws import services
-from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.json_protocol import (
+    AwsError,
+    JsonService,
+    MiB,
+    Operation,
+    Operations,
+    RestJsonService,
+)
 from serverlite.aws.local_client import LocalAws
 from serverlite.template.model import Application
 
-from . import provision
+from . import provision, scheduler_routes
 from .archives import Archives
 from .clock import Clock
 from .delivery import TargetWorker
@@ -32,7 +38,6 @@ from .names import Arns
 from .operations import BusesAndRules
 from .router import RuleRouter
 from .scheduler_api import SchedulerApi
-from .scheduler_routes import routes as scheduler_routes
 from .senders import TargetSenders
 from .store import EventsDb
 from .ticker import Ticker
@@ -42,6 +47,60 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("serverlite.events")
 DB_FILE = "events.db"
+
+
+@dataclass(frozen=True)
+class EventsApi:
+    """What EventBridge's operations run against."""
+
+    rules: BusesAndRules
+    ingest: Ingest
+    archives: Archives
+
+
+Method = Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+
+def _rules(method: Method) -> Operation:
+    return lambda api, body: method(api.rules, body)
+
+
+def _ingest(method: Method) -> Operation:
+    return lambda api, body: method(api.ingest, body)
+
+
+def _archives(method: Method) -> Operation:
+    return lambda api, body: method(api.archives, body)
+
+
+# The one table: op(api, request) -> response, as the JSON dispatcher runs them.
+OPERATIONS: dict[str, Operation] = {
+    "CreateEventBus": _rules(BusesAndRules.create_event_bus),
+    "DeleteEventBus": _rules(BusesAndRules.delete_event_bus),
+    "DescribeEventBus": _rules(BusesAndRules.describe_event_bus),
+    "ListEventBuses": _rules(BusesAndRules.list_event_buses),
+    "PutRule": _rules(BusesAndRules.put_rule),
+    "DescribeRule": _rules(BusesAndRules.describe_rule),
+    "ListRules": _rules(BusesAndRules.list_rules),
+    "ListRuleNamesByTarget": _rules(BusesAndRules.list_rule_names_by_target),
+    "DeleteRule": _rules(BusesAndRules.delete_rule),
+    "EnableRule": _rules(BusesAndRules.enable_rule),
+    "DisableRule": _rules(BusesAndRules.disable_rule),
+    "PutTargets": _rules(BusesAndRules.put_targets),
+    "RemoveTargets": _rules(BusesAndRules.remove_targets),
+    "ListTargetsByRule": _rules(BusesAndRules.list_targets_by_rule),
+    "PutEvents": _ingest(Ingest.put_events),
+    "TestEventPattern": _ingest(Ingest.test_event_pattern),
+    "CreateArchive": _archives(Archives.create_archive),
+    "UpdateArchive": _archives(Archives.update_archive),
+    "DescribeArchive": _archives(Archives.describe_archive),
+    "ListArchives": _archives(Archives.list_archives),
+    "DeleteArchive": _archives(Archives.delete_archive),
+    "StartReplay": _archives(Archives.start_replay),
+    "DescribeReplay": _archives(Archives.describe_replay),
+    "ListReplays": _archives(Archives.list_replays),
+    "CancelReplay": _archives(Archives.cancel_replay),
+}
 
 
 class EventsService:
@@ -65,56 +124,27 @@ class EventsService:
         self.ingest = Ingest(self.db, self.router, self.arns, context.clock, self._wake)
         self.archives = Archives(self.db, self.router, self.arns, context.clock, self._wake_replays)
         self.scheduler = SchedulerApi(self.db, self.arns, context.clock, self.ticker.changed)
-        self.routes: list[Route] = scheduler_routes(self.scheduler)
+        self.rest: RestJsonService = scheduler_routes.face(self.scheduler)
         self._sam_queues: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
-        self._json = JsonService("AWSEvents", "1.1", self._handle)
-        self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-            "CreateEventBus": self.rules.create_event_bus,
-            "DeleteEventBus": self.rules.delete_event_bus,
-            "DescribeEventBus": self.rules.describe_event_bus,
-            "ListEventBuses": self.rules.list_event_buses,
-            "PutRule": self.rules.put_rule,
-            "DescribeRule": self.rules.describe_rule,
-            "ListRules": self.rules.list_rules,
-            "ListRuleNamesByTarget": self.rules.list_rule_names_by_target,
-            "DeleteRule": self.rules.delete_rule,
-            "EnableRule": self.rules.enable_rule,
-            "DisableRule": self.rules.disable_rule,
-            "PutTargets": self.rules.put_targets,
-            "RemoveTargets": self.rules.remove_targets,
-            "ListTargetsByRule": self.rules.list_targets_by_rule,
-            "PutEvents": self.ingest.put_events,
-            "TestEventPattern": self.ingest.test_event_pattern,
-            "CreateArchive": self.archives.create_archive,
-            "UpdateArchive": self.archives.update_archive,
-            "DescribeArchive": self.archives.describe_archive,
-            "ListArchives": self.archives.list_archives,
-            "DeleteArchive": self.archives.delete_archive,
-            "StartReplay": self.archives.start_replay,
-            "DescribeReplay": self.archives.describe_replay,
-            "ListReplays": self.archives.list_replays,
-            "CancelReplay": self.archives.cancel_replay,
-        }
+        self._json = JsonService(
+            "AWSEvents",
+            "1.1",
+            Operations(
+                "EventBridge",
+                EventsApi(self.rules, self.ingest, self.archives),
+                OPERATIONS,
+                internal="InternalException",
+            ),
+            # PutEvents takes 256 KB of entries (measured as AWS measures them, checked
+            # by Ingest); a Detail is JSON inside JSON, escaped twice on the wire, so
+            # the endpoint refuses only past 4 MiB.
+            max_request_bytes=4 * MiB,
+        )
 
     @property
     def json(self) -> JsonService:
         return self._json
-
-    async def _handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        handler = self.operations.get(operation)
-        if handler is None:
-            raise AwsError(
-                "UnknownOperationException",
-                f"serverlite's EventBridge does not implement {operation}",
-            )
-        try:
-            return handler(body)
-        except (AttributeError, TypeError, KeyError) as exc:
-            # botocore checks shapes before sending; only a hand-made request gets here.
-            raise AwsError(
-                "ValidationException", f"The {operation} request is malformed: {exc}"
-            ) from exc
 
     def _wake(self) -> None:
         if self.worker is not None:

@@ -22,7 +22,9 @@ from .embedded import EmbeddedServer
 
 
 class SecretsApi(Protocol):
-    def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    def get_secret_value(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def put_secret_value(self, body: dict[str, Any]) -> dict[str, Any]: ...
 
 
 class PostgresService:
@@ -77,14 +79,14 @@ class PostgresService:
         value = json.dumps({"engine": "postgres", "dbname": decl.database, "url": url})
         try:
             try:
-                current = api.handle("GetSecretValue", {"SecretId": decl.secret_arn})
+                current = api.get_secret_value({"SecretId": decl.secret_arn})
             except AwsError as exc:
                 if exc.code != "ResourceNotFoundException":  # created empty: no value yet
                     raise
                 current = {}
             if current.get("SecretString") == value:
                 return
-            api.handle("PutSecretValue", {"SecretId": decl.secret_arn, "SecretString": value})
+            api.put_secret_value({"SecretId": decl.secret_arn, "SecretString": value})
         except AwsError as exc:
             raise TemplateError(
                 "template", f"Resources.{decl.logical_id}", f"{exc.code}: {exc.message}"

@@ -20,7 +20,7 @@ from . import listing, names, passwords, staging
 from .records import BINARY, STRING, Secret, SecretVersion, value_context
 from .store import SecretDb
 
-Operation = Callable[[dict[str, Any]], dict[str, Any]]
+Operation = Callable[["SecretsManager", dict[str, Any]], dict[str, Any]]
 DAY = 86400.0
 MAX_VALUE_BYTES = 65536
 MAX_DESCRIPTION = 2048
@@ -40,12 +40,6 @@ def _text(body: Mapping[str, Any], field: str, *, required: bool = False) -> str
     if not isinstance(value, str):
         raise AwsError("SerializationException", f"{field} must be a string")
     return value
-
-
-def shape_error(operation: str, exc: Exception) -> AwsError:
-    # botocore checks shapes before sending; only a hand-made request gets here,
-    # e.g. with a string where a list of structures belongs.
-    return AwsError("SerializationException", f"The {operation} request is malformed: {exc}")
 
 
 def _invalid(message: str) -> AwsError:
@@ -98,31 +92,6 @@ class SecretsManager:
         self.region = region
         self.account_id = account_id
         self.clock = clock
-        self.operations: dict[str, Operation] = {
-            "CreateSecret": self.create_secret,
-            "GetSecretValue": self.get_secret_value,
-            "PutSecretValue": self.put_secret_value,
-            "UpdateSecret": self.update_secret,
-            "DeleteSecret": self.delete_secret,
-            "RestoreSecret": self.restore_secret,
-            "DescribeSecret": self.describe_secret,
-            "ListSecrets": self.list_secrets,
-            "ListSecretVersionIds": self.list_secret_version_ids,
-            "GetRandomPassword": self.get_random_password,
-        }
-
-    def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        handler = self.operations.get(operation)
-        if handler is None:
-            raise AwsError(
-                "UnknownOperationException",
-                f"serverlite's Secrets Manager does not implement {operation}",
-            )
-        self.db.purge_expired(self.clock())
-        try:
-            return handler(body)
-        except (AttributeError, TypeError) as exc:
-            raise shape_error(operation, exc) from exc
 
     # -- helpers -------------------------------------------------------------------
 
@@ -355,3 +324,31 @@ class SecretsManager:
 
     def get_random_password(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"RandomPassword": passwords.generate_password(passwords.spec_from(body))}
+
+
+def _purging(operation: Operation) -> Operation:
+    """Secrets whose recovery window has ended are gone before any operation looks."""
+
+    def op(api: SecretsManager, body: dict[str, Any]) -> dict[str, Any]:
+        api.db.purge_expired(api.clock())
+        return operation(api, body)
+
+    return op
+
+
+# The one table: op(api, request) -> response, as the JSON dispatcher runs them.
+OPERATIONS: dict[str, Operation] = {
+    name: _purging(operation)
+    for name, operation in {
+        "CreateSecret": SecretsManager.create_secret,
+        "GetSecretValue": SecretsManager.get_secret_value,
+        "PutSecretValue": SecretsManager.put_secret_value,
+        "UpdateSecret": SecretsManager.update_secret,
+        "DeleteSecret": SecretsManager.delete_secret,
+        "RestoreSecret": SecretsManager.restore_secret,
+        "DescribeSecret": SecretsManager.describe_secret,
+        "ListSecrets": SecretsManager.list_secrets,
+        "ListSecretVersionIds": SecretsManager.list_secret_version_ids,
+        "GetRandomPassword": SecretsManager.get_random_password,
+    }.items()
+}

@@ -8,14 +8,14 @@ import uuid
 from typing import Any
 
 from serverlite.aws import services
-from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.json_protocol import AwsError, JsonService, MiB, Operations
 from serverlite.aws.kms_local import LocalKey
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, ResourceSpec
 
 from . import names, passwords, staging
-from .operations import SecretsManager
+from .operations import OPERATIONS, SecretsManager
 from .records import STRING, Secret
 from .store import SecretDb
 
@@ -33,14 +33,18 @@ class SecretsManagerService:
             self.db, self.key, context.region, context.account_id, context.clock
         )
         self.clock = context.clock
-        self._json = JsonService("secretsmanager", "1.1", self._handle)
+        self._json = JsonService(
+            "secretsmanager",
+            "1.1",
+            Operations("Secrets Manager", self.api, OPERATIONS, internal="InternalServiceError"),
+            # A secret is at most 64 KB; escaped in JSON (or base64 for binary) a request
+            # carrying one stays well under 1 MiB.
+            max_request_bytes=MiB,
+        )
 
     @property
     def json(self) -> JsonService:
         return self._json
-
-    async def _handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.api.handle(operation, body)
 
     def close(self) -> None:
         self.db.close()

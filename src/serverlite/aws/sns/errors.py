@@ -31,7 +31,3 @@ def subscription_not_found() -> AwsError:
 
 def resource_not_found() -> AwsError:
     return AwsError("ResourceNotFound", "Resource does not exist", 404)
-
-
-def unknown_operation(operation: str) -> AwsError:
-    return AwsError("InvalidAction", f"serverlite's SNS does not implement {operation}")

@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.json_protocol import AwsError, JsonService, MiB, Operations
 from serverlite.aws.local_client import LocalAws
 from serverlite.aws.query_protocol import QueryService
 from serverlite.aws.services import ProvisionedResource, ServiceBackend, ServiceContext
 from serverlite.template.model import Application
 
-from . import errors, ops_publish, ops_subscriptions, ops_topics
+from . import ops_publish, ops_subscriptions, ops_topics
 from .context import SnsContext
 from .db import Db
 from .outbox import Outbox
@@ -32,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("serverlite.sns")
 DB_FILE = "sns.db"
 XML_NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
+# SNS's limit is a 256 KiB message (and batch); percent-encoded in a form, non-ASCII
+# text takes up to 3x that, so only bodies past 1 MiB are refused at the door.
+MAX_REQUEST_BYTES = MiB
 
 Operation = Callable[[SnsContext, Mapping[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Operation] = {
@@ -71,7 +73,14 @@ class SnsService:
             account=context.account_id,
             clock=context.clock,
         )
-        self._query = QueryService("sns", self.handle, XML_NAMESPACE)
+        self._query = QueryService(
+            "sns",
+            Operations(
+                "SNS", self.ctx, OPERATIONS, malformed="InvalidParameter", internal="InternalError"
+            ),
+            XML_NAMESPACE,
+            MAX_REQUEST_BYTES,
+        )
         self._worker: SubscriptionWorker | None = None
         self._task: asyncio.Task[None] | None = None
         self._app: Application | None = None
@@ -79,22 +88,6 @@ class SnsService:
     @property
     def query(self) -> QueryService:
         return self._query
-
-    async def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """One operation: the request as botocore sends it -> the response it parses."""
-        handler = OPERATIONS.get(operation)
-        if handler is None:
-            raise errors.unknown_operation(operation)
-        try:
-            return handler(self.ctx, params)
-        except AwsError:
-            raise
-        except sqlite3.Error as exc:
-            log.exception("SNS %s failed in the store", operation)
-            raise AwsError("InternalError", f"Internal error: {exc}", 500) from exc
-        except (TypeError, AttributeError, KeyError, ValueError) as exc:
-            # botocore checks shapes before sending; only hand-made requests get here.
-            raise errors.invalid(f"Malformed {operation} request: {exc}") from exc
 
     # -- template ------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ the query-era code in the ``x-amzn-query-error`` header
 (``AWS.SimpleQueueService.NonExistentQueue;Sender``). botocore reads both: the
 header's code becomes ``Error.Code`` and the shape name picks the exception class
 (``client.exceptions.QueueDoesNotExist``). The query protocol answers with the
-query-era code alone (``SqsError.as_query``).
+query-era code alone (``query_code``, which the query dispatcher uses).
 """
 
 from __future__ import annotations
@@ -36,13 +36,9 @@ class SqsError(AwsError):
 
     def __init__(self, code: str, message: str, status: int = 400, *, sender: bool = True) -> None:
         super().__init__(code, message, status)
-        self.query_code = QUERY_CODES.get(code, code)
+        self.query_code: str = QUERY_CODES.get(code, code)
         self.fault = "Sender" if sender else "Receiver"
         self.headers["x-amzn-query-error"] = f"{self.query_code};{self.fault}"
-
-    def as_query(self) -> AwsError:
-        """The same error as the query protocol names it."""
-        return AwsError(self.query_code, self.message, self.status)
 
 
 def queue_does_not_exist() -> SqsError:

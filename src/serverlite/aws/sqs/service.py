@@ -5,11 +5,8 @@ event source mappings that run under ``serverlite up``."""
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
-from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.json_protocol import JsonService, MiB, Operation, Operations
 from serverlite.aws.services import ProvisionedResource, ServiceContext
 from serverlite.invoker import Invoker
 from serverlite.template.model import Application
@@ -25,8 +22,11 @@ log = logging.getLogger("serverlite.sqs")
 
 DB_FILE = "sqs.db"
 
-Operation = Callable[[SqsEngine, Mapping[str, Any]], dict[str, Any]]
-AsyncOperation = Callable[[SqsEngine, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+# SQS's limit is a 1 MiB message (and batch); on the wire a body of non-ASCII text
+# escaped by botocore's JSON (\uXXXX, 12 bytes for an emoji) or percent-encoded in a
+# query form takes up to 3x that, so the endpoint refuses only past 4 MiB and leaves
+# the 1 MiB check, with AWS's own message, to SendMessage.
+MAX_REQUEST_BYTES = 4 * MiB
 
 OPERATIONS: dict[str, Operation] = {
     "CreateQueue": ops_queues.create_queue,
@@ -51,9 +51,7 @@ OPERATIONS: dict[str, Operation] = {
     "StartMessageMoveTask": ops_moves.start_message_move_task,
     "ListMessageMoveTasks": ops_moves.list_message_move_tasks,
     "CancelMessageMoveTask": ops_moves.cancel_message_move_task,
-}
-ASYNC_OPERATIONS: dict[str, AsyncOperation] = {
-    "ReceiveMessage": ops_messages.receive_message,
+    "ReceiveMessage": ops_messages.receive_message,  # async: long polling waits
 }
 
 
@@ -68,14 +66,25 @@ class SqsService:
             endpoint=context.endpoint_url,
             clock=context.clock,
         )
+        operations = Operations(
+            "SQS",
+            self.engine,
+            OPERATIONS,
+            malformed="InvalidParameterValue",
+            internal="InternalError",
+        )
         self._json = JsonService(
             target_prefix="AmazonSQS",
             json_version="1.0",
-            handler=self.handle,
+            operations=operations,
             error_namespace=errors.ERROR_NAMESPACE,
+            max_request_bytes=MAX_REQUEST_BYTES,
         )
         self._query = SqsQueryService(
-            signing_name="sqs", handler=self.handle_query, xml_namespace=XML_NAMESPACE
+            signing_name="sqs",
+            operations=operations,
+            xml_namespace=XML_NAMESPACE,
+            max_request_bytes=MAX_REQUEST_BYTES,
         )
         self.mappings: list[SqsMapping] = []
         self._runner: MappingRunner | None = None
@@ -88,34 +97,6 @@ class SqsService:
     def query(self) -> SqsQueryService:
         """The query-protocol face: older SDKs and the v1 CLI send form-encoded requests."""
         return self._query
-
-    async def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """One operation: the request as botocore sends it -> the response it parses."""
-        try:
-            sync = OPERATIONS.get(operation)
-            if sync is not None:
-                return sync(self.engine, params)
-            handler = ASYNC_OPERATIONS.get(operation)
-            if handler is None:
-                raise AwsError(
-                    "UnknownOperationException", f"serverlite's SQS does not implement {operation}"
-                )
-            return await handler(self.engine, params)
-        except AwsError:
-            raise
-        except sqlite3.Error as exc:
-            log.exception("SQS %s failed in the store", operation)
-            raise errors.internal(f"Internal error: {exc}") from exc
-        except (TypeError, AttributeError, KeyError, ValueError) as exc:
-            # botocore checks shapes before sending; only hand-made requests get here.
-            raise errors.invalid_parameter(f"Malformed {operation} request: {exc}") from exc
-
-    async def handle_query(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """The same, with errors named as the query protocol names them."""
-        try:
-            return await self.handle(operation, params)
-        except errors.SqsError as exc:
-            raise exc.as_query() from exc
 
     # -- template ------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from . import filters, names, values
 from .records import DEFAULT_KEY_ID, SECURE, ParameterVersion
 from .store import MAX_VERSIONS, ParameterDb
 
-Operation = Callable[[dict[str, Any]], dict[str, Any]]
+Operation = Callable[["ParameterStore", dict[str, Any]], dict[str, Any]]
 log = logging.getLogger("serverlite.ssm")
 _MAX_NAMES = 10
 
@@ -78,17 +78,6 @@ class ParameterStore:
         self.region = region
         self.account_id = account_id
         self.clock = clock
-        self.operations: dict[str, Operation] = {
-            "PutParameter": self.put_parameter,
-            "GetParameter": self.get_parameter,
-            "GetParameters": self.get_parameters,
-            "GetParametersByPath": self.get_parameters_by_path,
-            "DeleteParameter": self.delete_parameter,
-            "DeleteParameters": self.delete_parameters,
-            "DescribeParameters": self.describe_parameters,
-            "GetParameterHistory": self.get_parameter_history,
-            "LabelParameterVersion": self.label_parameter_version,
-        }
 
     # -- shapes --------------------------------------------------------------------
 
@@ -383,3 +372,17 @@ class ParameterStore:
         if len(history) > limit:
             response["NextToken"] = filters.encode_token(str(history[limit - 1].version))
         return response
+
+
+# The one table: op(store, request) -> response, as the JSON dispatcher runs them.
+OPERATIONS: dict[str, Operation] = {
+    "PutParameter": ParameterStore.put_parameter,
+    "GetParameter": ParameterStore.get_parameter,
+    "GetParameters": ParameterStore.get_parameters,
+    "GetParametersByPath": ParameterStore.get_parameters_by_path,
+    "DeleteParameter": ParameterStore.delete_parameter,
+    "DeleteParameters": ParameterStore.delete_parameters,
+    "DescribeParameters": ParameterStore.describe_parameters,
+    "GetParameterHistory": ParameterStore.get_parameter_history,
+    "LabelParameterVersion": ParameterStore.label_parameter_version,
+}

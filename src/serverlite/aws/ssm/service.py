@@ -7,14 +7,14 @@ import json
 from typing import Any
 
 from serverlite.aws import services
-from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.aws.json_protocol import AwsError, JsonService, Operations
 from serverlite.aws.kms_local import LocalKey
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, ResourceSpec
 
 from .names import name_key
-from .operations import ParameterStore
+from .operations import OPERATIONS, ParameterStore
 from .store import ParameterDb
 
 RESOURCE_TYPE = "AWS::SSM::Parameter"
@@ -31,25 +31,18 @@ class SsmService:
         self.store = ParameterStore(
             self.db, self.key, context.region, context.account_id, context.clock
         )
-        self._json = JsonService("AmazonSSM", "1.1", self._handle)
+        self._json = JsonService(
+            "AmazonSSM",
+            "1.1",
+            Operations("SSM", self.store, OPERATIONS, internal="InternalServerError"),
+            # SSM's largest request is a few 8 KB values (PutParameter, its policies);
+            # 128 KiB leaves room for any escaping and refuses nothing AWS takes.
+            max_request_bytes=128 * 1024,
+        )
 
     @property
     def json(self) -> JsonService:
         return self._json
-
-    async def _handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        handler = self.store.operations.get(operation)
-        if handler is None:
-            raise AwsError(
-                "UnknownOperationException", f"serverlite's SSM does not implement {operation}"
-            )
-        try:
-            return handler(body)
-        except (AttributeError, TypeError) as exc:
-            # botocore checks shapes before sending; only a hand-made request gets here.
-            raise AwsError(
-                "SerializationException", f"The {operation} request is malformed: {exc}"
-            ) from exc
 
     def provision(self, app: Application) -> list[services.ProvisionedResource]:
         return [

@@ -1,0 +1,55 @@
+"""The JSON 1.0/1.1 dispatcher: ``POST /`` with ``X-Amz-Target: Prefix.Operation``
+(DynamoDB, SQS, SSM, Secrets Manager, EventBridge).
+
+The target names the service and the operation; the body is read within the service's
+limit and must be one JSON object. A malformed body or a request of the wrong shape is
+AWS's ``SerializationException``; an unknown operation ``UnknownOperationException``;
+both in the coral namespace, as AWS's front end answers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from serverlite import fastjson
+from serverlite.aws.dispatch import body, calls, errors
+from serverlite.aws.json_protocol import AwsError, JsonService
+from serverlite.ids import request_id as new_request_id
+
+MALFORMED = "SerializationException"
+
+
+async def dispatch(request: Request, services: Mapping[str, JsonService]) -> Response:
+    request_id = new_request_id()
+    target = request.headers.get("x-amz-target", "")
+    prefix, _, name = target.partition(".")
+    service = services.get(prefix)
+    if service is None:
+        version = "1.1" if request.headers.get("content-type", "").endswith("1.1") else "1.0"
+        unknown = AwsError("UnknownOperation", f"serverlite does not implement {target!r}")
+        return errors.json_error(unknown, request_id, version=version)
+    try:
+        if name not in service.operations.table:  # answered before the body is read
+            raise AwsError(
+                "UnknownOperation",
+                f"serverlite's {service.operations.service} does not implement {name}",
+            )
+        raw = await body.read(
+            request, service.max_request_bytes, name, service.operations.too_large
+        )
+        result = await calls.call(
+            service.operations, name, body.json_object(raw), request_id, malformed=MALFORMED
+        )
+        content = fastjson.dumps(result)
+    except AwsError as exc:
+        return errors.json_error(
+            exc, request_id, version=service.json_version, namespace=service.error_namespace
+        )
+    return Response(
+        content,
+        media_type=f"application/x-amz-json-{service.json_version}",
+        headers={"x-amzn-RequestId": request_id},
+    )
