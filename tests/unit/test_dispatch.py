@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from serverlite.aws.dispatch import calls, json_rpc, query, rest_json
+from serverlite.aws.dispatch.shield import Shield
 from serverlite.aws.json_protocol import (
     AwsError,
     JsonService,
@@ -239,3 +240,21 @@ def test_calls_in_process_share_the_rules() -> None:
     with pytest.raises(AwsError) as info:
         asyncio.run(calls.call(OPS, "Breaks", {}, "r-1"))
     assert (info.value.code, info.value.status) == ("InternalServerError", 500)
+
+
+def test_the_shield_answers_what_nothing_else_did(caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("a bug outside any dispatcher")
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    req = request(b"{}", X_Amz_Target="Demo_1.Echo", Content_Type="application/x-amz-json-1.1")
+    with caplog.at_level(logging.ERROR, logger="serverlite.aws"):
+        asyncio.run(Shield(broken)(req.scope, req.receive, send))  # does not raise
+    assert sent[0]["status"] == 500
+    error = json.loads(sent[1]["body"])
+    assert error["__type"] == "com.amazon.coral.service#InternalFailureException"
+    assert len([r for r in caplog.records if r.exc_info]) == 1

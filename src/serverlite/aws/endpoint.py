@@ -21,6 +21,7 @@ from serverlite import __version__
 from serverlite.aws import lambda_api
 from serverlite.aws.dispatch import errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
+from serverlite.aws.dispatch.shield import Shield
 from serverlite.aws.json_protocol import AwsError, JsonService, RestJsonService
 from serverlite.aws.query_protocol import QueryService
 from serverlite.ids import request_id
@@ -77,5 +78,8 @@ def build_app(
             *(route for service in rest_services for route in rest_json.routes(service)),
         ],
         exception_handlers={404: not_found, 405: not_found},
-        middleware=[Middleware(Admission, hosts=hosts)],  # what no SDK sends is refused first
+        middleware=[
+            Middleware(Shield),  # anything unanswered: AWS's InternalFailure, connection kept
+            Middleware(Admission, hosts=hosts),  # what no SDK sends is refused first
+        ],
     )

@@ -7,6 +7,7 @@
     query       form in, XML out: SNS (and SQS for older SDKs)
     rest_json   method + path: Lambda, EventBridge Scheduler
     errors      AWS's error shape for each protocol, framework errors by name
+    shield      any exception left unanswered: InternalFailure, the connection kept
 
 A service gives its operations table and limits; the dispatcher alone answers unknown
 operations, malformed bodies, bodies over the limit and unexpected failures, each in
