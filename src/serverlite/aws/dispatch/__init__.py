@@ -12,4 +12,9 @@
 A service gives its operations table and limits; the dispatcher alone answers unknown
 operations, malformed bodies, bodies over the limit and unexpected failures, each in
 that service's own AWS error shape, and leaves the connection usable.
+
+Protocols to come plug in beside these: rest-xml (S3) takes ``rest_json``'s route table
+with an XML codec and ``errors`` gains its ``<Error>`` shape; smithy-rpc-v2-cbor
+(CloudWatch: ``POST /service/{service}/operation/{operation}``) is ``json_rpc`` with a
+CBOR codec. Both reuse ``body`` (limits), ``calls`` (tables) and ``admission``.
 """
