@@ -19,7 +19,8 @@ never the other way round.
 
 from __future__ import annotations
 
+from .documents import expand_dotted
 from .matching import Pattern, compile_pattern, parse_event
 from .syntax import PatternError
 
-__all__ = ["Pattern", "PatternError", "compile_pattern", "parse_event"]
+__all__ = ["Pattern", "PatternError", "compile_pattern", "expand_dotted", "parse_event"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from .matchers import JsonNumber
 
-__all__ = ["expand_dotted", "leaves", "objects", "parse_event"]
+__all__ = ["Expanded", "expand_dotted", "leaves", "objects", "parse_event"]
 
 _MISSING = object()
 
@@ -51,15 +51,24 @@ def objects(value: Any) -> list[dict[str, Any]]:
     return found
 
 
+class Expanded(dict[str, Any]):
+    """An event whose dotted keys are already nested: matched as it is, by any pattern.
+
+    Expanding walks the whole event; a router matching one event against many rules
+    expands it once (``expand_dotted``) instead of once per rule.
+    """
+
+
 def expand_dotted(value: Any) -> Any:
     """The event with every dotted key nested (``{"a.b": 1}`` -> ``{"a": {"b": 1}}``).
 
-    Returns the same object when no key has a dot. Where a dotted key meets a field
-    already there, objects merge and other values are both kept, as alternatives.
+    An object comes back as ``Expanded``. Where a dotted key meets a field already
+    there, objects merge and other values are both kept, as alternatives.
     """
-    if not _has_dotted_key(value):
+    if isinstance(value, Expanded):
         return value
-    return _Expansion().run(value)
+    expanded = _Expansion().run(value) if _has_dotted_key(value) else value
+    return Expanded(expanded) if isinstance(expanded, dict) else expanded
 
 
 def _has_dotted_key(value: Any) -> bool:

@@ -151,3 +151,18 @@ def test_patterns_nest_at_most_100_levels():
         compile_pattern({"x": deep})
     with pytest.raises(PatternError, match="not valid JSON"):
         compile_pattern('{"x": ' * 100_000 + "[1]" + "}" * 100_000)
+
+
+def test_an_event_is_expanded_once_for_many_rules(monkeypatch):
+    # Nesting dotted keys walks the whole event; a router expands it once and every
+    # rule matches the result as it is (100 rules on a 230 KB event took 1.9 s otherwise).
+    from serverlite.patterns import documents, expand_dotted
+
+    walks = []
+    real = documents._has_dotted_key
+    monkeypatch.setattr(documents, "_has_dotted_key", lambda v: walks.append(1) or real(v))
+    event = expand_dotted(parse_event('{"source": "s", "detail": {"state.status": "on"}}'))
+    rules = [compile_pattern({"detail": {"state": {"status": [f"x{i}"]}}}) for i in range(50)]
+    assert not any(rule.matches(event) for rule in rules)
+    assert compile_pattern({"detail": {"state": {"status": ["on"]}}}).matches(event)
+    assert len(walks) == 1

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from serverlite.patterns import Pattern, compile_pattern, parse_event
+from serverlite.patterns import Pattern, compile_pattern, expand_dotted, parse_event
 
 from .names import Arns
 from .records import Rule
@@ -111,7 +111,7 @@ class RuleRouter:
         archive: bool = True,
     ) -> Routed:
         """Deliveries for every enabled rule of ``bus`` the event matches (and archive copies)."""
-        matchable = parse_event(event_json)
+        matchable = expand_dotted(parse_event(event_json))  # once, for every rule
         deliveries: list[NewDelivery] = []
         plain: list[Any] = []  # the event parsed plainly, once, if a transform needs it
         for compiled in self.rules(bus):
