@@ -124,6 +124,9 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
     assert created["meta"]["versionId"] == "1"
     # FHIR R4 http.html#create: Location is [base]/[type]/[id]/_history/[vid].
     assert response.headers["location"] == f"{url}/patients/{pid}/_history/1"
+    first = http.get(response.headers["location"], headers=system.headers(DOC_A))  # vread
+    assert (first.status_code, first.headers["etag"]) == (200, 'W/"1"')
+    assert assert_r4(first.json()) == created
 
     read = system.get(pid, DOC_A)
     assert read.status_code == 200
@@ -169,22 +172,34 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
     assert system.get(pid, DOC_A).status_code == 410
     # http.html#delete: deleting a deleted resource "has no effect": 204 again.
     assert http.delete(f"{url}/patients/{pid}", headers=write).status_code == 204
+    # http.html#vread: the versions stay readable; the deletion's is 410.
+    history = f"{url}/patients/{pid}/_history"
+    second = http.get(f"{history}/2", headers=system.headers(DOC_A))
+    assert (second.status_code, second.json()["gender"]) == (200, "other")
+    assert http.get(f"{history}/3", headers=system.headers(DOC_A)).status_code == 410
     after = http.get(f"{url}/patients", params={"family": "quinta"}, headers=system.headers(DOC_A))
     assert "entry" not in after.json()
 
-    trail = system.audit(pid, ADMIN_A, wanted=15)  # deleted, and the history stays
+    trail = system.audit(pid, ADMIN_A, wanted=18)  # deleted, and the history stays
     for event in trail:
         assert_r4(event)
     interactions = [(e["subtype"][0]["code"], e["outcome"]) for e in trail]
-    assert interactions[:5] == [
+    assert interactions[:6] == [
         ("create", "0"),
+        ("vread", "0"),
         ("read", "0"),
         ("update", "4"),  # 428
         ("update", "4"),  # 412
         ("update", "0"),
     ]
     assert ("search-type", "0") in interactions
-    assert interactions[-3:] == [("delete", "0"), ("read", "4"), ("delete", "0")]  # 410
+    assert interactions[-5:] == [
+        ("delete", "0"),
+        ("read", "4"),  # 410
+        ("delete", "0"),  # deleted already
+        ("vread", "0"),
+        ("vread", "4"),  # 410: the deletion
+    ]
     # agent.who is the user; the organization is a second, non-requesting agent.
     assert {e["agent"][0]["who"]["identifier"]["value"] for e in trail} == {"doc-a"}
     assert {e["agent"][1]["who"]["identifier"]["value"] for e in trail} == {"org-a"}
@@ -396,6 +411,7 @@ def test_the_sample_events_work_through_the_invoke_api(system: System) -> None:
     sample_id = load("getPatient.json")["pathParameters"]["id"]
     for name, function, status in (
         ("getPatient.json", "GetPatient", 200),
+        ("vreadPatient.json", "GetPatientVersion", 200),
         ("updatePatient.json", "UpdatePatient", 200),
         ("searchPatients.json", "SearchPatients", 200),
         ("deletePatient.json", "DeletePatient", 204),

@@ -89,6 +89,7 @@ WITH_INPUT = [
     "GET /patients",
     "POST /patients",
     "GET /patients/{id}",
+    "GET /patients/{id}/_history/{vid}",
     "PUT /patients/{id}",
     "DELETE /patients/{id}",
     "GET /patients/{id}/audit",

@@ -17,9 +17,17 @@ class FakeStore:
         self.patients: dict[str, StoredPatient] = {}
         self.idents: dict[str, set[tuple[str, str, str]]] = {}
         self.audit: list[AuditEvent] = []
+        self.versions: dict[tuple[str, int], StoredPatient] = {}
 
     def get(self, patient_id):
         return self.patients.get(patient_id)
+
+    def version(self, patient, version):
+        found = self.versions.get((patient.id, version))
+        return replace(found, user_id=patient.user_id) if found else None
+
+    def _keep(self, patient):
+        self.versions[(patient.id, patient.version)] = patient
 
     def _check(self, patient, fields):
         mine = {(patient.organization, s, v) for s, v in fields.identifiers if s}
@@ -31,6 +39,7 @@ class FakeStore:
     def create(self, patient, fields: SearchFields):
         self._check(patient, fields)
         self.patients[patient.id] = patient
+        self._keep(patient)
 
     def update(self, patient, fields, expected):
         current = self.patients[patient.id]
@@ -38,6 +47,7 @@ class FakeStore:
             return False
         self._check(patient, fields)
         self.patients[patient.id] = patient
+        self._keep(patient)
         return True
 
     def delete(self, patient_id, expected, at):
@@ -48,6 +58,7 @@ class FakeStore:
             current, deleted_at=at, updated_at=at, version=current.version + 1
         )
         self.idents.pop(patient_id, None)
+        self._keep(self.patients[patient_id])
         return True
 
     def search(self, query, scope, limit):

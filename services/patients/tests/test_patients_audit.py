@@ -13,9 +13,10 @@ from fhir_r4 import NotFhirR4, assert_r4
 from patients.audit import AuditEvent, fhir_audit_event, from_detail, outcome_of
 from patients.domain import USER_LINK_SYSTEM
 from patients.http import from_event
+from patients.routes import ROUTES
 from patients.service import PatientService
 from patients_fakes import FakeStore, NullAudit
-from patients_metrics import measure
+from patients_metrics import OPERATIONS, measure
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 PID = "8f14e45f-ceea-467f-a0e6-0b6a3f3c9a11"
@@ -89,6 +90,7 @@ def test_the_requesting_agent_is_the_user_not_the_organization():
     ("action", "interaction", "crude"),
     [
         ("read", "read", "R"),  # restful-interaction: read; AuditEventAction R
+        ("vread", "vread", "R"),
         ("search", "search-type", "E"),  # a search or query is E ("Execute")
         ("create", "create", "C"),
         ("update", "update", "U"),
@@ -172,6 +174,12 @@ def test_metrics_per_operation_without_phi_dimensions(capsys):
         pass
 
 
+def test_every_api_operation_is_a_metrics_operation():
+    """measure() refuses an Operation it does not know (a fixed dimension set): a route
+    missing from it would fail every request."""
+    assert {route.operation for route in ROUTES} <= OPERATIONS | {"getOpenApi"}
+
+
 def test_the_sample_events_drive_the_service():
     """events/*.json (for `serverlite invoke`) carry claims as the gateway sends them."""
     store = FakeStore()
@@ -183,6 +191,7 @@ def test_the_sample_events_drive_the_service():
     assert run("getPatient.json", "read") == 404
     assert run("createPatient.json", "create") == 201
     assert run("getPatient.json", "read") == 200
+    assert run("vreadPatient.json", "vread") == 200
     assert run("searchPatients.json", "search") == 200
     assert run("updatePatient.json", "update") == 200
     assert run("deletePatient.json", "delete") == 204

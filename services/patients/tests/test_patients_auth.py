@@ -96,6 +96,7 @@ def test_multi_valued_claims_in_every_printed_form(value, parts):
 def test_function_level_rules_need_both_role_and_scope():
     require(who({"clinician"}), "create")
     require(who({"patient"}, org=None, scopes={"patients:read"}), "read")
+    require(who({"patient"}, org=None, scopes={"patients:read"}), "vread")  # earlier versions
     require(who({"admin"}, scopes={"patients:audit"}), "read-audit")
     refusals = [
         (who({"patient"}, org=None), "create"),  # a patient writes nothing
@@ -103,6 +104,8 @@ def test_function_level_rules_need_both_role_and_scope():
         (who({"admin"}, scopes=READ_WRITE), "read-audit"),
         (who({"clinician"}, scopes={"patients:audit"}), "read-audit"),  # role missing
         (who({"admin"}, scopes={"patients:read"}), "read"),  # admins do not read records
+        (who({"admin"}, scopes={"patients:read"}), "vread"),
+        (who({"clinician"}, scopes={"patients:write"}), "vread"),
         (who({"clinician"}, org=None), "search"),  # a clinician works for an organization
         (who({"clinician", "patient"}, org=None), "create"),
         (who(set()), "read"),
@@ -124,6 +127,9 @@ def test_object_level_rules():
     assert may_access(patient, "read", theirs)  # their own record, whatever organization
     assert not may_access(patient, "read", mine)
     assert not may_access(patient, "update", theirs)
+    assert may_access(patient, "vread", theirs)  # versions of their own record only
+    assert not may_access(patient, "vread", mine)
+    assert not may_access(clinician, "vread", theirs)
     admin = who({"admin"}, scopes={"patients:audit"})
     assert may_access(admin, "read-audit", mine)
     assert not may_access(admin, "read-audit", theirs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -470,6 +471,9 @@ def test_every_answer_of_the_service_is_documented():
     call("delete", "deletePatient", event(pid, headers={"if-match": 'W/"2"'}))
     call("delete", "deletePatient", event(pid))  # deleted already: 204 again
     call("read", "getPatient", event(pid))  # 410
+    for vid in ("1", "2", "3", "4", "x"):  # 200, 200, 410 (the deletion), 404, 400
+        call("vread", "vreadPatient", replace(event(pid), path_version=vid))
+    assert {status for op, status in answers if op == "vreadPatient"} == {200, 400, 404, 410}
     assert {status for _, status in answers} >= {
         200,
         201,

@@ -4,6 +4,7 @@ and the audit event each request leaves. No I/O."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -169,6 +170,37 @@ def test_create_assigns_the_id_and_ignores_meta(app, store):
     assert reply.body["meta"]["versionId"] == "1"
     assert reply.headers["Location"].endswith(f"/patients/{pid}/_history/1")
     assert store.patients[pid].content == PATIENT
+
+
+def test_every_version_is_read_where_the_create_said(app, store):
+    """FHIR R4 http.html#vread: GET [base]/[type]/[id]/_history/[vid] is that version;
+    "If the version referred to is actually one where the resource was deleted, the
+    server should return a 410 status code"; one that never was, 404."""
+    created, _ = app.handle("create", event("POST", body=PATIENT))
+    pid = created.body["id"]
+    location = created.headers["Location"].removeprefix("http://127.0.0.1:3001")
+    assert location == f"/patients/{pid}/_history/1"
+
+    def vread(vid, claims=CLINICIAN_A, scopes=RW):
+        request = event(pid=pid, claims=claims, scopes=scopes)
+        return app.handle("vread", replace(request, path_version=vid))
+
+    first, _ = vread("1")
+    versioned = {k: v for k, v in created.headers.items() if k != "Location"}
+    assert (first.status, first.body, first.headers) == (200, created.body, versioned)
+    sent = {**created.body, "gender": "female"}
+    app.handle("update", event("PUT", pid, sent, headers={"if-match": 'W/"1"'}))
+    app.handle("delete", event("DELETE", pid))
+    second, _ = vread("2")
+    assert (second.body["gender"], second.body["meta"]["versionId"]) == ("female", "2")
+    assert second.headers["ETag"] == 'W/"2"'
+    assert vread("1")[0].body == created.body  # the first version, unchanged by either
+    assert vread("3")[0].status == 410  # the deletion
+    assert [vread(v)[0].status for v in ("4", "0", "01", "x", None)] == [404, 400, 400, 400, 400]
+    assert vread("1", CLINICIAN_B) == (vread("9", CLINICIAN_B)[0], True)  # not found, denied
+    assert vread("1", ADMIN_A, ["patients:read"])[0].status == 403
+    assert [e.action for e in store.audit if e.action == "vread"] == ["vread"] * 12
+    assert [(e.outcome, e.patient_id) for e in store.audit[-3:-1]] == [("denied", pid)] * 2
 
 
 def test_updates_need_the_current_version(app, store):

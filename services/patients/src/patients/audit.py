@@ -1,7 +1,7 @@
 """The audit trail: one event per access to patient data, allowed or not. Pure.
 
 An event says who (user id, roles, organization), which patient (or, for a search,
-which patients were returned), what (read, search, create, update, delete,
+which patients were returned), what (read, vread, search, create, update, delete,
 read-audit), when, the outcome (success, denied, failed) with the HTTP status, and
 the API request id. Never PHI: a search records the names of its parameters, not
 their values. Events travel on an EventBridge bus to the consumer that appends
@@ -23,7 +23,7 @@ from patients.fhir import instant
 SOURCE = "serverlite.patients"
 DETAIL_TYPE = "PatientAccess"
 Outcome = Literal["success", "denied", "failed"]
-ActionName = Literal["read", "search", "create", "update", "delete", "read-audit"]
+ActionName = Literal["read", "vread", "search", "create", "update", "delete", "read-audit"]
 _ID = r"^[A-Za-z0-9._@:|+=/-]{1,128}$"
 
 
@@ -119,6 +119,7 @@ def from_detail(detail: Any) -> AuditEvent:
 # read; E ("Execute ... or perform a query/search operation") for a search.
 _INTERACTION = {
     "read": ("read", "R"),
+    "vread": ("vread", "R"),
     "search": ("search-type", "E"),
     "create": ("create", "C"),
     "update": ("update", "U"),

@@ -21,6 +21,8 @@ _USER_ID = re.compile(r"^[A-Za-z0-9._@:|+-]{1,128}$")
 # What If-Match may say (around it, the optional whitespace of HTTP: spaces and tabs).
 ETAG_PATTERN = r'^[ \t]*(?:W/)?"([0-9]{1,9})"[ \t]*$'
 _ETAG = re.compile(ETAG_PATTERN)
+VERSION_PATTERN = r"^[1-9][0-9]{0,8}$"
+_VERSION = re.compile(VERSION_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,13 @@ def check_id(value: str | None) -> str:
     if value is None or not _UUID.fullmatch(value):  # fullmatch: $ allows a final \n
         raise Invalid("the patient id must be a UUID")
     return value
+
+
+def check_version_id(value: str | None) -> int:
+    """A version id from a path (what meta.versionId says: 1, 2, ...), or Invalid."""
+    if value is None or not _VERSION.fullmatch(value):
+        raise Invalid("the version id must be a whole number from 1")
+    return int(value)
 
 
 def normalize(text: str) -> str:

@@ -101,6 +101,7 @@ def _api(operation: str) -> Handler:
 
 # One per route of routes.ROUTES (its handler string names these).
 get_patient = _api("getPatient")
+vread_patient = _api("vreadPatient")
 create_patient = _api("createPatient")
 update_patient = _api("updatePatient")
 delete_patient = _api("deletePatient")

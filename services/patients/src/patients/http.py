@@ -45,6 +45,7 @@ class ApiRequest:
     base_url: str
     body: str | None = None
     is_base64: bool = False
+    path_version: str | None = None  # vread's {vid}
     event: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def header(self, name: str) -> str | None:
@@ -84,6 +85,7 @@ def from_event(event: Mapping[str, Any]) -> ApiRequest:
         request_id=str(context.get("requestId") or "unknown"),
         headers=headers,
         path_id=(event.get("pathParameters") or {}).get("id"),
+        path_version=(event.get("pathParameters") or {}).get("vid"),
         query=dict(event.get("queryStringParameters") or {}),
         base_url=f"{proto}://{host}{prefix}",
         body=event.get("body"),

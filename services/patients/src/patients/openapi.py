@@ -19,7 +19,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_jso
 from pydantic_core import core_schema
 
 from patients import errors, fhir, resources, search
-from patients.domain import ETAG_PATTERN
+from patients.domain import ETAG_PATTERN, VERSION_PATTERN
 from patients.fhir import UUID_PATTERN
 from patients.http import ACCEPTED_TYPES, FHIR_JSON, from_event
 from patients.routes import ROUTES, Route
@@ -232,6 +232,10 @@ def _patient_links() -> dict[str, Any]:
     versioned = {**by_id, "header.If-Match": "$response.header.ETag"}
     return {
         "GetPatient": {"operationId": "getPatient", "parameters": by_id},
+        "GetPatientVersion": {
+            "operationId": "vreadPatient",
+            "parameters": {**by_id, "vid": "$response.body#/meta/versionId"},
+        },
         "UpdatePatient": {  # FHIR R4 http.html#update: a client PUTs what it read
             "operationId": "updatePatient",
             "parameters": versioned,
@@ -263,6 +267,7 @@ _SUCCESS: dict[str, Callable[[], dict[str, Any]]] = {
     "searchPatients": lambda: _bundle("The matching patients, a page at a time.", "PatientBundle"),
     "createPatient": lambda: _patient_answer("The patient as recorded.", "Location"),
     "getPatient": lambda: _patient_answer("The patient."),
+    "vreadPatient": lambda: _patient_answer("The patient as it was at that version."),
     "updatePatient": lambda: _patient_answer("The patient as changed (a new version)."),
     "deletePatient": lambda: {"description": "Deleted."},
     "getPatientAudit": lambda: _bundle("The audit trail, a page at a time.", "AuditBundle"),
@@ -305,6 +310,8 @@ def _operation(route: Route) -> dict[str, Any]:
         for status in _EVERY_OPERATION:
             responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
     parameters = _PARAMETERS.get(route.operation, list)()
+    if "{vid}" in route.path:
+        parameters = [{"$ref": "#/components/parameters/vid"}, *parameters]
     if "{id}" in route.path:
         parameters = [{"$ref": "#/components/parameters/id"}, *parameters]
     if parameters:
@@ -347,7 +354,14 @@ def _document() -> dict[str, Any]:
                     "required": True,
                     "description": "The patient's id (a lowercase UUID).",
                     "schema": {"type": "string", "pattern": UUID_PATTERN},
-                }
+                },
+                "vid": {
+                    "name": "vid",
+                    "in": "path",
+                    "required": True,
+                    "description": "A version of the patient (its meta.versionId: 1, 2, ...).",
+                    "schema": {"type": "string", "pattern": VERSION_PATTERN},
+                },
             },
             "headers": _headers(),
             "securitySchemes": {

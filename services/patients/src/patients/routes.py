@@ -63,6 +63,16 @@ ROUTES: tuple[Route, ...] = (
         (200, 400, 404, 410),
     ),
     Route(
+        "vreadPatient",
+        "GetPatientVersion",
+        "patients/handlers.vread_patient",
+        "get",
+        "/patients/{id}/_history/{vid}",
+        "vread",
+        "Read one version of a patient (FHIR vread; what a create's Location names)",
+        (200, 400, 404, 410),
+    ),
+    Route(
         "updatePatient",
         "UpdatePatient",
         "patients/handlers.update_patient",

@@ -32,6 +32,7 @@ from patients.domain import (
     check_organization,
     check_resource_id,
     check_version,
+    check_version_id,
     expected_version,
     new_id,
     search_fields,
@@ -56,6 +57,8 @@ MAX_AUDIT_PAGE = 500
 
 class PatientStore(Protocol):
     def get(self, patient_id: str) -> StoredPatient | None: ...
+
+    def version(self, patient: StoredPatient, version: int) -> StoredPatient | None: ...
 
     def create(self, patient: StoredPatient, fields: SearchFields) -> None: ...
 
@@ -100,6 +103,7 @@ class PatientService:
         call = _Call(action, request)
         operations: dict[str, Callable[[_Call], Reply]] = {
             "read": self._read,
+            "vread": self._vread,
             "search": self._search,
             "create": self._create,
             "update": self._update,
@@ -135,6 +139,19 @@ class PatientService:
     def _read(self, call: _Call) -> Reply:
         patient = self._load(call, check_id(call.request.path_id))
         return Reply(200, patient.resource(), _version_headers(patient))
+
+    def _vread(self, call: _Call) -> Reply:
+        """FHIR R4 http.html#vread: one version; 404 if there is no such version, 410
+        if it is the version that deleted the record ("the server should return a 410")."""
+        patient_id = check_id(call.request.path_id)
+        version = check_version_id(call.request.path_version)
+        current = self._load(call, patient_id, include_deleted=True)
+        found = self.store.version(current, version) if version <= current.version else None
+        if found is None:
+            raise NotFound(f"Patient/{patient_id} has no version {version}")
+        if found.deleted_at is not None:
+            raise Gone(f"Patient/{patient_id} version {version} is its deletion")
+        return Reply(200, found.resource(), _version_headers(found))
 
     def _search(self, call: _Call) -> Reply:
         query = parse_search(dict(call.request.query))

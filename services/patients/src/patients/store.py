@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -92,6 +93,40 @@ class PostgresStore:
         return _patient(row) if row else None
 
     @_guarded
+    def version(self, patient: StoredPatient, version: int) -> StoredPatient | None:
+        """``patient`` as it was at ``version``; deleted_at set if that version deleted it."""
+        row = (
+            self._connection()
+            .execute(
+                "SELECT content, updated_at FROM patient_versions "
+                "WHERE patient_id = %s AND version = %s",
+                (patient.id, version),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        content, updated_at = row
+        deleted_at = updated_at if content is None else None
+        return replace(
+            patient,
+            version=version,
+            content=content or {},
+            updated_at=updated_at,
+            deleted_at=deleted_at,
+        )
+
+    @staticmethod
+    def _put_version(
+        conn: psycopg.Connection[Any], patient_id: str, version: int, content: Any, at: datetime
+    ) -> None:
+        conn.execute(
+            "INSERT INTO patient_versions (patient_id, version, content, updated_at) "
+            "VALUES (%s, %s, %s, %s)",
+            (patient_id, version, Jsonb(content) if content is not None else None, at),
+        )
+
+    @_guarded
     def create(self, patient: StoredPatient, fields: SearchFields) -> None:
         conn = self._connection()
         try:
@@ -118,6 +153,7 @@ class PostgresStore:
                     ),
                 )
                 self._put_identifiers(conn, patient, fields)
+                self._put_version(conn, patient.id, 1, patient.content, patient.updated_at)
         except psycopg.errors.UniqueViolation as exc:
             raise _conflict(exc) from None
 
@@ -150,6 +186,9 @@ class PostgresStore:
                     return False
                 conn.execute("DELETE FROM patient_identifiers WHERE patient_id = %s", (patient.id,))
                 self._put_identifiers(conn, patient, fields)
+                self._put_version(
+                    conn, patient.id, patient.version, patient.content, patient.updated_at
+                )
         except psycopg.errors.UniqueViolation as exc:
             raise _conflict(exc) from None
         return True
@@ -168,6 +207,7 @@ class PostgresStore:
                 return False
             # Identifiers index live records only: a deleted record's MRN can be reused.
             conn.execute("DELETE FROM patient_identifiers WHERE patient_id = %s", (patient_id,))
+            self._put_version(conn, patient_id, expected + 1, None, at)
         return True
 
     @_guarded

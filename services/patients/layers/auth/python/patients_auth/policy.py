@@ -2,7 +2,8 @@
 
 - A clinician reads, searches, creates, updates and deletes the patients of their
   organization, and no others.
-- A patient reads (and finds) only the record linked to their own user id.
+- A patient reads (and finds) only the record linked to their own user id, and its
+  earlier versions.
 - An admin reads the audit trails of their organization's patients; being an admin
   grants no access to the records themselves.
 
@@ -18,10 +19,11 @@ from typing import Literal
 
 from patients_auth.principal import Principal
 
-Action = Literal["read", "search", "create", "update", "delete", "read-audit"]
+Action = Literal["read", "vread", "search", "create", "update", "delete", "read-audit"]
 
 SCOPES: dict[str, str] = {
     "read": "patients:read",
+    "vread": "patients:read",
     "search": "patients:read",
     "create": "patients:write",
     "update": "patients:write",
@@ -30,6 +32,7 @@ SCOPES: dict[str, str] = {
 }
 ROLES_FOR: dict[str, frozenset[str]] = {
     "read": frozenset({"clinician", "patient"}),
+    "vread": frozenset({"clinician", "patient"}),
     "search": frozenset({"clinician", "patient"}),
     "create": frozenset({"clinician"}),
     "update": frozenset({"clinician"}),
@@ -67,7 +70,7 @@ def require(principal: Principal, action: Action) -> None:
     if not principal.roles & allowed:
         raise Forbidden(f"{action} needs the role {' or '.join(sorted(allowed))}")
     # A patient finds their own record by user id; everyone else works for an organization.
-    needs_org = action not in ("read", "search") or not principal.has_role("patient")
+    needs_org = action not in ("read", "vread", "search") or not principal.has_role("patient")
     if needs_org and principal.organization is None:
         raise Forbidden("the token names no organization")
 
@@ -82,7 +85,7 @@ def may_access(principal: Principal, action: Action, patient: PatientRef) -> boo
     if principal.has_role("clinician") and same_org:
         return True
     own = patient.user_id is not None and patient.user_id == principal.user_id
-    return action == "read" and principal.has_role("patient") and own
+    return action in ("read", "vread") and principal.has_role("patient") and own
 
 
 def search_scope(principal: Principal) -> SearchScope:

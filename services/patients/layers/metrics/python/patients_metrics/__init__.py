@@ -18,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 OPERATIONS = frozenset(
     {
         "getPatient",
+        "vreadPatient",
         "createPatient",
         "updatePatient",
         "deletePatient",
