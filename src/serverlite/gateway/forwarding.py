@@ -13,8 +13,9 @@ headers. What is done here, with where it was seen:
   CloudFront in front of them does; every other name keeps the client's case.
 - Both add ``X-Forwarded-For`` (the client's address, after any the client sent),
   ``X-Forwarded-Port``, ``X-Forwarded-Proto`` and ``X-Amzn-Trace-Id``; HTTP APIs in
-  lower case and with ``content-length`` kept (the Lambda developer guide's HTTP API
-  sample event, sample-apps/nodejs-apig/event-v2.json, has all of them).
+  lower case, with ``content-length`` kept, and added when the client sent none (the
+  Lambda developer guide's HTTP API sample event, sample-apps/nodejs-apig/event-v2.json,
+  a browser's GET, has all of them, ``"content-length": "0"`` included).
 - Edge-optimized REST APIs (the default endpoint type) sit behind CloudFront, which
   adds ``Via``, ``X-Amz-Cf-Id`` and the ``CloudFront-*`` viewer headers.
 
@@ -69,6 +70,7 @@ class Forwarder:
         dropped = (REST_DROPPED if rest else HTTP_DROPPED) | _REPLACED
         self._special: dict[str, int] = dict.fromkeys(dropped, _DROP)
         self._special |= {"x-forwarded-for": _FOR, _TRACE: _TRACE_SENT}
+        self.rest = rest
         if rest:
             self._special["authorization"] = _AUTH
         self.edge = rest and api.endpoint_type == "EDGE"
@@ -114,6 +116,10 @@ class Forwarder:
         ip = request.source_ip
         forwarded_for = f"{client_for}, {ip}" if client_for else ip
         trace_header = f"Root={root}"
+        if not self.rest and "content-length" not in last:
+            length = str(len(request.body))
+            headers.append(("content-length", length))
+            last["content-length"] = length
         headers.append((self._for, forwarded_for))
         headers += self._constant
         headers.append((self._trace_name, trace_header))

@@ -248,6 +248,8 @@ def test_http_api_events_carry_forwarded_headers_lower_case():
     assert len(request_id) == 16 and request_id.endswith("=")
     assert response.header("apigw-requestid") == request_id
     assert "deploymentId" not in event["requestContext"]
+    # A request without Content-Length (a GET) arrives with "content-length": "0".
+    assert event_of(gw, "/x")["headers"]["content-length"] == "0"
 
 
 class AuthorizingInvoker(EchoInvoker):
