@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any
 
-from serverlite.patterns import Pattern, parse_event
+from serverlite.patterns import Pattern, expand_dotted, parse_event
 
 
 def matches(filters: Sequence[Pattern], record: dict[str, Any]) -> bool:
@@ -21,4 +21,5 @@ def matches(filters: Sequence[Pattern], record: dict[str, Any]) -> bool:
     document = dict(record)
     with contextlib.suppress(ValueError):  # plain text stays a string
         document["body"] = parse_event(record["body"])
-    return any(pattern.matches(document) for pattern in filters)
+    matchable = expand_dotted(document)  # once, for every filter
+    return any(pattern.matches(matchable) for pattern in filters)
