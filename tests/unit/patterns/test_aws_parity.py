@@ -7,6 +7,8 @@ tests/aws/services/events/test_events_patterns.snapshot.json in localstack).
 """
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from serverlite.patterns import PatternError, compile_pattern, parse_event
 
@@ -166,3 +168,47 @@ def test_an_event_is_expanded_once_for_many_rules(monkeypatch):
     assert not any(rule.matches(event) for rule in rules)
     assert compile_pattern({"detail": {"state": {"status": ["on"]}}}).matches(event)
     assert len(walks) == 1
+
+
+def _nested(leaves: dict) -> dict:
+    doc: dict = {}
+    for path, value in leaves.items():
+        target = doc
+        for key in path[:-1]:
+            target = target.setdefault(key, {})
+        target[path[-1]] = value
+    return doc
+
+
+def _no_prefixes(leaves: dict) -> bool:
+    paths = list(leaves)
+    return not any(a != b and b[: len(a)] == a for a in paths for b in paths)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.lists(st.sampled_from("abc"), min_size=1, max_size=3).map(tuple),
+        st.integers(0, 3),
+        min_size=1,
+        max_size=6,
+    ).filter(_no_prefixes),
+    st.data(),
+)
+def test_dotted_and_nested_spellings_match_alike(leaves, data):
+    # however a document's fields are spelled (nested, dotted, or half of each), and
+    # however the pattern spells its path, the answers agree
+    nested = _nested(leaves)
+    dotted = {".".join(path): value for path, value in leaves.items()}
+    mixed = _nested(
+        {
+            (path[0], ".".join(path[1:])) if len(path) > 1 else path: value
+            for path, value in leaves.items()
+        }
+    )
+    path = data.draw(st.sampled_from(sorted(leaves)))
+    for value, expected in ((leaves[path], True), (9, False)):
+        for pattern in (_nested({path: [value]}), {".".join(path): [value]}):
+            compiled = compile_pattern(pattern)
+            for event in (nested, dotted, mixed):
+                assert compiled.matches(event) is expected, (pattern, event)
