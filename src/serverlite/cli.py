@@ -7,6 +7,7 @@ import contextlib
 import errno
 import json
 import logging
+import os
 import re
 import signal
 import socket
@@ -15,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -26,6 +27,9 @@ from serverlite.errors import ConfigError, InvokeError, ServerliteError
 from serverlite.gateway.model import ThrottleSpec
 from serverlite.gateway.throttling import ACCOUNT_LIMIT
 from serverlite.template.model import Application
+
+if TYPE_CHECKING:
+    from serverlite.state_lock import Owner
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -119,6 +123,9 @@ def main() -> None:
       serverlite validate                   check a template (cfn-lint + Lambda quotas)
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Everything serverlite writes (state, logs, keys, inline code) is the user's alone:
+    # other local users must not read items, queues, password hashes or secrets.
+    os.umask(0o077)
 
 
 @main.command()
@@ -224,14 +231,29 @@ def up(
     from serverlite.cloud import CloudOptions, LocalCloud
     from serverlite.gateway.frontend import serve_locally
     from serverlite.server import ServeOptions, serve
+    from serverlite.state_lock import StateLock
 
     def go() -> int:
         endpoint = f"http://{'[' + host + ']' if ':' in host else host}:{aws_port}"
-        app = load(template, overrides, region, endpoint)
+        app = load(template, overrides, region, endpoint)  # a bad template creates nothing
+        # The state's one owner from here on: a second `up` (or an `invoke`) on the same
+        # state directory is refused, naming this one.
+        with StateLock(state_dir) as lock:
+            lock.acquire("up", f"http://{_client_host(host)}:{aws_port}")
+            return serve_app(app, endpoint)
+
+    def serve_app(app: Application, endpoint: str) -> int:
         app, endpoints = serve_locally(app, host, port)
         _check_port(host, aws_port, "--aws-port")
         for api_endpoint in endpoints:
             _check_port(host, api_endpoint.port, "--port")
+        if not is_loopback(host):
+            err.print(
+                f"[yellow]warning:[/] --host {host} serves every API and the AWS endpoint "
+                "(which checks no credentials) beyond this machine's loopback; see "
+                "docs/security.md",
+                soft_wrap=True,
+            )
         cloud = LocalCloud(
             app,
             CloudOptions(
@@ -294,10 +316,21 @@ def invoke(
     from serverlite.cloud import CloudOptions, LocalCloud
     from serverlite.functions.environment import startup_warnings
     from serverlite.invoker import InvokeRequest
+    from serverlite.state_lock import StateInUse, StateLock, in_use_message, running_owner
 
     def go() -> int:
-        app = load(template, overrides, region, aws_endpoint)
         payload = _read_event(event)
+        owner = running_owner(state_dir)
+        if owner is not None:
+            if owner.command == "up" and owner.endpoint_url:
+                return _invoke_through(owner, function, payload, region)
+            raise StateInUse(in_use_message(state_dir, owner))
+        app = load(template, overrides, region, aws_endpoint)  # a bad template creates nothing
+        with StateLock(state_dir) as lock:
+            lock.acquire("invoke")
+            return invoke_here(app, payload)
+
+    def invoke_here(app: Application, payload: bytes) -> int:
         for warning in startup_warnings(app):
             err.print(f"[yellow]warning:[/] {warning}")
         cloud = LocalCloud(app, CloudOptions(state_dir=state_dir, endpoint_url=aws_endpoint))
@@ -348,7 +381,7 @@ def logs(
         db = state_dir / "logs.db"
         if not db.exists():
             raise ConfigError(f"no logs yet under {state_dir}: invoke the function first")
-        store = LogStore(db)
+        store = LogStore(db, read_only=True)  # a running `up` may be writing it
         since_ms = int((time.time() - parse_duration(since)) * 1000)
         stop = threading.Event()
         events = (
@@ -539,6 +572,47 @@ def put_event(
         return 0
 
     _run(go)
+
+
+def _invoke_through(owner: Owner, function: str, payload: bytes, region: str) -> int:
+    """Invoke on the running `up` that owns the state (its Lambda Invoke API): its
+    environments, its resources, nothing provisioned a second time."""
+    import base64
+
+    from serverlite.aws import cli_client
+
+    url = owner.endpoint_url or ""
+    err.print(f"serverlite up (pid {owner.pid}) owns this state: invoking through {url}")
+    # A function may run up to Lambda's 900 s timeout.
+    lam = cli_client.client("lambda", url, region, read_timeout=905)
+    with cli_client.talking_to(url):
+        result = lam.invoke(FunctionName=function, Payload=payload, LogType="Tail")
+    if result.get("LogResult"):
+        sys.stderr.write(base64.b64decode(result["LogResult"]).decode("utf-8", "replace"))
+        sys.stderr.flush()
+    sys.stdout.write(result["Payload"].read().decode("utf-8", "replace") + "\n")
+    return 1 if result.get("FunctionError") else 0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps every port on this machine's loopback."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve beyond loopback
+
+
+def _client_host(host: str) -> str:
+    """Where a client on this machine reaches a server bound to ``host``."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host in ("::", "[::]"):
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _interrupt(signum: int, frame: object) -> None:

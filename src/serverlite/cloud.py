@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverlite import state
 from serverlite.aws.json_protocol import JsonService, RestJsonService
 from serverlite.aws.local_client import LocalAws
 from serverlite.aws.query_protocol import QueryService
@@ -51,7 +52,7 @@ class LocalCloud:
         self.app = app
         self.options = options
         state_dir = options.state_dir
-        state_dir.mkdir(parents=True, exist_ok=True)
+        state.private_dir(state_dir)  # 0700: the state is the user's alone
         self.zygote = Zygote()
         self.logs = LogStore(state_dir / "logs.db")
         self.api_throttles = Throttles(account=options.api_account_limit)  # all APIs share it

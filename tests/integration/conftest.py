@@ -80,6 +80,22 @@ class Server:
         return self.proc.returncode
 
 
+def cli(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the serverlite command line as a user does; its exit code and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "serverlite.cli", *args],
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        check=False,
+    )
+
+
 def start_server(template: Path, state_dir: Path, *args: str, port: int | None = None) -> Server:
     port = port or free_port()
     log_path = state_dir.parent / f"serverlite-{port}-{time.monotonic_ns()}.log"

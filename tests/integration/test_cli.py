@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -15,26 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import FIXTURES, free_port, lambda_client, start_server
+from tests.integration.conftest import FIXTURES, cli, free_port, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parent.parent.parent
 APP = FIXTURES / "app" / "template.yaml"
-
-
-def cli(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "serverlite.cli", *args],
-        input=stdin.decode() if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-        check=False,
-    )
 
 
 def write_template(directory: Path, properties: str, runtime: str = "python3.11") -> Path:

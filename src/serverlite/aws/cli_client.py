@@ -9,7 +9,7 @@ from typing import Any
 from serverlite.errors import ConfigError
 
 
-def client(service: str, endpoint_url: str, region: str) -> Any:
+def client(service: str, endpoint_url: str, region: str, read_timeout: float = 30) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -19,7 +19,7 @@ def client(service: str, endpoint_url: str, region: str) -> Any:
         region_name=region,
         aws_access_key_id="serverlite",
         aws_secret_access_key="serverlite",
-        config=Config(retries={"max_attempts": 0}, connect_timeout=2, read_timeout=30),
+        config=Config(retries={"max_attempts": 0}, connect_timeout=2, read_timeout=read_timeout),
     )
 
 

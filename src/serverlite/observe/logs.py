@@ -56,11 +56,14 @@ def _encode(events: Sequence[LogEvent]) -> str:
 
 
 class LogStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        conn = state.connect(path)
-        conn.executescript(_SCHEMA)
-        conn.close()
+        if read_only:  # a reader (`serverlite logs`) neither creates nor changes anything
+            state.check_database(path)
+        else:
+            conn = state.connect(path)
+            conn.executescript(_SCHEMA)
+            conn.close()
         # Events waiting for the writer, already grouped by (log group, log stream):
         # a write is a list extend, and the writer takes them all at once.
         self._pending: dict[tuple[str, str], list[LogEvent]] = {}
