@@ -1,10 +1,20 @@
+import asyncio
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
-from serverlite.errors import InvalidRequestContent
-from serverlite.invoker.invoker import _check_json, _decode_client_context, _split_function_ref
+from serverlite.errors import InvalidRequestContent, TooManyRequests
+from serverlite.invoker.async_queue import QueuedEvent
+from serverlite.invoker.concurrency import ConcurrencyLimits
+from serverlite.invoker.invoker import (
+    Invoker,
+    _check_json,
+    _decode_client_context,
+    _split_function_ref,
+)
+from serverlite.template.model import FunctionSpec
 
 
 @pytest.mark.parametrize(
@@ -37,3 +47,32 @@ def test_client_context_is_base64_json_object():
         _decode_client_context("%%%")
     with pytest.raises(InvalidRequestContent):
         _decode_client_context(base64.b64encode(b"[1]").decode())
+
+
+def test_a_queued_event_no_environment_could_take_is_throttled_not_lost():
+    """The pool raises TooManyRequests when no environment came free within the
+    function's timeout: the async queue must retry the event, not drop it."""
+    fn = FunctionSpec(
+        logical_id="Fn",
+        stack_path=(),
+        name="Fn",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:Fn",
+        handler="app.handler",
+        runtime="python3.11",
+        code_dir=Path("."),
+    )
+
+    class App:
+        def find_function(self, name: str) -> FunctionSpec | None:
+            return fn if name == "Fn" else None
+
+    class FullPool:
+        async def run(self, fn: FunctionSpec, invocation: object) -> None:
+            raise TooManyRequests("Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded")
+
+    concurrency = ConcurrencyLimits([fn])
+    invoker = Invoker(App(), FullPool(), concurrency)  # type: ignore[arg-type]
+    event = QueuedEvent("r-1", "Fn", b"{}", None, 0.0, 0, 0)
+    attempt = asyncio.run(invoker.run_queued(event))
+    assert attempt.status == "throttled"
+    assert concurrency.running("Fn") == 0

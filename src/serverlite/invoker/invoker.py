@@ -169,6 +169,8 @@ class Invoker:
                 event.request_id,
                 None,
             )
+        except TooManyRequests:  # no environment came free in time: retried, as a throttle
+            return Attempt("throttled")
         finally:
             self.concurrency.release(fn.name)
         if result.function_error:
