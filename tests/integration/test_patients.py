@@ -162,6 +162,14 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
         assert found.status_code == 200, (query, found.text)
         assert_r4(found.json())
         assert [e["resource"]["id"] for e in found.json()["entry"]] == [pid], query
+    # http.html#search: POST [base]/[type]/_search, the parameters in a form body.
+    posted = http.post(
+        f"{url}/patients/_search",
+        data={"family": "quinta", "birthdate": "1957-03-14"},
+        headers=system.headers(DOC_A),
+    )
+    assert posted.status_code == 200, posted.text
+    assert [e["resource"]["id"] for e in assert_r4(posted.json())["entry"]] == [pid]
     none = http.get(
         f"{url}/patients", params={"birthdate": "lt1957"}, headers=system.headers(DOC_A)
     )
@@ -180,7 +188,7 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
     after = http.get(f"{url}/patients", params={"family": "quinta"}, headers=system.headers(DOC_A))
     assert "entry" not in after.json()
 
-    trail = system.audit(pid, ADMIN_A, wanted=18)  # deleted, and the history stays
+    trail = system.audit(pid, ADMIN_A, wanted=19)  # deleted, and the history stays
     for event in trail:
         assert_r4(event)
     interactions = [(e["subtype"][0]["code"], e["outcome"]) for e in trail]

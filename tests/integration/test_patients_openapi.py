@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -87,6 +87,7 @@ def api_schema(api: Api) -> Any:
 # (a schema loaded from a fixture) fails on pytest 9.2 (it sets Node._nodeid).
 WITH_INPUT = [
     "GET /patients",
+    "POST /patients/_search",
     "POST /patients",
     "GET /patients/{id}",
     "GET /patients/{id}/_history/{vid}",
@@ -126,10 +127,20 @@ def test_every_operation_answers_as_documented(
     @given(case=operation.as_strategy(generation_mode=mode))
     @SETTINGS
     def answers_as_documented(case: Any) -> None:
+        assume(_reaches_the_server(case))
         assert urlsplit(case.operation.base_url).hostname == "127.0.0.1"
         case.call_and_validate(headers=api.headers(path), checks=CHECKS)
 
     answers_as_documented()
+
+
+def _reaches_the_server(case: Any) -> bool:
+    """requests drops a form field whose value is None or empty when it encodes a form,
+    so a negative POST search body made of such fields (an extra parameter: null) reaches
+    the server as another request, a valid one, which is rightly answered 200."""
+    if case.media_type != "application/x-www-form-urlencoded" or not isinstance(case.body, dict):
+        return True
+    return all(value is not None and value not in ([], {}) for value in case.body.values())
 
 
 def test_chains_of_calls_answer_as_documented(api: Api, api_schema: Any) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from patients.errors import FhirError, Invalid, NotAcceptable, TooLarge, UnsupportedMediaType
-from patients.http import ApiRequest, check_accept, fhir_body, from_event
+from patients.http import FORM, ApiRequest, check_accept, fhir_body, form_body, from_event
 
 
 def request(body: str | None, content_type: str | None = "application/fhir+json", **kw):
@@ -55,6 +55,27 @@ def test_json_errors_do_not_echo_the_body():
     with pytest.raises(Invalid) as caught:
         fhir_body(request('{"family": "Lovelace", }'))
     assert "Lovelace" not in caught.value.diagnostics
+
+
+def test_form_bodies_for_post_searches():
+    """FHIR R4 http.html#search: POST [base]/[type]/_search, application/x-www-form-urlencoded."""
+    body = "family=Lovelace&given=Ada%20B&family=Byron&_count=5"
+    assert form_body(request(body, FORM)) == {
+        "family": "Lovelace,Byron",  # a repeated name: OR, as API Gateway joins query values
+        "given": "Ada B",
+        "_count": "5",
+    }
+    encoded = base64.b64encode(b"given=Ada").decode()
+    assert form_body(request(encoded, FORM, is_base64=True)) == {"given": "Ada"}
+    assert form_body(request("", FORM)) == {}
+    with pytest.raises(UnsupportedMediaType):
+        form_body(request("family=x", "application/fhir+json"))
+    with pytest.raises(Invalid):
+        form_body(request("family=%FF", FORM))  # not UTF-8
+    with pytest.raises(Invalid):
+        form_body(request("&".join(["a=1"] * 101), FORM))
+    with pytest.raises(TooLarge):
+        form_body(request("family=" + "x" * 70_000, FORM))
 
 
 def test_accept_must_allow_fhir_json():

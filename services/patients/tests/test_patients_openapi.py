@@ -172,6 +172,9 @@ def test_every_refusal_and_issue_type_is_documented():
 def test_the_search_parameters_are_the_ones_the_code_reads():
     op = DOC["paths"]["/patients"]["get"]
     assert [p["name"] for p in op["parameters"]] == list(search.PARAMETERS)
+    form = DOC["paths"]["/patients/_search"]["post"]["requestBody"]["content"]
+    properties = form["application/x-www-form-urlencoded"]["schema"]["properties"]
+    assert properties == {p["name"]: p["schema"] for p in op["parameters"]}
 
 
 @pytest.mark.parametrize(
@@ -457,6 +460,15 @@ def test_every_answer_of_the_service_is_documented():
     call("read", "getPatient", event("00000000-0000-4000-8000-000000009999"))
     call("search", "searchPatients", event(query={"_count": "1", "family": "love"}))
     call("search", "searchPatients", event(query={"nickname": "x"}))
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    for body, headers in [
+        ("family=love&_count=1", form),  # 200
+        ("nickname=x", form),  # 400
+        ("family=love", {"content-type": "text/plain"}),  # 415
+        ("family=" + "x" * 70_000, form),  # 413
+    ]:
+        request = replace(event(body=body, headers=headers), method="POST")
+        call("search", "searchPatientsByPost", request)
     read = call("read", "getPatient", event(pid)).body
     call("update", "updatePatient", event(pid, read))  # 428
     call("update", "updatePatient", event(pid, read, headers={"if-match": 'W/"9"'}))
@@ -474,6 +486,7 @@ def test_every_answer_of_the_service_is_documented():
     for vid in ("1", "2", "3", "4", "x"):  # 200, 200, 410 (the deletion), 404, 400
         call("vread", "vreadPatient", replace(event(pid), path_version=vid))
     assert {status for op, status in answers if op == "vreadPatient"} == {200, 400, 404, 410}
+    assert {s for op, s in answers if op == "searchPatientsByPost"} == {200, 400, 413, 415}
     assert {status for _, status in answers} >= {
         200,
         201,

@@ -337,6 +337,32 @@ def test_search_pages_with_a_cursor_and_audits_what_it_returned(app, store):
     assert searches[0].query_params == ("family",)
 
 
+def test_a_search_by_post_reads_its_parameters_from_a_form_body(app, store):
+    """FHIR R4 http.html#search: POST [base]/[type]/_search, the parameters in an
+    application/x-www-form-urlencoded body, or in the URL as well ("equal meaning")."""
+    pid = create(app)
+    create(app, {**PATIENT, "identifier": [{"value": "2"}]})
+
+    def post(body, query=None, content_type="application/x-www-form-urlencoded"):
+        request = event("POST", query=query, headers={"content-type": content_type})
+        return app.handle("search", replace(request, body=body))[0]
+
+    def searched(reply):  # the search as the server read it: its self link's query
+        assert reply.status == 200, reply.body
+        return reply.body["link"][0]["url"].split("?", 1)[1]
+
+    one = post("family=love&_count=1")
+    assert len(one.body["entry"]) == 1  # the fake store filters nothing, but counts
+    assert searched(one) == "family=love&_count=1"
+    assert searched(post("", {"given": "ada"})) == "given=ada"
+    assert searched(post("family=love", {"family": "byron"})) == "family=byron%2Clove"  # OR
+    assert post("nickname=x").status == 400  # unknown parameters, as with GET
+    assert post("family=love", content_type="application/fhir+json").status == 415
+    searches = [e for e in store.audit if e.action == "search"]
+    assert [e.query_params for e in searches[:3]] == [("family",), ("given",), ("family",)]
+    assert searches[0].patient_ids == (pid,)
+
+
 def test_audit_events_carry_no_phi(app, store):
     pid = create(app)
     app.handle("search", event(query={"family": "Lovelace", "birthdate": "1815-12-10"}))

@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from patients.errors import (
     FhirError,
@@ -28,6 +28,7 @@ from patients.errors import (
 MAX_BODY_BYTES = 64 * 1024
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_TYPES = (FHIR_JSON, "application/json")
+FORM = "application/x-www-form-urlencoded"
 _ACCEPTABLE = (FHIR_JSON, "application/json", "application/*", "*/*")
 BASE_HEADERS = {
     "Content-Type": f"{FHIR_JSON}; charset=utf-8",
@@ -46,6 +47,7 @@ class ApiRequest:
     body: str | None = None
     is_base64: bool = False
     path_version: str | None = None  # vread's {vid}
+    method: str = "GET"
     event: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def header(self, name: str) -> str | None:
@@ -86,6 +88,7 @@ def from_event(event: Mapping[str, Any]) -> ApiRequest:
         headers=headers,
         path_id=(event.get("pathParameters") or {}).get("id"),
         path_version=(event.get("pathParameters") or {}).get("vid"),
+        method=str((context.get("http") or {}).get("method") or "GET").upper(),
         query=dict(event.get("queryStringParameters") or {}),
         base_url=f"{proto}://{host}{prefix}",
         body=event.get("body"),
@@ -116,14 +119,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def fhir_body(request: ApiRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
-    """The request's JSON body, after the content type, size and encoding checks."""
+def _body_bytes(request: ApiRequest, accepted: tuple[str, ...], max_bytes: int) -> bytes:
+    """The request's body, after the content type, size and encoding checks."""
     content_type = request.header("content-type")
+    wanted = " or ".join(accepted)
     if not content_type:
-        raise UnsupportedMediaType(f"Content-Type is required: {FHIR_JSON}")
+        raise UnsupportedMediaType(f"Content-Type is required: {wanted}")
     media, *params = [p.strip().lower() for p in content_type.split(";")]
-    if media not in ACCEPTED_TYPES:
-        raise UnsupportedMediaType(f"Content-Type must be {FHIR_JSON} (or application/json)")
+    if media not in accepted:
+        raise UnsupportedMediaType(f"Content-Type must be {wanted}")
     for param in params:
         name, _, value = param.partition("=")
         if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
@@ -137,6 +141,12 @@ def fhir_body(request: ApiRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
         raise Invalid("the body is not valid base64") from None
     if len(data) > max_bytes:
         raise TooLarge(f"the body is larger than {max_bytes} bytes")
+    return data
+
+
+def fhir_body(request: ApiRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
+    """The request's JSON body (application/fhir+json or application/json)."""
+    data = _body_bytes(request, ACCEPTED_TYPES, max_bytes)
     if not data.strip():
         raise Invalid("the body is empty: send a FHIR Patient resource")
     try:
@@ -152,3 +162,26 @@ def fhir_body(request: ApiRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
     except ValueError as exc:
         reason = str(exc).split(":")[0] if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise Invalid(f"the body is not valid JSON: {reason}") from None
+
+
+def form_body(request: ApiRequest, max_bytes: int = MAX_BODY_BYTES) -> dict[str, str]:
+    """A form body's parameters (application/x-www-form-urlencoded, FHIR's POST search);
+    a name given twice has its values joined with commas, as API Gateway joins a
+    repeated query parameter's."""
+    data = _body_bytes(request, (FORM,), max_bytes)
+    try:
+        pairs = parse_qsl(
+            data.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=100
+        )
+    except UnicodeDecodeError:
+        raise Invalid("the body is not UTF-8") from None
+    except ValueError:
+        raise Invalid("the body has too many parameters") from None
+    return join_values(pairs)
+
+
+def join_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined

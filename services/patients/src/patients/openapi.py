@@ -21,7 +21,7 @@ from pydantic_core import core_schema
 from patients import errors, fhir, resources, search
 from patients.domain import ETAG_PATTERN, VERSION_PATTERN
 from patients.fhir import UUID_PATTERN
-from patients.http import ACCEPTED_TYPES, FHIR_JSON, from_event
+from patients.http import ACCEPTED_TYPES, FHIR_JSON, FORM, from_event
 from patients.routes import ROUTES, Route
 from patients.service import AUDIT_PAGE, MAX_AUDIT_PAGE
 
@@ -265,6 +265,9 @@ def _bundle(description: str, schema: str) -> dict[str, Any]:
 
 _SUCCESS: dict[str, Callable[[], dict[str, Any]]] = {
     "searchPatients": lambda: _bundle("The matching patients, a page at a time.", "PatientBundle"),
+    "searchPatientsByPost": lambda: _bundle(
+        "The matching patients, a page at a time (next links are GET searches).", "PatientBundle"
+    ),
     "createPatient": lambda: _patient_answer("The patient as recorded.", "Location"),
     "getPatient": lambda: _patient_answer("The patient."),
     "vreadPatient": lambda: _patient_answer("The patient as it was at that version."),
@@ -275,6 +278,37 @@ _SUCCESS: dict[str, Callable[[], dict[str, Any]]] = {
         "description": "This document.",
         "content": {MEDIA_TYPE: {"schema": {"type": "object", "required": ["openapi", "paths"]}}},
     },
+}
+
+
+def _patient_body(schema: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {media: {"schema": _ref(schema)} for media in ACCEPTED_TYPES},
+    }
+
+
+def _search_form() -> dict[str, Any]:
+    """FHIR's POST search: the search parameters as a form (they may be in the URL too)."""
+    properties = {p["name"]: p["schema"] for p in _search_parameters()}
+    return {
+        "required": False,
+        "content": {
+            FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": properties,
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+
+
+_REQUEST_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
+    "createPatient": lambda: _patient_body("Patient"),
+    "updatePatient": lambda: _patient_body("PatientUpdate"),  # a Patient as read
+    "searchPatientsByPost": _search_form,
 }
 _PARAMETERS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "searchPatients": _search_parameters,
@@ -316,12 +350,8 @@ def _operation(route: Route) -> dict[str, Any]:
         parameters = [{"$ref": "#/components/parameters/id"}, *parameters]
     if parameters:
         operation["parameters"] = parameters
-    if route.method in ("post", "put"):
-        sent = "PatientUpdate" if route.method == "put" else "Patient"
-        operation["requestBody"] = {
-            "required": True,
-            "content": {media: {"schema": _ref(sent)} for media in ACCEPTED_TYPES},
-        }
+    if route.operation in _REQUEST_BODIES:
+        operation["requestBody"] = _REQUEST_BODIES[route.operation]()
     operation["responses"] = dict(sorted(responses.items()))
     return operation
 

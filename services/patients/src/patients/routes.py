@@ -43,6 +43,16 @@ ROUTES: tuple[Route, ...] = (
         (200, 400),
     ),
     Route(
+        "searchPatientsByPost",
+        "SearchPatients",
+        "patients/handlers.search_patients",
+        "post",
+        "/patients/_search",
+        "search",
+        "Search the patients the caller may see, the parameters in a form body",
+        (200, 400, 413, 415),
+    ),
+    Route(
         "createPatient",
         "CreatePatient",
         "patients/handlers.create_patient",

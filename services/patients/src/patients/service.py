@@ -48,7 +48,15 @@ from patients.errors import (
     PreconditionFailed,
 )
 from patients.fhir import PatientUpdate, content_of, parse_patient
-from patients.http import ApiRequest, Reply, check_accept, error_reply, fhir_body
+from patients.http import (
+    ApiRequest,
+    Reply,
+    check_accept,
+    error_reply,
+    fhir_body,
+    form_body,
+    join_values,
+)
 from patients.search import SearchQuery, bundle, parse_search, whole_number
 
 AUDIT_PAGE = 100
@@ -154,13 +162,19 @@ class PatientService:
         return Reply(200, found.resource(), _version_headers(found))
 
     def _search(self, call: _Call) -> Reply:
-        query = parse_search(dict(call.request.query))
+        params = dict(call.request.query)
+        if call.request.method == "POST":
+            # FHIR R4 http.html#search: POST [base]/[type]/_search with the parameters
+            # in a form body (so they stay out of URLs and logs), or in the URL too:
+            # "servers should give them equal meaning".
+            params = join_values([*params.items(), *form_body(call.request).items()])
+        query = parse_search(params)
         call.query_params = tuple(query.criteria)
         assert call.principal is not None
         scope = policy.search_scope(call.principal)
         page = self.store.search(query, scope, query.count + 1)
         call.patient_ids = tuple(p.id for p in page[: query.count])
-        return Reply(200, bundle(page, query, dict(call.request.query), call.request.base_url))
+        return Reply(200, bundle(page, query, params, call.request.base_url))
 
     def _create(self, call: _Call) -> Reply:
         principal = call.principal
