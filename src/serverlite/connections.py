@@ -26,6 +26,7 @@ import logging
 import math
 import resource
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -36,6 +37,7 @@ SWEEP_S = 0.5
 # the SYNs of a burst beyond it (each dropped client retries a full second later).
 BACKLOG = 1024  # capped by net.core.somaxconn
 LOG_EVERY_S = 60.0
+MIN_IDLE_S = 0.1  # a connection idle for less is not closed to make room
 # Input is parsed in slices of this size, so a connection can stop between two requests
 # of one large read (backpressure) and a request head is measured within this much.
 SLICE = 4096
@@ -79,9 +81,10 @@ class Connections:
         self.limits = limits or ConnectionLimits()
         self.cap = self.limits.cap
         self._open: set[Tracked] = set()
-        # Connections waiting on their client, longest-waiting first (dicts keep order).
-        self._idle: dict[Tracked, None] = {}
-        self._room: asyncio.Event | None = None
+        # Connections waiting on their client, longest-waiting first (dicts keep order),
+        # with the time they began to wait.
+        self._idle: dict[Tracked, float] = {}
+        self._waiters: list[asyncio.Future[None]] = []
         self._sweeper: asyncio.Task[None] | None = None
         self._logged: dict[str, float] = {}
 
@@ -91,21 +94,23 @@ class Connections:
     # -- what connections report -----------------------------------------------------
     def opened(self, conn: Tracked) -> None:
         self._open.add(conn)
-        self._idle[conn] = None
+        self._idle[conn] = time.monotonic()
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     def closed(self, conn: Tracked) -> None:
         self._open.discard(conn)
         self._idle.pop(conn, None)
-        if self._room is not None:
-            self._room.set()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
 
     def idle(self, conn: Tracked) -> None:
         """``conn`` waits on its client: it may be closed to make room."""
         self._idle.pop(conn, None)
         if conn in self._open:
-            self._idle[conn] = None
+            self._idle[conn] = time.monotonic()
 
     def busy(self, conn: Tracked) -> None:
         """``conn`` has a request in hand: it is not closed to make room."""
@@ -124,14 +129,19 @@ class Connections:
             except OSError as exc:
                 if exc.errno not in _OUT_OF_FDS:
                     raise
-                # Something else used up the descriptors: the connection stays in the
-                # backlog; try again shortly rather than spinning on the error.
+                # The process is out of descriptors before the cap (something else holds
+                # them, or ulimit -n was lowered): the connection stays in the backlog
+                # while the longest-idle connection gives its descriptor up, or, with
+                # none idle long enough, until one closes (polled, not spun on).
                 self._log_once(
                     "fds",
-                    "serverlite: the file-descriptor limit (ulimit -n) is reached; new "
-                    "connections wait (--max-connections below the limit avoids this)",
+                    "serverlite: out of file descriptors (ulimit -n) before "
+                    f"--max-connections ({self.cap}); idle connections are closed to make "
+                    "room, else new connections wait",
                 )
-                await asyncio.sleep(0.25)
+                self._evict_oldest()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing(), MIN_IDLE_S)
                 continue
             try:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -147,14 +157,27 @@ class Connections:
                 "(--max-connections): each new connection closes the one idle longest; "
                 "while none is idle, new connections wait",
             )
-            if self._idle:
-                oldest = next(iter(self._idle))
-                del self._idle[oldest]
-                oldest.evict()
+            if self._evict_oldest():
                 return
-            self._room = self._room or asyncio.Event()
-            self._room.clear()
-            await self._room.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing(), MIN_IDLE_S)
+
+    async def _closing(self) -> None:
+        """Until a connection closes (its descriptor is released by then)."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    def _evict_oldest(self) -> bool:
+        """Close the connection idle longest, if it has been idle a moment (one accepted
+        a moment ago has likely not been read yet: its request is on its way)."""
+        for oldest, since in self._idle.items():
+            if time.monotonic() - since < MIN_IDLE_S:
+                return False
+            del self._idle[oldest]
+            oldest.evict()
+            return True
+        return False
 
     def _log_once(self, key: str, message: str) -> None:
         now = asyncio.get_running_loop().time()

@@ -28,7 +28,9 @@ class Fake:
         self.registry.closed(self)
 
 
-def test_at_the_cap_the_longest_idle_makes_room_and_busy_ones_never_do(caplog):
+def test_at_the_cap_the_longest_idle_makes_room_and_busy_ones_never_do(caplog, monkeypatch):
+    monkeypatch.setattr(connections, "MIN_IDLE_S", 0)
+
     async def scenario() -> None:
         registry = Connections(ConnectionLimits(max_connections=3))
         first, second, third = (Fake(registry) for _ in range(3))
@@ -58,6 +60,20 @@ def test_with_nobody_idle_new_connections_wait_until_one_closes():
         assert not waiting.done() and not busy.evicted
         registry.closed(busy)
         await asyncio.wait_for(waiting, 1)
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_idle_for_less_than_a_moment_is_not_closed_to_make_room():
+    async def scenario() -> None:
+        registry = Connections(ConnectionLimits(max_connections=1))
+        fresh = Fake(registry)
+        registry.opened(fresh)  # accepted just now: its request is likely on its way
+        waiting = asyncio.create_task(registry._make_room())
+        await asyncio.sleep(connections.MIN_IDLE_S / 2)
+        assert not fresh.evicted
+        await asyncio.wait_for(waiting, 1)  # once it has waited a moment, it makes room
+        assert fresh.evicted
 
     asyncio.run(scenario())
 

@@ -296,6 +296,10 @@ class _Connection(asyncio.Protocol):
             if self._drained is not None and not await self._writable():
                 return
             self._resume_reading()
+            if self._pending:
+                # A pipelined burst whose answers need no I/O (a 404, a throttle) would
+                # otherwise be answered in one go, holding the loop from every other client.
+                await asyncio.sleep(0)
             if not self._pending and not self._in_message:
                 self._read_by = self._loop.time() + self._conns.limits.idle_timeout_s
                 self._conns.idle(self)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import select
 import socket
 import threading
@@ -92,6 +93,17 @@ def rss_mb(pid: int) -> float:
 
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def limit_leaving(pid: int, free: int) -> int:
+    """The RLIMIT_NOFILE under which ``pid`` has exactly ``free`` descriptors left (the
+    limit bounds descriptor numbers, and closed ones leave holes below it)."""
+    used = {int(name) for name in os.listdir(f"/proc/{pid}/fd")}
+    limit = available = 0
+    while available < free:
+        available += limit not in used
+        limit += 1
+    return limit
 
 
 @dataclass
@@ -354,6 +366,25 @@ def test_idle_sockets_past_the_cap(server):
         for sock in idle:
             sock.close()
     assert server.output().count("connections open, the cap") == 1
+
+
+def test_at_the_file_descriptor_limit_idle_sockets_make_room(server):
+    """ulimit -n reached before the cap (lowered under the running process here): the
+    accept loop neither spins nor resets; idle connections give their descriptors up."""
+    pid = server.proc.pid
+    api, endpoint = target(server, "RestApi"), target(server, None)
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit_leaving(pid, 30), hard))
+    try:
+        with attack(server, "idle sockets at ulimit -n") as figures:
+            idle = [(api if i % 2 else endpoint).connect() for i in range(80)]
+            time.sleep(0.5)
+            figures["fds_open"] = open_fds(pid)
+            for sock in idle:
+                sock.close()
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+    assert server.output().count("out of file descriptors") == 1
 
 
 def test_a_pipelined_flood_that_is_never_read(server):
