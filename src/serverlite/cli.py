@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from rich.console import Console
 
-from serverlite import __version__
+from serverlite import __version__, defaults
 from serverlite.connections import ConnectionLimits
 from serverlite.errors import ConfigError, InvokeError, ServerliteError
 from serverlite.gateway.model import ThrottleSpec
@@ -130,15 +130,15 @@ def main() -> None:
 
 @main.command()
 @template_options
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--host", default=defaults.HOST, show_default=True, help="Address to bind.")
 @click.option(
     "--port",
     "-p",
-    default=3000,
+    default=defaults.API_PORT,
     show_default=True,
     help="API port (several APIs take consecutive ports from here).",
 )
-@click.option("--aws-port", default=4566, show_default=True, help="AWS endpoint port.")
+@click.option("--aws-port", default=defaults.AWS_PORT, show_default=True, help="AWS endpoint port.")
 @click.option(
     "--allow-host",
     "allow_hosts",
@@ -296,7 +296,7 @@ def up(
 @template_options
 @click.option(
     "--aws-endpoint",
-    default="http://127.0.0.1:4566",
+    default=defaults.AWS_ENDPOINT_URL,
     show_default=True,
     help="AWS_ENDPOINT_URL the function's AWS clients use.",
 )
@@ -442,7 +442,7 @@ def endpoint_options(func: F) -> F:
     )(func)
     return click.option(
         "--endpoint-url",
-        default="http://127.0.0.1:4566",
+        default=defaults.AWS_ENDPOINT_URL,
         show_default=True,
         help="The AWS endpoint of a running `serverlite up`.",
     )(func)
@@ -454,7 +454,7 @@ def queues(endpoint_url: str, region: str) -> None:
     """List SQS queues: visible, in flight and delayed messages, and DLQ depth."""
     from rich.table import Table
 
-    from serverlite.aws.sqs import commands
+    from serverlite.commands import queues as commands
 
     def go() -> int:
         sqs = commands.client(endpoint_url, region)
@@ -501,7 +501,7 @@ def send(
     region: str,
 ) -> None:
     """Send BODY to QUEUE (a name or URL) on a running `serverlite up`."""
-    from serverlite.aws.sqs import commands
+    from serverlite.commands import queues as commands
 
     def go() -> int:
         sqs = commands.client(endpoint_url, region)
@@ -521,7 +521,7 @@ def send(
 @endpoint_options
 def redrive(dlq: str, to: str | None, endpoint_url: str, region: str) -> None:
     """Move the messages of dead-letter queue DLQ back to where they came from."""
-    from serverlite.aws.sqs import commands
+    from serverlite.commands import queues as commands
 
     def go() -> int:
         sqs = commands.client(endpoint_url, region)
@@ -554,7 +554,7 @@ def put_event(
     region: str,
 ) -> None:
     """Put an event on an EventBridge bus of a running `serverlite up`; prints its id."""
-    from serverlite.aws.events import commands
+    from serverlite.commands import put_event as commands
 
     def go() -> int:
         events = commands.client(endpoint_url, region)
@@ -579,7 +579,7 @@ def _invoke_through(owner: Owner, function: str, payload: bytes, region: str) ->
     environments, its resources, nothing provisioned a second time."""
     import base64
 
-    from serverlite.aws import cli_client
+    from serverlite.commands import client as cli_client
 
     url = owner.endpoint_url or ""
     err.print(f"serverlite up (pid {owner.pid}) owns this state: invoking through {url}")
@@ -638,7 +638,7 @@ def parse_duration(text: str) -> float:
 
 def _log_group(function: str, template: str | None, overrides: tuple[str, ...], region: str) -> str:
     try:
-        app = load(template, overrides, region, "http://127.0.0.1:4566")
+        app = load(template, overrides, region, defaults.AWS_ENDPOINT_URL)
     except ConfigError:
         return f"/aws/lambda/{function}"
     fn = app.find_function(function)

@@ -1,8 +1,10 @@
 """The local cloud: everything that runs an application, wired once.
 
 ``LocalCloud`` assembles the zygote, the environment pool, the log store, the
-concurrency limits, the durable async queue and the invoker for one application.
-``serverlite up`` serves it on sockets; ``serverlite invoke`` uses it for one call.
+concurrency limits, the durable async queue, the invoker, the emulated AWS services
+(through ``aws.registry``) and the API gateways for one application. ``serverlite up``
+serves it on sockets, ``serverlite.testing`` calls its gateways without a socket, and
+``serverlite invoke`` uses it for one call.
 """
 
 from __future__ import annotations
@@ -10,22 +12,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from starlette.applications import Starlette
+
 from serverlite import state
-from serverlite.aws.json_protocol import JsonService, RestJsonService
-from serverlite.aws.local_client import LocalAws
-from serverlite.aws.query_protocol import QueryService
-from serverlite.aws.services import (
-    EventSourceBackend,
+from serverlite.aws import registry
+from serverlite.aws.arn_sender import ArnSender
+from serverlite.aws.backend import (
+    JsonService,
     ProvisionedResource,
+    QueryService,
+    RestJsonService,
     ServiceContext,
-    build_services,
 )
+from serverlite.aws.dispatch.admission import AllowedHosts
+from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
+from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.functions.zygote import Zygote
+from serverlite.gateway import authorizers
+from serverlite.gateway.frontend import ApiEndpoint
+from serverlite.gateway.gateway import Gateway
 from serverlite.gateway.model import ThrottleSpec
 from serverlite.gateway.throttling import ACCOUNT_LIMIT, Throttles
 from serverlite.invoker import Invoker
@@ -39,12 +51,13 @@ from serverlite.template.model import Application
 @dataclass(frozen=True)
 class CloudOptions:
     state_dir: Path = Path(".serverlite")
-    endpoint_url: str = "http://127.0.0.1:4566"
+    endpoint_url: str = AWS_ENDPOINT_URL
     account_concurrency: int = 1000
     api_account_limit: ThrottleSpec = ACCOUNT_LIMIT  # API Gateway's per-account throttle
     idle_timeout_s: float = 600.0
     time_scale: float = 1.0  # >1 makes async retry delays and event ages pass faster (tests)
     memory_budget_mb: int | None = None  # live environments' MemorySize; None: half the RAM
+    issuers: Mapping[str, str] | None = None  # JWT issuer -> local JWKS URL; None: from env
 
 
 class LocalCloud:
@@ -71,7 +84,7 @@ class LocalCloud:
             ConcurrencyLimits(app.functions, options.account_concurrency),
             self.async_queue,
         )
-        self.services = build_services(
+        built = registry.build(
             ServiceContext(
                 state_dir=state_dir,
                 region=app.region,
@@ -81,9 +94,35 @@ class LocalCloud:
                 time_scale=options.time_scale,
             )
         )
-        self.aws = LocalAws(self.services, options.endpoint_url)
+        self.services = built.backends
+        self.aws = built.aws
         self.provisioned: list[ProvisionedResource] = []
         self._worker: asyncio.Task[None] | None = None
+
+    @cached_property
+    def issuers(self) -> Mapping[str, str]:
+        """JWT / Cognito issuers mapped to local URLs (``SERVERLITE_JWT_ISSUERS`` unless
+        the options give them); read on first use, so a bad value fails before serving."""
+        given = self.options.issuers
+        return authorizers.issuers_from_env() if given is None else given
+
+    def gateway(self, endpoint: ApiEndpoint) -> Gateway:
+        """The gateway of one API: its authorizers, and the account's shared throttle."""
+        api = endpoint.api
+        authorizer = authorizers.build_authorizer(api, self.invoker, issuers=self.issuers)
+        return Gateway(
+            api,
+            self.invoker,
+            authorizer=authorizer,
+            throttles=self.api_throttles,
+            port=endpoint.port,
+        )
+
+    def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> Starlette:
+        """The AWS endpoint: Lambda's API and every service's faces, answering ``hosts``."""
+        return build_app(
+            self.invoker, self.json_services, self.query_services, self.rest_services, hosts
+        )
 
     @property
     def json_services(self) -> list[JsonService]:
@@ -91,15 +130,12 @@ class LocalCloud:
 
     @property
     def rest_services(self) -> list[RestJsonService]:
-        """rest-json services besides Lambda (an optional ``rest`` attribute: Scheduler)."""
-        found = (getattr(service, "rest", None) for service in self.services)
-        return [service for service in found if isinstance(service, RestJsonService)]
+        """rest-json services besides Lambda (EventBridge Scheduler)."""
+        return [service.rest for service in self.services if service.rest is not None]
 
     @property
     def query_services(self) -> list[QueryService]:
-        """Services that also speak the query protocol (an optional ``query`` attribute)."""
-        found = (getattr(service, "query", None) for service in self.services)
-        return [service for service in found if isinstance(service, QueryService)]
+        return [service.query for service in self.services if service.query is not None]
 
     async def start(self, *, run_async_queue: bool = True) -> None:
         loop = asyncio.get_running_loop()
@@ -109,7 +145,8 @@ class LocalCloud:
         await zygote
         self.pool.start()
         if run_async_queue:
-            destinations = Destinations(self.app, self.aws, self.invoker.invoke)
+            sender = ArnSender(self.aws, self.invoker.invoke, self.options.endpoint_url)
+            destinations = Destinations(self.app, sender)
             self._worker = asyncio.create_task(
                 self.async_queue.run(
                     self.invoker.run_queued,
@@ -118,27 +155,21 @@ class LocalCloud:
                     capacity=self.invoker.concurrency.available,
                 )
             )
-            for source in self.event_sources:  # SQS pollers, ...: `up` only
-                await source.start_event_sources(self.invoker)
+            for service in self.services:  # SQS pollers, deliveries, schedules: `up` only
+                await service.start_event_sources(self.invoker)
 
     async def warm(self) -> None:
         await asyncio.gather(*(self.pool.warm(fn) for fn in self.app.functions))
 
-    @property
-    def event_sources(self) -> list[EventSourceBackend]:
-        return [s for s in self.services if isinstance(s, EventSourceBackend)]
-
     def begin_shutdown(self) -> None:
         """The endpoint stops taking requests: services end waits (SQS long polls) now, so
-        in-flight requests finish instead of holding the shutdown (an optional hook)."""
+        in-flight requests finish instead of holding the shutdown."""
         for service in self.services:
-            hook = getattr(service, "begin_shutdown", None)
-            if callable(hook):
-                hook()
+            service.begin_shutdown()
 
     async def stop(self) -> None:
-        for source in self.event_sources:
-            await source.stop_event_sources()
+        for service in self.services:
+            await service.stop_event_sources()
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

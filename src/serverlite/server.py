@@ -20,9 +20,9 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from serverlite import defaults
 from serverlite.aws import connection as endpoint_connection
 from serverlite.aws.dispatch.admission import allowed_hosts
-from serverlite.aws.endpoint import build_app
 from serverlite.cloud import LocalCloud
 from serverlite.connections import ConnectionLimits, Connections, Listener
 from serverlite.functions import reload
@@ -47,8 +47,8 @@ SERVICE_NAMES = {
 
 @dataclass(frozen=True)
 class ServeOptions:
-    host: str = "127.0.0.1"
-    aws_port: int = 4566
+    host: str = defaults.HOST
+    aws_port: int = defaults.AWS_PORT
     endpoints: tuple[ApiEndpoint, ...] = ()
     warm: bool = False
     reload: bool = True
@@ -108,18 +108,14 @@ async def serve(
 ) -> None:
     console = console or _console()
     started = time.perf_counter()
-    issuers = authorizers.issuers_from_env()  # JWT issuer -> local JWKS URL; checked up front
+    issuers = cloud.issuers  # JWT issuer -> local JWKS URL; checked up front
     with console.status("starting execution environments (zygote)..."):
         await cloud.start()
         if options.warm:
             await cloud.warm()
     config = uvicorn.Config(
-        build_app(
-            cloud.invoker,
-            cloud.json_services,
-            cloud.query_services,
-            cloud.rest_services,
-            allowed_hosts(options.host, cloud.options.endpoint_url, options.allow_hosts),
+        cloud.endpoint_app(
+            allowed_hosts(options.host, cloud.options.endpoint_url, options.allow_hosts)
         ),
         host=options.host,
         port=options.aws_port,
@@ -142,20 +138,7 @@ async def serve(
                 reload.watch(app.functions, cloud.pool.invalidate, ignore=[cloud.options.state_dir])
             )
         )
-    gateways = [
-        _gateway_server(
-            Gateway(
-                e.api,
-                cloud.invoker,
-                authorizer=authorizers.build_authorizer(e.api, cloud.invoker, issuers=issuers),
-                throttles=cloud.api_throttles,
-                port=e.port,
-            ),
-            e,
-            connections,
-        )
-        for e in options.endpoints
-    ]
+    gateways = [_gateway_server(cloud.gateway(e), e, connections) for e in options.endpoints]
     for gateway in gateways:
         await gateway.start()
     # uvicorn accepts nothing itself (sockets=[]): the endpoint's connections are accepted

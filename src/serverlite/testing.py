@@ -17,6 +17,7 @@ from types import TracebackType
 
 import httpx
 
+from serverlite import defaults
 from serverlite.cloud import CloudOptions, LocalCloud
 from serverlite.errors import ConfigError
 from serverlite.gateway.frontend import ApiEndpoint, serve_locally
@@ -65,7 +66,7 @@ class LocalApp:
         *,
         state_dir: Path | None = None,
         parameter_overrides: Mapping[str, str] | None = None,
-        first_port: int = 3000,
+        first_port: int = defaults.API_PORT,
         api_account_limit: ThrottleSpec = ACCOUNT_LIMIT,
     ) -> None:
         self._template = Path(template)
@@ -81,7 +82,7 @@ class LocalApp:
 
     async def __aenter__(self) -> LocalApp:
         app = load_application(self._template, parameter_overrides=self._overrides)
-        self.app, self.endpoints = serve_locally(app, "127.0.0.1", self._first_port)
+        self.app, self.endpoints = serve_locally(app, defaults.HOST, self._first_port)
         if self._state_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="serverlite-test-")
             self._state_dir = Path(self._tmp.name)
@@ -91,12 +92,7 @@ class LocalApp:
         )
         await self.cloud.start()
         for endpoint in self.endpoints:
-            self.gateways[endpoint.api.qualified_id] = Gateway(
-                endpoint.api,
-                self.cloud.invoker,
-                throttles=self.cloud.api_throttles,
-                port=endpoint.port,
-            )
+            self.gateways[endpoint.api.qualified_id] = self.cloud.gateway(endpoint)
         return self
 
     async def __aexit__(

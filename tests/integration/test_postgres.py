@@ -13,10 +13,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from serverlite.aws import postgres, registry, secretsmanager
+from serverlite.aws.backend import ServiceContext
 from serverlite.aws.postgres.embedded import EmbeddedServer
 from serverlite.aws.postgres.service import PostgresService
-from serverlite.aws.secretsmanager import create as create_secrets
-from serverlite.aws.services import ServiceBackend, ServiceContext
+from serverlite.aws.secretsmanager.service import SecretsManagerService
 from serverlite.errors import TemplateError
 from serverlite.template import load_application
 from tests.integration.conftest import FIXTURES
@@ -29,9 +30,10 @@ class Cloud:
 
     def __init__(self, state: Path) -> None:
         context = ServiceContext(state, "us-east-1", "123456789012", time.time)
-        self.secrets = create_secrets(context)
-        backends: list[ServiceBackend] = [self.secrets]
-        self.postgres = PostgresService(context, backends)
+        secrets, database = registry.build(context, (secretsmanager, postgres)).backends
+        assert isinstance(secrets, SecretsManagerService)
+        assert isinstance(database, PostgresService)
+        self.secrets, self.postgres = secrets, database
 
     def up(self, template: Path, **parameters: str) -> str:
         app = load_application(template, parameter_overrides=parameters or None)

@@ -17,9 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from serverlite.aws.backend import AwsError, Operation, Operations, QueryService
 from serverlite.aws.dispatch.query import dispatch
-from serverlite.aws.json_protocol import AwsError, Operation, Operations
-from serverlite.aws.query_protocol import QueryService
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration

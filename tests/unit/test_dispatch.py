@@ -12,17 +12,17 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from serverlite.aws.dispatch import calls, json_rpc, query, rest_json
-from serverlite.aws.dispatch.shield import Shield
-from serverlite.aws.json_protocol import (
+from serverlite.aws.backend import (
     AwsError,
     JsonService,
     Operations,
+    QueryService,
     RestJsonService,
     RestResponse,
     RestRoute,
 )
-from serverlite.aws.query_protocol import QueryService
+from serverlite.aws.dispatch import calls, json_rpc, query, rest_json
+from serverlite.aws.dispatch.shield import Shield
 
 
 def request(

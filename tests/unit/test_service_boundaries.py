@@ -1,16 +1,24 @@
-"""Each service owns its data: no function's policies reach another service's table.
+"""Boundaries, in the reference services and in serverlite itself.
 
-The root template nests every reference service (seed 002: identity, locations,
+Each reference service owns its data: no function's policies reach another service's
+table. The root template nests every reference service (seed 002: identity, locations,
 profiles each with their own table, talking only over HTTP). A service that needs
 another's data calls its API; a policy naming another stack's table, or every table,
 fails here. Secrets follow the same rule, with one kind of exception written out
 below: client credentials that identity issues to a service and keeps for checking.
+
+serverlite's own import graph (read from the source, every import statement counted,
+also those inside functions and under TYPE_CHECKING) has no circle; the lower layers
+(template, functions, invoker) never import the upper ones (aws, gateway, and what
+wires them); only the registry imports the emulated services' packages; and the
+service contract imports nothing else of aws/.
 """
 
 from __future__ import annotations
 
+import ast
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +201,152 @@ def test_own_tables_pass(tmp_path: Path) -> None:
 def test_another_services_table_is_caught(tmp_path: Path, policy: str, found: str) -> None:
     problems = boundary_violations(_two_services(tmp_path, policy))
     assert any(found in p for p in problems), problems
+
+
+# -- serverlite's import graph ----------------------------------------------------------
+
+SRC = ROOT / "src"
+PACKAGE = SRC / "serverlite"
+LOWER = ("serverlite.template", "serverlite.functions", "serverlite.invoker")
+UPPER = (
+    "serverlite.aws",
+    "serverlite.gateway",
+    "serverlite.cloud",
+    "serverlite.server",
+    "serverlite.testing",
+    "serverlite.cli",
+    "serverlite.commands",
+)
+REGISTRY = "serverlite.aws.registry"
+CONTRACT = ("serverlite.aws.backend",)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the serverlite modules it imports (``from X import Y``: X.Y when that
+    is a module, X otherwise)."""
+    files = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    targets.add(full if full in files else base)
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def service_packages() -> list[str]:
+    """The emulated services: the packages under serverlite/aws/ whose ``__init__`` has
+    ``create(context)`` (others there, such as ``dispatch``, are shared machinery)."""
+    found = []
+    for init in (PACKAGE / "aws").glob("*/__init__.py"):
+        tree = ast.parse(init.read_text(), str(init))
+        if any(isinstance(node, ast.FunctionDef) and node.name == "create" for node in tree.body):
+            found.append(f"serverlite.aws.{init.parent.name}")
+    return sorted(found)
+
+
+def test_the_import_graph_has_no_circle() -> None:
+    assert circles(import_graph()) == []
+
+
+def test_lower_layers_never_import_upper_ones() -> None:
+    arrows = [
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        if any(_within(module, lower) for lower in LOWER)
+        for target in sorted(targets)
+        if any(_within(target, upper) for upper in UPPER)
+    ]
+    assert arrows == []
+
+
+def test_only_the_registry_imports_service_packages() -> None:
+    services = service_packages()
+    assert {"serverlite.aws.dynamodb", "serverlite.aws.sqs", "serverlite.aws.sns"} <= set(services)
+    arrows = [
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        if module != REGISTRY
+        for target in sorted(targets)
+        for service in services
+        if _within(target, service) and not _within(module, service)
+    ]
+    assert arrows == []
+    assert set(services) <= import_graph()[REGISTRY], "a service package is not registered"
+
+
+def test_the_service_contract_imports_nothing_else_of_aws() -> None:
+    graph = import_graph()
+    for module in CONTRACT:
+        reached = {t for t in graph[module] if _within(t, "serverlite.aws")}
+        assert reached <= set(CONTRACT), f"{module} imports {sorted(reached - set(CONTRACT))}"
+
+
+def test_the_graph_checks_catch_what_they_guard() -> None:
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+    graph = import_graph()
+    assert "serverlite.aws.backend" in graph[REGISTRY]  # absolute imports resolve
+    assert "serverlite.aws.dynamodb.service" in graph["serverlite.aws.dynamodb"]  # lazy ones too
+    assert "serverlite.aws.dynamodb.storage" in graph["serverlite.aws.dynamodb.service"]  # relative

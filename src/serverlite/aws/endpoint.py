@@ -19,11 +19,10 @@ from starlette.routing import Route
 
 from serverlite import __version__
 from serverlite.aws import lambda_api
+from serverlite.aws.backend import AwsError, JsonService, QueryService, RestJsonService
 from serverlite.aws.dispatch import errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
 from serverlite.aws.dispatch.shield import Shield
-from serverlite.aws.json_protocol import AwsError, JsonService, RestJsonService
-from serverlite.aws.query_protocol import QueryService
 from serverlite.ids import request_id
 from serverlite.invoker import Invoker
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from serverlite.aws.json_protocol import (
+from serverlite.aws.backend import (
     AwsError,
     Operation,
     Operations,

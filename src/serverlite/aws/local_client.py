@@ -1,46 +1,46 @@
 """Call the emulated services from inside serverlite, without HTTP.
 
-Each service's handler takes the structured request boto3 would send and returns
+Each service's operations take the structured request boto3 would send and return
 the structured response botocore would parse, so ``LocalAws.call("sqs",
-"SendMessage", {...})`` behaves like ``boto3.client("sqs").send_message(...)``.
-Lambda's own destinations, dead-letter queues and event targets use this.
+"SendMessage", {...})`` behaves like ``boto3.client("sqs").send_message(...)``: the
+same operations table the endpoint's dispatchers use, run by the same ``calls.call``
+(unknown operations, malformed requests and failures answered the same way).
+
+The registry makes one client, hands it to every service in its context, and binds
+it to the built services once they all exist (a service may call another only
+after construction: when provisioning, serving or delivering).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
+from serverlite.aws.backend import AwsError, Backend
 from serverlite.aws.dispatch import calls
-from serverlite.aws.json_protocol import AwsError
-from serverlite.aws.query_protocol import QueryService
-from serverlite.aws.services import ServiceBackend
 from serverlite.ids import request_id
 
 
 class LocalAws:
-    def __init__(self, services: Sequence[ServiceBackend], endpoint_url: str) -> None:
-        self._services = {service.name: service for service in services}
-        self.endpoint_url = endpoint_url.rstrip("/")
+    def __init__(self) -> None:
+        self._services: Mapping[str, Backend] | None = None
+
+    def bind(self, services: Sequence[Backend]) -> None:
+        """The services this client reaches; once, when the registry has built them."""
+        if self._services is not None:
+            raise RuntimeError("the local AWS client is already bound to its services")
+        self._services = MappingProxyType({service.name: service for service in services})
 
     def has(self, service: str) -> bool:
-        return service in self._services
+        return self._services is not None and service in self._services
 
     async def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        backend = self._services.get(service)
+        backend = (self._services or {}).get(service)
         if backend is None:
             raise AwsError("ServiceUnavailable", f"serverlite does not emulate {service}", 503)
-        if backend.json is not None:
-            operations = backend.json.operations
-        else:
-            query = getattr(backend, "query", None)
-            if not isinstance(query, QueryService):
-                raise AwsError("ServiceUnavailable", f"{service} has no callable handler", 503)
-            operations = query.operations
-        result: dict[str, Any] = await calls.call(operations, operation, params, request_id())
+        face = backend.json or backend.query
+        if face is None:
+            raise AwsError("ServiceUnavailable", f"{service} has no API to call", 503)
+        result: dict[str, Any] = await calls.call(face.operations, operation, params, request_id())
         return result
-
-    def queue_url(self, queue_arn: str) -> str:
-        """arn:aws:sqs:region:account:name -> the local queue URL."""
-        parts = queue_arn.split(":")
-        return f"{self.endpoint_url}/{parts[4]}/{parts[5]}"

@@ -15,32 +15,14 @@ import base64
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 
-from serverlite.aws.json_protocol import AwsError, MiB, Operations
+from serverlite.aws.backend import AwsError, QueryService
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-
-
-@dataclass(frozen=True)
-class QueryService:
-    signing_name: str  # "sns", "sqs", "sts": the service in the credential scope
-    operations: Operations  # (operation, structured params) -> structured result
-    xml_namespace: str = ""
-    max_request_bytes: int = MiB  # larger bodies are refused while read (413)
-    _model: list[Any] = field(default_factory=list, repr=False, compare=False)
-
-    @property
-    def model(self) -> Any:
-        if not self._model:
-            import botocore.session
-
-            self._model.append(botocore.session.get_session().get_service_model(self.signing_name))
-        return self._model[0]
 
 
 def signing_name(request: Request) -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.template.model import Application, FunctionSpec
 
 HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -35,7 +36,7 @@ class Settings:
     """Where environments point their AWS clients, and region."""
 
     region: str = "us-east-1"
-    endpoint_url: str = "http://127.0.0.1:4566"
+    endpoint_url: str = AWS_ENDPOINT_URL
 
 
 def new_log_stream_name(now: float | None = None) -> str:

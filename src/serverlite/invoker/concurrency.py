@@ -40,10 +40,6 @@ class ConcurrencyLimits:
     def running(self, function_name: str) -> int:
         return self._running.get(function_name, 0)
 
-    @property
-    def total_running(self) -> int:
-        return sum(self._running.values())
-
     def available(self, function_name: str) -> bool:
         """Whether an invocation of the function would get a slot right now."""
         reserved = self._reserved.get(function_name)

@@ -13,9 +13,8 @@ import logging
 import time
 from typing import Any
 
-from serverlite.aws.local_client import LocalAws
 from serverlite.invoker.async_queue import Attempt, Condition, QueuedEvent
-from serverlite.invoker.types import InvokeRequest
+from serverlite.sending import Message, TargetSender
 from serverlite.template.model import Application, DestinationSpec, FunctionSpec
 
 log = logging.getLogger("serverlite.async")
@@ -57,10 +56,9 @@ def _json(payload: bytes) -> Any:
 
 
 class Destinations:
-    def __init__(self, app: Application, aws: LocalAws, invoke: Any) -> None:
+    def __init__(self, app: Application, sender: TargetSender) -> None:
         self.app = app
-        self.aws = aws
-        self._invoke = invoke  # Invoker.invoke, for Lambda destinations
+        self.sender = sender  # serverlite.aws.arn_sender.ArnSender under `serverlite up`
 
     async def finish(
         self, event: QueuedEvent, condition: Condition, attempt: Attempt | None
@@ -74,9 +72,19 @@ class Destinations:
             target = config.on_success if condition == "Success" else config.on_failure
         if target is not None:
             record = invocation_record(fn, event, condition, attempt, time.time())
-            await self._deliver(fn, target, record, condition)
+            outcome = "Success" if condition == "Success" else "Failure"
+            message = Message(
+                json.dumps(record),
+                # an EventBridge destination gets the record as the Detail of this event
+                source="lambda",
+                detail_type=f"Lambda Function Invocation Result - {outcome}",
+                # The bus, then the function (LocalStack's AWS-validated snapshot
+                # test_lambda_destinations, event bus cases).
+                resources=(target.arn, f"{fn.arn}:$LATEST"),
+            )
+            await self._send(fn, target, message)
         if condition != "Success" and fn.dead_letter_queue is not None:
-            await self._dead_letter(fn.dead_letter_queue, event, attempt)
+            await self._send(fn, fn.dead_letter_queue, _dead_letter(event, attempt))
         if condition != "Success" and target is None and fn.dead_letter_queue is None:
             log.warning(
                 "%s: async event %s dropped (%s); configure a DeadLetterQueue or an "
@@ -86,79 +94,25 @@ class Destinations:
                 condition,
             )
 
-    async def _deliver(
-        self,
-        fn: FunctionSpec,
-        target: DestinationSpec,
-        record: dict[str, Any],
-        condition: Condition,
-    ) -> None:
-        body = json.dumps(record)
-        kind = target.arn.split(":")[2] if target.arn.startswith("arn:") else target.type.lower()
-        if kind == "sqs":
-            await self.aws.call(
-                "sqs",
-                "SendMessage",
-                {"QueueUrl": self.aws.queue_url(target.arn), "MessageBody": body},
-            )
-        elif kind == "sns":
-            await self.aws.call("sns", "Publish", {"TopicArn": target.arn, "Message": body})
-        elif kind == "lambda":
-            await self._invoke(
-                InvokeRequest(function=target.arn, payload=body.encode(), invocation_type="Event")
-            )
-        elif kind == "events":
-            outcome = "Success" if condition == "Success" else "Failure"
-            await self.aws.call(
-                "events",
-                "PutEvents",
-                {
-                    "Entries": [
-                        {
-                            "Source": "lambda",
-                            "DetailType": f"Lambda Function Invocation Result - {outcome}",
-                            "Detail": body,
-                            # The bus, then the function (LocalStack's AWS-validated
-                            # snapshot test_lambda_destinations, event bus cases).
-                            "Resources": [target.arn, f"{fn.arn}:$LATEST"],
-                            "EventBusName": target.arn,
-                        }
-                    ]
-                },
-            )
-        else:
-            log.warning("%s: destination %s is not supported", fn.name, target.arn)
+    async def _send(self, fn: FunctionSpec, target: DestinationSpec, message: Message) -> None:
+        outcome = await self.sender.send(target.arn, message)
+        if not outcome.delivered:
+            log.warning("%s: nothing sent to %s: %s", fn.name, target.arn, outcome.message)
 
-    async def _dead_letter(
-        self, dlq: DestinationSpec, event: QueuedEvent, attempt: Attempt | None
-    ) -> None:
-        message = ""
-        if attempt is not None and attempt.payload:
-            error = _json(attempt.payload)
-            if isinstance(error, dict):
-                message = str(error.get("errorMessage", ""))
-        attributes = {
-            "RequestID": {"DataType": "String", "StringValue": event.request_id},
-            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-            "ErrorMessage": {
-                "DataType": "String",
-                "StringValue": message[:DLQ_MESSAGE_LIMIT] or "-",
-            },
-        }
-        body = event.payload.decode("utf-8", "replace") or "{}"
-        if dlq.arn.split(":")[2] == "sns":
-            await self.aws.call(
-                "sns",
-                "Publish",
-                {"TopicArn": dlq.arn, "Message": body, "MessageAttributes": attributes},
-            )
-        else:
-            await self.aws.call(
-                "sqs",
-                "SendMessage",
-                {
-                    "QueueUrl": self.aws.queue_url(dlq.arn),
-                    "MessageBody": body,
-                    "MessageAttributes": attributes,
-                },
-            )
+
+def _dead_letter(event: QueuedEvent, attempt: Attempt | None) -> Message:
+    """The original event, with the attributes Lambda gives a dead-letter message."""
+    message = ""
+    if attempt is not None and attempt.payload:
+        error = _json(attempt.payload)
+        if isinstance(error, dict):
+            message = str(error.get("errorMessage", ""))
+    attributes = {
+        "RequestID": {"DataType": "String", "StringValue": event.request_id},
+        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+        "ErrorMessage": {
+            "DataType": "String",
+            "StringValue": message[:DLQ_MESSAGE_LIMIT] or "-",
+        },
+    }
+    return Message(event.payload.decode("utf-8", "replace") or "{}", attributes)

@@ -7,7 +7,7 @@ validate_template(path) -> list[Finding]        cfn-lint + serverlite's checks
 
 from __future__ import annotations
 
-from .loader import DEFAULT_ENDPOINT_URL, load_application
+from .loader import load_application
 from .model import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
@@ -26,7 +26,6 @@ from .validate import Finding, validate_template
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
-    "DEFAULT_ENDPOINT_URL",
     "DEFAULT_REGION",
     "DEFAULT_RESOURCE_TYPES",
     "Application",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from serverlite.errors import TemplateError
 
-from .model import Application, FunctionSpec
+from .model import FunctionSpec
 from .yaml_loader import display_path
 
 # Rule id -> (title, why it matters). Ids are serverlite's own ("SL"), beside cfn-lint's.
@@ -282,7 +282,3 @@ def check_functions(functions: Iterable[FunctionSpec]) -> list[CheckError]:
                 )
             )
     return errors
-
-
-def check_application(app: Application) -> list[CheckError]:
-    return check_functions(app.functions)

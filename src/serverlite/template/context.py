@@ -5,18 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from serverlite.errors import TemplateError
 
 from .resources import ResourceType
 from .yaml_loader import display_path, load_template
 
-if TYPE_CHECKING:
-    from .stack import Stack
+
+class OpenedStack(Protocol):
+    """What the application needs of one of its stacks (``stack.Stack``, which imports
+    this module: the protocol keeps the import one way)."""
+
+    file: str
+
+    def open_children(self) -> None: ...
+
+    def output_names(self) -> list[str]: ...
+
+    def output(self, name: str, path: str) -> Any: ...
+
+    def export_name(self, name: str) -> str | None: ...
 
 
-class AppContext:
+S = TypeVar("S", bound=OpenedStack)
+
+
+class AppContext(Generic[S]):
     """Settings, warnings, the stacks opened so far, and the circular-reference guard."""
 
     def __init__(
@@ -34,7 +49,7 @@ class AppContext:
         self.endpoint_url = endpoint_url
         self.resource_types = resource_types
         self.warnings: list[str] = []
-        self.stacks: list[Stack] = []
+        self.stacks: list[S] = []
         self._chain: list[str] = []
         self._templates: dict[Path, dict[str, Any]] = {}
 
@@ -68,7 +83,7 @@ class AppContext:
             self.stacks[index].open_children()
             index += 1
 
-    def import_value(self, name: str, requester: Stack, path: str) -> Any:
+    def import_value(self, name: str, requester: S, path: str) -> Any:
         """``Fn::ImportValue``: the value another stack of the application exports."""
         self.open_all_stacks()
         found = [

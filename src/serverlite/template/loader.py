@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.errors import TemplateError, TemplateErrors
 
 from .checks import check_functions
@@ -29,11 +30,10 @@ from .raw_resources import RawResource
 from .resources import DEFAULT_RESOURCE_TYPES, ResourceType
 from .stack import Stack
 
-__all__ = ["DEFAULT_ENDPOINT_URL", "load_application", "parse_parameter_overrides"]
+__all__ = ["load_application", "parse_parameter_overrides"]
 
 T = TypeVar("T")
 
-DEFAULT_ENDPOINT_URL = "http://127.0.0.1:4566"
 _EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
 
 
@@ -44,7 +44,7 @@ def load_application(
     region: str = DEFAULT_REGION,
     account_id: str = DEFAULT_ACCOUNT_ID,
     stack_name: str = "serverlite",
-    endpoint_url: str = DEFAULT_ENDPOINT_URL,
+    endpoint_url: str = AWS_ENDPOINT_URL,
     resource_types: Mapping[str, ResourceType] | None = None,
 ) -> Application:
     """Read ``template_path`` and every nested template into an :class:`Application`.
@@ -53,7 +53,7 @@ def load_application(
     serverlite's checks), so nothing starts on a bad template. ``resource_types``
     adds to / overrides what Ref and Fn::GetAtt return per resource type.
     """
-    app = AppContext(
+    app = AppContext[Stack](
         region=region,
         account_id=account_id,
         stack_name=stack_name,
@@ -79,7 +79,7 @@ def load_application(
 class _Assembler:
     """Builds the specs of every stack, collecting every error before raising."""
 
-    def __init__(self, app: AppContext) -> None:
+    def __init__(self, app: AppContext[Stack]) -> None:
         self.app = app
         self.errors: list[TemplateError] = []
         self.layers: dict[Stack, list[LayerSpec]] = {}

@@ -41,7 +41,7 @@ class Stack:
 
     def __init__(
         self,
-        app: AppContext,
+        app: AppContext[Stack],
         *,
         template_file: Path,
         template: Mapping[str, Any],

@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from serverlite.aws.backend import ServiceContext
 from serverlite.aws.dispatch.json_rpc import dispatch
 from serverlite.aws.dynamodb.service import DynamoDB
-from serverlite.aws.services import ServiceContext
 from tests.integration.conftest import free_port
 
 

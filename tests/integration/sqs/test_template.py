@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from serverlite.aws.services import ServiceContext
+from serverlite.aws.backend import ServiceContext
 from serverlite.aws.sqs.service import SqsService
 from serverlite.errors import TemplateError
 from serverlite.template import load_application

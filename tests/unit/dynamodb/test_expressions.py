@@ -1,5 +1,6 @@
 import pytest
 
+from serverlite.aws.backend import AwsError
 from serverlite.aws.dynamodb.expressions import (
     Placeholders,
     apply,
@@ -9,7 +10,6 @@ from serverlite.aws.dynamodb.expressions import (
     parse_update,
     project,
 )
-from serverlite.aws.json_protocol import AwsError
 
 ITEM = {
     "id": {"S": "1"},

@@ -1,10 +1,10 @@
 import pytest
 
+from serverlite.aws.backend import AwsError
 from serverlite.aws.dynamodb.encoding import encode_number
 from serverlite.aws.dynamodb.expressions import Placeholders, parse_condition
 from serverlite.aws.dynamodb.key_condition import key_range
 from serverlite.aws.dynamodb.storage import Bounds
-from serverlite.aws.json_protocol import AwsError
 
 VALUES = {":p": {"S": "p"}, ":a": {"N": "1"}, ":b": {"N": "5"}, ":s": {"S": "ab"}}
 TYPES = {"pk": "S", "sk": "N", "label": "S"}

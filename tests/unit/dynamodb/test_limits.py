@@ -3,6 +3,7 @@ and validation that stays linear on hostile input (every port shares one event l
 
 import pytest
 
+from serverlite.aws.backend import AwsError
 from serverlite.aws.dynamodb import types
 from serverlite.aws.dynamodb.expressions.parser import (
     MAX_NESTING,
@@ -11,7 +12,6 @@ from serverlite.aws.dynamodb.expressions.parser import (
     parse_update,
 )
 from serverlite.aws.dynamodb.expressions.placeholders import Placeholders
-from serverlite.aws.json_protocol import AwsError
 
 VALUES = Placeholders(None, {":v": {"S": "x"}, ":l": {"L": []}})
 

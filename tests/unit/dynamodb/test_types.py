@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from serverlite.aws.backend import AwsError
 from serverlite.aws.dynamodb import types
-from serverlite.aws.json_protocol import AwsError
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from serverlite.aws.backend import AwsError
 from serverlite.aws.events.archives import Archives
 from serverlite.aws.events.clock import Clock
 from serverlite.aws.events.delivery import TargetWorker, backoff
@@ -16,10 +17,9 @@ from serverlite.aws.events.ingest import Ingest
 from serverlite.aws.events.names import Arns
 from serverlite.aws.events.operations import BusesAndRules
 from serverlite.aws.events.router import RuleRouter
-from serverlite.aws.events.senders import Failure
 from serverlite.aws.events.store import EventsDb
 from serverlite.aws.events.ticker import Ticker
-from serverlite.aws.json_protocol import AwsError
+from serverlite.sending import DELIVERED, Outcome
 from tests.aws_samples import aws_sample
 
 T0 = 1_800_000_000.0
@@ -206,15 +206,16 @@ class FakeSenders:
 
     async def send(self, target, payload, event):
         self.sent.append(payload)
-        return self.failures.pop(0) if self.failures else None
+        outcome = self.failures.pop(0) if self.failures else None
+        return outcome or DELIVERED
 
     async def dead_letter(self, arn, body, attributes):
         self.dead.append((arn, json.loads(body)["id"], attributes))
         return True
 
 
-THROTTLED = Failure("THROTTLING", "Rate Exceeded.", retriable=True)
-MISSING = Failure("NO_RESOURCE", "Function not found", retriable=False)
+THROTTLED = Outcome("retry", "THROTTLING", "Rate Exceeded.")
+MISSING = Outcome("failed", "NO_RESOURCE", "Function not found")
 
 
 def attempt(worker, world, delivery):
@@ -333,7 +334,7 @@ def test_the_worker_loop_retries_then_delivers_and_dead_letters(world):
         async def send(self, target, payload, event):
             self.sent.append(target["id"])
             if target["id"] == "ok":
-                return THROTTLED if self.sent.count("ok") < 3 else None
+                return THROTTLED if self.sent.count("ok") < 3 else DELIVERED
             return THROTTLED
 
     senders = Senders([])

@@ -1,6 +1,6 @@
 import pytest
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.aws.secretsmanager import listing
 from serverlite.aws.secretsmanager.records import Secret
 

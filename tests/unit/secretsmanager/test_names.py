@@ -1,6 +1,6 @@
 import pytest
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.aws.secretsmanager import names
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123"

@@ -4,7 +4,7 @@ import string
 
 import pytest
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.aws.secretsmanager import passwords
 from serverlite.aws.secretsmanager.passwords import PasswordSpec, generate_password
 

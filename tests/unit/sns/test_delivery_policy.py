@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.aws.sns import delivery_policy as dp
 
 

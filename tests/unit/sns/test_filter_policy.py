@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.aws.sns.filter_policy import compile_policy
 from serverlite.aws.sns.message_attributes import MessageAttribute
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.aws.sns import message_attributes
 from serverlite.aws.sns.message_input import MAX_MESSAGE_BYTES, check
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.aws.sns import names
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:orders"

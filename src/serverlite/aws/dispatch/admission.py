@@ -29,8 +29,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from serverlite.aws.backend import AwsError
 from serverlite.aws.dispatch import errors
-from serverlite.aws.json_protocol import AwsError
 
 HEALTH_PATH = (
     "/_serverlite/health"  # serverlite's own: unsigned, but still Host- and Origin-checked

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 MiB = 1024 * 1024
 

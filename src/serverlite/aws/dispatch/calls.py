@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError, Operations
+from serverlite.aws.backend import AwsError, Operations
 
 log = logging.getLogger("serverlite.aws")
 

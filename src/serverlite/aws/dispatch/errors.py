@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from serverlite import fastjson
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.ids import request_id as new_request_id
 
 CORAL = "com.amazon.coral.service#"

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from serverlite import fastjson
+from serverlite.aws.backend import AwsError, JsonService
 from serverlite.aws.dispatch import body, calls, errors
-from serverlite.aws.json_protocol import AwsError, JsonService
 from serverlite.ids import request_id as new_request_id
 
 MALFORMED = "SerializationException"

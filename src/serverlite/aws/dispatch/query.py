@@ -17,9 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from serverlite.aws import query_protocol
+from serverlite.aws.backend import AwsError, QueryService
 from serverlite.aws.dispatch import body, calls, errors
-from serverlite.aws.json_protocol import AwsError
-from serverlite.aws.query_protocol import QueryService
 from serverlite.ids import request_id as new_request_id
 
 

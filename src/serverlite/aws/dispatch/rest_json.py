@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from serverlite import fastjson
+from serverlite.aws.backend import AwsError, RestJsonService, RestResponse, RestRoute
 from serverlite.aws.dispatch import body, calls, errors
-from serverlite.aws.json_protocol import AwsError, RestJsonService, RestResponse, RestRoute
 from serverlite.ids import request_id as new_request_id
 
 

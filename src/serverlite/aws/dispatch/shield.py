@@ -13,8 +13,8 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from serverlite.aws.backend import AwsError
 from serverlite.aws.dispatch import errors
-from serverlite.aws.json_protocol import AwsError
 from serverlite.ids import request_id as new_request_id
 
 log = logging.getLogger("serverlite.aws")

@@ -97,7 +97,3 @@ class Consumed:
                     for name, units in self.lsis.items()
                 }
         return result
-
-
-def render_many(consumed: dict[str, Consumed], mode: str) -> list[dict[str, Any]]:
-    return [c.render(mode) for c in consumed.values()]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 CONDITION_FAILED_MESSAGE = "The conditional request failed"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 from .encoding import encode_key, prefix_successor
 from .errors import invalid_parameter, validation

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 from . import legacy
 from .capacity import Consumed, read_mode, read_units

@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 from .capacity import Consumed, read_mode, read_units
 from .context import Context

@@ -14,8 +14,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
-from serverlite.aws.services import ProvisionedResource
+from serverlite.aws.backend import AwsError, ProvisionedResource
 from serverlite.template.model import Application, ResourceSpec
 
 from .context import Context

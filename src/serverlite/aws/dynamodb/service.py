@@ -21,8 +21,14 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from serverlite.aws.json_protocol import JsonService, MiB, Operations
-from serverlite.aws.services import ProvisionedResource, ServiceBackend, ServiceContext
+from serverlite.aws.backend import (
+    Backend,
+    JsonService,
+    MiB,
+    Operations,
+    ProvisionedResource,
+    ServiceContext,
+)
 from serverlite.template.model import Application
 
 from . import ops_batch, ops_items, ops_reads, ops_tables, ops_transact
@@ -69,7 +75,7 @@ TTL_BATCH = 500
 MAX_REQUEST_BYTES = 16 * MiB  # DynamoDB's limit on one request (BatchWriteItem's 16 MB)
 
 
-class DynamoDB:
+class DynamoDB(Backend):
     name = "dynamodb"
 
     def __init__(self, context: ServiceContext, ttl_interval_s: float = TTL_INTERVAL_S) -> None:
@@ -138,7 +144,3 @@ class DynamoDB:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-def create(context: ServiceContext) -> ServiceBackend:
-    return DynamoDB(context)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 from .errors import constraint, invalid_parameter, validation
 from .schema import IndexDef, TableDef

@@ -16,7 +16,6 @@ import base64
 import binascii
 import decimal
 import re
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -227,10 +226,6 @@ def check_attribute_name(name: str) -> None:
         MAX_NAME_BYTES
     ):
         raise validation(f"Attribute name is too large, must be less than {MAX_NAME_BYTES} bytes")
-
-
-def canonical_values(values: Mapping[str, Any]) -> dict[str, AttributeValue]:
-    return {name: canonical_value(value) for name, value in values.items()}
 
 
 # -- equality and order ------------------------------------------------------------------

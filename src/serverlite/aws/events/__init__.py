@@ -22,6 +22,14 @@ and EventBridge Scheduler.
 
 from __future__ import annotations
 
-from .service import EventsService, create
+from typing import TYPE_CHECKING
 
-__all__ = ["EventsService", "create"]
+if TYPE_CHECKING:
+    from serverlite.aws.backend import Backend, ServiceContext
+
+
+def create(context: ServiceContext) -> Backend:
+    """The backend; imported here, so importing the package alone stays cheap."""
+    from .service import EventsService
+
+    return EventsService(context)

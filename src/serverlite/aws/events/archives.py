@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 from .envelope import with_replay_name
 from .names import ARCHIVE_NAME, RULE_NAME, Arns, check_name, not_found, validation

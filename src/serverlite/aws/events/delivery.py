@@ -17,9 +17,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from serverlite.sending import Outcome
+
 from .clock import Clock
 from .records import Delivery
-from .senders import Failure, TargetSenders
+from .senders import TargetSenders
 from .store import EventsDb
 
 log = logging.getLogger("serverlite.events")
@@ -116,13 +118,13 @@ class TargetWorker:
         attempts, max_age = delivery.target["retry"]
         age = self.clock.age(delivery.enqueued_at)
         if age > max_age:
-            stale = Failure("TIMEOUT", "The event is too old.", True)
+            stale = Outcome("failed", "TIMEOUT", "The event is too old.")
             await self._give_up(delivery, stale, "MaximumEventAgeInSeconds")
             return True
         failure = await self.senders.send(delivery.target, delivery.payload, delivery.event)
-        if failure is None:
+        if failure.delivered:
             return True
-        if not failure.retriable:
+        if failure.status == "failed":
             await self._give_up(delivery, failure, None)
         elif delivery.attempts >= attempts:
             await self._give_up(delivery, failure, "MaximumRetryAttempts")
@@ -134,7 +136,7 @@ class TargetWorker:
             return False
         return True
 
-    async def _give_up(self, delivery: Delivery, failure: Failure, exhausted: str | None) -> None:
+    async def _give_up(self, delivery: Delivery, failure: Outcome, exhausted: str | None) -> None:
         target = delivery.target
         dlq = target.get("dlq")
         if dlq:
@@ -152,7 +154,7 @@ class TargetWorker:
         )
 
 
-def _dlq_attributes(delivery: Delivery, failure: Failure, exhausted: str | None) -> dict[str, str]:
+def _dlq_attributes(delivery: Delivery, failure: Outcome, exhausted: str | None) -> dict[str, str]:
     target = delivery.target
     source_key = "SCHEDULE_ARN" if target.get("kind") == "schedule" else "RULE_ARN"
     attributes = {

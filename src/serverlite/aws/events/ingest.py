@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from serverlite import ids
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.patterns import compile_pattern, parse_event
 
 from .envelope import (

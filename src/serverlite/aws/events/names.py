@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 DEFAULT_BUS = "default"
 RULE_NAME = re.compile(r"[\.\-_A-Za-z0-9]+")
@@ -77,12 +77,6 @@ def bus_name(value: Any) -> str:
             )
         return resource
     return value
-
-
-def arn_service(arn: str) -> str:
-    """``arn:aws:sqs:...`` -> ``sqs`` ('' for something that is not an ARN)."""
-    parts = arn.split(":")
-    return parts[2] if len(parts) > 5 and parts[0] == "arn" else ""
 
 
 def arn_resource(arn: str) -> str:

@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
-from serverlite.aws.services import ProvisionedResource
+from serverlite.aws.backend import AwsError, ProvisionedResource
 from serverlite.errors import TemplateError
 from serverlite.template.model import Application, EventSourceSpec, FunctionSpec, ResourceSpec
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from serverlite.aws.json_protocol import MiB, Operation, Operations, RestJsonService, RestRoute
+from serverlite.aws.backend import MiB, Operation, Operations, RestJsonService, RestRoute
 
 from .scheduler_api import SchedulerApi
 

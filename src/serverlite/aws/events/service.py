@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from serverlite.aws import services
-from serverlite.aws.json_protocol import (
+from serverlite.aws import backend
+from serverlite.aws.arn_sender import ArnSender
+from serverlite.aws.backend import (
     AwsError,
     JsonService,
     MiB,
@@ -26,7 +27,6 @@ from serverlite.aws.json_protocol import (
     Operations,
     RestJsonService,
 )
-from serverlite.aws.local_client import LocalAws
 from serverlite.template.model import Application
 
 from . import provision, scheduler_routes
@@ -103,13 +103,11 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-class EventsService:
+class EventsService(backend.Backend):
     name = "events"
 
-    def __init__(
-        self, context: services.ServiceContext, peers: Sequence[services.ServiceBackend] = ()
-    ) -> None:
-        self._peers = peers  # the other services, reached in-process (SQS, SNS targets)
+    def __init__(self, context: backend.ServiceContext) -> None:
+        self.aws = context.aws  # the other services, reached in-process (SQS, SNS targets)
         self.endpoint_url = context.endpoint_url
         self.time_scale = context.time_scale
         self.arns = Arns(context.region, context.account_id)
@@ -124,7 +122,7 @@ class EventsService:
         self.ingest = Ingest(self.db, self.router, self.arns, context.clock, self._wake)
         self.archives = Archives(self.db, self.router, self.arns, context.clock, self._wake_replays)
         self.scheduler = SchedulerApi(self.db, self.arns, context.clock, self.ticker.changed)
-        self.rest: RestJsonService = scheduler_routes.face(self.scheduler)
+        self._rest = scheduler_routes.face(self.scheduler)
         self._sam_queues: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._json = JsonService(
@@ -146,6 +144,11 @@ class EventsService:
     def json(self) -> JsonService:
         return self._json
 
+    @property
+    def rest(self) -> RestJsonService:
+        """EventBridge Scheduler's rest-json API."""
+        return self._rest
+
     def _wake(self) -> None:
         if self.worker is not None:
             self.worker.wake()
@@ -155,7 +158,7 @@ class EventsService:
             self.worker.wake_replays()
 
     # -- template ----------------------------------------------------------------------
-    def provision(self, app: Application) -> list[services.ProvisionedResource]:
+    def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         found = provision.declarations(app)
         lines = provision.apply(self.db, found, self.clock)
         self._sam_queues = found.sam_queues
@@ -167,31 +170,31 @@ class EventsService:
     async def start_event_sources(self, invoker: Invoker) -> None:
         """Start delivering and scheduling (``serverlite up`` only; LocalCloud calls this)."""
         clock = Clock(self.ticker.clock.real, self.time_scale)
-        aws = LocalAws(self._peers, self.endpoint_url)
-        senders = TargetSenders(invoker.invoke, aws, self.ingest.forward)
+        sender = ArnSender(self.aws, invoker.invoke, self.endpoint_url)
+        senders = TargetSenders(sender, self.ingest.forward)
         self.worker = TargetWorker(self.db, senders, clock)
         self.worker.run_replays = self.archives.run_replays
         self.ticker.clock = clock
         self.ticker.on_delivery = self.worker.wake
         self.ticker.changed()
-        await self._create_sam_queues(aws)
+        await self._create_sam_queues()
         self._tasks = [
             asyncio.create_task(self.worker.run(), name="events-delivery"),
             asyncio.create_task(self.ticker.run(), name="events-schedules"),
         ]
 
-    async def _create_sam_queues(self, aws: LocalAws) -> None:
+    async def _create_sam_queues(self) -> None:
         """Queues SAM creates for ``DeadLetterConfig: {Type: SQS}``."""
         if not self._sam_queues:
             return
-        if not aws.has("sqs"):
+        if not self.aws.has("sqs"):
             log.warning(
                 "the template's EventBridge dead-letter queues need SQS, which is not running"
             )
             return
         for arn in sorted(self._sam_queues):
             with contextlib.suppress(AwsError):
-                await aws.call("sqs", "CreateQueue", {"QueueName": arn.rsplit(":", 1)[1]})
+                await self.aws.call("sqs", "CreateQueue", {"QueueName": arn.rsplit(":", 1)[1]})
 
     async def stop_event_sources(self) -> None:
         for task in self._tasks:
@@ -204,9 +207,3 @@ class EventsService:
 
     def close(self) -> None:
         self.db.close()
-
-
-def create(
-    context: services.ServiceContext, peers: Sequence[services.ServiceBackend] = ()
-) -> EventsService:
-    return EventsService(context, peers)

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .names import RULE_NAME, arn_service, check_name, validation
+from serverlite.aws.arn_sender import TARGET_SERVICES, arn_service
+
+from .names import RULE_NAME, check_name, validation
 from .transform import (
     InputTransformer,
     TransformContext,
@@ -28,7 +30,7 @@ log = logging.getLogger("serverlite.events")
 MAX_TARGETS_PER_RULE = 5
 DEFAULT_RETRY_ATTEMPTS = 185
 DEFAULT_EVENT_AGE_S = 86400
-DELIVERABLE = ("lambda", "sqs", "sns", "events")
+DELIVERABLE = TARGET_SERVICES
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from serverlite.aws.services import ServiceBackend, ServiceContext
+    from serverlite.aws.backend import Backend, ServiceContext
 
+
+def create(context: ServiceContext) -> Backend:
+    """The backend; imported here, so importing the package alone stays cheap."""
     from .service import PostgresService
 
-
-def create(context: ServiceContext, backends: list[ServiceBackend]) -> PostgresService:
-    from .service import PostgresService
-
-    return PostgresService(context, backends)
-
-
-__all__ = ["create"]
+    return PostgresService(context)

@@ -6,13 +6,14 @@ Provisioning runs after Secrets Manager's (it fills secrets the template declare
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from serverlite.aws import services
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws import backend
+from serverlite.aws.backend import AwsError
 from serverlite.errors import ConfigError, TemplateError
 from serverlite.template.model import Application
 
@@ -21,28 +22,16 @@ from .declarations import DatabaseDeclaration, declarations
 from .embedded import EmbeddedServer
 
 
-class SecretsApi(Protocol):
-    def get_secret_value(self, body: dict[str, Any]) -> dict[str, Any]: ...
+class PostgresService(backend.Backend):
+    name = "postgres"  # no AWS API of its own
 
-    def put_secret_value(self, body: dict[str, Any]) -> dict[str, Any]: ...
-
-
-class PostgresService:
-    name = "postgres"
-
-    def __init__(
-        self, context: services.ServiceContext, backends: list[services.ServiceBackend]
-    ) -> None:
+    def __init__(self, context: backend.ServiceContext) -> None:
         self.root = context.state_dir / "postgres"
-        self._backends = backends
+        self.aws = context.aws  # Secrets Manager, whose secrets hold the connection
         self._servers: dict[str, EmbeddedServer] = {}
         self._lock = threading.Lock()
 
-    @property
-    def json(self) -> None:
-        return None
-
-    def provision(self, app: Application) -> list[services.ProvisionedResource]:
+    def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         return [self._provision(d) for d in declarations(app)]
 
     def close(self) -> None:
@@ -51,7 +40,7 @@ class PostgresService:
         for server in servers:
             server.stop()
 
-    def _provision(self, decl: DatabaseDeclaration) -> services.ProvisionedResource:
+    def _provision(self, decl: DatabaseDeclaration) -> backend.ProvisionedResource:
         if decl.url is not None:
             url, where = decl.url, f"at {redact(decl.url)}"
         else:
@@ -59,7 +48,7 @@ class PostgresService:
         applied = migrations.apply(url, decl.migrations)
         self._fill_secret(decl, url)
         done = f"{len(applied)} migration(s) applied" if applied else "migrations up to date"
-        return services.ProvisionedResource(
+        return backend.ProvisionedResource(
             "postgres", "database", decl.database, f"{where}; {done}"
         )
 
@@ -75,29 +64,30 @@ class PostgresService:
 
     def _fill_secret(self, decl: DatabaseDeclaration, url: str) -> None:
         """Put ``{"url": ...}`` into the secret, unless it already holds that URL."""
-        api = self._secrets_api()
+        if not self.aws.has("secretsmanager"):
+            raise ConfigError(
+                "Custom::ServerlitePostgres needs Secrets Manager, which is not running"
+            )
         value = json.dumps({"engine": "postgres", "dbname": decl.database, "url": url})
         try:
             try:
-                current = api.get_secret_value({"SecretId": decl.secret_arn})
+                current = self._secrets("GetSecretValue", {"SecretId": decl.secret_arn})
             except AwsError as exc:
                 if exc.code != "ResourceNotFoundException":  # created empty: no value yet
                     raise
                 current = {}
             if current.get("SecretString") == value:
                 return
-            api.put_secret_value({"SecretId": decl.secret_arn, "SecretString": value})
+            self._secrets("PutSecretValue", {"SecretId": decl.secret_arn, "SecretString": value})
         except AwsError as exc:
             raise TemplateError(
                 "template", f"Resources.{decl.logical_id}", f"{exc.code}: {exc.message}"
             ) from exc
 
-    def _secrets_api(self) -> SecretsApi:
-        for backend in self._backends:
-            api = getattr(backend, "api", None)
-            if backend.name == "secretsmanager" and api is not None:
-                return api  # type: ignore[no-any-return]
-        raise ConfigError("Custom::ServerlitePostgres needs Secrets Manager, which is not running")
+    def _secrets(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Secrets Manager, called from provisioning's worker thread: its operations only
+        touch its own store, so a short-lived event loop of this thread runs them."""
+        return asyncio.run(self.aws.call("secretsmanager", operation, params))
 
 
 def redact(url: str) -> str:

@@ -14,6 +14,14 @@ GetRandomPassword.
 
 from __future__ import annotations
 
-from .service import SecretsManagerService, create
+from typing import TYPE_CHECKING
 
-__all__ = ["SecretsManagerService", "create"]
+if TYPE_CHECKING:
+    from serverlite.aws.backend import Backend, ServiceContext
+
+
+def create(context: ServiceContext) -> Backend:
+    """The backend; imported here, so importing the package alone stays cheap."""
+    from .service import SecretsManagerService
+
+    return SecretsManagerService(context)

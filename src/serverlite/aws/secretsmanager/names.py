@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 MAX_NAME = 512
 SUFFIX_LENGTH = 6

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 # The punctuation AWS draws from: every printable ASCII symbol.
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"

@@ -7,8 +7,8 @@ import json
 import uuid
 from typing import Any
 
-from serverlite.aws import services
-from serverlite.aws.json_protocol import AwsError, JsonService, MiB, Operations
+from serverlite.aws import backend
+from serverlite.aws.backend import AwsError, JsonService, MiB, Operations
 from serverlite.aws.kms_local import LocalKey
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
@@ -23,10 +23,10 @@ RESOURCE_TYPE = "AWS::SecretsManager::Secret"
 DB_FILE = "secretsmanager.db"
 
 
-class SecretsManagerService:
+class SecretsManagerService(backend.Backend):
     name = "secretsmanager"
 
-    def __init__(self, context: services.ServiceContext) -> None:
+    def __init__(self, context: backend.ServiceContext) -> None:
         self.db = SecretDb(context.state_dir / DB_FILE)
         self.key = LocalKey.in_state_dir(context.state_dir)
         self.api = SecretsManager(
@@ -49,7 +49,7 @@ class SecretsManagerService:
     def close(self) -> None:
         self.db.close()
 
-    def provision(self, app: Application) -> list[services.ProvisionedResource]:
+    def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         self.db.purge_expired(self.clock())
         return [
             self._provision(app, resource)
@@ -57,7 +57,7 @@ class SecretsManagerService:
             if resource.type == RESOURCE_TYPE
         ]
 
-    def _provision(self, app: Application, resource: ResourceSpec) -> services.ProvisionedResource:
+    def _provision(self, app: Application, resource: ResourceSpec) -> backend.ProvisionedResource:
         """Create the secret, or update it when its declaration changed since last time.
 
         The ARN is the one ``!Ref`` gives (its suffix derived from the stack and logical
@@ -86,7 +86,7 @@ class SecretsManagerService:
         except AwsError as exc:
             raise _template_error(app, resource, f"{exc.code}: {exc.message}") from exc
         self.db.set_provisioned_fingerprint(arn, f"{meta_print}:{value_print}")
-        return services.ProvisionedResource("secretsmanager", "secret", name, detail)
+        return backend.ProvisionedResource("secretsmanager", "secret", name, detail)
 
     def _fingerprint(self, value: Any) -> str:
         return self.key.fingerprint(json.dumps(value, sort_keys=True, default=str).encode())
@@ -172,7 +172,3 @@ class SecretsManagerService:
 def _template_error(app: Application, resource: ResourceSpec, message: str) -> TemplateError:
     stack = next(s for s in app.root.walk() if s.path == resource.stack_path)
     return TemplateError(str(stack.template_file), f"Resources.{resource.logical_id}", message)
-
-
-def create(context: services.ServiceContext) -> SecretsManagerService:
-    return SecretsManagerService(context)

@@ -25,18 +25,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from serverlite.aws.backend import Backend, ServiceContext
 
-    from serverlite.aws.services import ServiceBackend, ServiceContext
 
+def create(context: ServiceContext) -> Backend:
+    """The backend; imported here, so importing the package alone stays cheap."""
     from .service import SnsService
 
-
-def create(context: ServiceContext, peers: Sequence[ServiceBackend] = ()) -> SnsService:
-    """The SNS backend; ``peers`` are the services it delivers to (SQS), in-process."""
-    from .service import SnsService
-
-    return SnsService(context, peers)
-
-
-__all__ = ["create"]
+    return SnsService(context)

@@ -8,7 +8,7 @@ get ``NotFound`` with status 404.
 
 from __future__ import annotations
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 
 def invalid(detail: str) -> AwsError:

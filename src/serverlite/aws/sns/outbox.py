@@ -17,7 +17,6 @@ from typing import Any
 from . import message_attributes as attrs
 from .db import Db
 from .records import Delivery, DeliveryKind, StoredMessage
-from .store import ORPHANS
 
 DEDUP_WINDOW_S = 300.0  # FIFO topics deduplicate over five minutes
 _SEQUENCE_BASE = 10**19  # sequence numbers are 20-digit decimal strings
@@ -184,10 +183,6 @@ class Outbox:
                 "UPDATE deliveries SET attempts = attempts + 1, due_at = ? WHERE id = ?",
                 (due_at, delivery_id),
             )
-
-    def drop_orphans(self) -> None:
-        with self.db.transaction() as conn:
-            conn.execute(ORPHANS)
 
 
 def _group(subscription_arn: str, message: StoredMessage) -> str:

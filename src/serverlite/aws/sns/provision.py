@@ -16,8 +16,7 @@ import logging
 import secrets
 from dataclasses import replace
 
-from serverlite.aws.json_protocol import AwsError
-from serverlite.aws.services import ProvisionedResource
+from serverlite.aws.backend import AwsError, ProvisionedResource
 from serverlite.errors import TemplateError
 from serverlite.template.model import Application
 

@@ -1,26 +1,23 @@
 """One delivery attempt per protocol: SQS, Lambda, HTTP(S) on loopback.
 
-Each attempt ends in an ``Outcome``: delivered, a server-side error (retried by the
-subscription's delivery policy), or a client-side error (never retried; AWS's
-examples are a deleted queue or function, or an endpoint that refuses the message).
-HTTP(S): a 2xx answer is delivered, 429 and 5xx (and no answer) are retried, any
-other status is a client-side error.
+SQS and Lambda subscribers are ARNs: ``aws/arn_sender.py`` sends to them. HTTP(S)
+is SNS's own: a 2xx answer is delivered, 429 and 5xx (and no answer) are retried,
+any other status is a client-side error. Each attempt ends in an ``Outcome``:
+delivered, a server-side error (retried by the subscription's delivery policy), or
+a client-side error (never retried; AWS's examples are a deleted queue or function,
+or an endpoint that refuses the message).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
 
-from serverlite.aws.json_protocol import AwsError
-from serverlite.aws.local_client import LocalAws
-from serverlite.errors import InvokeError
-from serverlite.invoker.types import InvokeRequest, InvokeResult
+from serverlite.aws.arn_sender import ArnSender
+from serverlite.sending import DELIVERED, Message, Outcome
 
 from . import envelope, names
 from .records import StoredMessage, Subscription
@@ -28,25 +25,6 @@ from .records import StoredMessage, Subscription
 log = logging.getLogger("serverlite.sns")
 HTTP_TIMEOUT_S = 15.0  # AWS waits 15 seconds for an HTTP(S) endpoint
 USER_AGENT = "Amazon Simple Notification Service Agent"
-_THROTTLING = frozenset(
-    {"RequestThrottled", "ThrottlingException", "Throttling", "TooManyRequestsException"}
-)
-
-Invoke = Callable[[InvokeRequest], Awaitable[InvokeResult]]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Literal["delivered", "retry", "failed"]
-    error: str = ""
-
-
-DELIVERED = Outcome("delivered")
-
-
-def from_aws_error(exc: AwsError) -> Outcome:
-    retry = exc.status >= 500 or exc.status == 429 or exc.code in _THROTTLING
-    return Outcome("retry" if retry else "failed", f"{exc.code}: {exc.message}")
 
 
 def note(message: StoredMessage, protocol: str) -> envelope.Notification:
@@ -61,28 +39,25 @@ def note(message: StoredMessage, protocol: str) -> envelope.Notification:
     )
 
 
-def sqs_request(
-    aws: LocalAws, queue_arn: str, sub: Subscription, message: StoredMessage, endpoint_url: str
-) -> dict[str, Any]:
-    """SendMessage for a queue subscriber (or a subscription's dead-letter queue)."""
-    params: dict[str, Any] = {"QueueUrl": aws.queue_url(queue_arn)}
+def sqs_message(
+    queue_arn: str, sub: Subscription, message: StoredMessage, endpoint_url: str
+) -> Message:
+    """What a queue subscriber (or a subscription's dead-letter queue) is sent."""
     if sub.raw:
-        params["MessageBody"] = message.for_protocol("sqs")
-        if message.attributes:
-            params["MessageAttributes"] = {k: v.to_sqs() for k, v in message.attributes.items()}
+        body = message.for_protocol("sqs")
+        attributes = {k: v.to_sqs() for k, v in message.attributes.items()}
     else:
-        doc = envelope.notification(note(message, "sqs"), sub.arn, endpoint_url)
-        params["MessageBody"] = envelope.dumps(doc)
+        body = envelope.dumps(envelope.notification(note(message, "sqs"), sub.arn, endpoint_url))
+        attributes = {}
     if names.is_fifo_queue_arn(queue_arn) and message.group_id:
-        params["MessageGroupId"] = message.group_id
-        params["MessageDeduplicationId"] = message.dedup_id or message.message_id
-    return params
+        group = message.group_id
+        return Message(body, attributes, group, message.dedup_id or message.message_id)
+    return Message(body, attributes)
 
 
 class SubscriptionSenders:
-    def __init__(self, aws: LocalAws, invoke: Invoke, endpoint_url: str) -> None:
-        self.aws = aws
-        self.invoke = invoke
+    def __init__(self, sender: ArnSender, endpoint_url: str) -> None:
+        self.sender = sender
         self.endpoint_url = endpoint_url
         self._http: httpx.AsyncClient | None = None
 
@@ -98,31 +73,16 @@ class SubscriptionSenders:
             return await self._lambda(sub, message)
         if sub.protocol in ("http", "https"):
             return await self._notify_http(sub, message)
-        return Outcome("failed", f"serverlite does not deliver to {sub.protocol}")
+        return Outcome("failed", message=f"serverlite does not deliver to {sub.protocol}")
 
     async def send_sqs(self, queue_arn: str, sub: Subscription, message: StoredMessage) -> Outcome:
-        params = sqs_request(self.aws, queue_arn, sub, message, self.endpoint_url)
-        try:
-            await self.aws.call("sqs", "SendMessage", params)
-        except AwsError as exc:
-            return from_aws_error(exc)
-        return DELIVERED
+        return await self.sender.send(
+            queue_arn, sqs_message(queue_arn, sub, message, self.endpoint_url)
+        )
 
     async def _lambda(self, sub: Subscription, message: StoredMessage) -> Outcome:
         event = envelope.lambda_event(note(message, "lambda"), sub.arn, self.endpoint_url)
-        request = InvokeRequest(
-            function=names.function_of(sub.endpoint),
-            payload=json.dumps(event).encode(),
-            invocation_type="Event",
-        )
-        try:
-            await self.invoke(request)
-        except InvokeError as exc:
-            retry = exc.status >= 500 or exc.status == 429
-            return Outcome("retry" if retry else "failed", f"{exc.code}: {exc.message}")
-        except AwsError as exc:
-            return from_aws_error(exc)
-        return DELIVERED
+        return await self.sender.send(names.function_of(sub.endpoint), Message(json.dumps(event)))
 
     async def _notify_http(self, sub: Subscription, message: StoredMessage) -> Outcome:
         headers = {
@@ -163,7 +123,7 @@ class SubscriptionSenders:
     async def post(self, url: str, headers: dict[str, str], body: str) -> Outcome:
         host = httpx.URL(url).host
         if not names.is_loopback(host):  # checked at Subscribe; checked again before sending
-            return Outcome("failed", f"{host} is not a loopback host")
+            return Outcome("failed", message=f"{host} is not a loopback host")
         if self._http is None:
             # Loopback HTTPS endpoints use self-signed certificates: not verified here.
             self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, verify=False)
@@ -175,9 +135,9 @@ class SubscriptionSenders:
         try:
             response = await self._http.post(url, content=body.encode(), headers=sent)
         except httpx.HTTPError as exc:
-            return Outcome("retry", f"{type(exc).__name__}: {exc}")
+            return Outcome("retry", message=f"{type(exc).__name__}: {exc}")
         status = response.status_code
         if 200 <= status < 300:
             return DELIVERED
         kind: Literal["retry", "failed"] = "retry" if status == 429 or status >= 500 else "failed"
-        return Outcome(kind, f"HTTP {status}")
+        return Outcome(kind, message=f"HTTP {status}")

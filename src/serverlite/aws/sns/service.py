@@ -6,14 +6,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from serverlite.aws.json_protocol import AwsError, JsonService, MiB, Operations
-from serverlite.aws.local_client import LocalAws
-from serverlite.aws.query_protocol import QueryService
-from serverlite.aws.services import ProvisionedResource, ServiceBackend, ServiceContext
+from serverlite.aws.arn_sender import ArnSender
+from serverlite.aws.backend import (
+    AwsClient,
+    AwsError,
+    Backend,
+    MiB,
+    Operations,
+    ProvisionedResource,
+    QueryService,
+    ServiceContext,
+)
 from serverlite.template.model import Application
+from serverlite.template.sqs_subscriptions import queue_subscriptions
 
 from . import ops_publish, ops_subscriptions, ops_topics
 from .context import SnsContext
@@ -22,7 +30,6 @@ from .outbox import Outbox
 from .provision import provision
 from .senders import SubscriptionSenders
 from .store import TopicStore
-from .template_specs import QueueSubscription, queue_subscriptions
 from .worker import SubscriptionWorker
 
 if TYPE_CHECKING:
@@ -57,12 +64,11 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-class SnsService:
-    name = "sns"
-    json: JsonService | None = None  # SNS speaks only the query protocol
+class SnsService(Backend):
+    name = "sns"  # the query protocol only: no json face
 
-    def __init__(self, context: ServiceContext, peers: Sequence[ServiceBackend] = ()) -> None:
-        self._peers = peers  # the services notifications go to (filled in after this one)
+    def __init__(self, context: ServiceContext) -> None:
+        self.aws = context.aws  # the services notifications go to (SQS), in-process
         self.endpoint_url = context.endpoint_url
         self.time_scale = context.time_scale
         self.db = Db(context.state_dir / DB_FILE)
@@ -99,43 +105,29 @@ class SnsService:
 
     async def start_event_sources(self, invoker: Invoker) -> None:
         """Start delivering (``serverlite up`` only; LocalCloud calls this)."""
-        aws = LocalAws(self._peers, self.endpoint_url)
-        await self._create_implicit_queues(aws)
-        senders = SubscriptionSenders(aws, invoker.invoke, self.endpoint_url)
+        await self._create_implicit_queues(self.aws)
+        sender = ArnSender(self.aws, invoker.invoke, self.endpoint_url)
+        senders = SubscriptionSenders(sender, self.endpoint_url)
         self._worker = SubscriptionWorker(self.ctx, senders, time_scale=self.time_scale)
         self.ctx.wake = self._worker.wake
         self._task = asyncio.create_task(self._worker.run(), name="sns-delivery")
 
-    async def _create_implicit_queues(self, aws: LocalAws) -> None:
+    async def _create_implicit_queues(self, aws: AwsClient) -> None:
         """SAM's ``SqsSubscription: true`` queues, made through SQS when it runs here."""
         if self._app is None:
             return
-        implicit = [queue for queue in queue_subscriptions(self._app) if queue.implicit]
-        if implicit and not aws.has("sqs"):
+        queues = queue_subscriptions(self._app)
+        if queues and not aws.has("sqs"):
+            # SQS's event source mappings drain these queues (SQS reads the same
+            # declarations); without SQS nothing reaches the functions.
             log.warning("SNS: SqsSubscription needs SQS, which is not running")
             return
+        implicit = [queue for queue in queues if queue.implicit]
         for queue in implicit:
             try:
                 await aws.call("sqs", "CreateQueue", {"QueueName": queue.queue_name})
             except AwsError as exc:
                 log.warning("SNS: queue %s not created: %s", queue.queue_name, exc.message)
-        self._check_drained(queue_subscriptions(self._app))
-
-    def _check_drained(self, queues: list[QueueSubscription]) -> None:
-        """Say so when no SQS event source mapping drains an SqsSubscription's queue."""
-        drains = {
-            (getattr(m, "queue_arn", None), getattr(m, "function", None))
-            for peer in self._peers
-            for m in getattr(peer, "mappings", ())
-        }
-        for queue in queues:
-            if queue.enabled and (queue.queue_arn, queue.function) not in drains:
-                log.warning(
-                    "SNS: SqsSubscription: messages reach queue %s, but no SQS event source "
-                    "mapping delivers them to %s",
-                    queue.queue_name,
-                    queue.function,
-                )
 
     async def stop_event_sources(self) -> None:
         if self._task is not None:
@@ -150,7 +142,3 @@ class SnsService:
 
     def close(self) -> None:
         self.db.close()
-
-
-def create(context: ServiceContext, peers: Sequence[ServiceBackend] = ()) -> SnsService:
-    return SnsService(context, peers)

@@ -23,6 +23,7 @@ from typing import Any
 
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, FunctionSpec, ResourceSpec
+from serverlite.template.sqs_subscriptions import queue_subscription
 
 TOPIC = "AWS::SNS::Topic"
 SUBSCRIPTION = "AWS::SNS::Subscription"
@@ -67,18 +68,6 @@ class SubscriptionSpec:
     attributes: Mapping[str, str] = field(default_factory=dict)
     where: tuple[str, ...] = ()
     function: str | None = None  # the subscribed function (Events: Type: SNS)
-
-
-@dataclass(frozen=True)
-class QueueSubscription:
-    """``SqsSubscription`` on a function's SNS event: queue -> function via SQS."""
-
-    function: str  # the function's physical name
-    queue_name: str
-    queue_arn: str
-    implicit: bool  # SAM creates the queue (``SqsSubscription: true``)
-    batch_size: int = 10
-    enabled: bool = True
 
 
 def attribute_text(value: Any) -> str | None:
@@ -175,32 +164,3 @@ def _function_subscription(
         f"{topic}:{stable}", topic, protocol, endpoint, attrs,
         _where(fn, f".Properties.Events.{event}"), fn.name,
     )  # fmt: skip
-
-
-def queue_subscription(
-    app: Application, fn: FunctionSpec, event: str, props: Mapping[str, Any]
-) -> QueueSubscription | None:
-    option = props.get("SqsSubscription")
-    if option is None or option is False or to_cfn_string(option) == "false":
-        return None
-    if isinstance(option, Mapping):
-        arn = to_cfn_string(option.get("QueueArn")) or ""
-        batch = int(to_cfn_string(option.get("BatchSize")) or 10)
-        enabled = to_cfn_string(option.get("Enabled")) != "false"
-        return QueueSubscription(fn.name, arn.rsplit(":", 1)[-1], arn, False, batch, enabled)
-    # SAM names the queue <Function><Event>Queue; serverlite names it as any resource.
-    name = "-".join((*fn.stack_path, f"{fn.logical_id}{event}Queue"))
-    arn = f"arn:aws:sqs:{app.region}:{app.account_id}:{name}"
-    return QueueSubscription(fn.name, name, arn, True)
-
-
-def queue_subscriptions(app: Application) -> list[QueueSubscription]:
-    """Every SqsSubscription: the queues SQS should drain into the functions."""
-    found = []
-    for fn in app.functions:
-        for event in fn.events:
-            if event.type == "SNS":
-                queue = queue_subscription(app, fn, event.name, event.properties)
-                if queue is not None:
-                    found.append(queue)
-    return found

@@ -17,12 +17,12 @@ import asyncio
 import contextlib
 import logging
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.sending import Outcome
 
 from . import attributes, delivery_policy, envelope
 from .context import SnsContext
 from .records import Delivery, Subscription
-from .senders import Outcome, SubscriptionSenders, from_aws_error, sqs_request
+from .senders import SubscriptionSenders
 
 log = logging.getLogger("serverlite.sns")
 MAX_PARALLEL = 64
@@ -107,10 +107,10 @@ class SubscriptionWorker:
             return gone, outcome
         sub = self.ctx.topics.subscription(delivery.subscription_arn)
         if sub is None:
-            return None, Outcome("failed", "unsubscribed")
+            return None, Outcome("failed", message="unsubscribed")
         if delivery.kind == "subscribe":
             if sub.confirmed or sub.token != delivery.token:
-                return None, Outcome("failed", "no longer pending")
+                return None, Outcome("failed", message="no longer pending")
             outcome = await self.senders.confirmation(
                 envelope.SUBSCRIPTION_CONFIRMATION, sub.arn, sub.topic_arn, sub.endpoint,
                 delivery.token, self.ctx.clock(),
@@ -118,7 +118,7 @@ class SubscriptionWorker:
             return sub, outcome
         message = self.ctx.outbox.message(delivery.message_id or "")
         if message is None:
-            return None, Outcome("failed", "message gone")
+            return None, Outcome("failed", message="message gone")
         return sub, await self.senders.notify(sub, message)
 
     def _retry(self, delivery: Delivery, sub: Subscription) -> bool:
@@ -142,19 +142,18 @@ class SubscriptionWorker:
         if dlq is None or message is None:
             log.warning(
                 "SNS: %s to %s dropped after %d attempt(s): %s",
-                delivery.kind, sub.endpoint, delivery.attempts + 1, outcome.error,
+                delivery.kind, sub.endpoint, delivery.attempts + 1, outcome.message,
             )  # fmt: skip
             self.ctx.outbox.finish(delivery.id)
             return
-        params = sqs_request(self.senders.aws, dlq, sub, message, self.senders.endpoint_url)
-        try:
-            await self.senders.aws.call("sqs", "SendMessage", params)
-        except AwsError as exc:
-            failure = from_aws_error(exc)
-            if failure.status == "retry":  # the DLQ itself is unavailable: try again later
-                self.ctx.outbox.retry_at(delivery.id, self.ctx.clock() + 20.0 / self.time_scale)
-                return
-            log.error("SNS: could not move a message to the dead-letter queue %s: %s", dlq, exc)
-        else:
+        moved = await self.senders.send_sqs(dlq, sub, message)
+        if moved.status == "retry":  # the DLQ itself is unavailable: try again later
+            self.ctx.outbox.retry_at(delivery.id, self.ctx.clock() + 20.0 / self.time_scale)
+            return
+        if moved.delivered:
             log.info("SNS: message %s moved to dead-letter queue %s", message.message_id, dlq)
+        else:
+            log.error(
+                "SNS: could not move a message to the dead-letter queue %s: %s", dlq, moved.message
+            )
         self.ctx.outbox.finish(delivery.id)

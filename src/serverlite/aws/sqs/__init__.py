@@ -21,7 +21,6 @@ source mappings that invoke functions.
     mapping/          event source mappings: pollers that invoke functions
     query_protocol    the query wire's element names for SQS (older SDKs, the v1 CLI)
     service           the backend: endpoint faces, provisioning, event sources
-    commands          what `serverlite queues / send / redrive` do
 """
 
 from __future__ import annotations
@@ -29,15 +28,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from serverlite.aws.services import ServiceContext
-
-    from .service import SqsService
+    from serverlite.aws.backend import Backend, ServiceContext
 
 
-def create(context: ServiceContext) -> SqsService:
+def create(context: ServiceContext) -> Backend:
+    """The backend; imported here, so importing the package alone stays cheap."""
     from .service import SqsService
 
     return SqsService(context)
-
-
-__all__ = ["create"]

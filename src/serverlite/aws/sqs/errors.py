@@ -11,7 +11,7 @@ query-era code alone (``query_code``, which the query dispatcher uses).
 
 from __future__ import annotations
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 ERROR_NAMESPACE = "com.amazonaws.sqs#"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import errors, queue_attributes
 from .engine import SqsEngine
-from .names import QueueRef, check_name, parse_arn
+from .names import QueueRef, check_name
 from .records import Queue
 from .redrive import parse_redrive_policy
 
@@ -279,10 +279,3 @@ def _save_policy(engine: SqsEngine, queue: Queue, policy: dict[str, Any] | None)
     else:
         attributes["Policy"] = json.dumps(policy, separators=(",", ":"))
     engine.queues.set_attributes(queue.id, attributes, engine.clock())
-
-
-def parse_queue_arn(arn: str) -> QueueRef:
-    ref = parse_arn(arn)
-    if ref is None:
-        raise errors.invalid_parameter(f"{arn} is not a valid queue ARN.")
-    return ref

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from serverlite.aws.services import ProvisionedResource
+from serverlite.aws.backend import ProvisionedResource
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, ResourceSpec

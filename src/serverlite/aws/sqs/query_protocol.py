@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from serverlite.aws.query_protocol import QueryService
+from serverlite.aws.backend import QueryService
 
 XML_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
 

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import logging
 
-from serverlite.aws.json_protocol import JsonService, MiB, Operation, Operations
-from serverlite.aws.services import ProvisionedResource, ServiceContext
+from serverlite.aws.backend import (
+    Backend,
+    JsonService,
+    MiB,
+    Operation,
+    Operations,
+    ProvisionedResource,
+    ServiceContext,
+)
 from serverlite.invoker import Invoker
 from serverlite.template.model import Application
 
@@ -55,7 +62,7 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-class SqsService:
+class SqsService(Backend):
     name = "sqs"
 
     def __init__(self, context: ServiceContext) -> None:
@@ -132,7 +139,3 @@ class SqsService:
 
     def close(self) -> None:
         self.engine.close()
-
-
-def create(context: ServiceContext) -> SqsService:
-    return SqsService(context)

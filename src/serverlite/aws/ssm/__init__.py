@@ -12,6 +12,14 @@ DeleteParameter(s), DescribeParameters, GetParameterHistory, LabelParameterVersi
 
 from __future__ import annotations
 
-from .service import SsmService, create
+from typing import TYPE_CHECKING
 
-__all__ = ["SsmService", "create"]
+if TYPE_CHECKING:
+    from serverlite.aws.backend import Backend, ServiceContext
+
+
+def create(context: ServiceContext) -> Backend:
+    """The backend; imported here, so importing the package alone stays cheap."""
+    from .service import SsmService
+
+    return SsmService(context)

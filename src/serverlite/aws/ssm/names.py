@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 MAX_DEPTH = 15
 MAX_ARN_LENGTH = 1011  # AWS counts the whole ARN against the name's limit

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from serverlite.aws import services
-from serverlite.aws.json_protocol import AwsError, JsonService, Operations
+from serverlite.aws import backend
+from serverlite.aws.backend import AwsError, JsonService, Operations
 from serverlite.aws.kms_local import LocalKey
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
@@ -22,10 +22,10 @@ DB_FILE = "ssm.db"
 _TEMPLATE_PROPERTIES = ("Description", "AllowedPattern", "Tier", "DataType")
 
 
-class SsmService:
+class SsmService(backend.Backend):
     name = "ssm"
 
-    def __init__(self, context: services.ServiceContext) -> None:
+    def __init__(self, context: backend.ServiceContext) -> None:
         self.db = ParameterDb(context.state_dir / DB_FILE)
         self.key = LocalKey.in_state_dir(context.state_dir)
         self.store = ParameterStore(
@@ -44,14 +44,14 @@ class SsmService:
     def json(self) -> JsonService:
         return self._json
 
-    def provision(self, app: Application) -> list[services.ProvisionedResource]:
+    def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         return [
             self._provision(app, resource)
             for resource in app.resources
             if resource.type == RESOURCE_TYPE
         ]
 
-    def _provision(self, app: Application, resource: ResourceSpec) -> services.ProvisionedResource:
+    def _provision(self, app: Application, resource: ResourceSpec) -> backend.ProvisionedResource:
         """Create or update the parameter when the template's declaration changed.
 
         A restart with the same declaration leaves the parameter alone (no new version,
@@ -63,7 +63,7 @@ class SsmService:
         fingerprint = self.key.fingerprint(json.dumps(request, sort_keys=True).encode())
         current = self.db.latest(key)
         if current is not None and self.db.provisioned_fingerprint(key) == fingerprint:
-            return services.ProvisionedResource("ssm", "parameter", name, current.type)
+            return backend.ProvisionedResource("ssm", "parameter", name, current.type)
         if current is None:
             tags = request.pop("Tags", {})
             request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
@@ -75,7 +75,7 @@ class SsmService:
         except AwsError as exc:
             raise _template_error(app, resource, f"{exc.code}: {exc.message}") from exc
         self.db.set_provisioned_fingerprint(key, fingerprint)
-        return services.ProvisionedResource(
+        return backend.ProvisionedResource(
             "ssm", "parameter", name, f"{request['Type']} v{version}"
         )
 
@@ -112,7 +112,3 @@ def _put_request(app: Application, resource: ResourceSpec, name: str) -> dict[st
 def _template_error(app: Application, resource: ResourceSpec, message: str) -> TemplateError:
     stack = next(s for s in app.root.walk() if s.path == resource.stack_path)
     return TemplateError(str(stack.template_file), f"Resources.{resource.logical_id}", message)
-
-
-def create(context: services.ServiceContext) -> SsmService:
-    return SsmService(context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 from serverlite.linear_regex import RegexError, compile_linear
 
 TYPES = ("String", "StringList", "SecureString")

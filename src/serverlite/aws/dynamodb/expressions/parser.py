@@ -27,7 +27,7 @@ expression parsed, since DynamoDB reports syntax errors first.
 
 from __future__ import annotations
 
-from serverlite.aws.json_protocol import AwsError
+from serverlite.aws.backend import AwsError
 
 from ..errors import validation
 from . import ast

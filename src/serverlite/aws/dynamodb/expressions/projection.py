@@ -42,8 +42,3 @@ def _finish(value: AttributeValue) -> AttributeValue:
     if "L" in value and isinstance(value["L"], _Sparse):
         return {"L": [_finish(value["L"][i]) for i in sorted(value["L"])]}
     return value
-
-
-def top_level(item: Item, names: Iterable[str]) -> Item:
-    """AttributesToGet (the legacy projection): top-level names only."""
-    return {name: item[name] for name in names if name in item}

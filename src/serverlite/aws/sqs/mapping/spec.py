@@ -16,6 +16,7 @@ from serverlite.errors import TemplateError
 from serverlite.patterns import Pattern, PatternError, compile_pattern
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, FunctionSpec
+from serverlite.template.sqs_subscriptions import queue_subscriptions
 
 from ..names import QueueRef, parse_arn
 
@@ -75,8 +76,6 @@ def mappings(app: Application) -> list[SqsMapping]:
 
 def _sns_queue_mappings(app: Application) -> list[SqsMapping]:
     """SAM's ``SqsSubscription`` on an SNS event: the queue drains into the function."""
-    from serverlite.aws.sns.template_specs import queue_subscriptions  # sns imports sqs
-
     found = []
     for sub in queue_subscriptions(app):
         queue = parse_arn(sub.queue_arn)

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from serverlite.aws import cli_client
+from serverlite.commands import client as cli_client
 from serverlite.errors import ConfigError
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from serverlite.aws import cli_client
+from serverlite.commands import client as cli_client
 from serverlite.errors import ConfigError
 
 T = TypeVar("T")

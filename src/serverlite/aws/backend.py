@@ -1,0 +1,211 @@
+"""The contract between the AWS endpoint and the services behind it.
+
+Every emulated service is a ``Backend``, built by its package's ``create(context)``
+from a ``ServiceContext``. A backend overrides only the faces it has; the defaults
+do nothing:
+
+    name                    "dynamodb", "sqs", ...: what the startup line and the
+                            local client call it
+    json                    a ``JsonService``: JSON 1.0/1.1 (``X-Amz-Target``)
+    query                   a ``QueryService``: form in, XML out (SNS, SQS's older SDKs)
+    rest                    a ``RestJsonService``: method + path (EventBridge Scheduler)
+    provision(app)          make the template's resources exist (idempotent)
+    start_event_sources()   background work (pollers, deliveries, schedules, TTL)
+    stop_event_sources()
+    begin_shutdown()        the endpoint stops taking requests: end long waits now
+    close()                 release the store
+
+A face is the service's operations table (``Operations``: ``op(context, request) ->
+response``, or an awaitable of one) with what its protocol needs; the dispatchers
+(``serverlite.aws.dispatch``) alone answer unknown operations, malformed or oversized
+requests and failures. Operations raise ``AwsError`` for AWS-shaped errors.
+
+A service reaches another one only through ``context.aws`` (in-process, the same
+operations boto3 reaches over HTTP) and sends to ARNs through ``aws/arn_sender.py``;
+it never imports another service's package. This module imports nothing else from
+``serverlite.aws``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from serverlite.defaults import AWS_ENDPOINT_URL
+from serverlite.errors import ServerliteError
+
+if TYPE_CHECKING:
+    from serverlite.invoker import Invoker
+    from serverlite.template.model import Application
+
+
+class AwsError(ServerliteError):
+    """An error answered in AWS's shape: code (the exception name), message, HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400, **fields: Any) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.fields = fields
+        self.headers: dict[str, str] = {}  # extra response headers (SQS: x-amzn-query-error)
+        self.query_code: str | None = None  # the code on the query protocol, when it differs
+        self.message_key: str | None = None  # rest-json: "message" or "Message", per error
+
+
+MiB = 1024 * 1024
+
+Operation = Callable[[Any, dict[str, Any]], Any]  # -> dict, or an awaitable of one
+
+
+@dataclass(frozen=True)
+class Operations:
+    """A service's operations and how its errors are named."""
+
+    service: str  # "DynamoDB", "SQS", ...: for messages and logs
+    context: Any  # passed to every operation
+    table: Mapping[str, Operation]
+    malformed: str = "SerializationException"  # a request of the wrong shape
+    internal: str = "InternalFailure"  # the service's own modelled 500 error
+    too_large: str = "RequestEntityTooLarge"  # a body over the limit (413)
+
+
+@dataclass(frozen=True)
+class JsonService:
+    target_prefix: str  # the part of X-Amz-Target before the dot
+    json_version: str  # "1.0" or "1.1": the response content type
+    operations: Operations
+    error_namespace: str = ""  # e.g. "com.amazonaws.dynamodb.v20120810#"
+    max_request_bytes: int = MiB  # larger bodies are refused while read (413)
+
+
+@dataclass(frozen=True)
+class RestRoute:
+    method: str
+    path: str  # a Starlette path: "/2015-03-31/functions/{name}/invocations"
+    operation: str  # its name in the table
+    json: bool = False  # the body is a JSON document: the dispatcher parses it (or refuses)
+
+
+@dataclass(frozen=True)
+class RestResponse:
+    """What a rest-json operation answers when it is not a JSON document with 200."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    media_type: str | None = "application/json"
+
+
+@dataclass(frozen=True)
+class RestJsonService:
+    """Operations take ``{"path": {...}, "query": {...}, "headers": {...}, "body": ...}``
+    (the body as bytes, or as a dict for a ``json`` route) and answer a JSON document
+    (200) or a ``RestResponse``."""
+
+    routes: tuple[RestRoute, ...]
+    operations: Operations
+    max_request_bytes: int = MiB
+    message_key: str = "message"  # Lambda's errors say "message", Scheduler's "Message"
+
+
+@dataclass(frozen=True)
+class QueryService:
+    """A service's query-protocol face, told apart by the SigV4 signing name."""
+
+    signing_name: str  # "sns", "sqs", "sts": the service in the credential scope
+    operations: Operations  # (operation, structured params) -> structured result
+    xml_namespace: str = ""
+    max_request_bytes: int = MiB  # larger bodies are refused while read (413)
+    _model: list[Any] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def model(self) -> Any:
+        """botocore's service model: it drives parsing the form and writing the XML."""
+        if not self._model:
+            import botocore.session
+
+            self._model.append(botocore.session.get_session().get_service_model(self.signing_name))
+        return self._model[0]
+
+
+class AwsClient(Protocol):
+    """The emulated services, called in-process (``serverlite.aws.local_client``)."""
+
+    def has(self, service: str) -> bool: ...
+
+    async def call(
+        self, service: str, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+
+class _NoServices:
+    """The client of a service built alone (tests): no other service answers."""
+
+    def has(self, service: str) -> bool:
+        return False
+
+    async def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise AwsError("ServiceUnavailable", f"serverlite does not emulate {service} here", 503)
+
+
+NO_SERVICES: AwsClient = _NoServices()
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """What every service is built with."""
+
+    state_dir: Path
+    region: str
+    account_id: str
+    clock: Callable[[], float]
+    endpoint_url: str = AWS_ENDPOINT_URL  # the AWS endpoint (SQS queue URLs, SNS links)
+    time_scale: float = 1.0  # >1: retry delays, event ages and schedules pass faster (tests)
+    aws: AwsClient = NO_SERVICES  # the other services, in-process
+
+
+@dataclass(frozen=True)
+class ProvisionedResource:
+    """A line of the startup table: what the template made exist."""
+
+    service: str  # "dynamodb", "ssm", ...
+    kind: str  # "table", "parameter", ...
+    name: str
+    detail: str = ""
+
+
+class Backend:
+    """One emulated service. Override what the service has; the rest does nothing."""
+
+    name: str = ""
+
+    @property
+    def json(self) -> JsonService | None:
+        return None
+
+    @property
+    def query(self) -> QueryService | None:
+        return None
+
+    @property
+    def rest(self) -> RestJsonService | None:
+        return None
+
+    def provision(self, app: Application) -> list[ProvisionedResource]:
+        """Make the template's resources exist; a restart keeps what exists."""
+        return []
+
+    async def start_event_sources(self, invoker: Invoker) -> None:
+        """Start background work: pollers, deliveries, schedules (`serverlite up` only)."""
+
+    async def stop_event_sources(self) -> None:
+        pass
+
+    def begin_shutdown(self) -> None:
+        """The endpoint is stopping: answer long waits (SQS long polls) now."""
+
+    def close(self) -> None:
+        """Release the store; called once, last."""

@@ -1,0 +1,30 @@
+"""The registry builds every emulated service from one context; the in-process AWS
+client in that context reaches all of them, bound once (on disk: SQLite stores)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from serverlite.aws import registry
+from serverlite.aws.backend import ServiceContext
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_registry_builds_every_service_with_one_client_bound_to_them(tmp_path: Path) -> None:
+    built = registry.build(ServiceContext(tmp_path, "us-east-1", "123456789012", time.time))
+    try:
+        names = [backend.name for backend in built.backends]
+        assert names == ["ssm", "secretsmanager", "dynamodb", "sqs", "sns", "events", "postgres"]
+        assert all(built.aws.has(name) for name in names) and not built.aws.has("kinesis")
+        queue = asyncio.run(built.aws.call("sqs", "CreateQueue", {"QueueName": "q"}))
+        assert queue["QueueUrl"].endswith("/123456789012/q")
+        with pytest.raises(RuntimeError):
+            built.aws.bind(built.backends)  # bound once
+    finally:
+        for backend in built.backends:
+            backend.close()
