@@ -110,6 +110,7 @@ class EndpointConnection(HttpToolsProtocol):
         self._stash: memoryview | None = None
         self._refused: str | None = None  # once set, nothing more is parsed
         self._lingering = False
+        self._eof = False
 
     # -- asyncio.Protocol --------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -121,6 +122,12 @@ class EndpointConnection(HttpToolsProtocol):
         self._conns.closed(self)
         self._stash = None
         super().connection_lost(exc)
+
+    def eof_received(self) -> bool:  # type: ignore[override]  # asyncio reads the bool
+        # A client may send its requests and then shut its side: answer them first
+        # (uvicorn closes at once, and the answers still owed are lost).
+        self._eof = True
+        return bool(self.pipeline) or not self._answered()  # True: stay open to answer
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
@@ -213,6 +220,8 @@ class EndpointConnection(HttpToolsProtocol):
             return
         if self._refused is not None:
             self._try_refusal()
+        elif self._eof and not self.pipeline and self._answered():
+            self.transport.close()  # the last answer owed to a half-closed client
         elif not self.pipeline and not self._in_message and self._answered():
             self._read_by = self.loop.time() + self._conns.limits.idle_timeout_s
             self._conns.idle(self)

@@ -418,6 +418,26 @@ def test_pipelined_requests_up_to_connection_close(server, api):
     assert connection == ["keep-alive", "keep-alive", "close"]
 
 
+SIGNED = (  # the shape of SigV4 (the endpoint checks the shape, not the signature)
+    "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, "
+    "SignedHeaders=host, Signature=00\r\nContent-Length: 2\r\n"
+)
+
+
+@pytest.mark.parametrize("api", ["RestApi", None])
+def test_pipelined_requests_then_a_half_close(server, api):
+    where = target(server, api)
+    if api:
+        one = request("GET", where.prefix + "/ping")
+    else:  # an invocation: its answer takes a few turns of the loop
+        one = request("POST", "/2015-03-31/functions/Ping/invocations", extra=SIGNED) + b"{}"
+    with where.connect() as sock:
+        sock.sendall(one * 3)
+        sock.shutdown(socket.SHUT_WR)  # all sent: the answers are still owed
+        answers = read_answers(sock)
+    assert [a.status for a in answers] == [200, 200, 200], answers
+
+
 @pytest.mark.parametrize("api", ["RestApi", None])
 def test_pipelined_valid_valid_garbage(server, api):
     where = target(server, api)
