@@ -214,6 +214,15 @@ def test_create_read_update_search_delete_and_the_audit_trail(system: System) ->
     assert "Quintavalle" not in json.dumps(trail)
 
 
+def test_the_capability_statement_is_served_without_a_token(system: System) -> None:
+    """FHIR R4 http.html#capabilities: GET [base]/metadata."""
+    response = system.http.get(f"{system.url}/metadata")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(FHIR)
+    statement = assert_r4(response.json())
+    assert statement["implementation"]["url"] == system.url
+
+
 def test_search_pages_through_an_organization_with_a_cursor(system: System) -> None:
     ids = sorted(
         system.create(

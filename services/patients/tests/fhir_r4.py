@@ -15,6 +15,7 @@ from typing import Any
 
 from fhirclient.models.auditevent import AuditEvent
 from fhirclient.models.bundle import Bundle
+from fhirclient.models.capabilitystatement import CapabilityStatement
 from fhirclient.models.fhirabstractbase import FHIRValidationError
 from fhirclient.models.operationoutcome import OperationOutcome
 from fhirclient.models.patient import Patient
@@ -22,15 +23,18 @@ from fhirclient.models.patient import Patient
 _MODELS = {
     "AuditEvent": AuditEvent,
     "Bundle": Bundle,
+    "CapabilityStatement": CapabilityStatement,
     "OperationOutcome": OperationOutcome,
     "Patient": Patient,
 }
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # datatypes.html#id
-# Required bindings (auditevent.html, operationoutcome.html, bundle.html).
+# Required bindings (auditevent.html, bundle.html, capabilitystatement.html).
 _CODES = {
     ("AuditEvent", "action"): {"C", "R", "U", "D", "E"},
     ("AuditEvent", "outcome"): {"0", "4", "8", "12"},
     ("Bundle", "type"): {"searchset"},
+    ("CapabilityStatement", "status"): {"draft", "active", "retired", "unknown"},
+    ("CapabilityStatement", "kind"): {"instance", "capability", "requirements"},
 }
 
 

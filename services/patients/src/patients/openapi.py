@@ -274,6 +274,21 @@ _SUCCESS: dict[str, Callable[[], dict[str, Any]]] = {
     "updatePatient": lambda: _patient_answer("The patient as changed (a new version)."),
     "deletePatient": lambda: {"description": "Deleted."},
     "getPatientAudit": lambda: _bundle("The audit trail, a page at a time.", "AuditBundle"),
+    "getMetadata": lambda: {
+        "description": "The CapabilityStatement (FHIR R4 http.html#capabilities).",
+        "content": {
+            FHIR_JSON: {
+                "schema": {
+                    "type": "object",
+                    "required": ["resourceType", "fhirVersion", "rest"],
+                    "properties": {
+                        "resourceType": {"const": "CapabilityStatement"},
+                        "fhirVersion": {"const": "4.0.1"},
+                    },
+                }
+            }
+        },
+    },
     "getOpenApi": lambda: {
         "description": "This document.",
         "content": {MEDIA_TYPE: {"schema": {"type": "object", "required": ["openapi", "paths"]}}},

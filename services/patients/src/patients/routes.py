@@ -21,7 +21,7 @@ class Route:
     handler: str  # its Handler
     method: str  # lowercase, as the template writes it
     path: str
-    action: Action | None  # None: the OpenAPI document itself (no authorizer)
+    action: Action | None  # None: the OpenAPI document, the CapabilityStatement (no token)
     summary: str
     statuses: tuple[int, ...]
 
@@ -120,6 +120,16 @@ ROUTES: tuple[Route, ...] = (
         "/openapi.json",
         None,
         "This document (OpenAPI 3.1)",
+        (200,),
+    ),
+    Route(
+        "getMetadata",
+        "GetMetadata",
+        "patients/capability.get_metadata",
+        "get",
+        "/metadata",
+        None,
+        "The FHIR CapabilityStatement: what this server supports",
         (200,),
     ),
 )
