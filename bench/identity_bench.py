@@ -189,7 +189,8 @@ def in_process_chain() -> Iterator[tuple[Callable[[int], LoadResult], Callable[[
     def http(method: str, url: str, **kwargs: Any) -> Reply:
         if url.endswith("/token"):
             form = dict(parse_qsl(kwargs["data"].decode()))
-            return Reply(200, identity.service_token(form, kwargs["headers"]["Authorization"]))
+            auth = kwargs["headers"]["Authorization"]
+            return Reply(200, identity.service_token(form, auth, "127.0.0.1"))
         token = kwargs["headers"]["Authorization"].removeprefix("Bearer ")
         kid = jwt.get_unverified_header(token)["kid"]  # what the JWT authorizer checks
         claims = jwt.decode(token, public[kid], algorithms=["ES256"], audience="locations")

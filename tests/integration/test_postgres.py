@@ -178,3 +178,26 @@ def test_declaration_errors(cloud: Cloud, template: Path, change: tuple[str, str
     template.write_text(template.read_text().replace(*change))
     with pytest.raises(TemplateError, match=message):
         cloud.up(template)
+
+
+def test_the_embedded_server_logs_no_row_values(workdir: Path) -> None:
+    server = EmbeddedServer(workdir / "state" / "postgres" / "Quiet")
+    server.start()
+    try:
+        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+            conn.execute("CREATE TABLE patients (mrn text PRIMARY KEY, name text NOT NULL)")
+            conn.execute("INSERT INTO patients VALUES ('MRN-4242', 'Ada Lovelace')")
+            with pytest.raises(psycopg.errors.UniqueViolation) as duplicate:
+                conn.execute("INSERT INTO patients VALUES ('MRN-4242', 'Ada Again')")
+            with pytest.raises(psycopg.errors.NotNullViolation):
+                conn.execute("INSERT INTO patients VALUES ('MRN-7777', NULL)")
+            with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+                conn.execute("SELECT 'Grace Hopper'::int")
+    finally:
+        server.stop()
+    # The client still hears everything...
+    assert "MRN-4242" in str(duplicate.value.diag.message_detail)
+    # ...the log file under the state directory none of it.
+    log = (workdir / "state" / "postgres" / "Quiet" / "log").read_text(errors="replace")
+    for value in ("MRN-4242", "MRN-7777", "Ada", "Grace Hopper", "DETAIL", "STATEMENT"):
+        assert value not in log, value

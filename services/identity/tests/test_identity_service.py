@@ -27,6 +27,7 @@ from identity_fakes import Clients, Clock, MemoryStore, MemoryVault
 
 ISSUER = "http://127.0.0.1:3000"
 PASSWORD = "correct horse battery"
+IP = "10.0.0.1"
 PROFILES = Client("profiles", "profiles-secret", ("locations:read",))
 ADMIN = Client("identity-admin", "admin-secret", ("identity:admin",))
 
@@ -52,6 +53,8 @@ def identity(clock, store, vault):
         issuer=ISSUER,
         ip_limit=RateLimit(10, 60),
         user_limit=RateLimit(3, 900),
+        user_global_limit=RateLimit(8, 3600),
+        token_limit=RateLimit(4, 60),
         key_cache_s=60,
     )
     cheap = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
@@ -103,16 +106,49 @@ def test_passwords_never_reach_the_logs(identity, caplog):
     assert "wrong password!" not in caplog.text
 
 
-def test_failed_sign_ins_are_limited_per_user(identity, clock):
+def test_failed_sign_ins_are_limited_per_user_and_source(identity, clock):
     signed_in(identity)
     for _ in range(3):
         with pytest.raises(InvalidGrant):
             identity.signin({"username": "ada", "password": "wrong password"}, "10.0.0.2")
     with pytest.raises(TooManyAttempts) as limited:
-        identity.signin({"username": "ada", "password": PASSWORD}, "10.0.0.3")
+        identity.signin({"username": "ada", "password": PASSWORD}, "10.0.0.2")
     assert 0 < limited.value.retry_after <= 900
     clock.advance(limited.value.retry_after)  # the next window
-    assert identity.signin({"username": "ada", "password": PASSWORD}, "10.0.0.3")
+    assert identity.signin({"username": "ada", "password": PASSWORD}, "10.0.0.2")
+
+
+def test_a_stranger_cannot_lock_a_user_out(identity):
+    signed_in(identity)
+    for _ in range(5):  # the stranger, past the per-source limit of 3
+        with pytest.raises((InvalidGrant, TooManyAttempts)):
+            identity.signin({"username": "ada", "password": "wrong password"}, "10.9.9.9")
+    assert identity.signin({"username": "ada", "password": PASSWORD}, "10.0.0.1")
+
+
+def test_failures_from_many_sources_meet_the_slower_global_limit(identity, clock):
+    signed_in(identity)
+    for n in range(8):  # three addresses' worth, under each one's own limit
+        with pytest.raises(InvalidGrant):
+            identity.signin({"username": "ada", "password": "wrong password"}, f"10.1.0.{n}")
+    with pytest.raises(TooManyAttempts) as limited:
+        identity.signin({"username": "ada", "password": PASSWORD}, "10.0.0.1")
+    assert 0 < limited.value.retry_after <= 3600
+    clock.advance(limited.value.retry_after)
+    assert identity.signin({"username": "ada", "password": PASSWORD}, "10.0.0.1")
+
+
+def test_token_requests_are_limited_per_source_address(identity, clock):
+    for _ in range(4):
+        identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES), IP)
+    with pytest.raises(TooManyAttempts, match="address") as limited:
+        identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES), IP)
+    assert limited.value.retry_after <= 60
+    assert identity.service_token(
+        {"grant_type": "client_credentials"}, _basic(PROFILES), "10.0.0.77"
+    )
+    clock.advance(60)
+    assert identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES), IP)
 
 
 def test_a_success_clears_the_failures(identity, store):
@@ -200,7 +236,7 @@ def _basic(client: Client) -> str:
 
 
 def test_service_tokens(identity):
-    grant = identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES))
+    grant = identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES), IP)
     claims = claims_of(grant["access_token"])
     assert claims["sub"] == claims["client_id"] == "profiles"
     assert claims["aud"] == ["locations"]
@@ -208,12 +244,13 @@ def test_service_tokens(identity):
     assert claims["token_use"] == "service"
     with pytest.raises(InvalidClient):
         identity.service_token(
-            {"grant_type": "client_credentials"}, _basic(Client("profiles", "wrong", ()))
+            {"grant_type": "client_credentials"}, _basic(Client("profiles", "wrong", ())), IP
         )
     with pytest.raises(InvalidClient):
         identity.service_token(
             {"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
             None,
+            IP,
         )
 
 
@@ -223,10 +260,10 @@ def test_key_rotation_needs_the_admin_scope(identity):
         identity.rotate_keys(f"Bearer {user['access_token']}")  # audience is not identity
     with pytest.raises(InvalidGrant):
         identity.rotate_keys(None)
-    profiles = identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES))
+    profiles = identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES), IP)
     with pytest.raises(InvalidGrant):
         identity.rotate_keys(f"Bearer {profiles['access_token']}")
-    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN))
+    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN), IP)
     assert claims_of(admin["access_token"])["aud"] == ["identity"]
     rotated = identity.rotate_keys(f"Bearer {admin['access_token']}")
     assert rotated["previous"] == jwt.get_unverified_header(user["access_token"])["kid"]
@@ -241,7 +278,7 @@ def test_require_scope_is_checked_after_the_audience(identity):
 
 
 def _admin_bearer(identity) -> str:
-    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN))
+    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN), IP)
     return f"Bearer {admin['access_token']}"
 
 
@@ -279,7 +316,7 @@ def test_an_admin_grants_roles_that_reach_the_tokens(identity, store):
 
 def test_only_an_admin_client_grants_roles(identity):
     user = signed_in(identity, "mallory")
-    profiles = identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES))
+    profiles = identity.service_token({"grant_type": "client_credentials"}, _basic(PROFILES), IP)
     body = {"roles": ["admin"], "org": "org-a"}
     for authorization in (None, f"Bearer {user['access_token']}", "Bearer nonsense"):
         with pytest.raises(InvalidGrant):
@@ -306,7 +343,7 @@ def test_sign_up_cannot_assign_roles(identity):
 
 def test_rotation_keeps_old_tokens_valid_and_is_spaced(identity, clock):
     user = signed_in(identity)
-    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN))
+    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN), IP)
     before = identity.jwks()["keys"]
     rotated = identity.rotate_keys(f"Bearer {admin['access_token']}")
     after = {k["kid"] for k in identity.jwks()["keys"]}
@@ -321,7 +358,7 @@ def test_rotation_keeps_old_tokens_valid_and_is_spaced(identity, clock):
         identity.rotate_keys(f"Bearer {admin['access_token']}")
     assert refused.value.retry_after == identity.settings.rotation_interval_s
     clock.advance(identity.settings.rotation_interval_s)
-    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN))
+    admin = identity.service_token({"grant_type": "client_credentials"}, _basic(ADMIN), IP)
     assert identity.rotate_keys(f"Bearer {admin['access_token']}")["previous"] == rotated["current"]
 
 

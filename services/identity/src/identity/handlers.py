@@ -49,6 +49,8 @@ def build(env: Mapping[str, str]) -> IdentityService:
         service_ttl_s=int(env.get("SERVICE_TOKEN_SECONDS", "900")),
         ip_limit=RateLimit(int(env.get("SIGNIN_LIMIT_PER_IP", "30")), 60),
         user_limit=RateLimit(int(env.get("SIGNIN_FAILURES_PER_USER", "5")), 900),
+        user_global_limit=RateLimit(int(env.get("SIGNIN_FAILURES_PER_USER_ALL", "50")), 3600),
+        token_limit=RateLimit(int(env.get("TOKEN_LIMIT_PER_IP", "60")), 60),
         key_cache_s=int(env.get("KEY_CACHE_SECONDS", "300")),
     )
     secrets = boto3.client("secretsmanager")
@@ -104,7 +106,9 @@ def signout(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @api
 def token(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    grant = service().service_token(form_body(event), header(event, "authorization"))
+    grant = service().service_token(
+        form_body(event), header(event, "authorization"), source_ip(event)
+    )
     return respond(200, grant, NO_STORE)
 
 

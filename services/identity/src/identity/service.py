@@ -60,8 +60,14 @@ class Settings:
     refresh_ttl_s: int = 30 * 24 * 3600
     # every sign-in attempt from one source address, per minute
     ip_limit: RateLimit = field(default_factory=lambda: RateLimit(30, 60))
-    # failed sign-ins of one user, per 15 minutes
+    # failed sign-ins of one user from one source address, per 15 minutes: a stranger
+    # guessing a user's password locks out their own address, not the user
     user_limit: RateLimit = field(default_factory=lambda: RateLimit(5, 900))
+    # failed sign-ins of one user from all addresses together, per hour: slower, it
+    # bounds a guess spread over many addresses
+    user_global_limit: RateLimit = field(default_factory=lambda: RateLimit(50, 3600))
+    # every client-credentials token request from one source address, per minute
+    token_limit: RateLimit = field(default_factory=lambda: RateLimit(60, 60))
     key_cache_s: int = 300
 
     @property
@@ -150,35 +156,50 @@ class IdentityService:
         log.info("user signed up", extra={"user_id": user.user_id})
         return {"user_id": user.user_id, "username": user.username}
 
+    def _limit(self, limit: RateLimit, kind: str, subject: str, now: float, refusal: str) -> None:
+        """Count one request against ``limit``; refuse it past the limit."""
+        hits = self.store.count(rate_key(kind, subject, limit.window(now)), limit.expires_at(now))
+        if limit.exceeded(hits):
+            raise TooManyAttempts(refusal, retry_after=limit.retry_after(now))
+
     def signin(self, body: Any, source_ip: str) -> dict[str, Any]:
         now = self.clock()
-        per_ip = self.settings.ip_limit
-        hits = self.store.count(
-            rate_key("signin-ip", source_ip, per_ip.window(now)), per_ip.expires_at(now)
+        self._limit(
+            self.settings.ip_limit,
+            "signin-ip",
+            source_ip,
+            now,
+            "too many sign-in attempts from this address; try again later",
         )
-        if per_ip.exceeded(hits):
-            raise TooManyAttempts(
-                "too many sign-in attempts from this address; try again later",
-                retry_after=per_ip.retry_after(now),
-            )
         credentials = parse_credentials(body, new_account=False)
-        per_user = self.settings.user_limit
-        user_key = rate_key("signin-user", credentials.username, per_user.window(now))
-        failures = self.store.peek(user_key, int(now))
-        if failures >= per_user.limit:
-            raise TooManyAttempts(
-                "too many failed sign-ins for this user; try again later",
-                retry_after=per_user.retry_after(now),
-            )
+        # Failures are counted per user *and* address, so a stranger's wrong guesses lock
+        # out only the stranger's address; a slower per-user limit over all addresses
+        # bounds a guess spread across many.
+        per_source, overall = self.settings.user_limit, self.settings.user_global_limit
+        source_key = rate_key(
+            "signin-user", f"{credentials.username}#{source_ip}", per_source.window(now)
+        )
+        global_key = rate_key("signin-user-all", credentials.username, overall.window(now))
+        failures = self.store.peek(source_key, int(now))
+        for limit, count in (
+            (per_source, failures),
+            (overall, self.store.peek(global_key, int(now))),
+        ):
+            if count >= limit.limit:
+                raise TooManyAttempts(
+                    "too many failed sign-ins for this user; try again later",
+                    retry_after=limit.retry_after(now),
+                )
         user = self.store.get_user(credentials.username)
         if user is None:
             self.passwords.waste_time(credentials.password)
         if user is None or not self.passwords.verify(user.password_hash, credentials.password):
-            self.store.count(user_key, per_user.expires_at(now))
+            self.store.count(source_key, per_source.expires_at(now))
+            self.store.count(global_key, overall.expires_at(now))
             log.info("sign-in refused", extra={"failures": failures + 1})
             raise InvalidGrant("invalid username or password")
         if failures:
-            self.store.reset(user_key)
+            self.store.reset(source_key)
         if self.passwords.needs_rehash(user.password_hash):
             self.store.set_password_hash(user.username, self.passwords.hash(credentials.password))
         family = new_family(user.user_id, now, self.settings.refresh_ttl_s)
@@ -285,7 +306,16 @@ class IdentityService:
 
     # -- services --------------------------------------------------------------------
 
-    def service_token(self, form: dict[str, str], authorization: str | None) -> dict[str, Any]:
+    def service_token(
+        self, form: dict[str, str], authorization: str | None, source_ip: str
+    ) -> dict[str, Any]:
+        self._limit(
+            self.settings.token_limit,
+            "token-ip",
+            source_ip,
+            self.clock(),
+            "too many token requests from this address; try again later",
+        )
         client_id, secret, requested = client_credentials(form, authorization)
         client = self.clients.find(client_id)
         if client is None or not client.authenticates(secret):

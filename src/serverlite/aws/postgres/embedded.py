@@ -18,6 +18,15 @@ from typing import Any
 from serverlite.errors import ConfigError
 
 HANDLES = ".handle_pids.json"
+# What the server's log may say. Its log is a file under the state directory, and the
+# defaults put row values in it: `DETAIL: Key (email)=(ada@example.com) already exists`,
+# `Failing row contains (...)`, the failing statement's text, and client errors whose
+# messages quote an input value. Clients get all of these in their error anyway.
+QUIET_LOGGING = {
+    "log_error_verbosity": "terse",  # no DETAIL, HINT, QUERY or CONTEXT lines
+    "log_min_error_statement": "panic",  # no STATEMENT lines
+    "log_min_messages": "log",  # no ERROR or WARNING reports (start, stop, FATAL stay)
+}
 
 
 class EmbeddedServer:
@@ -41,6 +50,7 @@ class EmbeddedServer:
                 raise ConfigError(
                     f"the embedded PostgreSQL in {self.datadir} did not start: {exc}\n{tail}"
                 ) from exc
+        quiet_logging(self.url("postgres"))
 
     def url(self, database: str) -> str:
         if self._server is None:
@@ -51,6 +61,24 @@ class EmbeddedServer:
         server, self._server = self._server, None
         if server is not None:
             server.cleanup()  # pg_ctl stop (fast) when this process held the last handle
+
+
+def quiet_logging(admin_url: str) -> None:
+    """Apply QUIET_LOGGING (kept in postgresql.auto.conf) and reload, when not yet so."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (list(QUIET_LOGGING),)
+        ).fetchall()
+        if {str(name): str(value) for name, value in rows} == QUIET_LOGGING:
+            return
+        for name, value in QUIET_LOGGING.items():
+            conn.execute(
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+            )
+        conn.execute("SELECT pg_reload_conf()")
 
 
 def _drop_dead_handles(path: Path) -> None:
