@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import FIXTURES, Server, free_port, start_server
+from tests.integration.conftest import FIXTURES, Server, free_port, start_server, wait_for
 
 pytestmark = pytest.mark.integration
 BUDGET_MB = 1280  # ten environments of the fixture's 128 MB
@@ -59,3 +62,21 @@ def test_a_thousand_concurrent_requests_are_all_answered_within_the_budget(burst
     environments = {int(body) for _, body, _ in results}
     assert 1 <= len(environments) <= BUDGET_MB // 128
     assert "fill the memory budget (1280 MB)" in server.output()
+
+
+def test_an_environment_killed_while_idle_does_not_fail_the_next_request(burst_api):
+    _server, port = burst_api
+
+    def get() -> tuple[int, bytes]:
+        status, body, _ = asyncio.run(_one(port))
+        return status, body
+
+    status, body = get()
+    assert status == 200
+    victim = int(body)
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: not Path(f"/proc/{victim}").exists(), 5.0)
+    for _ in range(REQUESTS // 100):  # whichever idle environment the pool takes next
+        status, body = get()
+        assert status == 200, body
+        assert int(body) != victim
