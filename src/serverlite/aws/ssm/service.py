@@ -7,16 +7,28 @@ import json
 from typing import Any
 
 from serverlite.aws import backend
-from serverlite.aws.backend import AwsError, JsonService, Operations
+from serverlite.aws.backend import AwsError, JsonService, Operation, Operations
 from serverlite.aws.kms_local import LocalKey
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, ResourceSpec
 
+from . import ops_reads, ops_writes
+from .context import ParameterStore
 from .names import name_key
-from .operations import OPERATIONS, ParameterStore
 from .store import ParameterDb
 
+OPERATIONS: dict[str, Operation] = {
+    "PutParameter": ops_writes.put_parameter,
+    "DeleteParameter": ops_writes.delete_parameter,
+    "DeleteParameters": ops_writes.delete_parameters,
+    "LabelParameterVersion": ops_writes.label_parameter_version,
+    "GetParameter": ops_reads.get_parameter,
+    "GetParameters": ops_reads.get_parameters,
+    "GetParametersByPath": ops_reads.get_parameters_by_path,
+    "DescribeParameters": ops_reads.describe_parameters,
+    "GetParameterHistory": ops_reads.get_parameter_history,
+}
 RESOURCE_TYPE = "AWS::SSM::Parameter"
 DB_FILE = "ssm.db"
 _TEMPLATE_PROPERTIES = ("Description", "AllowedPattern", "Tier", "DataType")
@@ -71,7 +83,7 @@ class SsmService(backend.Backend):
             request.pop("Tags", None)
             request["Overwrite"] = True
         try:
-            version = self.store.put_parameter(request)["Version"]
+            version = ops_writes.put_parameter(self.store, request)["Version"]
         except AwsError as exc:
             raise _template_error(app, resource, f"{exc.code}: {exc.message}") from exc
         self.db.set_provisioned_fingerprint(key, fingerprint)
