@@ -17,6 +17,7 @@ from serverlite.aws import postgres, registry, secretsmanager
 from serverlite.aws.backend import ServiceContext
 from serverlite.aws.postgres.embedded import EmbeddedServer
 from serverlite.aws.postgres.service import PostgresService
+from serverlite.aws.secretsmanager import ops_secrets, ops_values
 from serverlite.aws.secretsmanager.service import SecretsManagerService
 from serverlite.errors import TemplateError
 from serverlite.template import load_application
@@ -42,13 +43,15 @@ class Cloud:
         return line.detail
 
     def url(self) -> str:
-        arn = self.secrets.api.list_secrets({})["SecretList"][0]["ARN"]
-        value = self.secrets.api.get_secret_value({"SecretId": arn})
+        arn = ops_secrets.list_secrets(self.secrets.api, {})["SecretList"][0]["ARN"]
+        value = ops_values.get_secret_value(self.secrets.api, {"SecretId": arn})
         return str(json.loads(value["SecretString"])["url"])
 
     def versions(self) -> int:
-        arn = self.secrets.api.list_secrets({})["SecretList"][0]["ARN"]
-        return len(self.secrets.api.list_secret_version_ids({"SecretId": arn})["Versions"])
+        arn = ops_secrets.list_secrets(self.secrets.api, {})["SecretList"][0]["ARN"]
+        return len(
+            ops_secrets.list_secret_version_ids(self.secrets.api, {"SecretId": arn})["Versions"]
+        )
 
     def close(self) -> None:
         self.postgres.close()

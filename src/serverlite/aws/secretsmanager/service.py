@@ -8,17 +8,44 @@ import uuid
 from typing import Any
 
 from serverlite.aws import backend
-from serverlite.aws.backend import AwsError, JsonService, MiB, Operations
+from serverlite.aws.backend import AwsError, JsonService, MiB, Operation, Operations
 from serverlite.aws.kms_local import LocalKey
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, ResourceSpec
 
-from . import names, passwords, staging
-from .operations import OPERATIONS, SecretsManager
+from . import names, ops_secrets, ops_values, passwords, staging
+from .context import SecretsManager
 from .records import STRING, Secret
 from .store import SecretDb
 
+
+def _purging(operation: Operation) -> Operation:
+    """Secrets whose recovery window has ended are gone before any operation looks."""
+
+    def op(api: SecretsManager, body: dict[str, Any]) -> dict[str, Any]:
+        api.db.purge_expired(api.clock())
+        result: dict[str, Any] = operation(api, body)
+        return result
+
+    return op
+
+
+OPERATIONS: dict[str, Operation] = {
+    name: _purging(operation)
+    for name, operation in {
+        "CreateSecret": ops_secrets.create_secret,
+        "UpdateSecret": ops_secrets.update_secret,
+        "DeleteSecret": ops_secrets.delete_secret,
+        "RestoreSecret": ops_secrets.restore_secret,
+        "DescribeSecret": ops_secrets.describe_secret,
+        "ListSecrets": ops_secrets.list_secrets,
+        "ListSecretVersionIds": ops_secrets.list_secret_version_ids,
+        "GetRandomPassword": ops_secrets.get_random_password,
+        "GetSecretValue": ops_values.get_secret_value,
+        "PutSecretValue": ops_values.put_secret_value,
+    }.items()
+}
 RESOURCE_TYPE = "AWS::SecretsManager::Secret"
 DB_FILE = "secretsmanager.db"
 
