@@ -25,6 +25,10 @@ from . import wildcard
 
 OR = "$or"
 MAX_BRANCHES = 1024  # AWS limits rule complexity; this keeps $or products bounded
+# Every $or alternative copies the fields around it: bound the copies (branches times
+# fields), or a 256 KB SNS policy of thousands of keys and ten $or froze the loop for 5 s.
+MAX_ENTRIES = 131_072  # e.g. 1,024 combinations of 128 fields
+_TOO_MANY_OR = "The rule is too complex: too many $or combinations"
 # serverlite's own bound (AWS publishes none): compiling and matching follow a pattern's
 # nesting, so a pattern nested hundreds deep would exhaust Python's stack.
 MAX_DEPTH = 100
@@ -162,6 +166,7 @@ def _object(obj: Any, path: Path, branches: list[Branch], *, in_or: bool) -> Non
             leaf = _leaf(value)
             if not branches:
                 branches.append({})
+            _check_entries(len(branches) * (len(branches[0]) + 1))
             for branch in branches:
                 branch[(*path, key)] = leaf
         else:
@@ -178,14 +183,20 @@ def _or(value: Any, path: Path, branches: list[Branch]) -> None:
     for alternative in value:
         if not _is_object(alternative):
             raise PatternError("Only JSON object is allowed in array of $or relationship.")
+        _check_entries((len(result) + len(current)) * (len(current[0]) + 1))
         forked = [dict(branch) for branch in current]
         _object(alternative, path, forked, in_or=True)
         result += forked
         if len(result) > MAX_BRANCHES:
-            raise PatternError("The rule is too complex: too many $or combinations")
+            raise PatternError(_TOO_MANY_OR)
     if len(value) < 2:
         raise PatternError("There must have at least 2 Objects in $or relationship.")
     branches[:] = result
+
+
+def _check_entries(entries: int) -> None:
+    if entries > MAX_ENTRIES:
+        raise PatternError(_TOO_MANY_OR)
 
 
 def _leaf(values: list[Any]) -> Leaf:

@@ -726,3 +726,18 @@ def test_duplicate_keys_in_text_follow_written_order():
     pattern = compile_pattern('{"a": ["1"], "a": ["2"]}')
     assert pattern.matches({"a": "2"})
     assert not pattern.matches({"a": "1"})
+
+
+def test_or_alternatives_copy_a_bounded_number_of_fields():
+    # each $or alternative copies the fields around it: thousands of keys and ten $or in
+    # a 256 KB SNS policy took 5 s to expand; the copies are bounded and refused instead
+    keys = ", ".join(f'"k{i}": ["a"]' for i in range(8000))
+    ors = ", ".join(f'"$or": [{{"x{i}": ["1"]}}, {{"y{i}": ["1"]}}]' for i in range(10))
+    for text in (f"{{{keys}, {ors}}}", f"{{{ors}, {keys}}}"):
+        with pytest.raises(PatternError, match="too many \\$or combinations"):
+            compile_pattern(text)
+    # a rule of 60 fields under ten binary $or (1,024 combinations) is still fine
+    fields = ", ".join(f'"f{i}": ["a"]' for i in range(60))
+    assert compile_pattern(f"{{{fields}, {ors}}}").matches(
+        {**{f"f{i}": "a" for i in range(60)}, **{f"x{i}": "1" for i in range(10)}}
+    )
