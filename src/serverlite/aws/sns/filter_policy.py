@@ -107,13 +107,17 @@ def _refuse_operators(value: Any) -> None:
 
 
 def _walk(value: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, Pairs):
-        for key, item in value:
-            yield key, item
-            yield from _walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk(item)
+    """Every key of the policy with its value, at any depth (its own stack: a policy may
+    nest as deep as the JSON reader allows)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Pairs):
+            for key, inner in item:
+                yield key, inner
+                stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def attribute_event(attributes: Attributes) -> dict[str, Any] | None:
