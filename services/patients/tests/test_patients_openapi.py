@@ -23,9 +23,8 @@ from patients.domain import StoredPatient
 from patients.http import FHIR_JSON, Reply, from_event
 from patients.openapi import MEDIA_TYPE, document, get_openapi
 from patients.routes import ROUTES
-from patients.service import PatientService
 from patients_auth.policy import SCOPES
-from patients_fakes import FakeAudit, FakeStore
+from patients_fakes import FakeAudit, FakeStore, R4Service
 
 SERVICE = Path(__file__).resolve().parent.parent
 DOC = document("http://127.0.0.1:3004")
@@ -431,7 +430,7 @@ def event(pid=None, body=None, claims=CLINICIAN, scopes=RW, headers=None, query=
 def test_every_answer_of_the_service_is_documented():
     store = FakeStore()
     counter = iter(range(1, 10_000))
-    app = PatientService(
+    app = R4Service(  # every answer: as documented, and valid FHIR R4
         store,
         FakeAudit(store),
         clock=lambda: datetime(2026, 1, 15, 9, 0, tzinfo=UTC),
