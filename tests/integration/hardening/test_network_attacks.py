@@ -98,6 +98,13 @@ def open_fds(pid: int) -> int:
 def limit_leaving(pid: int, free: int) -> int:
     """The RLIMIT_NOFILE under which ``pid`` has exactly ``free`` descriptors left (the
     limit bounds descriptor numbers, and closed ones leave holes below it)."""
+
+    def steady() -> bool:  # connections of earlier tests may still be closing
+        before = open_fds(pid)
+        time.sleep(0.2)
+        return open_fds(pid) == before
+
+    wait_for(steady, why=lambda: "the descriptor count kept changing")
     used = {int(name) for name in os.listdir(f"/proc/{pid}/fd")}
     limit = available = 0
     while available < free:
