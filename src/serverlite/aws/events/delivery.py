@@ -37,7 +37,12 @@ def backoff(attempt: int) -> float:
 
 class TargetWorker:
     def __init__(
-        self, db: EventsDb, senders: TargetSenders, clock: Clock, max_parallel: int = 64
+        self,
+        db: EventsDb,
+        senders: TargetSenders,
+        clock: Clock,
+        max_parallel: int = 64,
+        run_replays: Callable[[], bool] | None = None,  # replays run between deliveries
     ) -> None:
         self.db = db
         self.senders = senders
@@ -48,7 +53,7 @@ class TargetWorker:
         self._done: list[int] = []
         self._replays_due = True  # a replay may have been running when serverlite stopped
         self._tasks: set[asyncio.Task[None]] = set()
-        self.run_replays: Callable[[], bool] | None = None  # replays run between deliveries
+        self.run_replays = run_replays
 
     def wake(self) -> None:
         self.wakeup.set()

@@ -114,7 +114,7 @@ class EventsService(backend.Backend):
         self.db = EventsDb(context.state_dir / DB_FILE)
         self.clock = context.clock
         self.router = RuleRouter(self.db, self.arns)
-        self.ticker = Ticker(self.db, self.router, self.arns, Clock(context.clock))
+        self.ticker = Ticker(self.db, self.router, self.arns, Clock(context.clock), self._wake)
         self.worker: TargetWorker | None = None
         self.rules = BusesAndRules(
             self.db, self.router, self.arns, context.clock, self.ticker.changed
@@ -172,10 +172,8 @@ class EventsService(backend.Backend):
         clock = Clock(self.ticker.clock.real, self.time_scale)
         sender = ArnSender(self.aws, invoker.invoke, self.endpoint_url)
         senders = TargetSenders(sender, self.ingest.forward)
-        self.worker = TargetWorker(self.db, senders, clock)
-        self.worker.run_replays = self.archives.run_replays
-        self.ticker.clock = clock
-        self.ticker.on_delivery = self.worker.wake
+        self.worker = TargetWorker(self.db, senders, clock, run_replays=self.archives.run_replays)
+        self.ticker.clock = clock  # the scaled clock of this run, from its start
         self.ticker.changed()
         await self._create_sam_queues()
         self._tasks = [

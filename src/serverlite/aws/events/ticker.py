@@ -36,8 +36,19 @@ def scheduler_arn(arns: Arns, group: str, name: str) -> str:
     return f"arn:aws:scheduler:{arns.region}:{arns.account}:schedule/{group}/{name}"
 
 
+def _nothing() -> None:
+    return None
+
+
 class Ticker:
-    def __init__(self, db: EventsDb, router: RuleRouter, arns: Arns, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: EventsDb,
+        router: RuleRouter,
+        arns: Arns,
+        clock: Clock,
+        on_delivery: Callable[[], None] = _nothing,  # wakes the delivery worker
+    ) -> None:
         self.db = db
         self.router = router
         self.arns = arns
@@ -45,7 +56,7 @@ class Ticker:
         self.book = ScheduleBook()
         self.wakeup = asyncio.Event()
         self._stale = True
-        self.on_delivery: Callable[[], None] = _nothing  # wakes the delivery worker
+        self.on_delivery = on_delivery
 
     def changed(self) -> None:
         """Rules or schedules changed: reload the book before the next tick."""
@@ -163,10 +174,6 @@ class Ticker:
                 timeout = max(0.001, self.clock.real_delay(wake_at - self.clock.virtual()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), timeout)
-
-
-def _nothing() -> None:
-    return None
 
 
 def _context(text: str, schedule_arn: str, tick: float) -> str:

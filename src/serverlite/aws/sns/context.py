@@ -32,7 +32,7 @@ class SnsContext:
     region: str
     account: str
     clock: Callable[[], float]
-    wake: Callable[[], None] = field(default=_nothing)  # the worker sets this when it runs
+    wake: Callable[[], None] = field(default=_nothing)  # the delivery worker, when it runs
 
     def require_topic(self, arn: Any, parameter: str = "TopicArn") -> Topic:
         if not isinstance(arn, str) or not arn:

@@ -78,6 +78,7 @@ class SnsService(Backend):
             region=context.region,
             account=context.account_id,
             clock=context.clock,
+            wake=self._wake,
         )
         self._query = QueryService(
             "sns",
@@ -109,7 +110,6 @@ class SnsService(Backend):
         sender = ArnSender(self.aws, invoker.invoke, self.endpoint_url)
         senders = SubscriptionSenders(sender, self.endpoint_url)
         self._worker = SubscriptionWorker(self.ctx, senders, time_scale=self.time_scale)
-        self.ctx.wake = self._worker.wake
         self._task = asyncio.create_task(self._worker.run(), name="sns-delivery")
 
     async def _create_implicit_queues(self, aws: AwsClient) -> None:
@@ -135,7 +135,12 @@ class SnsService(Backend):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        self.ctx.wake = lambda: None
+        self._worker = None
+
+    def _wake(self) -> None:
+        """Publish committed deliveries: the worker sends them now (when it runs)."""
+        if self._worker is not None:
+            self._worker.wake()
 
     def pending_deliveries(self) -> int:
         return self.ctx.outbox.pending()
