@@ -34,15 +34,6 @@ from serverlite.gateway.http_server import HttpServer
 from serverlite.template.model import Application
 
 log = logging.getLogger("serverlite")
-SERVICE_NAMES = {
-    "dynamodb": "DynamoDB",
-    "ssm": "SSM Parameter Store",
-    "secretsmanager": "Secrets Manager",
-    "sqs": "SQS",
-    "sns": "SNS",
-    "events": "EventBridge + Scheduler",
-    "postgres": "PostgreSQL",
-}
 
 
 @dataclass(frozen=True)
@@ -168,9 +159,7 @@ async def serve(
                 f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints
             )
             example = app.functions[0].name if app.functions else "NAME"
-            services = ", ".join(
-                ["Lambda", *(SERVICE_NAMES.get(s.name, s.name) for s in cloud.services)]
-            )
+            services = ", ".join(["Lambda", *(s.title or s.name for s in cloud.services)])
             console.print(
                 f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
                 f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"

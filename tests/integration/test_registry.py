@@ -21,6 +21,7 @@ def test_the_registry_builds_every_service_with_one_client_bound_to_them(tmp_pat
         names = [backend.name for backend in built.backends]
         assert names == ["ssm", "secretsmanager", "dynamodb", "sqs", "sns", "events", "postgres"]
         assert all(built.aws.has(name) for name in names) and not built.aws.has("kinesis")
+        assert all(backend.title for backend in built.backends)  # the startup line's names
         queue = asyncio.run(built.aws.call("sqs", "CreateQueue", {"QueueName": "q"}))
         assert queue["QueueUrl"].endswith("/123456789012/q")
         with pytest.raises(RuntimeError):

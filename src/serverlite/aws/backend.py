@@ -4,8 +4,8 @@ Every emulated service is a ``Backend``, built by its package's ``create(context
 from a ``ServiceContext``. A backend overrides only the faces it has; the defaults
 do nothing:
 
-    name                    "dynamodb", "sqs", ...: what the startup line and the
-                            local client call it
+    name, title             "dynamodb" (what the local client calls it), "DynamoDB"
+                            (what the startup line shows)
     json                    a ``JsonService``: JSON 1.0/1.1 (``X-Amz-Target``)
     query                   a ``QueryService``: form in, XML out (SNS, SQS's older SDKs)
     rest                    a ``RestJsonService``: method + path (EventBridge Scheduler)
@@ -181,6 +181,7 @@ class Backend:
     """One emulated service. Override what the service has; the rest does nothing."""
 
     name: str = ""
+    title: str = ""  # for people: "DynamoDB", "SSM Parameter Store"
 
     @property
     def json(self) -> JsonService | None:

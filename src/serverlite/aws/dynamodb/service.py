@@ -77,6 +77,7 @@ MAX_REQUEST_BYTES = 16 * MiB  # DynamoDB's limit on one request (BatchWriteItem'
 
 class DynamoDB(Backend):
     name = "dynamodb"
+    title = "DynamoDB"
 
     def __init__(self, context: ServiceContext, ttl_interval_s: float = TTL_INTERVAL_S) -> None:
         self.storage = Storage(context.state_dir / "dynamodb.db")

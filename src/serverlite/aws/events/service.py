@@ -105,6 +105,7 @@ OPERATIONS: dict[str, Operation] = {
 
 class EventsService(backend.Backend):
     name = "events"
+    title = "EventBridge + Scheduler"
 
     def __init__(self, context: backend.ServiceContext) -> None:
         self.aws = context.aws  # the other services, reached in-process (SQS, SNS targets)

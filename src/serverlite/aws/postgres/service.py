@@ -24,6 +24,7 @@ from .embedded import EmbeddedServer
 
 class PostgresService(backend.Backend):
     name = "postgres"  # no AWS API of its own
+    title = "PostgreSQL"
 
     def __init__(self, context: backend.ServiceContext) -> None:
         self.root = context.state_dir / "postgres"

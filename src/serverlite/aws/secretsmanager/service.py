@@ -52,6 +52,7 @@ DB_FILE = "secretsmanager.db"
 
 class SecretsManagerService(backend.Backend):
     name = "secretsmanager"
+    title = "Secrets Manager"
 
     def __init__(self, context: backend.ServiceContext) -> None:
         self.db = SecretDb(context.state_dir / DB_FILE)

@@ -66,6 +66,7 @@ OPERATIONS: dict[str, Operation] = {
 
 class SnsService(Backend):
     name = "sns"  # the query protocol only: no json face
+    title = "SNS"
 
     def __init__(self, context: ServiceContext) -> None:
         self.aws = context.aws  # the services notifications go to (SQS), in-process

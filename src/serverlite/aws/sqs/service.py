@@ -64,6 +64,7 @@ OPERATIONS: dict[str, Operation] = {
 
 class SqsService(Backend):
     name = "sqs"
+    title = "SQS"
 
     def __init__(self, context: ServiceContext) -> None:
         self.engine = SqsEngine(

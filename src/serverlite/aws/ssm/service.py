@@ -36,6 +36,7 @@ _TEMPLATE_PROPERTIES = ("Description", "AllowedPattern", "Tier", "DataType")
 
 class SsmService(backend.Backend):
     name = "ssm"
+    title = "SSM Parameter Store"
 
     def __init__(self, context: backend.ServiceContext) -> None:
         self.db = ParameterDb(context.state_dir / DB_FILE)
