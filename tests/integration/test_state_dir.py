@@ -128,6 +128,19 @@ def test_up_stops_on_an_emptied_database_and_says_what_to_do(tmp_path):
     assert (state_dir / "dynamodb.db").stat().st_size == 0
 
 
+def test_a_lost_key_is_not_replaced_under_the_values_it_encrypted(tmp_path):
+    state_dir = tmp_path / "state"
+    first = cli("invoke", "Inline", "-t", str(APP), "--state-dir", str(state_dir))
+    assert first.returncode == 0, first.stderr
+    (state_dir / "kms-local.key").unlink()
+    result = cli("invoke", "Inline", "-t", str(APP), "--state-dir", str(state_dir))
+    assert result.returncode == 2
+    assert f"{state_dir / 'kms-local.key'} is missing while {state_dir / 'ssm.db'}" in (
+        " ".join(result.stderr.split())
+    )
+    assert not (state_dir / "kms-local.key").exists()
+
+
 # -- one owner -----------------------------------------------------------------------
 
 

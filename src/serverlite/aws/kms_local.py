@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from serverlite.errors import ServerliteError
+from serverlite.errors import ConfigError, ServerliteError
 
 KEY_FILE = "kms-local.key"
 _KEY_BYTES = 32
@@ -41,17 +41,20 @@ class DecryptionError(ServerliteError):
 class LocalKey:
     """The state directory's key: ``encrypt``/``decrypt`` values, ``fingerprint`` data."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stores: tuple[Path, ...] = ()) -> None:
         self.path = path
-        key = _load_or_create(path)
+        key = _load_or_create(path, stores)
         self._aead = AESGCM(key)
         self._mac_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"serverlite fingerprint"
         ).derive(key)
 
     @classmethod
-    def in_state_dir(cls, state_dir: Path) -> LocalKey:
-        return cls(state_dir / KEY_FILE)
+    def in_state_dir(cls, state_dir: Path, *stores: str) -> LocalKey:
+        """The state directory's key. ``stores`` name the databases whose values it
+        encrypts: ask before opening them, since one that exists without the key means
+        the key was lost, and a new key would leave every stored value unreadable."""
+        return cls(state_dir / KEY_FILE, tuple(state_dir / store for store in stores))
 
     def encrypt(self, plaintext: bytes, context: str) -> bytes:
         nonce = secrets.token_bytes(_NONCE_BYTES)
@@ -73,10 +76,18 @@ class LocalKey:
         return hmac.new(self._mac_key, data, hashlib.sha256).hexdigest()
 
 
-def _load_or_create(path: Path) -> bytes:
+def _load_or_create(path: Path, stores: tuple[Path, ...] = ()) -> bytes:
     try:
         key = path.read_bytes()
     except FileNotFoundError:
+        held = [store for store in stores if store.exists()]
+        if held:
+            names = " and ".join(str(store) for store in held)
+            raise ConfigError(
+                f"{path} is missing while {names} holds values encrypted with it. Nothing "
+                f"was changed. Restore {path.name} from a backup, or delete {names} to "
+                "start with no parameters or secrets."
+            ) from None
         key = _create(path)
     if len(key) != _KEY_BYTES:
         raise DecryptionError(f"{path} is not a serverlite key ({len(key)} bytes, want 32)")

@@ -55,8 +55,8 @@ class SecretsManagerService(backend.Backend):
     title = "Secrets Manager"
 
     def __init__(self, context: backend.ServiceContext) -> None:
+        self.key = LocalKey.in_state_dir(context.state_dir, DB_FILE)  # before the store
         self.db = SecretDb(context.state_dir / DB_FILE)
-        self.key = LocalKey.in_state_dir(context.state_dir)
         self.api = SecretsManager(
             self.db, self.key, context.region, context.account_id, context.clock
         )

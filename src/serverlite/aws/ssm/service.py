@@ -39,8 +39,8 @@ class SsmService(backend.Backend):
     title = "SSM Parameter Store"
 
     def __init__(self, context: backend.ServiceContext) -> None:
+        self.key = LocalKey.in_state_dir(context.state_dir, DB_FILE)  # before the store
         self.db = ParameterDb(context.state_dir / DB_FILE)
-        self.key = LocalKey.in_state_dir(context.state_dir)
         self.store = ParameterStore(
             self.db, self.key, context.region, context.account_id, context.clock
         )
