@@ -49,12 +49,13 @@ def private_dir(path: Path) -> None:
 def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     # A directory made here is 0700; an existing one is tightened once at start
     # (private_dir): as root, the embedded PostgreSQL opens the path to its own user.
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.exists():
-        check_database(path)
-        _tighten(path)
-    else:
-        _create(path)
+    if str(path) != ":memory:":  # SQLite's in-memory database (unit tests): no file
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.exists():
+            check_database(path)
+            _tighten(path)
+        else:
+            _create(path)
     try:
         conn = sqlite3.connect(
             path, timeout=30.0, isolation_level=None, check_same_thread=check_same_thread
