@@ -24,7 +24,6 @@ Hostile clients are normal clients here (every port shares one event loop):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -82,6 +81,7 @@ class _Connection(asyncio.Protocol):
         self._body: list[bytes] = []
         self._size = 0
         self._values = 0
+        self._declared = b""  # Content-Length as sent
         self._in_message = False
         self._in_head = False
         self._head_bytes = 0
@@ -201,6 +201,7 @@ class _Connection(asyncio.Protocol):
         self._body = []
         self._size = 0
         self._values = 0
+        self._declared = b""
         self._in_message = self._in_head = True
         self._head_bytes = 0
         self._read_by = self._loop.time() + self._conns.limits.read_timeout_s
@@ -215,7 +216,9 @@ class _Connection(asyncio.Protocol):
         if self._values + len(self._url) > self._limits.max_head:
             raise _Stop("head_too_large")
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
-        if len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
+        if len(name) == 14 and name.lower() == b"content-length":
+            self._declared = value
+        elif len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
             self._continue = True
 
     def on_headers_complete(self) -> None:
@@ -225,7 +228,11 @@ class _Connection(asyncio.Protocol):
         line = len(self._parser.get_method()) + len(self._url) + len(" HTTP/1.1\r\n") + 1
         if self._values + line > self._limits.max_head:
             raise _Stop("head_too_large")
-        if self._declared_length() > self._limits.max_body:
+        if (
+            self._declared
+            and self._declared.isdigit()
+            and int(self._declared) > self._limits.max_body
+        ):
             raise _Stop("body_too_large")  # refused before a byte of the body is read
         if self._continue:
             self._continue = False
@@ -263,13 +270,6 @@ class _Connection(asyncio.Protocol):
             )
         )
 
-    def _declared_length(self) -> int:
-        for name, value in self._headers:
-            if len(name) == 14 and name.lower() == "content-length":
-                with contextlib.suppress(ValueError):
-                    return int(value)
-        return 0
-
     # -- serving -----------------------------------------------------------------
     async def _work(self) -> None:
         while True:
@@ -283,7 +283,15 @@ class _Connection(asyncio.Protocol):
                 return
             request, keep_alive = item
             self.busy = True
-            response = await self._answer(request)
+            try:
+                response = await self._server.handler(request)
+            except Exception:
+                log.exception("gateway error on %s %s", request.method, request.path)
+                response = HttpResponse(
+                    500,
+                    [("Content-Type", "application/json")],
+                    b'{"message":"Internal Server Error"}',
+                )
             # The last answer closes when the client said so, when input ended (EOF,
             # upgrade) with nothing more to answer, or when serverlite stops.
             last = not self._reading and not self._pending
@@ -300,18 +308,9 @@ class _Connection(asyncio.Protocol):
                 # A pipelined burst whose answers need no I/O (a 404, a throttle) would
                 # otherwise be answered in one go, holding the loop from every other client.
                 await asyncio.sleep(0)
-            if not self._pending and not self._in_message:
+            elif not self._in_message:
                 self._read_by = self._loop.time() + self._conns.limits.idle_timeout_s
                 self._conns.idle(self)
-
-    async def _answer(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return await self._server.handler(request)
-        except Exception:
-            log.exception("gateway error on %s %s", request.method, request.path)
-            return HttpResponse(
-                500, [("Content-Type", "application/json")], b'{"message":"Internal Server Error"}'
-            )
 
     async def _writable(self) -> bool:
         """Wait until the client reads (False: the connection was lost meanwhile)."""
