@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from serverlite.aws.backend import AwsError
-from serverlite.aws.events.archives import Archives
+from serverlite.aws.events import ops_archives, ops_buses, ops_events, ops_rules
 from serverlite.aws.events.clock import Clock
+from serverlite.aws.events.context import EventsContext
 from serverlite.aws.events.delivery import TargetWorker, backoff
-from serverlite.aws.events.ingest import Ingest
 from serverlite.aws.events.names import Arns
-from serverlite.aws.events.operations import BusesAndRules
 from serverlite.aws.events.router import RuleRouter
 from serverlite.aws.events.store import EventsDb
 from serverlite.aws.events.ticker import Ticker
@@ -42,9 +41,9 @@ class World:
         self.db = EventsDb(Path(":memory:"))
         self.router = RuleRouter(self.db, self.arns)
         self.ticker = Ticker(self.db, self.router, self.arns, Clock(self.time))
-        self.rules = BusesAndRules(self.db, self.router, self.arns, self.time, self.ticker.changed)
-        self.ingest = Ingest(self.db, self.router, self.arns, self.time, lambda: None)
-        self.archives = Archives(self.db, self.router, self.arns, self.time, lambda: None)
+        self.ctx = EventsContext(
+            self.db, self.router, self.arns, self.time, schedules_changed=self.ticker.changed
+        )
 
     def rule(self, name, pattern=None, schedule=None, targets=(), bus=None):
         body = {"Name": name}
@@ -54,15 +53,17 @@ class World:
             body["ScheduleExpression"] = schedule
         if bus:
             body["EventBusName"] = bus
-        self.rules.put_rule(body)
+        ops_rules.put_rule(self.ctx, body)
         if targets:
-            self.rules.put_targets({"Rule": name, "EventBusName": bus, "Targets": list(targets)})
+            ops_rules.put_targets(
+                self.ctx, {"Rule": name, "EventBusName": bus, "Targets": list(targets)}
+            )
 
     def put(self, **entry):
         entry.setdefault("Source", "shop")
         entry.setdefault("DetailType", "OrderPlaced")
         entry.setdefault("Detail", "{}")
-        return self.ingest.put_events({"Entries": [entry]})["Entries"][0]
+        return ops_events.put_events(self.ctx, {"Entries": [entry]})["Entries"][0]
 
     def pending(self):
         return self.db.due(float("inf"), 1000, set())
@@ -77,7 +78,8 @@ def world():
 
 
 def test_put_events_answers_each_entry_in_order(world):
-    result = world.ingest.put_events(
+    result = ops_events.put_events(
+        world.ctx,
         {
             "Entries": [
                 {"Source": "shop", "DetailType": "t", "Detail": '{"a": 1}'},
@@ -90,7 +92,7 @@ def test_put_events_answers_each_entry_in_order(world):
                 {"Source": "shop", "DetailType": "t", "Detail": "{}", "EventBusName": "nope"},
                 {"Source": "shop", "DetailType": "t", "Detail": "{}", "Time": T0},
             ]
-        }
+        },
     )
     entries = result["Entries"]
     assert result["FailedEntryCount"] == 7
@@ -114,14 +116,14 @@ def test_put_events_answers_each_entry_in_order(world):
 def test_put_events_limits(world):
     entry = {"Source": "shop", "DetailType": "t", "Detail": "{}"}
     with pytest.raises(AwsError) as too_many:
-        world.ingest.put_events({"Entries": [entry] * 11})
+        ops_events.put_events(world.ctx, {"Entries": [entry] * 11})
     assert too_many.value.code == "ValidationException"
     assert "less than or equal to 10" in too_many.value.message
     big = {"Source": "shop", "DetailType": "t", "Detail": json.dumps({"x": "y" * 200_000})}
     with pytest.raises(AwsError) as too_big:
-        world.ingest.put_events({"Entries": [big, big]})
+        ops_events.put_events(world.ctx, {"Entries": [big, big]})
     assert too_big.value.message == "Total size of the entries in the request is over the limit."
-    assert "EventId" in world.ingest.put_events({"Entries": [big]})["Entries"][0]
+    assert "EventId" in ops_events.put_events(world.ctx, {"Entries": [big]})["Entries"][0]
 
 
 def test_the_envelope_is_awss(world):
@@ -145,7 +147,7 @@ def test_the_envelope_is_awss(world):
 
 
 def test_routing_follows_patterns_state_and_buses(world):
-    world.rules.create_event_bus({"Name": "orders"})
+    ops_buses.create_event_bus(world.ctx, {"Name": "orders"})
     world.rule(
         "cheap", {"detail": {"total": [{"numeric": ["<", 10]}]}}, targets=[{"Id": "a", "Arn": FN}]
     )
@@ -161,7 +163,7 @@ def test_routing_follows_patterns_state_and_buses(world):
     world.put(Detail='{"total": 50}')
     assert len(world.pending()) == 2
     world.db.delivered([d.id for d in world.pending()])
-    world.rules.disable_rule({"Name": "dear"})
+    ops_rules.disable_rule(world.ctx, {"Name": "dear"})
     world.put(Detail='{"total": 50}')
     assert world.pending() == []
     world.put(Detail='{"total": 50}', EventBusName="orders")
@@ -391,7 +393,7 @@ def test_after_downtime_the_next_tick_is_in_the_future(world):
 
 
 def test_schedule_rules_live_on_the_default_bus_only(world):
-    world.rules.create_event_bus({"Name": "orders"})
+    ops_buses.create_event_bus(world.ctx, {"Name": "orders"})
     with pytest.raises(AwsError) as raised:
         world.rule("tick", schedule="rate(1 minute)", bus="orders")
     assert raised.value.message == "ScheduleExpression is supported only on the default event bus."
@@ -405,44 +407,46 @@ def test_schedule_rules_live_on_the_default_bus_only(world):
 
 def test_archive_and_replay_a_window(world):
     bus_arn = world.arns.bus("default")
-    world.archives.create_archive(
-        {"ArchiveName": "all", "EventSourceArn": bus_arn, "EventPattern": '{"source": ["shop"]}'}
+    ops_archives.create_archive(
+        world.ctx,
+        {"ArchiveName": "all", "EventSourceArn": bus_arn, "EventPattern": '{"source": ["shop"]}'},
     )
     first = world.put()["EventId"]
     world.time.now = T0 + 100
     second = world.put()["EventId"]
     world.put(Source="elsewhere")
-    archive = world.archives.describe_archive({"ArchiveName": "all"})
+    archive = ops_archives.describe_archive(world.ctx, {"ArchiveName": "all"})
     assert archive["EventCount"] == 2
     # a rule created after the events were sent receives them when they are replayed
     world.rule("r", {"source": ["shop"]}, targets=[{"Id": "t", "Arn": FN}])
     world.rule("s", {"source": ["shop"]}, targets=[{"Id": "t", "Arn": FN + "2"}])
-    world.archives.start_replay(
+    ops_archives.start_replay(
+        world.ctx,
         {
             "ReplayName": "again",
             "EventSourceArn": world.arns.archive("all"),
             "EventStartTime": T0 + 50,
             "EventEndTime": T0 + 200,
             "Destination": {"Arn": bus_arn, "FilterArns": [world.arns.rule("default", "r")]},
-        }
+        },
     )
-    assert world.archives.describe_replay({"ReplayName": "again"})["State"] == "STARTING"
-    while world.archives.run_replays():
+    assert ops_archives.describe_replay(world.ctx, {"ReplayName": "again"})["State"] == "STARTING"
+    while ops_archives.run_replays(world.ctx):
         pass
     (delivery,) = world.pending()
     event = json.loads(delivery.payload)
     assert event["id"] == second != first
     assert event["replay-name"] == "again"
     assert delivery.target["arn"] == FN  # FilterArns: only rule r
-    described = world.archives.describe_replay({"ReplayName": "again"})
+    described = ops_archives.describe_replay(world.ctx, {"ReplayName": "again"})
     assert described["State"] == "COMPLETED"
     assert described["EventLastReplayedTime"] == T0 + 100
-    assert world.archives.describe_archive({"ArchiveName": "all"})["EventCount"] == 2
+    assert ops_archives.describe_archive(world.ctx, {"ArchiveName": "all"})["EventCount"] == 2
 
 
 def test_replay_refusals(world):
     bus_arn = world.arns.bus("default")
-    world.archives.create_archive({"ArchiveName": "a", "EventSourceArn": bus_arn})
+    ops_archives.create_archive(world.ctx, {"ArchiveName": "a", "EventSourceArn": bus_arn})
     request = {
         "ReplayName": "x",
         "EventSourceArn": world.arns.archive("a"),
@@ -451,11 +455,13 @@ def test_replay_refusals(world):
         "Destination": {"Arn": bus_arn},
     }
     with pytest.raises(AwsError, match="EventStartTime must be before EventEndTime"):
-        world.archives.start_replay(request)
+        ops_archives.start_replay(world.ctx, request)
     with pytest.raises(AwsError, match="Archive nope does not exist"):
-        world.archives.start_replay({**request, "EventSourceArn": world.arns.archive("nope")})
+        ops_archives.start_replay(
+            world.ctx, {**request, "EventSourceArn": world.arns.archive("nope")}
+        )
     with pytest.raises(AwsError) as exists:
-        world.archives.create_archive({"ArchiveName": "a", "EventSourceArn": bus_arn})
+        ops_archives.create_archive(world.ctx, {"ArchiveName": "a", "EventSourceArn": bus_arn})
     assert exists.value.code == "ResourceAlreadyExistsException"
 
 
@@ -465,14 +471,14 @@ def test_replay_refusals(world):
 def test_test_event_pattern(world):
     event = aws_sample("eventBridgeEvent.json")
     request = {"EventPattern": '{"detail": {"state": ["terminated"]}}', "Event": json.dumps(event)}
-    assert world.ingest.test_event_pattern(request) == {"Result": True}
+    assert ops_events.test_event_pattern(world.ctx, request) == {"Result": True}
     request["EventPattern"] = '{"detail": {"state": ["running"]}}'
-    assert world.ingest.test_event_pattern(request) == {"Result": False}
+    assert ops_events.test_event_pattern(world.ctx, request) == {"Result": False}
     del event["account"]
     with pytest.raises(AwsError, match="Parameter Event is not valid."):
-        world.ingest.test_event_pattern({**request, "Event": json.dumps(event)})
+        ops_events.test_event_pattern(world.ctx, {**request, "Event": json.dumps(event)})
     with pytest.raises(AwsError) as bad:
-        world.ingest.test_event_pattern({**request, "EventPattern": '{"a": "b"}'})
+        ops_events.test_event_pattern(world.ctx, {**request, "EventPattern": '{"a": "b"}'})
     assert bad.value.code == "InvalidEventPatternException"
 
 
@@ -484,7 +490,7 @@ def test_test_event_pattern_needs_six_fields_but_not_resources(world, field):
     event = aws_sample("eventBridgeEvent.json")
     del event["resources"]
     request = {"EventPattern": '{"detail": {"state": ["terminated"]}}', "Event": json.dumps(event)}
-    assert world.ingest.test_event_pattern(request) == {"Result": True}
+    assert ops_events.test_event_pattern(world.ctx, request) == {"Result": True}
     del event[field]
     with pytest.raises(AwsError, match="Parameter Event is not valid."):
-        world.ingest.test_event_pattern({**request, "Event": json.dumps(event)})
+        ops_events.test_event_pattern(world.ctx, {**request, "Event": json.dumps(event)})

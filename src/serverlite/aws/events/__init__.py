@@ -8,16 +8,18 @@ and EventBridge Scheduler.
     names               names and ARNs
     records, store      what is kept, on SQLite (events.db)
     router              which rules and archives an event matches (compiled, cached)
-    operations          buses, rules and targets API
-    ingest              PutEvents, bus-to-bus forwarding, TestEventPattern
-    archives            archives and replays
+    context             what the operations run against; pattern, schedule and paging checks
+    ops_buses           CreateEventBus, DeleteEventBus, DescribeEventBus, ListEventBuses
+    ops_rules           rules and their targets
+    ops_events          PutEvents, TestEventPattern, bus-to-bus forwarding
+    ops_archives        archives and replays (and the replay batches the worker runs)
     senders, delivery   delivering to Lambda/SQS/SNS/buses with retries and DLQs
     cron, schedule_expressions, schedule_book, ticker, clock
                         rate()/cron()/at(), which schedule fires when, the schedule loop
-    scheduler_api, scheduler_routes
-                        EventBridge Scheduler's API (rest-json)
+    schedule_spec, ops_schedules
+                        EventBridge Scheduler's API (rest-json): what a schedule is, its operations
     provision           the template's buses, rules and schedules
-    service             the backend: endpoint, provisioning, workers
+    service             the backend: the operations tables, provisioning, workers
 """
 
 from __future__ import annotations

@@ -23,10 +23,10 @@ from serverlite.aws.backend import AwsError, ProvisionedResource
 from serverlite.errors import TemplateError
 from serverlite.template.model import Application, EventSourceSpec, FunctionSpec, ResourceSpec
 
+from .context import check_pattern, check_schedule
 from .names import DEFAULT_BUS, bus_name
-from .operations import check_pattern, check_schedule
 from .records import Bus, Rule, Schedule
-from .scheduler_api import DEFAULT_GROUP, check_spec
+from .schedule_spec import DEFAULT_GROUP, check_spec
 from .store import EventsDb
 from .targets import check_target
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from serverlite.aws import backend
 from serverlite.aws.arn_sender import ArnSender
@@ -29,15 +28,12 @@ from serverlite.aws.backend import (
 )
 from serverlite.template.model import Application
 
-from . import provision, scheduler_routes
-from .archives import Archives
+from . import ops_archives, ops_buses, ops_events, ops_rules, ops_schedules, provision
 from .clock import Clock
+from .context import EventsContext
 from .delivery import TargetWorker
-from .ingest import Ingest
 from .names import Arns
-from .operations import BusesAndRules
 from .router import RuleRouter
-from .scheduler_api import SchedulerApi
 from .senders import TargetSenders
 from .store import EventsDb
 from .ticker import Ticker
@@ -48,58 +44,33 @@ if TYPE_CHECKING:
 log = logging.getLogger("serverlite.events")
 DB_FILE = "events.db"
 
-
-@dataclass(frozen=True)
-class EventsApi:
-    """What EventBridge's operations run against."""
-
-    rules: BusesAndRules
-    ingest: Ingest
-    archives: Archives
-
-
-Method = Callable[[Any, dict[str, Any]], dict[str, Any]]
-
-
-def _rules(method: Method) -> Operation:
-    return lambda api, body: method(api.rules, body)
-
-
-def _ingest(method: Method) -> Operation:
-    return lambda api, body: method(api.ingest, body)
-
-
-def _archives(method: Method) -> Operation:
-    return lambda api, body: method(api.archives, body)
-
-
-# The one table: op(api, request) -> response, as the JSON dispatcher runs them.
+# The one table: op(ctx, request) -> response, as the JSON dispatcher runs them.
 OPERATIONS: dict[str, Operation] = {
-    "CreateEventBus": _rules(BusesAndRules.create_event_bus),
-    "DeleteEventBus": _rules(BusesAndRules.delete_event_bus),
-    "DescribeEventBus": _rules(BusesAndRules.describe_event_bus),
-    "ListEventBuses": _rules(BusesAndRules.list_event_buses),
-    "PutRule": _rules(BusesAndRules.put_rule),
-    "DescribeRule": _rules(BusesAndRules.describe_rule),
-    "ListRules": _rules(BusesAndRules.list_rules),
-    "ListRuleNamesByTarget": _rules(BusesAndRules.list_rule_names_by_target),
-    "DeleteRule": _rules(BusesAndRules.delete_rule),
-    "EnableRule": _rules(BusesAndRules.enable_rule),
-    "DisableRule": _rules(BusesAndRules.disable_rule),
-    "PutTargets": _rules(BusesAndRules.put_targets),
-    "RemoveTargets": _rules(BusesAndRules.remove_targets),
-    "ListTargetsByRule": _rules(BusesAndRules.list_targets_by_rule),
-    "PutEvents": _ingest(Ingest.put_events),
-    "TestEventPattern": _ingest(Ingest.test_event_pattern),
-    "CreateArchive": _archives(Archives.create_archive),
-    "UpdateArchive": _archives(Archives.update_archive),
-    "DescribeArchive": _archives(Archives.describe_archive),
-    "ListArchives": _archives(Archives.list_archives),
-    "DeleteArchive": _archives(Archives.delete_archive),
-    "StartReplay": _archives(Archives.start_replay),
-    "DescribeReplay": _archives(Archives.describe_replay),
-    "ListReplays": _archives(Archives.list_replays),
-    "CancelReplay": _archives(Archives.cancel_replay),
+    "CreateEventBus": ops_buses.create_event_bus,
+    "DeleteEventBus": ops_buses.delete_event_bus,
+    "DescribeEventBus": ops_buses.describe_event_bus,
+    "ListEventBuses": ops_buses.list_event_buses,
+    "PutRule": ops_rules.put_rule,
+    "DescribeRule": ops_rules.describe_rule,
+    "ListRules": ops_rules.list_rules,
+    "ListRuleNamesByTarget": ops_rules.list_rule_names_by_target,
+    "DeleteRule": ops_rules.delete_rule,
+    "EnableRule": ops_rules.enable_rule,
+    "DisableRule": ops_rules.disable_rule,
+    "PutTargets": ops_rules.put_targets,
+    "RemoveTargets": ops_rules.remove_targets,
+    "ListTargetsByRule": ops_rules.list_targets_by_rule,
+    "PutEvents": ops_events.put_events,
+    "TestEventPattern": ops_events.test_event_pattern,
+    "CreateArchive": ops_archives.create_archive,
+    "UpdateArchive": ops_archives.update_archive,
+    "DescribeArchive": ops_archives.describe_archive,
+    "ListArchives": ops_archives.list_archives,
+    "DeleteArchive": ops_archives.delete_archive,
+    "StartReplay": ops_archives.start_replay,
+    "DescribeReplay": ops_archives.describe_replay,
+    "ListReplays": ops_archives.list_replays,
+    "CancelReplay": ops_archives.cancel_replay,
 }
 
 
@@ -117,13 +88,27 @@ class EventsService(backend.Backend):
         self.router = RuleRouter(self.db, self.arns)
         self.ticker = Ticker(self.db, self.router, self.arns, Clock(context.clock), self._wake)
         self.worker: TargetWorker | None = None
-        self.rules = BusesAndRules(
-            self.db, self.router, self.arns, context.clock, self.ticker.changed
+        self.ctx = EventsContext(
+            self.db,
+            self.router,
+            self.arns,
+            context.clock,
+            schedules_changed=self.ticker.changed,
+            wake=self._wake,
+            wake_replays=self._wake_replays,
         )
-        self.ingest = Ingest(self.db, self.router, self.arns, context.clock, self._wake)
-        self.archives = Archives(self.db, self.router, self.arns, context.clock, self._wake_replays)
-        self.scheduler = SchedulerApi(self.db, self.arns, context.clock, self.ticker.changed)
-        self._rest = scheduler_routes.face(self.scheduler)
+        self._rest = RestJsonService(
+            ops_schedules.ROUTES,
+            Operations(
+                "Scheduler",
+                self.ctx,
+                ops_schedules.OPERATIONS,
+                malformed="ValidationException",
+                internal="InternalServerException",
+            ),
+            max_request_bytes=MiB,  # a schedule's target input is at most 256 KB
+            message_key="Message",
+        )
         self._sam_queues: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._json = JsonService(
@@ -131,12 +116,12 @@ class EventsService(backend.Backend):
             "1.1",
             Operations(
                 "EventBridge",
-                EventsApi(self.rules, self.ingest, self.archives),
+                self.ctx,
                 OPERATIONS,
                 internal="InternalException",
             ),
             # PutEvents takes 256 KB of entries (measured as AWS measures them, checked
-            # by Ingest); a Detail is JSON inside JSON, escaped twice on the wire, so
+            # in ops_events); a Detail is JSON inside JSON, escaped twice on the wire, so
             # the endpoint refuses only past 4 MiB.
             max_request_bytes=4 * MiB,
         )
@@ -172,8 +157,9 @@ class EventsService(backend.Backend):
         """Start delivering and scheduling (``serverlite up`` only; LocalCloud calls this)."""
         clock = Clock(self.ticker.clock.real, self.time_scale)
         sender = ArnSender(self.aws, invoker.invoke, self.endpoint_url)
-        senders = TargetSenders(sender, self.ingest.forward)
-        self.worker = TargetWorker(self.db, senders, clock, run_replays=self.archives.run_replays)
+        senders = TargetSenders(sender, partial(ops_events.forward, self.ctx))
+        run_replays = partial(ops_archives.run_replays, self.ctx)
+        self.worker = TargetWorker(self.db, senders, clock, run_replays=run_replays)
         self.ticker.clock = clock  # the scaled clock of this run, from its start
         self.ticker.changed()
         await self._create_sam_queues()
