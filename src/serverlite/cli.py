@@ -136,9 +136,15 @@ def main() -> None:
     "-p",
     default=defaults.API_PORT,
     show_default=True,
-    help="API port (several APIs take consecutive ports from here).",
+    help="API port (several APIs take consecutive ports from here; 0: each API gets a "
+    "port from the operating system, printed once up).",
 )
-@click.option("--aws-port", default=defaults.AWS_PORT, show_default=True, help="AWS endpoint port.")
+@click.option(
+    "--aws-port",
+    default=defaults.AWS_PORT,
+    show_default=True,
+    help="AWS endpoint port (0: one from the operating system, printed once up).",
+)
 @click.option(
     "--allow-host",
     "allow_hosts",
@@ -229,24 +235,51 @@ def up(
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
-    from serverlite.gateway.frontend import serve_locally
+    from serverlite.connections import bound_port
+    from serverlite.gateway.frontend import ApiEndpoint, serve_locally, served_apis
     from serverlite.server import ServeOptions, serve
     from serverlite.state_lock import StateLock
 
     def go() -> int:
-        endpoint = f"http://{'[' + host + ']' if ':' in host else host}:{aws_port}"
-        app = load(template, overrides, region, endpoint)  # a bad template creates nothing
-        # The state's one owner from here on: a second `up` (or an `invoke`) on the same
-        # state directory is refused, naming this one.
-        with StateLock(state_dir) as lock:
-            lock.acquire("up", f"http://{_client_host(host)}:{aws_port}")
-            return serve_app(app, endpoint)
+        # Every port is bound here, before anything else, and served from these very
+        # sockets: a port 0 becomes the one the OS chose (no probe that another process
+        # could take in between), and URLs in the app and in owner.json name it.
+        aws_sockets = _listen(host, aws_port, "--aws-port")
+        try:
+            aws_url = f"http://{_client_host(host)}:{bound_port(aws_sockets)}"
+            endpoint = f"http://{'[' + host + ']' if ':' in host else host}"
+            endpoint += f":{bound_port(aws_sockets)}"
+            app = load(template, overrides, region, endpoint)  # a bad template creates nothing
+            # The state's one owner from here on: a second `up` (or an `invoke`) on the same
+            # state directory is refused, naming this one.
+            with StateLock(state_dir) as lock:
+                lock.acquire("up", aws_url)
+                return serve_app(app, endpoint, aws_sockets)
+        finally:
+            for sock in aws_sockets:
+                sock.close()
 
-    def serve_app(app: Application, endpoint: str) -> int:
-        app, endpoints = serve_locally(app, host, port)
-        _check_port(host, aws_port, "--aws-port")
-        for api_endpoint in endpoints:
-            _check_port(host, api_endpoint.port, "--port")
+    def serve_app(app: Application, endpoint: str, aws_sockets: list[socket.socket]) -> int:
+        bound = {bound_port(aws_sockets): aws_sockets}
+        try:
+            for i in range(len(served_apis(app))):
+                sockets = _listen(host, 0 if port == 0 else port + i, "--port")
+                bound[bound_port(sockets)] = sockets
+            ports = [p for p in bound if bound[p] is not aws_sockets]
+            app, endpoints = serve_locally(app, host, ports)
+            return serve_bound(app, endpoint, bound_port(aws_sockets), endpoints, bound)
+        finally:
+            for sockets in bound.values():
+                for sock in sockets:
+                    sock.close()
+
+    def serve_bound(
+        app: Application,
+        endpoint: str,
+        aws_port: int,
+        endpoints: list[ApiEndpoint],
+        bound: dict[int, list[socket.socket]],
+    ) -> int:
         if not is_loopback(host):
             err.print(
                 f"[yellow]warning:[/] --host {host} serves every API and the AWS endpoint "
@@ -272,6 +305,7 @@ def up(
             warm=warm,
             reload=not no_reload,
             allow_hosts=allow_hosts,
+            sockets=bound,
             connection_limits=ConnectionLimits(
                 max_connections=max_connections,
                 read_timeout_s=read_timeout,
@@ -666,19 +700,20 @@ def _read_file(path: str) -> bytes:
         raise ConfigError(f"cannot read event file {path}: {exc.strerror}") from exc
 
 
-def _check_port(host: str, port: int, option: str) -> None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ConfigError(
-                    f"{host}:{port} is already in use (is another serverlite "
-                    f"running?). Choose another port with {option}."
-                ) from exc
-            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+def _listen(host: str, port: int, option: str) -> list[socket.socket]:
+    """Listening sockets on ``host:port`` (port 0: one the OS picks), or a ConfigError
+    that says which option to change."""
+    from serverlite.connections import bind
+
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"{host}:{port} is already in use (is another serverlite "
+                f"running?). Choose another port with {option}, or 0 for any free one."
+            ) from exc
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 if __name__ == "__main__":

@@ -117,8 +117,15 @@ class Connections:
         self._idle.pop(conn, None)
 
     # -- accepting -----------------------------------------------------------------------
-    def listen(self, host: str, port: int, factory: Callable[[], asyncio.Protocol]) -> Listener:
-        return Listener(self, bind(host, port), factory)
+    def listen(
+        self,
+        host: str,
+        port: int,
+        factory: Callable[[], asyncio.Protocol],
+        sockets: list[socket.socket] | None = None,
+    ) -> Listener:
+        """Accept on ``sockets`` (bound and listening already) or on new ones for host:port."""
+        return Listener(self, sockets or bind(host, port), factory)
 
     async def accept(self, sock: socket.socket, factory: Callable[[], asyncio.Protocol]) -> None:
         loop = asyncio.get_running_loop()
@@ -231,12 +238,16 @@ def bind(host: str, port: int) -> list[socket.socket]:
             if address in seen:
                 continue
             seen.add(address)
+            if port == 0 and sockets:  # one port for every address: the one the OS chose
+                at = (address[0], bound_port(sockets), *address[2:])
+            else:
+                at = address
             sock = socket.socket(family, kind, proto)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            sock.bind(address)
+            sock.bind(at)
             sock.listen(BACKLOG)
             sock.setblocking(False)
     except OSError:
@@ -244,3 +255,8 @@ def bind(host: str, port: int) -> list[socket.socket]:
             sock.close()
         raise
     return sockets
+
+
+def bound_port(sockets: list[socket.socket]) -> int:
+    """The port ``bind`` listens on (the one the OS chose for port 0)."""
+    return int(sockets[0].getsockname()[1])

@@ -13,7 +13,7 @@ import gc
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -45,6 +45,9 @@ class ServeOptions:
     reload: bool = True
     allow_hosts: tuple[str, ...] = ()  # Host names the AWS endpoint answers to beyond loopback
     connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    # Listening sockets by port, bound before the app was loaded (port 0 resolved);
+    # a port not here is bound when served.
+    sockets: Mapping[int, list[socket.socket]] = field(default_factory=dict)
 
 
 def settle_heap() -> None:
@@ -129,7 +132,10 @@ async def serve(
                 reload.watch(app.functions, cloud.pool.invalidate, ignore=[cloud.options.state_dir])
             )
         )
-    gateways = [_gateway_server(cloud.gateway(e), e, connections) for e in options.endpoints]
+    gateways = [
+        _gateway_server(cloud.gateway(e), e, connections, options.sockets.get(e.port))
+        for e in options.endpoints
+    ]
     for gateway in gateways:
         await gateway.start()
     # uvicorn accepts nothing itself (sockets=[]): the endpoint's connections are accepted
@@ -139,7 +145,10 @@ async def serve(
         await asyncio.sleep(0.01)
     if server.started:
         server.listener = connections.listen(
-            options.host, options.aws_port, endpoint_connection.factory(server, connections)
+            options.host,
+            options.aws_port,
+            endpoint_connection.factory(server, connections),
+            options.sockets.get(options.aws_port),
         )
     try:
         if server.started:
@@ -198,7 +207,10 @@ class _Server(uvicorn.Server):
 
 
 def _gateway_server(
-    gateway: Gateway, endpoint: ApiEndpoint, connections: Connections
+    gateway: Gateway,
+    endpoint: ApiEndpoint,
+    connections: Connections,
+    sockets: list[socket.socket] | None,
 ) -> HttpServer:
     return HttpServer(
         gateway.handle,
@@ -207,6 +219,7 @@ def _gateway_server(
         limits=LIMITS,
         refuse=gateway.refuse,
         registry=connections,
+        sockets=sockets,
     )
 
 

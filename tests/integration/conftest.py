@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -26,28 +27,35 @@ from botocore.config import Config
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port where nothing listens while the block runs: it is bound (so no
+    other process takes it) but not listening, so connections to it are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
 
 
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free ports (the gateway serves several APIs
-    on consecutive ports from --port)."""
-    for _ in range(100):
-        first = free_port()
-        probes = [socket.socket() for _ in range(count - 1)]
-        try:
-            for offset, probe in enumerate(probes, start=1):
-                probe.bind(("127.0.0.1", first + offset))
-            return first
-        except OSError:
-            continue
-        finally:
-            for probe in probes:
-                probe.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
+@contextmanager
+def serve_in_thread(app: Any, **config: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a loopback socket the OS gave a port (bound here,
+    handed to uvicorn: no probe another process could race); yields its base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **config))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started or not thread.is_alive(), 10)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @dataclass
@@ -68,6 +76,14 @@ class Server:
         """API qualified id (``Identity/IdentityApi``) -> its URL, from the
         ``API <id>: <url>`` lines `serverlite up` prints once it is up."""
         return dict(re.findall(r"^API (\S+): (\S+)\s*$", self.output(), re.MULTILINE))
+
+    def api_base(self, api: str | None = None) -> str:
+        """The base URL (no stage) of the API whose qualified id ends with ``api``, or of
+        the only API."""
+        urls = [u for key, u in self.api_urls().items() if api is None or key.endswith(api)]
+        assert len(urls) == 1, (api, self.api_urls())
+        parts = urlsplit(urls[0])
+        return f"{parts.scheme}://{parts.netloc}"
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         if self.proc.poll() is None:
@@ -96,9 +112,11 @@ def cli(
     )
 
 
-def start_server(template: Path, state_dir: Path, *args: str, port: int | None = None) -> Server:
-    port = port or free_port()
-    log_path = state_dir.parent / f"serverlite-{port}-{time.monotonic_ns()}.log"
+def start_server(template: Path, state_dir: Path, *args: str, port: int = 0) -> Server:
+    """`serverlite up` on ``template``: its AWS endpoint on ``port`` (0: one the OS
+    picks, read from what `up` prints). APIs take ports as ``args`` say; give
+    ``--port 0`` and find them with ``Server.api_urls``."""
+    log_path = state_dir.parent / f"serverlite-{time.monotonic_ns()}.log"
     state_dir.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
@@ -125,6 +143,9 @@ def start_server(template: Path, state_dir: Path, *args: str, port: int | None =
         if proc.poll() is not None:
             raise AssertionError(f"serverlite up exited early:\n{server.output()}")
         if "serverlite is up" in server.output():
+            found = re.search(r"AWS endpoint http://[^\s/]+:(\d+)", server.output())
+            assert found, server.output()
+            server.port = int(found.group(1))
             with urllib.request.urlopen(f"{server.url}/_serverlite/health", timeout=5):
                 return server
         time.sleep(0.05)

@@ -22,7 +22,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from tests.integration.conftest import Server, free_port, json_documents, start_server
+from tests.integration.conftest import Server, json_documents, start_server
 
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "patients"
 
@@ -90,17 +90,16 @@ def patients_up(issuer: Issuer) -> Iterator[tuple[Server, str]]:
     # Not under pytest's basetemp: as root, the embedded PostgreSQL runs as the
     # pgserver user, and another pytest session would make that directory private.
     workdir = Path(tempfile.mkdtemp(prefix="serverlite-patients-"))
-    port = free_port()
     server = start_server(
         SERVICE / "template.yaml",
         workdir / "state",
         "--port",
-        str(port),
+        "0",
         "--parameter-overrides",
         f"JwtIssuer={issuer.base}",
     )
     try:
-        yield server, f"http://127.0.0.1:{port}"
+        yield server, server.api_base()
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -8,10 +8,11 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.integration.conftest import FIXTURES, Server, free_port, start_server, wait_for
+from tests.integration.conftest import FIXTURES, Server, start_server, wait_for
 
 pytestmark = pytest.mark.integration
 BUDGET_MB = 1280  # ten environments of the fixture's 128 MB
@@ -20,16 +21,17 @@ REQUESTS = 1000
 
 @pytest.fixture(scope="module")
 def burst_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, int]]:
-    port = free_port()
     server = start_server(
         FIXTURES / "burst" / "template.yaml",
         tmp_path_factory.mktemp("burst") / "state",
         "--port",
-        str(port),
+        "0",
         "--memory-budget",
         str(BUDGET_MB),
         "--no-reload",
     )
+    port = urlsplit(server.api_base()).port
+    assert port is not None
     yield server, port
     server.stop()
 

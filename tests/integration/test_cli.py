@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import FIXTURES, cli, free_port, lambda_client, start_server
+from tests.integration.conftest import FIXTURES, cli, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parent.parent.parent
@@ -99,7 +99,7 @@ def test_bad_template_names_file_resource_and_property_and_nothing_starts(tmp_pa
     assert result.returncode == 2
     assert "template.yaml: Resources.Fn.Properties.Timeout: must be 1-900, got 0" in result.stderr
     assert not (tmp_path / ".serverlite").exists()
-    up = cli("up", "--template", str(template), "--aws-port", str(free_port()), cwd=tmp_path)
+    up = cli("up", "--template", str(template), "--aws-port", "0", cwd=tmp_path)
     assert up.returncode == 2
     assert "Resources.Fn.Properties.Timeout" in up.stderr
 
@@ -212,13 +212,12 @@ def test_up_takes_the_account_api_throttle_and_refuses_a_bad_one(tmp_path):
         "      Events:\n        Get:\n          Type: HttpApi\n"
         "          Properties: {Path: /hello, Method: get}\n",
     )
-    port = free_port()
     server = start_server(
         template,
         tmp_path / "state",
         "--no-reload",
         "--port",
-        str(port),
+        "0",
         "--api-account-rate",
         "0.001",
         "--api-account-burst",
@@ -228,7 +227,7 @@ def test_up_takes_the_account_api_throttle_and_refuses_a_bad_one(tmp_path):
     try:
         for _ in range(3):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=10) as r:
+                with urllib.request.urlopen(f"{server.api_base()}/hello", timeout=10) as r:
                     statuses.append(r.status)
             except urllib.error.HTTPError as error:
                 statuses.append(error.code)

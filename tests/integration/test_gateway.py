@@ -14,35 +14,16 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 
 from tests.aws_samples import aws_sample
-from tests.integration.conftest import FIXTURES, Server, free_port, lambda_client, start_server
+from tests.integration.conftest import FIXTURES, Server, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
-
-
-def _free_pair() -> int:
-    """A port whose successor is free too (two APIs take consecutive ports)."""
-    for _ in range(50):
-        port = free_port()
-        try:
-            import socket
-
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no two consecutive free ports")
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str, str]]:
     root = tmp_path_factory.mktemp("gw")
-    port = _free_pair()
-    server = start_server(
-        FIXTURES / "gateway" / "template.yaml", root / "state", "--port", str(port)
-    )
-    # APIs are served in a stable order: HttpApi, then RestApi (by logical id).
-    yield server, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
+    server = start_server(FIXTURES / "gateway" / "template.yaml", root / "state", "--port", "0")
+    yield server, server.api_base("HttpApi"), server.api_base("RestApi")
     server.stop()
 
 

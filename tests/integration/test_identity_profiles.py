@@ -22,7 +22,7 @@ import jwt
 import pytest
 
 from serverlite.observe.logs import LogStore
-from tests.integration.conftest import Server, free_ports, lambda_client, start_server
+from tests.integration.conftest import Server, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 SERVICES = Path(__file__).resolve().parents[2] / "services"
@@ -64,8 +64,7 @@ class System:
 
 
 def start_system(root: Path, *overrides: str) -> System:
-    port = free_ports(3)
-    args = ["--port", str(port)]
+    args = ["--port", "0"]
     if overrides:
         args += ["--parameter-overrides", " ".join(overrides)]
     server = start_server(TEMPLATE, root / "state", *args)

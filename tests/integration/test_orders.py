@@ -15,43 +15,27 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, aws_client, free_port, start_server
+from tests.integration.conftest import Server, aws_client, start_server
 
 pytestmark = pytest.mark.integration
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "orders"
 ORDER = {"customer": "Ada", "items": [{"sku": "LAMP-1", "qty": 2, "price": "19.99"}]}
 
 
-def _consecutive_ports() -> int:
-    import socket
-
-    for _ in range(50):
-        port = free_port()
-        try:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no two consecutive free ports")
-
-
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    port = _consecutive_ports()
     server = start_server(
         SERVICE / "template.yaml",
         tmp_path_factory.mktemp("orders") / "s",
         "--port",
-        str(port),
+        "0",
         "--parameter-overrides",
         "QueueVisibilitySeconds=3",
     )
-    # APIs take ports in logical-id order: InvoicesApi, then OrdersApi.
     yield {
         "server": server,
-        "invoices": f"http://127.0.0.1:{port}/Prod",
-        "orders": f"http://127.0.0.1:{port + 1}",
+        "invoices": f"{server.api_base('InvoicesApi')}/Prod",
+        "orders": server.api_base("OrdersApi"),
     }
     server.stop()
 

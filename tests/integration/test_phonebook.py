@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, aws_client, free_port, lambda_client, start_server
+from tests.integration.conftest import Server, aws_client, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "phonebook"
@@ -18,14 +18,10 @@ SERVICE = Path(__file__).resolve().parents[2] / "services" / "phonebook"
 
 @pytest.fixture(scope="module")
 def phonebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    port = free_port()
     server = start_server(
-        SERVICE / "template.yaml",
-        tmp_path_factory.mktemp("phonebook") / "state",
-        "--port",
-        str(port),
+        SERVICE / "template.yaml", tmp_path_factory.mktemp("phonebook") / "state", "--port", "0"
     )
-    yield server, f"http://127.0.0.1:{port}/Prod"
+    yield server, f"{server.api_base()}/Prod"
     server.stop()
 
 
@@ -136,14 +132,13 @@ def test_sample_events_work_with_invoke(phonebook):
 
 
 def test_contacts_survive_kill_9(tmp_path, http):
-    port = free_port()
     state = tmp_path / "state"
-    server = start_server(SERVICE / "template.yaml", state, "--port", str(port))
-    url = f"http://127.0.0.1:{port}/Prod"
-    contact = http.post(f"{url}/phonebook", json={"name": "Durable"}).json()
+    server = start_server(SERVICE / "template.yaml", state, "--port", "0")
+    contact = http.post(f"{server.api_base()}/Prod/phonebook", json={"name": "Durable"}).json()
     server.stop(signal.SIGKILL)
-    again = start_server(SERVICE / "template.yaml", state, "--port", str(port))
+    again = start_server(SERVICE / "template.yaml", state, "--port", "0")
     try:
+        url = f"{again.api_base()}/Prod"
         assert http.get(f"{url}/phonebook/{contact['id']}").json() == contact
     finally:
         again.stop()

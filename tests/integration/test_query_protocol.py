@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from starlette.applications import Starlette
@@ -19,7 +16,7 @@ from starlette.routing import Route
 
 from serverlite.aws.backend import AwsError, Operation, Operations, QueryService
 from serverlite.aws.dispatch.query import dispatch
-from tests.integration.conftest import free_port
+from tests.integration.conftest import serve_in_thread
 
 pytestmark = pytest.mark.integration
 SEEN: list[tuple[str, dict[str, Any]]] = []
@@ -65,23 +62,8 @@ async def root(request: Request) -> Response:
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            Starlette(routes=[Route("/", root, methods=["POST"])]),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(Starlette(routes=[Route("/", root, methods=["POST"])])) as served:
+        yield served
 
 
 def sns(url: str):  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.integration.conftest import Server, free_ports, start_server
+from tests.integration.conftest import Server, start_server
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +93,7 @@ def system() -> Iterator[System]:
     # Not under pytest's basetemp: as root, the embedded PostgreSQL runs as the
     # pgserver user, and another pytest session would make that directory private.
     workdir = Path(tempfile.mkdtemp(prefix="serverlite-root-"))
-    server = start_server(ROOT / "template.yaml", workdir / "state", "--port", str(free_ports(10)))
+    server = start_server(ROOT / "template.yaml", workdir / "state", "--port", "0")
     try:
         urls = server.api_urls()
         with httpx.Client(timeout=30) as http:

@@ -14,7 +14,7 @@ trusts that API's local URL, and its keys are fetched from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,20 +40,30 @@ class ApiEndpoint:
         return self.base_url if stage == "$default" else f"{self.base_url}/{stage}"
 
 
-def assign_endpoints(apis: list[ApiSpec], host: str, first_port: int) -> list[ApiEndpoint]:
+def served_apis(app: Application) -> list[ApiSpec]:
+    """The APIs that get a port, in the order ports are given."""
+    return [api for api in discover_apis(app) if api.routes]
+
+
+def assign_endpoints(
+    apis: list[ApiSpec], host: str, ports: int | Sequence[int]
+) -> list[ApiEndpoint]:
+    """``ports``: the first of consecutive ports, or one port per served API in order."""
     served = [api for api in apis if api.routes]
-    return [ApiEndpoint(api, host, first_port + i) for i, api in enumerate(served)]
+    if isinstance(ports, int):
+        ports = range(ports, ports + len(served))
+    return [ApiEndpoint(api, host, port) for api, port in zip(served, ports, strict=True)]
 
 
 def serve_locally(
-    app: Application, host: str, first_port: int
+    app: Application, host: str, ports: int | Sequence[int]
 ) -> tuple[Application, list[ApiEndpoint]]:
     """The application with local API URLs, and where each of its APIs is served."""
-    endpoints = assign_endpoints(discover_apis(app), host, first_port)
+    endpoints = assign_endpoints(discover_apis(app), host, ports)
     local = localize(app, endpoints)
     # Ports depend only on the order of the APIs, which URLs do not change; reading the
     # APIs again picks up every localized value they hold (JWT issuers above all).
-    return local, assign_endpoints(discover_apis(local), host, first_port)
+    return local, assign_endpoints(discover_apis(local), host, ports)
 
 
 def localize(app: Application, endpoints: list[ApiEndpoint]) -> Application:

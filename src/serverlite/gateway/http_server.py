@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import socket
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
@@ -398,8 +399,10 @@ class HttpServer:
         limits: RequestLimits | None = None,
         refuse: Refuse = plain_refusal,
         registry: Connections | None = None,
+        sockets: list[socket.socket] | None = None,
     ) -> None:
         self.handler = handler
+        self._sockets = sockets  # bound and listening already (``up`` binds every port first)
         self.host = host
         self.port = port
         self.limits = limits or RequestLimits()
@@ -410,7 +413,9 @@ class HttpServer:
         self._listener: Listener | None = None
 
     async def start(self) -> None:
-        self._listener = self.registry.listen(self.host, self.port, lambda: _Connection(self))
+        self._listener = self.registry.listen(
+            self.host, self.port, lambda: _Connection(self), self._sockets
+        )
         self.port = self._listener.port
 
     async def stop(self, grace_s: float = 30.0) -> None:

@@ -4,7 +4,6 @@ moto's server, and boto3 clients for both."""
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-import uvicorn
 from botocore.config import Config
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,7 +21,7 @@ from starlette.routing import Route
 from serverlite.aws.backend import ServiceContext
 from serverlite.aws.dispatch.json_rpc import dispatch
 from serverlite.aws.dynamodb.service import DynamoDB
-from tests.integration.conftest import free_port
+from tests.integration.conftest import serve_in_thread
 
 
 @dataclass
@@ -72,21 +70,10 @@ def serve_dynamodb(state_dir: Path, clock: Callable[[], float] = time.time) -> I
         return await dispatch(request, services)
 
     app = Starlette(routes=[Route("/", root, methods=["POST"])])
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
     try:
-        yield Endpoint(f"http://127.0.0.1:{port}", backend, clock)
+        with serve_in_thread(app, lifespan="off") as url:
+            yield Endpoint(url, backend, clock)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         backend.close()
 
 
@@ -105,10 +92,10 @@ def ddb(endpoint: Endpoint) -> Any:
 def moto_url() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # the OS picks
     server.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
     finally:
         server.stop()

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.integration.conftest import free_port
+from tests.integration.conftest import refused_port
 from tests.integration.events.conftest import marker
 
 pytestmark = pytest.mark.integration
@@ -53,8 +53,9 @@ def test_put_event_explains_refusals(server):
 
 
 def test_put_event_without_a_running_serverlite():
-    url = f"http://127.0.0.1:{free_port()}"
-    done = put_event("--endpoint-url", url, "--source", "a", "--detail-type", "x")
+    with refused_port() as port:
+        url = f"http://127.0.0.1:{port}"
+        done = put_event("--endpoint-url", url, "--source", "a", "--detail-type", "x")
     assert done.returncode == 2
     assert f"serverlite is not running at {url}" in done.stderr
     assert "serverlite up" in done.stderr

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from tests.integration.conftest import FIXTURES, Server, free_port, json_documents, start_server
+from tests.integration.conftest import FIXTURES, Server, json_documents, start_server
 from tests.unit.gateway.authfakes import hmac_token
 
 pytestmark = pytest.mark.integration
@@ -99,18 +98,6 @@ def issuer() -> Iterator[Issuer]:
         yield Issuer(base, rsa_key, ec_key)
 
 
-def _free_pair() -> int:
-    for _ in range(50):
-        port = free_port()
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two consecutive free ports")
-
-
 @dataclass
 class Apis:
     server: Server
@@ -127,7 +114,6 @@ class Apis:
 @pytest.fixture(scope="module")
 def apis(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Apis]:
     root = tmp_path_factory.mktemp("authz")
-    port = _free_pair()
     issuers = json.dumps({POOL_ISSUER: f"{issuer.base}/cognito"})
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SERVERLITE_JWT_ISSUERS", issuers)
@@ -135,7 +121,7 @@ def apis(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
             FIXTURES / "authorizers" / "template.yaml",
             root / "state",
             "--port",
-            str(port),
+            "0",
             "--parameter-overrides",
             f"MarkerDir={root / 'markers'} JwtIssuer={issuer.base}",
         )
@@ -144,11 +130,10 @@ def apis(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
             r"API key RestApiApiKey for RestApi: (\w+) \(generated\)", server.output()
         )
         assert found, server.output()
-        # HttpApi and RestApi take consecutive ports, in logical-id order.
         yield Apis(
             server,
-            f"http://127.0.0.1:{port}",
-            f"http://127.0.0.1:{port + 1}/dev",
+            server.api_base("HttpApi"),
+            f"{server.api_base('RestApi')}/dev",
             root / "markers",
             found.group(1),
         )

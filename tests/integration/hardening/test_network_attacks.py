@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.integration.conftest import FIXTURES, Server, free_ports, start_server, wait_for
+from tests.integration.conftest import FIXTURES, Server, start_server, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 TEMPLATE = FIXTURES / "hardening" / "template.yaml"
@@ -62,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         tmp_path_factory.mktemp("hardening") / "state",
         "--no-reload",
         "--port",
-        str(free_ports(2)),
+        "0",
         "--max-connections",
         str(CAP),
         "--read-timeout",

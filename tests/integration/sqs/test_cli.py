@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import free_port, wait_for
+from tests.integration.conftest import refused_port, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -71,8 +71,9 @@ def test_fifo_send_and_errors(sqs, server):
 
 
 def test_commands_say_when_serverlite_is_not_running():
-    url = f"http://127.0.0.1:{free_port()}"
-    for args in (("queues",), ("send", "q", "body"), ("redrive", "dlq")):
-        result = cli(*args, "--endpoint-url", url)
-        assert result.returncode != 0
-        assert f"serverlite is not running at {url}" in result.stderr
+    with refused_port() as port:
+        url = f"http://127.0.0.1:{port}"
+        for args in (("queues",), ("send", "q", "body"), ("redrive", "dlq")):
+            result = cli(*args, "--endpoint-url", url)
+            assert result.returncode != 0
+            assert f"serverlite is not running at {url}" in result.stderr
