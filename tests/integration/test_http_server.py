@@ -178,10 +178,9 @@ def test_a_slow_head_gets_408_and_an_idle_connection_is_closed():
     with serving() as running, running.connect() as slow, running.connect() as idle:
         slow.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n")
         idle.sendall(get("/idle"))
-        started = time.monotonic()
+        # read_all fails unless the server closes each: the deadlines are what close them
         assert statuses(read_all(slow)) == [(408, "")]
         assert statuses(read_all(idle)) == [(200, "/idle")]  # then closed when idle
-        assert time.monotonic() - started < 3
 
 
 def test_at_the_cap_the_longest_idle_connection_makes_room():

@@ -86,10 +86,9 @@ def test_sync_failure_reaches_the_client_who_owns_the_retry(system, http):
 
 def test_async_order_is_accepted_at_once_and_invoiced_in_the_back(system, http):
     fail_invoicing(system["server"], "none")
-    started = time.monotonic()
     accepted = http.post(f"{system['orders']}/orders/async", json=ORDER)
     assert accepted.status_code == 202
-    assert time.monotonic() - started < 2
+    assert accepted.json()["status"] == "ACCEPTED"  # answered before it was invoiced
     order_id = accepted.json()["orderId"]
     order = wait_for_status(http, f"{system['orders']}/orders/{order_id}", "INVOICED")
     assert order["invoiceId"].startswith("INV-")
