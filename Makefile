@@ -6,6 +6,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 TEMPLATE ?= template.yaml
 ARGS ?=
 
@@ -41,9 +42,14 @@ lint: venv
 	$(BIN)/serverlite validate $(foreach t,$(shell git ls-files '*template.yaml' | grep -v '^tests/'),-t $(t))
 
 ## bench: benchmarks side by side with peers, printed as ratios
-bench: venv
-	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
+
+# The peers (Chalice, FastAPI, ...) are installed once, again only when pyproject.toml changes.
+$(BENCH_STAMP): $(STAMP)
+	@echo "installing the benchmarks' peers..."
+	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) .serverlite .pytest_cache .mypy_cache .ruff_cache
