@@ -197,6 +197,24 @@ def test_up_on_a_busy_port_says_so(tmp_path):
     assert "--aws-port" in result.stderr
 
 
+def test_up_on_port_0_serves_on_the_port_the_os_chose_and_names_it(tmp_path):
+    # start_server passes --aws-port 0 and reads the port from what up prints
+    server = start_server(
+        APP, tmp_path / "state", "--parameter-overrides", f"MarkerDir={tmp_path / 'm'}"
+    )
+    try:
+        assert server.port != 0
+        answer = lambda_client(server).invoke(
+            FunctionName="Behaviours",
+            Payload=json.dumps({"action": "env", "name": "AWS_ENDPOINT_URL"}),
+        )
+        assert json.loads(answer["Payload"].read()) == server.url  # what functions call
+        owner = json.loads((tmp_path / "state" / "owner.json").read_text())
+        assert owner["endpoint_url"] == server.url  # where invoke and logs find it
+    finally:
+        server.stop()
+
+
 def test_sigterm_stops_as_cleanly_as_ctrl_c(tmp_path):
     server = start_server(
         APP, tmp_path / "state", "--parameter-overrides", f"MarkerDir={tmp_path / 'm'}"
