@@ -495,7 +495,11 @@ def queues(endpoint_url: str, region: str) -> None:
         rows = commands.run(endpoint_url, lambda: commands.queue_rows(sqs))
         table = Table(show_edge=False, pad_edge=False)
         for column in ("queue", "visible", "in flight", "delayed", "DLQ", "DLQ depth"):
-            table.add_column(column, justify="left" if column in ("queue", "DLQ") else "right")
+            table.add_column(  # a long name folds, never cut: queues differ at the end
+                column,
+                justify="left" if column in ("queue", "DLQ") else "right",
+                overflow="fold",
+            )
         for row in rows:
             depth = "" if row.dead_letter_depth is None else str(row.dead_letter_depth)
             table.add_row(

@@ -58,10 +58,12 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+# Every column folds a long value onto more lines instead of cutting it: at 80 columns
+# "Phonebook-GetAllContacts" and "Phonebook-GetContactById" would both end in "Phonebook-Get…".
 def startup_table(app: Application) -> Table:
     table = Table(title="Functions", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("name", "handler", "runtime", "memory", "timeout", "events"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for fn in app.functions:
         events = ", ".join(sorted({event.type for event in fn.events})) or "-"
         table.add_row(
@@ -73,7 +75,7 @@ def startup_table(app: Application) -> Table:
 def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
     table = Table(title="APIs", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("api", "type", "route", "function", "url"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for endpoint in endpoints:
         api = endpoint.api
         for route in sorted(api.routes, key=lambda r: (r.path, r.method)):
@@ -91,7 +93,7 @@ def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
 def resources_table(cloud: LocalCloud) -> Table:
     table = Table(title="Resources", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("service", "kind", "name", "detail"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for res in cloud.provisioned:
         table.add_row(res.service, res.kind, res.name, res.detail)
     return table
@@ -175,7 +177,8 @@ async def serve(
                 f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
                 f"try:   aws lambda invoke --endpoint-url {aws_url} --function-name "
                 f"{example} out.json\n"
-                "Ctrl-C to stop"
+                "Ctrl-C to stop",
+                soft_wrap=True,  # the terminal wraps: a command copied is one line
             )
         settle_heap()
         await serving
