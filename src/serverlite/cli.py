@@ -482,6 +482,21 @@ def endpoint_options(func: F) -> F:
     )(func)
 
 
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def aws(args: tuple[str, ...]) -> None:
+    """Run the AWS CLI against the running serverlite (like awslocal): the endpoint,
+    dummy credentials and region are added where not set. SERVERLITE_STATE_DIR names
+    the state directory of the `up` to find (default .serverlite)."""
+    from serverlite.commands import aws_cli
+
+    state_dir = Path(os.environ.get("SERVERLITE_STATE_DIR", ".serverlite"))
+    _run(lambda: aws_cli.run(args, state_dir))
+
+
 @main.command()
 @endpoint_options
 def queues(endpoint_url: str, region: str) -> None:
