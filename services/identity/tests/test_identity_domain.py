@@ -10,6 +10,7 @@ from identity.domain import (
     InvalidScope,
     RateLimit,
     RefreshToken,
+    UnsupportedGrantType,
     access_claims,
     audiences_for,
     client_credentials,
@@ -133,8 +134,11 @@ def test_client_credentials_by_basic_or_by_form():
     assert client_credentials(form, None) == ("profiles", "s3cret", "locations:read")
     with pytest.raises(InvalidRequest, match="not both"):
         client_credentials(form, basic)
-    with pytest.raises(InvalidRequest, match="grant_type"):
+    with pytest.raises(InvalidRequest, match="grant_type is required"):
+        client_credentials({}, basic)
+    with pytest.raises(UnsupportedGrantType, match="POST /signin") as refused:
         client_credentials({"grant_type": "password"}, basic)
+    assert (refused.value.status, refused.value.code) == (400, "unsupported_grant_type")
     with pytest.raises(InvalidClient):
         client_credentials(grant, None)
     with pytest.raises(InvalidClient):

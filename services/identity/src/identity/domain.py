@@ -50,6 +50,12 @@ class InvalidRequest(IdentityError):
     pass
 
 
+class UnsupportedGrantType(IdentityError):
+    """RFC 6749 5.2: a grant_type this endpoint does not issue (missing is invalid_request)."""
+
+    code = "unsupported_grant_type"
+
+
 class UsernameTaken(IdentityError):
     status, code = 409, "username_taken"
 
@@ -427,8 +433,14 @@ def client_credentials(
 
     RFC 6749 2.3.1: a client authenticates one way, not both.
     """
-    if form.get("grant_type") != "client_credentials":
-        raise InvalidRequest("grant_type must be client_credentials")
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise InvalidRequest("grant_type is required: client_credentials")
+    if grant_type != "client_credentials":
+        raise UnsupportedGrantType(
+            f"grant_type {grant_type} is not issued here: POST /token takes client_credentials "
+            "(users sign in with POST /signin and refresh with POST /token/refresh)"
+        )
     scope = form.get("scope")
     basic = _basic(authorization)
     in_body = "client_id" in form or "client_secret" in form
