@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import threading
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import FIXTURES, cli, lambda_client, start_server
+from tests.integration.conftest import FIXTURES, aws_client, cli, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parent.parent.parent
@@ -211,6 +212,24 @@ def test_up_on_port_0_serves_on_the_port_the_os_chose_and_names_it(tmp_path):
         assert json.loads(answer["Payload"].read()) == server.url  # what functions call
         owner = json.loads((tmp_path / "state" / "owner.json").read_text())
         assert owner["endpoint_url"] == server.url  # where invoke and logs find it
+    finally:
+        server.stop()
+
+
+def test_up_lists_the_queue_sam_generates_for_a_rule_target_dead_letter_config(tmp_path):
+    template = write_template(
+        tmp_path,
+        "      Events:\n        Paid:\n          Type: EventBridgeRule\n"
+        "          Properties:\n            Pattern: {source: [shop]}\n"
+        "            DeadLetterConfig: {Type: SQS}\n",
+    )
+    server = start_server(template, tmp_path / "state", "--no-reload")
+    try:
+        resources = server.output().split("Resources", 1)[1]
+        # SAM names it <function><event>Queue; the template names it nowhere
+        assert re.search(r"sqs\s+│\s*queue\s+│\s*FnPaidQueue\s+│\s*SAM-generated", resources)
+        queues = aws_client(server, "sqs").list_queues()["QueueUrls"]
+        assert [url.rsplit("/", 1)[1] for url in queues] == ["FnPaidQueue"]
     finally:
         server.stop()
 

@@ -148,6 +148,14 @@ class EventsService(backend.Backend):
         found = provision.declarations(app)
         lines = provision.apply(self.db, found, self.clock)
         self._sam_queues = found.sam_queues
+        # Resources SAM generates are listed too: the template names no such queue, and a
+        # user looking for where undeliverable events went would not find it otherwise.
+        lines += [
+            backend.ProvisionedResource(
+                "sqs", "queue", arn.rsplit(":", 1)[1], "SAM-generated: DeadLetterConfig Type SQS"
+            )
+            for arn in sorted(found.sam_queues)
+        ]
         self.router.invalidate()
         self.ticker.changed()
         return lines
