@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from burst_bench import burst_rows
-from common import Row, print_table, write_markdown
+from common import Row, markdown_table, print_table, write_markdown
 from dynamodb_bench import dynamodb_rows
 from events_bench import events_rows
 from gateway_bench import gateway_rows
@@ -52,6 +52,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller loads (smoke run)")
     parser.add_argument("--only", nargs="*", metavar="NAME", help=f"run only: {', '.join(SUITES)}")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="rewrite FILE's table")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "last-run.md",
+        metavar="FILE",
+        help="where the table is written too (default bench/last-run.md)",
+    )
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -65,6 +72,7 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         suite_started = time.monotonic()
+        print(f"{name}: running {args.rounds} rounds...", file=sys.stderr, flush=True)
         try:
             rows += suite(args.rounds, scale)
         except Exception as exc:  # one broken peer must not throw away the other rows
@@ -77,6 +85,8 @@ def main() -> None:
         f"{cores} cores, {minutes:.1f} min"
     )
     print_table(rows, title)
+    args.out.write_text(f"{title}\n\n{markdown_table(rows)}")
+    print(f"table written to {args.out}", file=sys.stderr)
     if args.markdown is not None:
         command = "python bench/run.py " + shlex.join(sys.argv[1:])
         write_markdown(args.markdown, rows, command, args.rounds, cores)
