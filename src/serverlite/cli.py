@@ -146,6 +146,14 @@ def main() -> None:
     help="AWS endpoint port (0: one from the operating system, printed once up).",
 )
 @click.option(
+    "--api-port",
+    "api_ports",
+    multiple=True,
+    metavar="API=PORT",
+    help="Serve this API on this port (repeatable): its qualified id "
+    "(Identity/IdentityApi) or logical id; the others take ports from --port.",
+)
+@click.option(
     "--allow-host",
     "allow_hosts",
     multiple=True,
@@ -221,6 +229,7 @@ def up(
     host: str,
     port: int,
     aws_port: int,
+    api_ports: tuple[str, ...],
     allow_hosts: tuple[str, ...],
     warm: bool,
     no_reload: bool,
@@ -235,6 +244,8 @@ def up(
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
+    from serverlite.commands import urls as urls_file
+    from serverlite.commands.urls import pinned_ports
     from serverlite.connections import bound_port
     from serverlite.gateway.frontend import ApiEndpoint, serve_locally, served_apis
     from serverlite.server import ServeOptions, serve
@@ -262,11 +273,19 @@ def up(
     def serve_app(app: Application, endpoint: str, aws_sockets: list[socket.socket]) -> int:
         bound = {bound_port(aws_sockets): aws_sockets}
         try:
-            for i in range(len(served_apis(app))):
-                sockets = _listen(host, 0 if port == 0 else port + i, "--port")
+            pinned = pinned_ports(api_ports, served_apis(app))
+            next_port = port
+            for api in served_apis(app):
+                if api.qualified_id in pinned:
+                    sockets = _listen(host, pinned[api.qualified_id], "--api-port")
+                else:
+                    sockets = _listen(host, next_port, "--port")
+                    next_port += 1 if port else 0
                 bound[bound_port(sockets)] = sockets
             ports = [p for p in bound if bound[p] is not aws_sockets]
             app, endpoints = serve_locally(app, host, ports)
+            aws_url = f"http://{_client_host(host)}:{bound_port(aws_sockets)}"
+            urls_file.write(state_dir, aws_url, endpoints)
             return serve_bound(app, endpoint, bound_port(aws_sockets), endpoints, bound)
         finally:
             for sockets in bound.values():
@@ -480,6 +499,28 @@ def endpoint_options(func: F) -> F:
         show_default=True,
         help="The AWS endpoint of a running `serverlite up`.",
     )(func)
+
+
+@main.command()
+@click.option(
+    "--state-dir",
+    default=".serverlite",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="The state directory of the running `serverlite up`.",
+)
+def urls(state_dir: Path) -> None:
+    """Print the running serverlite's AWS endpoint and every API's URL."""
+    from serverlite.commands import urls as commands
+
+    def go() -> int:
+        found = commands.read(state_dir)
+        click.echo(f"AWS endpoint: {found['aws']}")
+        for api, url in found["apis"].items():
+            click.echo(f"API {api}: {url}")
+        return 0
+
+    _run(go)
 
 
 @main.command(

@@ -8,6 +8,7 @@ import signal
 import socket
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -232,6 +233,42 @@ def test_up_lists_the_queue_sam_generates_for_a_rule_target_dead_letter_config(t
         assert [url.rsplit("/", 1)[1] for url in queues] == ["FnPaidQueue"]
     finally:
         server.stop()
+
+
+def test_urls_names_the_running_ports_and_api_port_keeps_one_across_restarts(tmp_path):
+    template, state = FIXTURES / "gateway" / "template.yaml", tmp_path / "state"
+    server = start_server(template, state, "--no-reload", "--port", "0")
+    try:
+        listed = cli("urls", "--state-dir", str(state))
+        assert listed.returncode == 0, listed.stderr
+        assert f"AWS endpoint: {server.url}\n" in listed.stdout
+        for api, url in server.api_urls().items():
+            assert f"API {api}: {url}\n" in listed.stdout
+        rest = urllib.parse.urlsplit(server.api_base("RestApi")).port
+    finally:
+        server.stop()
+    assert cli("urls", "--state-dir", str(state)).returncode == 2  # none running now
+    # The same port again for RestApi (freed by the server just stopped), the rest from 0.
+    again = start_server(
+        template, state, "--no-reload", "--port", "0", "--api-port", f"RestApi={rest}"
+    )
+    try:
+        assert urllib.parse.urlsplit(again.api_base("RestApi")).port == rest
+    finally:
+        again.stop()
+    wrong = cli(
+        "up",
+        "-t",
+        str(template),
+        "--state-dir",
+        str(tmp_path / "s2"),
+        "--aws-port",
+        "0",
+        "--api-port",
+        "NoSuchApi=3100",
+    )
+    assert wrong.returncode == 2
+    assert "NoSuchApi=3100' names no API with routes (APIs: HttpApi, RestApi)" in wrong.stderr
 
 
 def test_sigterm_stops_as_cleanly_as_ctrl_c(tmp_path):
