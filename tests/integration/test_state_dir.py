@@ -218,3 +218,16 @@ def test_invoke_goes_through_the_running_up_and_a_second_up_is_refused(tmp_path)
     finally:
         server.stop()
     wait_for(lambda: running_owner(state_dir) is None, 10)
+
+
+def test_an_in_memory_store_leaves_no_file_behind(tmp_path, monkeypatch):
+    # Unit tests open stores on ":memory:": a file of that name in the checkout would
+    # carry one run's rows into the next (and be shared by two runs at once).
+    monkeypatch.chdir(tmp_path)
+    conn = state.connect(Path(":memory:"))
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    assert list(tmp_path.iterdir()) == []
+    assert state.connect(Path(":memory:")).execute(
+        "SELECT count(*) FROM sqlite_master"
+    ).fetchone() == (0,)
