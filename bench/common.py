@@ -29,6 +29,14 @@ class Row:
     ratio: str  # how serverlite compares, per round, summarised the same way
     setup: str = ""  # how each side ran (workers, connections, message counts)
     target: str = ""  # serverlite's own goal for the figure, if it has one
+    met: bool | None = None  # whether the figure reached ``target`` (None: no target)
+
+    @property
+    def verdict(self) -> str:
+        """The target column: the goal marked ✓ or ✗, so a missed one stands out."""
+        if self.met is None:
+            return self.target
+        return f"{'✓' if self.met else '✗'} {self.target}".rstrip()
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -153,7 +161,7 @@ def print_table(rows: list[Row], title: str) -> None:
     for column in ("benchmark", "serverlite", "peer", "ratio", "setup", "target"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.benchmark, row.ours, row.peer, row.ratio, row.setup, row.target)
+        table.add_row(row.benchmark, row.ours, row.peer, row.ratio, row.setup, row.verdict)
     Console(width=200).print(table)
 
 
@@ -162,11 +170,11 @@ def markdown_table(rows: list[Row]) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = [
-        "| benchmark | serverlite | peer | ratio | setup |",
-        "|---|---|---|---|---|",
+        "| benchmark | serverlite | peer | ratio | setup | target |",
+        "|---|---|---|---|---|---|",
     ]
     for row in rows:
-        cells = (row.benchmark, row.ours, row.peer, row.ratio, row.setup)
+        cells = (row.benchmark, row.ours, row.peer, row.ratio, row.setup, row.verdict)
         lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

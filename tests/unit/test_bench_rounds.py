@@ -4,7 +4,7 @@ bench/common.py's with_table rewrites only the marked table of a README."""
 from __future__ import annotations
 
 import pytest
-from bench.common import BEGIN, END, Row, with_table
+from bench.common import BEGIN, END, Row, markdown_table, with_table
 from bench.rounds import alternate, per_round, ratio, spread
 
 
@@ -50,3 +50,15 @@ def test_markdown_rewrites_only_the_marked_section():
     assert "| gets \\| req/s | 1 (1..2) | 2 (2..3) | 50% (33%..100%) | 8 connections |" in text
     with pytest.raises(ValueError):
         with_table("no markers\n", rows, "python bench/run.py", 3, 2)
+
+
+def test_a_row_with_a_target_is_marked_met_or_missed():
+    rows = [
+        Row("cold start", "18 ms", "120 ms", "6.7x", target="< 50 ms", met=True),
+        Row("req/s", "900", "1,000", "0.9x", target=">= 1x peer", met=False),
+        Row("no goal", "1", "1", "1x"),
+    ]
+    lines = markdown_table(rows).splitlines()
+    assert lines[2].endswith("| ✓ < 50 ms |")
+    assert lines[3].endswith("| ✗ >= 1x peer |")
+    assert lines[4].endswith("| 1x |  |  |")
