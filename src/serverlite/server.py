@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import shlex
 import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 from rich.console import Console
@@ -175,7 +177,7 @@ async def serve(
                 f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
                 f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
                 f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
-                f"try:   aws lambda invoke --endpoint-url {aws_url} --function-name "
+                f"try:   {_aws_hint(cloud.options.state_dir)} lambda invoke --function-name "
                 f"{example} out.json\n"
                 "Ctrl-C to stop",
                 soft_wrap=True,  # the terminal wraps: a command copied is one line
@@ -231,6 +233,14 @@ def _console() -> Console:
     if not console.is_terminal:  # logs and CI: wide enough that URLs are never cut
         console = Console(width=max(console.width, 160))
     return console
+
+
+def _aws_hint(state_dir: Path) -> str:
+    """`serverlite aws` (endpoint, credentials and region filled in: plain `aws` fails
+    without them on a new machine), told where this state is when it is not the default."""
+    if state_dir == Path(".serverlite"):
+        return "serverlite aws"
+    return f"SERVERLITE_STATE_DIR={shlex.quote(str(state_dir))} serverlite aws"
 
 
 def _url_host(host: str) -> str:

@@ -128,3 +128,25 @@ def test_the_readme_invoke_works_with_the_installed_cli_and_no_aws_configuration
     )
     assert ran.returncode == 0, ran.stderr
     assert json.loads(out.read_text()) == {"action": "echo", "n": 1}
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="no AWS CLI on this machine")
+def test_the_hint_up_prints_runs_as_printed(server, tmp_path):
+    hint = next(line for line in server.output().splitlines() if line.startswith("try:"))
+    command = hint.removeprefix("try:").strip()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    ran = subprocess.run(
+        ["bash", "-c", command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **base,
+            "HOME": str(tmp_path),  # no ~/.aws: nothing configured, as for a new user
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        },
+        check=False,
+    )
+    assert ran.returncode == 0, (command, ran.stderr)
+    assert (tmp_path / "out.json").exists()
