@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from serverlite.aws.backend import RestRoute
 from serverlite.aws.dispatch.admission import HEALTH_PATH
 from serverlite.aws.dynamodb.service import OPERATIONS as DYNAMODB
-from serverlite.aws.events import scheduler_routes
+from serverlite.aws.events.ops_schedules import ROUTES as SCHEDULER_ROUTES
 from serverlite.aws.events.service import OPERATIONS as EVENTS
 from serverlite.aws.lambda_api import ROUTES as LAMBDA_ROUTES
 from serverlite.aws.secretsmanager.service import OPERATIONS as SECRETSMANAGER
@@ -69,7 +69,7 @@ JSON_SERVICES = {
     "events": (Json("events", "AWSEvents", "1.1"), EVENTS),
 }
 QUERY_SERVICES = {"sns": ("2010-03-31", SNS), "sqs": ("2012-11-05", SQS)}
-REST_SERVICES = {"lambda": LAMBDA_ROUTES, "scheduler": scheduler_routes.ROUTES}
+REST_SERVICES = {"lambda": LAMBDA_ROUTES, "scheduler": SCHEDULER_ROUTES}
 # serverlite's names for operations whose model name differs
 MODEL_NAMES = {"InvokeFunction": "Invoke"}
 
