@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import json
 import logging
@@ -29,6 +30,7 @@ from serverlite.gateway.throttling import ACCOUNT_LIMIT
 from serverlite.template.model import Application
 
 if TYPE_CHECKING:
+    from serverlite.functions.debugging import DebugTarget
     from serverlite.state_lock import Owner
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -162,6 +164,13 @@ def main() -> None:
     "(repeatable); any other is refused, as a DNS-rebinding web page's would be.",
 )
 @click.option("--warm", is_flag=True, help="Start one environment per function up front.")
+@click.option(
+    "--debug",
+    "debug",
+    metavar="FUNCTION[=PORT]",
+    help="Run FUNCTION's environments under debugpy on 127.0.0.1:PORT (default 5678), "
+    "waiting for an IDE to attach; its timeouts are off (docs/debugging.md).",
+)
 @click.option("--no-reload", is_flag=True, help="Do not watch code for changes.")
 @click.option(
     "--account-concurrency",
@@ -232,6 +241,7 @@ def up(
     api_ports: tuple[str, ...],
     allow_hosts: tuple[str, ...],
     warm: bool,
+    debug: str | None,
     no_reload: bool,
     account_concurrency: int,
     api_account_rate: float,
@@ -247,6 +257,7 @@ def up(
     from serverlite.commands import urls as urls_file
     from serverlite.commands.urls import pinned_ports
     from serverlite.connections import bound_port
+    from serverlite.functions.debugging import parse_target
     from serverlite.gateway.frontend import ApiEndpoint, serve_locally, served_apis
     from serverlite.server import ServeOptions, serve
     from serverlite.state_lock import StateLock
@@ -299,6 +310,7 @@ def up(
         endpoints: list[ApiEndpoint],
         bound: dict[int, list[socket.socket]],
     ) -> int:
+        target = _debug_target(app, parse_target(debug)) if debug else None
         if not is_loopback(host):
             err.print(
                 f"[yellow]warning:[/] --host {host} serves every API and the AWS endpoint "
@@ -315,6 +327,7 @@ def up(
                 api_account_limit=ThrottleSpec(api_account_rate, api_account_burst),
                 time_scale=time_scale,
                 memory_budget_mb=memory_budget,
+                debug=target,
             ),
         )
         options = ServeOptions(
@@ -353,6 +366,16 @@ def up(
     show_default=True,
     help="AWS_ENDPOINT_URL the function's AWS clients use.",
 )
+@click.option(
+    "--debug",
+    "debug_port",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PORT]",
+    help="Run the function under debugpy on 127.0.0.1:PORT (default 5678; 0: any free "
+    "port), waiting for an IDE to attach; its timeout is off (docs/debugging.md).",
+)
 def invoke(
     function: str,
     event: str | None,
@@ -361,12 +384,14 @@ def invoke(
     overrides: tuple[str, ...],
     region: str,
     aws_endpoint: str,
+    debug_port: str | None,
 ) -> None:
     """Invoke FUNCTION once; logs go to stderr, the result to stdout.
 
     Exits 1 when the function returns an error (the error JSON is still printed).
     """
     from serverlite.cloud import CloudOptions, LocalCloud
+    from serverlite.functions import debugging
     from serverlite.functions.environment import startup_warnings
     from serverlite.invoker import InvokeRequest
     from serverlite.state_lock import StateInUse, StateLock, in_use_message, running_owner
@@ -376,6 +401,11 @@ def invoke(
         owner = running_owner(state_dir)
         if owner is not None:
             if owner.command == "up" and owner.endpoint_url:
+                if debug_port is not None:
+                    raise ConfigError(
+                        f"--debug: serverlite up (pid {owner.pid}) owns this state and runs "
+                        "its functions: start it with --debug FUNCTION[=PORT] instead"
+                    )
                 return _invoke_through(owner, function, payload, region)
             raise StateInUse(in_use_message(state_dir, owner))
         app = load(template, overrides, region, aws_endpoint)  # a bad template creates nothing
@@ -386,7 +416,18 @@ def invoke(
     def invoke_here(app: Application, payload: bytes) -> int:
         for warning in startup_warnings(app):
             err.print(f"[yellow]warning:[/] {warning}")
-        cloud = LocalCloud(app, CloudOptions(state_dir=state_dir, endpoint_url=aws_endpoint))
+        target = None
+        if debug_port is not None:
+            port = debugging.parse_port(debug_port)
+            target = _debug_target(app, debugging.DebugTarget(function, port))
+        options = CloudOptions(
+            state_dir=state_dir,
+            endpoint_url=aws_endpoint,
+            debug=target,
+            # breakpoint() opens pdb here when invoke runs on a terminal.
+            terminal=debugging.terminal_path(),
+        )
+        cloud = LocalCloud(app, options)
 
         async def once() -> int:
             await cloud.start(run_async_queue=False)
@@ -686,6 +727,15 @@ def _invoke_through(owner: Owner, function: str, payload: bytes, region: str) ->
         sys.stderr.flush()
     sys.stdout.write(result["Payload"].read().decode("utf-8", "replace") + "\n")
     return 1 if result.get("FunctionError") else 0
+
+
+def _debug_target(app: Application, target: DebugTarget) -> DebugTarget:
+    """The --debug target named by its physical name (as environments are spawned)."""
+    fn = app.find_function(target.function)
+    if fn is None:
+        names = ", ".join(f.name for f in app.functions)
+        raise ConfigError(f"--debug: no function {target.function!r} (functions: {names})")
+    return dataclasses.replace(target, function=fn.name)
 
 
 def is_loopback(host: str) -> bool:

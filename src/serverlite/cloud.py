@@ -32,6 +32,7 @@ from serverlite.aws.backend import (
 from serverlite.aws.dispatch.admission import AllowedHosts
 from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
 from serverlite.defaults import AWS_ENDPOINT_URL
+from serverlite.functions.debugging import DebugTarget
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.functions.zygote import Zygote
@@ -58,6 +59,8 @@ class CloudOptions:
     time_scale: float = 1.0  # >1 makes async retry delays and event ages pass faster (tests)
     memory_budget_mb: int | None = None  # live environments' MemorySize; None: half the RAM
     issuers: Mapping[str, str] | None = None  # JWT issuer -> local JWKS URL; None: from env
+    debug: DebugTarget | None = None  # the function run under debugpy (--debug)
+    terminal: str | None = None  # where breakpoint() opens pdb (serverlite invoke's tty)
 
 
 class LocalCloud:
@@ -71,7 +74,12 @@ class LocalCloud:
         self.api_throttles = Throttles(account=options.api_account_limit)  # all APIs share it
         self.pool = EnvironmentPool(
             zygote=self.zygote,
-            settings=Settings(region=app.region, endpoint_url=options.endpoint_url),
+            settings=Settings(
+                region=app.region,
+                endpoint_url=options.endpoint_url,
+                debug=options.debug,
+                terminal=options.terminal,
+            ),
             state_dir=state_dir,
             log_sink=self.logs,
             idle_timeout_s=options.idle_timeout_s,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from serverlite.defaults import AWS_ENDPOINT_URL
+from serverlite.functions.debugging import DebugTarget
 from serverlite.template.model import Application, FunctionSpec
 
 HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -37,6 +38,8 @@ class Settings:
 
     region: str = "us-east-1"
     endpoint_url: str = AWS_ENDPOINT_URL
+    debug: DebugTarget | None = None  # the function whose environments run debugpy
+    terminal: str | None = None  # where breakpoint() opens pdb (serverlite invoke's tty)
 
 
 def new_log_stream_name(now: float | None = None) -> str:
@@ -121,6 +124,10 @@ def spawn_spec(fn: FunctionSpec, code_dir: Path, settings: Settings) -> dict[str
         "sys_path": python_path(fn, code_dir),
         "env": env,
     }
+    if settings.debug is not None and settings.debug.function == fn.name:
+        spec["debug"] = settings.debug.spec()
+    elif settings.terminal is not None:
+        spec["terminal"] = settings.terminal
     if env.get("AWS_LAMBDA_EXEC_WRAPPER"):
         spec["exec_wrapper"] = exec_wrapper_path(fn, env["AWS_LAMBDA_EXEC_WRAPPER"])
     return spec

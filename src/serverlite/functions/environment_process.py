@@ -87,8 +87,12 @@ class Environment:
         log_stream: str,
         generation: int,
         clock: Callable[[], float] = time.time,
+        debugged: bool = False,
     ) -> None:
         self.fn = fn
+        # Under a debugger (--debug): no init or invocation timeout, as sam local's
+        # --debug-port; a pause at a breakpoint() on a terminal turns it off from then.
+        self.untimed = debugged
         self.pid = spawned.pid
         self.log_stream = log_stream
         self.generation = generation
@@ -130,7 +134,12 @@ class Environment:
             fcntl.fcntl(self._spawned.log_fd, fcntl.F_SETPIPE_SZ, LOG_PIPE_BYTES)
         self._channel = await protocol.open_channel(self._spawned.channel, fastjson.loads_own)
         try:
-            header, body = await asyncio.wait_for(self._channel.recv(), timeout_s)
+            header, body = await asyncio.wait_for(
+                self._channel.recv(), None if self.untimed else timeout_s
+            )
+            while header.get("type") == "paused":  # breakpoint() at import: a person's pace
+                self.untimed = True
+                header, body = await self._channel.recv()
         except TimeoutError:
             self.kill("init")
             self.init_timed_out = True
@@ -276,11 +285,14 @@ class Environment:
         if inv.event is not None:
             header["marshal"] = True
             body = marshal.dumps(inv.event)
-        self.deadline = deadline
+        self.deadline = None if self.untimed else deadline
         self.arm_timeout(loop)
         try:
             self._channel.send(header, body)
             reply, body = await self._channel.recv()
+            while reply["type"] == "paused":
+                self._pause()
+                reply, body = await self._channel.recv()
         except (EOFError, ConnectionError):
             reply, body = {"type": "eof"}, b""
         finally:
@@ -299,6 +311,14 @@ class Environment:
                 inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]), payload=body
             )
         return self._died(inv, pre_events, start_ms, started, init_ms)
+
+    def _pause(self) -> None:
+        """The handler stopped at a breakpoint() on a terminal: its timeout stops counting."""
+        self.untimed = True
+        self.deadline = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def arm_timeout(self, loop: asyncio.AbstractEventLoop) -> None:
         """Give the running invocation its timeout timer once its deadline is near."""

@@ -364,7 +364,13 @@ class EnvironmentPool:
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         spawned = await loop.run_in_executor(None, self._zygote.spawn, spec)
-        env = Environment(fn, spawned, spec["env"]["AWS_LAMBDA_LOG_STREAM_NAME"], generation)
+        env = Environment(
+            fn,
+            spawned,
+            spec["env"]["AWS_LAMBDA_LOG_STREAM_NAME"],
+            generation,
+            debugged="debug" in spec,
+        )
         if retry_within_s is None:
             await env.start(started, self._init_timeout_s)
         else:

@@ -28,7 +28,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from serverlite.functions import protocol
+from serverlite.functions import debugging, protocol
 from serverlite.functions.context import LambdaContext
 
 Handler = Callable[[Any, LambdaContext], Any]
@@ -123,11 +123,17 @@ def serialize_result(result: Any) -> bytes:
     return _RESULT_ENCODER.encode(result).encode()
 
 
-def _setup_process(spec: dict[str, Any], log_fd: int | None) -> None:
+def _setup_process(spec: dict[str, Any], log_fd: int | None) -> int | None:
     """``log_fd`` None: this runtime was started by an exec wrapper, in the process the
     zygote forked (session, signals and output already set) with the variables the
-    wrapper chose, which it keeps."""
+    wrapper chose, which it keeps.
+
+    Returns serverlite's own stderr when the function is being debugged (where the
+    debugger's "attach here" line goes), else None."""
+    announce_fd = None
     if log_fd is not None:
+        if spec.get("debug"):
+            announce_fd = os.dup(2)  # the zygote's stderr is serverlite's
         os.setsid()  # own process group: a timeout kills the handler's children too
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -160,6 +166,7 @@ def _setup_process(spec: dict[str, Any], log_fd: int | None) -> None:
     handler.addFilter(_request_filter)
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
+    return announce_fd
 
 
 # Linux reports the whole process's peak resident memory for one thread too, without
@@ -280,6 +287,19 @@ def _exec_wrapper(wrapper: str, sock: socket.socket, spec: dict[str, Any]) -> No
         os._exit(code)
 
 
+def _start_debugging(spec: dict[str, Any], sock: socket.socket, announce_fd: int | None) -> None:
+    """debugpy for the function named by --debug, else breakpoint() routed (debugging.py)."""
+    if spec.get("debug"):
+        name = spec["env"]["AWS_LAMBDA_FUNCTION_NAME"]
+        debugging.start_debugpy(spec["debug"], name, sock.fileno(), announce_fd)
+        return
+
+    def paused() -> None:
+        protocol.BlockingChannel(sock).send({"type": "paused"})
+
+    debugging.install_breakpoint_hook(spec.get("terminal"), paused)
+
+
 def main() -> None:
     """The runtime's command line, as an exec wrapper runs it: channel fd, spec."""
     run_environment(socket.socket(fileno=int(sys.argv[1])), None, json.loads(sys.argv[2]))
@@ -290,10 +310,11 @@ def run_environment(sock: socket.socket, log_fd: int | None, spec: dict[str, Any
     exec wrapper started). Never returns."""
     code = 0
     try:
-        _setup_process(spec, log_fd)
+        announce_fd = _setup_process(spec, log_fd)
         wrapper = spec.get("exec_wrapper")
         if wrapper and log_fd is not None:
             _exec_wrapper(wrapper, sock, spec)
+        _start_debugging(spec, sock, announce_fd)
         started = time.perf_counter()
         handler, init_error = load_handler(spec["handler"])
         init_ms = (time.perf_counter() - started) * 1000
