@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import lambda_client, start_server, wait_for
 
 pytestmark = pytest.mark.integration
+ANNOUNCED = re.compile(r"\(pid (\d+)\) waits for a debugger on 127\.0\.0\.1:(\d+)")
 
 # Timeout 1 s everywhere: each handler outlasts it once a debugger holds it, which only
 # an environment whose timeout is off survives.
@@ -40,6 +41,10 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: paused.handler
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: debugged.handler
 """
 DEBUGGED = """\
 import os
@@ -148,6 +153,23 @@ class DapClient:
         self.sock.close()
 
 
+def attach(port: int, pid: int) -> None:
+    """Attach as an IDE does, checking the adapter answering is process ``pid``'s."""
+    dap = DapClient(port)
+    try:
+        dap.request("initialize", {"adapterID": "serverlite-test", "pathFormat": "path"})
+        initialized = dap.until("response", "initialize")
+        assert initialized["success"] is True
+        assert initialized["body"]["pydevd"]["processId"] == pid
+        dap.request("attach", {"justMyCode": False})
+        assert dap.until("event", "process")["body"]["systemProcessId"] == pid
+        dap.until("event", "initialized")
+        dap.request("configurationDone", {})
+        assert dap.until("response", "attach")["success"] is True
+    finally:
+        dap.close()
+
+
 def test_invoke_debug_listens_in_the_functions_environment_before_import(template):
     proc = subprocess.Popen(
         invoke_command(template, "Debugged", "--debug", "0"),
@@ -159,27 +181,15 @@ def test_invoke_debug_listens_in_the_functions_environment_before_import(templat
     try:
         err = Lines(proc.stderr)
         announced = wait_for(
-            lambda: re.search(
-                r"\(pid (\d+)\) waits for a debugger on 127\.0\.0\.1:(\d+)", err.text()
-            ),
+            lambda: ANNOUNCED.search(err.text()),
             timeout=60,
             why=err.text,
         )
         pid, port = int(announced[1]), int(announced[2])
         assert pid != proc.pid  # not serverlite's process: the forked environment's
         asked_at = time.monotonic()
-        dap = DapClient(port)
-        dap.request("initialize", {"adapterID": "serverlite-test", "pathFormat": "path"})
-        initialized = dap.until("response", "initialize")
-        assert initialized["success"] is True
-        assert initialized["body"]["pydevd"]["processId"] == pid
-        dap.request("attach", {"justMyCode": False})
-        assert dap.until("event", "process")["body"]["systemProcessId"] == pid
-        dap.until("event", "initialized")
-        dap.request("configurationDone", {})
-        assert dap.until("response", "attach")["success"] is True
+        attach(port, pid)
         out, _ = proc.communicate(timeout=60)
-        dap.close()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -190,6 +200,31 @@ def test_invoke_debug_listens_in_the_functions_environment_before_import(templat
     # The handler's module was imported only once the IDE had come (breakpoints at import
     # time hold), and its 1 s timeout did not kill it while debugged.
     assert result["imported_at"] > asked_at
+
+
+def test_up_debug_runs_debugpy_in_the_named_functions_environments_only(template, tmp_path):
+    server = start_server(template, tmp_path / "up-state", "--debug", "Debugged=0", "--no-reload")
+    try:
+        lam = lambda_client(server)
+        # The same code in another function: no debugger, and its 1 s timeout holds.
+        plain = lam.invoke(FunctionName="Plain", Payload=b"{}")
+        assert "Task timed out after 1.00 seconds" in plain["Payload"].read().decode()
+        answered: dict[str, Any] = {}
+        caller = threading.Thread(
+            target=lambda: answered.update(lam.invoke(FunctionName="Debugged", Payload=b"{}"))
+        )
+        caller.start()
+        announced = wait_for(
+            lambda: ANNOUNCED.search(server.output()), timeout=60, why=server.output
+        )
+        pid, port = int(announced[1]), int(announced[2])
+        assert pid != server.proc.pid
+        attach(port, pid)
+        caller.join(60)
+        assert json.loads(answered["Payload"].read())["pid"] == pid
+        assert server.output().count("waits for a debugger") == 1
+    finally:
+        server.stop()
 
 
 def test_breakpoint_without_a_terminal_says_so_and_carries_on(template):
