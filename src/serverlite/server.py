@@ -26,7 +26,7 @@ from serverlite import defaults
 from serverlite.aws import connection as endpoint_connection
 from serverlite.aws.dispatch.admission import allowed_hosts
 from serverlite.cloud import LocalCloud
-from serverlite.connections import ConnectionLimits, Connections, Listener
+from serverlite.connections import ConnectionLimits, Connections, Listener, bind
 from serverlite.functions import reload
 from serverlite.functions.environment import startup_warnings
 from serverlite.gateway import authorizers
@@ -111,22 +111,12 @@ async def serve(
         await cloud.start()
         if options.warm:
             await cloud.warm()
-    config = uvicorn.Config(
-        cloud.endpoint_app(
-            allowed_hosts(options.host, cloud.options.endpoint_url, options.allow_hosts)
-        ),
-        host=options.host,
-        port=options.aws_port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        timeout_graceful_shutdown=30,
-        # No "server: uvicorn": AWS's endpoints do not name a web server (DynamoDB's
-        # says "Server: Server"); boto3 code must not see what serves it locally.
-        server_header=False,
-        timeout_keep_alive=int(options.connection_limits.idle_timeout_s),
+    server = endpoint_server(
+        cloud,
+        options.host,
+        options.allow_hosts,
+        idle_timeout_s=options.connection_limits.idle_timeout_s,
     )
-    server = _Server(config, cloud.begin_shutdown)
     connections = Connections(options.connection_limits)  # one budget for every port
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
     tasks: list[asyncio.Task[None]] = []
@@ -142,18 +132,11 @@ async def serve(
     ]
     for gateway in gateways:
         await gateway.start()
-    # uvicorn accepts nothing itself (sockets=[]): the endpoint's connections are accepted
-    # under the same cap as the APIs' (serverlite.connections).
-    serving = asyncio.create_task(server.serve(sockets=[]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.01)
-    if server.started:
-        server.listener = connections.listen(
-            options.host,
-            options.aws_port,
-            endpoint_connection.factory(server, connections),
-            options.sockets.get(options.aws_port),
-        )
+    serving = await start_endpoint(
+        server,
+        connections,
+        lambda: options.sockets.get(options.aws_port) or bind(options.host, options.aws_port),
+    )
     try:
         if server.started:
             console.print(startup_table(app))
@@ -195,7 +178,44 @@ async def serve(
         console.print("serverlite stopped")
 
 
-class _Server(uvicorn.Server):
+def endpoint_server(
+    cloud: LocalCloud, host: str, allow_hosts: tuple[str, ...] = (), *, idle_timeout_s: float
+) -> EndpointServer:
+    """uvicorn serving the cloud's AWS endpoint to the hosts it answers (not started)."""
+    config = uvicorn.Config(
+        cloud.endpoint_app(allowed_hosts(host, cloud.options.endpoint_url, allow_hosts)),
+        host=host,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=30,
+        # No "server: uvicorn": AWS's endpoints do not name a web server (DynamoDB's
+        # says "Server: Server"); boto3 code must not see what serves it locally.
+        server_header=False,
+        timeout_keep_alive=int(idle_timeout_s),
+    )
+    return EndpointServer(config, cloud.begin_shutdown)
+
+
+async def start_endpoint(
+    server: EndpointServer,
+    connections: Connections,
+    sockets: Callable[[], list[socket.socket]],
+) -> asyncio.Task[None]:
+    """Run ``server``; once it is up, accept on ``sockets()``. The task ends when it stops."""
+    # uvicorn accepts nothing itself (sockets=[]): the endpoint's connections are accepted
+    # under the same cap as the APIs' (serverlite.connections).
+    serving = asyncio.create_task(server.serve(sockets=[]))
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        server.listener = Listener(
+            connections, sockets(), endpoint_connection.factory(server, connections)
+        )
+    return serving
+
+
+class EndpointServer(uvicorn.Server):
     """uvicorn, telling the cloud when shutdown starts: long polls end instead of holding
     the graceful shutdown for up to 20 s."""
 

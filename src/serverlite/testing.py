@@ -5,11 +5,15 @@
         response = await client.get("/items/1")
 
 Functions still run in real execution environments; only the HTTP server is
-skipped, as httpx's ASGI transport skips it for ASGI apps.
+skipped, as httpx's ASGI transport skips it for ASGI apps. With ``aws_port`` (0: a
+port from the OS) the AWS endpoint is served on loopback too, so the functions' boto3
+calls, and a test's, reach the emulated services (``app.endpoint_url``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,12 +23,14 @@ import httpx
 
 from serverlite import defaults
 from serverlite.cloud import CloudOptions, LocalCloud
+from serverlite.connections import Connections, bind
 from serverlite.errors import ConfigError
 from serverlite.gateway.frontend import ApiEndpoint, serve_locally
 from serverlite.gateway.gateway import Gateway
 from serverlite.gateway.http import HttpRequest
 from serverlite.gateway.model import ThrottleSpec
 from serverlite.gateway.throttling import ACCOUNT_LIMIT
+from serverlite.server import EndpointServer, endpoint_server, start_endpoint
 from serverlite.template import load_application
 from serverlite.template.model import Application
 
@@ -68,12 +74,18 @@ class LocalApp:
         parameter_overrides: Mapping[str, str] | None = None,
         first_port: int = defaults.API_PORT,
         api_account_limit: ThrottleSpec = ACCOUNT_LIMIT,
+        aws_port: int | None = None,
     ) -> None:
         self._template = Path(template)
         self._api_account_limit = api_account_limit
         self._state_dir = state_dir
         self._overrides = parameter_overrides
         self._first_port = first_port
+        self._aws_port = aws_port
+        self._sockets: list[socket.socket] = []
+        self._endpoint: EndpointServer | None = None
+        self._serving: asyncio.Task[None] | None = None
+        self.endpoint_url = defaults.AWS_ENDPOINT_URL
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.app: Application | None = None
         self.cloud: LocalCloud | None = None
@@ -81,16 +93,28 @@ class LocalApp:
         self.gateways: dict[str, Gateway] = {}
 
     async def __aenter__(self) -> LocalApp:
-        app = load_application(self._template, parameter_overrides=self._overrides)
+        if self._aws_port is not None:  # bound first: the functions are told its URL
+            self._sockets = bind(defaults.HOST, self._aws_port)
+            port = self._sockets[0].getsockname()[1]
+            self.endpoint_url = f"http://{defaults.HOST}:{port}"
+        app = load_application(
+            self._template, parameter_overrides=self._overrides, endpoint_url=self.endpoint_url
+        )
         self.app, self.endpoints = serve_locally(app, defaults.HOST, self._first_port)
         if self._state_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="serverlite-test-")
             self._state_dir = Path(self._tmp.name)
         self.cloud = LocalCloud(
             self.app,
-            CloudOptions(state_dir=self._state_dir, api_account_limit=self._api_account_limit),
+            CloudOptions(
+                state_dir=self._state_dir,
+                api_account_limit=self._api_account_limit,
+                endpoint_url=self.endpoint_url,
+            ),
         )
         await self.cloud.start()
+        if self._sockets:
+            await self._serve_endpoint(self.cloud)
         for endpoint in self.endpoints:
             self.gateways[endpoint.api.qualified_id] = self.cloud.gateway(endpoint)
         return self
@@ -101,10 +125,22 @@ class LocalApp:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._endpoint is not None and self._serving is not None:
+            self._endpoint.should_exit = True
+            await self._serving
+        for sock in self._sockets:
+            sock.close()
         if self.cloud is not None:
             await self.cloud.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
+
+    async def _serve_endpoint(self, cloud: LocalCloud) -> None:
+        self._endpoint = endpoint_server(cloud, defaults.HOST, idle_timeout_s=60.0)
+        self._serving = await start_endpoint(self._endpoint, Connections(), lambda: self._sockets)
+        if not self._endpoint.started:
+            await self._serving  # raises what stopped it
+            raise ConfigError("the AWS endpoint did not start")
 
     def gateway(self, api: str | None = None) -> Gateway:
         if api is None:

@@ -214,6 +214,8 @@ UPPER = (
     "serverlite.cloud",
     "serverlite.server",
     "serverlite.testing",
+    "serverlite.harness",
+    "serverlite.pytest_plugin",
     "serverlite.cli",
     "serverlite.commands",
 )

@@ -1,0 +1,155 @@
+"""An application running on a thread of its own, for synchronous code (pytest).
+
+    harness = AppHarness(Path("template.yaml"))
+    harness.start()
+    harness.client().get("/items/1")                  # the API, without a socket
+    harness.aws("dynamodb").list_tables()             # boto3 on the AWS endpoint
+    harness.stop()
+
+The application is a ``LocalApp`` serving its AWS endpoint on a loopback port from
+the OS; its event loop runs on a daemon thread, so a test (sync, or async in a loop of
+its own) calls in through thread-safe futures and never shares a loop with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Mapping
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from serverlite.errors import ConfigError
+from serverlite.gateway.gateway import Gateway
+from serverlite.testing import GatewayTransport, LocalApp
+
+T = TypeVar("T")
+START_TIMEOUT_S = 120.0  # a first start imports botocore's models in the zygote
+CALL_TIMEOUT_S = 900.0  # Lambda's longest timeout: a request never waits longer
+# The endpoint reads no signature, only the SigV4 access key (which function calls).
+TEST_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+class AppHarness:
+    """A ``LocalApp`` on a background thread, with sync and async doors into it."""
+
+    def __init__(
+        self,
+        template: Path,
+        *,
+        state_dir: Path | None = None,
+        parameter_overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        self.local = LocalApp(
+            template, state_dir=state_dir, parameter_overrides=parameter_overrides, aws_port=0
+        )
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="serverlite-app", daemon=True
+        )
+
+    def start(self) -> AppHarness:
+        self._thread.start()
+        try:
+            self.run(self.local.__aenter__(), timeout=START_TIMEOUT_S)
+        except BaseException:
+            self.stop()  # what did start (the zygote, environments) stops with it
+            raise
+        return self
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        try:
+            self.run(self.local.__aexit__(None, None, None), timeout=START_TIMEOUT_S)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+    def __enter__(self) -> AppHarness:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- calling into the app's loop ----------------------------------------------------
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = CALL_TIMEOUT_S) -> T:
+        """Run ``coro`` on the app's loop and wait for its result (from any other thread)."""
+        return self.submit(coro).result(timeout)
+
+    # -- what a test holds ----------------------------------------------------------------
+    @property
+    def endpoint_url(self) -> str:
+        return self.local.endpoint_url
+
+    @property
+    def region(self) -> str:
+        if self.local.app is None:
+            raise ConfigError("the app is not started")
+        return self.local.app.region
+
+    def client(self, api: str | None = None) -> httpx.Client:
+        """A sync httpx client of one API (``None``: the only one), entering its gateway."""
+        return httpx.Client(
+            transport=_SyncTransport(self, self.local.gateway(api)), base_url="http://testserver"
+        )
+
+    def async_client(self, api: str | None = None) -> httpx.AsyncClient:
+        """An async httpx client of one API, usable from any event loop."""
+        return httpx.AsyncClient(
+            transport=_AsyncTransport(self, self.local.gateway(api)),
+            base_url="http://testserver",
+        )
+
+    def aws(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client of ``service`` on the app's AWS endpoint (dummy credentials, the
+        template's region); ``kwargs`` go to ``boto3.client``."""
+        import boto3
+
+        options: dict[str, Any] = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            **TEST_CREDENTIALS,
+        }
+        return boto3.client(service, **(options | kwargs))
+
+
+class _SyncTransport(httpx.BaseTransport):
+    def __init__(self, harness: AppHarness, gateway: Gateway) -> None:
+        self._harness = harness
+        self._inner = GatewayTransport(gateway)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        response = self._harness.run(self._inner.handle_async_request(request))
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=response.content,
+            request=request,
+        )
+
+
+class _AsyncTransport(httpx.AsyncBaseTransport):
+    def __init__(self, harness: AppHarness, gateway: Gateway) -> None:
+        self._harness = harness
+        self._inner = GatewayTransport(gateway)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        future = self._harness.submit(self._inner.handle_async_request(request))
+        response = await asyncio.wrap_future(future)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=response.content,
+            request=request,
+        )

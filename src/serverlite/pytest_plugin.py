@@ -1,0 +1,115 @@
+"""serverlite's pytest plugin (entry point ``pytest11``): a project's template, running.
+
+Fixtures (each starts nothing until a test asks for it):
+
+- ``serverlite_app`` (session): the project's application, started once per session
+  in a temporary state directory, its AWS endpoint on a loopback port from the OS
+  (an ``AppHarness``: ``.endpoint_url``, ``.region``, ``.client(api)``, ``.aws(name)``).
+- ``serverlite_client`` / ``serverlite_async_client``: httpx clients of the only API
+  (``serverlite_app.client("ApiId")`` for one of several), entering the gateway
+  without a socket.
+- ``serverlite_aws``: ``serverlite_aws("dynamodb")`` is a boto3 client bound to the
+  endpoint (dummy credentials, the template's region).
+
+The template is found as SAM finds it: template.yaml (or .yml, .json) in the rootdir;
+the ini option ``serverlite_template`` (relative to the rootdir) or
+``--serverlite-template PATH`` (relative to where pytest runs) name another.
+This module imports nothing of serverlite's runtime until a fixture is used: it is
+loaded into every pytest run of an environment serverlite is installed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import httpx
+
+    from serverlite.harness import AppHarness
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")  # sam's search order
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("serverlite")
+    group.addoption(
+        "--serverlite-template",
+        dest="serverlite_template",
+        default=None,
+        metavar="PATH",
+        help="SAM template the serverlite fixtures run (default: template.yaml in the rootdir).",
+    )
+    parser.addini(
+        "serverlite_template",
+        help="SAM template the serverlite fixtures run, relative to the rootdir.",
+        default="",
+    )
+
+
+def template_path(config: pytest.Config) -> Path:
+    """The template the fixtures run: the command line's, the ini file's, or SAM's
+    default name in the rootdir."""
+    given: str | None = config.getoption("serverlite_template")
+    if given:
+        return _existing(config.invocation_params.dir / given)
+    ini = str(config.getini("serverlite_template"))
+    if ini:
+        return _existing(config.rootpath / ini)
+    for name in TEMPLATE_NAMES:
+        if (config.rootpath / name).is_file():
+            return config.rootpath / name
+    raise pytest.UsageError(
+        f"serverlite: no template found: looked for {', '.join(TEMPLATE_NAMES)} in "
+        f"{config.rootpath}; set serverlite_template in the ini file or pass "
+        "--serverlite-template PATH"
+    )
+
+
+def _existing(path: Path) -> Path:
+    if path.is_dir():
+        for name in TEMPLATE_NAMES:
+            if (path / name).is_file():
+                return path / name
+    if not path.is_file():
+        raise pytest.UsageError(f"serverlite: template not found: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def serverlite_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppHarness]:
+    """The project's application, started once for the session."""
+    from serverlite.harness import AppHarness
+
+    harness = AppHarness(
+        template_path(request.config), state_dir=tmp_path_factory.mktemp("serverlite")
+    )
+    harness.start()
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+@pytest.fixture
+def serverlite_client(serverlite_app: AppHarness) -> Iterator[httpx.Client]:
+    """A sync httpx client of the application's only API."""
+    with serverlite_app.client() as client:
+        yield client
+
+
+@pytest.fixture
+def serverlite_async_client(serverlite_app: AppHarness) -> httpx.AsyncClient:
+    """An async httpx client of the application's only API (any event loop)."""
+    return serverlite_app.async_client()
+
+
+@pytest.fixture
+def serverlite_aws(serverlite_app: AppHarness) -> Callable[..., Any]:
+    """``serverlite_aws("sqs")``: a boto3 client bound to the application's endpoint."""
+    return serverlite_app.aws
