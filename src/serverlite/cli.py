@@ -119,6 +119,7 @@ def main() -> None:
 
     \b
     Start here:
+      serverlite init [DIR]                 a new SAM app with tests
       serverlite up                         serve ./template.yaml
       serverlite invoke FUNCTION -e ev.json invoke once, print result and logs
       serverlite logs FUNCTION --follow     read a function's logs
@@ -645,6 +646,26 @@ def send(
         )
         sequence = f" (sequence {result['SequenceNumber']})" if "SequenceNumber" in result else ""
         click.echo(f"sent {result['MessageId']}{sequence}")
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Make a small SAM Python app in DIRECTORY (default: here), with tests that use
+    serverlite's pytest plugin; it deploys with `sam deploy` as it is."""
+    from serverlite.commands.scaffold import scaffold
+
+    def go() -> int:
+        for path in scaffold(directory):
+            click.echo(f"created {path}")
+        click.echo(
+            f"\nnext:  cd {directory}\n"
+            "       serverlite up        # the API on http://127.0.0.1:3000\n"
+            "       python -m pytest     # its tests (pip install pytest)"
+        )
         return 0
 
     _run(go)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -61,6 +61,7 @@ class CloudOptions:
     issuers: Mapping[str, str] | None = None  # JWT issuer -> local JWKS URL; None: from env
     debug: DebugTarget | None = None  # the function run under debugpy (--debug)
     terminal: str | None = None  # where breakpoint() opens pdb (serverlite invoke's tty)
+    clock: Callable[[], float] = time.time  # epoch seconds; a test's VirtualClock moves
 
 
 class LocalCloud:
@@ -85,19 +86,22 @@ class LocalCloud:
             idle_timeout_s=options.idle_timeout_s,
             memory_budget_mb=options.memory_budget_mb,
         )
-        self.async_queue = AsyncQueue(state_dir / "state.db", time_scale=options.time_scale)
+        self.async_queue = AsyncQueue(
+            state_dir / "state.db", clock=options.clock, time_scale=options.time_scale
+        )
         self.invoker = Invoker(
             app,
             self.pool,
             ConcurrencyLimits(app.functions, options.account_concurrency),
             self.async_queue,
+            clock=options.clock,
         )
         built = registry.build(
             ServiceContext(
                 state_dir=state_dir,
                 region=app.region,
                 account_id=app.account_id,
-                clock=time.time,
+                clock=options.clock,
                 endpoint_url=options.endpoint_url,
                 time_scale=options.time_scale,
             )
@@ -165,6 +169,13 @@ class LocalCloud:
             )
             for service in self.services:  # SQS pollers, deliveries, schedules: `up` only
                 await service.start_event_sources(self.invoker)
+
+    def clock_moved(self) -> None:
+        """The clock jumped forward (a test's ``advance``): what waits for a time looks
+        again now, instead of when it meant to wake."""
+        self.async_queue.wake()
+        for service in self.services:
+            service.clock_moved()
 
     async def warm(self) -> None:
         await asyncio.gather(*(self.pool.warm(fn) for fn in self.app.functions))

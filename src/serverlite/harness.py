@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+from serverlite.cloud import LocalCloud
 from serverlite.errors import ConfigError
 from serverlite.gateway.gateway import Gateway
+from serverlite.invoker.faults import FaultKind
 from serverlite.testing import GatewayTransport, LocalApp
+from serverlite.virtual_time import VirtualClock
 
 T = TypeVar("T")
 START_TIMEOUT_S = 120.0  # a first start imports botocore's models in the zygote
@@ -43,8 +46,13 @@ class AppHarness:
         state_dir: Path | None = None,
         parameter_overrides: Mapping[str, str] | None = None,
     ) -> None:
+        self.clock = VirtualClock()
         self.local = LocalApp(
-            template, state_dir=state_dir, parameter_overrides=parameter_overrides, aws_port=0
+            template,
+            state_dir=state_dir,
+            parameter_overrides=parameter_overrides,
+            aws_port=0,
+            clock=self.clock,
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -65,6 +73,7 @@ class AppHarness:
             return
         try:
             self.run(self.local.__aexit__(None, None, None), timeout=START_TIMEOUT_S)
+            self.run(_cancel_the_rest(), timeout=START_TIMEOUT_S)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=30)
@@ -120,6 +129,53 @@ class AppHarness:
             **TEST_CREDENTIALS,
         }
         return boto3.client(service, **(options | kwargs))
+
+    # -- time and faults ------------------------------------------------------------------
+    def advance(
+        self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0, days: float = 0.0
+    ) -> None:
+        """Move the app's clock forward: SQS delays and visibility, DynamoDB TTL,
+        schedules and async retries see the time as passed."""
+        self.clock.advance(seconds, minutes=minutes, hours=hours, days=days)
+        self.run(self._on_loop(lambda cloud: cloud.clock_moved()))
+
+    def inject(
+        self, function: str, kind: FaultKind, times: int = 1, message: str | None = None
+    ) -> None:
+        """The function's next ``times`` invocations meet ``kind`` ("error", "timeout",
+        "throttle") instead of running."""
+
+        def add(cloud: LocalCloud) -> None:
+            name = cloud.invoker.resolve(function).name
+            cloud.invoker.faults.inject(name, kind, times, message)
+
+        self.run(self._on_loop(add))
+
+    def fail(self, function: str, times: int = 1, message: str | None = None) -> None:
+        self.inject(function, "error", times, message)
+
+    def time_out(self, function: str, times: int = 1) -> None:
+        self.inject(function, "timeout", times)
+
+    def throttle(self, function: str, times: int = 1) -> None:
+        self.inject(function, "throttle", times)
+
+    def clear_faults(self) -> None:
+        self.run(self._on_loop(lambda cloud: cloud.invoker.faults.clear()))
+
+    async def _on_loop(self, action: Callable[[LocalCloud], None]) -> None:
+        if self.local.cloud is None:
+            raise ConfigError("the app is not started")
+        action(self.local.cloud)
+
+
+async def _cancel_the_rest() -> None:
+    """End what outlives the app (the sweeper of connections a client keeps alive)."""
+    current = asyncio.current_task()
+    rest = [task for task in asyncio.all_tasks() if task is not current]
+    for task in rest:
+        task.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)
 
 
 class _SyncTransport(httpx.BaseTransport):

@@ -5,6 +5,9 @@ Fixtures (each starts nothing until a test asks for it):
 - ``serverlite_app`` (session): the project's application, started once per session
   in a temporary state directory, its AWS endpoint on a loopback port from the OS
   (an ``AppHarness``: ``.endpoint_url``, ``.region``, ``.client(api)``, ``.aws(name)``).
+- ``serverlite``: the same application for one test; ``serverlite.advance(minutes=5)``
+  moves its clock, ``serverlite.fail("Fn", times=2)`` / ``.time_out`` / ``.throttle``
+  inject faults, which end with the test.
 - ``serverlite_client`` / ``serverlite_async_client``: httpx clients of the only API
   (``serverlite_app.client("ApiId")`` for one of several), entering the gateway
   without a socket.
@@ -97,19 +100,26 @@ def serverlite_app(
 
 
 @pytest.fixture
-def serverlite_client(serverlite_app: AppHarness) -> Iterator[httpx.Client]:
+def serverlite(serverlite_app: AppHarness) -> Iterator[AppHarness]:
+    """The application for one test: the faults it injects end with it."""
+    yield serverlite_app
+    serverlite_app.clear_faults()
+
+
+@pytest.fixture
+def serverlite_client(serverlite: AppHarness) -> Iterator[httpx.Client]:
     """A sync httpx client of the application's only API."""
-    with serverlite_app.client() as client:
+    with serverlite.client() as client:
         yield client
 
 
 @pytest.fixture
-def serverlite_async_client(serverlite_app: AppHarness) -> httpx.AsyncClient:
+def serverlite_async_client(serverlite: AppHarness) -> httpx.AsyncClient:
     """An async httpx client of the application's only API (any event loop)."""
-    return serverlite_app.async_client()
+    return serverlite.async_client()
 
 
 @pytest.fixture
-def serverlite_aws(serverlite_app: AppHarness) -> Callable[..., Any]:
+def serverlite_aws(serverlite: AppHarness) -> Callable[..., Any]:
     """``serverlite_aws("sqs")``: a boto3 client bound to the application's endpoint."""
-    return serverlite_app.aws
+    return serverlite.aws

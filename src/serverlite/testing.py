@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -75,6 +76,7 @@ class LocalApp:
         first_port: int = defaults.API_PORT,
         api_account_limit: ThrottleSpec = ACCOUNT_LIMIT,
         aws_port: int | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._template = Path(template)
         self._api_account_limit = api_account_limit
@@ -82,6 +84,7 @@ class LocalApp:
         self._overrides = parameter_overrides
         self._first_port = first_port
         self._aws_port = aws_port
+        self._clock = clock
         self._sockets: list[socket.socket] = []
         self._endpoint: EndpointServer | None = None
         self._serving: asyncio.Task[None] | None = None
@@ -110,6 +113,7 @@ class LocalApp:
                 state_dir=self._state_dir,
                 api_account_limit=self._api_account_limit,
                 endpoint_url=self.endpoint_url,
+                clock=self._clock,
             ),
         )
         await self.cloud.start()

@@ -50,6 +50,88 @@ def test_one_app_per_session(serverlite_app, serverlite_aws):
 """
 
 
+FAULTS_AND_TIME = """
+import json
+import time
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+def wait_for(check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError("not within the time")
+
+
+def table(serverlite_aws):
+    return serverlite_aws("dynamodb").list_tables()["TableNames"][0]
+
+
+def test_a_function_fails_then_recovers(serverlite, serverlite_client):
+    serverlite.fail("ItemsFunction", times=2, message="disk on fire")
+    assert serverlite_client.get("/items/x").status_code == 500
+    assert serverlite_client.get("/items/x").status_code == 500
+    assert serverlite_client.get("/items/x").status_code == 404  # runs again
+
+
+def test_time_out_and_throttle_as_lambda_answers_them(serverlite, serverlite_aws):
+    lam = serverlite_aws("lambda", config=Config(retries={"total_max_attempts": 1}))
+    serverlite.time_out("Recorder")
+    timed_out = lam.invoke(FunctionName="Recorder", Payload=b'{"id": "t"}')
+    assert timed_out["FunctionError"] == "Unhandled"
+    assert json.loads(timed_out["Payload"].read())["errorType"] == "Sandbox.Timedout"
+    serverlite.throttle("Recorder")
+    with pytest.raises(ClientError) as throttled:
+        lam.invoke(FunctionName="Recorder", Payload=b'{"id": "t"}')
+    assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert "FunctionError" not in lam.invoke(FunctionName="Recorder", Payload=b'{"id": "t"}')
+
+
+def test_faults_end_with_the_test_that_injected_them(serverlite, serverlite_client):
+    serverlite.fail("ItemsFunction", times=5)
+
+
+def test_the_next_test_runs_the_function(serverlite_client):
+    assert serverlite_client.get("/items/nothing").status_code == 404
+
+
+def test_an_async_retry_runs_when_the_clock_passes_its_minute(serverlite, serverlite_aws):
+    dynamodb = serverlite_aws("dynamodb")
+    serverlite.fail("Recorder")  # the first attempt fails; Lambda retries a minute later
+    serverlite_aws("lambda").invoke(
+        FunctionName="Recorder", InvocationType="Event", Payload=b'{"id": "retried"}'
+    )
+    key = {"id": {"S": "retried"}}
+    time.sleep(0.5)
+    assert "Item" not in dynamodb.get_item(TableName=table(serverlite_aws), Key=key)
+    serverlite.advance(minutes=1)
+    wait_for(lambda: "Item" in dynamodb.get_item(TableName=table(serverlite_aws), Key=key))
+
+
+def test_sqs_delay_and_dynamodb_ttl_follow_the_clock(serverlite, serverlite_aws):
+    sqs = serverlite_aws("sqs")
+    url = sqs.get_queue_url(QueueName=sqs.list_queues()["QueueUrls"][0].rsplit("/", 1)[1])
+    url = url["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=900)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    serverlite.advance(minutes=15)
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "later"
+
+    dynamodb = serverlite_aws("dynamodb")
+    expires = str(int(time.time() + serverlite.clock.offset) + 3600)
+    item = {"id": {"S": "ttl"}, "expires": {"N": expires}}
+    dynamodb.put_item(TableName=table(serverlite_aws), Item=item)
+    serverlite.advance(hours=2)
+    got = dynamodb.get_item(TableName=table(serverlite_aws), Key={"id": {"S": "ttl"}})
+    assert "Item" not in got
+"""
+
+
 def project(pytester: pytest.Pytester, where: str = ".", extra_ini: str = "") -> None:
     shutil.copytree(FIXTURES / "plugin_app", pytester.path / where, dirs_exist_ok=True)
     pytester.makeini(STRICT_INI.format(extra=extra_ini))
@@ -60,6 +142,13 @@ def test_fixtures_run_the_template_in_the_rootdir(pytester: pytest.Pytester) -> 
     pytester.makepyfile(test_items=ROUND_TRIP)
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=3)
+
+
+def test_faults_and_time_control(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    pytester.makepyfile(test_faults=FAULTS_AND_TIME)
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=6)
 
 
 def test_a_suite_that_asks_for_no_fixture_starts_nothing(pytester: pytest.Pytester) -> None:

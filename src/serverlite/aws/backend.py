@@ -205,6 +205,9 @@ class Backend:
     async def stop_event_sources(self) -> None:
         pass
 
+    def clock_moved(self) -> None:
+        """The clock jumped forward (a test moved it): wake what waits for a time."""
+
     def begin_shutdown(self) -> None:
         """The endpoint is stopping: answer long waits (SQS long polls) now."""
 

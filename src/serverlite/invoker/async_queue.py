@@ -124,6 +124,10 @@ class AsyncQueue:
         )
         self._wakeup.set()
 
+    def wake(self) -> None:
+        """Look at what is due now (the clock moved forward)."""
+        self._wakeup.set()
+
     def pending(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM async_invocations").fetchone()[0])
 

@@ -26,6 +26,7 @@ from serverlite.functions.environment_process import Invocation
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.invoker.async_queue import AsyncQueue, Attempt, QueuedEvent, RetryPolicy
 from serverlite.invoker.concurrency import ConcurrencyLimits
+from serverlite.invoker.faults import Faults, injected_result
 from serverlite.invoker.types import INVOCATION_TYPES, InvokeRequest, InvokeResult
 from serverlite.template.model import Application, FunctionSpec
 
@@ -51,6 +52,7 @@ class Invoker:
         self.concurrency = concurrency
         self.async_queue = async_queue
         self._clock = clock
+        self.faults = Faults()  # injected by tests (serverlite.pytest_plugin)
         # (ref, qualifier) -> function: the app is frozen, so a name resolves once.
         self._resolved: dict[tuple[str, str | None], FunctionSpec] = {}
 
@@ -111,6 +113,9 @@ class Invoker:
         request_id: str,
         client_context: dict[str, object] | None,
     ) -> InvokeResult:
+        fault = self.faults.take(fn.name)
+        if fault is not None:
+            return injected_result(fault, request_id, float(fn.timeout_s))
         invocation = Invocation(
             request_id=request_id,
             payload=req.payload,

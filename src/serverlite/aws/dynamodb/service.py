@@ -110,6 +110,10 @@ class DynamoDB(Backend):
 
     # -- TTL --------------------------------------------------------------------------
 
+    def clock_moved(self) -> None:
+        while self.sweep():  # what expired in the jump goes now, not at the next sweep
+            pass
+
     def sweep(self) -> int:
         """Delete expired items (at most TTL_BATCH per table); returns how many."""
         now = self.ctx.clock()

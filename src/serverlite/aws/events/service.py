@@ -198,5 +198,8 @@ class EventsService(backend.Backend):
         self._tasks = []
         self.worker = None
 
+    def clock_moved(self) -> None:
+        self.ticker.changed()  # schedules due in the jump fire now
+
     def close(self) -> None:
         self.db.close()
