@@ -177,6 +177,14 @@ class LocalCloud:
         for service in self.services:
             service.clock_moved()
 
+    def reset(self) -> None:
+        """Data written since start forgotten (items, messages, waiting async invocations)
+        and injected faults cleared; resources and warm environments stay."""
+        self.invoker.faults.clear()
+        self.async_queue.truncate()
+        for service in self.services:
+            service.reset()
+
     async def warm(self) -> None:
         await asyncio.gather(*(self.pool.warm(fn) for fn in self.app.functions))
 

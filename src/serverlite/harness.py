@@ -130,7 +130,12 @@ class AppHarness:
         }
         return boto3.client(service, **(options | kwargs))
 
-    # -- time and faults ------------------------------------------------------------------
+    # -- state, time and faults ---------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the items, messages and waiting async invocations written so far, and
+        the faults injected; tables, queues and warm environments stay (no restart)."""
+        self.run(self._on_loop(lambda cloud: cloud.reset()))
+
     def advance(
         self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0, days: float = 0.0
     ) -> None:

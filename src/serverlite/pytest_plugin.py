@@ -5,7 +5,8 @@ Fixtures (each starts nothing until a test asks for it):
 - ``serverlite_app`` (session): the project's application, started once per session
   in a temporary state directory, its AWS endpoint on a loopback port from the OS
   (an ``AppHarness``: ``.endpoint_url``, ``.region``, ``.client(api)``, ``.aws(name)``).
-- ``serverlite``: the same application for one test; ``serverlite.advance(minutes=5)``
+- ``serverlite``: the same application for one test, its data reset first (items,
+  messages, waiting async invocations; no restart); ``serverlite.advance(minutes=5)``
   moves its clock, ``serverlite.fail("Fn", times=2)`` / ``.time_out`` / ``.throttle``
   inject faults, which end with the test.
 - ``serverlite_client`` / ``serverlite_async_client``: httpx clients of the only API
@@ -101,7 +102,9 @@ def serverlite_app(
 
 @pytest.fixture
 def serverlite(serverlite_app: AppHarness) -> Iterator[AppHarness]:
-    """The application for one test: the faults it injects end with it."""
+    """The application for one test: it starts with no items, messages or waiting async
+    invocations (tables and queues stay), and the faults it injects end with it."""
+    serverlite_app.reset()
     yield serverlite_app
     serverlite_app.clear_faults()
 

@@ -181,3 +181,31 @@ def test_the_command_line_names_the_template_and_a_missing_one_is_an_error(
     missing = pytester.runpytest_subprocess("--serverlite-template", "nowhere.yaml")
     missing.assert_outcomes(errors=1)
     missing.stdout.fnmatch_lines(["*serverlite: template not found:*nowhere.yaml*"])
+
+
+ISOLATION = """
+def test_one_writes(serverlite, serverlite_client, serverlite_aws):
+    assert serverlite_client.put("/items/a", json={"n": "1"}).status_code == 204
+    sqs = serverlite_aws("sqs")
+    sqs.send_message(QueueUrl=sqs.list_queues()["QueueUrls"][0], MessageBody="left over")
+
+
+def test_the_next_starts_clean(serverlite_client, serverlite_aws):
+    assert serverlite_client.get("/items/a").status_code == 404
+    sqs = serverlite_aws("sqs")
+    assert "Messages" not in sqs.receive_message(QueueUrl=sqs.list_queues()["QueueUrls"][0])
+    dynamodb = serverlite_aws("dynamodb")
+    assert len(dynamodb.list_tables()["TableNames"]) == 1  # the table stays
+
+
+def test_the_session_app_alone_keeps_what_was_written(serverlite_app):
+    client = serverlite_app.client()
+    client.put("/items/kept", json={"n": "2"})
+    assert client.get("/items/kept").status_code == 200
+"""
+
+
+def test_each_test_starts_with_no_data_and_the_resources_kept(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    pytester.makepyfile(test_isolation=ISOLATION)
+    pytester.runpytest_subprocess().assert_outcomes(passed=3)

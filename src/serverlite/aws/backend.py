@@ -208,6 +208,10 @@ class Backend:
     def clock_moved(self) -> None:
         """The clock jumped forward (a test moved it): wake what waits for a time."""
 
+    def reset(self) -> None:
+        """Forget the data written since start (items, messages), keeping the resources:
+        a test's fresh start, without restarting anything."""
+
     def begin_shutdown(self) -> None:
         """The endpoint is stopping: answer long waits (SQS long polls) now."""
 

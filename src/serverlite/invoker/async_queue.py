@@ -124,6 +124,14 @@ class AsyncQueue:
         )
         self._wakeup.set()
 
+    def truncate(self) -> None:
+        """Forget the invocations waiting (not those running now): a test's reset."""
+        running = list(self._inflight)
+        marks = ",".join("?" * len(running))
+        self._conn.execute(
+            f"DELETE FROM async_invocations WHERE request_id NOT IN ({marks})", running
+        )
+
     def wake(self) -> None:
         """Look at what is due now (the clock moved forward)."""
         self._wakeup.set()

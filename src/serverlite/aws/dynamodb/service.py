@@ -110,6 +110,9 @@ class DynamoDB(Backend):
 
     # -- TTL --------------------------------------------------------------------------
 
+    def reset(self) -> None:
+        self.storage.truncate()
+
     def clock_moved(self) -> None:
         while self.sweep():  # what expired in the jump goes now, not at the next sweep
             pass

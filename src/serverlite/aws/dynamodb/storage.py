@@ -124,6 +124,12 @@ class Storage:
             raise
         self.conn.execute("COMMIT")
 
+    def truncate(self) -> None:
+        """Every table's items gone, the tables kept (a test's reset)."""
+        with self.transaction():
+            for name in ("items", "index_items", "transactions"):
+                self.conn.execute(f"DELETE FROM {name}")
+
     # -- tables -------------------------------------------------------------------------
 
     def create_table(self, table: TableDef) -> TableDef:

@@ -86,6 +86,12 @@ class Database(LockedDb):
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
 
+    def truncate(self) -> None:
+        """Every queue's messages (and deduplication ids, move tasks) gone, the queues kept."""
+        with self.transaction() as conn:
+            for name in ("messages", "dedup", "move_tasks"):
+                conn.execute(f"DELETE FROM {name}")
+
     def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._conn.execute(sql, args).fetchall()

@@ -138,5 +138,8 @@ class SqsService(Backend):
         """The endpoint is stopping: answer waiting long polls at once."""
         self.engine.begin_shutdown()
 
+    def reset(self) -> None:
+        self.engine.db.truncate()
+
     def close(self) -> None:
         self.engine.close()
