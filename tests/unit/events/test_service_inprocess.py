@@ -494,3 +494,27 @@ def test_test_event_pattern_needs_six_fields_but_not_resources(world, field):
     del event[field]
     with pytest.raises(AwsError, match="Parameter Event is not valid."):
         ops_events.test_event_pattern(world.ctx, {**request, "Event": json.dumps(event)})
+
+
+@pytest.mark.parametrize(
+    ("operation", "member"),
+    [
+        (ops_rules.describe_rule, "Name"),
+        (ops_rules.delete_rule, "Name"),
+        (ops_rules.enable_rule, "Name"),
+        (ops_rules.disable_rule, "Name"),
+        (ops_rules.put_targets, "Rule"),
+        (ops_rules.remove_targets, "Rule"),
+        (ops_rules.list_targets_by_rule, "Rule"),
+    ],
+)
+@pytest.mark.parametrize("value", [None, 7, {"a": 1}, ""])
+def test_a_rule_named_by_nothing_or_no_string_is_a_validation_error(
+    world, operation, member, value
+):
+    # AWS validates the RuleName before looking it up; it never says "Rule None does not exist"
+    body = {} if value is None else {member: value}
+    with pytest.raises(AwsError) as raised:
+        operation(world.ctx, body)
+    assert raised.value.code == "ValidationException"
+    assert f"Value null at '{member.lower()}'" in raised.value.message

@@ -24,6 +24,13 @@ def require_rule(ctx: EventsContext, bus: str, name: str) -> Rule:
     return rule
 
 
+def rule_name(body: dict[str, Any], member: str = "Name") -> str:
+    """The rule an operation names: AWS validates it as a RuleName (1-64 characters of
+    [.-_A-Za-z0-9]) before looking it up, so a missing or non-string one is a
+    ValidationException, not "Rule None does not exist"."""
+    return check_name(body.get(member), member.lower(), RULE_NAME, 64)
+
+
 def rule_shape(ctx: EventsContext, rule: Rule) -> dict[str, Any]:
     result: dict[str, Any] = {
         "Name": rule.name,
@@ -84,7 +91,7 @@ def put_rule(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe_rule(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
-    rule = require_rule(ctx, bus_name(body.get("EventBusName")), str(body.get("Name")))
+    rule = require_rule(ctx, bus_name(body.get("EventBusName")), rule_name(body))
     return {**rule_shape(ctx, rule), "CreatedBy": ctx.arns.account}
 
 
@@ -105,7 +112,7 @@ def list_rule_names_by_target(ctx: EventsContext, body: dict[str, Any]) -> dict[
 
 def delete_rule(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
     bus = bus_name(body.get("EventBusName"))
-    name = str(body.get("Name"))
+    name = rule_name(body)
     if ctx.db.rule(bus, name) is None:
         return {}  # AWS: deleting a rule twice succeeds
     if ctx.db.targets(bus, name) and not body.get("Force"):
@@ -124,7 +131,7 @@ def disable_rule(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set_state(ctx: EventsContext, body: dict[str, Any], state: str) -> dict[str, Any]:
-    rule = require_rule(ctx, bus_name(body.get("EventBusName")), str(body.get("Name")))
+    rule = require_rule(ctx, bus_name(body.get("EventBusName")), rule_name(body))
     ctx.db.put_rule(replace(rule, state=state))
     ctx.rules_changed()
     return {}
@@ -133,7 +140,7 @@ def _set_state(ctx: EventsContext, body: dict[str, Any], state: str) -> dict[str
 # -- targets ---------------------------------------------------------------------------
 def put_targets(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
     bus = bus_name(body.get("EventBusName"))
-    rule = require_rule(ctx, bus, str(body.get("Rule")))
+    rule = require_rule(ctx, bus, rule_name(body, "Rule"))
     specs = body.get("Targets")
     if not isinstance(specs, list) or not specs:
         raise validation(
@@ -154,7 +161,7 @@ def put_targets(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
 
 def remove_targets(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
     bus = bus_name(body.get("EventBusName"))
-    rule = require_rule(ctx, bus, str(body.get("Rule")))
+    rule = require_rule(ctx, bus, rule_name(body, "Rule"))
     ids = [str(i) for i in body.get("Ids") or []]
     existing = {t.id for t in ctx.db.targets(bus, rule.name)}
     failed = [
@@ -173,6 +180,6 @@ def remove_targets(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_targets_by_rule(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
     bus = bus_name(body.get("EventBusName"))
-    rule = require_rule(ctx, bus, str(body.get("Rule")))
+    rule = require_rule(ctx, bus, rule_name(body, "Rule"))
     targets = [t.spec for t in ctx.db.targets(bus, rule.name)]
     return page(targets, body, "Targets")
