@@ -109,6 +109,9 @@ def _run(fn: Callable[[], int | None]) -> None:
     sys.exit(code or 0)
 
 
+_user_umask: int | None = None  # the umask serverlite was started with (see main)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="serverlite")
 def main() -> None:
@@ -128,7 +131,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Everything serverlite writes (state, logs, keys, inline code) is the user's alone:
     # other local users must not read items, queues, password hashes or secrets.
-    os.umask(0o077)
+    global _user_umask
+    started_with = os.umask(0o077)
+    if _user_umask is None:  # main() runs again in one process under tests: keep the first
+        _user_umask = started_with
 
 
 @main.command()
@@ -659,7 +665,14 @@ def init(directory: Path) -> None:
     from serverlite.commands.scaffold import scaffold
 
     def go() -> int:
-        for path in scaffold(directory):
+        # The new app is the user's project, to share and commit: written under the umask
+        # the user started with, not the 077 serverlite keeps for its state.
+        previous = os.umask(0o022 if _user_umask is None else _user_umask)
+        try:
+            written = scaffold(directory)
+        finally:
+            os.umask(previous)
+        for path in written:
             click.echo(f"created {path}")
         click.echo(
             f"\nnext:  cd {directory}\n"

@@ -87,3 +87,20 @@ def test_init_overwrites_nothing(tmp_path: Path) -> None:
     assert "template.yaml" in result.output
     assert (tmp_path / "template.yaml").read_text() == "mine"
     assert not (tmp_path / "src").exists()
+
+
+def test_init_writes_the_project_under_the_umask_the_user_started_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # serverlite keeps its state at 077; a new app is the user's project to share and commit.
+    from click.testing import CliRunner
+
+    from serverlite import cli
+
+    monkeypatch.setattr(cli, "_user_umask", 0o022)
+    result = CliRunner().invoke(cli.main, ["init", str(tmp_path / "app")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "app" / "template.yaml").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "app" / "src").stat().st_mode & 0o777 == 0o755
+    current = os.umask(0o077)
+    assert current == 0o077  # serverlite's own umask is back once the app is written
