@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -11,8 +12,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -43,6 +46,18 @@ def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def in_process_handler(path: Path, name: str, out: Path) -> Callable[[dict[str, Any], Any], Any]:
+    """A peer's handler, loaded from ``path`` under ``name``: other suites of the same run
+    may have imported a module called "handler" already. It records to ``out``."""
+    os.environ["BENCH_OUT"] = str(out)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
+    handler.OUT = str(out)
+    return handler.handler  # type: ignore[no-any-return]
 
 
 def free_port() -> int:

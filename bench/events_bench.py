@@ -18,7 +18,6 @@ the order rotating every round.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -35,7 +34,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from common import ROOT, Row, free_port, percentile, stop, wait_http
+from common import ROOT, Row, free_port, in_process_handler, percentile, stop, wait_http
 from rounds import alternate, ratio, spread
 
 APP = ROOT / "bench" / "app_events"
@@ -163,7 +162,7 @@ class Moto:
         self.url = f"http://127.0.0.1:{port}"
         wait_http(f"{self.url}/moto-api/", self.proc)
         self.out = tmp / "handled.txt"
-        self.handle = _in_process_handler(self.out)
+        self.handle = in_process_handler(APP / "handler.py", "events_bench_handler", self.out)
         self.sqs = _sqs_client(self.url)
         self.queue = self.sqs.create_queue(QueueName="bench-events")["QueueUrl"]
         self.ev = _client(self.url)
@@ -235,17 +234,6 @@ def _sqs_client(url: str) -> Any:
         aws_secret_access_key="x",
         config=Config(retries={"max_attempts": 0}, max_pool_connections=PEER_POLLERS + 2),
     )
-
-
-def _in_process_handler(out: Path) -> Callable[[dict[str, Any], Any], Any]:
-    os.environ["BENCH_OUT"] = str(out)
-    # Loaded by path under its own name: other suites may have imported a "handler".
-    spec = importlib.util.spec_from_file_location("events_bench_handler", APP / "handler.py")
-    assert spec is not None and spec.loader is not None
-    handler = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(handler)
-    handler.OUT = str(out)
-    return handler.handler  # type: ignore[no-any-return]
 
 
 def events_rows(rounds: int, scale: float) -> list[Row]:

@@ -13,7 +13,6 @@ grows, which is what bounds the message count.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -29,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Row, free_port, percentile, stop, wait_http
+from common import ROOT, Row, free_port, in_process_handler, percentile, stop, wait_http
 from rounds import alternate, ratio, spread
 
 APP = ROOT / "bench" / "app_sqs"
@@ -141,18 +140,6 @@ def serverlite_side(count: int, samples: int) -> tuple[float, float, list[float]
     return enqueue, drain, latencies
 
 
-def _in_process_handler(out: Path) -> Callable[[dict[str, Any], Any], Any]:
-    os.environ["BENCH_OUT"] = str(out)
-    # Loaded by path under its own name: other suites of the same run may have
-    # imported a module called "handler" already.
-    spec = importlib.util.spec_from_file_location("sqs_bench_handler", APP / "handler.py")
-    assert spec is not None and spec.loader is not None
-    handler = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(handler)
-    handler.OUT = str(out)
-    return handler.handler  # type: ignore[no-any-return]
-
-
 def _poll(
     sqs: Any,
     url: str,
@@ -196,7 +183,7 @@ def moto_side(port: int, count: int, samples: int) -> tuple[float, float, list[f
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.txt"
         sqs = _client(port)
-        handle = _in_process_handler(out)
+        handle = in_process_handler(APP / "handler.py", "sqs_bench_handler", out)
         name = f"bench-{uuid.uuid4().hex[:8]}"
         backlog = sqs.create_queue(QueueName=name)["QueueUrl"]
         enqueue = _enqueue(sqs, backlog, count)
