@@ -23,6 +23,7 @@ import click
 from rich.console import Console
 
 from serverlite import __version__, defaults
+from serverlite.commands.samconfig import config_options
 from serverlite.connections import ConnectionLimits
 from serverlite.errors import ConfigError, InvokeError, ServerliteError
 from serverlite.gateway.model import ThrottleSpec
@@ -61,9 +62,14 @@ def find_template_in(directory: Path) -> Path:
 
 
 def load(
-    template: str | None, overrides: tuple[str, ...], region: str, endpoint_url: str
+    template: str | None,
+    overrides: tuple[str, ...],
+    region: str,
+    endpoint_url: str,
+    env_vars: str | None = None,
 ) -> Application:
     from serverlite.template import load_application, parse_parameter_overrides
+    from serverlite.template.env_vars import read_env_vars
 
     path = find_template(template)
     return load_application(
@@ -71,7 +77,19 @@ def load(
         parameter_overrides=parse_parameter_overrides(list(overrides)) if overrides else None,
         region=region,
         endpoint_url=endpoint_url,
+        env_vars=read_env_vars(Path(env_vars)) if env_vars else None,
     )
+
+
+def env_vars_option(func: F) -> F:
+    return click.option(
+        "--env-vars",
+        "-n",
+        "env_vars",
+        metavar="PATH",
+        help="JSON file of environment variable overrides, in sam local's format: "
+        '{"Parameters": {...}, "FunctionLogicalId": {...}}.',
+    )(func)
 
 
 def template_options(func: F) -> F:
@@ -138,7 +156,9 @@ def main() -> None:
 
 
 @main.command()
+@config_options("local_start_api")
 @template_options
+@env_vars_option
 @click.option("--host", default=defaults.HOST, show_default=True, help="Address to bind.")
 @click.option(
     "--port",
@@ -258,6 +278,7 @@ def up(
     max_connections: int,
     read_timeout: float,
     idle_timeout: float,
+    env_vars: str | None,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
@@ -278,7 +299,7 @@ def up(
             aws_url = f"http://{_client_host(host)}:{bound_port(aws_sockets)}"
             endpoint = f"http://{'[' + host + ']' if ':' in host else host}"
             endpoint += f":{bound_port(aws_sockets)}"
-            app = load(template, overrides, region, endpoint)  # a bad template creates nothing
+            app = load(template, overrides, region, endpoint, env_vars)  # a bad one creates nothing
             # The state's one owner from here on: a second `up` (or an `invoke`) on the same
             # state directory is refused, naming this one.
             with StateLock(state_dir) as lock:
@@ -364,9 +385,11 @@ def up(
 
 
 @main.command()
+@config_options("local_invoke")
 @click.argument("function")
 @click.option("--event", "-e", metavar="FILE|-", help="Event JSON file, or - for stdin.")
 @template_options
+@env_vars_option
 @click.option(
     "--aws-endpoint",
     default=defaults.AWS_ENDPOINT_URL,
@@ -392,6 +415,7 @@ def invoke(
     region: str,
     aws_endpoint: str,
     debug_port: str | None,
+    env_vars: str | None,
 ) -> None:
     """Invoke FUNCTION once; logs go to stderr, the result to stdout.
 
@@ -415,7 +439,7 @@ def invoke(
                     )
                 return _invoke_through(owner, function, payload, region)
             raise StateInUse(in_use_message(state_dir, owner))
-        app = load(template, overrides, region, aws_endpoint)  # a bad template creates nothing
+        app = load(template, overrides, region, aws_endpoint, env_vars)  # a bad one: nothing
         with StateLock(state_dir) as lock:
             lock.acquire("invoke")
             return invoke_here(app, payload)

@@ -49,6 +49,8 @@ class AppContext(Generic[S]):
         self.endpoint_url = endpoint_url
         self.resource_types = resource_types
         self.warnings: list[str] = []
+        # Parameters with no value: name -> (file, how to give one); see parameters.py.
+        self.unset: dict[str, tuple[str, str]] = {}
         self.stacks: list[S] = []
         self._chain: list[str] = []
         self._templates: dict[Path, dict[str, Any]] = {}

@@ -74,6 +74,11 @@ class _Builder:
     def integer(self, name: str, value: Any, default: int | None) -> int | None:
         if value is None:
             return default
+        try:
+            self.stack.require_value(value, self.origin(name))
+        except TemplateError as exc:
+            self.errors.append(exc)
+            return default
         if isinstance(value, bool):
             self.fail(name, f"must be an integer, got {value!r}")
             return default
@@ -85,6 +90,11 @@ class _Builder:
 
     def runtime(self) -> str:
         runtime = self.props.get("Runtime")
+        try:
+            self.stack.require_value(runtime, self.origin("Runtime"))
+        except TemplateError as exc:
+            self.errors.append(exc)
+            return ""
         if self.props.get("PackageType") == "Image":
             self.fail("PackageType", "container image functions are not supported by serverlite")
         elif runtime is None:

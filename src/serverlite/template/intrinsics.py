@@ -104,6 +104,13 @@ class Resolver:
     def error(self, path: str, message: str) -> TemplateError:
         return TemplateError(self.scope.file, path, message)
 
+    def require(self, value: Any, path: str) -> Any:
+        """``value``, unless it holds an unset parameter's placeholder (the scope raises)."""
+        check = getattr(self.scope, "require_value", None)
+        if check is not None:
+            check(value, path)
+        return value
+
     def resolve(self, value: Any, path: str) -> Any:
         """``value`` with every intrinsic resolved; may be :data:`NO_VALUE`."""
         if isinstance(value, dict):
@@ -249,7 +256,7 @@ class Resolver:
 
     def _select(self, argument: Any, path: str) -> Any:
         index, values = self._args(argument, path, "Fn::Select", 2)
-        position = self.resolve(index, f"{path}.Fn::Select[0]")
+        position = self.require(self.resolve(index, f"{path}.Fn::Select[0]"), path)
         try:
             number = int(position)
         except (TypeError, ValueError):
@@ -274,6 +281,7 @@ class Resolver:
         keys = [
             self._string(a, f"{path}.Fn::FindInMap[{i}]", "a key") for i, a in enumerate(args[:3])
         ]
+        self.require(keys, path)
         default = NO_VALUE
         if len(args) == 4:  # AWS::LanguageExtensions: [Map, Top, Second, {DefaultValue: x}]
             if not isinstance(args[3], dict) or "DefaultValue" not in args[3]:
@@ -319,6 +327,7 @@ class Resolver:
             self.resolve(a, f"{path}.Fn::Equals[{i}]")
             for i, a in enumerate(self._args(argument, path, "Fn::Equals", 2))
         )
+        self.require([left, right], path)  # a placeholder would decide a condition wrongly
         # CloudFormation compares the string forms: !Equals [!Ref Count, 1] holds for "1".
         return bool(_comparable(left) == _comparable(right))
 

@@ -19,6 +19,7 @@ LAYER_TYPES = {
 
 def local_code_path(stack: Stack, value: Any, path: str, what: str) -> Path:
     """A code location that must be a local directory, relative to the template."""
+    stack.require_value(value, path)
     if isinstance(value, dict) or (isinstance(value, str) and value.startswith("s3://")):
         raise stack.error(
             path,

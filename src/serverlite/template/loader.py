@@ -13,6 +13,7 @@ from serverlite.errors import TemplateError, TemplateErrors
 
 from .checks import check_functions
 from .context import AppContext
+from .env_vars import EnvVars, apply_env_vars
 from .function_specs import FUNCTION_TYPES, build_event_invoke_config, build_function
 from .layers import LAYER_TYPES, build_layer
 from .model import (
@@ -25,7 +26,7 @@ from .model import (
     StackSpec,
 )
 from .nested import NESTED_TYPES
-from .parameters import parse_parameter_overrides
+from .parameters import UnsetParameter, parse_parameter_overrides, placeholder
 from .raw_resources import RawResource
 from .resources import DEFAULT_RESOURCE_TYPES, ResourceType
 from .stack import Stack
@@ -46,6 +47,7 @@ def load_application(
     stack_name: str = "serverlite",
     endpoint_url: str = AWS_ENDPOINT_URL,
     resource_types: Mapping[str, ResourceType] | None = None,
+    env_vars: EnvVars | None = None,
 ) -> Application:
     """Read ``template_path`` and every nested template into an :class:`Application`.
 
@@ -73,14 +75,15 @@ def load_application(
     for name in overrides:
         if name not in root.parameters:
             app.warn(f"{root.file}: parameter override {name} is not a parameter of the template")
-    return _Assembler(app).application(root)
+    return _Assembler(app, env_vars).application(root)
 
 
 class _Assembler:
     """Builds the specs of every stack, collecting every error before raising."""
 
-    def __init__(self, app: AppContext[Stack]) -> None:
+    def __init__(self, app: AppContext[Stack], env_vars: EnvVars | None = None) -> None:
         self.app = app
+        self.env_vars = env_vars
         self.errors: list[TemplateError] = []
         self.layers: dict[Stack, list[LayerSpec]] = {}
         self.functions: dict[Stack, list[FunctionSpec]] = {}
@@ -114,7 +117,7 @@ class _Assembler:
             for resource in self.active(stack, FUNCTION_TYPES):
                 fn = self.attempt(partial(build_function, stack, resource, known_layers))
                 if fn is not None:
-                    self.functions[stack].append(fn)
+                    self.functions[stack].append(self._with_env_vars(fn))
             self._attach_event_invoke_configs(stack)
         spec = self.stack_spec(root)
         for stack in stacks:
@@ -129,7 +132,28 @@ class _Assembler:
         self.errors.extend(check_functions(application.functions))
         if self.errors:
             raise TemplateErrors(_unique(self.errors))
-        return application
+        return dataclasses.replace(
+            application, warnings=(*self._unset_warnings(), *application.warnings)
+        )
+
+    def _unset_warnings(self) -> list[str]:
+        return [
+            f"{file}: Parameters.{name}: no value given and no Default; serverlite starts "
+            f"with the placeholder {placeholder(name)!r} wherever it is used ({hint})"
+            for name, (file, hint) in self.app.unset.items()
+        ]
+
+    def _with_env_vars(self, fn: FunctionSpec) -> FunctionSpec:
+        if self.env_vars is None:
+            return fn
+        environment, ignored = apply_env_vars(fn, self.env_vars)
+        if ignored:
+            # sam local sets only variables the template declares; so does serverlite.
+            self.app.warn(
+                f"--env-vars: {fn.qualified_id} does not declare {', '.join(sorted(ignored))} "
+                "in Environment.Variables; ignored (as sam local ignores it)"
+            )
+        return dataclasses.replace(fn, environment=environment)
 
     def _attach_event_invoke_configs(self, stack: Stack) -> None:
         functions = self.functions[stack]
@@ -232,11 +256,25 @@ class _Assembler:
 
 
 def _unique(errors: list[TemplateError]) -> list[TemplateError]:
+    """Each error once (a parameter without a value once, wherever it is needed), root
+    causes first: a missing value or an unknown name explains the errors it causes."""
     seen: set[tuple[str, str, str]] = set()
     result = []
     for error in errors:
         key = (error.file, error.path, error.message)
+        if isinstance(error, UnsetParameter):
+            key = (error.file, error.path, "")
         if key not in seen:
             seen.add(key)
             result.append(error)
-    return result
+    return sorted(result, key=root_cause_rank)
+
+
+_ROOT_CAUSES = ("Ref to unknown", "of unknown resource", "is not supported", "unknown condition")
+
+
+def root_cause_rank(error: TemplateError) -> int:
+    """0 for errors that cause others (unset parameters, unknown names), else 1."""
+    if isinstance(error, UnsetParameter):
+        return 0
+    return 0 if any(cause in error.message for cause in _ROOT_CAUSES) else 1

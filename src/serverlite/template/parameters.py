@@ -16,6 +16,48 @@ _LIST_TYPES = ("CommaDelimitedList", "List<")
 _SSM_TYPE_PREFIX = "AWS::SSM::Parameter::Value<"
 
 
+# What a parameter with no value (none given, no Default) stands as: the template still
+# starts, and the placeholder shows wherever the value would be (names, environment).
+PLACEHOLDER_PREFIX = "UNSET-"
+_PLACEHOLDER = re.compile(r"UNSET-([A-Za-z0-9]+)")
+
+
+def placeholder(name: str) -> str:
+    """The visible stand-in for parameter ``name``'s missing value."""
+    return PLACEHOLDER_PREFIX + name
+
+
+def how_to_set(name: str) -> str:
+    return (
+        f"pass --parameter-overrides {name}=VALUE, or put {name}=VALUE in "
+        "parameter_overrides of samconfig.toml"
+    )
+
+
+class UnsetParameter(TemplateError):
+    """A parameter without a value, used where a placeholder cannot stand in for it
+    (a condition, a mapping key, a code path, a number): reported once per parameter."""
+
+    def __init__(self, file: str, name: str, used_at: str, hint: str) -> None:
+        super().__init__(
+            file,
+            f"Parameters.{name}",
+            f"no value given and no Default, and {used_at} needs its real value ({hint})",
+        )
+        self.parameter = name
+
+
+def unset_names(value: Any) -> list[str]:
+    """The parameters whose placeholder appears in ``value`` (a string, list or mapping)."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.findall(value) if PLACEHOLDER_PREFIX in value else []
+    if isinstance(value, list):
+        return [name for item in value for name in unset_names(item)]
+    if isinstance(value, dict):
+        return [name for item in value.values() for name in unset_names(item)]
+    return []
+
+
 @dataclass(frozen=True)
 class ParameterValue:
     """A parameter's value: ``text`` as given, ``value`` as ``Ref`` returns it."""
@@ -25,6 +67,7 @@ class ParameterValue:
     text: str
     value: str | list[str]
     no_echo: bool = False
+    unset_hint: str | None = None  # set when no value was given: how to give one
 
 
 def parse_parameter_overrides(overrides: str | Iterable[str] | None) -> dict[str, str]:
@@ -120,15 +163,22 @@ def resolve_parameters(
         if not isinstance(spec, dict) or not isinstance(spec.get("Type", "String"), str):
             errors.append(TemplateError(file, path, "must be a mapping with a Type"))
             continue
-        if name not in given and "Default" not in spec:
-            hint = (
-                f"{given_by} gives none" if given_by else f"pass --parameter-overrides {name}=..."
-            )
-            errors.append(TemplateError(file, path, f"no value given and no Default ({hint})"))
-        values[name] = _one_parameter(
+        value = _one_parameter(
             name, spec, given.get(name), file, path, errors=errors, warnings=warnings
         )
+        if name not in given and "Default" not in spec:
+            # SAM refuses to start; serverlite starts with a visible placeholder, unless the
+            # value is needed where a placeholder cannot work (then UnsetParameter).
+            hint = f"{given_by} gives none" if given_by else how_to_set(name)
+            text = placeholder(name)
+            listed: str | list[str] = [text] if kind_is_list(value.type) else text
+            value = ParameterValue(name, value.type, text, listed, value.no_echo, hint)
+        values[name] = value
     return values
+
+
+def kind_is_list(kind: str) -> bool:
+    return kind.startswith(_LIST_TYPES)
 
 
 def _one_parameter(

@@ -20,7 +20,7 @@ from .context import AppContext
 from .globals import check_globals
 from .intrinsics import NO_VALUE, Resolver
 from .nested import NESTED_TYPES, child_parameters, child_template_path
-from .parameters import ParameterValue, resolve_parameters
+from .parameters import ParameterValue, UnsetParameter, resolve_parameters, unset_names
 from .raw_resources import RawResource, implicit_resources, read_resources
 from .resources import ResourceType, ResourceView, UnknownAttribute, generic_type, get_attribute
 from .yaml_loader import display_path
@@ -77,6 +77,9 @@ class Stack:
             app.warnings,
             given_by=parameters_given_by,
         )
+        for param in self.parameters.values():
+            if param.unset_hint is not None:
+                app.unset.setdefault(param.name, (self.file, param.unset_hint))
         self.mappings = self._section(template, "Mappings")
         self.conditions = self._section(template, "Conditions")
         self.outputs = self._section(template, "Outputs")
@@ -183,6 +186,13 @@ class Stack:
     def import_value(self, name: str, path: str) -> Any:
         return self.app.import_value(name, self, path)
 
+    def require_value(self, value: Any, path: str) -> None:
+        """Raise when ``value`` holds an unset parameter's placeholder: it is needed as is."""
+        for name in unset_names(value):
+            if name in self.app.unset:
+                file, hint = self.app.unset[name]
+                raise UnsetParameter(file, name, f"{self.file} {path}", hint)
+
     def _pseudo(self, name: str, path: str) -> Any:
         values: dict[str, Any] = {
             "AWS::Region": self.region,
@@ -283,6 +293,7 @@ class Stack:
         key = NESTED_TYPES[resource.type]
         where = f"Resources.{logical_id}.Properties"
         location = self.property(logical_id, key)
+        self.require_value(location, f"{where}.{key}")
         template_path = child_template_path(
             self.template_file, location, self.file, f"{where}.{key}"
         )

@@ -235,8 +235,6 @@ def test_unknown_child_parameter_and_missing_child_parameter(write: Write) -> No
     assert [str(e) for e in info.value.errors] == [
         "template.yaml: Resources.Child.Properties.Parameters.Extra: "
         "c.yaml declares no parameter Extra",
-        "c.yaml: Parameters.Needed: no value given and no Default "
-        "(template.yaml Resources.Child.Properties.Parameters gives none)",
     ]
 
 

@@ -142,11 +142,72 @@ def test_parameter_constraints(load: Callable[..., Application]) -> None:
     ]
 
 
-def test_missing_parameter_without_default(load: Callable[..., Application]) -> None:
-    text = "Parameters:\n  TableName:\n    Type: String\n" + function_template()
-    assert errors_of(load, text) == [
-        "template.yaml: Parameters.TableName: no value given and no Default "
-        "(pass --parameter-overrides TableName=...)"
-    ]
+def test_missing_parameter_starts_with_a_placeholder_and_a_warning(
+    load: Callable[..., Application],
+) -> None:
+    text = "Parameters:\n  TableName:\n    Type: String\n" + function_template(
+        "Environment:\n  Variables:\n    TABLE: !Sub '${TableName}-items'\n"
+    )
+    app = load(text)
+    assert app.functions[0].environment["TABLE"] == "UNSET-TableName-items"
+    assert app.warnings[0] == (
+        "template.yaml: Parameters.TableName: no value given and no Default; serverlite "
+        "starts with the placeholder 'UNSET-TableName' wherever it is used (pass "
+        "--parameter-overrides TableName=VALUE, or put TableName=VALUE in "
+        "parameter_overrides of samconfig.toml)"
+    )
     app = load(text, parameter_overrides={"TableName": "t"})
     assert app.root.parameters == {"TableName": "t"}
+    assert app.warnings == ()
+
+
+def test_missing_parameter_where_a_placeholder_cannot_work_is_one_error(
+    load: Callable[..., Application],
+) -> None:
+    text = """
+    Parameters:
+      Env: {Type: String}
+      Memory: {Type: Number}
+    Conditions:
+      IsProd: !Equals [!Ref Env, prod]
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src
+          Handler: app.handler
+          Runtime: python3.12
+          MemorySize: !Ref Memory
+      Queue:
+        Type: AWS::SQS::Queue
+        Properties:
+          QueueName: !If [IsProd, fast, slow]
+      Other:
+        Type: AWS::SQS::Queue
+        Condition: IsProd
+    """
+    messages = sorted(errors_of(load, text))
+    assert messages == [
+        "template.yaml: Parameters.Env: no value given and no Default, and template.yaml "
+        "Conditions.IsProd needs its real value (pass --parameter-overrides Env=VALUE, or "
+        "put Env=VALUE in parameter_overrides of samconfig.toml)",
+        "template.yaml: Parameters.Memory: no value given and no Default, and template.yaml "
+        "Resources.Fn.Properties.MemorySize needs its real value (pass --parameter-overrides "
+        "Memory=VALUE, or put Memory=VALUE in parameter_overrides of samconfig.toml)",
+    ]
+
+
+def test_env_vars_override_declared_variables_only(load: Callable[..., Application]) -> None:
+    from serverlite.template.env_vars import EnvVars
+
+    text = function_template("Environment:\n  Variables:\n    TABLE: t\n    MODE: m\n")
+    env = EnvVars(shared={"TABLE": "shared", "EXTRA": "x"}, by_function={"Fn": {"MODE": "own"}})
+    app = load(text, env_vars=env)
+    assert app.functions[0].environment == {"TABLE": "shared", "MODE": "own"}
+    env = EnvVars(by_function={"Fn": {"NEW": "n"}})
+    app = load(text, env_vars=env)
+    assert "NEW" not in app.functions[0].environment
+    assert app.warnings == (
+        "--env-vars: Fn does not declare NEW in Environment.Variables; ignored "
+        "(as sam local ignores it)",
+    )
