@@ -19,7 +19,16 @@ def test_the_registry_builds_every_service_with_one_client_bound_to_them(tmp_pat
     built = registry.build(ServiceContext(tmp_path, "us-east-1", "123456789012", time.time))
     try:
         names = [backend.name for backend in built.backends]
-        assert names == ["ssm", "secretsmanager", "dynamodb", "sqs", "sns", "events", "postgres"]
+        assert names == [
+            "ssm",
+            "secretsmanager",
+            "dynamodb",
+            "dynamodbstreams",  # a companion: its records are in DynamoDB's store
+            "sqs",
+            "sns",
+            "events",
+            "postgres",
+        ]
         assert all(built.aws.has(name) for name in names) and not built.aws.has("kinesis")
         assert all(backend.title for backend in built.backends)  # the startup line's names
         queue = asyncio.run(built.aws.call("sqs", "CreateQueue", {"QueueName": "q"}))

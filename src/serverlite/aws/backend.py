@@ -10,6 +10,7 @@ do nothing:
     query                   a ``QueryService``: form in, XML out (SNS, SQS's older SDKs)
     rest                    a ``RestJsonService``: method + path (EventBridge Scheduler)
     provision(app)          make the template's resources exist (idempotent)
+    companions()            services served from this one's store (DynamoDB Streams)
     start_event_sources()   background work (pollers, deliveries, schedules, TTL)
     stop_event_sources()
     begin_shutdown()        the endpoint stops taking requests: end long waits now
@@ -198,6 +199,11 @@ class Backend:
     def provision(self, app: Application) -> list[ProvisionedResource]:
         """Make the template's resources exist; a restart keeps what exists."""
         return []
+
+    def companions(self) -> tuple[Backend, ...]:
+        """Services of their own on the wire whose data is this one's: DynamoDB Streams
+        is botocore's ``dynamodbstreams``, but its records commit with DynamoDB's items."""
+        return ()
 
     async def start_event_sources(self, invoker: Invoker) -> None:
         """Start background work: pollers, deliveries, schedules (`serverlite up` only)."""

@@ -41,7 +41,8 @@ def build(context: ServiceContext, packages: tuple[ServicePackage, ...] = SERVIC
     """Every service, each given a context whose ``aws`` client reaches all of them."""
     aws = LocalAws()
     shared = replace(context, aws=aws)
-    backends = tuple(package.create(shared) for package in packages)
+    made = [package.create(shared) for package in packages]
+    backends = tuple(b for backend in made for b in (backend, *backend.companions()))
     names = [backend.name for backend in backends]
     if "" in names or len(set(names)) != len(names):
         raise RuntimeError(f"every service needs a name of its own, got {names}")

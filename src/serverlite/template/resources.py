@@ -180,12 +180,15 @@ def _table_arn(view: ResourceView) -> str:
     return view.arn("dynamodb", f"table/{table_name(view)}")
 
 
+# The stream label is a timestamp on AWS; a fixed one keeps ARNs stable here, and
+# DynamoDB gives a template's table this label, so !GetAtt Table.StreamArn is its stream.
+TEMPLATE_STREAM_LABEL = "1970-01-01T00:00:00.000"
+
 _TABLE = ResourceType(
     table_name,
     {
         "Arn": _table_arn,
-        # The stream label is a timestamp on AWS; a fixed one keeps ARNs stable here.
-        "StreamArn": lambda v: f"{_table_arn(v)}/stream/1970-01-01T00:00:00.000",
+        "StreamArn": lambda v: f"{_table_arn(v)}/stream/{TEMPLATE_STREAM_LABEL}",
     },
     strict=True,
 )

@@ -41,9 +41,9 @@ class FakeClock:
         return time.time() + self.offset
 
 
-def client(url: str, **config: Any) -> Any:
+def client(url: str, service: str = "dynamodb", **config: Any) -> Any:
     return boto3.client(
-        "dynamodb",
+        service,
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="x",
@@ -60,7 +60,7 @@ def serve_dynamodb(state_dir: Path, clock: Callable[[], float] = time.time) -> I
         ),
         ttl_interval_s=0.05,
     )
-    services = {backend.json.target_prefix: backend.json}
+    services = {b.json.target_prefix: b.json for b in (backend, *backend.companions()) if b.json}
     sweeping: list[bool] = []
 
     async def root(request: Request) -> Response:

@@ -44,11 +44,14 @@ def create_table(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def create(ctx: Context, body: dict[str, Any]) -> TableDef:
+def create(ctx: Context, body: dict[str, Any], label: str | None = None) -> TableDef:
+    """``label``: the stream label to give (a template's table), instead of the time."""
     name = str(body.get("TableName"))
     table = parse_create_table(
         body, arn=ctx.table_arn(name), table_id=str(uuid.uuid4()), created=ctx.clock()
     )
+    if label is not None and table.stream is not None:
+        table = dataclasses.replace(table, stream_label=label)
     if table.name in ctx.storage.tables:
         raise in_use(f"Table already exists: {table.name}")
     with ctx.storage.transaction():

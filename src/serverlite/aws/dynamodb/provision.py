@@ -16,6 +16,7 @@ from typing import Any
 
 from serverlite.aws.backend import AwsError, ProvisionedResource
 from serverlite.template.model import Application, ResourceSpec
+from serverlite.template.resources import TEMPLATE_STREAM_LABEL
 
 from .context import Context
 from .ops_tables import create, save_table
@@ -162,7 +163,7 @@ def _update(ctx: Context, existing: TableDef, body: dict[str, Any], ttl: str | N
         billing_switched=existing.billing_switched
         if existing.billing_mode == wanted.billing_mode
         else wanted.billing_switched,
-        stream_label=existing.stream_label if existing.stream else wanted.stream_label,
+        stream_label=TEMPLATE_STREAM_LABEL if wanted.stream else None,
     )
     if wanted != existing:
         save_table(ctx, wanted, created, deleted)
@@ -192,7 +193,7 @@ def provision(ctx: Context, app: Application) -> list[ProvisionedResource]:
             ttl = _ttl_attribute(resource)
             existing = ctx.storage.tables.get(name)
             if existing is None:
-                table = create(ctx, body)
+                table = create(ctx, body, TEMPLATE_STREAM_LABEL)
                 if ttl:
                     table = dataclasses.replace(table, ttl_attribute=ttl)
                     with ctx.storage.transaction():

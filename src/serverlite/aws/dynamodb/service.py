@@ -31,10 +31,11 @@ from serverlite.aws.backend import (
 )
 from serverlite.template.model import Application
 
-from . import ops_batch, ops_items, ops_reads, ops_tables, ops_transact
+from . import ops_batch, ops_items, ops_reads, ops_tables, ops_transact, streams_api
 from .context import Context
 from .provision import provision
 from .storage import Storage
+from .stream_log import TTL_IDENTITY
 
 if TYPE_CHECKING:
     from serverlite.invoker import Invoker
@@ -80,7 +81,7 @@ class DynamoDB(Backend):
     title = "DynamoDB"
 
     def __init__(self, context: ServiceContext, ttl_interval_s: float = TTL_INTERVAL_S) -> None:
-        self.storage = Storage(context.state_dir / "dynamodb.db")
+        self.storage = Storage(context.state_dir / "dynamodb.db", context.clock)
         self.ctx = Context(self.storage, context.clock, context.region, context.account_id)
         self.ttl_interval_s = ttl_interval_s
         self._sweeper: asyncio.Task[None] | None = None
@@ -91,10 +92,14 @@ class DynamoDB(Backend):
             error_namespace="com.amazonaws.dynamodb.v20120810#",
             max_request_bytes=MAX_REQUEST_BYTES,
         )
+        self.streams = DynamoDBStreams(self.ctx)
 
     @property
     def json(self) -> JsonService:
         return self._json
+
+    def companions(self) -> tuple[Backend, ...]:
+        return (self.streams,)
 
     def provision(self, app: Application) -> list[ProvisionedResource]:
         rows = provision(self.ctx, app)
@@ -121,6 +126,8 @@ class DynamoDB(Backend):
         """Delete expired items (at most TTL_BATCH per table); returns how many."""
         now = self.ctx.clock()
         deleted = 0
+        with self.storage.transaction():
+            self.storage.streams.trim(now)  # the 24-hour retention of stream records
         for table in list(self.storage.tables.values()):
             if table.ttl_attribute is None:
                 continue
@@ -129,7 +136,8 @@ class DynamoDB(Backend):
                 continue
             with self.storage.transaction():
                 for stored in expired:
-                    self.storage.delete(table, stored)
+                    # AWS's TTL process signs its deletions in the stream record.
+                    self.storage.delete(table, stored, TTL_IDENTITY)
             deleted += len(expired)
         return deleted
 
@@ -152,3 +160,33 @@ class DynamoDB(Backend):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+STREAM_OPERATIONS: dict[str, Operation] = {
+    "ListStreams": streams_api.list_streams,
+    "DescribeStream": streams_api.describe_stream,
+    "GetShardIterator": streams_api.get_shard_iterator,
+    "GetRecords": streams_api.get_records,
+}
+
+
+class DynamoDBStreams(Backend):
+    """botocore's ``dynamodbstreams``: a service of its own on the wire, reading the
+    records DynamoDB writes with its items (``stream_log.py``)."""
+
+    name = "dynamodbstreams"
+    title = "DynamoDB Streams"
+
+    def __init__(self, ctx: Context) -> None:
+        self._json = JsonService(
+            target_prefix="DynamoDBStreams_20120810",
+            json_version="1.0",
+            operations=Operations(
+                "DynamoDB Streams", ctx, STREAM_OPERATIONS, internal="InternalServerError"
+            ),
+            error_namespace="com.amazonaws.dynamodb.v20120810#",
+        )
+
+    @property
+    def json(self) -> JsonService:
+        return self._json

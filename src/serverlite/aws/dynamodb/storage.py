@@ -4,6 +4,7 @@
     items        one row per item: (table, partition hash, pk, sk) -> item JSON
     index_items  one row per item per secondary index it appears in, pointing at the item
     transactions ClientRequestTokens of TransactWriteItems, kept 10 minutes
+    streams, stream_records  DynamoDB Streams (``stream_log.py``), written with the items
 
 Keys are stored as order-preserving bytes (``encoding.py``), so a Query is an index
 range seek and a Scan walks items in partition-hash order. Every write runs in one
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ from serverlite import state
 from .encoding import partition_hash
 from .keys import StoredKey, index_key, storage_key
 from .schema import IndexDef, TableDef
+from .stream_log import SCHEMA as STREAMS_SCHEMA
+from .stream_log import StreamLog
 from .types import Item, item_size
 
 _SCHEMA = """
@@ -102,9 +106,10 @@ def _expiry(table: TableDef, item: Item) -> float | None:
 
 
 class Storage:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.conn = state.connect(path, check_same_thread=False)
-        self.conn.executescript(_SCHEMA)
+        self.conn.executescript(_SCHEMA + STREAMS_SCHEMA)
+        self.streams = StreamLog(self.conn, clock)
         self.tables: dict[str, TableDef] = {}
         for rowid, definition in self.conn.execute("SELECT id, definition FROM tables"):
             table = TableDef.from_json(json.loads(definition), rowid)
@@ -127,7 +132,7 @@ class Storage:
     def truncate(self) -> None:
         """Every table's items gone, the tables kept (a test's reset)."""
         with self.transaction():
-            for name in ("items", "index_items", "transactions"):
+            for name in ("items", "index_items", "transactions", "stream_records"):
                 self.conn.execute(f"DELETE FROM {name}")
 
     # -- tables -------------------------------------------------------------------------
@@ -140,6 +145,7 @@ class Storage:
         assert cursor.lastrowid is not None
         created = TableDef.from_json(table.to_json(), cursor.lastrowid)
         self.tables[table.name] = created
+        self.streams.table_changed(None, created)
         return created
 
     def save_table(self, table: TableDef) -> None:
@@ -147,6 +153,7 @@ class Storage:
             "UPDATE tables SET definition = ? WHERE id = ?",
             (json.dumps(table.to_json()), table.rowid),
         )
+        self.streams.table_changed(self.tables.get(table.name), table)
         self.tables[table.name] = table
 
     def drop_table(self, table: TableDef) -> None:
@@ -154,6 +161,7 @@ class Storage:
         self.conn.execute("DELETE FROM items WHERE tbl = ?", (table.rowid,))
         self.conn.execute("DELETE FROM tables WHERE id = ?", (table.rowid,))
         self.tables.pop(table.name, None)
+        self.streams.table_changed(table, None)
 
     def counts(self, table: TableDef) -> dict[str | None, tuple[int, int]]:
         """(item count, bytes) of the table (key None) and of each index."""
@@ -184,7 +192,9 @@ class Storage:
         return Stored(row[0], json.loads(row[1]), row[2])
 
     def put(self, table: TableDef, item: Item, size: int, old: Stored | None) -> None:
-        """Write ``item`` (replacing ``old``, the item at the same key, if any)."""
+        """Write ``item`` (replacing ``old``, the item at the same key, if any), and its
+        stream record in the same transaction."""
+        self.streams.record(table, old.item if old else None, item)
         where = storage_key(table, item)
         text = _dumps(item)
         expires = _expiry(table, item)
@@ -210,7 +220,10 @@ class Storage:
             if after is not None:
                 self._put_entry(table, index, after, where, item_id, item)
 
-    def delete(self, table: TableDef, old: Stored) -> None:
+    def delete(self, table: TableDef, old: Stored, identity: dict[str, str] | None = None) -> None:
+        """Delete ``old`` and write its stream record (``identity``: who deleted it, for
+        TTL's deletions)."""
+        self.streams.record(table, old.item, None, identity)
         where = storage_key(table, old.item)
         self.conn.execute("DELETE FROM items WHERE id = ?", (old.id,))
         for index in table.indexes:
