@@ -45,6 +45,7 @@ from serverlite.invoker import Invoker
 from serverlite.invoker.async_queue import AsyncQueue
 from serverlite.invoker.concurrency import ConcurrencyLimits
 from serverlite.invoker.destinations import Destinations
+from serverlite.invoker.versions import Provisioned, Versions
 from serverlite.observe.logs import LogStore
 from serverlite.template.model import Application
 
@@ -89,12 +90,14 @@ class LocalCloud:
         self.async_queue = AsyncQueue(
             state_dir / "state.db", clock=options.clock, time_scale=options.time_scale
         )
+        self.versions = Versions(app, state_dir, clock=options.clock)
         self.invoker = Invoker(
             app,
             self.pool,
             ConcurrencyLimits(app.functions, options.account_concurrency),
             self.async_queue,
             clock=options.clock,
+            versions=self.versions,
         )
         built = registry.build(
             ServiceContext(
@@ -154,8 +157,11 @@ class LocalCloud:
         zygote = loop.run_in_executor(None, self.zygote.start)
         for service in self.services:  # template resources exist before anything runs
             self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
+        await loop.run_in_executor(None, self.versions.publish_template)
         await zygote
         self.pool.start()
+        for config in self.versions.all_provisioned():
+            await self.provision(config)
         if run_async_queue:
             sender = ArnSender(self.aws, self.invoker.invoke, self.options.endpoint_url)
             destinations = Destinations(self.app, sender)
@@ -169,6 +175,15 @@ class LocalCloud:
             )
             for service in self.services:  # SQS pollers, deliveries, schedules: `up` only
                 await service.start_event_sources(self.invoker)
+
+    async def provision(self, config: Provisioned) -> None:
+        """Start the environments a provisioned concurrency config keeps initialised."""
+        fn = self.app.find_function(config.function)
+        version = fn and self.versions.resolved_version(fn, config.qualifier)
+        if fn is None or not version:
+            return
+        ready = await self.pool.provision(self.versions.spec(fn, version), config.requested)
+        self.versions.set_allocated(config, ready)
 
     def clock_moved(self) -> None:
         """The clock jumped forward (a test's ``advance``): what waits for a time looks
@@ -205,5 +220,6 @@ class LocalCloud:
         await asyncio.get_running_loop().run_in_executor(None, self.zygote.close)
         self.logs.close()
         self.async_queue.close()
+        self.versions.close()
         for service in self.services:
             service.close()

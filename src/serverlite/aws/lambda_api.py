@@ -1,4 +1,5 @@
-"""The Lambda API on the AWS endpoint: Invoke (and InvokeAsync), GetFunction, ListFunctions.
+"""The Lambda API on the AWS endpoint: Invoke (and InvokeAsync), GetFunction, ListFunctions
+(versions, aliases and provisioned concurrency: ``lambda_versions_api``).
 
 Speaks rest-json as botocore's ``lambda`` client does, so ``boto3.client("lambda",
 endpoint_url=...)`` and ``aws lambda invoke --endpoint-url ...`` work unchanged. The
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from serverlite.aws import lambda_versions_api
 from serverlite.aws.backend import (
     AwsError,
     Operation,
@@ -18,37 +20,13 @@ from serverlite.aws.backend import (
     RestResponse,
     RestRoute,
 )
+from serverlite.aws.lambda_config import configuration
 from serverlite.errors import FunctionNotFound, InvokeError
 from serverlite.invoker import Invoker, InvokeRequest
 from serverlite.template.model import FunctionSpec
 
 API = "/2015-03-31/functions"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # 6291456: "Request must be smaller than 6291456 bytes"
-
-
-def configuration(fn: FunctionSpec) -> dict[str, Any]:
-    """FunctionConfiguration as GetFunctionConfiguration returns it."""
-    config: dict[str, Any] = {
-        "FunctionName": fn.name,
-        "FunctionArn": fn.arn,
-        "Runtime": fn.runtime,
-        "Role": fn.role or f"arn:aws:iam::{fn.arn.split(':')[4]}:role/{fn.name}-role",
-        "Handler": fn.handler,
-        "Description": fn.description,
-        "Timeout": fn.timeout_s,
-        "MemorySize": fn.memory_mb,
-        "Version": "$LATEST",
-        "Environment": {"Variables": dict(fn.environment)},
-        "Architectures": list(fn.architectures),
-        "EphemeralStorage": {"Size": fn.ephemeral_storage_mb},
-        "Layers": [{"Arn": layer.arn} for layer in fn.layers],
-        "PackageType": "Zip",
-        "State": "Active",
-        "LastUpdateStatus": "Successful",
-    }
-    if fn.dead_letter_queue is not None:
-        config["DeadLetterConfig"] = {"TargetArn": fn.dead_letter_queue.arn}
-    return config
 
 
 def _aws_error(exc: InvokeError) -> AwsError:
@@ -110,10 +88,15 @@ async def invoke_async(invoker: Invoker, request: dict[str, Any]) -> RestRespons
 
 
 def _resolve(invoker: Invoker, request: dict[str, Any]) -> FunctionSpec:
+    """The function, or the version a Qualifier names (an alias: its primary version)."""
+    qualifier = request["query"].get("Qualifier")
     try:
-        return invoker.resolve(request["path"]["name"], request["query"].get("Qualifier"))
+        fn = invoker.resolve(request["path"]["name"], qualifier)
     except InvokeError as exc:
         raise _aws_error(exc) from exc
+    versions = invoker.versions
+    version = versions and qualifier and versions.resolved_version(fn, qualifier)
+    return versions.spec(fn, version) if versions and version else fn
 
 
 def get_function(invoker: Invoker, request: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +122,7 @@ ROUTES = (
     RestRoute("GET", API, "ListFunctions"),
     RestRoute("GET", f"{API}/{{name}}", "GetFunction"),
     RestRoute("GET", f"{API}/{{name}}/configuration", "GetFunctionConfiguration"),
+    *lambda_versions_api.ROUTES,
 )
 OPERATIONS: dict[str, Operation] = {
     "InvokeFunction": invoke,  # AWS's internal name, in its "too large" message
@@ -146,6 +130,7 @@ OPERATIONS: dict[str, Operation] = {
     "ListFunctions": list_functions,
     "GetFunction": get_function,
     "GetFunctionConfiguration": get_function_configuration,
+    **lambda_versions_api.OPERATIONS,
 }
 
 

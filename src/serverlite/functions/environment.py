@@ -42,9 +42,9 @@ class Settings:
     terminal: str | None = None  # where breakpoint() opens pdb (serverlite invoke's tty)
 
 
-def new_log_stream_name(now: float | None = None) -> str:
+def new_log_stream_name(now: float | None = None, version: str = "$LATEST") -> str:
     day = time.strftime("%Y/%m/%d", time.gmtime(now if now is not None else time.time()))
-    return f"{day}/[$LATEST]{secrets.token_hex(16)}"
+    return f"{day}/[{version}]{secrets.token_hex(16)}"
 
 
 def runtime_warning(functions: Iterable[FunctionSpec]) -> str | None:
@@ -79,7 +79,12 @@ def python_path(fn: FunctionSpec, code_dir: Path) -> list[str]:
 
 
 def build_env(
-    fn: FunctionSpec, code_dir: Path, log_stream: str, settings: Settings, runtime_dir: Path
+    fn: FunctionSpec,
+    code_dir: Path,
+    log_stream: str,
+    settings: Settings,
+    runtime_dir: Path,
+    init_type: str = "on-demand",
 ) -> dict[str, str]:
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     env.update(
@@ -98,8 +103,8 @@ def build_env(
         {
             "AWS_LAMBDA_FUNCTION_NAME": fn.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_FUNCTION_VERSION": fn.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
             "AWS_LAMBDA_LOG_GROUP_NAME": fn.log_group_name,
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
@@ -112,11 +117,14 @@ def build_env(
     return env
 
 
-def spawn_spec(fn: FunctionSpec, code_dir: Path, settings: Settings) -> dict[str, Any]:
-    """The JSON spec the zygote hands a new environment."""
-    log_stream = new_log_stream_name()
+def spawn_spec(
+    fn: FunctionSpec, code_dir: Path, settings: Settings, init_type: str = "on-demand"
+) -> dict[str, Any]:
+    """The JSON spec the zygote hands a new environment (``init_type``: Lambda's
+    AWS_LAMBDA_INITIALIZATION_TYPE, "provisioned-concurrency" for those kept ready)."""
+    log_stream = new_log_stream_name(version=fn.version)
     runtime_dir = Path(__file__).resolve().parent
-    env = build_env(fn, code_dir, log_stream, settings, runtime_dir)
+    env = build_env(fn, code_dir, log_stream, settings, runtime_dir, init_type)
     spec: dict[str, Any] = {
         "function_arn": fn.arn,
         "handler": fn.handler,

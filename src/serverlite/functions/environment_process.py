@@ -410,7 +410,7 @@ class Environment:
         end_ms = _now_ms()
         events = [
             *pre_events,
-            (start_ms, report.start_line(rid)),
+            (start_ms, report.start_line(rid, self.fn.version)),
             *self.take_events(),
             (end_ms, report.end_line(rid)),
             (end_ms, report.report_line(rid, usage)),

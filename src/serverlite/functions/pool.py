@@ -59,6 +59,12 @@ def default_memory_budget_mb() -> int:
     return max(128, total // (2 * 1024 * 1024))
 
 
+def pool_key(fn: FunctionSpec) -> str:
+    """Environments are per function and version: a published version runs its own
+    snapshot of the code, so it never shares an environment with $LATEST."""
+    return fn.name if fn.version == "$LATEST" else f"{fn.name}:{fn.version}"
+
+
 class LogSink(Protocol):
     def write(self, group: str, stream: str, events: Sequence[LogEvent]) -> None: ...
 
@@ -106,6 +112,7 @@ class EnvironmentPool:
         self.live_mb = 0  # MemorySize of every live or starting environment
         self._waiters: collections.deque[_Waiter] = collections.deque()
         self._warned_full = False
+        self._floors: dict[str, int] = {}  # pool key -> provisioned environments kept
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -144,7 +151,7 @@ class EnvironmentPool:
         return envs
 
     async def run(self, fn: FunctionSpec, inv: Invocation) -> RunOutcome:
-        envs = self._envs(fn.name)
+        envs = self._envs(pool_key(fn))
         env = self._take_idle(envs)
         cold = env is None
         if env is None:
@@ -188,7 +195,7 @@ class EnvironmentPool:
 
     async def warm(self, fn: FunctionSpec) -> None:
         """Start one environment ahead of the first request (when the budget has room)."""
-        envs = self._envs(fn.name)
+        envs = self._envs(pool_key(fn))
         if not envs.idle and not envs.busy and self._fits(fn):
             self.live_mb += fn.memory_mb
             env = await self._spawn_reserved(fn, envs)
@@ -197,6 +204,27 @@ class EnvironmentPool:
                 return
             # Warm environments keep their init cost for the first invocation's REPORT.
             self._make_idle(envs, env)
+
+    async def provision(self, fn: FunctionSpec, count: int) -> int:
+        """Provisioned concurrency: keep ``count`` environments of ``fn`` (a version)
+        initialised, started now with AWS_LAMBDA_INITIALIZATION_TYPE
+        "provisioned-concurrency"; the idle reaper leaves them. Answers how many are
+        ready (fewer when the memory budget has no room for more)."""
+        key = pool_key(fn)
+        envs = self._envs(key)
+        self._floors[key] = count
+        while len(envs.idle) + len(envs.busy) < count and self._fits(fn):
+            self.live_mb += fn.memory_mb
+            env = await self._spawn_reserved(fn, envs, init_type="provisioned-concurrency")
+            if env.init_timed_out or env.init_error is not None:
+                self._drop(env)
+                break
+            self._make_idle(envs, env)
+        return min(count, len(envs.idle) + len(envs.busy))
+
+    def unprovision(self, fn: FunctionSpec) -> None:
+        """Provisioned concurrency removed: its environments become ordinary ones."""
+        self._floors.pop(pool_key(fn), None)
 
     def invalidate(self, function_name: str) -> None:
         """The function's code changed: idle environments go, busy ones after they finish."""
@@ -232,7 +260,12 @@ class EnvironmentPool:
         if self._fits(fn):
             return True
         idle = sorted(
-            (env for name, envs in self._functions.items() if name != fn.name for env in envs.idle),
+            (
+                env
+                for key, envs in self._functions.items()
+                if key != pool_key(fn)
+                for env in envs.idle
+            ),
             key=lambda env: env.last_used,
         )
         freed = 0
@@ -246,7 +279,7 @@ class EnvironmentPool:
         if freed < needed:
             return False
         for env in victims:
-            self._functions[env.fn.name].idle.remove(env)
+            self._functions[pool_key(env.fn)].idle.remove(env)
             self._drop(env, dispatch=False)
         return True
 
@@ -294,7 +327,7 @@ class EnvironmentPool:
                 self.live_mb -= waiter.fn.memory_mb
                 self._dispatch()
             else:
-                self._make_idle(self._envs(env.fn.name), env)
+                self._make_idle(self._envs(pool_key(env.fn)), env)
 
     def _dispatch(self) -> None:
         """Serve waiters, in arrival order: an idle environment of their function, or room.
@@ -307,7 +340,7 @@ class EnvironmentPool:
             if waiter.future.done():
                 self._waiters.remove(waiter)
                 continue
-            env = self._take_idle(self._envs(waiter.fn.name))
+            env = self._take_idle(self._envs(pool_key(waiter.fn)))
             if env is not None:
                 self._waiters.remove(waiter)
                 waiter.future.set_result(env)
@@ -347,10 +380,11 @@ class EnvironmentPool:
         fn: FunctionSpec,
         envs: _FunctionEnvironments,
         retry_within_s: float | None = None,
+        init_type: str = "on-demand",
     ) -> Environment:
         """Start an environment whose memory is already counted (released if it fails)."""
         try:
-            return await self._spawn(fn, envs.generation, retry_within_s)
+            return await self._spawn(fn, envs.generation, retry_within_s, init_type)
         except BaseException:
             self.live_mb -= fn.memory_mb
             if self._waiters:
@@ -358,9 +392,13 @@ class EnvironmentPool:
             raise
 
     async def _spawn(
-        self, fn: FunctionSpec, generation: int, retry_within_s: float | None = None
+        self,
+        fn: FunctionSpec,
+        generation: int,
+        retry_within_s: float | None = None,
+        init_type: str = "on-demand",
     ) -> Environment:
-        spec = spawn_spec(fn, self.code_dir(fn), self._settings)
+        spec = spawn_spec(fn, self.code_dir(fn), self._settings, init_type)
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         spawned = await loop.run_in_executor(None, self._zygote.spawn, spec)
@@ -401,8 +439,12 @@ class EnvironmentPool:
         while True:
             await asyncio.sleep(min(10.0, max(self.idle_timeout_s / 4, 0.05)))
             cutoff = time.monotonic() - self.idle_timeout_s
-            for envs in self._functions.values():
-                stale = [env for env in envs.idle if env.last_used < cutoff or env.exited()]
-                for env in stale:
+            for key, envs in self._functions.items():
+                dead = [env for env in envs.idle if env.exited()]
+                old = [env for env in envs.idle if env.last_used < cutoff and not env.exited()]
+                # Provisioned environments stay however long they idle (the dead go).
+                keep = self._floors.get(key, 0) - len(envs.busy)
+                spare = max(0, len(envs.idle) - len(dead) - keep)
+                for env in dead + old[:spare]:
                     envs.idle.remove(env)
                     self._drop(env)

@@ -28,6 +28,7 @@ from serverlite.invoker.async_queue import AsyncQueue, Attempt, QueuedEvent, Ret
 from serverlite.invoker.concurrency import ConcurrencyLimits
 from serverlite.invoker.faults import Faults, injected_result
 from serverlite.invoker.types import INVOCATION_TYPES, InvokeRequest, InvokeResult
+from serverlite.invoker.versions import LATEST, Versions
 from serverlite.template.model import Application, FunctionSpec
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB request and response, RequestResponse
@@ -46,19 +47,22 @@ class Invoker:
         concurrency: ConcurrencyLimits,
         async_queue: AsyncQueue | None = None,
         clock: Callable[[], float] = time.time,
+        versions: Versions | None = None,
     ) -> None:
         self.app = app
+        self.versions = versions  # published versions and aliases (None: $LATEST only)
         self.pool = pool
         self.concurrency = concurrency
         self.async_queue = async_queue
         self._clock = clock
         self.faults = Faults()  # injected by tests (serverlite.pytest_plugin)
-        # (ref, qualifier) -> function: the app is frozen, so a name resolves once.
-        self._resolved: dict[tuple[str, str | None], FunctionSpec] = {}
+        # ref -> (function, the ARN's qualifier): the app is frozen, so a name resolves
+        # once; qualifiers are looked up each time (aliases change).
+        self._resolved: dict[str, tuple[FunctionSpec, str | None]] = {}
 
     # -- the seam ----------------------------------------------------------------
     async def invoke(self, req: InvokeRequest) -> InvokeResult:
-        fn = self.resolve(req.function, req.qualifier)
+        fn, qualifier = self._qualified(req.function, req.qualifier)
         if req.invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValue(
                 f"1 validation error detected: Value '{req.invocation_type}' at "
@@ -78,32 +82,40 @@ class Invoker:
         client_context = _decode_client_context(req.client_context)
         if req.invocation_type == "Event":
             return self._enqueue(fn, req, request_id)
+        target, invoked_arn = fn, fn.arn
+        if qualifier is not None and self.versions is not None:
+            target, invoked_arn = self.versions.route(fn, qualifier)
         self.concurrency.acquire(fn.name)
         try:
-            return await self._run(fn, req, request_id, client_context)
+            return await self._run(target, req, request_id, client_context, invoked_arn)
         finally:
             self.concurrency.release(fn.name)
 
     def resolve(self, ref: str, qualifier: str | None = None) -> FunctionSpec:
-        fn = self._resolved.get((ref, qualifier))
-        if fn is None:
-            fn = self._resolved[(ref, qualifier)] = self._resolve(ref, qualifier)
-        return fn
+        """The function ``ref`` names; a qualifier (given, or in the ARN) must exist."""
+        return self._qualified(ref, qualifier)[0]
 
-    def _resolve(self, ref: str, qualifier: str | None) -> FunctionSpec:
-        name, arn_qualifier = _split_function_ref(ref)
+    def _qualified(self, ref: str, qualifier: str | None) -> tuple[FunctionSpec, str | None]:
+        found = self._resolved.get(ref)
+        if found is None:
+            found = self._resolved[ref] = self._resolve(ref)
+        fn, arn_qualifier = found
         qualifier = qualifier or arn_qualifier
+        if qualifier is not None and qualifier != LATEST:
+            known = self.versions is not None and self.versions.resolved_version(fn, qualifier)
+            if not known:
+                raise FunctionNotFound(f"Function not found: {fn.arn}:{qualifier}")
+        return fn, qualifier
+
+    def _resolve(self, ref: str) -> tuple[FunctionSpec, str | None]:
+        name, arn_qualifier = _split_function_ref(ref)
         fn = self.app.find_function(name)
-        if fn is None or qualifier not in (None, "$LATEST"):
-            arn = (
-                fn.arn
-                if fn
-                else f"arn:aws:lambda:{self.app.region}:{self.app.account_id}:function:{name}"
-            )
+        if fn is None:
+            arn = f"arn:aws:lambda:{self.app.region}:{self.app.account_id}:function:{name}"
             raise FunctionNotFound(
-                f"Function not found: {arn}" + (f":{qualifier}" if qualifier else "")
+                f"Function not found: {arn}" + (f":{arn_qualifier}" if arn_qualifier else "")
             )
-        return fn
+        return fn, arn_qualifier
 
     # -- running -----------------------------------------------------------------
     async def _run(
@@ -112,6 +124,7 @@ class Invoker:
         req: InvokeRequest,
         request_id: str,
         client_context: dict[str, object] | None,
+        invoked_arn: str | None = None,
     ) -> InvokeResult:
         fault = self.faults.take(fn.name)
         if fault is not None:
@@ -123,7 +136,7 @@ class Invoker:
             trace_id=req.trace_id,
             client_context=client_context,
             identity=req.identity,
-            invoked_function_arn=fn.arn,
+            invoked_function_arn=invoked_arn or fn.arn,
             event=req.event,
         )
         outcome = await self.pool.run(fn, invocation)
@@ -142,6 +155,7 @@ class Invoker:
             payload=payload,
             function_error=None if ok else "Unhandled",
             log_result=log_result,
+            executed_version=fn.version,
             outcome=outcome,
         )
 

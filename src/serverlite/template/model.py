@@ -89,6 +89,8 @@ class FunctionSpec:
     description: str = ""
     template_file: Path | None = None
     resource_type: str = "AWS::Serverless::Function"  # or AWS::Lambda::Function
+    # "$LATEST", or the number of a published version this spec runs (its code a snapshot).
+    version: str = "$LATEST"
     # Where each setting is written in the template ("Globals.Function.Timeout" when
     # inherited), keyed by SAM property name ("Timeout", "Environment.Variables.X").
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)

@@ -31,6 +31,7 @@ class ResourceView:
     endpoint_url: str
     prop_getter: Callable[[str], Any] = field(repr=False, compare=False)
     partition: str = "aws"
+    ordinal: int = 1  # an AWS::Lambda::Version's number among its function's versions
 
     def prop(self, name: str) -> Any:
         """The resolved property, or None when it is not set."""
@@ -122,6 +123,23 @@ def _function_ref_arn(view: ResourceView) -> str:
     """FunctionName of a Version/Alias/Url/EventInvokeConfig: a name or an ARN."""
     target = view.text("FunctionName") or ""
     return target if target.startswith("arn:") else view.arn("lambda", f"function:{target}")
+
+
+def url_id(view: ResourceView) -> str:
+    """A function URL's id: 32 lowercase alphanumerics, as Lambda makes them."""
+    return view.token(32)
+
+
+def function_url(view: ResourceView) -> str:
+    return f"https://{url_id(view)}.lambda-url.{view.region}.on.aws/"
+
+
+def _url_function_arn(view: ResourceView) -> str:
+    """AWS::Lambda::Url's Ref and FunctionArn: the target, with its qualifier."""
+    target = view.text("TargetFunctionArn") or ""
+    arn = target if target.startswith("arn:") else view.arn("lambda", f"function:{target}")
+    qualifier = view.text("Qualifier")
+    return f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn
 
 
 def layer_arn(view: ResourceView) -> str:
@@ -262,15 +280,14 @@ DEFAULT_RESOURCE_TYPES: Mapping[str, ResourceType] = {
     "AWS::Serverless::LayerVersion": _SAM_LAYER,
     "AWS::Lambda::LayerVersion": _LAMBDA_LAYER,
     "AWS::Lambda::Version": ResourceType(
-        lambda v: f"{_function_ref_arn(v)}:1", {"Version": lambda v: "1"}
+        lambda v: f"{_function_ref_arn(v)}:{v.ordinal}",
+        {"Version": lambda v: str(v.ordinal), "FunctionArn": _function_ref_arn},
     ),
     "AWS::Lambda::Alias": ResourceType(lambda v: f"{_function_ref_arn(v)}:{v.name('Name')}"),
     "AWS::Lambda::Url": ResourceType(
-        lambda v: f"https://{v.token(32)}.lambda-url.{v.region}.on.aws/",
-        {
-            "FunctionUrl": lambda v: f"https://{v.token(32)}.lambda-url.{v.region}.on.aws/",
-            "FunctionArn": _function_ref_arn,
-        },
+        _url_function_arn,
+        {"FunctionUrl": function_url, "FunctionArn": _url_function_arn},
+        strict=True,
     ),
     "AWS::Lambda::EventSourceMapping": ResourceType(
         lambda v: v.uuid(),

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from serverlite.errors import TemplateError, TemplateErrors
 
+from . import sam_generated
 from .context import AppContext
 from .globals import check_globals
 from .intrinsics import NO_VALUE, Resolver
@@ -89,6 +90,7 @@ class Stack:
             template.get("Resources"), global_sections, self.file, self.errors
         )
         self.implicit = implicit_resources(self.resources, global_sections)
+        self._add_sam_generated()
         app.stacks.append(self)
 
     # -- reading the template ---------------------------------------------------------
@@ -112,6 +114,26 @@ class Stack:
                 self.errors.append(
                     self.error("Transform", f"{item!r} is not supported (only {SAM_TRANSFORM})")
                 )
+
+    def _resolve_simple(self, value: Any) -> Any:
+        """A value before resolution is possible: a literal, or a Ref to a parameter."""
+        if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in self.parameters:
+            return self.parameters[value["Ref"]].value
+        return value
+
+    def _add_sam_generated(self) -> None:
+        """Versions, aliases and URLs SAM generates from function properties."""
+        for resource in list(self.resources.values()):
+            if resource.type != "AWS::Serverless::Function":
+                continue
+            made = sam_generated.generated(
+                resource.logical_id, resource.properties, self._resolve_simple
+            )
+            for logical_id, (kind, props) in made.items():
+                if logical_id not in self.resources:
+                    self.implicit[logical_id] = RawResource(
+                        logical_id, kind, props, {}, resource.condition, implicit=True
+                    )
 
     # -- memoized computation -------------------------------------------------------
 
@@ -138,6 +160,8 @@ class Stack:
             return self._pseudo(name, path)
         if name in self.parameters:
             return self.parameters[name].value
+        if "." in name:  # SAM's Fn.Alias / Fn.Version
+            name = self._dotted(name, path)
         resource = self._resource(name, "Ref", path)
         if resource.type in NESTED_TYPES:
             return self.child(name, path).stack_id
@@ -193,6 +217,20 @@ class Stack:
                 file, hint = self.app.unset[name]
                 raise UnsetParameter(file, name, f"{self.file} {path}", hint)
 
+    def _dotted(self, name: str, path: str) -> str:
+        function_id = name.partition(".")[0]
+        function = self.resources.get(function_id)
+        if function is None or function.type != "AWS::Serverless::Function":
+            raise self.error(path, f"Ref to unknown resource or parameter '{name}'")
+        target = sam_generated.dotted_ref(name, function.properties, self._resolve_simple)
+        if target is None:
+            raise self.error(
+                path,
+                f"Ref {name}: {function_id} has no AutoPublishAlias, so SAM generates no "
+                "alias or version to refer to",
+            )
+        return target
+
     def _pseudo(self, name: str, path: str) -> Any:
         values: dict[str, Any] = {
             "AWS::Region": self.region,
@@ -245,7 +283,22 @@ class Stack:
             stack_name=self.aws_stack_name,
             endpoint_url=self.app.endpoint_url,
             prop_getter=lambda name: self.property(resource.logical_id, name),
+            ordinal=self._ordinal(resource),
         )
+
+    def _ordinal(self, resource: RawResource) -> int:
+        """An AWS::Lambda::Version's number: 1 + the versions of the same function
+        before it (CloudFormation publishes them in turn); 1 for anything else."""
+        if resource.type != "AWS::Lambda::Version":
+            return 1
+        target = resource.properties.get("FunctionName")
+        count = 1
+        for other in (*self.resources.values(), *self.implicit.values()):
+            if other is resource:
+                return count
+            if other.type == resource.type and other.properties.get("FunctionName") == target:
+                count += 1
+        return count
 
     def property(self, logical_id: str, name: str) -> Any:
         """One resolved property of a resource; None when absent (or AWS::NoValue)."""
