@@ -136,7 +136,14 @@ class LocalCloud:
     def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> Starlette:
         """The AWS endpoint: Lambda's API and every service's faces, answering ``hosts``."""
         return build_app(
-            self.invoker, self.json_services, self.query_services, self.rest_services, hosts
+            self.invoker,
+            self.json_services,
+            self.query_services,
+            self.rest_services,
+            hosts,
+            rest_xml_service=next(
+                (service.rest_xml for service in self.services if service.rest_xml), None
+            ),
         )
 
     @property

@@ -9,6 +9,7 @@ do nothing:
     json                    a ``JsonService``: JSON 1.0/1.1 (``X-Amz-Target``)
     query                   a ``QueryService``: form in, XML out (SNS, SQS's older SDKs)
     rest                    a ``RestJsonService``: method + path (EventBridge Scheduler)
+    rest_xml                a ``RestXmlService``: S3's rest-xml (bucket + key, streamed bodies)
     provision(app)          make the template's resources exist (idempotent)
     companions()            services served from this one's store (DynamoDB Streams)
     start_event_sources()   background work (pollers, deliveries, schedules, TTL)
@@ -29,7 +30,7 @@ it never imports another service's package. This module imports nothing else fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -98,6 +99,7 @@ class RestResponse:
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
     media_type: str | None = "application/json"
+    stream: AsyncIterable[bytes] | None = None  # sent as read instead of body (S3 GetObject)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,38 @@ class RestJsonService:
     operations: Operations
     max_request_bytes: int = MiB
     message_key: str = "message"  # Lambda's errors say "message", Scheduler's "Message"
+
+
+class RequestBody(Protocol):
+    """A request body read as it arrives (S3 objects: never whole in memory). The
+    dispatcher enforces the limit and decodes aws-chunked framing; a checksum sent in an
+    aws-chunked trailer is in ``trailers`` once the body is read to its end."""
+
+    trailers: Mapping[str, str]
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def read(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class RestXmlService:
+    """S3's face (rest-xml). Operations take ``{"bucket": str, "key": str | None,
+    "query": {...}, "headers": {...}, "body": RequestBody}`` and answer a
+    ``RestResponse`` (XML or object bytes, or a stream). ``route`` names the operation
+    from the method, bucket, key and query; the dispatcher addresses path-style and
+    virtual-hosted-style requests alike."""
+
+    signing_name: str  # "s3": the service in the SigV4 credential scope
+    operations: Operations
+    route: Callable[[str, str, str | None, Mapping[str, str], Mapping[str, str]], str]
+    max_request_bytes: int  # an object's body (S3: 5 GiB in one PUT)
+    max_document_bytes: int = MiB  # an XML document (a configuration, a delete list)
+    # CORS: a preflight's answer (bucket, key, headers) -> RestResponse, and the
+    # Access-Control-* headers an actual request from a web page gets ({}: not allowed)
+    preflight: Callable[[str, str | None, Mapping[str, str]], Any] | None = None
+    cors: Callable[[str, str, Mapping[str, str]], Mapping[str, str]] | None = None
+    clock: Callable[[], float] | None = None  # presigned URLs expire on the service's clock
 
 
 @dataclass(frozen=True)
@@ -194,6 +228,10 @@ class Backend:
 
     @property
     def rest(self) -> RestJsonService | None:
+        return None
+
+    @property
+    def rest_xml(self) -> RestXmlService | None:
         return None
 
     def provision(self, app: Application) -> list[ProvisionedResource]:

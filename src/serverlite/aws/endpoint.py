@@ -4,7 +4,9 @@ Requests an SDK would not send (a foreign Host, a browser's Origin, no SigV4
 signature) are refused first (``dispatch.admission``). The rest go to the dispatcher
 of their protocol: ``X-Amz-Target`` to JSON 1.0/1.1 (``dispatch.json_rpc``), a
 form-encoded ``Action`` to the query protocol (``dispatch.query``), a service path to
-rest-json (``dispatch.rest_json``: Lambda, Scheduler). Each service gives its faces.
+rest-json (``dispatch.rest_json``: Lambda, Scheduler), and S3's requests (signed for
+``s3``, or addressed to ``bucket.localhost``) to rest-xml (``dispatch.rest_xml``).
+Each service gives its faces.
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ from starlette.routing import Route
 
 from serverlite import __version__
 from serverlite.aws import lambda_api
-from serverlite.aws.backend import AwsError, JsonService, QueryService, RestJsonService
+from serverlite.aws.backend import (
+    AwsError,
+    JsonService,
+    QueryService,
+    RestJsonService,
+    RestXmlService,
+)
 from serverlite.aws.dispatch import errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
+from serverlite.aws.dispatch.rest_xml import RestXmlRouter, web_request_allowed
 from serverlite.aws.dispatch.shield import Shield
 from serverlite.ids import request_id
 from serverlite.invoker import Invoker
@@ -35,6 +44,7 @@ def build_app(
     query_services: Sequence[QueryService] = (),
     rest_services: Sequence[RestJsonService] = (),  # besides Lambda: Scheduler, ...
     hosts: AllowedHosts = LOOPBACK_ONLY,
+    rest_xml_service: RestXmlService | None = None,  # S3
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
     by_signing_name = {service.signing_name: service for service in query_services}
@@ -45,7 +55,10 @@ def build_app(
                 "status": "running",
                 "version": __version__,
                 "functions": [fn.name for fn in invoker.app.functions],
-                "services": sorted({"lambda", *services, *by_signing_name}),
+                "services": sorted(
+                    {"lambda", *services, *by_signing_name}
+                    | ({rest_xml_service.signing_name} if rest_xml_service else set())
+                ),
             }
         )
 
@@ -79,6 +92,8 @@ def build_app(
         exception_handlers={404: not_found, 405: not_found},
         middleware=[
             Middleware(Shield),  # anything unanswered: AWS's InternalFailure, connection kept
-            Middleware(Admission, hosts=hosts),  # what no SDK sends is refused first
+            # what no SDK sends is refused first (but what S3's CORS rules let a page do)
+            Middleware(Admission, hosts=hosts, web=web_request_allowed(rest_xml_service)),
+            Middleware(RestXmlRouter, service=rest_xml_service),  # S3: bucket + key paths
         ],
     )

@@ -10,7 +10,8 @@ before any service sees a request, the endpoint refuses:
 - a ``Host`` that is not a loopback name, the endpoint's own host or one allowed
   (``serverlite up --allow-host``): a rebinding page's host is a name it owns;
 - a request carrying ``Origin``: browsers add it to every cross-origin request and
-  every POST; SDKs never send it;
+  every POST; SDKs never send it. The one exception is what AWS itself serves to web
+  pages: S3's CORS preflights, and requests a bucket's CORS rules allow (``web``);
 - an action without a SigV4 signature (AWS's ``MissingAuthenticationToken``, 403) or
   with a malformed one (``IncompleteSignature``), except the unsigned links AWS itself
   serves: SNS's SubscribeURL and UnsubscribeURL (``GET /?Action=ConfirmSubscription``,
@@ -23,7 +24,7 @@ it only tells an SDK from a browser.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -38,6 +39,7 @@ HEALTH_PATH = (
 UNSIGNED_LINKS = frozenset({"ConfirmSubscription", "Unsubscribe"})  # SNS's own links
 SIGV4_PARTS = ("Credential", "SignedHeaders", "Signature")
 PRESIGNED = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature")
+PRESIGNED_V2 = ("AWSAccessKeyId", "Signature", "Expires")  # S3's legacy query signing
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,15 @@ def _hostname(host: str) -> str:
 class Admission:
     """ASGI middleware: refuse what no SDK sends, in the AWS error shape of its protocol."""
 
-    def __init__(self, app: ASGIApp, hosts: AllowedHosts) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        hosts: AllowedHosts,
+        web: Callable[[Scope], bool] | None = None,  # a web page's request a service takes
+    ) -> None:
         self.app = app
         self.hosts = hosts
+        self.web = web
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -100,6 +108,10 @@ class Admission:
                 "address, or allow the name with `serverlite up --allow-host`",
                 403,
             )
+        if "origin" in headers and self.web is not None and self.web(scope):
+            if scope["method"] == "OPTIONS":
+                return None  # a CORS preflight: browsers never sign one
+            return _signature_refusal(scope, headers.get("authorization"))
         if "origin" in headers:
             return AwsError(
                 errors.ACCESS_DENIED,
@@ -128,7 +140,7 @@ def _signature_refusal(scope: Scope, authorization: str | None) -> AwsError | No
         )
         return AwsError("IncompleteSignature", f"{detail} Authorization={authorization}", 403)
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    if all(query.get(name) for name in PRESIGNED):
+    if all(query.get(name) for name in PRESIGNED) or all(query.get(n) for n in PRESIGNED_V2):
         return None
     if scope["method"] == "GET" and scope["path"] == "/" and query.get("Action") in UNSIGNED_LINKS:
         return None

@@ -4,6 +4,7 @@
     query          <ErrorResponse><Error><Type>Sender|Receiver</Type><Code/><Message/>
                    </Error><RequestId/></ErrorResponse>, text/xml
     rest-json      x-amzn-ErrorType: Code, {"Type": "User"|"Service", "message": ...}
+    rest-xml (S3)  <Error><Code/><Message/><RequestId/></Error> (``rest_xml.error``)
 
 *Framework* errors are the ones AWS's front end answers before a service's own model
 is involved: the request is unsigned, unreadable, too large, names no operation the
@@ -96,7 +97,12 @@ def rest_json_error(exc: AwsError, request_id: str, *, message_key: str = "messa
 
 
 def protocol_of(scope: Scope) -> str:
-    """ "json", "query" or "rest-json": what a request speaks, from its headers alone."""
+    """ "json", "query", "rest-xml" or "rest-json": what a request speaks, from its
+    headers alone."""
+    from serverlite.aws.dispatch import rest_xml
+
+    if rest_xml.is_s3(scope):
+        return "rest-xml"
     content_type = ""
     for name, value in scope["headers"]:
         if name == b"x-amz-target":
@@ -119,6 +125,10 @@ def error_for(scope: Scope, exc: AwsError, request_id: str | None = None) -> Res
         return json_error(exc, request_id, version=version)
     if protocol == "query":
         return query_error(exc, request_id)
+    if protocol == "rest-xml":
+        from serverlite.aws.dispatch import rest_xml
+
+        return rest_xml.error(exc, request_id, head=scope["method"] == "HEAD")
     return rest_json_error(exc, request_id)
 
 

@@ -1,0 +1,118 @@
+"""Object bytes as files under the state directory, never half-written where they show.
+
+A body is written to ``tmp/``, fsynced, and renamed to ``blobs/<xx>/<name>``; only then
+is the object's row committed (``store``), and a replaced object's file is removed
+after its row is gone. So a kill -9 leaves at worst a temp file or a file no row names,
+never a row naming missing or partial bytes; both are swept at the next start. A file
+being read stays readable after it is replaced or deleted (the open descriptor keeps
+it), as an S3 GET that started before a PUT finishes with the old bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+READ_CHUNK = 256 * 1024
+
+
+class BlobWriter:
+    """One body being written: ``write`` as it arrives, then ``commit`` or ``discard``."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+        self.name = secrets.token_hex(16)
+        self._tmp = store.tmp / self.name
+        self._file: BinaryIO = open(self._tmp, "xb")  # noqa: SIM115 (closed in commit/discard)
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self.size += len(data)
+
+    def copy_from(self, name: str) -> None:
+        """Append a stored blob (a multipart part) without holding it in memory."""
+        with open(self._store.path(name), "rb") as source:
+            while chunk := source.read(1024 * 1024):
+                self.write(chunk)
+
+    async def commit(self) -> str:
+        """Durable, then visible under its name; returns the name to store."""
+        self._file.flush()
+        await asyncio.get_running_loop().run_in_executor(None, os.fsync, self._file.fileno())
+        self._file.close()
+        final = self._store.path(self.name)
+        final.parent.mkdir(mode=0o700, exist_ok=True)
+        os.replace(self._tmp, final)
+        return self.name
+
+    def discard(self) -> None:
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self._tmp.unlink()
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+        self.blobs = root / "blobs"
+        for directory in (root, self.tmp, self.blobs):
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def writer(self) -> BlobWriter:
+        return BlobWriter(self)
+
+    def path(self, name: str) -> Path:
+        return self.blobs / name[:2] / name
+
+    def link(self, name: str) -> str:
+        """A new name for a stored blob's bytes (a copy): blobs never change, so a hard
+        link is a copy that costs nothing and is whole the moment it exists."""
+        new = secrets.token_hex(16)
+        target = self.path(new)
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        os.link(self.path(name), target)
+        return new
+
+    def open(self, name: str) -> BinaryIO:
+        return open(self.path(name), "rb")
+
+    def delete(self, names: Iterable[str | None]) -> None:
+        for name in names:
+            if name:
+                with contextlib.suppress(FileNotFoundError):
+                    self.path(name).unlink()
+
+    def sweep(self, referenced: set[str]) -> int:
+        """Remove temp files and files no row names (what a kill -9 left); how many."""
+        removed = 0
+        for leftover in self.tmp.iterdir():
+            leftover.unlink()
+            removed += 1
+        for directory in self.blobs.iterdir():
+            for blob in directory.iterdir():
+                if blob.name not in referenced:
+                    blob.unlink()
+                    removed += 1
+        return removed
+
+
+async def stream(file: BinaryIO, start: int, length: int) -> AsyncIterator[bytes]:
+    """``length`` bytes from ``start``, a chunk at a time; the file is closed at the end."""
+    try:
+        file.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = file.read(min(READ_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        file.close()

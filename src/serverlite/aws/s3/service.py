@@ -1,0 +1,127 @@
+"""S3 as a serverlite service: the rest-xml face, the template's buckets, notifications
+and lifecycle expiration.
+
+Object bytes live under ``<state>/s3/`` (``blobs``), their metadata in ``s3.db``; at
+start, temp files and files no row names (what a kill -9 left) are removed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from serverlite.aws import backend
+from serverlite.aws.backend import Operation, Operations, RestResponse, RestXmlService
+
+from . import (
+    cors,
+    ops_buckets,
+    ops_config,
+    ops_listing,
+    ops_multipart,
+    ops_objects,
+    provision,
+    routing,
+)
+from .blobs import BlobStore
+from .context import S3Context
+from .store import S3Db
+
+if TYPE_CHECKING:
+    from serverlite.template.model import Application
+
+log = logging.getLogger("serverlite.aws.s3")
+
+OPERATIONS: dict[str, Operation] = {
+    "CreateBucket": ops_buckets.create_bucket,
+    "DeleteBucket": ops_buckets.delete_bucket,
+    "HeadBucket": ops_buckets.head_bucket,
+    "ListBuckets": ops_buckets.list_buckets,
+    "GetBucketLocation": ops_buckets.get_bucket_location,
+    "PutObject": ops_objects.put_object,
+    "GetObject": ops_objects.get_object,
+    "HeadObject": ops_objects.head_object,
+    "DeleteObject": ops_objects.delete_object,
+    "DeleteObjects": ops_objects.delete_objects,
+    "CopyObject": ops_objects.copy_object,
+    "ListObjectsV2": ops_listing.list_objects_v2,
+    "ListObjects": ops_listing.list_objects,
+    "ListObjectVersions": ops_listing.list_object_versions,
+    "CreateMultipartUpload": ops_multipart.create_multipart_upload,
+    "UploadPart": ops_multipart.upload_part,
+    "UploadPartCopy": ops_multipart.upload_part_copy,
+    "CompleteMultipartUpload": ops_multipart.complete_multipart_upload,
+    "AbortMultipartUpload": ops_multipart.abort_multipart_upload,
+    "ListParts": ops_multipart.list_parts,
+    "ListMultipartUploads": ops_multipart.list_multipart_uploads,
+    "PutBucketVersioning": ops_config.put_bucket_versioning,
+    "GetBucketVersioning": ops_config.get_bucket_versioning,
+    "PutBucketTagging": ops_config.put_bucket_tagging,
+    "GetBucketTagging": ops_config.get_bucket_tagging,
+    "DeleteBucketTagging": ops_config.delete_bucket_tagging,
+    "PutObjectTagging": ops_config.put_object_tagging,
+    "GetObjectTagging": ops_config.get_object_tagging,
+    "DeleteObjectTagging": ops_config.delete_object_tagging,
+    "PutBucketCors": ops_config.put_bucket_cors,
+    "GetBucketCors": ops_config.get_bucket_cors,
+    "DeleteBucketCors": ops_config.delete_bucket_cors,
+    "PutBucketLifecycleConfiguration": ops_config.put_bucket_lifecycle_configuration,
+    "GetBucketLifecycleConfiguration": ops_config.get_bucket_lifecycle_configuration,
+    "DeleteBucketLifecycle": ops_config.delete_bucket_lifecycle,
+    "PutBucketNotificationConfiguration": ops_config.put_bucket_notification_configuration,
+    "GetBucketNotificationConfiguration": ops_config.get_bucket_notification_configuration,
+}
+DB_FILE = "s3.db"
+GiB = 1024**3
+MAX_PUT_BYTES = 5 * GiB  # S3's largest single PUT (and part)
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024  # a DeleteObjects of 1,000 long keys fits
+
+
+class S3Service(backend.Backend):
+    name = "s3"
+    title = "S3"
+
+    def __init__(self, context: backend.ServiceContext) -> None:
+        self.db = S3Db(context.state_dir / DB_FILE)
+        self.blobs = BlobStore(context.state_dir / "s3")
+        swept = self.blobs.sweep(self.db.referenced())
+        if swept:
+            log.info("S3: removed %d partial or unreferenced object files left by a crash", swept)
+        self.ctx = S3Context(self.db, self.blobs, context.region, context.account_id, context.clock)
+        self._face = RestXmlService(
+            "s3",
+            Operations(
+                "S3", self.ctx, OPERATIONS, malformed="MalformedXML", internal="InternalError"
+            ),
+            routing.route,
+            max_request_bytes=MAX_PUT_BYTES,
+            max_document_bytes=MAX_DOCUMENT_BYTES,
+            clock=context.clock,
+            preflight=self._preflight,
+            cors=self._cors,
+        )
+
+    def _preflight(self, bucket: str, key: str | None, headers: Mapping[str, str]) -> RestResponse:
+        found = self.ctx.db.bucket(bucket) if bucket else None
+        rules = found.config.get("cors") if found else None
+        return RestResponse(headers=cors.preflight(rules, headers), media_type=None)
+
+    def _cors(self, bucket: str, method: str, headers: Mapping[str, str]) -> Mapping[str, str]:
+        found = self.ctx.db.bucket(bucket)
+        origin = headers.get("origin", "")
+        rule = cors.matching_rule(found.config.get("cors") if found else None, origin, method, [])
+        return cors.response_headers(rule, origin, method) if rule else {}
+
+    @property
+    def rest_xml(self) -> RestXmlService:
+        return self._face
+
+    def provision(self, app: Application) -> list[backend.ProvisionedResource]:
+        return provision.provision(self.ctx, app)
+
+    def reset(self) -> None:
+        self.blobs.delete(self.db.truncate())
+
+    def close(self) -> None:
+        self.db.close()
