@@ -89,7 +89,8 @@ def test_acknowledged_puts_survive_kill_9_and_partial_ones_never_show(tmp_path: 
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 20
-        while len(acknowledged) < 40 and time.monotonic() < deadline:
+        tmp = state / "s3" / "tmp"
+        while time.monotonic() < deadline and (len(acknowledged) < 40 or not any(tmp.iterdir())):
             time.sleep(0.05)
         server.stop(signal.SIGKILL)
         stop.set()

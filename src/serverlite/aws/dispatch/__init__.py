@@ -6,6 +6,9 @@
     json_rpc    JSON 1.0/1.1 (X-Amz-Target): DynamoDB, SQS, SSM, Secrets Manager, EventBridge
     query       form in, XML out: SNS (and SQS for older SDKs)
     rest_json   method + path: Lambda, EventBridge Scheduler
+    rest_xml    S3: bucket + key (path- or virtual-hosted-style), streamed bodies
+    aws_chunked a streamed request body, SigV4's aws-chunked framing taken off
+    presign     presigned URLs' expiry (SigV2 and SigV4 query signing)
     errors      AWS's error shape for each protocol, framework errors by name
     shield      any exception left unanswered: InternalFailure, the connection kept
 
@@ -13,8 +16,7 @@ A service gives its operations table and limits; the dispatcher alone answers un
 operations, malformed bodies, bodies over the limit and unexpected failures, each in
 that service's own AWS error shape, and leaves the connection usable.
 
-Protocols to come plug in beside these: rest-xml (S3) takes ``rest_json``'s route table
-with an XML codec and ``errors`` gains its ``<Error>`` shape; smithy-rpc-v2-cbor
-(CloudWatch: ``POST /service/{service}/operation/{operation}``) is ``json_rpc`` with a
-CBOR codec. Both reuse ``body`` (limits), ``calls`` (tables) and ``admission``.
+Protocols to come plug in beside these: smithy-rpc-v2-cbor (CloudWatch:
+``POST /service/{service}/operation/{operation}``) is ``json_rpc`` with a CBOR codec,
+reusing ``body`` (limits), ``calls`` (tables) and ``admission``.
 """
