@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from serverlite.aws import dynamodb, events, postgres, s3, secretsmanager, sns, sqs, ssm
+from serverlite.aws import dynamodb, events, kinesis, postgres, s3, secretsmanager, sns, sqs, ssm
 from serverlite.aws.backend import Backend, ServiceContext
 from serverlite.aws.local_client import LocalAws
 
@@ -24,6 +24,7 @@ SERVICES: tuple[ServicePackage, ...] = (
     ssm,
     secretsmanager,
     dynamodb,
+    kinesis,
     sqs,
     sns,
     events,
