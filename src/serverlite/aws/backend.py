@@ -12,6 +12,8 @@ do nothing:
     rest_xml                a ``RestXmlService``: S3's rest-xml (bucket + key, streamed bodies)
     provision(app)          make the template's resources exist (idempotent)
     companions()            services served from this one's store (DynamoDB Streams)
+    internal                operations only other services call, in-process (never on the
+                            wire): EventBridge takes S3's ``aws.s3`` events this way
     start_event_sources()   background work (pollers, deliveries, schedules, TTL)
     stop_event_sources()
     begin_shutdown()        the endpoint stops taking requests: end long waits now
@@ -237,6 +239,12 @@ class Backend:
     def provision(self, app: Application) -> list[ProvisionedResource]:
         """Make the template's resources exist; a restart keeps what exists."""
         return []
+
+    @property
+    def internal(self) -> Operations | None:
+        """Operations AWS's own services use and no client can: reached only through
+        ``context.aws.call`` (an ``aws.*`` event from S3, which PutEvents refuses)."""
+        return None
 
     def companions(self) -> tuple[Backend, ...]:
         """Services of their own on the wire whose data is this one's: DynamoDB Streams

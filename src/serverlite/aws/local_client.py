@@ -40,7 +40,12 @@ class LocalAws:
         if backend is None:
             raise AwsError("ServiceUnavailable", f"serverlite does not emulate {service}", 503)
         face = backend.json or backend.query
-        if face is None:
+        internal = backend.internal
+        if internal is not None and operation in internal.table:
+            operations = internal  # what AWS's own services call (aws.* events)
+        elif face is not None:
+            operations = face.operations
+        else:
             raise AwsError("ServiceUnavailable", f"{service} has no API to call", 503)
-        result: dict[str, Any] = await calls.call(face.operations, operation, params, request_id())
+        result: dict[str, Any] = await calls.call(operations, operation, params, request_id())
         return result

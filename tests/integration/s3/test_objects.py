@@ -480,3 +480,62 @@ def test_aws_chunked_uploads_with_a_trailing_checksum(
     answer = conn.getresponse()
     assert answer.status == 400 and b"<Code>BadDigest</Code>" in answer.read()
     conn.close()
+
+
+def test_lifecycle_expires_objects_on_the_clock(s3: Any, endpoint: Endpoint, bucket: str) -> None:
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "tmp",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "tmp/"},
+                    "Expiration": {"Days": 1},
+                }
+            ]
+        },
+    )
+    rule = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]
+    assert rule["Filter"] == {"Prefix": "tmp/"} and rule["Expiration"] == {"Days": 1}
+    s3.put_object(Bucket=bucket, Key="tmp/scratch", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="keep/report", Body=b"x")
+    endpoint.backend.clock_moved()
+    assert len(s3.list_objects_v2(Bucket=bucket)["Contents"]) == 2  # not yet
+    endpoint.clock.advance(days=2)  # a day, rounded up to the next midnight UTC
+    endpoint.backend.clock_moved()
+    assert [c["Key"] for c in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["keep/report"]
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket,
+            LifecycleConfiguration={"Rules": [{"ID": "x", "Status": "Enabled", "Prefix": ""}]},
+        )
+    assert error(exc) == ("InvalidRequest", 400)  # a rule with no action
+
+
+def test_cors_configuration_round_trips(s3: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_cors(Bucket=bucket)
+    assert error(exc) == ("NoSuchCORSConfiguration", 404)
+    rules = [
+        {
+            "AllowedOrigins": ["https://*.example.com"],
+            "AllowedMethods": ["GET", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 300,
+        }
+    ]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == rules
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_cors(
+            Bucket=bucket,
+            CORSConfiguration={
+                "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]
+            },
+        )
+    assert error(exc) == ("InvalidRequest", 400)
+    s3.delete_bucket_cors(Bucket=bucket)
+    with pytest.raises(ClientError):
+        s3.get_bucket_cors(Bucket=bucket)

@@ -44,7 +44,8 @@ def entry_size(entry: Mapping[str, Any]) -> int:
     return size
 
 
-def check_entry(entry: Mapping[str, Any]) -> EntryError | None:
+def check_entry(entry: Mapping[str, Any], *, service: bool = False) -> EntryError | None:
+    """AWS's per-entry checks; ``service``: sent by an AWS service (an aws.* source)."""
     for key in ("Source", "DetailType", "Detail"):
         value = entry.get(key)
         if not isinstance(value, str) or not value:
@@ -61,7 +62,7 @@ def check_entry(entry: Mapping[str, Any]) -> EntryError | None:
     resources = entry.get("Resources") or []
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
         return EntryError("InvalidArgument", "Parameter Resources is not valid.")
-    if str(entry["Source"]).startswith("aws."):
+    if str(entry["Source"]).startswith("aws.") and not service:
         # Only AWS services may send events with an aws.* source.
         return EntryError("NotAuthorizedForSourceException", "Not authorized for the source.")
     return None

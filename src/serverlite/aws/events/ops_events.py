@@ -33,7 +33,15 @@ MAX_HOPS = 5  # bus-to-bus forwarding stops here, so a loop of buses cannot spin
 TEST_EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
 
 
-def put_events(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
+def put_service_events(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
+    """PutEvents as an AWS service sends its own events (S3's ``aws.s3``): in-process
+    only, never on the wire, where an aws.* source is NotAuthorizedForSourceException."""
+    return put_events(ctx, body, service=True)
+
+
+def put_events(
+    ctx: EventsContext, body: dict[str, Any], *, service: bool = False
+) -> dict[str, Any]:
     entries = body.get("Entries")
     if not isinstance(entries, list) or not entries:
         raise validation(
@@ -54,7 +62,7 @@ def put_events(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
     archived: list[tuple[str, str]] = []
     buses = {b.name for b in ctx.db.buses()}
     for entry in entries:
-        outcome = _entry(ctx, entry if isinstance(entry, dict) else {}, buses, now)
+        outcome = _entry(ctx, entry if isinstance(entry, dict) else {}, buses, now, service)
         if isinstance(outcome, EntryError):
             results.append(outcome.result())
             continue
@@ -72,9 +80,9 @@ def put_events(ctx: EventsContext, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _entry(
-    ctx: EventsContext, entry: dict[str, Any], buses: set[str], now: float
+    ctx: EventsContext, entry: dict[str, Any], buses: set[str], now: float, service: bool
 ) -> EntryError | tuple[str, str, str]:
-    error = check_entry(entry)
+    error = check_entry(entry, service=service)
     if error is not None:
         return error
     try:

@@ -109,6 +109,12 @@ class EventsService(backend.Backend):
             max_request_bytes=MiB,  # a schedule's target input is at most 256 KB
             message_key="Message",
         )
+        self._internal = Operations(
+            "EventBridge",
+            self.ctx,
+            {"PutServiceEvents": ops_events.put_service_events},
+            internal="InternalException",
+        )
         self._sam_queues: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._json = JsonService(
@@ -125,6 +131,10 @@ class EventsService(backend.Backend):
             # the endpoint refuses only past 4 MiB.
             max_request_bytes=4 * MiB,
         )
+
+    @property
+    def internal(self) -> Operations:
+        return self._internal
 
     @property
     def json(self) -> JsonService:

@@ -108,11 +108,13 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise invalid_range(header, size)
         return max(0, size - suffix), size - 1
     first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if last < first:
+    last = int(last_text) if last_text else None
+    if last is not None and last < first:
         return None  # not a valid range: ignored
     if first >= size:
         raise invalid_range(header, size)
+    if last is None:
+        last = size - 1
     return first, min(last, size - 1)
 
 

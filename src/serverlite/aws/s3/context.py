@@ -12,7 +12,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from serverlite.aws.backend import AwsError, RequestBody
@@ -20,12 +20,12 @@ from serverlite.aws.backend import AwsError, RequestBody
 from . import checksums
 from .blobs import BlobStore
 from .errors import no_such_bucket
+from .notifications import Note, notes
 from .records import Bucket, ObjectVersion
 from .store import S3Db
 
 OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 OWNER_NAME = "serverlite"
-Notify = Callable[[str, ObjectVersion, Mapping[str, str]], None]  # event, object, request
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class S3Context:
     region: str
     account_id: str
     clock: Callable[[], float]
-    notify: list[Notify] = field(default_factory=list)  # notifications; set at start
+    wake: Callable[[], None] = lambda: None  # notifications were written: deliver them
 
     def bucket(self, name: str) -> Bucket:
         found = self.db.bucket(name)
@@ -51,9 +51,14 @@ class S3Context:
             raise no_such_bucket(name)
         return found
 
-    def emit(self, event: str, version: ObjectVersion, request: Mapping[str, Any]) -> None:
-        for notify in self.notify:
-            notify(event, version, request)
+    def emit(
+        self, event: str, bucket: Bucket, version: ObjectVersion, request: Mapping[str, Any]
+    ) -> list[Note]:
+        """The notifications of an object event, to commit with the change."""
+        found = notes(event, version, bucket, request, self.account_id, self.clock())
+        if found:
+            self.wake()  # runs once this request yields: after the commit
+        return found
 
     async def receive(
         self, body: RequestBody, headers: Mapping[str, str], algorithm: str | None = None

@@ -18,13 +18,16 @@ from __future__ import annotations
 import calendar
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serverlite.aws.backend import AwsError
 
 from .errors import invalid_argument, malformed_xml
-from .records import ObjectVersion
+from .records import Bucket, ObjectVersion
 from .xml import el, text, timestamp
+
+if TYPE_CHECKING:
+    from .context import S3Context
 
 DAY = 86400.0
 MAX_RULES = 1000
@@ -175,3 +178,64 @@ def noncurrent_expired(
         and now >= after_days(noncurrent_since, rule["noncurrent_days"])
         for rule in rules
     )
+
+
+def sweep(ctx: S3Context) -> int:
+    """Apply every bucket's lifecycle rules now; how many versions and uploads went."""
+    now = ctx.clock()
+    done = 0
+    for bucket in ctx.db.buckets():
+        rules = bucket.config.get("lifecycle")
+        if not rules:
+            continue
+        done += _sweep_versions(ctx, bucket, rules, now)
+        for upload in ctx.db.uploads(bucket.name, ""):
+            if any(
+                r["status"] == "Enabled"
+                and r.get("abort_days")
+                and upload.key.startswith(r["prefix"])
+                and now >= after_days(upload.initiated, r["abort_days"])
+                for r in rules
+            ):
+                freed = ctx.db.finish_upload(upload.upload_id, None)
+                ctx.blobs.delete(freed or [])
+                done += 1
+    return done
+
+
+def _sweep_versions(ctx: S3Context, bucket: Bucket, rules: list[dict[str, Any]], now: float) -> int:
+    from .ops_objects import delete_one
+
+    done = 0
+    after_key, after_id = "", None
+    newer: ObjectVersion | None = None  # the next newer version of the same key
+    while True:
+        batch = ctx.db.versions_after(bucket.name, "", after_key, after_id, 500)
+        if not batch:
+            return done
+        for version in batch:
+            successor = newer if newer is not None and newer.key == version.key else None
+            if version.latest and not version.delete_marker:
+                if current_expired(rules, version, now):
+                    delete_one(ctx, bucket, version.key, None, {}, "LifecycleExpiration")
+                    done += 1
+            elif (
+                not version.latest
+                and successor is not None
+                and noncurrent_expired(rules, version, successor.modified, now)
+            ):
+                delete_one(ctx, bucket, version.key, version.version_id, {}, "LifecycleExpiration")
+                done += 1
+            elif version.latest and version.delete_marker and _expired_marker(ctx, rules, version):
+                ctx.db.delete_version(bucket.name, version.key, version.version_id)
+                done += 1
+            newer = version
+            after_key, after_id = version.key, version.id
+
+
+def _expired_marker(ctx: S3Context, rules: list[dict[str, Any]], marker: ObjectVersion) -> bool:
+    """A delete marker with no versions left behind it, under ExpiredObjectDeleteMarker."""
+    if not any(r.get("expired_marker") and applies(r, marker) for r in rules):
+        return False
+    older = ctx.db.versions_after(marker.bucket, marker.key, marker.key, marker.id, 1)
+    return not older or older[0].key != marker.key

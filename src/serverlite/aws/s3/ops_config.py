@@ -17,6 +17,7 @@ from serverlite.aws.backend import AwsError, RestResponse
 from . import cors, lifecycle, notification_config
 from .context import S3Context
 from .errors import malformed_xml
+from .notifications import test_notes
 from .ops_objects import check_tags, readable, version_headers
 from .xml import HEADER, NAMESPACE, document, el, parse, text
 
@@ -99,8 +100,8 @@ async def put_object_tagging(ctx: S3Context, req: dict[str, Any]) -> RestRespons
     tags = _tag_set(parse(await req["body"].read()))
     check_tags(tags)
     version = readable(ctx, bucket, req["key"], req["query"].get("versionId"))
-    ctx.db.set_tags(bucket.name, version.key, version.version_id, tags)
-    ctx.emit("ObjectTagging:Put", version, req)
+    event = ctx.emit("ObjectTagging:Put", bucket, version, req)
+    ctx.db.set_tags(bucket.name, version.key, version.version_id, tags, event)
     return RestResponse(headers=version_headers(bucket, version), media_type=None)
 
 
@@ -115,8 +116,8 @@ def get_object_tagging(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
 def delete_object_tagging(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
     bucket = ctx.bucket(req["bucket"])
     version = readable(ctx, bucket, req["key"], req["query"].get("versionId"))
-    ctx.db.set_tags(bucket.name, version.key, version.version_id, {})
-    ctx.emit("ObjectTagging:Delete", version, req)
+    event = ctx.emit("ObjectTagging:Delete", bucket, version, req)
+    ctx.db.set_tags(bucket.name, version.key, version.version_id, {}, event)
     return RestResponse(status=204, headers=version_headers(bucket, version), media_type=None)
 
 
@@ -187,6 +188,10 @@ async def put_bucket_notification_configuration(
     bucket = ctx.bucket(req["bucket"])
     config = notification_config.parse(parse(await req["body"].read()))
     ctx.db.set_config(bucket.name, "notification", config)
+    tests = test_notes(bucket.name, config, req["request_id"], ctx.clock())
+    if tests:
+        ctx.db.add_notes(tests)
+        ctx.wake()
     return RestResponse(media_type=None)
 
 

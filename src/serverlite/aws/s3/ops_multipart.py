@@ -258,12 +258,12 @@ async def complete_multipart_upload(ctx: S3Context, req: dict[str, Any]) -> Rest
         tags=upload.tags,
         parts=len(parts),
     )
-    freed = ctx.db.finish_upload(upload.upload_id, version)
+    event = ctx.emit("ObjectCreated:CompleteMultipartUpload", bucket, version, req)
+    freed = ctx.db.finish_upload(upload.upload_id, version, event)
     if freed is None:  # aborted or completed meanwhile
         ctx.blobs.delete([blob])
         raise no_such_upload(upload.upload_id)
     ctx.blobs.delete(freed)
-    ctx.emit("ObjectCreated:CompleteMultipartUpload", version, req)
     inner = (
         el("Location", f"/{bucket.name}/{upload.key}")
         + el("Bucket", bucket.name)

@@ -28,6 +28,7 @@ from .errors import (
     no_such_key,
     no_such_version,
 )
+from .notifications import Note
 from .records import Bucket, ObjectVersion
 from .store import NULL_VERSION
 from .xml import document, el, http_date, parse, text, timestamp
@@ -161,8 +162,7 @@ async def put_object(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
         checksum=checksum,
         tags=tags,
     )
-    ctx.blobs.delete(ctx.db.put(version))
-    ctx.emit("ObjectCreated:Put", version, req)
+    ctx.blobs.delete(ctx.db.put(version, ctx.emit("ObjectCreated:Put", bucket, version, req)))
     return RestResponse(
         headers={
             "ETag": version.etag,
@@ -275,20 +275,17 @@ def delete_one(
     cause: str = "ObjectRemoved",  # or LifecycleExpiration: the events' family
 ) -> tuple[ObjectVersion | None, bool]:
     """(the version removed or the delete marker made, whether it is a marker)."""
-    if version_id is not None:
-        gone = ctx.db.delete_version(bucket.name, key, version_id)
+
+    def removed(gone: ObjectVersion) -> list[Note]:
+        # removing a delete marker itself notifies nothing
+        return [] if gone.delete_marker else ctx.emit(f"{cause}:Delete", bucket, gone, req)
+
+    if version_id is not None or not bucket.versioning:
+        gone = ctx.db.delete_version(bucket.name, key, version_id or NULL_VERSION, removed)
         if gone is None:
             return None, False
         ctx.blobs.delete([gone.blob])
-        if not gone.delete_marker:
-            ctx.emit(f"{cause}:Delete", gone, req)
         return gone, gone.delete_marker
-    if not bucket.versioning:
-        gone = ctx.db.delete_version(bucket.name, key, NULL_VERSION)
-        if gone is not None:
-            ctx.blobs.delete([gone.blob])
-            ctx.emit(f"{cause}:Delete", gone, req)
-        return gone, False
     marker = ObjectVersion(
         bucket=bucket.name,
         key=key,
@@ -300,8 +297,9 @@ def delete_one(
         modified=ctx.clock(),
         headers={},
     )
-    ctx.blobs.delete(ctx.db.put(marker))
-    ctx.emit(f"{cause}:DeleteMarkerCreated", marker, req)
+    ctx.blobs.delete(
+        ctx.db.put(marker, ctx.emit(f"{cause}:DeleteMarkerCreated", bucket, marker, req))
+    )
     return marker, True
 
 
@@ -415,8 +413,7 @@ async def copy_object(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
         tags=tags_from_header(headers.get("x-amz-tagging")) if replace_tags else source.tags,
         parts=source.parts,
     )
-    ctx.blobs.delete(ctx.db.put(version))
-    ctx.emit("ObjectCreated:Copy", version, req)
+    ctx.blobs.delete(ctx.db.put(version, ctx.emit("ObjectCreated:Copy", bucket, version, req)))
     checksum = "".join(
         el(f"Checksum{a}", source.checksum[a]) for a in checksums.ALGORITHMS if a in source.checksum
     )

@@ -7,15 +7,18 @@ start, temp files and files no row names (what a kill -9 left) are removed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from serverlite.aws import backend
+from serverlite.aws.arn_sender import ArnSender
 from serverlite.aws.backend import Operation, Operations, RestResponse, RestXmlService
 
 from . import (
     cors,
+    lifecycle,
     ops_buckets,
     ops_config,
     ops_listing,
@@ -26,9 +29,11 @@ from . import (
 )
 from .blobs import BlobStore
 from .context import S3Context
+from .notifications import Delivery
 from .store import S3Db
 
 if TYPE_CHECKING:
+    from serverlite.invoker import Invoker
     from serverlite.template.model import Application
 
 log = logging.getLogger("serverlite.aws.s3")
@@ -73,6 +78,7 @@ OPERATIONS: dict[str, Operation] = {
     "GetBucketNotificationConfiguration": ops_config.get_bucket_notification_configuration,
 }
 DB_FILE = "s3.db"
+LIFECYCLE_INTERVAL_S = 60.0  # AWS runs lifecycle about daily; serverlite each minute
 GiB = 1024**3
 MAX_PUT_BYTES = 5 * GiB  # S3's largest single PUT (and part)
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024  # a DeleteObjects of 1,000 long keys fits
@@ -89,6 +95,12 @@ class S3Service(backend.Backend):
         if swept:
             log.info("S3: removed %d partial or unreferenced object files left by a crash", swept)
         self.ctx = S3Context(self.db, self.blobs, context.region, context.account_id, context.clock)
+        self.aws = context.aws
+        self.endpoint_url = context.endpoint_url
+        self.region = context.region
+        self.account_id = context.account_id
+        self.delivery: Delivery | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._face = RestXmlService(
             "s3",
             Operations(
@@ -119,6 +131,39 @@ class S3Service(backend.Backend):
 
     def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         return provision.provision(self.ctx, app)
+
+    async def start_event_sources(self, invoker: Invoker) -> None:
+        """Deliver notifications (what a previous run left undelivered too) and expire
+        objects by their buckets' lifecycle rules (`serverlite up` only)."""
+        sender = ArnSender(self.aws, invoker.invoke, self.endpoint_url)
+        self.delivery = Delivery(self.db, sender, self.aws, self.region, self.account_id)
+        self.ctx.wake = self.delivery.wake.set
+        self._tasks = [
+            asyncio.create_task(self.delivery.run()),
+            asyncio.create_task(self._expire_forever()),
+        ]
+
+    async def _expire_forever(self) -> None:
+        while True:
+            self._expire()
+            await asyncio.sleep(LIFECYCLE_INTERVAL_S)
+
+    def _expire(self) -> None:
+        try:
+            lifecycle.sweep(self.ctx)
+        except Exception:  # one bad rule must not stop expiring the others next time
+            log.exception("S3 lifecycle sweep failed")
+
+    def clock_moved(self) -> None:
+        self._expire()  # a test moved the clock: what expired by now goes now
+
+    async def stop_event_sources(self) -> None:
+        if self.delivery is not None:
+            self.delivery.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
 
     def reset(self) -> None:
         self.blobs.delete(self.db.truncate())

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from serverlite.state import LockedDb
 
+from .notifications import Note
 from .records import Bucket, ObjectVersion, Part, Upload
 
 _SCHEMA = """
@@ -56,6 +57,14 @@ CREATE TABLE IF NOT EXISTS uploads (
     headers TEXT NOT NULL,
     checksum TEXT NOT NULL,
     tags TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn TEXT NOT NULL,
+    body TEXT NOT NULL,
+    detail_type TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS parts (
     upload_id TEXT NOT NULL REFERENCES uploads (upload_id) ON DELETE CASCADE,
@@ -174,10 +183,11 @@ class S3Db(LockedDb):
             row = self._conn.execute(sql, args).fetchone()
         return _version(row) if row else None
 
-    def put(self, version: ObjectVersion) -> list[str]:
+    def put(self, version: ObjectVersion, notes: Iterable[Note] = ()) -> list[str]:
         """Make ``version`` the latest; a ``null`` version replaces the ``null`` one.
-        Returns the blobs no row names any more."""
+        Its notifications commit with it. Returns the blobs no row names any more."""
         with self.transaction() as conn:
+            _add_notes(conn, notes)
             return self._put(conn, version)
 
     def _put(self, conn: sqlite3.Connection, version: ObjectVersion) -> list[str]:
@@ -215,8 +225,15 @@ class S3Db(LockedDb):
         )
         return freed
 
-    def delete_version(self, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
-        """Remove one version; the newest left becomes the latest. Returns what went."""
+    def delete_version(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str,
+        notes: Callable[[ObjectVersion], Iterable[Note]] | None = None,
+    ) -> ObjectVersion | None:
+        """Remove one version; the newest left becomes the latest. Returns what went;
+        ``notes`` says what its removal notifies, committed with it."""
         with self.transaction() as conn:
             row = conn.execute(
                 f"DELETE FROM objects WHERE bucket = ? AND key = ? AND version_id = ? "
@@ -226,6 +243,8 @@ class S3Db(LockedDb):
             if row is None:
                 return None
             gone = _version(row)
+            if notes is not None:
+                _add_notes(conn, notes(gone))
             if gone.latest:
                 conn.execute(
                     "UPDATE objects SET latest = 1 WHERE id = (SELECT MAX(id) FROM objects "
@@ -234,8 +253,16 @@ class S3Db(LockedDb):
                 )
             return gone
 
-    def set_tags(self, bucket: str, key: str, version_id: str, tags: dict[str, str]) -> None:
+    def set_tags(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str,
+        tags: dict[str, str],
+        notes: Iterable[Note] = (),
+    ) -> None:
         with self.transaction() as conn:
+            _add_notes(conn, notes)
             conn.execute(
                 "UPDATE objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id = ?",
                 (json.dumps(tags), bucket, key, version_id),
@@ -295,6 +322,7 @@ class S3Db(LockedDb):
             blobs += [r[0] for r in conn.execute("SELECT blob FROM parts")]
             conn.execute("DELETE FROM objects")
             conn.execute("DELETE FROM uploads")
+            conn.execute("DELETE FROM notes")
         return blobs
 
     def referenced(self) -> set[str]:
@@ -378,7 +406,9 @@ class S3Db(LockedDb):
             ).fetchall()
         return [Part(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def finish_upload(self, upload_id: str, version: ObjectVersion | None) -> list[str] | None:
+    def finish_upload(
+        self, upload_id: str, version: ObjectVersion | None, notes: Iterable[Note] = ()
+    ) -> list[str] | None:
         """Complete (``version``: the object it made) or abort; the parts' files and a
         replaced object's go. None when the upload is gone."""
         with self.transaction() as conn:
@@ -392,9 +422,47 @@ class S3Db(LockedDb):
                 for row in conn.execute("SELECT blob FROM parts WHERE upload_id = ?", (upload_id,))
             ]
             conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+            _add_notes(conn, notes)
             if version is not None:
                 freed += self._put(conn, version)
         return freed
+
+    # -- notifications (an outbox: written with the change, delivered after) -----------
+
+    def add_notes(self, notes: Iterable[Note]) -> None:
+        with self.transaction() as conn:
+            _add_notes(conn, notes)
+
+    def due_notes(self, now: float, limit: int) -> list[tuple[int, Note, int]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, arn, body, detail_type, attempts FROM notes WHERE due <= ? "
+                "ORDER BY id LIMIT ?",
+                (now, limit),
+            ).fetchall()
+        return [(r[0], Note(r[1], r[2], r[3]), r[4]) for r in rows]
+
+    def next_note_due(self) -> float | None:
+        with self._lock:
+            row = self._conn.execute("SELECT MIN(due) FROM notes").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def retry_note(self, note_id: int, due: float) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE notes SET attempts = attempts + 1, due = ? WHERE id = ?", (due, note_id)
+            )
+
+    def delete_note(self, note_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+
+
+def _add_notes(conn: sqlite3.Connection, notes: Iterable[Note]) -> None:
+    conn.executemany(
+        "INSERT INTO notes (arn, body, detail_type) VALUES (?, ?, ?)",
+        [(n.arn, n.body, n.detail_type) for n in notes],
+    )
 
 
 def _bucket(row: Sequence[Any]) -> Bucket:
