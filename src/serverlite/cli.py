@@ -33,6 +33,7 @@ from serverlite.template.model import Application
 if TYPE_CHECKING:
     from serverlite.functions.debugging import DebugTarget
     from serverlite.state_lock import Owner
+    from serverlite.websocket_api.serving import Bound
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -183,6 +184,14 @@ def main() -> None:
     "(Identity/IdentityApi) or logical id; the others take ports from --port.",
 )
 @click.option(
+    "--url-port",
+    "url_ports",
+    multiple=True,
+    metavar="FUNCTION=PORT",
+    help="Serve this function's URL (FunctionUrlConfig, AWS::Lambda::Url) on this port "
+    "(repeatable); other URLs get ports from the operating system.",
+)
+@click.option(
     "--allow-host",
     "allow_hosts",
     multiple=True,
@@ -266,6 +275,7 @@ def up(
     port: int,
     aws_port: int,
     api_ports: tuple[str, ...],
+    url_ports: tuple[str, ...],
     allow_hosts: tuple[str, ...],
     warm: bool,
     debug: str | None,
@@ -323,9 +333,18 @@ def up(
                 bound[bound_port(sockets)] = sockets
             ports = [p for p in bound if bound[p] is not aws_sockets]
             app, endpoints = serve_locally(app, host, ports)
+            app, url_sockets, websocket_sockets = _bind_lambda_faces(app, host, url_ports, bound)
             aws_url = f"http://{_client_host(host)}:{bound_port(aws_sockets)}"
             urls_file.write(state_dir, aws_url, endpoints)
-            return serve_bound(app, endpoint, bound_port(aws_sockets), endpoints, bound)
+            return serve_bound(
+                app,
+                endpoint,
+                bound_port(aws_sockets),
+                endpoints,
+                bound,
+                url_sockets,
+                websocket_sockets,
+            )
         finally:
             for sockets in bound.values():
                 for sock in sockets:
@@ -337,6 +356,8 @@ def up(
         aws_port: int,
         endpoints: list[ApiEndpoint],
         bound: dict[int, list[socket.socket]],
+        url_sockets: dict[str, list[socket.socket]],
+        websocket_sockets: dict[str, Bound],
     ) -> int:
         target = _debug_target(app, parse_target(debug)) if debug else None
         if not is_loopback(host):
@@ -366,6 +387,11 @@ def up(
             reload=not no_reload,
             allow_hosts=allow_hosts,
             sockets=bound,
+            url_sockets=url_sockets,
+            websocket_sockets=websocket_sockets,
+            write_urls=lambda local: urls_file.write(
+                state_dir, f"http://{_client_host(host)}:{aws_port}", endpoints, local
+            ),
             connection_limits=ConnectionLimits(
                 max_connections=max_connections,
                 read_timeout_s=read_timeout,
@@ -590,6 +616,8 @@ def urls(state_dir: Path) -> None:
         click.echo(f"AWS endpoint: {found['aws']}")
         for api, url in found["apis"].items():
             click.echo(f"API {api}: {url}")
+        for function, url in found.get("function_urls", {}).items():
+            click.echo(f"URL {function}: {url}")
         return 0
 
     _run(go)
@@ -866,6 +894,66 @@ def _read_file(path: str) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read event file {path}: {exc.strerror}") from exc
+
+
+def _bind_lambda_faces(
+    app: Application, host: str, url_ports: tuple[str, ...], bound: dict[int, list[socket.socket]]
+) -> tuple[Application, dict[str, list[socket.socket]], dict[str, Bound]]:
+    """Function URLs' and WebSocket APIs' sockets, and the app with their URLs local."""
+    app, url_sockets = _bind_function_urls(app, host, url_ports, bound)
+    app, websocket_sockets = _bind_websocket_apis(app, host, bound)
+    return app, url_sockets, websocket_sockets
+
+
+def _bind_websocket_apis(
+    app: Application, host: str, bound: dict[int, list[socket.socket]]
+) -> tuple[Application, dict[str, Bound]]:
+    """Two listening sockets (plain, TLS) per WebSocket API, from the OS (also added to
+    ``bound``), and the app with its wss:// and https:// API URLs pointing there."""
+    from serverlite.websocket_api.frontend import localize
+    from serverlite.websocket_api.model import discover
+    from serverlite.websocket_api.serving import Bound, client_host
+
+    sockets = {api.api_id: Bound.new(host) for api in discover(app)}
+    local = {}
+    for api_id, pair in sockets.items():
+        bound[pair.plain_port] = pair.plain
+        bound[pair.tls_port] = pair.tls
+        where = client_host(host)
+        local[api_id] = (f"ws://{where}:{pair.plain_port}", f"https://{where}:{pair.tls_port}")
+    return localize(app, local), sockets
+
+
+def _bind_function_urls(
+    app: Application, host: str, specs: tuple[str, ...], bound: dict[int, list[socket.socket]]
+) -> tuple[Application, dict[str, list[socket.socket]]]:
+    """A listening socket per template function URL (``--url-port FUNCTION=PORT``, or
+    one from the OS) keyed by the URL's id (also added to ``bound``, by port), and the
+    app with its URLs pointing there."""
+    from serverlite.connections import bound_port
+    from serverlite.function_urls.frontend import localize
+    from serverlite.function_urls.model import template_urls
+
+    urls = template_urls(app)
+    pinned: dict[str, int] = {}
+    for spec in specs:
+        name, sep, text = spec.partition("=")
+        if not sep or not text.isdigit() or not 0 < int(text) < 65536:
+            raise ConfigError(f"--url-port {spec!r}: use FUNCTION=PORT, e.g. Stream=3500")
+        if not any(name in (url.function, url.logical_id) for url in urls):
+            known = ", ".join(url.function for url in urls) or "none"
+            raise ConfigError(f"--url-port {spec!r} names no function with a URL ({known})")
+        pinned[name] = int(text)
+    sockets: dict[str, list[socket.socket]] = {}
+    for url in urls:
+        port = pinned.get(url.function, pinned.get(url.logical_id or "", 0))
+        sockets[url.url_id] = _listen(host, port, "--url-port")
+        bound[bound_port(sockets[url.url_id])] = sockets[url.url_id]
+    local = {
+        url_id: f"http://{_client_host(host)}:{bound_port(bound)}/"
+        for url_id, bound in sockets.items()
+    }
+    return localize(app, local), sockets
 
 
 def _listen(host: str, port: int, option: str) -> list[socket.socket]:

@@ -31,7 +31,10 @@ from serverlite.aws.backend import (
 )
 from serverlite.aws.dispatch.admission import AllowedHosts
 from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
+from serverlite.aws.lambda_urls_api import UrlApi
+from serverlite.aws.lambda_urls_api import face as url_api_face
 from serverlite.defaults import AWS_ENDPOINT_URL
+from serverlite.function_urls.configs import FunctionUrls
 from serverlite.functions.debugging import DebugTarget
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
@@ -48,6 +51,9 @@ from serverlite.invoker.destinations import Destinations
 from serverlite.invoker.versions import Provisioned, Versions
 from serverlite.observe.logs import LogStore
 from serverlite.template.model import Application
+from serverlite.websocket_api import model as websocket_model
+from serverlite.websocket_api import tls
+from serverlite.websocket_api.serving import WebSocketServers
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,9 @@ class LocalCloud:
         self.zygote = Zygote()
         self.logs = LogStore(state_dir / "logs.db")
         self.api_throttles = Throttles(account=options.api_account_limit)  # all APIs share it
+        self.websocket_apis = websocket_model.discover(app)
+        # The WebSocket APIs' TLS port serves this certificate; functions trust it.
+        self.certificate = tls.certificate(state_dir) if self.websocket_apis else None
         self.pool = EnvironmentPool(
             zygote=self.zygote,
             settings=Settings(
@@ -81,6 +90,7 @@ class LocalCloud:
                 endpoint_url=options.endpoint_url,
                 debug=options.debug,
                 terminal=options.terminal,
+                ca_bundle=str(self.certificate[0].resolve()) if self.certificate else None,
             ),
             state_dir=state_dir,
             log_sink=self.logs,
@@ -99,6 +109,9 @@ class LocalCloud:
             clock=options.clock,
             versions=self.versions,
         )
+        self.function_urls = FunctionUrls(app, state_dir, clock=options.clock)
+        # Where a function URL is served (set by `serverlite up`; None: not served).
+        self.url_locator: Callable[[str], str | None] = lambda url_id: None
         built = registry.build(
             ServiceContext(
                 state_dir=state_dir,
@@ -112,6 +125,7 @@ class LocalCloud:
         self.services = built.backends
         self.aws = built.aws
         self.provisioned: list[ProvisionedResource] = []
+        self.websockets: WebSocketServers | None = None  # set by `serverlite up`
         self._worker: asyncio.Task[None] | None = None
 
     @cached_property
@@ -135,16 +149,20 @@ class LocalCloud:
 
     def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> Starlette:
         """The AWS endpoint: Lambda's API and every service's faces, answering ``hosts``."""
+        urls = url_api_face(UrlApi(self.invoker, self.function_urls, self._local_url))
         return build_app(
             self.invoker,
             self.json_services,
             self.query_services,
-            self.rest_services,
+            [*self.rest_services, urls],
             hosts,
             rest_xml_service=next(
                 (service.rest_xml for service in self.services if service.rest_xml), None
             ),
         )
+
+    def _local_url(self, url_id: str) -> str | None:
+        return self.url_locator(url_id)  # looked up per call: `up` sets it once serving
 
     @property
     def json_services(self) -> list[JsonService]:
@@ -198,6 +216,8 @@ class LocalCloud:
         self.async_queue.wake()
         for service in self.services:
             service.clock_moved()
+        if self.websockets is not None:  # idle and 2 h connection limits
+            self.websockets.check_limits()
 
     def reset(self) -> None:
         """Data written since start forgotten (items, messages, waiting async invocations)
@@ -228,5 +248,6 @@ class LocalCloud:
         self.logs.close()
         self.async_queue.close()
         self.versions.close()
+        self.function_urls.close()
         for service in self.services:
             service.close()

@@ -27,6 +27,7 @@ from serverlite.aws import connection as endpoint_connection
 from serverlite.aws.dispatch.admission import allowed_hosts
 from serverlite.cloud import LocalCloud
 from serverlite.connections import ConnectionLimits, Connections, Listener, bind
+from serverlite.function_urls.server import UrlServers
 from serverlite.functions import reload
 from serverlite.functions.environment import startup_warnings
 from serverlite.gateway import authorizers
@@ -34,6 +35,7 @@ from serverlite.gateway.frontend import ApiEndpoint
 from serverlite.gateway.gateway import LIMITS, Gateway
 from serverlite.gateway.http_server import HttpServer
 from serverlite.template.model import Application
+from serverlite.websocket_api.serving import Bound, WebSocketServers
 
 log = logging.getLogger("serverlite")
 
@@ -50,6 +52,12 @@ class ServeOptions:
     # Listening sockets by port, bound before the app was loaded (port 0 resolved);
     # a port not here is bound when served.
     sockets: Mapping[int, list[socket.socket]] = field(default_factory=dict)
+    # WebSocket APIs' listening sockets (plain and TLS) by API id; others get OS ports.
+    websocket_sockets: Mapping[str, Bound] = field(default_factory=dict)
+    # Function URLs' listening sockets by URL id (the others get a port from the OS),
+    # and who records where they are served (urls.json), at start and on every change.
+    url_sockets: Mapping[str, list[socket.socket]] = field(default_factory=dict)
+    write_urls: Callable[[Mapping[str, str]], None] | None = None
 
 
 def settle_heap() -> None:
@@ -89,6 +97,61 @@ def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
                 route.function,
                 f"{endpoint.base_url}{path}",
             )
+    return table
+
+
+async def start_function_urls(cloud: LocalCloud, options: ServeOptions) -> UrlServers:
+    """Serve every function URL; urls.json follows the ones the API adds or removes."""
+    servers = UrlServers(
+        cloud.function_urls,
+        cloud.invoker,
+        options.host,
+        cloud.options.clock,
+        sockets=options.url_sockets,
+    )
+    cloud.url_locator = servers.local_url
+    await servers.start()
+    if options.write_urls is not None:
+        write = options.write_urls
+        servers.on_change = lambda: write(function_urls(cloud, servers))
+        write(function_urls(cloud, servers))
+    return servers
+
+
+async def start_websocket_apis(cloud: LocalCloud, options: ServeOptions) -> WebSocketServers:
+    servers = WebSocketServers(
+        cloud.websocket_apis,
+        cloud.invoker,
+        options.host,
+        cloud.options.clock,
+        cloud.certificate or (Path(), Path()),
+        options.websocket_sockets,
+        time_scale=cloud.options.time_scale,
+    )
+    cloud.websockets = servers
+    await servers.start()
+    return servers
+
+
+def function_urls(cloud: LocalCloud, servers: UrlServers) -> dict[str, str]:
+    """``Fn`` (or ``Fn:alias``) -> where its URL is served."""
+    found = {}
+    for config in cloud.function_urls.all():
+        local = servers.local_url(config.url_id)
+        if local is not None:
+            name = config.function + (f":{config.qualifier}" if config.qualifier else "")
+            found[name] = local
+    return found
+
+
+def function_urls_table(cloud: LocalCloud, servers: UrlServers) -> Table:
+    table = Table(title="Function URLs", title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("function", "auth", "mode", "url", "on AWS"):
+        table.add_column(column, overflow="fold")
+    for config in cloud.function_urls.all():
+        name = config.function + (f":{config.qualifier}" if config.qualifier else "")
+        local = servers.local_url(config.url_id) or "-"
+        table.add_row(name, config.auth_type, config.invoke_mode, local, config.aws_url)
     return table
 
 
@@ -132,6 +195,8 @@ async def serve(
     ]
     for gateway in gateways:
         await gateway.start()
+    url_servers = await start_function_urls(cloud, options)
+    websockets = await start_websocket_apis(cloud, options)
     serving = await start_endpoint(
         server,
         connections,
@@ -142,6 +207,8 @@ async def serve(
             console.print(startup_table(app))
             if options.endpoints:
                 console.print(apis_table(options.endpoints))
+            if cloud.function_urls.all():
+                console.print(function_urls_table(cloud, url_servers))
             if cloud.provisioned:
                 console.print(resources_table(cloud))
             for warning in startup_warnings(app):
@@ -151,8 +218,19 @@ async def serve(
                     console.print(line, markup=False, soft_wrap=True)
                 for warning in authorizers.authorizer_warnings(e.api, issuers):
                     console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-            apis = "".join(
-                f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints
+            apis = (
+                "".join(
+                    f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints
+                )
+                + "".join(
+                    f"URL {name}: [bold]{url}[/]\n"
+                    for name, url in function_urls(cloud, url_servers).items()
+                )
+                + "".join(
+                    f"WebSocket {api.qualified_id}: [bold]{websockets.urls(api)[0]}[/] "
+                    f"(@connections: {websockets.urls(api)[1]})\n"
+                    for api in websockets.apis
+                )
             )
             example = app.functions[0].name if app.functions else "NAME"
             services = ", ".join(["Lambda", *(s.title or s.name for s in cloud.services)])
@@ -168,6 +246,8 @@ async def serve(
         settle_heap()
         await serving
     finally:
+        await websockets.stop()
+        await url_servers.stop()
         await asyncio.gather(*(gateway.stop() for gateway in gateways))
         for task in tasks:
             task.cancel()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,19 @@ def pinned_ports(specs: Sequence[str], apis: Sequence[ApiSpec]) -> dict[str, int
     return pinned
 
 
-def write(state_dir: Path, aws_url: str, endpoints: Sequence[ApiEndpoint]) -> None:
-    data = {"aws": aws_url, "apis": {e.api.qualified_id: e.stage_url for e in endpoints}}
+def write(
+    state_dir: Path,
+    aws_url: str,
+    endpoints: Sequence[ApiEndpoint],
+    function_urls: Mapping[str, str] | None = None,
+) -> None:
+    """``function_urls``: a function (``Fn`` or ``Fn:alias``) -> its local URL."""
+    data: dict[str, Any] = {
+        "aws": aws_url,
+        "apis": {e.api.qualified_id: e.stage_url for e in endpoints},
+    }
+    if function_urls:
+        data["function_urls"] = dict(function_urls)
     path = state_dir / URLS_FILE
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, indent=2) + "\n")

@@ -40,6 +40,9 @@ class Settings:
     endpoint_url: str = AWS_ENDPOINT_URL
     debug: DebugTarget | None = None  # the function whose environments run debugpy
     terminal: str | None = None  # where breakpoint() opens pdb (serverlite invoke's tty)
+    # AWS_CA_BUNDLE: serverlite's own certificate, when it serves HTTPS to functions (the
+    # WebSocket APIs' Management API at https://{domainName}/{stage}).
+    ca_bundle: str | None = None
 
 
 def new_log_stream_name(now: float | None = None, version: str = "$LATEST") -> str:
@@ -97,6 +100,8 @@ def build_env(
             **DUMMY_CREDENTIALS,
         }
     )
+    if settings.ca_bundle is not None:
+        env["AWS_CA_BUNDLE"] = settings.ca_bundle
     env.update(fn.environment)
     # Lambda's reserved variables: a function cannot override these.
     env.update(

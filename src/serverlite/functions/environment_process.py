@@ -42,6 +42,9 @@ INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 # sweeps busy environments more often than that): most end long before, and a timer
 # armed and cancelled per invocation cost more than the rest of the bookkeeping.
 TIMER_HORIZON_S = 0.25
+# Frames an environment sends before an invocation's result: a breakpoint() pause, and
+# a streaming response's prelude and chunks.
+_INTERIM = frozenset({"paused", "prelude", "chunk"})
 _GONE = select.POLLIN | getattr(select, "POLLRDHUP", 0) | select.POLLHUP | select.POLLERR
 
 
@@ -60,6 +63,9 @@ class Invocation:
     # types only, no tuples): it travels marshalled, which the environment reads in
     # about half the time json.loads takes. ``payload`` holds the same value as JSON.
     event: dict[str, Any] | None = None
+    # Response streaming: called with ("prelude" | "chunk", bytes) as the handler's
+    # generator yields, before the invocation ends (a function URL's RESPONSE_STREAM).
+    on_stream: Callable[[str, bytes], None] | None = None
 
 
 @dataclass(slots=True)
@@ -281,6 +287,8 @@ class Environment:
             header["identity"] = inv.identity
         if inv.invoked_function_arn is not None:
             header["invoked_function_arn"] = inv.invoked_function_arn
+        if inv.on_stream is not None:
+            header["stream"] = True
         body = inv.payload
         if inv.event is not None:
             header["marshal"] = True
@@ -288,11 +296,7 @@ class Environment:
         self.deadline = None if self.untimed else deadline
         self.arm_timeout(loop)
         try:
-            self._channel.send(header, body)
-            reply, body = await self._channel.recv()
-            while reply["type"] == "paused":
-                self._pause()
-                reply, body = await self._channel.recv()
+            reply, body = await self._exchange(inv, header, body)
         except (EOFError, ConnectionError):
             reply, body = {"type": "eof"}, b""
         finally:
@@ -311,6 +315,21 @@ class Environment:
                 inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]), payload=body
             )
         return self._died(inv, pre_events, start_ms, started, init_ms)
+
+    async def _exchange(
+        self, inv: Invocation, header: dict[str, Any], body: bytes
+    ) -> tuple[dict[str, Any], bytes]:
+        """Send the invocation; the result frame, after any pause or streamed chunk."""
+        assert self._channel is not None
+        self._channel.send(header, body)
+        reply, body = await self._channel.recv()
+        while reply["type"] in _INTERIM:
+            if reply["type"] == "paused":
+                self._pause()
+            elif inv.on_stream is not None:
+                inv.on_stream(reply["type"], body)
+            reply, body = await self._channel.recv()
+        return reply, body
 
     def _pause(self) -> None:
         """The handler stopped at a breakpoint() on a terminal: its timeout stops counting."""

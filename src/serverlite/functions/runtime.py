@@ -25,7 +25,7 @@ import sys
 import termios
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 from serverlite.functions import debugging, protocol
@@ -214,8 +214,35 @@ def _result_header(ok: bool) -> bytes:
     )
 
 
+def _streams(result: Any) -> bool:
+    """A streaming handler's result: an iterator (a generator) of chunks."""
+    return isinstance(result, Iterator)
+
+
+def _stream(result: Iterator[Any], send: Callable[[dict[str, Any], bytes], None]) -> None:
+    """Response streaming (a function URL with InvokeMode RESPONSE_STREAM): each chunk
+    the generator yields goes to serverlite as it is produced. A first item that is a
+    dict is the HTTP prelude (statusCode, headers, cookies), as Node's
+    ``awslambda.HttpResponseStream.from(stream, metadata)`` writes it."""
+    first = True
+    for item in result:
+        if first and isinstance(item, dict):
+            send({"type": "prelude"}, json.dumps(item).encode())
+        elif isinstance(item, bytes | bytearray | memoryview):
+            send({"type": "chunk"}, bytes(item))
+        elif isinstance(item, str):
+            send({"type": "chunk"}, item.encode())
+        else:
+            raise TypeError(f"a streamed chunk must be bytes or str, not {type(item).__name__}")
+        first = False
+
+
 def _invoke(
-    handler: Handler, spec: dict[str, Any], header: dict[str, Any], body: bytes
+    handler: Handler,
+    spec: dict[str, Any],
+    header: dict[str, Any],
+    body: bytes,
+    send: Callable[[dict[str, Any], bytes], None],
 ) -> tuple[bool, bytes]:
     request_id: str = header["request_id"]
     _request_filter.request_id = request_id
@@ -238,6 +265,9 @@ def _invoke(
     )
     try:
         result = handler(_event(header, body), context)
+        if header.get("stream") and _streams(result):
+            _stream(result, send)
+            return True, b""
     except Exception as exc:
         error = {
             "errorMessage": str(exc),
@@ -330,7 +360,7 @@ def run_environment(sock: socket.socket, log_fd: int | None, spec: dict[str, Any
             header, body = channel.recv()
             if header["type"] != "invoke":
                 break
-            ok, payload = _invoke(handler, spec, header, body)
+            ok, payload = _invoke(handler, spec, header, body, channel.send)
             sys.stdout.flush()
             sys.stderr.flush()
             channel.send_raw(_result_header(ok), payload)

@@ -138,6 +138,7 @@ class Invoker:
             identity=req.identity,
             invoked_function_arn=invoked_arn or fn.arn,
             event=req.event,
+            on_stream=req.on_stream,
         )
         outcome = await self.pool.run(fn, invocation)
         payload = outcome.payload

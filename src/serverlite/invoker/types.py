@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,6 +28,8 @@ class InvokeRequest:
     # The payload's value when serverlite built it (the gateway's events): valid JSON
     # by construction, so not re-validated, and shipped to the environment marshalled.
     event: dict[str, Any] | None = None
+    # Response streaming: the handler's prelude and chunks as they come (function URLs).
+    on_stream: Callable[[str, bytes], None] | None = None
 
 
 @dataclass(slots=True)

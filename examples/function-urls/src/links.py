@@ -1,0 +1,5 @@
+import os
+
+
+def handler(event, context):
+    return {"ticker": os.environ["TICKER_URL"]}
