@@ -11,7 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from serverlite.aws import dynamodb, events, kinesis, postgres, s3, secretsmanager, sns, sqs, ssm
+from serverlite.aws import (
+    dynamodb,
+    events,
+    kinesis,
+    postgres,
+    s3,
+    secretsmanager,
+    sns,
+    sqs,
+    ssm,
+    stepfunctions,
+)
 from serverlite.aws.backend import Backend, ServiceContext
 from serverlite.aws.local_client import LocalAws
 
@@ -28,6 +39,7 @@ SERVICES: tuple[ServicePackage, ...] = (
     sqs,
     sns,
     events,
+    stepfunctions,
     postgres,
     s3,
 )

@@ -1,0 +1,1 @@
+"""The Amazon States Language, without I/O: what a definition means."""
