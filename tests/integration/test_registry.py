@@ -28,6 +28,7 @@ def test_the_registry_builds_every_service_with_one_client_bound_to_them(tmp_pat
             "sqs",
             "sns",
             "events",
+            "stepfunctions",
             "postgres",
             "s3",
         ]

@@ -12,9 +12,9 @@ from typing import Any
 
 from serverlite.aws.backend import AwsError
 
-from .engine import Clock
 from .executions import Executions
 from .names import Arns
+from .runtime import Clock
 from .store import Machine, StepFunctionsDb
 from .tokens import TokenBoard
 

@@ -30,7 +30,7 @@ from .asl.errors import ITEM_READER, TOLERATED_FAILURE, StatesError, runtime
 from .journal import Frame
 
 if TYPE_CHECKING:
-    from .engine import Run
+    from .runtime import Runner as Run
 
 
 def _key(frame: Frame) -> str:

@@ -21,7 +21,8 @@ from .asl.errors import HEARTBEAT_TIMEOUT, TASK_FAILED, TIMEOUT, StatesError, ru
 from .journal import Frame
 
 if TYPE_CHECKING:
-    from .engine import ExecutionInfo, Run
+    from .runtime import ExecutionInfo
+    from .runtime import Runner as Run
 
 DEFAULT_TIMEOUT = 99999999  # seconds: AWS's default TimeoutSeconds for a task
 RESUMED_CAUSE = (

@@ -15,8 +15,9 @@ import logging
 from typing import Any
 
 from .asl.errors import StatesError
-from .engine import Clock, ExecutionInfo, Outcome, Run, Services
+from .engine import Run
 from .journal import Journal, MemoryJournal
+from .runtime import Clock, ExecutionInfo, Outcome, Services
 from .store import Execution, SqliteJournal, StepFunctionsDb
 from .tokens import TokenBoard
 

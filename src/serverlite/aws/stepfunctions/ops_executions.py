@@ -11,8 +11,8 @@ from serverlite.aws.backend import AwsError
 
 from . import names
 from .context import SfnContext, execution_input, page, required
-from .engine import ExecutionInfo
 from .ops_machines import describe
+from .runtime import ExecutionInfo
 from .store import Execution
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")

@@ -10,8 +10,9 @@ from serverlite.aws.backend import AwsError
 from .asl import validate
 from .asl.errors import StatesError
 from .context import SfnContext, required
-from .engine import Clock, ExecutionInfo, Run, Services
+from .engine import Run
 from .journal import MemoryJournal
+from .runtime import Clock, ExecutionInfo, Services
 
 MAX_OUTPUT = 256 * 1024
 

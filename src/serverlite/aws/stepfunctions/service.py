@@ -16,9 +16,9 @@ from . import ops_executions, ops_machines, ops_tasks, provision
 from .asl.errors import StatesError
 from .connectors import ServiceConnectors
 from .context import SfnContext
-from .engine import Clock
 from .executions import Executions
 from .names import Arns
+from .runtime import Clock
 from .store import StepFunctionsDb
 from .tokens import TokenBoard
 
