@@ -389,8 +389,8 @@ def up(
             sockets=bound,
             url_sockets=url_sockets,
             websocket_sockets=websocket_sockets,
-            write_urls=lambda local: urls_file.write(
-                state_dir, f"http://{_client_host(host)}:{aws_port}", endpoints, local
+            write_urls=lambda local, sockets: urls_file.write(
+                state_dir, f"http://{_client_host(host)}:{aws_port}", endpoints, local, sockets
             ),
             connection_limits=ConnectionLimits(
                 max_connections=max_connections,
@@ -608,7 +608,8 @@ def endpoint_options(func: F) -> F:
     help="The state directory of the running `serverlite up`.",
 )
 def urls(state_dir: Path) -> None:
-    """Print the running serverlite's AWS endpoint and every API's URL."""
+    """Print the running serverlite's AWS endpoint, every API's URL, function URLs and
+    WebSocket APIs."""
     from serverlite.commands import urls as commands
 
     def go() -> int:
@@ -618,6 +619,8 @@ def urls(state_dir: Path) -> None:
             click.echo(f"API {api}: {url}")
         for function, url in found.get("function_urls", {}).items():
             click.echo(f"URL {function}: {url}")
+        for api, url in found.get("websockets", {}).items():
+            click.echo(f"WebSocket {api}: {url}")
         return 0
 
     _run(go)

@@ -57,7 +57,8 @@ class ServeOptions:
     # Function URLs' listening sockets by URL id (the others get a port from the OS),
     # and who records where they are served (urls.json), at start and on every change.
     url_sockets: Mapping[str, list[socket.socket]] = field(default_factory=dict)
-    write_urls: Callable[[Mapping[str, str]], None] | None = None
+    # (function URLs by function, WebSocket APIs' ws:// URLs by API) -> urls.json
+    write_urls: Callable[[Mapping[str, str], Mapping[str, str]], None] | None = None
 
 
 def settle_heap() -> None:
@@ -100,6 +101,21 @@ def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
     return table
 
 
+async def start_lambda_faces(
+    cloud: LocalCloud, options: ServeOptions
+) -> tuple[UrlServers, WebSocketServers]:
+    """Function URLs and WebSocket APIs served; urls.json written (again when the
+    Lambda API adds or removes a function URL)."""
+    url_servers = await start_function_urls(cloud, options)
+    websockets = await start_websocket_apis(cloud, options)
+    if options.write_urls is not None:
+        write = options.write_urls
+        sockets = {api.qualified_id: websockets.urls(api)[0] for api in websockets.apis}
+        url_servers.on_change = lambda: write(function_urls(cloud, url_servers), sockets)
+        write(function_urls(cloud, url_servers), sockets)
+    return url_servers, websockets
+
+
 async def start_function_urls(cloud: LocalCloud, options: ServeOptions) -> UrlServers:
     """Serve every function URL; urls.json follows the ones the API adds or removes."""
     servers = UrlServers(
@@ -111,10 +127,6 @@ async def start_function_urls(cloud: LocalCloud, options: ServeOptions) -> UrlSe
     )
     cloud.url_locator = servers.local_url
     await servers.start()
-    if options.write_urls is not None:
-        write = options.write_urls
-        servers.on_change = lambda: write(function_urls(cloud, servers))
-        write(function_urls(cloud, servers))
     return servers
 
 
@@ -195,8 +207,7 @@ async def serve(
     ]
     for gateway in gateways:
         await gateway.start()
-    url_servers = await start_function_urls(cloud, options)
-    websockets = await start_websocket_apis(cloud, options)
+    url_servers, websockets = await start_lambda_faces(cloud, options)
     serving = await start_endpoint(
         server,
         connections,

@@ -44,14 +44,18 @@ def write(
     aws_url: str,
     endpoints: Sequence[ApiEndpoint],
     function_urls: Mapping[str, str] | None = None,
+    websockets: Mapping[str, str] | None = None,
 ) -> None:
-    """``function_urls``: a function (``Fn`` or ``Fn:alias``) -> its local URL."""
+    """``function_urls``: a function (``Fn`` or ``Fn:alias``) -> its local URL;
+    ``websockets``: a WebSocket API's qualified id -> its ws:// URL."""
     data: dict[str, Any] = {
         "aws": aws_url,
         "apis": {e.api.qualified_id: e.stage_url for e in endpoints},
     }
     if function_urls:
         data["function_urls"] = dict(function_urls)
+    if websockets:
+        data["websockets"] = dict(websockets)
     path = state_dir / URLS_FILE
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, indent=2) + "\n")

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.integration.conftest import Server, aws_client, start_server, wait_for
+from tests.integration.conftest import Server, aws_client, cli, start_server, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EXAMPLE = Path(__file__).parents[3] / "examples" / "websocket-chat" / "template.yaml"
@@ -63,6 +63,11 @@ def management(server: Server) -> Any:
         verify=str(server.state_dir / "tls" / "localhost.pem"),
         config=Config(retries={"max_attempts": 0}),
     )
+
+
+def test_serverlite_urls_prints_the_websocket_url(chat):
+    found = cli("urls", "--state-dir", str(chat.state_dir))
+    assert f"WebSocket ChatApi: {urls(chat)[0]}" in found.stdout, found
 
 
 def test_connect_needs_the_authorizers_allow(chat):
