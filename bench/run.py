@@ -31,6 +31,7 @@ from gateway_bench import gateway_rows
 from identity_bench import identity_rows
 from lambda_bench import lambda_rows
 from patients_bench import patients_rows
+from s3_bench import s3_rows
 from sqs_bench import sqs_rows
 
 # Each suite: (rounds, scale) -> rows. Scale 1.0 is a full run; --quick is 0.2.
@@ -43,6 +44,7 @@ SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "dynamodb": dynamodb_rows,
     "events": events_rows,
     "sqs": sqs_rows,
+    "s3": s3_rows,
 }
 
 

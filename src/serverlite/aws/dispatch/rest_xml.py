@@ -19,13 +19,13 @@ for HEAD (S3 sends none; botocore reads the status).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from serverlite.aws.backend import AwsError, RestResponse, RestXmlService
@@ -185,15 +185,28 @@ def _resource(bucket: str, key: str | None) -> str:
     return f"/{bucket}/{key}" if key is not None else f"/{bucket}" if bucket else "/"
 
 
+class _Streamed(Response):
+    """A body sent as it is read (an object's bytes). Starlette's StreamingResponse
+    watches for a disconnect on a task group of its own, which costs more than a small
+    object's whole answer; a client that goes away fails the next send instead."""
+
+    def __init__(self, stream: AsyncIterable[bytes], status: int, headers: Mapping[str, str]):
+        super().__init__(status_code=status, headers=headers)
+        self.stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        async for chunk in self.stream:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 def _response(result: RestResponse, request_id: str) -> Response:
     headers = {**_ids(request_id), **result.headers}
     if result.stream is not None:
-        return StreamingResponse(
-            result.stream,
-            status_code=result.status,
-            headers=headers,
-            media_type=result.media_type,
-        )
+        return _Streamed(result.stream, result.status, headers)
     return Response(
         result.body, status_code=result.status, headers=headers, media_type=result.media_type
     )

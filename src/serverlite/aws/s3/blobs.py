@@ -46,9 +46,7 @@ class BlobWriter:
         self._file.flush()
         await asyncio.get_running_loop().run_in_executor(None, os.fsync, self._file.fileno())
         self._file.close()
-        final = self._store.path(self.name)
-        final.parent.mkdir(mode=0o700, exist_ok=True)
-        os.replace(self._tmp, final)
+        os.replace(self._tmp, self._store.directory_for(self.name) / self.name)
         return self.name
 
     def discard(self) -> None:
@@ -64,6 +62,15 @@ class BlobStore:
         self.blobs = root / "blobs"
         for directory in (root, self.tmp, self.blobs):
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._made: set[str] = set()
+
+    def directory_for(self, name: str) -> Path:
+        """The blob's directory (``blobs/<first two hex digits>``), made once."""
+        directory = self.blobs / name[:2]
+        if name[:2] not in self._made:
+            directory.mkdir(mode=0o700, exist_ok=True)
+            self._made.add(name[:2])
+        return directory
 
     def writer(self) -> BlobWriter:
         return BlobWriter(self)
@@ -75,19 +82,25 @@ class BlobStore:
         """A new name for a stored blob's bytes (a copy): blobs never change, so a hard
         link is a copy that costs nothing and is whole the moment it exists."""
         new = secrets.token_hex(16)
-        target = self.path(new)
-        target.parent.mkdir(mode=0o700, exist_ok=True)
-        os.link(self.path(name), target)
+        os.link(self.path(name), self.directory_for(new) / new)
         return new
 
     def open(self, name: str) -> BinaryIO:
         return open(self.path(name), "rb")
 
     def delete(self, names: Iterable[str | None]) -> None:
-        for name in names:
-            if name:
-                with contextlib.suppress(FileNotFoundError):
-                    self.path(name).unlink()
+        """Remove blobs no row names any more. Unlinking a large file takes milliseconds:
+        off the event loop when there is one (a crash before it leaves an orphan, swept
+        at the next start)."""
+        paths = [self.path(name) for name in names if name]
+        if not paths:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            _unlink(paths)
+            return
+        loop.run_in_executor(None, _unlink, paths)
 
     def sweep(self, referenced: set[str]) -> int:
         """Remove temp files and files no row names (what a kill -9 left); how many."""
@@ -116,3 +129,9 @@ async def stream(file: BinaryIO, start: int, length: int) -> AsyncIterator[bytes
             yield chunk
     finally:
         file.close()
+
+
+def _unlink(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
