@@ -27,6 +27,16 @@ from .lifecycle import parse_date
 
 log = logging.getLogger("serverlite.aws.s3")
 RESOURCE_TYPE = "AWS::S3::Bucket"
+EMULATED = frozenset(
+    {
+        "BucketName",
+        "VersioningConfiguration",
+        "CorsConfiguration",
+        "LifecycleConfiguration",
+        "NotificationConfiguration",
+        "Tags",
+    }
+)
 
 
 def provision(ctx: S3Context, app: Application) -> list[ProvisionedResource]:
@@ -44,6 +54,9 @@ def provision(ctx: S3Context, app: Application) -> list[ProvisionedResource]:
                 f"Resources.{resource.logical_id}",
                 f"BucketName {name!r}: {exc.message}",
             ) from exc
+        ignored = sorted(set(resource.properties) - EMULATED)
+        if ignored:  # never silent: say what the bucket will not do here
+            log.warning("S3: bucket %s: %s not emulated (ignored)", name, ", ".join(ignored))
         ctx.db.create_bucket(name, app.region, ctx.clock())
         details = _configure(ctx, resource, lambda_events.get(name, []))
         made.append(ProvisionedResource("s3", "bucket", name, ", ".join(details)))
