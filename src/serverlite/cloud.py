@@ -195,7 +195,7 @@ class LocalCloud:
                     self.invoker.run_queued,
                     destinations.finish,
                     self.invoker.retry_policy,
-                    capacity=self.invoker.concurrency.available,
+                    capacity=self.invoker.capacity,
                 )
             )
             for service in self.services:  # SQS pollers, deliveries, schedules: `up` only

@@ -81,6 +81,7 @@ class Attempt:
     status: Literal["ok", "error", "throttled", "disabled", "gone"]
     payload: bytes = b""
     function_error: str | None = None
+    executed_version: str = "$LATEST"
 
 
 Condition = Literal["Success", "RetriesExhausted", "EventAgeExceeded"]

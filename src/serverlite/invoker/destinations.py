@@ -31,19 +31,24 @@ def invocation_record(
         + f".{int(now * 1000) % 1000:03d}Z",
         "requestContext": {
             "requestId": event.request_id,
-            "functionArn": f"{fn.arn}:$LATEST",
+            "functionArn": f"{fn.arn}:{_qualifier(event)}",
             "condition": condition,
             "approximateInvokeCount": event.attempts + (1 if condition == "Success" else 0),
         },
         "requestPayload": _json(event.payload),
     }
     if attempt is not None and attempt.status in ("ok", "error"):
-        context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+        context: dict[str, Any] = {"statusCode": 200, "executedVersion": attempt.executed_version}
         if attempt.function_error:
             context["functionError"] = attempt.function_error
         record["responseContext"] = context
         record["responsePayload"] = _json(attempt.payload)
     return record
+
+
+def _qualifier(event: QueuedEvent) -> str:
+    """The qualifier the event was invoked with (``name:live``), else $LATEST."""
+    return event.function.partition(":")[2] or "$LATEST"
 
 
 def _json(payload: bytes) -> Any:
@@ -63,7 +68,7 @@ class Destinations:
     async def finish(
         self, event: QueuedEvent, condition: Condition, attempt: Attempt | None
     ) -> None:
-        fn = self.app.find_function(event.function)
+        fn = self.app.find_function(event.function.partition(":")[0])
         if fn is None:
             return
         config = fn.event_invoke_config
@@ -80,7 +85,7 @@ class Destinations:
                 detail_type=f"Lambda Function Invocation Result - {outcome}",
                 # The bus, then the function (LocalStack's AWS-validated snapshot
                 # test_lambda_destinations, event bus cases).
-                resources=(target.arn, f"{fn.arn}:$LATEST"),
+                resources=(target.arn, f"{fn.arn}:{_qualifier(event)}"),
             )
             await self._send(fn, target, message)
         if condition != "Success" and fn.dead_letter_queue is not None:

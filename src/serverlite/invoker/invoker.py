@@ -81,7 +81,7 @@ class Invoker:
             _check_json(req.payload)
         client_context = _decode_client_context(req.client_context)
         if req.invocation_type == "Event":
-            return self._enqueue(fn, req, request_id)
+            return self._enqueue(fn, req, request_id, qualifier)
         target, invoked_arn = fn, fn.arn
         if qualifier is not None and self.versions is not None:
             target, invoked_arn = self.versions.route(fn, qualifier)
@@ -160,17 +160,29 @@ class Invoker:
             outcome=outcome,
         )
 
-    def _enqueue(self, fn: FunctionSpec, req: InvokeRequest, request_id: str) -> InvokeResult:
+    def _enqueue(
+        self, fn: FunctionSpec, req: InvokeRequest, request_id: str, qualifier: str | None
+    ) -> InvokeResult:
         if self.async_queue is None:
             raise InvalidParameterValue("asynchronous invocation needs `serverlite up`")
-        self.async_queue.enqueue(request_id, fn.name, req.payload, req.trace_id)
+        # A qualified invocation is stored as "name:qualifier" (names have no colon) and
+        # runs that version or alias when its turn comes.
+        stored = fn.name if qualifier in (None, LATEST) else f"{fn.name}:{qualifier}"
+        self.async_queue.enqueue(request_id, stored, req.payload, req.trace_id)
         return InvokeResult(status_code=202, request_id=request_id, executed_version=None)
 
     async def run_queued(self, event: QueuedEvent) -> Attempt:
         """Runner for the async queue: one attempt of a stored Event invocation."""
-        fn = self.app.find_function(event.function)
+        name, _, qualifier = event.function.partition(":")
+        fn = self.app.find_function(name)
         if fn is None:  # the function left the template since the event was stored
             return Attempt("gone")
+        target, invoked_arn = fn, fn.arn
+        if qualifier and self.versions is not None:
+            try:
+                target, invoked_arn = self.versions.route(fn, qualifier)
+            except FunctionNotFound:  # the alias was deleted since
+                return Attempt("gone")
         if fn.reserved_concurrency == 0:
             return Attempt("disabled")  # the kill switch: straight to DLQ / on-failure
         try:
@@ -179,7 +191,7 @@ class Invoker:
             return Attempt("throttled")
         try:
             result = await self._run(
-                fn,
+                target,
                 InvokeRequest(
                     function=fn.name,
                     payload=event.payload,
@@ -188,17 +200,24 @@ class Invoker:
                 ),
                 event.request_id,
                 None,
+                invoked_arn,
             )
         except TooManyRequests:  # no environment came free in time: retried, as a throttle
             return Attempt("throttled")
         finally:
             self.concurrency.release(fn.name)
+        version = result.executed_version or LATEST
         if result.function_error:
-            return Attempt("error", result.payload, result.function_error)
-        return Attempt("ok", result.payload)
+            return Attempt("error", result.payload, result.function_error, version)
+        return Attempt("ok", result.payload, executed_version=version)
+
+    def capacity(self, function: str) -> bool:
+        """Whether a stored async invocation (``name`` or ``name:qualifier``) would get
+        a concurrency slot now."""
+        return self.concurrency.available(function.partition(":")[0])
 
     def retry_policy(self, function_name: str) -> RetryPolicy:
-        fn = self.app.find_function(function_name)
+        fn = self.app.find_function(function_name.partition(":")[0])
         config = fn.event_invoke_config if fn is not None else None
         if config is None:
             return RetryPolicy()

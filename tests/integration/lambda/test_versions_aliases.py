@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import Server, lambda_client, start_server, wait_for
+from tests.integration.conftest import Server, cli, lambda_client, start_server, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EXAMPLE = Path(__file__).parents[3] / "examples" / "versions"
@@ -143,6 +144,22 @@ def test_provisioned_concurrency_over_the_api(app):
         client.get_provisioned_concurrency_config(FunctionName="Greeter", Qualifier=version)
     error = caught.value.response["Error"]["Code"]
     assert error == "ProvisionedConcurrencyConfigNotFoundException"
+
+
+def test_async_invocation_of_an_alias_runs_its_version(app):
+    server, code = app
+    response = lambda_client(server).invoke(
+        FunctionName="Greeter", Qualifier="live", InvocationType="Event", Payload=b"{}"
+    )
+    assert response["StatusCode"] == 202
+    request_id = response["ResponseMetadata"]["RequestId"]
+
+    def started() -> list[str]:
+        template = str(code / "template.yaml")
+        out = cli("logs", "Greeter", "-t", template, "--state-dir", str(server.state_dir)).stdout
+        return re.findall(rf"START RequestId: {request_id} Version: \S+", out)
+
+    assert wait_for(started, timeout=20) == [f"START RequestId: {request_id} Version: 1"]
 
 
 def test_api_published_versions_and_aliases_survive_a_restart(app, tmp_path):
