@@ -142,3 +142,31 @@ def test_bad_orders_are_400(system, http):
         response = http.post(f"{system['orders']}/orders/async", json=body)
         assert response.status_code == 400
     assert http.get(f"{system['orders']}/orders/nope").status_code == 404
+
+
+def test_an_invoice_document_is_rendered_to_s3_and_its_upload_recorded(system, http):
+    """The invoice is rendered to the documents bucket; the upload's S3 event runs
+    RecordInvoiceDocument, which notes the document on the invoice."""
+    fail_invoicing(system["server"], "none")
+    order = http.post(f"{system['orders']}/orders/sync", json=ORDER).json()
+    s3 = aws_client(system["server"], "s3")
+    bucket = next(
+        b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("orders-invoices-")
+    )
+    key = f"invoices/{order['id']}.txt"
+    document = s3.get_object(Bucket=bucket, Key=key)
+    text = document["Body"].read().decode()
+    assert text.startswith(f"INVOICE {order['invoiceId']}\n") and "Amount:   39.98" in text
+    assert document["Metadata"] == {"invoice-id": order["invoiceId"]}
+    ddb = aws_client(system["server"], "dynamodb")
+    table = next(t for t in ddb.list_tables()["TableNames"] if "InvoicesTable" in t)
+    deadline = time.monotonic() + 20
+    item: dict = {}
+    while time.monotonic() < deadline and "document" not in item:
+        item = ddb.get_item(TableName=table, Key={"orderId": {"S": order["id"]}}).get("Item", {})
+        time.sleep(0.1)
+    recorded = item["document"]["M"]
+    assert recorded["key"] == {"S": key}
+    assert recorded["bucket"] == {"S": bucket}
+    assert recorded["etag"] == {"S": document["ETag"].strip('"')}
+    assert recorded["size"] == {"N": str(len(text.encode()))}

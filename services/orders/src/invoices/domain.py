@@ -38,3 +38,32 @@ def should_fail(mode: str, attempt: int) -> bool:
         except ValueError:
             return False
     return False
+
+
+DOCUMENT_PREFIX = "invoices/"
+DOCUMENT_SUFFIX = ".txt"
+
+
+def document_key(order_id: str) -> str:
+    """Where an invoice's rendered document lives in the documents bucket."""
+    return f"{DOCUMENT_PREFIX}{order_id}{DOCUMENT_SUFFIX}"
+
+
+def order_of_document(key: str) -> str | None:
+    """The order a document key belongs to, or None for any other object."""
+    if not (key.startswith(DOCUMENT_PREFIX) and key.endswith(DOCUMENT_SUFFIX)):
+        return None
+    order_id = key[len(DOCUMENT_PREFIX) : -len(DOCUMENT_SUFFIX)]
+    return order_id or None
+
+
+def render(invoice: dict[str, Any]) -> str:
+    """The invoice as the customer receives it (plain text)."""
+    issued = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(invoice["issuedAt"]) / 1000))
+    return (
+        f"INVOICE {invoice['invoiceId']}\n"
+        f"Order:    {invoice['orderId']}\n"
+        f"Customer: {invoice['customer']}\n"
+        f"Issued:   {issued}\n"
+        f"Amount:   {invoice['amount']}\n"
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hmac
 import json
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 from orders_shared.http import error, json_body, respond
 from orders_shared.secrets import secret
 
-from invoices.domain import InjectedFailure, InvalidInvoiceRequest
+from invoices.domain import InjectedFailure, InvalidInvoiceRequest, order_of_document
 from invoices.service import invoice, store
 
 logger = Logger(service="invoices")
@@ -55,6 +56,30 @@ def get_invoice(event: dict[str, Any], context: Any) -> dict[str, Any]:
     order_id = (event.get("pathParameters") or {}).get("orderId", "")
     found = store().get(order_id)
     return respond(200, found) if found else error(404, f"no invoice for order {order_id}")
+
+
+@logger.inject_lambda_context
+def record_invoice_document(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """S3 upload event: the invoice's document is in the bucket; note it on the invoice."""
+    recorded = 0
+    for record in event["Records"]:
+        key = unquote_plus(record["s3"]["object"]["key"])  # S3 sends keys URL-encoded
+        order_id = order_of_document(key)
+        if order_id is None:
+            logger.warning("not an invoice document", extra={"key": key})
+            continue
+        document = {
+            "bucket": record["s3"]["bucket"]["name"],
+            "key": key,
+            "size": record["s3"]["object"]["size"],
+            "etag": record["s3"]["object"]["eTag"],
+            "uploadedAt": record["eventTime"],
+        }
+        if store().record_document(order_id, document):
+            recorded += 1
+        else:
+            logger.warning("a document for no invoice", extra={"key": key})
+    return {"recorded": recorded}
 
 
 @logger.inject_lambda_context

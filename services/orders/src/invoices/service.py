@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 
+from invoices import documents
 from invoices.domain import InjectedFailure, invoice_for, should_fail
 from invoices.store import InvoiceStore
 
@@ -31,13 +32,19 @@ def failure_mode() -> str:
 
 
 def invoice(order: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Create the order's invoice (idempotent); raises InjectedFailure when told to."""
+    """Create the order's invoice and its document (idempotent); raises InjectedFailure
+    when told to. The invoice is stored first, so the document's upload event finds it."""
     draft = invoice_for(order)
     existing = store().get(draft["orderId"])
     if existing is not None:
+        if os.environ.get("INVOICE_DOCUMENTS_BUCKET"):
+            documents.publish(existing)  # a retry after a failed upload renders it now
         return existing, False
     attempt = store().count_attempt(draft["orderId"])
     if should_fail(failure_mode(), attempt):
         logger.warning("injected failure", extra={"order_id": draft["orderId"], "attempt": attempt})
         raise InjectedFailure(f"invoicing is failing (attempt {attempt})")
-    return store().create(draft)
+    created, is_new = store().create(draft)
+    if os.environ.get("INVOICE_DOCUMENTS_BUCKET"):
+        documents.publish(created)
+    return created, is_new

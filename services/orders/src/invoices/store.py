@@ -29,6 +29,21 @@ class InvoiceStore:
         item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
         return dict(item) if item else None
 
+    def record_document(self, order_id: str, document: dict[str, Any]) -> bool:
+        """Note the invoice's rendered document; False when there is no such invoice."""
+        try:
+            self.table.update_item(
+                Key={"orderId": order_id},
+                UpdateExpression="SET document = :d",
+                ConditionExpression="attribute_exists(invoiceId)",
+                ExpressionAttributeValues={":d": document},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def count_attempt(self, order_id: str) -> int:
         """Attempts to invoice this order so far (for failure injection), this one included."""
         result = self.table.update_item(
