@@ -30,7 +30,7 @@ from serverlite.connections import ConnectionLimits, Connections, Listener, bind
 from serverlite.function_urls.server import UrlServers
 from serverlite.functions import reload
 from serverlite.functions.environment import startup_warnings
-from serverlite.gateway import authorizers
+from serverlite.gateway import authorizers, integrations
 from serverlite.gateway.frontend import ApiEndpoint
 from serverlite.gateway.gateway import LIMITS, Gateway
 from serverlite.gateway.http_server import HttpServer
@@ -228,6 +228,8 @@ async def serve(
                 for line in authorizers.api_key_lines(e.api):
                     console.print(line, markup=False, soft_wrap=True)
                 for warning in authorizers.authorizer_warnings(e.api, issuers):
+                    console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+                for warning in (*e.api.warnings, *integrations.integration_warnings(e.api)):
                     console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
             apis = (
                 "".join(

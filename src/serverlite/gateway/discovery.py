@@ -24,6 +24,7 @@ from serverlite.gateway.model import (
     ThrottleSpec,
     UsagePlanSpec,
 )
+from serverlite.gateway.openapi import Definition, read_definition
 from serverlite.template.model import Application, FunctionSpec, ResourceSpec, StackSpec
 
 REST_TYPES = ("AWS::Serverless::Api",)
@@ -59,14 +60,53 @@ def _stack_apis(app: Application, stack: StackSpec) -> list[ApiSpec]:
                 )
             routes[target.logical_id].append(_route(fn, event.name, kind, props, target))
     apis = []
+    fn_names = {fn.arn: fn.name for fn in app.functions}
     for logical, resource in resources.items():
         api_kind: ApiKind = "REST" if resource.type in REST_TYPES else "HTTP"
+        definition = _definition(api_kind, resource, fn_names)
+        merged = _merge_routes(definition, routes[logical])
         limits = _route_throttles(api_kind, resource.properties)
         throttled = tuple(
-            replace(r, throttle=limits.get((r.method, r.path), r.throttle)) for r in routes[logical]
+            replace(r, throttle=limits.get((r.method, r.path), r.throttle)) for r in merged[0]
         )
-        apis.append(_api(app, stack, resource, api_kind, throttled))
+        api = _api(app, stack, resource, api_kind, throttled, definition)
+        apis.append(replace(api, warnings=(*definition.warnings, *merged[1])))
     return apis
+
+
+def _definition(kind: ApiKind, resource: ResourceSpec, fn_names: Mapping[str, str]) -> Definition:
+    body = resource.properties.get("DefinitionBody", resource.properties.get("Body"))
+    if body is None:
+        return Definition()
+    return read_definition(
+        kind, body, fn_names, "/".join((*resource.stack_path, resource.logical_id))
+    )
+
+
+def _merge_routes(
+    definition: Definition, events: list[RouteSpec]
+) -> tuple[tuple[RouteSpec, ...], list[str]]:
+    """SAM writes each Api/HttpApi event into the DefinitionBody: an event's method and
+    path replace the document's operation (its integration becomes the function's)."""
+    by_key = {(r.method, r.path): r for r in definition.routes}
+    for route in events:
+        by_key[(route.method, route.path)] = route
+    warnings = []
+    served = []
+    for route in by_key.values():
+        missing = route.integration is not None and route.integration.type == "UNSUPPORTED"
+        if (
+            missing
+            and route.integration is not None
+            and route.integration.description.startswith("no ")
+        ):
+            warnings.append(
+                f"{route.method} {route.path} has no x-amazon-apigateway-integration and no "
+                "event names it; not served"
+            )
+            continue
+        served.append(route)
+    return tuple(served), warnings
 
 
 def _throttle(settings: Mapping[str, Any]) -> ThrottleSpec | None:
@@ -169,8 +209,10 @@ def _api(
     resource: ResourceSpec,
     kind: ApiKind,
     routes: tuple[RouteSpec, ...],
+    definition: Definition | None = None,
 ) -> ApiSpec:
     props = resource.properties
+    definition = definition or Definition()
     implicit = resource.logical_id in ("ServerlessRestApi", "ServerlessHttpApi")
     default_stage = "Prod" if kind == "REST" and implicit else "$default"
     stage = str(props.get("StageName", default_stage))
@@ -186,17 +228,29 @@ def _api(
         stage=stage,
         routes=routes,
         stage_variables=_strings(props.get("Variables" if kind == "REST" else "StageVariables")),
-        authorizers=_authorizers(kind, auth.get("Authorizers"), fn_names, _pool_clients(app)),
-        cors=_cors(kind, props.get("Cors" if kind == "REST" else "CorsConfiguration")),
+        # SAM adds its Auth.Authorizers to the document's securitySchemes (its own win).
+        authorizers={
+            **definition.authorizers,
+            **_authorizers(kind, auth.get("Authorizers"), fn_names, _pool_clients(app)),
+        },
+        cors=_cors(kind, props.get("Cors" if kind == "REST" else "CorsConfiguration"))
+        or definition.cors,
         binary_media_types=tuple(
-            str(t).replace("~1", "/") for t in props.get("BinaryMediaTypes") or ()
+            dict.fromkeys(
+                [
+                    *definition.binary_media_types,
+                    *(str(t).replace("~1", "/") for t in props.get("BinaryMediaTypes") or ()),
+                ]
+            )
         ),
         throttle=_stage_throttle(kind, props),
-        models=dict(props.get("Models") or {}),
+        models={**definition.models, **dict(props.get("Models") or {})},
         usage_plan=_usage_plan(auth.get("UsagePlan")),
         usage_plans=plans,
         api_keys=tuple(dict.fromkeys(key.value for plan in plans for key in plan.keys)),
-        api_key_source=str(props.get("ApiKeySourceType", "HEADER")).upper(),
+        api_key_source=str(
+            props.get("ApiKeySourceType", definition.api_key_source or "HEADER")
+        ).upper(),
         cors_preflight_auth=bool(auth.get("AddDefaultAuthorizerToCorsPreflight", True)),
         endpoint_type=_endpoint_type(kind, props.get("EndpointConfiguration")),
     )

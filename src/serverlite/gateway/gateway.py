@@ -13,10 +13,12 @@ from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
+
 from serverlite import fastjson, ids
 from serverlite.errors import InvokeError, TooManyRequests
 from serverlite.functions.environment_process import INIT_TIMEOUT_S
-from serverlite.gateway import cors, errors, forwarding
+from serverlite.gateway import cors, errors, forwarding, integrations
 from serverlite.gateway.auth import ALLOWED, Authorizer, AuthRequest, AuthResult
 from serverlite.gateway.authorizers import build_authorizer
 from serverlite.gateway.http import HttpRequest, HttpResponse, Refusal, RequestLimits
@@ -70,6 +72,7 @@ class Gateway:
         self.forwarder = forwarding.Forwarder(api, port)
         self._clock = clock
         self._background: set[asyncio.Future[Any]] = set()
+        self._http: httpx.AsyncClient | None = None  # HTTP_PROXY integrations, made on first use
         self._functions = {fn.name: fn for fn in invoker.app.functions}
         self.region = invoker.app.region
         self.account_id = invoker.app.account_id
@@ -191,6 +194,8 @@ class Gateway:
         self, request: HttpRequest, ctx: EventContext, trace_id: str
     ) -> HttpResponse:
         api, route = self.api, ctx.route
+        if route.integration is not None:
+            return await self._integrate_other(request, ctx)
         event = build_v1(request, ctx) if route.payload_version == "1.0" else build_v2(request, ctx)
         invoke = self.invoker.invoke(
             InvokeRequest(
@@ -250,6 +255,28 @@ class Gateway:
                 api.kind, errors.integration_failed(api.kind), ctx.request_id
             )
         return response
+
+    async def _integrate_other(self, request: HttpRequest, ctx: EventContext) -> HttpResponse:
+        """MOCK and HTTP_PROXY integrations (OpenAPI documents, AWS::ApiGateway::Method)."""
+        spec, kind = ctx.route.integration, self.api.kind
+        assert spec is not None
+        if spec.type == "MOCK":
+            return integrations.mock_response(ctx.route)
+        if spec.type == "HTTP_PROXY":
+            if self._http is None:
+                # No proxies from the environment: the backend is on this machine.
+                self._http = httpx.AsyncClient(trust_env=False)
+            answer = await integrations.http_proxy(
+                self._http, ctx.route, request, ctx.path_parameters, ctx.route.timeout_ms / 1000
+            )
+            if answer is not None:
+                return answer
+        return errors.error_response(kind, errors.integration_failed(kind), ctx.request_id)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     def _binary_response(self, request: HttpRequest, content_type: str | None) -> bool:
         # REST sends a base64 body as binary only when the client's Accept header or

@@ -47,6 +47,20 @@ class ThrottleSpec:
 
 
 @dataclass(frozen=True)
+class IntegrationSpec:
+    """A route's integration other than a Lambda proxy (OpenAPI's
+    ``x-amazon-apigateway-integration`` or an AWS::ApiGateway::Method's Integration)."""
+
+    type: Literal["MOCK", "HTTP_PROXY", "UNSUPPORTED"]
+    uri: str = ""  # HTTP_PROXY: the backend URL, {param} placeholders allowed
+    http_method: str = "ANY"  # HTTP_PROXY: the backend method (ANY: the request's)
+    request_templates: Mapping[str, str] = field(default_factory=dict)  # MOCK
+    # MOCK: selection pattern ("default" or a regex of the status) -> integration response
+    responses: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""  # UNSUPPORTED: what it was, for the warning
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     method: str  # GET, POST, ..., or ANY
     path: str  # /items/{id}, /{proxy+}; "$default" for HTTP APIs' default route
@@ -60,6 +74,7 @@ class RouteSpec:
     request_model: Mapping[str, Any] | None = None  # {"Model": name, "Required": bool, ...}
     request_parameters: tuple[tuple[str, bool], ...] = ()  # (method.request.x.y, required)
     throttle: ThrottleSpec | None = None
+    integration: IntegrationSpec | None = None  # None: the Lambda proxy integration
 
     @property
     def route_key(self) -> str:
@@ -108,6 +123,7 @@ class ApiSpec:
     # REST: EDGE (CloudFormation's and SAM's default), REGIONAL or PRIVATE; HTTP: REGIONAL.
     endpoint_type: str = "REGIONAL"
     cors_preflight_auth: bool = False  # AddDefaultAuthorizerToCorsPreflight
+    warnings: tuple[str, ...] = ()  # what of its definition is not served, said at start
 
     @property
     def qualified_id(self) -> str:

@@ -352,9 +352,21 @@ class Resolver:
         return len(self._list(argument, path, "Fn::Length"))
 
     def _transform(self, argument: Any, path: str) -> Any:
-        raise self.error(
-            path, "Fn::Transform (macros, AWS::Include) is not supported by serverlite"
-        )
+        name = argument.get("Name") if isinstance(argument, dict) else None
+        include = getattr(self.scope, "include", None)
+        if name != "AWS::Include" or include is None:
+            raise self.error(
+                path,
+                f"Fn::Transform {name!r} is not supported by serverlite "
+                "(only AWS::Include of a local file; macros run only on AWS)",
+            )
+        params = argument.get("Parameters")
+        location = params.get("Location") if isinstance(params, dict) else None
+        location = self.resolve(location, f"{path}.Parameters.Location")
+        if not isinstance(location, str) or not location:
+            raise self.error(path, "AWS::Include needs Parameters.Location (a file path)")
+        # The snippet's own intrinsic functions are resolved where it is included.
+        return self.resolve(include(location, path), path)
 
 
 def _comparable(value: Any) -> Any:

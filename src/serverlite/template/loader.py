@@ -36,6 +36,7 @@ __all__ = ["load_application", "parse_parameter_overrides"]
 T = TypeVar("T")
 
 _EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
+_DEFINITION_TYPES = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")
 
 
 def load_application(
@@ -228,6 +229,19 @@ class _Assembler:
     def resource_spec(self, stack: Stack, resource: RawResource) -> ResourceSpec:
         properties = stack.properties(resource.logical_id)
         where = f"Resources.{resource.logical_id}"
+        uri = properties.get("DefinitionUri")
+        if resource.type in _DEFINITION_TYPES and uri is not None:
+            if not isinstance(uri, str):
+                raise stack.error(
+                    f"{where}.Properties.DefinitionUri",
+                    "points at S3; serverlite reads only a local file (a path next to "
+                    "the template)",
+                )
+            # SAM uploads the file as the API's definition; its intrinsics are resolved
+            # here too (on AWS they would need AWS::Include).
+            body_path = f"{where}.Properties.DefinitionUri"
+            body = stack.resolver.resolve(stack.include(uri, body_path), body_path)
+            properties = {**properties, "DefinitionBody": body}
         return ResourceSpec(
             logical_id=resource.logical_id,
             stack_path=stack.path,

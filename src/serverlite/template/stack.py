@@ -24,7 +24,7 @@ from .nested import NESTED_TYPES, child_parameters, child_template_path
 from .parameters import ParameterValue, UnsetParameter, resolve_parameters, unset_names
 from .raw_resources import RawResource, implicit_resources, read_resources
 from .resources import ResourceType, ResourceView, UnknownAttribute, generic_type, get_attribute
-from .yaml_loader import display_path
+from .yaml_loader import display_path, read_local_document
 
 T = TypeVar("T")
 
@@ -209,6 +209,10 @@ class Stack:
 
     def import_value(self, name: str, path: str) -> Any:
         return self.app.import_value(name, self, path)
+
+    def include(self, location: str, path: str) -> Any:
+        """An ``AWS::Include`` or ``DefinitionUri`` file: YAML or JSON, relative to the template."""
+        return read_local_document(self.template_file, location, self.file, path)
 
     def require_value(self, value: Any, path: str) -> None:
         """Raise when ``value`` holds an unset parameter's placeholder: it is needed as is."""

@@ -169,6 +169,19 @@ def load_template(path: Path, file: str | None = None) -> dict[str, Any]:
     return parse_template(text, shown, json_format=path.suffix.lower() == ".json")
 
 
+def read_local_document(template_file: Path, location: str, file: str, path: str) -> Any:
+    """A document a template names by path (AWS::Include, DefinitionUri): YAML with
+    CloudFormation tags, or JSON; relative to the template's directory."""
+    if location.startswith(("s3://", "https://", "http://")) or "://" in location:
+        raise TemplateError(
+            file, path, f"{location} is not a local file; serverlite reads only local files"
+        )
+    target = (template_file.parent / location).resolve()
+    if not target.is_file():
+        raise TemplateError(file, path, f"file not found: {location}")
+    return load_template(target, display_path(target))
+
+
 _PATH_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
 
