@@ -41,9 +41,20 @@ TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 err = Console(stderr=True, highlight=False)
 
 
+_CDK_META = "serverlite.cdk"
+
+
 def find_template(given: str | None) -> Path:
+    from serverlite.template.cdk import cdk_template
+
+    ctx = click.get_current_context(silent=True)
+    cdk = ctx.meta.get(_CDK_META) if ctx is not None else None
+    if cdk is not None and cdk[0] is not None and not given:
+        return cdk_template(Path(cdk[0]), cdk[1])
     if given:
         path = Path(given)
+        if path.is_dir() and (path / "manifest.json").is_file():
+            return cdk_template(path)  # a cloud assembly (cdk.out)
         if path.is_dir():
             return find_template_in(path)
         if not path.exists():
@@ -93,7 +104,31 @@ def env_vars_option(func: F) -> F:
     )(func)
 
 
+def _remember_cdk(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None or ctx.meta.get(_CDK_META) is not None:
+        old = ctx.meta.get(_CDK_META) or (None, None)
+        cdk, stack = (value, old[1]) if param.name == "cdk" else (old[0], value)
+        ctx.meta[_CDK_META] = (cdk, stack)
+
+
 def template_options(func: F) -> F:
+    func = click.option(
+        "--cdk",
+        "cdk",
+        metavar="CDK_OUT",
+        expose_value=False,
+        callback=_remember_cdk,
+        help="Run the stack `cdk synth` wrote to this cloud assembly (cdk.out), or a "
+        "*.template.json; functions' code comes from its assets.",
+    )(func)
+    func = click.option(
+        "--cdk-stack",
+        "cdk_stack",
+        metavar="STACK",
+        expose_value=False,
+        callback=_remember_cdk,
+        help="The stack of a cloud assembly with several (its id or display name).",
+    )(func)
     func = click.option(
         "--region", default="us-east-1", show_default=True, help="AWS region functions see."
     )(func)
@@ -562,13 +597,20 @@ def logs(
 )
 def validate(templates: tuple[str, ...]) -> None:
     """Check templates with cfn-lint and serverlite's Lambda quota checks."""
+    from serverlite.commands import samconfig
+    from serverlite.template import parse_parameter_overrides
     from serverlite.template.validate import validate_template
 
     def go() -> int:
         paths = [find_template(t) for t in templates] or [find_template(None)]
         failed = False
         for path in paths:
-            findings = validate_template(path)
+            # Parameters samconfig.toml gives (as up would read them) count here too.
+            found = samconfig.find_config(None, str(path))
+            texts = samconfig.settings(found, "default", "validate")[1] if found else []
+            findings = validate_template(
+                path, parameter_overrides=parse_parameter_overrides(texts) if texts else None
+            )
             errors = [f for f in findings if f.level == "error"]
             failed = failed or bool(errors)
             for f in findings:

@@ -12,7 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from serverlite.errors import TemplateError
-from serverlite.gateway import usage_plans
+from serverlite.gateway import cfn_apis, usage_plans
+from serverlite.gateway.cfn_apis import CfnApi
 from serverlite.gateway.model import (
     HTTP_TIMEOUT_MS,
     REST_TIMEOUT_MS,
@@ -27,8 +28,8 @@ from serverlite.gateway.model import (
 from serverlite.gateway.openapi import Definition, read_definition
 from serverlite.template.model import Application, FunctionSpec, ResourceSpec, StackSpec
 
-REST_TYPES = ("AWS::Serverless::Api",)
-HTTP_TYPES = ("AWS::Serverless::HttpApi",)
+REST_TYPES = ("AWS::Serverless::Api", cfn_apis.REST_API)
+HTTP_TYPES = ("AWS::Serverless::HttpApi", cfn_apis.HTTP_API)
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 
 
@@ -40,7 +41,12 @@ def discover_apis(app: Application) -> list[ApiSpec]:
 
 
 def _stack_apis(app: Application, stack: StackSpec) -> list[ApiSpec]:
-    resources = {r.logical_id: r for r in stack.resources if r.type in REST_TYPES + HTTP_TYPES}
+    resources = {
+        r.logical_id: r
+        for r in stack.resources
+        if r.type in REST_TYPES + HTTP_TYPES
+        and (r.type != cfn_apis.HTTP_API or cfn_apis.is_http_api(r))
+    }
     by_id = {r.physical_id: r for r in resources.values()}
     routes: dict[str, list[RouteSpec]] = {logical: [] for logical in resources}
     for fn in stack.functions:
@@ -64,14 +70,33 @@ def _stack_apis(app: Application, stack: StackSpec) -> list[ApiSpec]:
     for logical, resource in resources.items():
         api_kind: ApiKind = "REST" if resource.type in REST_TYPES else "HTTP"
         definition = _definition(api_kind, resource, fn_names)
+        cfn = _cfn(stack, resource, fn_names)
+        if cfn is not None:
+            definition = replace(
+                definition,
+                routes=(*definition.routes, *cfn.routes),
+                authorizers={**definition.authorizers, **cfn.authorizers},
+                models={**definition.models, **cfn.models},
+                warnings=(*definition.warnings, *cfn.warnings),
+            )
         merged = _merge_routes(definition, routes[logical])
         limits = _route_throttles(api_kind, resource.properties)
         throttled = tuple(
             replace(r, throttle=limits.get((r.method, r.path), r.throttle)) for r in merged[0]
         )
         api = _api(app, stack, resource, api_kind, throttled, definition)
+        if cfn is not None:
+            api = replace(api, stage=cfn.stage or api.stage, stage_variables=cfn.stage_variables)
         apis.append(replace(api, warnings=(*definition.warnings, *merged[1])))
     return apis
+
+
+def _cfn(stack: StackSpec, resource: ResourceSpec, fn_names: Mapping[str, str]) -> CfnApi | None:
+    if resource.type == cfn_apis.REST_API:
+        return cfn_apis.rest_api(stack, resource, fn_names)
+    if resource.type == cfn_apis.HTTP_API:
+        return cfn_apis.http_api(stack, resource, fn_names)
+    return None
 
 
 def _definition(kind: ApiKind, resource: ResourceSpec, fn_names: Mapping[str, str]) -> Definition:

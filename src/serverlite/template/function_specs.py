@@ -116,6 +116,10 @@ class _Builder:
             code = self.props.get("Code")
             inline = code.get("ZipFile") if isinstance(code, dict) else None
             location = code if inline is None else None
+            asset = self.resource.metadata.get("aws:asset:path")
+            if isinstance(code, dict) and inline is None and isinstance(asset, str):
+                # CDK: the S3 object is the asset cdk synth staged next to the template.
+                location = asset
         if inline is not None:
             if not isinstance(inline, str):
                 self.fail("InlineCode", "must be a string of Python source")

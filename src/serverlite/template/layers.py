@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from serverlite.errors import TemplateError, TemplateErrors
 
+from .code_archives import unpacked
 from .model import LayerSpec
 from .raw_resources import RawResource
 from .stack import Stack
@@ -28,7 +30,17 @@ def local_code_path(stack: Stack, value: Any, path: str, what: str) -> Path:
         )
     if not isinstance(value, str) or not value:
         raise stack.error(path, f"{what} must be a local directory path")
-    return (stack.template_file.parent / value).resolve()
+    location = (stack.template_file.parent / value).resolve()
+    if location.is_file() and location.suffix == ".zip":
+        try:
+            return unpacked(location)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise stack.error(path, f"cannot unpack {value}: {exc}") from exc
+    if location.is_file() and location.suffix == ".py":
+        # SAM packages a single file as the root of the function's zip; here its
+        # directory is the code directory, so the module imports by its name.
+        return location.parent
+    return location
 
 
 def build_layer(stack: Stack, resource: RawResource) -> LayerSpec:

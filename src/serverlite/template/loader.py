@@ -192,7 +192,7 @@ class _Assembler:
                 resources.append(spec)
         for resource in stack.implicit.values():
             # The implicit APIs are listed so the gateway uses the ids Ref gives them.
-            if resource.type != "AWS::IAM::Role":
+            if resource.type in _DEFINITION_TYPES:
                 implicit = self.attempt(partial(self.resource_spec, stack, resource))
                 if implicit is not None:
                     resources.append(implicit)

@@ -14,6 +14,7 @@ from .intrinsics import to_cfn_string
 
 _LIST_TYPES = ("CommaDelimitedList", "List<")
 _SSM_TYPE_PREFIX = "AWS::SSM::Parameter::Value<"
+_CDK_BOOTSTRAP = "/cdk-bootstrap/"
 
 
 # What a parameter with no value (none given, no Default) stands as: the template still
@@ -199,8 +200,9 @@ def _one_parameter(
         text = ",".join(map(str, default)) if isinstance(default, list) else to_cfn_string(default)
     if text is None:
         text = ""  # reported by the caller
-    elif kind.startswith(_SSM_TYPE_PREFIX):
+    elif kind.startswith(_SSM_TYPE_PREFIX) and not text.startswith(_CDK_BOOTSTRAP):
         # serverlite does not read SSM at load time: the value is the parameter's name.
+        # (CDK's BootstrapVersion is only checked by the stack's Rules: nothing to say.)
         warnings.append(
             f"{file}: {path}: {kind} resolves to {text!r} literally "
             "(the SSM parameter's name, not its value)"

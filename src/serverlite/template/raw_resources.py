@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from serverlite.errors import TemplateError
@@ -21,6 +21,7 @@ class RawResource:
     local_properties: Mapping[str, Any]
     condition: str | None = None
     implicit: bool = False  # made by SAM (ServerlessRestApi, <Fn>Role), not written
+    metadata: Mapping[str, Any] = field(default_factory=dict)  # CDK's aws:asset:path, ...
 
 
 def read_resources(
@@ -47,7 +48,15 @@ def read_resources(
             errors.append(TemplateError(file, f"{where}.Condition", "must name a condition"))
             condition = None
         merged = apply_globals(global_sections, body["Type"], local)
-        table[logical_id] = RawResource(logical_id, body["Type"], merged, local, condition)
+        metadata = body.get("Metadata")
+        table[logical_id] = RawResource(
+            logical_id,
+            body["Type"],
+            merged,
+            local,
+            condition,
+            metadata=metadata if isinstance(metadata, dict) else {},
+        )
     return table
 
 
@@ -61,17 +70,21 @@ def implicit_resources(
     sections = global_sections or {}
     implicit: dict[str, RawResource] = {}
     for resource in resources.values():
+        implicit.update(_api_children(resource))
         if resource.type != "AWS::Serverless::Function":
             continue
         if "Role" not in resource.properties:
             role = f"{resource.logical_id}Role"
             implicit[role] = RawResource(role, "AWS::IAM::Role", {}, {}, implicit=True)
         events = resource.properties.get("Events")
-        for event in events.values() if isinstance(events, dict) else ():
+        for event_name, event in events.items() if isinstance(events, dict) else ():
             if not isinstance(event, dict):
                 continue
             props = event.get("Properties")
             props = props if isinstance(props, dict) else {}
+            if event.get("Type") in ("Api", "HttpApi"):
+                name = f"{resource.logical_id}{event_name}Permission"
+                implicit[name] = _made(name, "AWS::Lambda::Permission", {})
             if event.get("Type") == "Api" and "RestApiId" not in props:
                 implicit["ServerlessRestApi"] = RawResource(
                     "ServerlessRestApi",
@@ -88,4 +101,33 @@ def implicit_resources(
                     {},
                     implicit=True,
                 )
+    for name in ("ServerlessRestApi", "ServerlessHttpApi"):
+        if name in implicit and name not in resources:
+            stage = "Prod" if name == "ServerlessRestApi" else None
+            implicit.update(_api_children(implicit[name], stage))
     return {k: v for k, v in implicit.items() if k not in resources}
+
+
+def _made(logical_id: str, kind: str, properties: Mapping[str, Any]) -> RawResource:
+    return RawResource(logical_id, kind, properties, properties, implicit=True)
+
+
+def _api_children(api: RawResource, stage: Any = None) -> dict[str, RawResource]:
+    """The stage and deployment SAM generates for an API, which templates !Ref
+    (``<Api><StageName>Stage``, ``<Api>Deployment``, ``<Api>ApiGatewayDefaultStage``)."""
+    if api.type == "AWS::Serverless::Api":
+        stage = api.properties.get("StageName", stage)
+        found = {
+            f"{api.logical_id}Deployment": _made(
+                f"{api.logical_id}Deployment", "AWS::ApiGateway::Deployment", {}
+            )
+        }
+        if isinstance(stage, str):
+            name = f"{api.logical_id}{stage}Stage"
+            found[name] = _made(name, "AWS::ApiGateway::Stage", {"StageName": stage})
+        return found
+    if api.type == "AWS::Serverless::HttpApi":
+        stage = api.properties.get("StageName", "$default")
+        name = f"{api.logical_id}ApiGatewayDefaultStage"
+        return {name: _made(name, "AWS::ApiGatewayV2::Stage", {"StageName": stage})}
+    return {}

@@ -333,6 +333,15 @@ DEFAULT_RESOURCE_TYPES: Mapping[str, ResourceType] = {
     "AWS::ApiGateway::RestApi": _REST_API,
     "AWS::Serverless::HttpApi": _HTTP_API,
     "AWS::ApiGatewayV2::Api": _HTTP_API,
+    # Ref of a stage is its name (URLs are built from it: ${Api}...amazonaws.com/${Stage}).
+    "AWS::ApiGateway::Stage": ResourceType(lambda v: v.text("StageName") or v.default_name),
+    "AWS::ApiGatewayV2::Stage": ResourceType(lambda v: v.text("StageName") or v.default_name),
+    "AWS::ApiGateway::Deployment": ResourceType(lambda v: v.token(6)),
+    "AWS::ApiGateway::Resource": ResourceType(lambda v: v.token(6)),
+    "AWS::ApiGateway::Authorizer": ResourceType(lambda v: v.token(6)),
+    "AWS::ApiGatewayV2::Integration": ResourceType(lambda v: v.token(7)),
+    "AWS::ApiGatewayV2::Route": ResourceType(lambda v: v.token(7)),
+    "AWS::ApiGatewayV2::Authorizer": ResourceType(lambda v: v.token(6)),
     "AWS::S3::Bucket": ResourceType(
         _bucket_name,
         {

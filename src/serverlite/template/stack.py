@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from serverlite.errors import TemplateError, TemplateErrors
 
-from . import sam_generated
+from . import foreach, sam_generated
 from .context import AppContext
 from .globals import check_globals
 from .intrinsics import NO_VALUE, Resolver
@@ -82,6 +82,10 @@ class Stack:
             if param.unset_hint is not None:
                 app.unset.setdefault(param.name, (self.file, param.unset_hint))
         self.mappings = self._section(template, "Mappings")
+        self.conditions, self.outputs = {}, {}
+        self.resources: dict[str, RawResource] = {}
+        self.implicit: dict[str, RawResource] = {}
+        template = self._expand_loops(template)  # its collections may Ref parameters
         self.conditions = self._section(template, "Conditions")
         self.outputs = self._section(template, "Outputs")
         global_sections, errors = check_globals(template.get("Globals"), self.file)
@@ -89,7 +93,7 @@ class Stack:
         self.resources = read_resources(
             template.get("Resources"), global_sections, self.file, self.errors
         )
-        self.implicit = implicit_resources(self.resources, global_sections)
+        self.implicit.update(implicit_resources(self.resources, global_sections))
         self._add_sam_generated()
         app.stacks.append(self)
 
@@ -106,6 +110,18 @@ class Stack:
             self.errors.append(self.error(name, "must be a mapping"))
             return {}
         return value
+
+    def _expand_loops(self, template: Mapping[str, Any]) -> dict[str, Any]:
+        """Fn::ForEach in Resources, Conditions and Outputs, expanded before anything else."""
+        expanded = dict(template)
+        for name in ("Conditions", "Resources", "Outputs"):
+            try:
+                expanded[name] = foreach.expand(
+                    template.get(name), self.resolver.resolve, self.file, name
+                )
+            except TemplateError as exc:
+                self.errors.extend(exc.errors if isinstance(exc, TemplateErrors) else [exc])
+        return expanded
 
     def _check_transform(self, transform: Any) -> None:
         names = transform if isinstance(transform, list) else [transform] if transform else []
