@@ -37,6 +37,14 @@ T = TypeVar("T")
 
 _EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
 _DEFINITION_TYPES = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")
+# SAM-generated resources templates may Ref but nothing serves: not listed as resources.
+_UNLISTED_IMPLICIT = (
+    "AWS::IAM::Role",
+    "AWS::Lambda::Permission",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGatewayV2::Stage",
+)
 
 
 def load_application(
@@ -192,7 +200,7 @@ class _Assembler:
                 resources.append(spec)
         for resource in stack.implicit.values():
             # The implicit APIs are listed so the gateway uses the ids Ref gives them.
-            if resource.type in _DEFINITION_TYPES:
+            if resource.type not in _UNLISTED_IMPLICIT:
                 implicit = self.attempt(partial(self.resource_spec, stack, resource))
                 if implicit is not None:
                     resources.append(implicit)
