@@ -597,6 +597,7 @@ def logs(
 )
 def validate(templates: tuple[str, ...]) -> None:
     """Check templates with cfn-lint and serverlite's Lambda quota checks."""
+    from serverlite.aws.registry import service_names
     from serverlite.commands import samconfig
     from serverlite.template import parse_parameter_overrides
     from serverlite.template.validate import validate_template
@@ -609,7 +610,9 @@ def validate(templates: tuple[str, ...]) -> None:
             found = samconfig.find_config(None, str(path))
             texts = samconfig.settings(found, "default", "validate")[1] if found else []
             findings = validate_template(
-                path, parameter_overrides=parse_parameter_overrides(texts) if texts else None
+                path,
+                parameter_overrides=parse_parameter_overrides(texts) if texts else None,
+                services=service_names(),
             )
             errors = [f for f in findings if f.level == "error"]
             failed = failed or bool(errors)

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from serverlite import defaults
 from serverlite.aws import connection as endpoint_connection
+from serverlite.aws import registry
 from serverlite.aws.dispatch.admission import allowed_hosts
 from serverlite.cloud import LocalCloud
 from serverlite.connections import ConnectionLimits, Connections, Listener, bind
@@ -34,6 +35,7 @@ from serverlite.gateway import authorizers, integrations
 from serverlite.gateway.frontend import ApiEndpoint
 from serverlite.gateway.gateway import LIMITS, Gateway
 from serverlite.gateway.http_server import HttpServer
+from serverlite.template.coverage import not_emulated
 from serverlite.template.model import Application
 from serverlite.websocket_api.serving import Bound, WebSocketServers
 
@@ -224,6 +226,8 @@ async def serve(
                 console.print(resources_table(cloud))
             for warning in startup_warnings(app):
                 console.print(f"[yellow]warning:[/] {warning}")
+            for missing in not_emulated(app, registry.service_names()):
+                console.print(f"[yellow]not emulated:[/] {missing}", soft_wrap=True)
             for e in options.endpoints:
                 for line in authorizers.api_key_lines(e.api):
                     console.print(line, markup=False, soft_wrap=True)

@@ -51,6 +51,12 @@ class Services:
     aws: LocalAws  # the same client every backend got in its context
 
 
+def service_names(packages: tuple[ServicePackage, ...] = SERVICES) -> frozenset[str]:
+    """The emulated services by package name ("dynamodb", "sqs", ...), for what the
+    template layer says is emulated (``template/coverage.py``)."""
+    return frozenset(getattr(p, "__name__", "").rsplit(".", 1)[-1] for p in packages)
+
+
 def build(context: ServiceContext, packages: tuple[ServicePackage, ...] = SERVICES) -> Services:
     """Every service, each given a context whose ``aws`` client reaches all of them."""
     aws = LocalAws()

@@ -23,6 +23,10 @@ RULES: dict[str, tuple[str, str]] = {
         "serverlite cannot load this part of the template, so the application would not start.",
     ),
     "SL0002": ("Warning", "serverlite runs this, but not the way AWS would; see the message."),
+    "SL0003": (
+        "Not emulated",
+        "serverlite starts the application without it; what depends on it is named.",
+    ),
     "SL1001": ("MemorySize out of range", "Lambda accepts 128 to 10240 MB of memory."),
     "SL1002": ("Timeout out of range", "Lambda accepts a timeout of 1 to 900 seconds."),
     "SL1003": (

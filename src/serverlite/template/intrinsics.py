@@ -35,6 +35,15 @@ class _NoValue:
 NO_VALUE: Any = _NoValue()
 
 
+class Placeholder(str):
+    """An attribute serverlite does not know of a resource it does not emulate: a
+    plausible stand-in. Where a list is needed (``Fn::Select`` over a VPC's
+    ``CidrBlockAssociations``), it stands in for a list of such strings."""
+
+    def item(self, index: int) -> Placeholder:
+        return Placeholder(f"{self}-{index}")
+
+
 class Scope(Protocol):
     """What a template's names mean; implemented by a stack."""
 
@@ -179,6 +188,8 @@ class Resolver:
 
     def _list(self, value: Any, path: str, name: str) -> list[Any]:
         resolved = self.resolve(value, path)
+        if isinstance(resolved, Placeholder):
+            return [resolved]  # a non-emulated resource's list attribute: one stand-in
         if not isinstance(resolved, list):
             raise self.error(path, f"{name} needs a list, got {resolved!r}")
         return resolved
@@ -263,7 +274,11 @@ class Resolver:
             raise self.error(
                 path, f"Fn::Select's index must be a number, got {position!r}"
             ) from None
-        items = self._list(values, f"{path}.Fn::Select[1]", "Fn::Select")
+        resolved = self.resolve(values, f"{path}.Fn::Select[1]")
+        if isinstance(resolved, Placeholder):
+            # A list attribute of a resource serverlite does not emulate: a stand-in item.
+            return resolved.item(number)
+        items = self._list(resolved, f"{path}.Fn::Select[1]", "Fn::Select")
         if not 0 <= number < len(items):
             raise self.error(
                 path, f"Fn::Select index {number} is out of range ({len(items)} items)"

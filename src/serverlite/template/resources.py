@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .intrinsics import to_cfn_string
+from .intrinsics import Placeholder, to_cfn_string
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ def get_attribute(kind: ResourceType, view: ResourceView, attribute: str) -> Any
     if kind.strict:
         raise UnknownAttribute(attribute)
     if attribute.endswith("Arn"):
-        return _generic_arn(view)
-    return kind.ref(view)
+        return Placeholder(_generic_arn(view))
+    return Placeholder(f"{kind.ref(view)}.{attribute}")
 
 
 def generic_type() -> ResourceType:

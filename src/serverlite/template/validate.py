@@ -6,7 +6,7 @@ Only ``serverlite validate`` uses this; loading never runs cfn-lint (it takes ~1
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from serverlite.errors import TemplateError, TemplateErrors
 
 from .checks import RULES, CheckError
+from .coverage import not_emulated
 from .loader import load_application
 from .model import DEFAULT_REGION
 from .nested import NESTED_TYPES, child_template_path
@@ -47,13 +48,20 @@ def validate_template(
     parameter_overrides: Mapping[str, str] | None = None,
     region: str = DEFAULT_REGION,
     lint: bool = True,
+    services: Collection[str] | None = None,
 ) -> list[Finding]:
-    """Every finding for the application rooted at ``template_path`` (root + nested)."""
+    """Every finding for the application rooted at ``template_path`` (root + nested).
+
+    With ``services`` (the emulated services' names), what serverlite does not emulate
+    is a warning too (SL0003)."""
     template_path = Path(template_path)
     findings: list[Finding] = []
+    serverlite = _serverlite_findings(template_path, parameter_overrides, region, services)
+    # serverlite's errors first: its root causes explain cfn-lint's findings about them.
+    findings.extend(f for f in serverlite if f.level == "error")
     if lint:
         findings.extend(_lint(template_files(template_path), region))
-    findings.extend(_serverlite_findings(template_path, parameter_overrides, region))
+    findings.extend(f for f in serverlite if f.level != "error")
     return findings
 
 
@@ -111,7 +119,10 @@ def _lint(paths: list[Path], region: str) -> list[Finding]:
 
 
 def _serverlite_findings(
-    template_path: Path, parameter_overrides: Mapping[str, str] | None, region: str
+    template_path: Path,
+    parameter_overrides: Mapping[str, str] | None,
+    region: str,
+    services: Collection[str] | None = None,
 ) -> list[Finding]:
     try:
         app = load_application(
@@ -124,10 +135,16 @@ def _serverlite_findings(
     else:
         note = RULES["SL0002"][1]
         root = display_path(template_path)
-        return [
+        found = [
             Finding(root, None, "SL0002", "warning", warning, note, "serverlite")
             for warning in app.warnings
         ]
+        title, why = RULES["SL0003"]
+        found.extend(
+            Finding(root, None, "SL0003", "warning", str(m), f"{title}: {why}", "serverlite")
+            for m in (not_emulated(app, services) if services is not None else ())
+        )
+        return found
     lines = _LineFinder()
     findings = []
     for error in errors:

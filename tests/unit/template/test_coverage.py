@@ -1,0 +1,96 @@
+"""What serverlite does not emulate is named once, with what it means; the rest loads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from serverlite.errors import TemplateErrors
+from serverlite.template import Application
+from serverlite.template.coverage import not_emulated
+
+TEMPLATE = """
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Domain:
+    Type: AWS::Route53::HostedZone
+    Properties: {Name: example.com}
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties: {DefinitionString: "{}", RoleArn: arn:aws:iam::123456789012:role/r}
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref Fn, EventSourceArn: !GetAtt Stream.Arn}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          FLOW: !Ref Flow
+          BLOCK: !Select [0, !GetAtt Vpc.CidrBlockAssociations]
+      Events:
+        Upload: {Type: S3, Properties: {Bucket: b, Events: s3:ObjectCreated:*}}
+        Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
+  Quiet:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src, Handler: app.handler, Runtime: python3.12}
+"""
+
+
+def test_not_emulated_types_are_named_with_their_meaning(
+    load: Callable[..., Application],
+) -> None:
+    app = load(TEMPLATE)
+    # Fn::Select over a list attribute of a non-emulated resource: a stand-in, not a crash
+    assert app.functions[0].environment["BLOCK"] == "Vpc.CidrBlockAssociations-0"
+    found = {m.type: m for m in not_emulated(app, {"sqs", "kinesis", "s3"})}
+    assert set(found) == {
+        "AWS::EC2::VPC",
+        "AWS::Route53::HostedZone",
+        "AWS::StepFunctions::StateMachine",
+        "AWS::Lambda::EventSourceMapping",
+        "S3",
+    }
+    assert (
+        "named by Fn, which may fail where they use it"
+        in found["AWS::StepFunctions::StateMachine"].meaning
+    )
+    assert "named by Fn" in found["AWS::EC2::VPC"].meaning  # through BLOCK
+    assert "no function names it" in found["AWS::Route53::HostedZone"].meaning
+    assert found["S3"].names == ("Fn.Upload",)
+    assert str(found["S3"]).startswith("S3 (event: Fn.Upload) is not emulated: nothing triggers")
+    # without the kinesis service, the stream is not emulated either
+    assert "AWS::Kinesis::Stream" in {m.type for m in not_emulated(app, {"sqs"})}
+
+
+def test_root_causes_come_first(load: Callable[..., Application]) -> None:
+    text = """
+    Resources:
+      Slow:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.handler, Runtime: python3.12, Timeout: abc}
+      Broken:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src
+          Handler: app.handler
+          Runtime: python3.12
+          Environment: {Variables: {X: !Ref Nowhere}}
+    """
+    with pytest.raises(TemplateErrors) as info:
+        load(text)
+    messages = [e.message for e in info.value.errors]
+    # the template lists Slow first; the unknown name is still the first error shown
+    assert messages == [
+        "Ref to unknown resource or parameter 'Nowhere'",
+        "must be an integer, got 'abc'",
+    ]
