@@ -48,6 +48,8 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "AWS::ApiGatewayV2::Integration": _SELF,
     "AWS::ApiGatewayV2::Authorizer": _SELF,
     "AWS::ApiGatewayV2::Stage": _SELF,
+    "AWS::ApiGatewayV2::RouteResponse": _SELF,  # WebSocket APIs
+    "AWS::ApiGatewayV2::IntegrationResponse": _SELF,
     "AWS::DynamoDB::Table": ("dynamodb",),
     "AWS::Serverless::SimpleTable": ("dynamodb",),
     "AWS::SQS::Queue": ("sqs",),
