@@ -37,6 +37,7 @@ from serverlite.gateway.gateway import LIMITS, Gateway
 from serverlite.gateway.http_server import HttpServer
 from serverlite.template.coverage import not_emulated
 from serverlite.template.model import Application
+from serverlite.websocket_api.model import warnings as websocket_warnings
 from serverlite.websocket_api.serving import Bound, WebSocketServers
 
 log = logging.getLogger("serverlite")
@@ -224,7 +225,7 @@ async def serve(
                 console.print(function_urls_table(cloud, url_servers))
             if cloud.provisioned:
                 console.print(resources_table(cloud))
-            for warning in startup_warnings(app):
+            for warning in [*startup_warnings(app), *websocket_warnings(app)]:
                 console.print(f"[yellow]warning:[/] {warning}")
             for missing in not_emulated(app, registry.service_names()):
                 console.print(f"[yellow]not emulated:[/] {missing}", soft_wrap=True)

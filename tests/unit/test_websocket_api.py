@@ -8,7 +8,7 @@ from pathlib import Path
 from serverlite.template import load_application
 from serverlite.websocket_api import events
 from serverlite.websocket_api.connections import Hub
-from serverlite.websocket_api.model import discover, select_route
+from serverlite.websocket_api.model import discover, select_route, warnings
 from serverlite.websocket_api.server import _allows
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "websocket-chat" / "template.yaml"
@@ -78,3 +78,24 @@ def test_event_shapes_and_limits():
     now[0] = 1199.0
     hub.enforce_limits()
     assert connection.closed  # idle for 10 minutes
+
+
+def test_what_is_not_emulated_is_said(tmp_path):
+    default_uri = (
+        "IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
+        "functions/${DefaultFunction.Arn}/invocations"
+    )
+    text = EXAMPLE.read_text()
+    assert default_uri in text
+    text = text.replace(
+        "      RouteKey: sendmessage\n",
+        "      RouteKey: sendmessage\n      AuthorizationType: AWS_IAM\n",
+    ).replace(f"IntegrationType: AWS_PROXY\n      {default_uri}", "IntegrationType: MOCK")
+    template = tmp_path / "template.yaml"
+    template.write_text(text)
+    (tmp_path / "src").symlink_to(EXAMPLE.parent / "src")
+    found = warnings(load_application(template))
+    assert len(found) == 2, found
+    assert any("route sendmessage wants AWS_IAM" in w for w in found)
+    assert any("DefaultIntegration is MOCK" in w for w in found)
+    assert warnings(load_application(EXAMPLE)) == []

@@ -125,6 +125,35 @@ def discover(app: Application) -> list[WebSocketApiSpec]:
     return apis
 
 
+def warnings(app: Application) -> list[str]:
+    """What a WebSocket API declares that serverlite does not emulate (said at start)."""
+    found = []
+    apis = {
+        r.physical_id: r.logical_id
+        for r in app.resources
+        if r.type == "AWS::ApiGatewayV2::Api" and r.properties.get("ProtocolType") == "WEBSOCKET"
+    }
+    for res in app.resources:
+        api = apis.get(str(res.properties.get("ApiId")))
+        if api is None:
+            continue
+        props = res.properties
+        if res.type == "AWS::ApiGatewayV2::Integration" and props.get("IntegrationType") != (
+            "AWS_PROXY"
+        ):
+            found.append(
+                f"WebSocket API {api}: integration {res.logical_id} is "
+                f"{props.get('IntegrationType')}; only AWS_PROXY to a function is served, its "
+                "routes answer Forbidden"
+            )
+        if res.type == "AWS::ApiGatewayV2::Route" and props.get("AuthorizationType") == "AWS_IAM":
+            found.append(
+                f"WebSocket API {api}: route {props.get('RouteKey')} wants AWS_IAM "
+                "authorization, which serverlite does not check: every client may connect"
+            )
+    return found
+
+
 def select_route(expression: str, body: Any) -> str | None:
     """The route key ``$request.body.<path>`` (or ``${request.body.<path>}``) picks from a
     message that is a JSON object; None when it picks nothing."""
