@@ -6,7 +6,9 @@ Services are reached in-process through the local AWS client (the same handlers
 boto3 reaches over HTTP). A failure is classified as AWS classifies it for
 EventBridge's dead-letter queues: a target that does not exist, or a payload it
 refuses, is not retried ("sent directly to the DLQ"); throttling and transient
-errors are retried. A new kind of target (Kinesis, Step Functions, CloudWatch Logs)
+errors are retried. A Step Functions state machine target starts an execution with
+the message as its input (EventBridge rules, Scheduler schedules). A new kind of
+target (Kinesis, CloudWatch Logs)
 is one method and one line in ``ArnSender._targets`` (and its name in ``TARGET_SERVICES``).
 """
 
@@ -32,7 +34,7 @@ log = logging.getLogger("serverlite.aws")
 
 Invoke = Callable[[InvokeRequest], Awaitable[InvokeResult]]
 _THROTTLING = ("Throttl", "TooManyRequests")
-TARGET_SERVICES = ("sqs", "sns", "lambda", "events")  # what send() reaches
+TARGET_SERVICES = ("sqs", "sns", "lambda", "events", "states")  # what send() reaches
 
 
 def arn_service(arn: str) -> str:
@@ -58,6 +60,7 @@ class ArnSender:
             "sns": self._sns,
             "lambda": self._lambda,
             "events": self._bus,
+            "states": self._state_machine,
         }
 
     async def send(self, arn: str, message: Message) -> Outcome:
@@ -99,6 +102,10 @@ class ArnSender:
         for failed in result.get("Entries", ()):
             if failed.get("ErrorCode"):  # PutEvents answers 200 and fails the entry
                 raise AwsError(str(failed["ErrorCode"]), str(failed.get("ErrorMessage", "")))
+
+    async def _state_machine(self, arn: str, message: Message) -> None:
+        params = {"stateMachineArn": arn, "input": message.body}
+        await self._call("stepfunctions", "StartExecution", params)
 
     async def _call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if not self._aws.has(service):

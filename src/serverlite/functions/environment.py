@@ -97,6 +97,9 @@ def build_env(
             "AWS_REGION": settings.region,
             "AWS_DEFAULT_REGION": settings.region,
             "AWS_ENDPOINT_URL": settings.endpoint_url,
+            # botocore puts "sync-" before the host of StartSyncExecution and TestState
+            # (their endpoint host prefix); sync-127.0.0.1 resolves nowhere.
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             **DUMMY_CREDENTIALS,
         }
     )

@@ -33,7 +33,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, markers: Path) -> Iterator[
 
 @pytest.fixture
 def sfn(server: Server) -> Any:
-    return client(server, "stepfunctions")
+    return sfn_client(server)
+
+
+def sfn_client(server: Server) -> Any:
+    """StartSyncExecution and TestState have the endpoint host prefix "sync-": a local
+    endpoint needs it off (functions under serverlite have it off by environment)."""
+    made = client(server, "stepfunctions")
+    made.meta.config.inject_host_prefix = False
+    return made
 
 
 def machine(sfn: Any, definition: dict[str, Any], kind: str = "STANDARD") -> str:

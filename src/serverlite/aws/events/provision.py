@@ -1,9 +1,10 @@
 """The template's buses, rules and schedules, made to exist at start (idempotently).
 
     AWS::Events::EventBus, AWS::Events::Rule (EventPattern, ScheduleExpression, State,
-    Targets), AWS::Scheduler::Schedule, and function events of Type EventBridgeRule,
-    CloudWatchEvent, Schedule and ScheduleV2, named as SAM names what it generates:
-    the rule ``<Function><Event>`` with the target ``<Function><Event>LambdaTarget``.
+    Targets), AWS::Scheduler::Schedule, and function (and AWS::Serverless::StateMachine)
+    events of Type EventBridgeRule, CloudWatchEvent, Schedule and ScheduleV2, named as
+    SAM names what it generates: the rule ``<Function><Event>`` with the target
+    ``<Function><Event>LambdaTarget`` (``...StepFunctionsTarget`` for a state machine).
 
 Each declaration is stored with a fingerprint; a restart with the same template
 changes nothing (a rate schedule keeps its phase), a changed declaration is
@@ -17,11 +18,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from serverlite.aws.backend import AwsError, ProvisionedResource
 from serverlite.errors import TemplateError
-from serverlite.template.model import Application, EventSourceSpec, FunctionSpec, ResourceSpec
+from serverlite.template.model import Application, EventSourceSpec, ResourceSpec
 
 from .context import check_pattern, check_schedule
 from .names import DEFAULT_BUS, bus_name
@@ -66,13 +67,54 @@ def declarations(app: Application) -> Declarations:
             found.schedules[(group, resource.physical_id)] = _spec(
                 app, resource.stack_path, f"Resources.{resource.logical_id}", props
             )
-    for fn in app.functions:
+    owners: list[_Owner] = [*app.functions, *_state_machines(app)]
+    for fn in owners:
         for event in fn.events:
             if event.type in RULE_EVENTS:
                 _function_rule(app, fn, event, found)
             elif event.type == "ScheduleV2":
                 _function_schedule(app, fn, event, found)
     return found
+
+
+class _Owner(Protocol):
+    """What has SAM events that become rules or schedules: a function, a state machine."""
+
+    @property
+    def logical_id(self) -> str: ...
+    @property
+    def stack_path(self) -> tuple[str, ...]: ...
+    @property
+    def arn(self) -> str: ...
+    @property
+    def events(self) -> tuple[EventSourceSpec, ...]: ...
+
+
+@dataclass(frozen=True)
+class _StateMachine:
+    logical_id: str
+    stack_path: tuple[str, ...]
+    arn: str
+    events: tuple[EventSourceSpec, ...]
+
+
+def _state_machines(app: Application) -> list[_StateMachine]:
+    """AWS::Serverless::StateMachine resources whose Events start executions (SAM makes
+    the same rules and schedules as for a function, targeting the state machine)."""
+    made = []
+    for resource in app.resources:
+        if resource.type != "AWS::Serverless::StateMachine":
+            continue
+        raw = resource.properties.get("Events")
+        events = tuple(
+            EventSourceSpec(str(name), str(spec.get("Type")), dict(spec.get("Properties") or {}))
+            for name, spec in (raw.items() if isinstance(raw, dict) else ())
+            if isinstance(spec, dict)
+        )
+        made.append(
+            _StateMachine(resource.logical_id, resource.stack_path, resource.physical_id, events)
+        )
+    return made
 
 
 def _rule(
@@ -122,12 +164,13 @@ def _cfn_rule(app: Application, resource: ResourceSpec, found: Declarations) -> 
 
 
 def _function_rule(
-    app: Application, fn: FunctionSpec, event: EventSourceSpec, found: Declarations
+    app: Application, fn: _Owner, event: EventSourceSpec, found: Declarations
 ) -> None:
     props = dict(event.properties)
     logical = f"{fn.logical_id}{event.name}"
     where = f"Resources.{fn.logical_id}.Properties.Events.{event.name}.Properties"
-    target: dict[str, Any] = {"Id": f"{logical}LambdaTarget", "Arn": fn.arn}
+    kind = "StepFunctions" if isinstance(fn, _StateMachine) else "Lambda"
+    target: dict[str, Any] = {"Id": f"{logical}{kind}Target", "Arn": fn.arn}
     if isinstance(props.get("Target"), dict) and props["Target"].get("Id"):
         target["Id"] = props["Target"]["Id"]
     target.update({k: props[k] for k in _TARGET_KEYS if props.get(k) is not None})
@@ -164,7 +207,7 @@ def _schedule_state(props: dict[str, Any]) -> str:
 
 
 def _function_schedule(
-    app: Application, fn: FunctionSpec, event: EventSourceSpec, found: Declarations
+    app: Application, fn: _Owner, event: EventSourceSpec, found: Declarations
 ) -> None:
     props = dict(event.properties)
     where = f"Resources.{fn.logical_id}.Properties.Events.{event.name}.Properties"

@@ -75,7 +75,7 @@ def check_target(spec: Any, index: int) -> dict[str, Any]:
     if arn_service(arn) not in DELIVERABLE:
         log.warning(
             "serverlite cannot deliver events to %s (target %s): only Lambda, SQS, "
-            "SNS and event bus targets are emulated",
+            "SNS, event bus and Step Functions targets are emulated",
             arn,
             spec["Id"],
         )
