@@ -721,6 +721,45 @@ def queues(endpoint_url: str, region: str) -> None:
 
 
 @main.command()
+@click.argument("execution", required=False)
+@click.option("--machine", default=None, help="Only this state machine's executions (name or ARN).")
+@endpoint_options
+def executions(execution: str | None, machine: str | None, endpoint_url: str, region: str) -> None:
+    """List Step Functions executions, or show one (a name or an ARN) as a timeline."""
+    from rich.table import Table
+
+    from serverlite.commands import executions as commands
+    from serverlite.commands.client import talking_to
+
+    def go() -> int:
+        sfn = commands.client(endpoint_url, region)
+        with talking_to(endpoint_url):
+            if execution is not None:
+                arn = commands.find(sfn, execution)
+                described = sfn.describe_execution(executionArn=arn)
+                click.echo(f"{arn}  {described['status']}")
+                for line in commands.timeline(sfn, arn):
+                    click.echo(line)
+                return 0
+            found = commands.rows(sfn, machine)
+        table = Table(show_edge=False, pad_edge=False)
+        for column in ("state machine", "execution", "status", "started", "stopped"):
+            table.add_column(column, overflow="fold")
+        for row in found:
+            table.add_row(
+                row.machine,
+                row.name,
+                row.status,
+                commands.when(row.started),
+                commands.when(row.stopped),
+            )
+        Console(highlight=False).print(table if found else "no executions")
+        return 0
+
+    _run(go)
+
+
+@main.command()
 @click.argument("queue")
 @click.argument("body")
 @click.option(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Server, aws_client, wait_for
+from tests.integration.conftest import Server, aws_client, cli, wait_for
 from tests.integration.stepfunctions.conftest import finished, output
 
 pytestmark = pytest.mark.integration
@@ -53,3 +53,20 @@ def test_an_eventbridge_rule_starts_the_state_machine(sfn: Any, server: Server) 
 
 def test_a_schedule_event_starts_an_express_machine(markers: Path) -> None:
     wait_for((markers / "ticker.starts").exists, 20)
+
+
+def test_the_executions_command_lists_and_shows_a_timeline(sfn: Any, server: Server) -> None:
+    started = sfn.start_execution(stateMachineArn=PREFIX + "sfn-plain", name="cli-shown")
+    finished(sfn, started["executionArn"])
+    listed = cli("executions", "--endpoint-url", server.url, "--machine", "sfn-plain")
+    assert listed.returncode == 0, listed.stderr
+    assert "cli-shown" in listed.stdout and "SUCCEEDED" in listed.stdout
+    shown = cli("executions", "cli-shown", "--endpoint-url", server.url)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == f"{started['executionArn']}  SUCCEEDED"
+    assert "#1    ExecutionStarted" in lines[1]
+    assert "PassStateEntered  P" in lines[2]
+    assert lines[-1].split()[2] == "ExecutionSucceeded"
+    missing = cli("executions", "no-such-run", "--endpoint-url", server.url)
+    assert missing.returncode != 0 and "no execution is named" in missing.stderr

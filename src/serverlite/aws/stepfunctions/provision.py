@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import uuid
 from pathlib import Path
@@ -35,6 +36,7 @@ from .asl import validate
 from .context import SfnContext
 from .store import Machine
 
+log = logging.getLogger("serverlite.stepfunctions")
 TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
@@ -78,6 +80,10 @@ def _provision(
     ).hexdigest()[:32]
     current = ctx.db.machine(arn)
     detail = f"{kind.lower()}, {len(definition.get('States', {}))} states"
+    unserved = _unserved_events(props.get("Events") if sam else None)
+    if unserved:
+        detail += f"; not emulated: {unserved}"
+        log.warning("state machine %s: %s events are not emulated", name, unserved)
     if current is not None and ctx.db.fingerprint(arn) == fingerprint:
         return backend.ProvisionedResource("stepfunctions", "state machine", name, detail)
     now = ctx.clock.now()
@@ -88,6 +94,22 @@ def _provision(
     if tags:
         ctx.db.put_tags(arn, tags)
     return backend.ProvisionedResource("stepfunctions", "state machine", name, detail)
+
+
+# SAM event types that become EventBridge rules and schedules (events/provision.py).
+SERVED_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2")
+
+
+def _unserved_events(events: Any) -> str:
+    """The SAM events of a state machine that serverlite does not run (Api: a route that
+    starts an execution), named for the startup table."""
+    if not isinstance(events, dict):
+        return ""
+    return ", ".join(
+        f"{name} ({spec.get('Type')})"
+        for name, spec in events.items()
+        if isinstance(spec, dict) and spec.get("Type") not in SERVED_EVENTS
+    )
 
 
 def _definition(app: Application, resource: ResourceSpec, sam: bool) -> dict[str, Any]:
