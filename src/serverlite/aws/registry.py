@@ -22,6 +22,7 @@ from serverlite.aws import (
     sqs,
     ssm,
     stepfunctions,
+    stream_mappings,
 )
 from serverlite.aws.backend import Backend, ServiceContext
 from serverlite.aws.local_client import LocalAws
@@ -42,6 +43,7 @@ SERVICES: tuple[ServicePackage, ...] = (
     stepfunctions,
     postgres,
     s3,
+    stream_mappings,  # reads Kinesis and DynamoDB Streams through the local client
 )
 
 
