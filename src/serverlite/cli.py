@@ -301,6 +301,14 @@ def main() -> None:
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds a keep-alive connection may idle, or leave its answers unread.",
 )
+@click.option(
+    "--xray-port",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="UDP port of the X-Ray daemon functions send segments to (taken: one from the OS).",
+)
+@click.option("--no-tracing", is_flag=True, help="Record no X-Ray traces.")
 def up(
     state_dir: Path,
     template: str | None,
@@ -324,6 +332,8 @@ def up(
     read_timeout: float,
     idle_timeout: float,
     env_vars: str | None,
+    xray_port: int,
+    no_tracing: bool,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
@@ -412,6 +422,8 @@ def up(
                 time_scale=time_scale,
                 memory_budget_mb=memory_budget,
                 debug=target,
+                tracing=not no_tracing,
+                xray_port=xray_port,
             ),
         )
         options = ServeOptions(
@@ -518,6 +530,7 @@ def invoke(
             debug=target,
             # breakpoint() opens pdb here when invoke runs on a terminal.
             terminal=debugging.terminal_path(),
+            xray_port=0,  # `up` may hold the usual port
         )
         cloud = LocalCloud(app, options)
 

@@ -49,7 +49,14 @@ from serverlite.invoker.async_queue import AsyncQueue
 from serverlite.invoker.concurrency import ConcurrencyLimits
 from serverlite.invoker.destinations import Destinations
 from serverlite.invoker.versions import Provisioned, Versions
+from serverlite.observe import xray_daemon
 from serverlite.observe.logs import LogStore
+from serverlite.observe.metrics import MetricStore
+from serverlite.observe.observed_logs import ObservedLogs
+from serverlite.observe.observer import Observer
+from serverlite.observe.publishing import Publisher
+from serverlite.observe.traces import TraceStore
+from serverlite.observe.tracing import Tracer
 from serverlite.template.model import Application
 from serverlite.websocket_api import model as websocket_model
 from serverlite.websocket_api import tls
@@ -69,6 +76,10 @@ class CloudOptions:
     debug: DebugTarget | None = None  # the function run under debugpy (--debug)
     terminal: str | None = None  # where breakpoint() opens pdb (serverlite invoke's tty)
     clock: Callable[[], float] = time.time  # epoch seconds; a test's VirtualClock moves
+    tracing: bool = True  # record X-Ray traces (the X-Ray API and daemon answer)
+    metrics: bool = True  # publish CloudWatch metrics (AWS/Lambda, AWS/ApiGateway, EMF, ...)
+    # The X-Ray daemon's UDP port: its usual 2000 when free, else (or 0) one from the OS.
+    xray_port: int = xray_daemon.DEFAULT_PORT
 
 
 class LocalCloud:
@@ -79,6 +90,27 @@ class LocalCloud:
         state.private_dir(state_dir)  # 0700: the state is the user's alone
         self.zygote = Zygote()
         self.logs = LogStore(state_dir / "logs.db")
+        traces = (
+            TraceStore(state_dir / "traces.db", clock=options.clock) if options.tracing else None
+        )
+        self.tracer = Tracer(
+            traces, region=app.region, account_id=app.account_id, clock=options.clock
+        )
+        metrics = (
+            MetricStore(state_dir / "metrics.db", clock=options.clock) if options.metrics else None
+        )
+        self.publisher = Publisher(metrics)
+        self.observer = Observer(
+            tracer=self.tracer, traces=traces, publisher=self.publisher, metrics=metrics
+        )
+        # Bound now, so functions are started knowing where the daemon is.
+        self._xray_socket = (
+            xray_daemon.bind("127.0.0.1", options.xray_port) if traces is not None else None
+        )
+        self.xray_daemon = xray_daemon.XrayDaemon(traces) if traces is not None else None
+        daemon_address = (
+            f"127.0.0.1:{self._xray_socket.getsockname()[1]}" if self._xray_socket else None
+        )
         self.api_throttles = Throttles(account=options.api_account_limit)  # all APIs share it
         self.websocket_apis = websocket_model.discover(app)
         # The WebSocket APIs' TLS port serves this certificate; functions trust it.
@@ -91,9 +123,10 @@ class LocalCloud:
                 debug=options.debug,
                 terminal=options.terminal,
                 ca_bundle=str(self.certificate[0].resolve()) if self.certificate else None,
+                xray_daemon=daemon_address,
             ),
             state_dir=state_dir,
-            log_sink=self.logs,
+            log_sink=ObservedLogs(self.logs, metrics),  # EMF lines become metrics
             idle_timeout_s=options.idle_timeout_s,
             memory_budget_mb=options.memory_budget_mb,
         )
@@ -108,6 +141,8 @@ class LocalCloud:
             self.async_queue,
             clock=options.clock,
             versions=self.versions,
+            tracer=self.tracer,
+            publisher=self.publisher,
         )
         self.function_urls = FunctionUrls(app, state_dir, clock=options.clock)
         # Where a function URL is served (set by `serverlite up`; None: not served).
@@ -120,6 +155,7 @@ class LocalCloud:
                 clock=options.clock,
                 endpoint_url=options.endpoint_url,
                 time_scale=options.time_scale,
+                observer=self.observer,
             )
         )
         self.services = built.backends
@@ -145,6 +181,8 @@ class LocalCloud:
             authorizer=authorizer,
             throttles=self.api_throttles,
             port=endpoint.port,
+            tracer=self.tracer,
+            publisher=self.publisher,
         )
 
     def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> Starlette:
@@ -156,6 +194,7 @@ class LocalCloud:
             self.query_services,
             [*self.rest_services, urls],
             hosts,
+            tracer=self.tracer if self.tracer.enabled else None,
             rest_xml_service=next(
                 (service.rest_xml for service in self.services if service.rest_xml), None
             ),
@@ -187,9 +226,11 @@ class LocalCloud:
         self.pool.start()
         for config in self.versions.all_provisioned():
             await self.provision(config)
+        if self.xray_daemon is not None and self._xray_socket is not None:
+            await self.xray_daemon.start(self._xray_socket)
         if run_async_queue:
             sender = ArnSender(self.aws, self.invoker.invoke, self.options.endpoint_url)
-            destinations = Destinations(self.app, sender)
+            destinations = Destinations(self.app, sender, self.publisher)
             self._worker = asyncio.create_task(
                 self.async_queue.run(
                     self.invoker.run_queued,
@@ -245,7 +286,12 @@ class LocalCloud:
                 await self._worker
         await self.pool.close()
         await asyncio.get_running_loop().run_in_executor(None, self.zygote.close)
+        if self.xray_daemon is not None:
+            self.xray_daemon.close()
+        if self._xray_socket is not None:
+            self._xray_socket.close()
         self.logs.close()
+        self.observer.close()
         self.async_queue.close()
         self.versions.close()
         self.function_urls.close()

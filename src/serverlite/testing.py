@@ -114,6 +114,7 @@ class LocalApp:
                 api_account_limit=self._api_account_limit,
                 endpoint_url=self.endpoint_url,
                 clock=self._clock,
+                xray_port=0,  # tests take the X-Ray daemon's port from the OS
             ),
         )
         await self.cloud.start()

@@ -131,6 +131,8 @@ def start_server(template: Path, state_dir: Path, *args: str, port: int = 0) -> 
                 str(state_dir),
                 "--aws-port",
                 str(port),
+                "--xray-port",
+                "0",
                 *args,
             ],
             stdout=log,

@@ -42,6 +42,7 @@ from serverlite.errors import ServerliteError
 
 if TYPE_CHECKING:
     from serverlite.invoker import Invoker
+    from serverlite.observe.observer import Observer
     from serverlite.template.model import Application
 
 
@@ -83,6 +84,21 @@ class JsonService:
     operations: Operations
     error_namespace: str = ""  # e.g. "com.amazonaws.dynamodb.v20120810#"
     max_request_bytes: int = MiB  # larger bodies are refused while read (413)
+    # botocore's service name, for a service that also speaks smithy-rpc-v2-cbor (its
+    # timestamps are typed by the model): "cloudwatch". Empty: JSON only.
+    cbor_model: str = ""
+    _model: list[Any] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def model(self) -> Any:
+        """botocore's service model (None without ``cbor_model``)."""
+        if not self.cbor_model:
+            return None
+        if not self._model:
+            import botocore.session
+
+            self._model.append(botocore.session.get_session().get_service_model(self.cbor_model))
+        return self._model[0]
 
 
 @dataclass(frozen=True)
@@ -202,6 +218,7 @@ class ServiceContext:
     endpoint_url: str = AWS_ENDPOINT_URL  # the AWS endpoint (SQS queue URLs, SNS links)
     time_scale: float = 1.0  # >1: retry delays, event ages and schedules pass faster (tests)
     aws: AwsClient = NO_SERVICES  # the other services, in-process
+    observer: Observer | None = None  # traces and metrics (X-Ray, CloudWatch, Logs)
 
 
 @dataclass(frozen=True)

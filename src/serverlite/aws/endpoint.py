@@ -28,12 +28,14 @@ from serverlite.aws.backend import (
     RestJsonService,
     RestXmlService,
 )
-from serverlite.aws.dispatch import errors, json_rpc, query, rest_json
+from serverlite.aws.dispatch import cbor_rpc, errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
 from serverlite.aws.dispatch.rest_xml import RestXmlRouter, web_request_allowed
 from serverlite.aws.dispatch.shield import Shield
+from serverlite.aws.dispatch.tracing import TraceHeaders
 from serverlite.ids import request_id
 from serverlite.invoker import Invoker
+from serverlite.observe.tracing import Tracer
 
 LOOPBACK_ONLY = AllowedHosts()
 
@@ -45,6 +47,7 @@ def build_app(
     rest_services: Sequence[RestJsonService] = (),  # besides Lambda: Scheduler, ...
     hosts: AllowedHosts = LOOPBACK_ONLY,
     rest_xml_service: RestXmlService | None = None,  # S3
+    tracer: Tracer | None = None,
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
     by_signing_name = {service.signing_name: service for service in query_services}
@@ -71,6 +74,9 @@ def build_app(
             return await query.dispatch(request, by_signing_name)  # SNS SubscribeURL, ...
         return not_found(request)
 
+    async def cbor(request: Request) -> Response:
+        return await cbor_rpc.dispatch(request, services)
+
     def not_found(request: Request, exc: Exception | None = None) -> Response:
         return errors.error_for(
             request.scope,
@@ -86,6 +92,7 @@ def build_app(
         routes=[
             Route("/", root, methods=["GET", "POST"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
+            Route(cbor_rpc.PATH, cbor, methods=["POST"]),  # smithy-rpc-v2-cbor: CloudWatch
             *rest_json.routes(lambda_api.face(invoker)),
             *(route for service in rest_services for route in rest_json.routes(service)),
         ],
@@ -95,5 +102,6 @@ def build_app(
             # what no SDK sends is refused first (but what S3's CORS rules let a page do)
             Middleware(Admission, hosts=hosts, web=web_request_allowed(rest_xml_service)),
             Middleware(RestXmlRouter, service=rest_xml_service),  # S3: bucket + key paths
+            *([Middleware(TraceHeaders, tracer=tracer)] if tracer is not None else []),
         ],
     )

@@ -23,6 +23,7 @@ from serverlite.aws.backend import (
 from serverlite.aws.lambda_config import configuration
 from serverlite.errors import FunctionNotFound, InvokeError
 from serverlite.invoker import Invoker, InvokeRequest
+from serverlite.observe.tracing import current_header
 from serverlite.template.model import FunctionSpec
 
 API = "/2015-03-31/functions"
@@ -55,7 +56,8 @@ async def invoke(invoker: Invoker, request: dict[str, Any]) -> RestResponse:
                 log_type=headers.get("x-amz-log-type", "None"),
                 qualifier=request["query"].get("Qualifier"),
                 client_context=headers.get("x-amz-client-context"),
-                trace_id=headers.get("x-amzn-trace-id"),
+                # The caller's subsegment for this call when it is traced (its Parent).
+                trace_id=current_header() or headers.get("x-amzn-trace-id"),
             )
         )
     except FunctionNotFound as exc:
@@ -79,7 +81,10 @@ async def invoke_async(invoker: Invoker, request: dict[str, Any]) -> RestRespons
     try:
         result = await invoker.invoke(
             InvokeRequest(
-                function=request["path"]["name"], payload=request["body"], invocation_type="Event"
+                function=request["path"]["name"],
+                payload=request["body"],
+                invocation_type="Event",
+                trace_id=current_header() or request["headers"].get("x-amzn-trace-id"),
             )
         )
     except InvokeError as exc:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from serverlite.aws import (
+    cloudwatch,
     dynamodb,
     events,
     kinesis,
@@ -23,6 +24,7 @@ from serverlite.aws import (
     ssm,
     stepfunctions,
     stream_mappings,
+    xray,
 )
 from serverlite.aws.backend import Backend, ServiceContext
 from serverlite.aws.local_client import LocalAws
@@ -44,6 +46,8 @@ SERVICES: tuple[ServicePackage, ...] = (
     postgres,
     s3,
     stream_mappings,  # reads Kinesis and DynamoDB Streams through the local client
+    xray,
+    cloudwatch,
 )
 
 

@@ -43,6 +43,7 @@ class Settings:
     # AWS_CA_BUNDLE: serverlite's own certificate, when it serves HTTPS to functions (the
     # WebSocket APIs' Management API at https://{domainName}/{stage}).
     ca_bundle: str | None = None
+    xray_daemon: str | None = None  # host:port of the X-Ray daemon (tracing on)
 
 
 def new_log_stream_name(now: float | None = None, version: str = "$LATEST") -> str:
@@ -122,6 +123,18 @@ def build_env(
             "PYTHONPATH": os.pathsep.join(python_path(fn, code_dir)),
         }
     )
+    if settings.xray_daemon:
+        # What Lambda sets for the X-Ray SDK: where the daemon listens, and to log (not
+        # raise) when code runs outside a traced invocation.
+        host, _, port = settings.xray_daemon.rpartition(":")
+        env.update(
+            {
+                "AWS_XRAY_DAEMON_ADDRESS": settings.xray_daemon,
+                "_AWS_XRAY_DAEMON_ADDRESS": host,
+                "_AWS_XRAY_DAEMON_PORT": port,
+                "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            }
+        )
     return env
 
 

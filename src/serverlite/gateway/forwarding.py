@@ -90,9 +90,10 @@ class Forwarder:
         self._constant = tuple(constant)
         self._constant_last = {name.lower(): value for name, value in constant}
 
-    def forward(self, request: HttpRequest, now: float) -> tuple[HttpRequest, str]:
-        """The request as the function sees it, and its X-Ray trace root: the client's
-        when it sent one (the trace goes on), else a new one (``1-xxxxxxxx-...``)."""
+    def forward(self, request: HttpRequest, now: float) -> tuple[HttpRequest, str, str | None]:
+        """The request as the function sees it, its X-Ray trace root (the client's when
+        it sent one: the trace goes on; else a new one, ``1-xxxxxxxx-...``), and the
+        client's trace header as sent."""
         headers: list[tuple[str, str]] = []
         last: dict[str, str] = {}  # the new request's lookup table, filled on the way
         special = self._special
@@ -143,7 +144,7 @@ class Forwarder:
             protocol=request.protocol,
         )
         forwarded._last = last
-        return forwarded, root
+        return forwarded, root, trace
 
 
 _REST_NAMES = ("X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Amzn-Trace-Id")

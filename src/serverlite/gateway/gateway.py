@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import unquote
@@ -35,11 +36,32 @@ from serverlite.gateway.routing import Match, Router
 from serverlite.gateway.throttling import Throttles
 from serverlite.gateway.validation import RequestValidator
 from serverlite.invoker import Invoker, InvokeRequest, InvokeResult
+from serverlite.observe.publishing import Publisher
+from serverlite.observe.trace_header import TraceHeader, new_id
+from serverlite.observe.tracing import Tracer
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 # API Gateway's quotas (REST and HTTP APIs): 10,240 bytes of request line and header
 # values, a regional API's URL of 10,240 characters, a 10 MB payload. None can be raised.
 LIMITS = RequestLimits(max_url=10240, max_head=10240, max_body=MAX_BODY)
+
+
+@dataclass(slots=True)
+class _Trace:
+    """One request's X-Ray segment while it is made (API Gateway's stage segment, and
+    its ``Lambda`` subsegment whose id the function's trace header names as parent)."""
+
+    start: float
+    started: float  # perf_counter
+    header: TraceHeader | None = None
+    segment_id: str = ""
+    integration_id: str = ""
+    integration: tuple[float, float] | None = None
+    function: str | None = None
+
+
+_NO_TRACES = Tracer(None, region="", account_id="")
+_NO_METRICS = Publisher(None)
 _REFUSALS: dict[Refusal, errors.GatewayError] = {
     "bad_request": errors.BAD_REQUEST,
     "uri_too_long": errors.URI_TOO_LONG,
@@ -59,10 +81,17 @@ class Gateway:
         throttles: Throttles | None = None,
         clock: Callable[[], float] = time.time,
         port: int | None = None,
+        tracer: Tracer | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         """``port``: where the API is served (what functions see as X-Forwarded-Port)."""
         self.api = api
         self.invoker = invoker
+        # Off unless given (the invoker's own tracer, when it has one, by default).
+        self.tracer = tracer or getattr(invoker, "tracer", None) or _NO_TRACES
+        self.publisher = publisher or getattr(invoker, "publisher", None) or _NO_METRICS
+        self._observed = self.tracer.enabled or self.publisher.enabled
+        self.port = port
         self.router = Router(api.routes)
         self.authorizer: Authorizer | None = (
             authorizer if authorizer is not None else build_authorizer(api, invoker, clock=clock)
@@ -83,9 +112,55 @@ class Gateway:
         # HTTP APIs have only the short kind ("JKJaXmPLvHcESHA=", the guide's sample).
         extended_id = forwarding.extended_request_id()
         request_id = new_request_id() if self.api.kind == "REST" else extended_id
-        response = await self._handle(request, request_id, extended_id)
+        trace = _Trace(self.tracer.now(), time.perf_counter()) if self._observed else None
+        response = await self._handle(request, request_id, extended_id, trace)
         self._finish_headers(request, response, request_id, extended_id)
+        if trace is not None:
+            if trace.header is not None:
+                self._record(trace, request, response, request_id)
+            if self.publisher.enabled:
+                self._publish(trace, request, response)
         return response
+
+    def _publish(self, trace: _Trace, request: HttpRequest, response: HttpResponse) -> None:
+        api = self.api
+        integration = trace.integration
+        integration_ms = None if integration is None else (integration[1] - integration[0]) * 1000
+        self.publisher.api_request(
+            rest=api.kind == "REST",
+            api_name=api.logical_id,
+            api_id=api.api_id,
+            stage=api.stage,
+            status=response.status,
+            latency_ms=(time.perf_counter() - trace.started) * 1000,
+            integration_ms=integration_ms,
+            bytes_processed=len(request.body) + len(response.body),
+        )
+
+    def _record(
+        self, trace: _Trace, request: HttpRequest, response: HttpResponse, request_id: str
+    ) -> None:
+        assert trace.header is not None
+        api = self.api
+        host = request.header("host") or f"127.0.0.1:{self.port or 80}"
+        query = f"?{request.query}" if request.query else ""
+        self.tracer.api_segment(
+            trace.header,
+            trace.segment_id,
+            trace.integration_id,
+            name=f"{api.logical_id}/{api.stage}",
+            api_id=api.api_id,
+            stage=api.stage,
+            request_id=request_id,
+            method=request.method,
+            url=f"http://{host}{request.path}{query}",
+            client_ip=request.source_ip,
+            status=response.status,
+            start=trace.start,
+            end=trace.start + (time.perf_counter() - trace.started),
+            integration=trace.integration,
+            function_name=trace.function,
+        )
 
     def refuse(self, reason: Refusal) -> HttpResponse:
         """The answer to a request the HTTP server refused while reading it."""
@@ -94,7 +169,7 @@ class Gateway:
         return errors.error_response(kind, _REFUSALS[reason], request_id)
 
     async def _handle(
-        self, request: HttpRequest, request_id: str, extended_id: str
+        self, request: HttpRequest, request_id: str, extended_id: str, trace: _Trace | None
     ) -> HttpResponse:
         api = self.api
         path, context_path = self.split_path(request.path)
@@ -112,7 +187,14 @@ class Gateway:
         if not self._within_limits(route):
             return errors.error_response(api.kind, errors.THROTTLED, request_id)
         now = self._clock()
-        forwarded, trace_root = self.forwarder.forward(request, now)
+        forwarded, trace_root, sent = self.forwarder.forward(request, now)
+        if trace is not None and self.tracer.enabled:
+            trace.header = self.tracer.incoming(sent, trace_root)
+            trace.segment_id, trace.integration_id = new_id(), new_id()
+            # The function's trace continues from the integration's subsegment.
+            trace_id = trace.header.child(trace.integration_id).format()
+        else:
+            trace_id = ids.trace_id(root=trace_root)
         auth = await self._authorize(forwarded, route, path, match, request_id)
         if auth.error is not None:
             refused = errors.error_response(api.kind, auth.error, request_id, auth.message)
@@ -134,7 +216,7 @@ class Gateway:
             context_path=context_path,
             extended_request_id=extended_id,
         )
-        return await self._integrate(forwarded, ctx, ids.trace_id(root=trace_root))
+        return await self._integrate(forwarded, ctx, trace_id, trace)
 
     def split_path(self, raw_path: str) -> tuple[str, str | None]:
         """The path without the stage, and (REST) ``requestContext.path``.
@@ -191,8 +273,20 @@ class Gateway:
         )
 
     async def _integrate(
-        self, request: HttpRequest, ctx: EventContext, trace_id: str
+        self, request: HttpRequest, ctx: EventContext, trace_id: str, trace: _Trace | None = None
     ) -> HttpResponse:
+        route = ctx.route
+        if trace is None:
+            return await self._invoke(request, ctx, trace_id)
+        start = trace.start + (time.perf_counter() - trace.started)
+        started = time.perf_counter()
+        try:
+            return await self._invoke(request, ctx, trace_id)
+        finally:
+            trace.function = route.function
+            trace.integration = (start, start + (time.perf_counter() - started))
+
+    async def _invoke(self, request: HttpRequest, ctx: EventContext, trace_id: str) -> HttpResponse:
         api, route = self.api, ctx.route
         if route.integration is not None:
             return await self._integrate_other(request, ctx)

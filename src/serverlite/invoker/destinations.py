@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from serverlite.invoker.async_queue import Attempt, Condition, QueuedEvent
+from serverlite.observe.publishing import Publisher
 from serverlite.sending import Message, TargetSender
 from serverlite.template.model import Application, DestinationSpec, FunctionSpec
 
@@ -61,9 +62,12 @@ def _json(payload: bytes) -> Any:
 
 
 class Destinations:
-    def __init__(self, app: Application, sender: TargetSender) -> None:
+    def __init__(
+        self, app: Application, sender: TargetSender, publisher: Publisher | None = None
+    ) -> None:
         self.app = app
         self.sender = sender  # serverlite.aws.arn_sender.ArnSender under `serverlite up`
+        self.publisher = publisher or Publisher(None)
 
     async def finish(
         self, event: QueuedEvent, condition: Condition, attempt: Attempt | None
@@ -71,6 +75,9 @@ class Destinations:
         fn = self.app.find_function(event.function.partition(":")[0])
         if fn is None:
             return
+        if condition != "Success":
+            # Lambda counts every event it gives up on, sent to a DLQ or destination or not.
+            self.publisher.lambda_count(fn.name, "AsyncEventsDropped")
         config = fn.event_invoke_config
         target = None
         if config is not None:
@@ -87,9 +94,13 @@ class Destinations:
                 # test_lambda_destinations, event bus cases).
                 resources=(target.arn, f"{fn.arn}:{_qualifier(event)}"),
             )
-            await self._send(fn, target, message)
-        if condition != "Success" and fn.dead_letter_queue is not None:
-            await self._send(fn, fn.dead_letter_queue, _dead_letter(event, attempt))
+            if not await self._send(fn, target, message):
+                self.publisher.lambda_count(fn.name, "DestinationDeliveryFailures")
+        dlq = fn.dead_letter_queue
+        if condition != "Success" and dlq is not None:
+            delivered = await self._send(fn, dlq, _dead_letter(event, attempt))
+            if not delivered:
+                self.publisher.lambda_count(fn.name, "DeadLetterErrors")
         if condition != "Success" and target is None and fn.dead_letter_queue is None:
             log.warning(
                 "%s: async event %s dropped (%s); configure a DeadLetterQueue or an "
@@ -99,10 +110,11 @@ class Destinations:
                 condition,
             )
 
-    async def _send(self, fn: FunctionSpec, target: DestinationSpec, message: Message) -> None:
+    async def _send(self, fn: FunctionSpec, target: DestinationSpec, message: Message) -> bool:
         outcome = await self.sender.send(target.arn, message)
         if not outcome.delivered:
             log.warning("%s: nothing sent to %s: %s", fn.name, target.arn, outcome.message)
+        return outcome.delivered
 
 
 def _dead_letter(event: QueuedEvent, attempt: Attempt | None) -> Message:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -22,13 +23,15 @@ from serverlite.errors import (
     TooManyRequests,
 )
 from serverlite.functions import report
-from serverlite.functions.environment_process import Invocation
+from serverlite.functions.environment_process import Invocation, RunOutcome
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.invoker.async_queue import AsyncQueue, Attempt, QueuedEvent, RetryPolicy
 from serverlite.invoker.concurrency import ConcurrencyLimits
 from serverlite.invoker.faults import Faults, injected_result
 from serverlite.invoker.types import INVOCATION_TYPES, InvokeRequest, InvokeResult
 from serverlite.invoker.versions import LATEST, Versions
+from serverlite.observe.publishing import Publisher
+from serverlite.observe.tracing import InvocationEnd, Tracer
 from serverlite.template.model import Application, FunctionSpec
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB request and response, RequestResponse
@@ -48,9 +51,15 @@ class Invoker:
         async_queue: AsyncQueue | None = None,
         clock: Callable[[], float] = time.time,
         versions: Versions | None = None,
+        tracer: Tracer | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         self.app = app
         self.versions = versions  # published versions and aliases (None: $LATEST only)
+        # Records the Lambda service and function segments (a tracer without a store
+        # records nothing: functions still get a trace header, as on Lambda).
+        self.tracer = tracer or Tracer(None, region="", account_id="")
+        self.publisher = publisher or Publisher(None)  # AWS/Lambda metrics
         self.pool = pool
         self.concurrency = concurrency
         self.async_queue = async_queue
@@ -85,7 +94,16 @@ class Invoker:
         target, invoked_arn = fn, fn.arn
         if qualifier is not None and self.versions is not None:
             target, invoked_arn = self.versions.route(fn, qualifier)
-        self.concurrency.acquire(fn.name)
+        try:
+            self.concurrency.acquire(fn.name)
+        except TooManyRequests:
+            self.publisher.lambda_count(fn.name, "Throttles")
+            if self.tracer.enabled:
+                span = self.tracer.begin_invocation(req.trace_id)
+                self.tracer.end_invocation(
+                    span, InvocationEnd(fn.name, fn.arn, request_id, ok=False, throttled=True)
+                )
+            raise
         try:
             return await self._run(target, req, request_id, client_context, invoked_arn)
         finally:
@@ -129,23 +147,34 @@ class Invoker:
         fault = self.faults.take(fn.name)
         if fault is not None:
             return injected_result(fault, request_id, float(fn.timeout_s))
+        span = self.tracer.begin_invocation(req.trace_id)
         invocation = Invocation(
             request_id=request_id,
             payload=req.payload,
             timeout_s=float(fn.timeout_s),
-            trace_id=req.trace_id,
+            trace_id=span.function_header,
             client_context=client_context,
             identity=req.identity,
             invoked_function_arn=invoked_arn or fn.arn,
             event=req.event,
             on_stream=req.on_stream,
         )
-        outcome = await self.pool.run(fn, invocation)
+        try:
+            outcome = await self.pool.run(fn, invocation)
+        except BaseException:
+            self.tracer.end_invocation(span, InvocationEnd(fn.name, fn.arn, request_id, ok=False))
+            raise
         payload = outcome.payload
         ok = outcome.ok
         if ok and len(payload) > RESPONSE_LIMIT_REPORTED:
             payload = report.response_too_large_payload(RESPONSE_LIMIT_REPORTED)
             ok = False
+        if self.tracer.enabled:
+            self.tracer.end_invocation(span, _ended(fn, req, request_id, outcome, ok, payload))
+        if self.publisher.enabled:
+            self.publisher.invocation(
+                fn.name, outcome.usage.duration_ms, not ok, self.concurrency.running(fn.name)
+            )
         log_result = None
         if req.log_type == "Tail":
             text = "".join(message + "\n" for _, message in outcome.logs).encode()
@@ -169,6 +198,7 @@ class Invoker:
         # runs that version or alias when its turn comes.
         stored = fn.name if qualifier in (None, LATEST) else f"{fn.name}:{qualifier}"
         self.async_queue.enqueue(request_id, stored, req.payload, req.trace_id)
+        self.publisher.lambda_count(fn.name, "AsyncEventsReceived")
         return InvokeResult(status_code=202, request_id=request_id, executed_version=None)
 
     async def run_queued(self, event: QueuedEvent) -> Attempt:
@@ -188,7 +218,10 @@ class Invoker:
         try:
             self.concurrency.acquire(fn.name)
         except TooManyRequests:
+            self.publisher.lambda_count(fn.name, "Throttles")
             return Attempt("throttled")
+        # How long the event waited before this attempt (retries included).
+        self.publisher.async_event_age(fn.name, (self._clock() - event.enqueued_at) * 1000)
         try:
             result = await self._run(
                 target,
@@ -197,6 +230,8 @@ class Invoker:
                     payload=event.payload,
                     invocation_type="Event",
                     trace_id=event.trace_id,
+                    enqueued_at=event.enqueued_at,
+                    attempt=event.attempts + 1,
                 ),
                 event.request_id,
                 None,
@@ -222,6 +257,35 @@ class Invoker:
         if config is None:
             return RetryPolicy()
         return RetryPolicy(config.maximum_retry_attempts, float(config.maximum_event_age_seconds))
+
+
+def _ended(
+    fn: FunctionSpec,
+    req: InvokeRequest,
+    request_id: str,
+    outcome: RunOutcome,
+    ok: bool,
+    payload: bytes,
+) -> InvocationEnd:
+    """How the invocation ended, for its trace (the error read only when there is one)."""
+    error_type = error_message = None
+    if not ok:
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            error = json.loads(payload)
+            error_type, error_message = error.get("errorType"), error.get("errorMessage")
+    return InvocationEnd(
+        fn.name,
+        fn.arn,
+        request_id,
+        ok=ok,
+        init_ms=outcome.usage.init_ms,
+        duration_ms=outcome.usage.duration_ms,
+        platform_error=outcome.platform_error,
+        error_type=error_type,
+        error_message=error_message,
+        enqueued_at=req.enqueued_at,
+        attempt=req.attempt,
+    )
 
 
 def _split_function_ref(ref: str) -> tuple[str, str | None]:

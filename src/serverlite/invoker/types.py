@@ -30,6 +30,9 @@ class InvokeRequest:
     event: dict[str, Any] | None = None
     # Response streaming: the handler's prelude and chunks as they come (function URLs).
     on_stream: Callable[[str, bytes], None] | None = None
+    # An asynchronous attempt (the async queue): when Lambda accepted the event, which try.
+    enqueued_at: float | None = None
+    attempt: int = 0
 
 
 @dataclass(slots=True)

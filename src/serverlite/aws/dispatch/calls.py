@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from serverlite.aws.backend import AwsError, Operations
+from serverlite.observe.tracing import CURRENT, CallContext
 
 log = logging.getLogger("serverlite.aws")
 
@@ -32,6 +33,34 @@ async def call(
     operation = ops.table.get(name)
     if operation is None:
         raise AwsError("UnknownOperation", f"serverlite's {ops.service} does not implement {name}")
+    traced = CURRENT.get()
+    span = traced.tracer.begin_call(traced.header) if traced is not None else None
+    if traced is None or span is None:
+        return await _run(ops, operation, name, request, request_id, malformed)
+    # A call from a traced function: recorded as its subsegment, which is the parent
+    # of whatever the call passes the trace on to.
+    token = CURRENT.set(CallContext(traced.tracer, span.header))
+    result: Any = None
+    error = None
+    try:
+        result = await _run(ops, operation, name, request, request_id, malformed)
+    except AwsError as exc:
+        error = (exc.status, exc.code)
+        raise
+    finally:
+        CURRENT.reset(token)
+        traced.tracer.end_call(span, ops.service, name, request, result, request_id, error)
+    return result
+
+
+async def _run(
+    ops: Operations,
+    operation: Any,
+    name: str,
+    request: dict[str, Any],
+    request_id: str,
+    malformed: str | None,
+) -> Any:
     try:
         result = operation(ops.context, request)
         if hasattr(result, "__await__"):  # SQS's long-polling ReceiveMessage, Lambda Invoke

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from serverlite.observe.tracing import current_header
+
 from . import errors
 from .checksums import AttributeValue, md5_of_attributes, md5_of_body
 
@@ -39,6 +41,9 @@ class NewMessage:
     delay_s: int | None = None  # None: the queue's DelaySeconds
     group_id: str | None = None
     dedup_id: str | None = None
+    # The trace header came from the request's X-Amzn-Trace-Id, not the message's own
+    # system attributes: AWS answers no MD5OfMessageSystemAttributes for it.
+    trace_from_request: bool = False
 
     @property
     def md5_of_body(self) -> str:
@@ -50,7 +55,7 @@ class NewMessage:
 
     @property
     def md5_of_system_attributes(self) -> str | None:
-        if self.trace_header is None:
+        if self.trace_header is None or self.trace_from_request:
             return None
         return md5_of_attributes([("AWSTraceHeader", AttributeValue("String", self.trace_header))])
 
@@ -77,10 +82,15 @@ def parse(params: Mapping[str, Any], *, fifo: bool, max_size: int) -> NewMessage
         raise errors.missing_parameter("MessageBody")
     check_characters(body)
     attributes = parse_attributes(params.get("MessageAttributes") or {})
+    trace = _trace_header(params.get("MessageSystemAttributes") or {})
+    # AWS takes AWSTraceHeader from the request's X-Amzn-Trace-Id when the message
+    # does not set it: the consumer's invocation continues the sender's trace.
+    sent_trace = current_header() if trace is None else None
     message = NewMessage(
         body=body,
         attributes=attributes,
-        trace_header=_trace_header(params.get("MessageSystemAttributes") or {}),
+        trace_header=trace or sent_trace,
+        trace_from_request=sent_trace is not None,
         delay_s=_delay(params.get("DelaySeconds"), fifo),
         group_id=_fifo_id(params, "MessageGroupId"),
         dedup_id=_fifo_id(params, "MessageDeduplicationId"),

@@ -152,13 +152,18 @@ class MappingPoller:
                 self.engine.change_visibility(queue, decode(extra.receipt_handle), 0)
             messages, chosen = messages[:keep], chosen[:keep]
             payload = event_payload(chosen)
-        outcome = await self._invoke(queue, payload, {m.message_id for m in messages})
+        # The invocation continues the trace of the batch's first traced message
+        # (its AWSTraceHeader), as Lambda links SQS-triggered invocations.
+        trace = next((m.trace_header for m in messages if m.trace_header), None)
+        outcome = await self._invoke(queue, payload, {m.message_id for m in messages}, trace)
         if outcome.whole_batch:
             log.info("SQS mapping %s: batch failed (%s)", self.mapping.origin, outcome.reason)
             return
         self._delete(queue, [m for m in messages if m.message_id not in outcome.failed])
 
-    async def _invoke(self, queue: Queue, payload: bytes, ids: set[str]) -> BatchOutcome:
+    async def _invoke(
+        self, queue: Queue, payload: bytes, ids: set[str], trace: str | None = None
+    ) -> BatchOutcome:
         loop = asyncio.get_running_loop()
         # Leave a margin so a retry that finally runs is not cut by the messages returning.
         give_up_at = loop.time() + max(0.0, queue.visibility_timeout - 1.0)
@@ -166,7 +171,7 @@ class MappingPoller:
         while True:
             try:
                 result = await self.invoker.invoke(
-                    InvokeRequest(function=self.mapping.function, payload=payload)
+                    InvokeRequest(function=self.mapping.function, payload=payload, trace_id=trace)
                 )
                 break
             except TooManyRequests:

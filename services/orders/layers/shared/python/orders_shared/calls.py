@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -23,12 +24,13 @@ def call(
     timeout_s: float = 3.0,
 ) -> Reply:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    # The trace goes on: Lambda's X-Ray header for this invocation, which API Gateway
+    # continues, so the called service's segments join this request's trace.
+    trace = os.environ.get("_X_AMZN_TRACE_ID")
+    if trace:
+        sent["X-Amzn-Trace-Id"] = trace
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return Reply(response.status, _parse(response.read()))

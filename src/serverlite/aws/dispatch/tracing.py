@@ -1,0 +1,40 @@
+"""The trace header of each request to the AWS endpoint, made current for its operation.
+
+botocore sends ``X-Amzn-Trace-Id`` from the function's ``_X_AMZN_TRACE_ID``; this
+middleware makes it the request's ``observe.tracing.CURRENT``, so ``calls.call``
+records the call as a subsegment of the calling function and the operations that
+pass a trace on (SQS's AWSTraceHeader, Lambda Invoke, PutEvents) find it.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from serverlite.observe.trace_header import parse
+from serverlite.observe.tracing import CURRENT, CallContext, Tracer
+
+_HEADER = b"x-amzn-trace-id"
+
+
+class TraceHeaders:
+    def __init__(self, app: ASGIApp, tracer: Tracer) -> None:
+        self.app = app
+        self.tracer = tracer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = None
+        for name, value in scope["headers"]:
+            if name == _HEADER:
+                sent = value.decode("latin-1")
+        header = parse(sent)
+        if header is None:
+            await self.app(scope, receive, send)
+            return
+        token = CURRENT.set(CallContext(self.tracer, header))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(token)

@@ -1,0 +1,11 @@
+"""AWS X-Ray: the trace API over the traces serverlite records (rest-json)."""
+
+from __future__ import annotations
+
+from serverlite.aws.backend import Backend, ServiceContext
+
+
+def create(context: ServiceContext) -> Backend:
+    from serverlite.aws.xray.service import XrayBackend
+
+    return XrayBackend(context)

@@ -1,0 +1,117 @@
+"""The metrics AWS publishes for what serverlite runs: same namespaces, names,
+dimensions and units (CloudWatch User Guide, "AWS services that publish CloudWatch
+metrics"; the Lambda, API Gateway, SQS, SNS, EventBridge and DynamoDB guides' metric
+tables).
+
+- ``AWS/Lambda``: Invocations, Errors, Throttles (Count, Sum), Duration (Milliseconds),
+  ConcurrentExecutions (Count, read as Maximum), and for asynchronous invocations
+  AsyncEventsReceived, AsyncEventAge (Milliseconds), AsyncEventsDropped,
+  DeadLetterErrors, DestinationDeliveryFailures; by FunctionName, by FunctionName and
+  Resource (the function, or function:alias), and for the whole account (no dimension).
+- ``AWS/ApiGateway``: REST APIs Count, 4XXError, 5XXError, Latency, IntegrationLatency
+  by ApiName and by ApiName and Stage; HTTP APIs Count, 4xx, 5xx, Latency,
+  IntegrationLatency, DataProcessed by ApiId and by ApiId and Stage (HTTP APIs name
+  their error metrics in lower case).
+- The AWS services' own metrics (SQS, SNS, EventBridge, DynamoDB): ``service_call``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from serverlite.observe.metrics import Dimensions, MetricStore, dims
+
+LAMBDA = "AWS/Lambda"
+API = "AWS/ApiGateway"
+_ACCOUNT: Dimensions = ()
+
+
+class Publisher:
+    def __init__(self, store: MetricStore | None) -> None:
+        self.store = store
+        self._lambda_dims: dict[str, tuple[Dimensions, ...]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.store is not None
+
+    def _function(self, name: str) -> tuple[Dimensions, ...]:
+        sets = self._lambda_dims.get(name)
+        if sets is None:
+            sets = self._lambda_dims[name] = (
+                dims(FunctionName=name),
+                dims(FunctionName=name, Resource=name),
+                _ACCOUNT,
+            )
+        return sets
+
+    # -- Lambda --------------------------------------------------------------------------
+    def invocation(self, function: str, duration_ms: float, error: bool, concurrent: int) -> None:
+        store = self.store
+        if store is None:
+            return
+        sets = self._function(function)
+        store.record(LAMBDA, "Invocations", sets, 1.0, "Count")
+        store.record(LAMBDA, "Errors", sets, 1.0 if error else 0.0, "Count")
+        store.record(LAMBDA, "Duration", sets, duration_ms, "Milliseconds")
+        store.record(LAMBDA, "ConcurrentExecutions", sets, float(concurrent), "Count")
+
+    def lambda_count(self, function: str, metric: str, value: float = 1.0) -> None:
+        """Throttles, AsyncEventsReceived, AsyncEventsDropped, DeadLetterErrors,
+        DestinationDeliveryFailures."""
+        if self.store is not None:
+            self.store.record(LAMBDA, metric, self._function(function), value, "Count")
+
+    def async_event_age(self, function: str, age_ms: float) -> None:
+        if self.store is not None:
+            self.store.record(
+                LAMBDA, "AsyncEventAge", self._function(function), age_ms, "Milliseconds"
+            )
+
+    # -- API Gateway ---------------------------------------------------------------------
+    def api_request(
+        self,
+        *,
+        rest: bool,
+        api_name: str,
+        api_id: str,
+        stage: str,
+        status: int,
+        latency_ms: float,
+        integration_ms: float | None,
+        bytes_processed: int,
+    ) -> None:
+        store = self.store
+        if store is None:
+            return
+        if rest:
+            sets = (dims(ApiName=api_name), dims(ApiName=api_name, Stage=stage))
+            client, server = "4XXError", "5XXError"
+        else:
+            sets = (dims(ApiId=api_id), dims(ApiId=api_id, Stage=stage))
+            client, server = "4xx", "5xx"
+            store.record(API, "DataProcessed", sets, float(bytes_processed), "Bytes")
+        store.record(API, "Count", sets, 1.0, "Count")
+        store.record(API, client, sets, 1.0 if 400 <= status < 500 else 0.0, "Count")
+        store.record(API, server, sets, 1.0 if status >= 500 else 0.0, "Count")
+        store.record(API, "Latency", sets, latency_ms, "Milliseconds")
+        if integration_ms is not None:
+            store.record(API, "IntegrationLatency", sets, integration_ms, "Milliseconds")
+
+    # -- AWS services --------------------------------------------------------------------
+    def record(
+        self,
+        namespace: str,
+        metric: str,
+        dimension_sets: tuple[Dimensions, ...],
+        value: float,
+        unit: str,
+    ) -> None:
+        if self.store is not None:
+            self.store.record(namespace, metric, dimension_sets, value, unit)
+
+
+def request_value(request: Mapping[str, Any], key: str) -> str | None:
+    value = request.get(key)
+    return value if isinstance(value, str) else None

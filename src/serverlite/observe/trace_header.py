@@ -1,0 +1,87 @@
+"""The X-Ray trace header:
+``Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1``.
+
+API Gateway reads it from ``X-Amzn-Trace-Id`` (or starts a trace), Lambda hands it to
+the function as ``_X_AMZN_TRACE_ID``, botocore sends it back on every AWS call the
+function makes, SQS keeps it as the ``AWSTraceHeader`` system attribute and
+EventBridge as an event's ``TraceHeader``: one header carries a trace across every hop.
+``Parent`` is the id of the segment or subsegment that made the call; ``Sampled``
+whether the trace is recorded (absent: the receiver decides).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+_random = random.Random()
+
+
+def new_root(now: float | None = None) -> str:
+    """A trace id: version 1, the epoch second in 8 hex digits, 96 random bits."""
+    now = time.time() if now is None else now
+    return f"1-{int(now):08x}-{_random.getrandbits(96):024x}"
+
+
+def new_id() -> str:
+    """A segment or subsegment id: 64 bits in 16 hex digits."""
+    return f"{_random.getrandbits(64):016x}"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceHeader:
+    root: str
+    parent: str | None = None
+    sampled: bool | None = None
+
+    def format(self) -> str:
+        text = f"Root={self.root}"
+        if self.parent:
+            text += f";Parent={self.parent}"
+        if self.sampled is not None:
+            text += f";Sampled={1 if self.sampled else 0}"
+        return text
+
+    def child(self, parent: str) -> TraceHeader:
+        """The header a call made from segment ``parent`` carries (always sampled-aware)."""
+        return TraceHeader(self.root, parent, self.sampled)
+
+
+def parse(text: str | None) -> TraceHeader | None:
+    """The header's fields (keys in any order, other keys such as ``Lineage`` ignored);
+    None when it has no usable ``Root``."""
+    if not text:
+        return None
+    root = parent = None
+    sampled: bool | None = None
+    for part in text.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "Root":
+            root = value
+        elif key == "Parent":
+            parent = value or None
+        elif key == "Sampled":
+            sampled = {"1": True, "0": False}.get(value)
+    if not root or not valid_root(root):
+        return None
+    return TraceHeader(root, parent, sampled)
+
+
+def valid_root(root: str) -> bool:
+    parts = root.split("-")
+    return (
+        len(parts) == 3
+        and parts[0] == "1"
+        and len(parts[1]) == 8
+        and len(parts[2]) == 24
+        and all(_is_hex(p) for p in parts[1:])
+    )
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,127 @@
+"""The trace store: X-Ray segment documents, durable in SQLite, bounded like X-Ray.
+
+A document is a segment (``{"trace_id", "id", "name", "start_time", "end_time", ...}``)
+or an independent subsegment (``"type": "subsegment"`` with ``parent_id``), as the
+X-Ray daemon and PutTraceSegments take them; ``trace_assembly`` puts subsegments back
+into their parents when a trace is read. X-Ray keeps traces 30 days; so does this
+store, and at most ``max_segments`` documents besides (the oldest go first).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from serverlite import fastjson
+from serverlite.observe.batch_writer import BatchWriter, read_connection
+
+RETENTION_S = 30 * 24 * 3600  # X-Ray keeps trace data 30 days
+MAX_SEGMENTS = 500_000
+_PRUNE_EVERY = 64  # batches between retention sweeps
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS segments (
+    seq INTEGER PRIMARY KEY,
+    trace_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    start REAL NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS segments_trace ON segments (trace_id);
+CREATE INDEX IF NOT EXISTS segments_start ON segments (start);
+"""
+
+Document = dict[str, Any]
+
+
+class TraceStore:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        retention_s: float = RETENTION_S,
+        max_segments: int = MAX_SEGMENTS,
+    ) -> None:
+        self.path = path
+        self._clock = clock
+        self._retention_s = retention_s
+        self._max_segments = max_segments
+        self._batches = 0
+        self._writer: BatchWriter[Document] = BatchWriter(
+            path, _SCHEMA, self._insert, name="serverlite-traces"
+        )
+
+    # -- writing -----------------------------------------------------------------
+    def put(self, document: Document) -> None:
+        """Store one segment or subsegment document (never changed after this call)."""
+        self._writer.add(document)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        self._writer.flush(timeout)
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def _insert(self, conn: sqlite3.Connection, docs: list[Document]) -> None:
+        conn.executemany(
+            "INSERT INTO segments (trace_id, id, start, doc) VALUES (?, ?, ?, ?)",
+            [
+                (doc["trace_id"], doc["id"], float(doc.get("start_time") or 0.0), _dumps(doc))
+                for doc in docs
+            ],
+        )
+        self._batches += 1
+        if self._batches % _PRUNE_EVERY == 1:
+            self._prune(conn)
+
+    def _prune(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM segments WHERE start < ?", (self._clock() - self._retention_s,))
+        (count,) = conn.execute("SELECT count(*) FROM segments").fetchone()
+        if count > self._max_segments:
+            conn.execute(
+                "DELETE FROM segments WHERE seq <= (SELECT max(seq) FROM segments) - ?",
+                (self._max_segments,),
+            )
+
+    # -- reading -----------------------------------------------------------------
+    def trace_ids(self, start: float, end: float, limit: int = 10_000) -> list[str]:
+        """Traces with a document starting in [start, end], the newest first."""
+        conn = read_connection(self.path)
+        try:
+            rows = conn.execute(
+                "SELECT trace_id, max(start) AS last FROM segments WHERE start >= ? AND start <= ?"
+                " GROUP BY trace_id ORDER BY last DESC LIMIT ?",
+                (start, end, limit),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [row[0] for row in rows]
+
+    def documents(self, trace_ids: Iterable[str]) -> Mapping[str, list[Document]]:
+        """Every stored document of each trace, in the order they arrived."""
+        ids = list(dict.fromkeys(trace_ids))
+        found: dict[str, list[Document]] = {}
+        if not ids:
+            return found
+        conn = read_connection(self.path)
+        try:
+            for chunk in range(0, len(ids), 500):
+                part = ids[chunk : chunk + 500]
+                marks = ",".join("?" * len(part))
+                for trace_id, doc in conn.execute(
+                    f"SELECT trace_id, doc FROM segments WHERE trace_id IN ({marks}) ORDER BY seq",
+                    part,
+                ):
+                    found.setdefault(trace_id, []).append(json.loads(doc))
+        finally:
+            conn.close()
+        return found
+
+
+def _dumps(doc: Document) -> str:
+    return fastjson.dumps(doc).decode()
