@@ -7,6 +7,7 @@ afresh into a temporary directory; otherwise the committed cdk.out is used."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, start_server
+from tests.integration.conftest import Server, cli, refused_port, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +68,21 @@ def test_http_api_from_apigatewayv2_routes(server: Server) -> None:
     assert httpx.get(f"{base}/items/desk").json() == {"id": "desk"}
     assert httpx.get(f"{base}/items/none").status_code == 404
     assert httpx.get(f"{base}/items").json() == {"message": "Not Found"}
+
+
+def test_cdk_option_names_the_cloud_assembly_and_its_stack(tmp_path: Path) -> None:
+    state = ("--state-dir", str(tmp_path / "state"))
+    assembly = str(EXAMPLE / "cdk.out")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"httpMethod": "GET", "pathParameters": None}))
+    with refused_port() as port:
+        ran = cli(
+            "invoke", "ItemsFunction736859B1", "--cdk", assembly, "-e", str(event),
+            "--aws-endpoint", f"http://127.0.0.1:{port}", *state,
+        )  # fmt: skip
+    # the function ran from the assembly's asset; its table is not there without `up`
+    assert ran.returncode == 1, ran.stderr
+    assert json.loads(ran.stdout)["errorType"] == "EndpointConnectionError"
+    missing = cli("invoke", "ItemsFunction736859B1", "--cdk", assembly, "--cdk-stack", "Nope")
+    assert missing.returncode == 2
+    assert "no stack 'Nope' in the cloud assembly (stacks: CdkItemsStack)" in missing.stderr

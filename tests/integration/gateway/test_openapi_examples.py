@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, json_documents, start_server
+from tests.integration.conftest import Server, cli, json_documents, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -127,3 +127,23 @@ def test_http_api_cors_from_the_document(http: Server) -> None:
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "https://notes.example"
     assert preflight.headers["access-control-max-age"] == "600"
+
+
+def test_invoke_with_a_named_config_environment_and_env_vars(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pathParameters": {"name": "ada"}}))
+    env_vars = tmp_path / "env.json"
+    # HelloFunction's own entry wins over Parameters; an undeclared name is ignored
+    env_vars.write_text(
+        json.dumps({"Parameters": {"GREETING": "hi"}, "HelloFunction": {"OTHER": "x"}})
+    )
+    template = str(EXAMPLES / "openapi-rest" / "template.yaml")
+    args = ("invoke", "HelloFunction", "-t", template, "-e", str(event))
+    state = ("--state-dir", str(tmp_path / "state"))
+    formal = cli(*args, *state, "--config-env", "formal")
+    assert formal.returncode == 0, formal.stderr
+    assert json.loads(json.loads(formal.stdout)["body"]) == {"message": "good day, ada"}
+    overridden = cli(*args, *state, "--env-vars", str(env_vars))
+    assert overridden.returncode == 0, overridden.stderr
+    assert json.loads(json.loads(overridden.stdout)["body"]) == {"message": "hi, ada"}
+    assert "HelloFunction does not declare OTHER" in overridden.stderr

@@ -119,3 +119,42 @@ def test_mock_selects_the_response_by_status() -> None:
         b"gone",
         "text/plain",
     )
+
+
+def test_cognito_and_api_key_schemes_on_a_rest_api() -> None:
+    doc = {
+        "securityDefinitions": {
+            "pool": {
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "x-amazon-apigateway-authtype": "cognito_user_pools",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "cognito_user_pools",
+                    "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/p1"],
+                },
+            },
+            "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+        },
+        "paths": {
+            "/me": {
+                "get": {
+                    "security": [{"pool": ["profile"]}, {"api_key": []}],
+                    "x-amazon-apigateway-integration": {"type": "aws_proxy", "uri": URI},
+                }
+            }
+        },
+    }
+    definition = read_definition("REST", doc, NAMES, "Api")
+    (route,) = definition.routes
+    assert (route.authorizer, route.authorization_scopes, route.api_key_required) == (
+        "pool",
+        ("profile",),
+        True,
+    )
+    pool = definition.authorizers["pool"]
+    assert (pool.type, pool.user_pool_arns, pool.identity_sources) == (
+        "COGNITO",
+        ("arn:aws:cognito-idp:us-east-1:123456789012:userpool/p1",),
+        ("method.request.header.Authorization",),
+    )
