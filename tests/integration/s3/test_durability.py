@@ -1,9 +1,12 @@
 """`serverlite up` killed with SIGKILL while objects are written: every acknowledged PUT
-is readable, whole, after a restart, and an upload cut short leaves nothing visible."""
+is readable, whole, after a restart, its notification is delivered (committed with the
+object, sent after the restart if the kill came first), and an upload cut short leaves
+nothing visible."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import signal
 import threading
 import time
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import start_server
+from tests.integration.conftest import aws_client, start_server
 
 from .conftest import client
 
@@ -26,7 +29,15 @@ Resources:
   Files:
     Type: AWS::S3::Bucket
     Properties:
-      BucketName: durable-files
+      BucketName: kill-nine
+      NotificationConfiguration:
+        QueueConfigurations:
+          - Event: s3:ObjectCreated:*
+            Queue: !GetAtt Created.Arn
+  Created:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: kill-nine-created
 """
 
 
@@ -43,8 +54,6 @@ def test_acknowledged_puts_survive_kill_9_and_partial_ones_never_show(tmp_path: 
     acknowledged: dict[str, int] = {}
     stop = threading.Event()
     try:
-        s3 = client(server.url)
-        s3.create_bucket(Bucket="kill-nine")
 
         def writer(worker: int) -> None:
             s3w = client(server.url)
@@ -121,6 +130,17 @@ def test_acknowledged_puts_survive_kill_9_and_partial_ones_never_show(tmp_path: 
         with pytest.raises(ClientError):
             s3.head_object(Bucket="kill-nine", Key="partial")
         assert list((state / "s3" / "tmp").iterdir()) == []  # swept at start
-        assert s3.head_bucket(Bucket="durable-files")  # provisioned from the template
+        sqs = aws_client(again, "sqs")
+        url = sqs.get_queue_url(QueueName="kill-nine-created")["QueueUrl"]
+        notified: set[str] = set()
+        deadline = time.monotonic() + 60
+        while not set(acknowledged) <= notified and time.monotonic() < deadline:
+            for message in sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            ).get("Messages", []):
+                body = json.loads(message["Body"])
+                notified |= {r["s3"]["object"]["key"] for r in body.get("Records", [])}
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        assert set(acknowledged) <= notified  # at least once, none lost to the kill
     finally:
         again.stop()
