@@ -157,3 +157,29 @@ def test_cors_lets_the_allowed_page_in_and_no_other(server: Server) -> None:
     assert status == 403 and b"AccessDenied" in body  # the endpoint's refusal of web pages
     status, _, _ = call("DELETE", {"Origin": allowed, "Authorization": AUTH})
     assert status == 403  # DELETE is not among the rule's methods
+
+
+def test_aws_s3_events_cannot_be_sent_by_clients(server: Server) -> None:
+    """S3 reaches EventBridge in-process (PutServiceEvents); no client can, and PutEvents
+    keeps refusing aws.* sources."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request(
+            "POST",
+            "/",
+            body=json.dumps({"Entries": [{"Source": "aws.s3"}]}),
+            headers={
+                "X-Amz-Target": "AWSEvents.PutServiceEvents",
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": AUTH.replace("/s3/", "/events/"),
+            },
+        )
+        answer = conn.getresponse()
+        assert answer.status == 400 and b"UnknownOperation" in answer.read()
+    finally:
+        conn.close()
+    events = aws_client(server, "events")
+    refused = events.put_events(
+        Entries=[{"Source": "aws.s3", "DetailType": "Object Created", "Detail": "{}"}]
+    )
+    assert refused["Entries"][0]["ErrorCode"] == "NotAuthorizedForSourceException"
