@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,3 +187,43 @@ def test_aws_s3_events_cannot_be_sent_by_clients(server: Server) -> None:
         Entries=[{"Source": "aws.s3", "DetailType": "Object Created", "Detail": "{}"}]
     )
     assert refused["Entries"][0]["ErrorCode"] == "NotAuthorizedForSourceException"
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="no AWS CLI on this machine")
+def test_aws_s3_cp_sync_ls_through_serverlite_aws(server: Server, tmp_path: Path) -> None:
+    """`serverlite aws s3 ...`: the CLI's high-level commands (multipart above 8 MB)."""
+
+    def aws(*args: str) -> str:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        done = subprocess.run(
+            [sys.executable, "-m", "serverlite.cli", "aws", "s3", *args, "--only-show-errors"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**base, "SERVERLITE_STATE_DIR": str(server.state_dir)},
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    source = tmp_path / "site"
+    (source / "css").mkdir(parents=True)
+    (source / "index.html").write_text("<h1>hi</h1>")
+    (source / "css" / "a.css").write_text("h1 {}")
+    big = os.urandom(9 * 1024 * 1024)  # over the CLI's 8 MB multipart threshold
+    (source / "video.bin").write_bytes(big)
+    aws("mb", "s3://cli-site")
+    aws("sync", str(source), "s3://cli-site/www")
+    listed = aws("ls", "s3://cli-site", "--recursive")
+    assert [line.split()[-1] for line in listed.splitlines()] == [
+        "www/css/a.css",
+        "www/index.html",
+        "www/video.bin",
+    ]
+    assert "PRE css/" in aws("ls", "s3://cli-site/www/")
+    aws("cp", "s3://cli-site/www/video.bin", str(tmp_path / "back.bin"))
+    assert (tmp_path / "back.bin").read_bytes() == big
+    head = aws_client(server, "s3").head_object(Bucket="cli-site", Key="www/video.bin")
+    assert head["ETag"].endswith('-2"')  # uploaded in parts
+    aws("rm", "s3://cli-site", "--recursive")
+    aws("rb", "s3://cli-site")
