@@ -139,6 +139,10 @@ def test_jsonata_binds_states_and_variables() -> None:
         "s": 6,
         "k": "text",
     }
+    assert jsonata_eval.evaluate("{% $partition([1,2,3], 2) %}", states, {}) == [[1, 2], [3]]
+    assert jsonata_eval.evaluate("{% $range(1, 5, 2) %}", states, {}) == [1, 3, 5]
+    assert jsonata_eval.evaluate("{% $parse('{\"a\":1}').a %}", states, {}) == 1
+    assert len(jsonata_eval.evaluate("{% $uuid() %}", states, {})) == 36
     with pytest.raises(StatesError) as raised:
         jsonata_eval.evaluate("{% $notafunction( %}", states, {})
     assert raised.value.error == errors.QUERY_EVALUATION

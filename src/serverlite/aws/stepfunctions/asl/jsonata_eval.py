@@ -3,8 +3,9 @@
 jsonata-python (pure Python, a port of jsonata-java, pinned in pyproject) evaluates the
 expressions; this module finds them in a state's fields (Arguments, Output, Assign,
 Condition, Items, ...) and binds what AWS binds: ``$states`` (``input``, ``result``,
-``errorOutput``, ``context``) and the execution's variables. A failure is AWS's
-``States.QueryEvaluationError``.
+``errorOutput``, ``context``), the execution's variables, and the functions Step
+Functions adds (``$partition``, ``$range``, ``$hash``, ``$random``, ``$uuid``,
+``$parse``). A failure is AWS's ``States.QueryEvaluationError``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,26 @@ from typing import Any
 
 import jsonata
 
+from . import intrinsics
 from .errors import QUERY_EVALUATION, StatesError
+
+
+def _random(seed: Any = None) -> float:
+    import random
+
+    return random.Random(seed).random() if seed is not None else random.random()
+
+
+# The functions Step Functions adds to JSONata (AWS: "JSONata functions provided by Step
+# Functions"), on the intrinsics' implementations.
+AWS_FUNCTIONS = {
+    "partition": intrinsics.FUNCTIONS["States.ArrayPartition"],
+    "range": intrinsics.FUNCTIONS["States.ArrayRange"],
+    "hash": intrinsics.FUNCTIONS["States.Hash"],
+    "random": _random,
+    "uuid": intrinsics.FUNCTIONS["States.UUID"],
+    "parse": intrinsics.FUNCTIONS["States.StringToJson"],
+}
 
 
 def is_expression(value: Any) -> bool:
@@ -41,6 +61,8 @@ def evaluate(text: str, states: Mapping[str, Any], variables: Mapping[str, Any])
     try:
         expression = _compiled(source)
         frame = expression.create_frame()
+        for name, function in AWS_FUNCTIONS.items():
+            frame.bind(name, jsonata.Jsonata.JLambda(function))
         for name, value in variables.items():
             frame.bind(name, value)
         frame.bind("states", dict(states))
