@@ -37,6 +37,8 @@ T = TypeVar("T")
 
 _EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
 _DEFINITION_TYPES = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")
+# Properties a parameter's placeholder cannot stand in for (UNSET-Name breaks the rules).
+_NEEDS_REAL_VALUE = {"AWS::S3::Bucket": ("BucketName",)}  # lowercase only
 # SAM-generated resources templates may Ref but nothing serves: not listed as resources.
 _UNLISTED_IMPLICIT = (
     "AWS::IAM::Role",
@@ -237,6 +239,8 @@ class _Assembler:
     def resource_spec(self, stack: Stack, resource: RawResource) -> ResourceSpec:
         properties = stack.properties(resource.logical_id)
         where = f"Resources.{resource.logical_id}"
+        for name in _NEEDS_REAL_VALUE.get(resource.type, ()):
+            stack.require_value(properties.get(name), f"{where}.Properties.{name}")
         uri = properties.get("DefinitionUri")
         if resource.type in _DEFINITION_TYPES and uri is not None:
             if not isinstance(uri, str):

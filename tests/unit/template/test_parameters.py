@@ -211,3 +211,20 @@ def test_env_vars_override_declared_variables_only(load: Callable[..., Applicati
         "--env-vars: Fn does not declare NEW in Environment.Variables; ignored "
         "(as sam local ignores it)",
     )
+
+
+def test_a_bucket_name_needs_the_real_value(load: Callable[..., Application]) -> None:
+    text = """
+    Parameters:
+      Env: {Type: String}
+    Resources:
+      Bucket:
+        Type: AWS::S3::Bucket
+        Properties: {BucketName: !Sub "${Env}-uploads"}
+    """
+    assert errors_of(load, text) == [
+        "template.yaml: Parameters.Env: no value given and no Default, and template.yaml "
+        "Resources.Bucket.Properties.BucketName needs its real value (pass "
+        "--parameter-overrides Env=VALUE, or put Env=VALUE in parameter_overrides of "
+        "samconfig.toml)"
+    ]
