@@ -35,6 +35,7 @@ from serverlite.gateway import authorizers, integrations
 from serverlite.gateway.frontend import ApiEndpoint
 from serverlite.gateway.gateway import LIMITS, Gateway
 from serverlite.gateway.http_server import HttpServer
+from serverlite.gateway.model import RouteSpec
 from serverlite.template.coverage import not_emulated
 from serverlite.template.model import Application
 from serverlite.websocket_api.model import warnings as websocket_warnings
@@ -98,10 +99,20 @@ def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
                 api.qualified_id,
                 api.kind,
                 route.route_key,
-                route.function,
+                route.function or _integration_label(route),
                 f"{endpoint.base_url}{path}",
             )
     return table
+
+
+def _integration_label(route: RouteSpec) -> str:
+    """What answers a route that invokes no function: (mock), (http_proxy URL), ..."""
+    spec = route.integration
+    if spec is None:
+        return ""
+    if spec.type == "HTTP_PROXY":
+        return f"(http_proxy {spec.uri})"
+    return "(mock)" if spec.type == "MOCK" else "(not emulated: answers 500)"
 
 
 async def start_lambda_faces(
