@@ -31,6 +31,7 @@ from serverlite.gateway.throttling import ACCOUNT_LIMIT
 from serverlite.template.model import Application
 
 if TYPE_CHECKING:
+    from serverlite.aws.dispatch.iam_check import Mode
     from serverlite.functions.debugging import DebugTarget
     from serverlite.state_lock import Owner
     from serverlite.websocket_api.serving import Bound
@@ -272,6 +273,15 @@ def main() -> None:
     "invocations wait for a free environment [default: half of this machine's RAM].",
 )
 @click.option(
+    "--iam",
+    "iam_mode",
+    type=click.Choice(["enforce", "warn", "off"]),
+    default="warn",
+    show_default=True,
+    help="Check functions' calls to the AWS endpoint against their IAM policies: enforce "
+    "refuses what AWS would (AccessDenied), warn logs it and lets it through (docs/iam.md).",
+)
+@click.option(
     "--time-scale",
     default=1.0,
     show_default=True,
@@ -327,6 +337,7 @@ def up(
     api_account_rate: float,
     api_account_burst: int,
     memory_budget: int | None,
+    iam_mode: Mode,
     time_scale: float,
     max_connections: int,
     read_timeout: float,
@@ -424,6 +435,7 @@ def up(
                 debug=target,
                 tracing=not no_tracing,
                 xray_port=xray_port,
+                iam=iam_mode,
             ),
         )
         options = ServeOptions(
@@ -679,6 +691,33 @@ def urls(state_dir: Path) -> None:
             click.echo(f"URL {function}: {url}")
         for api, url in found.get("websockets", {}).items():
             click.echo(f"WebSocket {api}: {url}")
+        return 0
+
+    _run(go)
+
+
+@main.group()
+def iam() -> None:
+    """IAM as serverlite evaluates it (docs/iam.md)."""
+
+
+@iam.command("suggest")
+@click.argument("function", required=False)
+@template_options
+def iam_suggest(
+    function: str | None,
+    state_dir: Path,
+    template: str | None,
+    overrides: tuple[str, ...],
+    region: str,
+) -> None:
+    """Print the least-privilege Policies block of FUNCTION (or of every function) from
+    the calls serverlite saw it make, ready to paste into the template."""
+    from serverlite.commands import iam_suggest as commands
+
+    def go() -> int:
+        app = load(template, overrides, region, defaults.AWS_ENDPOINT_URL)
+        click.echo(commands.run(app, state_dir, function))
         return 0
 
     _run(go)

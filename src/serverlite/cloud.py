@@ -30,6 +30,7 @@ from serverlite.aws.backend import (
     ServiceContext,
 )
 from serverlite.aws.dispatch.admission import AllowedHosts
+from serverlite.aws.dispatch.iam_check import IamCheck, Mode
 from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
 from serverlite.aws.lambda_urls_api import UrlApi
 from serverlite.aws.lambda_urls_api import face as url_api_face
@@ -44,6 +45,9 @@ from serverlite.gateway.frontend import ApiEndpoint
 from serverlite.gateway.gateway import Gateway
 from serverlite.gateway.model import ThrottleSpec
 from serverlite.gateway.throttling import ACCOUNT_LIMIT, Throttles
+from serverlite.iam import journal
+from serverlite.iam.identities import Identities
+from serverlite.iam.journal import Journal
 from serverlite.invoker import Invoker
 from serverlite.invoker.async_queue import AsyncQueue
 from serverlite.invoker.concurrency import ConcurrencyLimits
@@ -80,6 +84,7 @@ class CloudOptions:
     metrics: bool = True  # publish CloudWatch metrics (AWS/Lambda, AWS/ApiGateway, EMF, ...)
     # The X-Ray daemon's UDP port: its usual 2000 when free, else (or 0) one from the OS.
     xray_port: int = xray_daemon.DEFAULT_PORT
+    iam: Mode = "warn"  # functions' calls to the AWS endpoint: enforce, warn or off
 
 
 class LocalCloud:
@@ -163,6 +168,31 @@ class LocalCloud:
         self.provisioned: list[ProvisionedResource] = []
         self.websockets: WebSocketServers | None = None  # set by `serverlite up`
         self._worker: asyncio.Task[None] | None = None
+        self.iam_journal = Journal(state_dir / journal.FILE)
+
+    @cached_property
+    def iam(self) -> IamCheck | None:
+        """The endpoint's IAM check of functions' calls (None when ``iam`` is off)."""
+        if self.options.iam == "off":
+            return None
+        return IamCheck(
+            Identities(self.app),
+            self.options.iam,
+            self.iam_journal,
+            region=self.app.region,
+            account=self.app.account_id,
+            clock=self.options.clock,
+        )
+
+    def iam_notes(self) -> list[str]:
+        """What startup says about IAM: the mode, and policies that could not be read."""
+        if self.iam is None:
+            return ["IAM off: functions' calls to the AWS endpoint are not checked"]
+        notes = [
+            f"IAM {self.options.iam}: each function's calls are checked against its "
+            "identity policies (docs/iam.md); `serverlite iam suggest` prints what they need"
+        ]
+        return notes + list(self.iam.identities.notes)
 
     @cached_property
     def issuers(self) -> Mapping[str, str]:
@@ -198,6 +228,7 @@ class LocalCloud:
             rest_xml_service=next(
                 (service.rest_xml for service in self.services if service.rest_xml), None
             ),
+            iam=self.iam,
         )
 
     def _local_url(self, url_id: str) -> str | None:
@@ -295,5 +326,6 @@ class LocalCloud:
         self.async_queue.close()
         self.versions.close()
         self.function_urls.close()
+        self.iam_journal.close()
         for service in self.services:
             service.close()

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from serverlite.aws.dispatch.iam_check import Mode
 from serverlite.cloud import LocalCloud
 from serverlite.errors import ConfigError
 from serverlite.gateway.gateway import Gateway
@@ -45,6 +46,7 @@ class AppHarness:
         *,
         state_dir: Path | None = None,
         parameter_overrides: Mapping[str, str] | None = None,
+        iam: Mode = "warn",
     ) -> None:
         self.clock = VirtualClock()
         self.local = LocalApp(
@@ -53,6 +55,7 @@ class AppHarness:
             parameter_overrides=parameter_overrides,
             aws_port=0,
             clock=self.clock,
+            iam=iam,
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -15,6 +15,10 @@ Fixtures (each starts nothing until a test asks for it):
 - ``serverlite_aws``: ``serverlite_aws("dynamodb")`` is a boto3 client bound to the
   endpoint (dummy credentials, the template's region).
 
+Functions' calls to the endpoint are checked against their IAM policies (docs/iam.md):
+``--serverlite-iam enforce|warn|off`` or the ini option ``serverlite_iam`` (default
+warn); the tests' own clients are administrators.
+
 The template is found as SAM finds it: template.yaml (or .yml, .json) in the rootdir;
 the ini option ``serverlite_template`` (relative to the rootdir) or
 ``--serverlite-template PATH`` (relative to where pytest runs) name another.
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from serverlite.harness import AppHarness
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")  # sam's search order
+IAM_MODES = ("enforce", "warn", "off")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +57,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="SAM template the serverlite fixtures run, relative to the rootdir.",
         default="",
     )
+    group.addoption(
+        "--serverlite-iam",
+        dest="serverlite_iam",
+        default=None,
+        choices=IAM_MODES,
+        help="Check functions' AWS calls against their IAM policies: enforce refuses what "
+        "AWS would, warn logs it (the default), off.",
+    )
+    parser.addini("serverlite_iam", help="enforce, warn (the default) or off.", default="")
+
+
+def iam_mode(config: pytest.Config) -> str:
+    """``--serverlite-iam``, else the ini's ``serverlite_iam``, else warn."""
+    given = config.getoption("serverlite_iam") or str(config.getini("serverlite_iam")) or "warn"
+    if given not in IAM_MODES:
+        raise pytest.UsageError(f"serverlite_iam must be one of {', '.join(IAM_MODES)}")
+    return str(given)
 
 
 def template_path(config: pytest.Config) -> Path:
@@ -91,7 +113,9 @@ def serverlite_app(
     from serverlite.harness import AppHarness
 
     harness = AppHarness(
-        template_path(request.config), state_dir=tmp_path_factory.mktemp("serverlite")
+        template_path(request.config),
+        state_dir=tmp_path_factory.mktemp("serverlite"),
+        iam=iam_mode(request.config),  # type: ignore[arg-type]
     )
     harness.start()
     try:

@@ -240,6 +240,8 @@ async def serve(
                 console.print(f"[yellow]warning:[/] {warning}")
             for missing in not_emulated(app, registry.service_names()):
                 console.print(f"[yellow]not emulated:[/] {missing}", soft_wrap=True)
+            for note in cloud.iam_notes():
+                console.print(note, markup=False, soft_wrap=True)
             for e in options.endpoints:
                 for line in authorizers.api_key_lines(e.api):
                     console.print(line, markup=False, soft_wrap=True)

@@ -23,6 +23,7 @@ from types import TracebackType
 import httpx
 
 from serverlite import defaults
+from serverlite.aws.dispatch.iam_check import Mode
 from serverlite.cloud import CloudOptions, LocalCloud
 from serverlite.connections import Connections, bind
 from serverlite.errors import ConfigError
@@ -77,8 +78,10 @@ class LocalApp:
         api_account_limit: ThrottleSpec = ACCOUNT_LIMIT,
         aws_port: int | None = None,
         clock: Callable[[], float] = time.time,
+        iam: Mode = "warn",  # functions' calls to the endpoint: enforce, warn or off
     ) -> None:
         self._template = Path(template)
+        self._iam = iam
         self._api_account_limit = api_account_limit
         self._state_dir = state_dir
         self._overrides = parameter_overrides
@@ -115,6 +118,7 @@ class LocalApp:
                 endpoint_url=self.endpoint_url,
                 clock=self._clock,
                 xray_port=0,  # tests take the X-Ray daemon's port from the OS
+                iam=self._iam,
             ),
         )
         await self.cloud.start()

@@ -11,7 +11,7 @@ from botocore.credentials import Credentials
 from serverlite.function_urls import auth, cors
 from serverlite.function_urls.events import build_event
 from serverlite.function_urls.model import UrlConfig, cors_spec
-from serverlite.functions.environment import DUMMY_CREDENTIALS
+from serverlite.iam import credentials
 from serverlite.gateway.http import HttpRequest
 
 URL = UrlConfig("a" * 32, "Fn", "arn:aws:lambda:us-east-1:123456789012:function:Fn", None, "NONE")
@@ -56,14 +56,17 @@ def _signed(key: str, secret: str, body: bytes = b"x") -> HttpRequest:
     return HttpRequest("POST", "/p", "q=1", list(aws.headers.items()), body)
 
 
-def test_sigv4_check_verifies_the_local_credentials_signature():
-    key, secret = DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"], DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+def test_sigv4_check_verifies_a_functions_credentials_signature():
+    known = auth.known_keys(["arn:aws:lambda:us-east-1:123456789012:function:caller"])
+    (keys,) = known.values()
+    key, secret = keys.access_key_id, keys.secret_access_key
+    assert keys == credentials.for_function("arn:aws:lambda:us-east-1:123456789012:function:caller")
     now = time.time()
     good = _signed(key, secret)
-    assert auth.check(good, "us-east-1", HOST, now) == auth.Caller(key)
-    assert auth.check(good, "eu-west-1", HOST, now) is None  # signed for another region
+    assert auth.check(good, "us-east-1", HOST, now, known) == auth.Caller(key)
+    assert auth.check(good, "eu-west-1", HOST, now, known) is None  # signed for another region
     forged = _signed(key, "guessed")
-    assert auth.check(forged, "us-east-1", HOST, now) is None
-    assert auth.check(_signed("AKIDOTHER", "any"), "us-east-1", HOST, now) is not None
-    assert auth.check(good, "us-east-1", HOST, now + 16 * 60) is None  # too old
-    assert auth.check(HttpRequest("POST", "/"), "us-east-1", HOST, now) is None
+    assert auth.check(forged, "us-east-1", HOST, now, known) is None
+    assert auth.check(_signed("AKIDOTHER", "any"), "us-east-1", HOST, now, known) is not None
+    assert auth.check(good, "us-east-1", HOST, now + 16 * 60, known) is None  # too old
+    assert auth.check(HttpRequest("POST", "/"), "us-east-1", HOST, now, known) is None

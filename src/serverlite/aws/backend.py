@@ -20,7 +20,9 @@ do nothing:
     close()                 release the store
 
 A face is the service's operations table (``Operations``: ``op(context, request) ->
-response``, or an awaitable of one) with what its protocol needs; the dispatchers
+response``, or an awaitable of one) with what its protocol needs, and what IAM checks
+for each call (``Operations.iam``: the action and resource ARNs, from the Service
+Authorization Reference; without it, ``<signing name>:<Operation>`` on ``*``); the dispatchers
 (``serverlite.aws.dispatch``) alone answer unknown operations, malformed or oversized
 requests and failures. Operations raise ``AwsError`` for AWS-shaped errors.
 
@@ -32,13 +34,14 @@ it never imports another service's package. This module imports nothing else fro
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.errors import ServerliteError
+from serverlite.iam.request import IamRequest
 
 if TYPE_CHECKING:
     from serverlite.invoker import Invoker
@@ -63,6 +66,11 @@ class AwsError(ServerliteError):
 MiB = 1024 * 1024
 
 Operation = Callable[[Any, dict[str, Any]], Any]  # -> dict, or an awaitable of one
+# (operation, request) -> what IAM is asked for that call (every request must be
+# allowed), or None for an operation the service does not declare: then the endpoint
+# asks for "<SigV4 signing name>:<Operation>" on "*". A service declares its own
+# (aws/<service>/iam_actions.py), so least-privilege policies work against it.
+IamMap = Callable[[str, dict[str, Any]], Sequence[IamRequest] | None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class Operations:
     malformed: str = "SerializationException"  # a request of the wrong shape
     internal: str = "InternalFailure"  # the service's own modelled 500 error
     too_large: str = "RequestEntityTooLarge"  # a body over the limit (413)
+    iam: IamMap | None = None  # the IAM action and resources of each call (see IamMap)
 
 
 @dataclass(frozen=True)

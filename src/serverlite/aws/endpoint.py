@@ -31,6 +31,7 @@ from serverlite.aws.backend import (
 from serverlite.aws.dispatch import cbor_rpc, errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
 from serverlite.aws.dispatch.rest_xml import RestXmlRouter, web_request_allowed
+from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.aws.dispatch.shield import Shield
 from serverlite.aws.dispatch.tracing import TraceHeaders
 from serverlite.ids import request_id
@@ -48,6 +49,7 @@ def build_app(
     hosts: AllowedHosts = LOOPBACK_ONLY,
     rest_xml_service: RestXmlService | None = None,  # S3
     tracer: Tracer | None = None,
+    iam: IamCheck | None = None,  # None: IAM off, every caller allowed
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
     by_signing_name = {service.signing_name: service for service in query_services}
@@ -67,11 +69,11 @@ def build_app(
 
     async def root(request: Request) -> Response:
         if "x-amz-target" in request.headers:
-            return await json_rpc.dispatch(request, services)
+            return await json_rpc.dispatch(request, services, iam)
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            return await query.dispatch(request, by_signing_name)
+            return await query.dispatch(request, by_signing_name, iam)
         if request.method == "GET" and "Action" in request.query_params:
-            return await query.dispatch(request, by_signing_name)  # SNS SubscribeURL, ...
+            return await query.dispatch(request, by_signing_name, iam)  # SNS SubscribeURL, ...
         return not_found(request)
 
     async def cbor(request: Request) -> Response:
@@ -93,8 +95,8 @@ def build_app(
             Route("/", root, methods=["GET", "POST"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
             Route(cbor_rpc.PATH, cbor, methods=["POST"]),  # smithy-rpc-v2-cbor: CloudWatch
-            *rest_json.routes(lambda_api.face(invoker)),
-            *(route for service in rest_services for route in rest_json.routes(service)),
+            *rest_json.routes(lambda_api.face(invoker), iam),
+            *(route for service in rest_services for route in rest_json.routes(service, iam)),
         ],
         exception_handlers={404: not_found, 405: not_found},
         middleware=[

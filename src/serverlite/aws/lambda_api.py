@@ -9,11 +9,13 @@ for a synchronous invocation) and answers errors in Lambda's shape.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from serverlite.aws import lambda_versions_api
 from serverlite.aws.backend import (
     AwsError,
+    IamMap,
     Operation,
     Operations,
     RestJsonService,
@@ -22,6 +24,7 @@ from serverlite.aws.backend import (
 )
 from serverlite.aws.lambda_config import configuration
 from serverlite.errors import FunctionNotFound, InvokeError
+from serverlite.iam.request import IamRequest
 from serverlite.invoker import Invoker, InvokeRequest
 from serverlite.observe.tracing import current_header
 from serverlite.template.model import FunctionSpec
@@ -139,6 +142,40 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
+# IAM: each operation on the function it names (Service Authorization Reference, "AWS
+# Lambda"): Invoke and InvokeAsync are lambda:InvokeFunction (InvokeAsync also
+# lambda:InvokeAsync, which AWS no longer documents separately); a qualifier is part
+# of the ARN. ListFunctions acts on no function.
+IAM_ACTIONS = {
+    "InvokeFunction": "lambda:InvokeFunction",
+    "InvokeAsync": "lambda:InvokeFunction",
+    "GetFunction": "lambda:GetFunction",
+    "GetFunctionConfiguration": "lambda:GetFunctionConfiguration",
+    "ListFunctions": "lambda:ListFunctions",
+}
+
+
+def iam_map(invoker: Invoker) -> IamMap:
+    app = invoker.app
+
+    def requests(operation: str, request: dict[str, Any]) -> Sequence[IamRequest]:
+        action = IAM_ACTIONS[operation]
+        if operation == "ListFunctions":
+            return (IamRequest(action),)
+        name = str(request["path"]["name"])
+        arn = name
+        if not name.startswith("arn:"):
+            function, _, qualifier = name.partition(":")
+            arn = f"arn:aws:lambda:{app.region}:{app.account_id}:function:{function}"
+            arn += f":{qualifier}" if qualifier else ""
+        qualifier = request["query"].get("Qualifier")
+        if qualifier and arn.count(":") == 6:
+            arn += f":{qualifier}"
+        return (IamRequest(action, arn),)
+
+    return requests
+
+
 def face(invoker: Invoker) -> RestJsonService:
     return RestJsonService(
         ROUTES,
@@ -149,6 +186,7 @@ def face(invoker: Invoker) -> RestJsonService:
             malformed="InvalidParameterValueException",
             internal="ServiceException",
             too_large="RequestTooLargeException",  # as the invoker names it (its model's name)
+            iam=iam_map(invoker),
         ),
         max_request_bytes=MAX_PAYLOAD_BYTES,
     )

@@ -60,6 +60,7 @@ class UrlApp:
         self.url_id = url_id
         self.invoker = invoker
         self.clock = clock
+        self.keys = auth.known_keys([fn.arn for fn in invoker.app.functions])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,7 +103,7 @@ class UrlApp:
         now = self.clock()
         iam = None
         if config.auth_type == "AWS_IAM":
-            caller = auth.check(request, config.region, config.domain_name, now)
+            caller = auth.check(request, config.region, config.domain_name, now, self.keys)
             if caller is None:
                 await _send(send, _FORBIDDEN)
                 return

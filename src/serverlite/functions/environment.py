@@ -18,16 +18,10 @@ from typing import Any
 
 from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.functions.debugging import DebugTarget
+from serverlite.iam import credentials
 from serverlite.template.model import Application, FunctionSpec
 
 HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
-# Credentials that look like AWS's but open nothing: boto3 signs with them and the
-# local endpoint accepts any signature.
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "ASIASERVERLITELOCAL0",
-    "AWS_SECRET_ACCESS_KEY": "serverlite/local/secret/access/key/not-real",
-    "AWS_SESSION_TOKEN": "serverlite-local-session-token",
-}
 # Host variables an environment keeps, so subprocesses and locales behave.
 _INHERITED = ("PATH", "LD_LIBRARY_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
 
@@ -101,7 +95,9 @@ def build_env(
             # botocore puts "sync-" before the host of StartSyncExecution and TestState
             # (their endpoint host prefix); sync-127.0.0.1 resolves nowhere.
             "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-            **DUMMY_CREDENTIALS,
+            # The function's own keys, as Lambda gives its execution role's: the AWS
+            # endpoint tells the caller by them (serverlite.iam).
+            **credentials.for_function(fn.arn).environment(),
         }
     )
     if settings.ca_bundle is not None:

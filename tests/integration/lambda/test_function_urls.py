@@ -20,7 +20,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from serverlite.functions.environment import DUMMY_CREDENTIALS
+from serverlite.iam import credentials
+from serverlite.template import load_application
 from tests.integration.conftest import Server, cli, lambda_client, start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -75,9 +76,9 @@ def test_iam_url_refuses_unsigned_and_badly_signed_requests(app):
     unsigned = httpx.post(url, content=b"hi")
     assert unsigned.status_code == 403
     assert unsigned.json() == {"Message": "Forbidden"}
-    local = Credentials(
-        DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"], DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-    )
+    # A function's own credentials (what its environment holds): serverlite verifies those.
+    keys = credentials.for_function(load_application(EXAMPLE).functions[0].arn)
+    local = Credentials(keys.access_key_id, keys.secret_access_key)
     headers = signed(url, local, b"hi")
     tampered = httpx.post(url, content=b"hello", headers=headers)  # not the signed body
     assert tampered.status_code == 403

@@ -17,12 +17,15 @@ from starlette.responses import Response
 from serverlite import fastjson
 from serverlite.aws.backend import AwsError, JsonService
 from serverlite.aws.dispatch import body, calls, errors
+from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import request_id as new_request_id
 
 MALFORMED = "SerializationException"
 
 
-async def dispatch(request: Request, services: Mapping[str, JsonService]) -> Response:
+async def dispatch(
+    request: Request, services: Mapping[str, JsonService], iam: IamCheck | None = None
+) -> Response:
     request_id = new_request_id()
     target = request.headers.get("x-amz-target", "")
     prefix, _, name = target.partition(".")
@@ -40,9 +43,10 @@ async def dispatch(request: Request, services: Mapping[str, JsonService]) -> Res
         raw = await body.read(
             request, service.max_request_bytes, name, service.operations.too_large
         )
-        result = await calls.call(
-            service.operations, name, body.json_object(raw), request_id, malformed=MALFORMED
-        )
+        params = body.json_object(raw)
+        if iam is not None:
+            iam.check(request.scope, service.operations, name, params, "json")
+        result = await calls.call(service.operations, name, params, request_id, malformed=MALFORMED)
         content = fastjson.dumps(result)
     except AwsError as exc:
         return errors.json_error(

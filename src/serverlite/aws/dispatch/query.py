@@ -19,10 +19,13 @@ from starlette.responses import Response
 from serverlite.aws import query_protocol
 from serverlite.aws.backend import AwsError, QueryService
 from serverlite.aws.dispatch import body, calls, errors
+from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import request_id as new_request_id
 
 
-async def dispatch(request: Request, services: Mapping[str, QueryService]) -> Response:
+async def dispatch(
+    request: Request, services: Mapping[str, QueryService], iam: IamCheck | None = None
+) -> Response:
     request_id = new_request_id()
     query = dict(request.query_params)
     name = query_protocol.signing_name(request) or query_protocol.service_in_arn(query)
@@ -44,7 +47,7 @@ async def dispatch(request: Request, services: Mapping[str, QueryService]) -> Re
         )
         form = {**query, **_form(raw)}
         action = form.get("Action", "")
-        result, operation = await _run(service, action, form, request_id)
+        result, operation = await _run(service, action, form, request_id, request, iam)
     except AwsError as exc:
         if exc.query_code:
             exc = AwsError(exc.query_code, exc.message, exc.status)
@@ -65,7 +68,12 @@ def _form(raw: bytes) -> dict[str, str]:
 
 
 async def _run(
-    service: QueryService, action: str, form: dict[str, str], request_id: str
+    service: QueryService,
+    action: str,
+    form: dict[str, str],
+    request_id: str,
+    request: Request,
+    iam: IamCheck | None,
 ) -> tuple[Any, Any]:
     if action not in service.operations.table:
         raise AwsError("InvalidAction", f"The action {action} is not valid for this endpoint.")
@@ -77,5 +85,7 @@ async def _run(
         raise
     except Exception as exc:  # a form botocore's model cannot read: the client's fault
         raise AwsError(service.operations.malformed, f"Malformed {action} request") from exc
+    if iam is not None:
+        iam.check(request.scope, service.operations, action, params or {}, "query")
     result = await calls.call(service.operations, action, params or {}, request_id)
     return result, operation

@@ -18,18 +18,19 @@ from starlette.routing import Route
 from serverlite import fastjson
 from serverlite.aws.backend import AwsError, RestJsonService, RestResponse, RestRoute
 from serverlite.aws.dispatch import body, calls, errors
+from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import request_id as new_request_id
 
 
-def routes(service: RestJsonService) -> list[Route]:
+def routes(service: RestJsonService, iam: IamCheck | None = None) -> list[Route]:
     return [
-        Route(route.path, _endpoint(service, route), methods=[route.method])
+        Route(route.path, _endpoint(service, route, iam), methods=[route.method])
         for route in service.routes
     ]
 
 
 def _endpoint(
-    service: RestJsonService, route: RestRoute
+    service: RestJsonService, route: RestRoute, iam: IamCheck | None
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         request_id = new_request_id()
@@ -46,6 +47,8 @@ def _endpoint(
                 "headers": request.headers,
                 "body": body.json_object(raw) if route.json else raw,
             }
+            if iam is not None:
+                iam.check(request.scope, service.operations, route.operation, parts, "rest-json")
             result = await calls.call(service.operations, route.operation, parts, request_id)
             if not isinstance(result, RestResponse):
                 result = RestResponse(fastjson.dumps(result))

@@ -31,7 +31,7 @@ from serverlite.aws.backend import (
 )
 from serverlite.template.model import Application
 
-from . import ops_batch, ops_items, ops_reads, ops_tables, ops_transact, streams_api
+from . import iam_actions, ops_batch, ops_items, ops_reads, ops_tables, ops_transact, streams_api
 from .context import Context
 from .provision import provision
 from .storage import Storage
@@ -88,7 +88,13 @@ class DynamoDB(Backend):
         self._json = JsonService(
             target_prefix="DynamoDB_20120810",
             json_version="1.0",
-            operations=Operations("DynamoDB", self.ctx, OPERATIONS, internal="InternalServerError"),
+            operations=Operations(
+                "DynamoDB",
+                self.ctx,
+                OPERATIONS,
+                internal="InternalServerError",
+                iam=iam_actions.iam_map(self.ctx),
+            ),
             error_namespace="com.amazonaws.dynamodb.v20120810#",
             max_request_bytes=MAX_REQUEST_BYTES,
         )

@@ -28,7 +28,15 @@ from serverlite.aws.backend import (
 )
 from serverlite.template.model import Application
 
-from . import ops_archives, ops_buses, ops_events, ops_rules, ops_schedules, provision
+from . import (
+    iam_actions,
+    ops_archives,
+    ops_buses,
+    ops_events,
+    ops_rules,
+    ops_schedules,
+    provision,
+)
 from .clock import Clock
 from .context import EventsContext
 from .delivery import TargetWorker
@@ -105,6 +113,7 @@ class EventsService(backend.Backend):
                 ops_schedules.OPERATIONS,
                 malformed="ValidationException",
                 internal="InternalServerException",
+                iam=iam_actions.scheduler_map(context.region, context.account_id),
             ),
             max_request_bytes=MiB,  # a schedule's target input is at most 256 KB
             message_key="Message",
@@ -125,6 +134,7 @@ class EventsService(backend.Backend):
                 self.ctx,
                 OPERATIONS,
                 internal="InternalException",
+                iam=iam_actions.events_map(self.arns),
             ),
             # PutEvents takes 256 KB of entries (measured as AWS measures them, checked
             # in ops_events); a Detail is JSON inside JSON, escaped twice on the wire, so

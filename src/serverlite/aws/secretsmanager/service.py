@@ -14,7 +14,7 @@ from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, ResourceSpec
 
-from . import names, ops_secrets, ops_values, passwords, staging
+from . import iam_actions, names, ops_secrets, ops_values, passwords, staging
 from .context import SecretsManager
 from .records import STRING, Secret
 from .store import SecretDb
@@ -64,7 +64,13 @@ class SecretsManagerService(backend.Backend):
         self._json = JsonService(
             "secretsmanager",
             "1.1",
-            Operations("Secrets Manager", self.api, OPERATIONS, internal="InternalServiceError"),
+            Operations(
+                "Secrets Manager",
+                self.api,
+                OPERATIONS,
+                internal="InternalServiceError",
+                iam=iam_actions.iam_map(self.api),
+            ),
             # A secret is at most 64 KB; escaped in JSON (or base64 for binary) a request
             # carrying one stays well under 1 MiB.
             max_request_bytes=MiB,

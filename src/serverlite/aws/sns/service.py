@@ -23,7 +23,7 @@ from serverlite.aws.backend import (
 from serverlite.template.model import Application
 from serverlite.template.sqs_subscriptions import queue_subscriptions
 
-from . import ops_publish, ops_subscriptions, ops_topics
+from . import iam_actions, ops_publish, ops_subscriptions, ops_topics
 from .context import SnsContext
 from .db import Db
 from .outbox import Outbox
@@ -84,7 +84,12 @@ class SnsService(Backend):
         self._query = QueryService(
             "sns",
             Operations(
-                "SNS", self.ctx, OPERATIONS, malformed="InvalidParameter", internal="InternalError"
+                "SNS",
+                self.ctx,
+                OPERATIONS,
+                malformed="InvalidParameter",
+                internal="InternalError",
+                iam=iam_actions.iam_map(context.region, context.account_id),
             ),
             XML_NAMESPACE,
             MAX_REQUEST_BYTES,

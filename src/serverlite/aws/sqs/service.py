@@ -18,7 +18,7 @@ from serverlite.aws.backend import (
 from serverlite.invoker import Invoker
 from serverlite.template.model import Application
 
-from . import errors, ops_messages, ops_moves, ops_queues
+from . import errors, iam_actions, ops_messages, ops_moves, ops_queues
 from .engine import SqsEngine
 from .mapping.runner import MappingRunner
 from .mapping.spec import SqsMapping, mappings
@@ -80,6 +80,7 @@ class SqsService(Backend):
             OPERATIONS,
             malformed="InvalidParameterValue",
             internal="InternalError",
+            iam=iam_actions.iam_map(context.region, context.account_id),
         )
         self._json = JsonService(
             target_prefix="AmazonSQS",

@@ -13,7 +13,7 @@ from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.model import Application, ResourceSpec
 
-from . import ops_reads, ops_writes
+from . import iam_actions, ops_reads, ops_writes
 from .context import ParameterStore
 from .names import name_key
 from .store import ParameterDb
@@ -47,7 +47,13 @@ class SsmService(backend.Backend):
         self._json = JsonService(
             "AmazonSSM",
             "1.1",
-            Operations("SSM", self.store, OPERATIONS, internal="InternalServerError"),
+            Operations(
+                "SSM",
+                self.store,
+                OPERATIONS,
+                internal="InternalServerError",
+                iam=iam_actions.iam_map(context.region, context.account_id),
+            ),
             # SSM's largest request is a few 8 KB values (PutParameter, its policies);
             # 128 KiB leaves room for any escaping and refuses nothing AWS takes.
             max_request_bytes=128 * 1024,
