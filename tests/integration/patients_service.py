@@ -97,6 +97,8 @@ def patients_up(issuer: Issuer) -> Iterator[tuple[Server, str]]:
         "0",
         "--parameter-overrides",
         f"JwtIssuer={issuer.base}",
+        "--iam",
+        "enforce",
     )
     try:
         yield server, server.api_base()

@@ -20,9 +20,12 @@ import boto3
 import httpx
 import jwt
 import pytest
+from botocore.exceptions import ClientError
 
+from serverlite.iam import credentials
 from serverlite.observe.logs import LogStore
-from tests.integration.conftest import Server, lambda_client, start_server
+from serverlite.template import load_application
+from tests.integration.conftest import Server, cli, lambda_client, start_server
 
 pytestmark = pytest.mark.integration
 SERVICES = Path(__file__).resolve().parents[2] / "services"
@@ -64,7 +67,7 @@ class System:
 
 
 def start_system(root: Path, *overrides: str) -> System:
-    args = ["--port", "0"]
+    args = ["--port", "0", "--iam", "enforce"]
     if overrides:
         args += ["--parameter-overrides", " ".join(overrides)]
     server = start_server(TEMPLATE, root / "state", *args)
@@ -462,3 +465,54 @@ def test_profiles_answer_in_bounded_time_when_locations_is_down(tmp_path, http, 
                 assert 1.4 <= elapsed < 5.0, elapsed
     finally:
         broken.server.stop()
+
+
+def test_profiles_is_refused_on_the_locations_table_as_aws_refuses_it(system):
+    """Seed 002: each service owns its table. A call signed with GetProfile's own key
+    (the credentials its environment has) reads the profiles table and is refused on
+    locations' with AWS's AccessDeniedException; `iam suggest` names what it lacked."""
+    app = load_application(TEMPLATE)
+    get_profile = app.find_function("Profiles/GetProfile")
+    assert get_profile is not None
+    tables = {
+        res.stack_path[0]: res.physical_id
+        for res in app.resources
+        if res.type == "AWS::DynamoDB::Table" and res.stack_path
+    }
+    keys = credentials.for_function(get_profile.arn)
+    as_get_profile = boto3.client(
+        "dynamodb",
+        endpoint_url=system.server.url,
+        region_name="us-east-1",
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+        aws_session_token=keys.session_token,
+    )
+    admin = system.aws("dynamodb")
+    for stack in ("Profiles", "Locations"):
+        schema = admin.describe_table(TableName=tables[stack])["Table"]["KeySchema"]
+        key = {schema[0]["AttributeName"]: {"S": "nobody"}}
+        if stack == "Profiles":
+            as_get_profile.get_item(TableName=tables[stack], Key=key)  # its own: allowed
+            continue
+        with pytest.raises(ClientError) as refused:
+            as_get_profile.get_item(TableName=tables[stack], Key=key)
+    error = refused.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"] == {
+        "Code": "AccessDeniedException",
+        "Message": (
+            f"User: arn:aws:sts::123456789012:assumed-role/{get_profile.role.rsplit('/', 1)[1]}"
+            f"/{get_profile.name} is not authorized to perform: dynamodb:GetItem on resource: "
+            f"arn:aws:dynamodb:us-east-1:123456789012:table/{tables['Locations']} because no "
+            "identity-based policy allows the dynamodb:GetItem action"
+        ),
+    }
+    found = cli(
+        "iam", "suggest", "Profiles/GetProfile", "--template", str(TEMPLATE),
+        "--state-dir", str(system.server.state_dir),
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert "refused (or would be): dynamodb:GetItem on arn:aws:dynamodb:" in found.stdout
+    assert f"DynamoDBReadPolicy: {{TableName: {tables['Locations']}}}" in found.stdout
+    assert "DynamoDBReadPolicy: {TableName: !Ref ProfilesTable}" in found.stdout

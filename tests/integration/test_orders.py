@@ -31,6 +31,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "0",
         "--parameter-overrides",
         "QueueVisibilitySeconds=3",
+        "--iam",
+        "enforce",
     )
     yield {
         "server": server,

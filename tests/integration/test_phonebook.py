@@ -19,7 +19,12 @@ SERVICE = Path(__file__).resolve().parents[2] / "services" / "phonebook"
 @pytest.fixture(scope="module")
 def phonebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     server = start_server(
-        SERVICE / "template.yaml", tmp_path_factory.mktemp("phonebook") / "state", "--port", "0"
+        SERVICE / "template.yaml",
+        tmp_path_factory.mktemp("phonebook") / "state",
+        "--port",
+        "0",
+        "--iam",
+        "enforce",
     )
     yield server, f"{server.api_base()}/Prod"
     server.stop()

@@ -209,3 +209,42 @@ def test_each_test_starts_with_no_data_and_the_resources_kept(pytester: pytest.P
     project(pytester)
     pytester.makepyfile(test_isolation=ISOLATION)
     pytester.runpytest_subprocess().assert_outcomes(passed=3)
+
+
+REFUSED = """
+import json
+
+
+def test_a_call_outside_the_functions_policies_is_refused(serverlite_aws):
+    event = {
+        "service": "dynamodb",
+        "operation": "get_item",
+        "params": {"TableName": "iam-other", "Key": {"id": {"S": "1"}}},
+    }
+    answer = serverlite_aws("lambda").invoke(FunctionName="iam-caller", Payload=json.dumps(event))
+    result = json.loads(answer["Payload"].read())
+    assert result["error"] == "AccessDeniedException", result
+    assert "no identity-based policy allows the dynamodb:GetItem action" in result["message"]
+
+
+def test_the_tests_own_clients_are_administrators(serverlite_aws):
+    dynamodb = serverlite_aws("dynamodb")
+    dynamodb.put_item(TableName="iam-other", Item={"id": {"S": "1"}})
+"""
+
+
+def test_the_ini_option_enforces_iam(pytester: pytest.Pytester) -> None:
+    shutil.copytree(FIXTURES / "iam", pytester.path, dirs_exist_ok=True)
+    pytester.makeini(STRICT_INI.format(extra="serverlite_iam = enforce"))
+    pytester.makepyfile(test_iam=REFUSED)
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+
+
+def test_the_notes_example_passes_its_tests_under_enforce(pytester: pytest.Pytester) -> None:
+    """examples/notes (what `serverlite init` writes) enforces IAM in its own ini."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "notes"
+    shutil.copytree(example, pytester.path, dirs_exist_ok=True)
+    assert 'serverlite_iam = "enforce"' in (pytester.path / "pyproject.toml").read_text()
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0 and outcomes.get("passed", 0) >= 4, result.stdout.str()

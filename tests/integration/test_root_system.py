@@ -93,7 +93,9 @@ def system() -> Iterator[System]:
     # Not under pytest's basetemp: as root, the embedded PostgreSQL runs as the
     # pgserver user, and another pytest session would make that directory private.
     workdir = Path(tempfile.mkdtemp(prefix="serverlite-root-"))
-    server = start_server(ROOT / "template.yaml", workdir / "state", "--port", "0")
+    server = start_server(
+        ROOT / "template.yaml", workdir / "state", "--port", "0", "--iam", "enforce"
+    )
     try:
         urls = server.api_urls()
         with httpx.Client(timeout=30) as http:

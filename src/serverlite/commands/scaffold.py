@@ -156,6 +156,7 @@ PYPROJECT = """\
 testpaths = ["tests"]
 addopts = "--strict-markers --strict-config"
 filterwarnings = ["error"]
+serverlite_iam = "enforce"  # a call the function's Policies do not allow fails, as on AWS
 """
 
 README = """\
