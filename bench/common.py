@@ -66,7 +66,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_serverlite(template: Path, state_dir: Path, aws_port: int) -> subprocess.Popen[bytes]:
+def start_serverlite(
+    template: Path, state_dir: Path, aws_port: int, *args: str
+) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -80,6 +82,7 @@ def start_serverlite(template: Path, state_dir: Path, aws_port: int) -> subproce
             "--aws-port",
             str(aws_port),
             "--no-reload",
+            *args,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

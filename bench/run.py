@@ -28,6 +28,7 @@ from common import Row, markdown_table, print_table, write_markdown
 from dynamodb_bench import dynamodb_rows
 from events_bench import events_rows
 from gateway_bench import gateway_rows
+from iam_bench import iam_rows
 from identity_bench import identity_rows
 from lambda_bench import lambda_rows
 from patients_bench import patients_rows
@@ -43,6 +44,7 @@ SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "identity": identity_rows,
     "patients": patients_rows,
     "dynamodb": dynamodb_rows,
+    "iam": iam_rows,
     "events": events_rows,
     "sqs": sqs_rows,
     "s3": s3_rows,
