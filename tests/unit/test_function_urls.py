@@ -11,8 +11,8 @@ from botocore.credentials import Credentials
 from serverlite.function_urls import auth, cors
 from serverlite.function_urls.events import build_event
 from serverlite.function_urls.model import UrlConfig, cors_spec
-from serverlite.iam import credentials
 from serverlite.gateway.http import HttpRequest
+from serverlite.iam import credentials
 
 URL = UrlConfig("a" * 32, "Fn", "arn:aws:lambda:us-east-1:123456789012:function:Fn", None, "NONE")
 HOST = "127.0.0.1:9000"

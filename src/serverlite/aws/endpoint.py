@@ -30,8 +30,8 @@ from serverlite.aws.backend import (
 )
 from serverlite.aws.dispatch import cbor_rpc, errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
-from serverlite.aws.dispatch.rest_xml import RestXmlRouter, web_request_allowed
 from serverlite.aws.dispatch.iam_check import IamCheck
+from serverlite.aws.dispatch.rest_xml import RestXmlRouter, web_request_allowed
 from serverlite.aws.dispatch.shield import Shield
 from serverlite.aws.dispatch.tracing import TraceHeaders
 from serverlite.ids import request_id

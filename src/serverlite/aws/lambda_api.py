@@ -143,29 +143,23 @@ OPERATIONS: dict[str, Operation] = {
 
 
 # IAM: each operation on the function it names (Service Authorization Reference, "AWS
-# Lambda"): Invoke and InvokeAsync are lambda:InvokeFunction (InvokeAsync also
-# lambda:InvokeAsync, which AWS no longer documents separately); a qualifier is part
-# of the ARN. ListFunctions acts on no function.
-IAM_ACTIONS = {
-    "InvokeFunction": "lambda:InvokeFunction",
-    "InvokeAsync": "lambda:InvokeFunction",
-    "GetFunction": "lambda:GetFunction",
-    "GetFunctionConfiguration": "lambda:GetFunctionConfiguration",
-    "ListFunctions": "lambda:ListFunctions",
-}
+# Lambda"): lambda:<Operation>, except Invoke and InvokeAsync, which are
+# lambda:InvokeFunction; a qualifier is part of the ARN. ListFunctions acts on no
+# function.
+IAM_ACTIONS = {"InvokeFunction": "lambda:InvokeFunction", "InvokeAsync": "lambda:InvokeFunction"}
 
 
 def iam_map(invoker: Invoker) -> IamMap:
     app = invoker.app
 
-    def requests(operation: str, request: dict[str, Any]) -> Sequence[IamRequest]:
-        action = IAM_ACTIONS[operation]
-        if operation == "ListFunctions":
+    def requests(operation: str, request: dict[str, Any]) -> Sequence[IamRequest] | None:
+        action = IAM_ACTIONS.get(operation, f"lambda:{operation}")
+        name = request["path"].get("name")
+        if name is None:  # ListFunctions
             return (IamRequest(action),)
-        name = str(request["path"]["name"])
-        arn = name
-        if not name.startswith("arn:"):
-            function, _, qualifier = name.partition(":")
+        arn = str(name)
+        if not arn.startswith("arn:"):
+            function, _, qualifier = arn.partition(":")
             arn = f"arn:aws:lambda:{app.region}:{app.account_id}:function:{function}"
             arn += f":{qualifier}" if qualifier else ""
         qualifier = request["query"].get("Qualifier")
