@@ -195,8 +195,9 @@ def test_aws_s3_cp_sync_ls_through_serverlite_aws(server: Server, tmp_path: Path
 
     def aws(*args: str) -> str:
         base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        quiet = ["--only-show-errors"] if args[0] in ("cp", "sync", "rm") else []
         done = subprocess.run(
-            [sys.executable, "-m", "serverlite.cli", "aws", "s3", *args, "--only-show-errors"],
+            [sys.executable, "-m", "serverlite.cli", "aws", "s3", *args, *quiet],
             capture_output=True,
             text=True,
             timeout=120,
