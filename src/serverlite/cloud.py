@@ -105,8 +105,14 @@ class LocalCloud:
             MetricStore(state_dir / "metrics.db", clock=options.clock) if options.metrics else None
         )
         self.publisher = Publisher(metrics)
+        log_sink = ObservedLogs(self.logs, metrics)  # EMF lines become metrics
         self.observer = Observer(
-            tracer=self.tracer, traces=traces, publisher=self.publisher, metrics=metrics
+            tracer=self.tracer,
+            traces=traces,
+            publisher=self.publisher,
+            metrics=metrics,
+            logs=self.logs,
+            log_sink=log_sink,
         )
         # Bound now, so functions are started knowing where the daemon is.
         self._xray_socket = (
@@ -131,7 +137,7 @@ class LocalCloud:
                 xray_daemon=daemon_address,
             ),
             state_dir=state_dir,
-            log_sink=ObservedLogs(self.logs, metrics),  # EMF lines become metrics
+            log_sink=log_sink,
             idle_timeout_s=options.idle_timeout_s,
             memory_budget_mb=options.memory_budget_mb,
         )

@@ -34,6 +34,7 @@ def test_the_registry_builds_every_service_with_one_client_bound_to_them(tmp_pat
             "streammappings",
             "xray",
             "cloudwatch",
+            "logs",
         ]
         assert all(built.aws.has(name) for name in names) and not built.aws.has("nosuchservice")
         assert all(backend.title for backend in built.backends)  # the startup line's names

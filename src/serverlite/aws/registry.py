@@ -16,6 +16,7 @@ from serverlite.aws import (
     dynamodb,
     events,
     kinesis,
+    logs,
     postgres,
     s3,
     secretsmanager,
@@ -48,6 +49,7 @@ SERVICES: tuple[ServicePackage, ...] = (
     stream_mappings,  # reads Kinesis and DynamoDB Streams through the local client
     xray,
     cloudwatch,
+    logs,
 )
 
 

@@ -1,0 +1,131 @@
+"""The CloudWatch Logs backend: JSON 1.1 (``Logs_20140328``), over the log store that
+functions write to; ``AWS::Logs::LogGroup`` resources exist with their retention."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from serverlite.aws.backend import (
+    AwsError,
+    Backend,
+    JsonService,
+    Operations,
+    ProvisionedResource,
+    ServiceContext,
+)
+from serverlite.aws.logs import ops
+from serverlite.aws.logs.context import LogsContext
+from serverlite.aws.logs.insights import QueryError, event_row, results, run
+
+if TYPE_CHECKING:
+    from serverlite.template.model import Application
+
+MAX_QUERY_LIMIT = 10_000
+
+
+def start_query(ctx: LogsContext, params: dict[str, Any]) -> dict[str, Any]:
+    names = list(params.get("logGroupNames") or params.get("logGroupIdentifiers") or [])
+    if params.get("logGroupName"):
+        names.append(params["logGroupName"])
+    if not names:
+        raise ops.invalid("A query names at least one log group.")
+    query = params.get("queryString")
+    if not isinstance(query, str) or not query.strip():
+        raise ops.invalid("queryString is required.")
+    start, end = params.get("startTime"), params.get("endTime")
+    if not isinstance(start, int) or not isinstance(end, int) or end < start:
+        raise ops.invalid("startTime and endTime are epoch seconds, endTime not before startTime.")
+    limit = params.get("limit")
+    if limit is not None and not 1 <= limit <= MAX_QUERY_LIMIT:
+        raise ops.invalid("limit is between 1 and 10000.")
+    rows = []
+    scanned = 0
+    for name in names:
+        group = ops._group_name({"logGroupName": name})
+        if ctx.store.group(group) is None:
+            raise ops.not_found()
+        events = ctx.store.events(group, start_ms=start * 1000, end_ms=end * 1000 + 999)
+        scanned += sum(len(e.message) for e in events)
+        rows += [event_row(e, group, ctx.account_id) for e in events]
+    try:
+        found = run(query, rows, limit or 1000)
+    except QueryError as exc:
+        raise AwsError("MalformedQueryException", str(exc)) from exc
+    query_id = str(uuid.uuid4())
+    ctx.queries[query_id] = {
+        "results": results(found),
+        "statistics": {
+            "recordsMatched": float(len(found)),
+            "recordsScanned": float(len(rows)),
+            "bytesScanned": float(scanned),
+        },
+        "status": "Complete",
+    }
+    return {"queryId": query_id}
+
+
+def get_query_results(ctx: LogsContext, params: dict[str, Any]) -> dict[str, Any]:
+    found = ctx.queries.get(params.get("queryId", ""))
+    if found is None:
+        raise AwsError("ResourceNotFoundException", "The specified query does not exist.")
+    return {"queryLanguage": "CWLI", **found}
+
+
+def stop_query(ctx: LogsContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"success": False}  # queries complete when started: nothing left to stop
+
+
+OPERATIONS = {
+    "CreateLogGroup": ops.create_log_group,
+    "DeleteLogGroup": ops.delete_log_group,
+    "CreateLogStream": ops.create_log_stream,
+    "DescribeLogGroups": ops.describe_log_groups,
+    "DescribeLogStreams": ops.describe_log_streams,
+    "GetLogEvents": ops.get_log_events,
+    "FilterLogEvents": ops.filter_log_events,
+    "PutLogEvents": ops.put_log_events,
+    "PutRetentionPolicy": ops.put_retention_policy,
+    "DeleteRetentionPolicy": ops.delete_retention_policy,
+    "StartQuery": start_query,
+    "GetQueryResults": get_query_results,
+    "StopQuery": stop_query,
+}
+
+
+class LogsBackend(Backend):
+    name = "logs"
+    title = "CloudWatch Logs"
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.ctx = LogsContext(context)
+        self._json = JsonService(
+            "Logs_20140328",
+            "1.1",
+            Operations(
+                "CloudWatch Logs",
+                self.ctx,
+                OPERATIONS,
+                malformed="InvalidParameterException",
+                internal="ServiceUnavailableException",
+            ),
+            max_request_bytes=2 * 1024 * 1024,
+        )
+
+    @property
+    def json(self) -> JsonService:
+        return self._json
+
+    def provision(self, app: Application) -> list[ProvisionedResource]:
+        made = []
+        for res in app.resources:
+            if res.type != "AWS::Logs::LogGroup":
+                continue
+            name = res.properties.get("LogGroupName") or res.physical_id
+            days = res.properties.get("RetentionInDays")
+            store = self.ctx.store
+            store.create_group(str(name))
+            store.set_retention(str(name), int(days) if days else None)
+            detail = f"retention {days} days" if days else "kept forever"
+            made.append(ProvisionedResource("logs", "log group", str(name), detail))
+        return made
