@@ -59,7 +59,7 @@ def test_tables_fit_80_columns_and_keep_every_name_whole(tmp_path: Path) -> None
 
 def test_routes_without_a_function_say_what_answers_them() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "openapi-rest" / "template.yaml"
-    app, endpoints = serve_locally(
+    _, endpoints = serve_locally(
         load_application(example, parameter_overrides={"Greeting": "hi"}), "127.0.0.1", 3000
     )
     apis = render(apis_table(tuple(endpoints)))
