@@ -57,6 +57,19 @@ def test_buckets_are_created_listed_located_and_deleted(s3: Any) -> None:
     assert exc.value.response["Error"]["BucketName"] == "lifecycle-of-a-bucket"
 
 
+def test_list_buckets_in_pages(s3: Any) -> None:
+    for name in ("paged-a", "paged-b", "paged-c"):
+        s3.create_bucket(Bucket=name)
+    pages = list(
+        s3.get_paginator("list_buckets").paginate(Prefix="paged-", PaginationConfig={"PageSize": 2})
+    )
+    assert [[b["Name"] for b in page["Buckets"]] for page in pages] == [
+        ["paged-a", "paged-b"],
+        ["paged-c"],
+    ]
+    assert pages[0]["ContinuationToken"] and "ContinuationToken" not in pages[1]
+
+
 def test_bucket_names_follow_s3_rules(s3: Any) -> None:
     for bad in ("ab", "Upper", "192.168.1.1", "a..b", "xn--bucket", "ends-"):
         with pytest.raises(ClientError) as exc:

@@ -9,15 +9,19 @@ us-east-1 takes none (naming it is ``InvalidLocationConstraint``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from serverlite.aws.backend import AwsError, RestResponse
 
 from . import names
 from .context import OWNER_ID, OWNER_NAME, S3Context
+from .errors import invalid_argument
 from .xml import document, el, parse, text, timestamp
 
 XML = "application/xml"
+MAX_BUCKETS_PAGE = 10_000
 
 
 async def create_bucket(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
@@ -75,9 +79,35 @@ def head_bucket(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
 
 
 def list_buckets(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
+    """All buckets, or pages of ``max-buckets`` (1-10,000) with a continuation token
+    (here the last name, base64), filtered by ``prefix`` and ``bucket-region``."""
     query = req["query"]
     prefix = query.get("prefix", "")
-    buckets = [b for b in ctx.db.buckets() if b.name.startswith(prefix)]
+    region = query.get("bucket-region")
+    after = ""
+    token = query.get("continuation-token")
+    if token:
+        try:
+            after = base64.urlsafe_b64decode(token.encode()).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise invalid_argument(
+                "Invalid continuation token", "continuation-token", token
+            ) from exc
+    buckets = [
+        b
+        for b in ctx.db.buckets()
+        if b.name.startswith(prefix) and b.name > after and region in (None, b.region)
+    ]
+    next_token = None
+    raw = query.get("max-buckets")
+    if raw is not None:
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_BUCKETS_PAGE:
+            raise invalid_argument(
+                "Argument max-buckets must be an integer between 1 and 10000", "max-buckets", raw
+            )
+        if len(buckets) > int(raw):
+            buckets = buckets[: int(raw)]
+            next_token = base64.urlsafe_b64encode(buckets[-1].name.encode()).decode()
     inner = "<Buckets>" + "".join(
         f"<Bucket>{el('Name', b.name)}{el('CreationDate', timestamp(b.created))}"
         f"{el('BucketRegion', b.region)}</Bucket>"
@@ -85,6 +115,8 @@ def list_buckets(ctx: S3Context, req: dict[str, Any]) -> RestResponse:
     )
     inner += "</Buckets>"
     inner += f"<Owner>{el('ID', OWNER_ID)}{el('DisplayName', OWNER_NAME)}</Owner>"
+    if next_token:
+        inner += el("ContinuationToken", next_token)
     if prefix:
         inner += el("Prefix", prefix)
     return RestResponse(document("ListAllMyBucketsResult", inner), media_type=XML)
