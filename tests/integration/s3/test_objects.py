@@ -70,6 +70,21 @@ def test_list_buckets_in_pages(s3: Any) -> None:
     assert pages[0]["ContinuationToken"] and "ContinuationToken" not in pages[1]
 
 
+def test_what_every_bucket_has_on_aws_reads_as_aws_answers(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    for acl in (s3.get_bucket_acl(Bucket=bucket), s3.get_object_acl(Bucket=bucket, Key="k")):
+        assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+        assert acl["Grants"][0]["Grantee"]["ID"] == acl["Owner"]["ID"]
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert error(exc) == ("NoSuchBucketPolicy", 404)
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_policy(Bucket=bucket, Policy="{}")
+    assert error(exc) == ("NotImplemented", 501)
+
+
 def test_bucket_names_follow_s3_rules(s3: Any) -> None:
     for bad in ("ab", "Upper", "192.168.1.1", "a..b", "xn--bucket", "ends-"):
         with pytest.raises(ClientError) as exc:

@@ -121,7 +121,7 @@ def test_routing_by_method_key_and_subresource() -> None:
     assert route("POST", "b", "k", {"uploads": ""}, {}) == "CreateMultipartUpload"
     assert route("DELETE", "b", "k", {"uploadId": "u"}, {}) == "AbortMultipartUpload"
     with pytest.raises(AwsError) as exc:
-        route("GET", "b", None, {"policy": ""}, {})
+        route("GET", "b", None, {"website": ""}, {})
     assert (exc.value.code, exc.value.status) == ("NotImplemented", 501)
 
 

@@ -18,11 +18,13 @@ BUCKET_CONFIG = {  # subresource -> the configuration it reads, writes or delete
     "lifecycle": "BucketLifecycleConfiguration",
     "notification": "BucketNotificationConfiguration",
 }
+READ_ONLY = {  # subresource -> (bucket operation, object operation): GET only
+    "acl": ("GetBucketAcl", "GetObjectAcl"),
+    "encryption": ("GetBucketEncryption", None),
+    "policy": ("GetBucketPolicy", None),
+}
 UNSUPPORTED = (
-    "acl",
-    "policy",
     "policyStatus",
-    "encryption",
     "ownershipControls",
     "publicAccessBlock",
     "website",
@@ -52,6 +54,16 @@ def route(
     query: Mapping[str, str],
     headers: Mapping[str, str],
 ) -> str:
+    for name, (on_bucket, on_object) in READ_ONLY.items():
+        if name in query and bucket:
+            found = on_bucket if key is None else on_object
+            if method == "GET" and found is not None:
+                return found
+            raise AwsError(
+                "NotImplemented",
+                f"serverlite's S3 answers GET ?{name} (AWS's defaults) and nothing else",
+                501,
+            )
     for name in UNSUPPORTED:
         if name in query:
             raise AwsError(
