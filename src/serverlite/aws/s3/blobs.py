@@ -1,8 +1,8 @@
 """Object bytes as files under the state directory, never half-written where they show.
 
-A body is written to ``tmp/``, fsynced, and renamed to ``blobs/<xx>/<name>``; only then
-is the object's row committed (``store``), and a replaced object's file is removed
-after its row is gone. So a kill -9 leaves at worst a temp file or a file no row names,
+A body is written to ``tmp/``, fsynced, and renamed to ``blobs/<xx>/<name>`` (the
+directory fsynced too); only then is the object's row committed (``store``), and a
+replaced object's file is removed after its row is gone. So a kill -9 leaves at worst a temp file or a file no row names,
 never a row naming missing or partial bytes; both are swept at the next start. A file
 being read stays readable after it is replaced or deleted (the open descriptor keeps
 it), as an S3 GET that started before a PUT finishes with the old bytes.
@@ -44,10 +44,22 @@ class BlobWriter:
     async def commit(self) -> str:
         """Durable, then visible under its name; returns the name to store."""
         self._file.flush()
-        await asyncio.get_running_loop().run_in_executor(None, os.fsync, self._file.fileno())
-        self._file.close()
-        os.replace(self._tmp, self._store.directory_for(self.name) / self.name)
+        directory = self._store.directory_for(self.name)
+        await asyncio.get_running_loop().run_in_executor(None, self._persist, directory)
         return self.name
+
+    def _persist(self, directory: Path) -> None:
+        # The bytes, then the name: both on disk before the row that names them is
+        # written, so even an operating-system crash cannot leave a row naming a file
+        # that is missing or short (a kill -9 alone could not).
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._tmp, directory / self.name)
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
     def discard(self) -> None:
         self._file.close()
