@@ -2,10 +2,11 @@
 
 A body is written to ``tmp/``, fsynced, and renamed to ``blobs/<xx>/<name>`` (the
 directory fsynced too); only then is the object's row committed (``store``), and a
-replaced object's file is removed after its row is gone. So a kill -9 leaves at worst a temp file or a file no row names,
-never a row naming missing or partial bytes; both are swept at the next start. A file
-being read stays readable after it is replaced or deleted (the open descriptor keeps
-it), as an S3 GET that started before a PUT finishes with the old bytes.
+replaced object's file is removed after its row is gone. So a kill -9 leaves at worst
+a temp file or a file no row names, never a row naming missing or partial bytes; both
+are swept at the next start. A file being read stays readable after it is replaced or
+deleted (the open descriptor keeps it), as an S3 GET that started before a PUT
+finishes with the old bytes.
 """
 
 from __future__ import annotations
