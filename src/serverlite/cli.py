@@ -739,6 +739,57 @@ def aws(args: tuple[str, ...]) -> None:
 
 
 @main.command()
+@click.argument("trace_id", required=False)
+@click.option("--since", "-s", default="10m", show_default=True, help="How far back: 10m, 2h.")
+@click.option("--limit", "-n", default=20, show_default=True, help="How many traces to list.")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=Path(".serverlite"),
+    show_default=True,
+    envvar="SERVERLITE_STATE_DIR",
+)
+def traces(trace_id: str | None, since: str, limit: int, state_dir: Path) -> None:
+    """Recent X-Ray traces, or TRACE_ID as a tree of segments with their durations."""
+    from serverlite.commands import observe
+
+    def go() -> int:
+        lines = (
+            observe.tree_lines(state_dir, trace_id)
+            if trace_id
+            else observe.trace_lines(state_dir, parse_duration(since), limit)
+        )
+        for line in lines:
+            click.echo(line)
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.argument("function")
+@click.option("--since", "-s", default="1h", show_default=True, help="How far back: 30m, 2h.")
+@click.option("--period", default=60, show_default=True, help="Seconds per point.")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=Path(".serverlite"),
+    show_default=True,
+    envvar="SERVERLITE_STATE_DIR",
+)
+def metrics(function: str, since: str, period: int, state_dir: Path) -> None:
+    """Sparklines of FUNCTION's AWS/Lambda metrics: invocations, errors, duration."""
+    from serverlite.commands import observe
+
+    def go() -> int:
+        for line in observe.metric_lines(state_dir, function, parse_duration(since), period):
+            click.echo(line)
+        return 0
+
+    _run(go)
+
+
+@main.command()
 @endpoint_options
 def queues(endpoint_url: str, region: str) -> None:
     """List SQS queues: visible, in flight and delayed messages, and DLQ depth."""

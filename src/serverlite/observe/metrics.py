@@ -107,12 +107,17 @@ _Key = tuple[str, str, tuple[Dimensions, ...], int, int]  # ns, name, dim sets, 
 
 
 class MetricStore:
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, path: Path, *, clock: Callable[[], float] = time.time, read_only: bool = False
+    ) -> None:
         self.path = path
         self.clock = clock
-        conn = state.connect(path)
-        conn.executescript(_SCHEMA)
-        conn.close()
+        if read_only:  # a reader (`serverlite metrics`) neither creates nor changes anything
+            state.check_database(path)
+        else:
+            conn = state.connect(path)
+            conn.executescript(_SCHEMA)
+            conn.close()
         self._pending: dict[_Key, Aggregate] = {}
         self._lock = threading.Lock()
         self._flushing = threading.Lock()

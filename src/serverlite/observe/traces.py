@@ -46,26 +46,33 @@ class TraceStore:
         clock: Callable[[], float] = time.time,
         retention_s: float = RETENTION_S,
         max_segments: int = MAX_SEGMENTS,
+        read_only: bool = False,
     ) -> None:
         self.path = path
         self._clock = clock
         self._retention_s = retention_s
         self._max_segments = max_segments
         self._batches = 0
-        self._writer: BatchWriter[Document] = BatchWriter(
-            path, _SCHEMA, self._insert, name="serverlite-traces"
+        # A reader (`serverlite traces`) neither creates nor changes anything.
+        self._writer: BatchWriter[Document] | None = (
+            None
+            if read_only
+            else BatchWriter(path, _SCHEMA, self._insert, name="serverlite-traces")
         )
 
     # -- writing -----------------------------------------------------------------
     def put(self, document: Document) -> None:
         """Store one segment or subsegment document (never changed after this call)."""
-        self._writer.add(document)
+        if self._writer is not None:
+            self._writer.add(document)
 
     def flush(self, timeout: float = 10.0) -> None:
-        self._writer.flush(timeout)
+        if self._writer is not None:
+            self._writer.flush(timeout)
 
     def close(self) -> None:
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
 
     def _insert(self, conn: sqlite3.Connection, docs: list[Document]) -> None:
         conn.executemany(

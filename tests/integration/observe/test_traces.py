@@ -9,6 +9,8 @@ the trace back through the X-Ray API with boto3 and checks the segments' parents
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +144,30 @@ def test_sync_order_is_one_trace_across_two_apis(server: Server) -> None:
     names = {(s["Name"], s["Type"]) for s in graph}
     assert ("CreateInvoice", "AWS::Lambda::Function") in names
     assert ("OrdersApi/$default", "AWS::ApiGateway::Stage") in names
+
+
+def _cli(server: Server, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "serverlite.cli", *args, "--state-dir", str(server.state_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_the_cli_lists_traces_draws_one_and_sparklines_metrics(server: Server) -> None:
+    httpx.post(f"{server.api_base('OrdersApi')}/orders/sync", json=ORDER, timeout=30)
+    listing = _cli(server, "traces", "--since", "10m")
+    line = next(row for row in listing.splitlines() if "CreateOrderSync" in row)
+    root = line.split()[0]
+    _trace(server, root, {"CreateOrderSync", "CreateInvoice"})
+    tree = _cli(server, "traces", root).splitlines()
+    depth = {row.strip().split()[0]: len(row) - len(row.lstrip()) for row in tree}
+    assert depth["OrdersApi/$default"] == 0
+    assert depth["CreateOrderSync"] < depth["InvoicesApi/Prod"] < depth["CreateInvoice"]
+    assert any(" ms" in row for row in tree)
+    sparks = _cli(server, "metrics", "CreateOrderSync", "--since", "10m")
+    assert "Invocations Sum" in sparks and "total 0" not in sparks.splitlines()[1]
