@@ -35,6 +35,7 @@ from patients_bench import patients_rows
 from s3_bench import s3_rows
 from sqs_bench import sqs_rows
 from stepfunctions_bench import stepfunctions_rows
+from streams_bench import streams_rows
 
 # Each suite: (rounds, scale) -> rows. Scale 1.0 is a full run; --quick is 0.2.
 SUITES: dict[str, Callable[[int, float], list[Row]]] = {
@@ -49,6 +50,7 @@ SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "sqs": sqs_rows,
     "s3": s3_rows,
     "stepfunctions": stepfunctions_rows,
+    "streams": streams_rows,
 }
 
 
