@@ -948,6 +948,46 @@ def redrive(dlq: str, to: str | None, endpoint_url: str, region: str) -> None:
     _run(go)
 
 
+@main.command(
+    "generate-event",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("service", required=False)
+@click.argument("event", required=False)
+@click.pass_context
+def generate_event(ctx: click.Context, service: str | None, event: str | None) -> None:
+    """Print a sample event (as `sam local generate-event` does): SERVICE EVENT, then that
+    event's options (--bucket, --key, --body, ...). With no EVENT, lists what there is."""
+    import json as _json
+
+    from serverlite.commands.sample_events import SAMPLES, generate
+
+    if service is None or service not in SAMPLES or event is None or event not in SAMPLES[service]:
+        choices = SAMPLES if service not in SAMPLES else {service: SAMPLES[service]}
+        for name, events in choices.items():
+            for kind, sample in events.items():
+                flags = " ".join(f"[--{o.name} {o.default!r}]" for o in sample.options)
+                click.echo(f"{name} {kind}  {sample.help}  {flags}")
+        if service is not None:
+            raise SystemExit(2)
+        return
+    known = {o.name for o in SAMPLES[service][event].options}
+    given: dict[str, str] = {}
+    extra = list(ctx.args)
+    while extra:
+        flag = extra.pop(0)
+        name = flag.removeprefix("--")
+        if not flag.startswith("--") or name not in known or not extra:
+            err.print(
+                f"[red]error:[/] {service} {event} takes "
+                + ", ".join(f"--{n} VALUE" for n in sorted(known))
+                + f"; got {flag!r}"
+            )
+            raise SystemExit(2)
+        given[name] = extra.pop(0)
+    click.echo(_json.dumps(generate(service, event, given), indent=2))
+
+
 @main.command("put-event")
 @click.option("--source", required=True, help="The event's source (aws.* is AWS's own).")
 @click.option("--detail-type", required=True, help="The event's detail-type.")

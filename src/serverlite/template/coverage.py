@@ -83,7 +83,11 @@ ACCEPTED: dict[str, str] = {
 
 # An AWS::Lambda::EventSourceMapping's source (the service in its EventSourceArn) ->
 # the services that poll it.
-MAPPING_SOURCES: dict[str, tuple[str, ...]] = {"sqs": ("sqs",)}
+MAPPING_SOURCES: dict[str, tuple[str, ...]] = {
+    "sqs": ("sqs",),
+    "kinesis": ("streammappings",),
+    "dynamodb": ("streammappings",),  # a DynamoDB stream's ARN
+}
 
 # Function event type -> the services that deliver it, () for the gateway.
 EVENTS: dict[str, tuple[str, ...]] = {
@@ -91,6 +95,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "HttpApi": _SELF,
     "SQS": ("sqs",),
     "SNS": ("sns",),
+    "Kinesis": ("streammappings",),
+    "DynamoDB": ("streammappings",),
     "EventBridgeRule": ("events",),
     "CloudWatchEvent": ("events",),
     "Schedule": ("events",),

@@ -68,6 +68,9 @@ def test_not_emulated_types_are_named_with_their_meaning(
     assert "no function names it" in found["AWS::Route53::HostedZone"].meaning
     assert found["S3"].names == ("Fn.Upload",)
     assert str(found["S3"]).startswith("S3 (event: Fn.Upload) is not emulated: nothing triggers")
+    # with the stream mappings service, the mapping on the stream runs
+    served = {m.type for m in not_emulated(app, {"sqs", "kinesis", "s3", "streammappings"})}
+    assert "AWS::Lambda::EventSourceMapping" not in served
     # without the kinesis service, the stream is not emulated either
     assert "AWS::Kinesis::Stream" in {m.type for m in not_emulated(app, {"sqs"})}
 
