@@ -162,6 +162,20 @@ def test_async_invocation_of_an_alias_runs_its_version(app):
     assert wait_for(started, timeout=20) == [f"START RequestId: {request_id} Version: 1"]
 
 
+def test_template_alias_splits_invocations_between_its_versions(app):
+    server, _ = app
+    client = lambda_client(server)
+    seen = [call(client, "Canary:split")[1] for _ in range(40)]
+    assert set(seen) == {"1", "2"}  # 50 % each: both, but for 2**-39
+    alias = client.get_alias(FunctionName="Canary", Name="split")
+    assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.5}}
+    versions = client.list_versions_by_function(FunctionName="Canary")["Versions"]
+    assert [(v["Version"], v["Description"]) for v in versions[1:]] == [
+        ("1", "stable"),
+        ("2", "candidate"),
+    ]
+
+
 def test_api_published_versions_and_aliases_survive_a_restart(app, tmp_path):
     server, code = app
     client = lambda_client(server)
