@@ -77,7 +77,7 @@ def build_app(
         return not_found(request)
 
     async def cbor(request: Request) -> Response:
-        return await cbor_rpc.dispatch(request, services)
+        return await cbor_rpc.dispatch(request, services, iam)
 
     def not_found(request: Request, exc: Exception | None = None) -> Response:
         return errors.error_for(
@@ -103,7 +103,7 @@ def build_app(
             Middleware(Shield),  # anything unanswered: AWS's InternalFailure, connection kept
             # what no SDK sends is refused first (but what S3's CORS rules let a page do)
             Middleware(Admission, hosts=hosts, web=web_request_allowed(rest_xml_service)),
-            Middleware(RestXmlRouter, service=rest_xml_service),  # S3: bucket + key paths
+            Middleware(RestXmlRouter, service=rest_xml_service, iam=iam),  # S3: bucket + key paths
             *([Middleware(TraceHeaders, tracer=tracer)] if tracer is not None else []),
         ],
     )

@@ -48,6 +48,11 @@ def calls(server: Server) -> dict[str, dict[str, Any]]:
             "params": {"FunctionName": "iam-bystander", "InvocationType": "DryRun"},
         },
         "ssm": {"service": "ssm", "operation": "get_parameter", "params": {"Name": "/iam/key"}},
+        "s3": {
+            "service": "s3",
+            "operation": "put_object",
+            "params": {"Bucket": "iam-uploads", "Key": "a/b.txt", "Body": "x"},
+        },
         "events": {
             "service": "events",
             "operation": "put_events",
@@ -66,6 +71,7 @@ REFUSALS = {
     ),
     "sqs": ("AccessDenied", 403, "sqs:sendmessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:iam-jobs"),
     "sns": ("AuthorizationError", 403, "SNS:Publish", f"arn:aws:sns:{REGION}:{ACCOUNT}:iam-alerts"),
+    "s3": ("AccessDenied", 403, "s3:PutObject", '"arn:aws:s3:::iam-uploads/a/b.txt"'),
     "lambda": (
         "AccessDeniedException",
         403,

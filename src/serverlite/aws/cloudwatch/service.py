@@ -6,6 +6,7 @@ from __future__ import annotations
 from serverlite.aws.backend import Backend, JsonService, Operations, ServiceContext
 from serverlite.aws.cloudwatch.context import CloudWatchContext
 from serverlite.aws.cloudwatch.ops import OPERATIONS
+from serverlite.iam.request import IamRequest
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
 
@@ -25,6 +26,9 @@ class CloudWatchBackend(Backend):
                 OPERATIONS,
                 malformed="SerializationException",
                 internal="InternalServiceError",
+                # IAM names the service "cloudwatch" (its SigV4 name is "monitoring");
+                # metric and dashboard actions act on no resource.
+                iam=lambda operation, request: (IamRequest(f"cloudwatch:{operation}"),),
             ),
             error_namespace="com.amazonaws.cloudwatch#",
             cbor_model="cloudwatch",

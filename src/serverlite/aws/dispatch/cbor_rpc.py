@@ -22,6 +22,7 @@ from starlette.responses import Response
 from serverlite.aws.backend import AwsError, JsonService
 from serverlite.aws.dispatch import body, calls
 from serverlite.aws.dispatch.errors import CORAL, FRAMEWORK
+from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import request_id as new_request_id
 
 PATH = "/service/{service}/operation/{operation}"
@@ -91,7 +92,9 @@ def _error(exc: AwsError, request_id: str, namespace: str) -> Response:
     )
 
 
-async def dispatch(request: Request, services: Mapping[str, JsonService]) -> Response:
+async def dispatch(
+    request: Request, services: Mapping[str, JsonService], iam: IamCheck | None = None
+) -> Response:
     request_id = new_request_id()
     target = request.path_params.get("service", "")
     name = request.path_params.get("operation", "")
@@ -108,8 +111,11 @@ async def dispatch(request: Request, services: Mapping[str, JsonService]) -> Res
         raw = await body.read(
             request, service.max_request_bytes, name, service.operations.too_large
         )
+        params = decode(raw)
+        if iam is not None:  # CloudWatch is query-compatible: AccessDenied, 403
+            iam.check(request.scope, service.operations, name, params, "query")
         result = await calls.call(
-            service.operations, name, decode(raw), request_id, malformed="SerializationException"
+            service.operations, name, params, request_id, malformed="SerializationException"
         )
         model = service.model
         if model is not None:

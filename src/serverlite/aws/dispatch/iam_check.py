@@ -32,7 +32,7 @@ log = logging.getLogger("serverlite.iam")
 
 Mode = Literal["enforce", "warn", "off"]
 MODES: tuple[Mode, ...] = ("enforce", "warn", "off")
-Protocol = Literal["json", "query", "rest-json"]
+Protocol = Literal["json", "query", "rest-json", "rest-xml"]
 
 
 def signing_name(authorization: str | None) -> str:
@@ -170,9 +170,11 @@ def access_denied(
         if decision.explicit_deny
         else f"because no identity-based policy allows the {action} action"
     )
+    # S3 writes the resource in double quotes: on resource: "arn:aws:s3:::bucket/key".
+    resource = f'"{asked.resource}"' if service == "S3" else asked.resource
     message = (
         f"User: {identity.principal_arn} is not authorized to perform: {action} "
-        f"on resource: {asked.resource} {why}"
+        f"on resource: {resource} {why}"
     )
     # AccessDenied is a framework error: JSON answers com.amazon.coral.service#
     # AccessDeniedException (400), rest-json x-amzn-ErrorType: AccessDeniedException (403).

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from serverlite.aws.backend import AwsError, RestResponse, RestXmlService
 from serverlite.aws.dispatch import calls, presign
 from serverlite.aws.dispatch.aws_chunked import StreamedBody
+from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import hex_token
 from serverlite.ids import request_id as new_request_id
 
@@ -90,19 +91,24 @@ def address(scope: Scope) -> tuple[str, str | None]:
 class RestXmlRouter:
     """ASGI middleware: S3's requests to its dispatcher, the rest on to the other faces."""
 
-    def __init__(self, app: ASGIApp, service: RestXmlService | None) -> None:
+    def __init__(
+        self, app: ASGIApp, service: RestXmlService | None, iam: IamCheck | None = None
+    ) -> None:
         self.app = app
         self.service = service
+        self.iam = iam
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.service is not None and is_s3(scope):
-            response = await dispatch(Request(scope, receive), self.service)
+            response = await dispatch(Request(scope, receive), self.service, self.iam)
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
-async def dispatch(request: Request, service: RestXmlService) -> Response:
+async def dispatch(
+    request: Request, service: RestXmlService, iam: IamCheck | None = None
+) -> Response:
     request_id = new_request_id()
     scope = request.scope
     bucket, key = address(scope)
@@ -130,6 +136,8 @@ async def dispatch(request: Request, service: RestXmlService) -> Response:
                 "method": method,
                 "request_id": request_id,
             }
+            if iam is not None:
+                iam.check(scope, service.operations, name, parts, "rest-xml")
             result = await calls.call(
                 service.operations, name, parts, request_id, malformed="MalformedXML"
             )

@@ -11,6 +11,8 @@ operations, ``dynamodb:Select`` and ``dynamodb:ReturnValues`` when the request s
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -81,5 +83,23 @@ def iam_map(ctx: Context) -> Callable[[str, dict[str, Any]], Sequence[IamRequest
             }
             return tuple(IamRequest(a, r) for a, r in pairs)
         return None
+
+    return requests
+
+
+def streams_map() -> Callable[[str, dict[str, Any]], Sequence[IamRequest]]:
+    """DynamoDB Streams: ``dynamodb:<Operation>`` on the stream's ARN
+    (``table/<t>/stream/<label>``), which GetRecords carries in its shard iterator;
+    ListStreams acts on no stream."""
+
+    def requests(operation: str, request: dict[str, Any]) -> Sequence[IamRequest]:
+        action = f"dynamodb:{operation}"
+        if request.get("StreamArn"):
+            return (IamRequest(action, str(request["StreamArn"])),)
+        if operation == "GetRecords":
+            iterator = str(request["ShardIterator"])
+            arn = json.loads(base64.urlsafe_b64decode(iterator.encode()))[0]
+            return (IamRequest(action, str(arn)),)
+        return (IamRequest(action),)
 
     return requests

@@ -188,7 +188,11 @@ class DynamoDBStreams(Backend):
             target_prefix="DynamoDBStreams_20120810",
             json_version="1.0",
             operations=Operations(
-                "DynamoDB Streams", ctx, STREAM_OPERATIONS, internal="InternalServerError"
+                "DynamoDB Streams",
+                ctx,
+                STREAM_OPERATIONS,
+                internal="InternalServerError",
+                iam=iam_actions.streams_map(),
             ),
             error_namespace="com.amazonaws.dynamodb.v20120810#",
         )

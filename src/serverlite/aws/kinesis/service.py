@@ -23,7 +23,7 @@ from serverlite.aws.backend import (
 )
 from serverlite.template.model import Application
 
-from . import ops_records, ops_streams
+from . import iam_actions, ops_records, ops_streams
 from .context import Context
 from .provision import provision
 from .store import KinesisStore
@@ -73,7 +73,13 @@ class Kinesis(Backend):
         self._json = JsonService(
             target_prefix="Kinesis_20131202",
             json_version="1.1",
-            operations=Operations("Kinesis", self.ctx, OPERATIONS, internal="InternalFailure"),
+            operations=Operations(
+                "Kinesis",
+                self.ctx,
+                OPERATIONS,
+                internal="InternalFailure",
+                iam=iam_actions.iam_map(self.ctx),
+            ),
             max_request_bytes=MAX_REQUEST_BYTES,
         )
 

@@ -18,6 +18,7 @@ from serverlite.aws.backend import Operation, Operations, RestResponse, RestXmlS
 
 from . import (
     cors,
+    iam_actions,
     lifecycle,
     ops_buckets,
     ops_config,
@@ -109,7 +110,12 @@ class S3Service(backend.Backend):
         self._face = RestXmlService(
             "s3",
             Operations(
-                "S3", self.ctx, OPERATIONS, malformed="MalformedXML", internal="InternalError"
+                "S3",
+                self.ctx,
+                OPERATIONS,
+                malformed="MalformedXML",
+                internal="InternalError",
+                iam=iam_actions.iam_map(),
             ),
             routing.route,
             max_request_bytes=MAX_PUT_BYTES,

@@ -12,7 +12,7 @@ from serverlite.aws import backend
 from serverlite.aws.backend import AwsError, JsonService, MiB, Operation, Operations
 from serverlite.template.model import Application
 
-from . import ops_executions, ops_machines, ops_tasks, provision
+from . import iam_actions, ops_executions, ops_machines, ops_tasks, provision
 from .asl.errors import StatesError
 from .connectors import ServiceConnectors
 from .context import SfnContext
@@ -70,7 +70,13 @@ class StepFunctionsService(backend.Backend):
         self._json = JsonService(
             "AWSStepFunctions",
             "1.0",
-            Operations("Step Functions", self.ctx, OPERATIONS, internal="InternalFailure"),
+            Operations(
+                "Step Functions",
+                self.ctx,
+                OPERATIONS,
+                internal="InternalFailure",
+                iam=iam_actions.iam_map(context.region, context.account_id),
+            ),
             # An execution's input and a definition are at most 256 KiB and 1 MiB; JSON
             # escaping inside JSON can double them on the wire.
             max_request_bytes=4 * MiB,
