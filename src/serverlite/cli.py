@@ -989,7 +989,11 @@ def generate_event(ctx: click.Context, service: str | None, event: str | None) -
 
 
 @main.command("put-event")
-@click.option("--source", required=True, help="The event's source (aws.* is AWS's own).")
+@click.option(
+    "--source",
+    required=True,
+    help="The event's source; aws.* (AWS's own) is injected as the service would send it.",
+)
 @click.option("--detail-type", required=True, help="The event's detail-type.")
 @click.option("--detail", default="{}", show_default=True, help="The detail: a JSON object.")
 @click.option("--bus", default="default", show_default=True, help="Event bus name or ARN.")
@@ -1009,6 +1013,8 @@ def put_event(
 
     def go() -> int:
         events = commands.client(endpoint_url, region)
+        if source.startswith("aws."):
+            err.print(f"[yellow]warning:[/] {commands.AWS_SOURCE_WARNING}", soft_wrap=True)
         click.echo(
             commands.put_event(
                 events,

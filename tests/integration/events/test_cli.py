@@ -41,10 +41,29 @@ def test_put_event_reaches_the_rule(server, markers):
     assert marker(markers, event_id)["detail"] == {"total": 3}
 
 
+def test_put_event_injects_an_aws_service_event_with_a_warning(server, events, markers):
+    done = put_event(
+        "--endpoint-url",
+        server.url,
+        "--source",
+        "aws.ec2",
+        "--detail-type",
+        "EC2 Instance State-change Notification",
+        "--detail",
+        '{"instance-id": "i-1", "state": "stopped"}',
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the AWS service itself" in done.stderr
+    event = marker(markers, done.stdout.strip())
+    assert (event["source"], event["detail"]["state"]) == ("aws.ec2", "stopped")
+    # PutEvents itself still refuses an aws.* source, as AWS does.
+    refused = events.put_events(Entries=[{"Source": "aws.ec2", "DetailType": "x", "Detail": "{}"}])[
+        "Entries"
+    ][0]
+    assert refused["ErrorCode"] == "NotAuthorizedForSourceException"
+
+
 def test_put_event_explains_refusals(server):
-    done = put_event("--endpoint-url", server.url, "--source", "aws.s3", "--detail-type", "x")
-    assert done.returncode == 2
-    assert "NotAuthorizedForSourceException" in done.stderr
     bad = put_event(
         "--endpoint-url", server.url, "--source", "a", "--detail-type", "x", "--detail", "[1]"
     )

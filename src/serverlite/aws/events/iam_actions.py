@@ -60,6 +60,8 @@ def events_map(arns: Arns) -> Map:
 
 def scheduler_map(region: str, account: str) -> Map:
     def requests(operation: str, request: dict[str, Any]) -> Sequence[IamRequest]:
+        if operation == "PutServiceEvents":
+            return ()  # serverlite's own route for a developer's injected aws.* events
         action = f"scheduler:{operation}"
         if operation == "ListSchedules":
             return (IamRequest(action),)

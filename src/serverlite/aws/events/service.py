@@ -36,6 +36,7 @@ from . import (
     ops_rules,
     ops_schedules,
     provision,
+    service_events_route,
 )
 from .clock import Clock
 from .context import EventsContext
@@ -106,11 +107,11 @@ class EventsService(backend.Backend):
             wake_replays=self._wake_replays,
         )
         self._rest = RestJsonService(
-            ops_schedules.ROUTES,
+            (*ops_schedules.ROUTES, service_events_route.ROUTE),
             Operations(
                 "Scheduler",
                 self.ctx,
-                ops_schedules.OPERATIONS,
+                {**ops_schedules.OPERATIONS, "PutServiceEvents": service_events_route.inject},
                 malformed="ValidationException",
                 internal="InternalServerException",
                 iam=iam_actions.scheduler_map(context.region, context.account_id),
