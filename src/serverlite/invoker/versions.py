@@ -182,6 +182,8 @@ class Versions:
             count = provisioned.get("ProvisionedConcurrentExecutions")
             if count is not None:
                 self.put_provisioned(fn, alias.name, int(count))
+            else:  # taken out of the template: a deploy would delete it
+                self.delete_provisioned(fn, alias.name)
 
     def _function_of(self, ref: Any) -> FunctionSpec | None:
         if not isinstance(ref, str):
