@@ -78,6 +78,7 @@ ACCEPTED: dict[str, str] = {
     "AWS::SQS::QueuePolicy": "queue policies are not enforced",
     "AWS::SNS::TopicPolicy": "topic policies are not enforced",
     "AWS::SNS::TopicInlinePolicy": "topic policies are not enforced",
+    "AWS::S3::BucketPolicy": "bucket policies are not enforced",
     "AWS::CDK::Metadata": "CDK's usage metadata",
 }
 
@@ -101,6 +102,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "CloudWatchEvent": ("events",),
     "Schedule": ("events",),
     "ScheduleV2": ("events",),
+    "S3": ("s3",),
 }
 
 

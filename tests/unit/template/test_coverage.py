@@ -38,6 +38,7 @@ Resources:
           FLOW: !Ref Flow
           BLOCK: !Select [0, !GetAtt Vpc.CidrBlockAssociations]
       Events:
+        Rule: {Type: IoTRule, Properties: {Sql: "SELECT * FROM 'devices'"}}
         Upload: {Type: S3, Properties: {Bucket: b, Events: s3:ObjectCreated:*}}
         Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
   Quiet:
@@ -58,7 +59,7 @@ def test_not_emulated_types_are_named_with_their_meaning(
         "AWS::Route53::HostedZone",
         "AWS::StepFunctions::StateMachine",
         "AWS::Lambda::EventSourceMapping",
-        "S3",
+        "IoTRule",
     }
     assert (
         "named by Fn, which may fail where they use it"
@@ -66,8 +67,12 @@ def test_not_emulated_types_are_named_with_their_meaning(
     )
     assert "named by Fn" in found["AWS::EC2::VPC"].meaning  # through BLOCK
     assert "no function names it" in found["AWS::Route53::HostedZone"].meaning
-    assert found["S3"].names == ("Fn.Upload",)
-    assert str(found["S3"]).startswith("S3 (event: Fn.Upload) is not emulated: nothing triggers")
+    assert found["IoTRule"].names == ("Fn.Rule",)
+    assert str(found["IoTRule"]).startswith(
+        "IoTRule (event: Fn.Rule) is not emulated: nothing triggers"
+    )
+    # S3 events are delivered by the s3 service, and only when it runs
+    assert "S3" in {m.type for m in not_emulated(app, {"sqs", "kinesis"})}
     # with the stream mappings service, the mapping on the stream runs
     served = {m.type for m in not_emulated(app, {"sqs", "kinesis", "s3", "streammappings"})}
     assert "AWS::Lambda::EventSourceMapping" not in served
