@@ -31,6 +31,7 @@ from gateway_bench import gateway_rows
 from iam_bench import iam_rows
 from identity_bench import identity_rows
 from lambda_bench import lambda_rows
+from observe_bench import observe_rows
 from patients_bench import patients_rows
 from s3_bench import s3_rows
 from sqs_bench import sqs_rows
@@ -41,6 +42,7 @@ from streams_bench import streams_rows
 SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "lambda": lambda_rows,
     "gateway": gateway_rows,
+    "observe": observe_rows,
     "burst": burst_rows,
     "identity": identity_rows,
     "patients": patients_rows,

@@ -319,6 +319,7 @@ def main() -> None:
     help="UDP port of the X-Ray daemon functions send segments to (taken: one from the OS).",
 )
 @click.option("--no-tracing", is_flag=True, help="Record no X-Ray traces.")
+@click.option("--no-metrics", is_flag=True, help="Publish no CloudWatch metrics.")
 def up(
     state_dir: Path,
     template: str | None,
@@ -345,6 +346,7 @@ def up(
     env_vars: str | None,
     xray_port: int,
     no_tracing: bool,
+    no_metrics: bool,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
     from serverlite.cloud import CloudOptions, LocalCloud
@@ -434,6 +436,7 @@ def up(
                 memory_budget_mb=memory_budget,
                 debug=target,
                 tracing=not no_tracing,
+                metrics=not no_metrics,
                 xray_port=xray_port,
                 iam=iam_mode,
             ),

@@ -152,6 +152,24 @@ class MetricStore:
                     self._start()
             agg.add(value, count)
 
+    def record_many(
+        self, items: tuple[tuple[str, str, tuple[Dimensions, ...], float, str], ...]
+    ) -> None:
+        """Several (namespace, name, dimension sets, value, unit) now, at one resolution
+        of a minute: one clock read and one lock for a whole invocation's metrics."""
+        now = self.clock()
+        ts = int(now) - int(now) % 60
+        pending = self._pending
+        with self._lock:
+            for namespace, name, sets, value, unit in items:
+                key = (namespace, name, sets, ts, 60)
+                agg = pending.get(key)
+                if agg is None:
+                    agg = pending[key] = Aggregate(unit=unit)
+                    if self._thread is None:
+                        self._start()
+                agg.add(value)
+
     def record_set(
         self,
         namespace: str,

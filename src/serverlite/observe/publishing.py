@@ -31,6 +31,7 @@ class Publisher:
     def __init__(self, store: MetricStore | None) -> None:
         self.store = store
         self._lambda_dims: dict[str, tuple[Dimensions, ...]] = {}
+        self._api_dims: dict[tuple[bool, str, str], tuple[Dimensions, ...]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -52,10 +53,14 @@ class Publisher:
         if store is None:
             return
         sets = self._function(function)
-        store.record(LAMBDA, "Invocations", sets, 1.0, "Count")
-        store.record(LAMBDA, "Errors", sets, 1.0 if error else 0.0, "Count")
-        store.record(LAMBDA, "Duration", sets, duration_ms, "Milliseconds")
-        store.record(LAMBDA, "ConcurrentExecutions", sets, float(concurrent), "Count")
+        store.record_many(
+            (
+                (LAMBDA, "Invocations", sets, 1.0, "Count"),
+                (LAMBDA, "Errors", sets, 1.0 if error else 0.0, "Count"),
+                (LAMBDA, "Duration", sets, duration_ms, "Milliseconds"),
+                (LAMBDA, "ConcurrentExecutions", sets, float(concurrent), "Count"),
+            )
+        )
 
     def lambda_count(self, function: str, metric: str, value: float = 1.0) -> None:
         """Throttles, AsyncEventsReceived, AsyncEventsDropped, DeadLetterErrors,
@@ -85,19 +90,26 @@ class Publisher:
         store = self.store
         if store is None:
             return
-        if rest:
-            sets = (dims(ApiName=api_name), dims(ApiName=api_name, Stage=stage))
-            client, server = "4XXError", "5XXError"
-        else:
-            sets = (dims(ApiId=api_id), dims(ApiId=api_id, Stage=stage))
-            client, server = "4xx", "5xx"
-            store.record(API, "DataProcessed", sets, float(bytes_processed), "Bytes")
-        store.record(API, "Count", sets, 1.0, "Count")
-        store.record(API, client, sets, 1.0 if 400 <= status < 500 else 0.0, "Count")
-        store.record(API, server, sets, 1.0 if status >= 500 else 0.0, "Count")
-        store.record(API, "Latency", sets, latency_ms, "Milliseconds")
+        key = (rest, api_name if rest else api_id, stage)
+        sets = self._api_dims.get(key)
+        if sets is None:
+            name, value = ("ApiName", api_name) if rest else ("ApiId", api_id)
+            sets = self._api_dims[key] = (
+                ((name, value),),
+                tuple(sorted(((name, value), ("Stage", stage)))),
+            )
+        client, server = ("4XXError", "5XXError") if rest else ("4xx", "5xx")
+        items = [
+            (API, "Count", sets, 1.0, "Count"),
+            (API, client, sets, 1.0 if 400 <= status < 500 else 0.0, "Count"),
+            (API, server, sets, 1.0 if status >= 500 else 0.0, "Count"),
+            (API, "Latency", sets, latency_ms, "Milliseconds"),
+        ]
         if integration_ms is not None:
-            store.record(API, "IntegrationLatency", sets, integration_ms, "Milliseconds")
+            items.append((API, "IntegrationLatency", sets, integration_ms, "Milliseconds"))
+        if not rest:
+            items.append((API, "DataProcessed", sets, float(bytes_processed), "Bytes"))
+        store.record_many(tuple(items))
 
     # -- AWS services --------------------------------------------------------------------
     def record(

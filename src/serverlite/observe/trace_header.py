@@ -12,6 +12,7 @@ whether the trace is recorded (absent: the receiver decides).
 from __future__ import annotations
 
 import random
+import re
 import time
 from dataclasses import dataclass
 
@@ -68,20 +69,8 @@ def parse(text: str | None) -> TraceHeader | None:
     return TraceHeader(root, parent, sampled)
 
 
+_ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+
+
 def valid_root(root: str) -> bool:
-    parts = root.split("-")
-    return (
-        len(parts) == 3
-        and parts[0] == "1"
-        and len(parts[1]) == 8
-        and len(parts[2]) == 24
-        and all(_is_hex(p) for p in parts[1:])
-    )
-
-
-def _is_hex(text: str) -> bool:
-    try:
-        int(text, 16)
-    except ValueError:
-        return False
-    return True
+    return _ROOT.fullmatch(root) is not None

@@ -22,17 +22,20 @@ from serverlite.observe.batch_writer import BatchWriter, read_connection
 RETENTION_S = 30 * 24 * 3600  # X-Ray keeps trace data 30 days
 MAX_SEGMENTS = 500_000
 _PRUNE_EVERY = 64  # batches between retention sweeps
+LINGER_S = 0.5
 
+# One row per trace per write batch: a request's gateway, Lambda and function segments
+# usually arrive together, so a request costs one insert, not three.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS segments (
+CREATE TABLE IF NOT EXISTS trace_batches (
     seq INTEGER PRIMARY KEY,
     trace_id TEXT NOT NULL,
-    id TEXT NOT NULL,
     start REAL NOT NULL,
-    doc TEXT NOT NULL
+    count INTEGER NOT NULL,
+    docs TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS segments_trace ON segments (trace_id);
-CREATE INDEX IF NOT EXISTS segments_start ON segments (start);
+CREATE INDEX IF NOT EXISTS trace_batches_trace ON trace_batches (trace_id);
+CREATE INDEX IF NOT EXISTS trace_batches_start ON trace_batches (start);
 """
 
 Document = dict[str, Any]
@@ -57,7 +60,11 @@ class TraceStore:
         self._writer: BatchWriter[Document] | None = (
             None
             if read_only
-            else BatchWriter(path, _SCHEMA, self._insert, name="serverlite-traces")
+            # Traces are read by people and tests, not at once: a longer linger makes
+            # fewer, larger transactions while requests stream in.
+            else BatchWriter(
+                path, _SCHEMA, self._insert, name="serverlite-traces", linger_s=LINGER_S
+            )
         )
 
     # -- writing -----------------------------------------------------------------
@@ -75,11 +82,19 @@ class TraceStore:
             self._writer.close()
 
     def _insert(self, conn: sqlite3.Connection, docs: list[Document]) -> None:
+        by_trace: dict[str, list[Document]] = {}
+        for doc in docs:
+            by_trace.setdefault(doc["trace_id"], []).append(doc)
         conn.executemany(
-            "INSERT INTO segments (trace_id, id, start, doc) VALUES (?, ?, ?, ?)",
+            "INSERT INTO trace_batches (trace_id, start, count, docs) VALUES (?, ?, ?, ?)",
             [
-                (doc["trace_id"], doc["id"], float(doc.get("start_time") or 0.0), _dumps(doc))
-                for doc in docs
+                (
+                    trace_id,
+                    min(float(d.get("start_time") or 0.0) for d in group),
+                    len(group),
+                    _dumps(group),
+                )
+                for trace_id, group in by_trace.items()
             ],
         )
         self._batches += 1
@@ -87,13 +102,17 @@ class TraceStore:
             self._prune(conn)
 
     def _prune(self, conn: sqlite3.Connection) -> None:
-        conn.execute("DELETE FROM segments WHERE start < ?", (self._clock() - self._retention_s,))
-        (count,) = conn.execute("SELECT count(*) FROM segments").fetchone()
-        if count > self._max_segments:
-            conn.execute(
-                "DELETE FROM segments WHERE seq <= (SELECT max(seq) FROM segments) - ?",
+        conn.execute(
+            "DELETE FROM trace_batches WHERE start < ?", (self._clock() - self._retention_s,)
+        )
+        (count,) = conn.execute("SELECT coalesce(sum(count), 0) FROM trace_batches").fetchone()
+        if count > self._max_segments:  # the oldest batches go until the cap holds
+            (cut,) = conn.execute(
+                "SELECT seq FROM (SELECT seq, sum(count) OVER (ORDER BY seq DESC) AS newer"
+                " FROM trace_batches) WHERE newer > ? ORDER BY seq DESC LIMIT 1",
                 (self._max_segments,),
-            )
+            ).fetchone()
+            conn.execute("DELETE FROM trace_batches WHERE seq <= ?", (cut,))
 
     # -- reading -----------------------------------------------------------------
     def trace_ids(self, start: float, end: float, limit: int = 10_000) -> list[str]:
@@ -101,8 +120,8 @@ class TraceStore:
         conn = read_connection(self.path)
         try:
             rows = conn.execute(
-                "SELECT trace_id, max(start) AS last FROM segments WHERE start >= ? AND start <= ?"
-                " GROUP BY trace_id ORDER BY last DESC LIMIT ?",
+                "SELECT trace_id, max(start) AS last FROM trace_batches"
+                " WHERE start >= ? AND start <= ? GROUP BY trace_id ORDER BY last DESC LIMIT ?",
                 (start, end, limit),
             ).fetchall()
         finally:
@@ -120,15 +139,16 @@ class TraceStore:
             for chunk in range(0, len(ids), 500):
                 part = ids[chunk : chunk + 500]
                 marks = ",".join("?" * len(part))
-                for trace_id, doc in conn.execute(
-                    f"SELECT trace_id, doc FROM segments WHERE trace_id IN ({marks}) ORDER BY seq",
+                for trace_id, docs in conn.execute(
+                    f"SELECT trace_id, docs FROM trace_batches WHERE trace_id IN ({marks})"
+                    " ORDER BY seq",
                     part,
                 ):
-                    found.setdefault(trace_id, []).append(json.loads(doc))
+                    found.setdefault(trace_id, []).extend(json.loads(docs))
         finally:
             conn.close()
         return found
 
 
-def _dumps(doc: Document) -> str:
-    return fastjson.dumps(doc).decode()
+def _dumps(docs: list[Document]) -> str:
+    return fastjson.dumps(docs).decode()
