@@ -1,4 +1,5 @@
-"""orders -> invoices (seed 001): who owns the retry, synchronous against asynchronous.
+"""orders -> invoices (seed 001): who owns the retry, synchronous against asynchronous,
+and the same order fulfilled by a saga (Step Functions) that undoes what failed.
 
 Failures are injected into invoicing through its SSM parameter. Synchronously, the
 client sees the failure and must retry; asynchronously, the client got its 202
@@ -172,3 +173,117 @@ def test_an_invoice_document_is_rendered_to_s3_and_its_upload_recorded(system, h
     assert recorded["bucket"] == {"S": bucket}
     assert recorded["etag"] == {"S": document["ETag"].strip('"')}
     assert recorded["size"] == {"N": str(len(text.encode()))}
+
+
+# -- the order saga (Step Functions) ---------------------------------------------------
+
+
+def _sfn(server: Server):
+    return aws_client(server, "stepfunctions")
+
+
+def _states(server: Server, execution_arn: str) -> list[str]:
+    events = _sfn(server).get_execution_history(executionArn=execution_arn, maxResults=1000)
+    return [
+        e["stateEnteredEventDetails"]["name"]
+        for e in events["events"]
+        if e["type"].endswith("StateEntered")
+    ]
+
+
+def _place_saga(system, http, order: dict) -> tuple[str, str]:
+    response = http.post(f"{system['orders']}/orders/saga", json=order)
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body["status"] == "PROCESSING"
+    return body["orderId"], body["executionArn"]
+
+
+def test_saga_reserves_charges_and_invoices(system, http):
+    fail_invoicing(system["server"], "none")
+    order_id, execution = _place_saga(system, http, ORDER)
+    order = wait_for_status(http, f"{system['orders']}/orders/{order_id}", "COMPLETED")
+    assert order["invoiceId"].startswith("INV-")
+    assert order["payment"]["amount"] == "39.98"
+    assert _states(system["server"], execution) == [
+        "ReserveStock",
+        "NeedsApproval",
+        "Charge",
+        "Invoice",
+        "MarkCompleted",
+    ]
+
+
+def test_saga_retries_a_failing_invoice(system, http):
+    fail_invoicing(system["server"], "flaky:2")
+    try:
+        order_id, execution = _place_saga(system, http, ORDER)
+        wait_for_status(http, f"{system['orders']}/orders/{order_id}", "COMPLETED", timeout=40)
+    finally:
+        fail_invoicing(system["server"], "none")
+    history = _sfn(system["server"]).get_execution_history(executionArn=execution)["events"]
+    failed = [e["taskFailedEventDetails"]["error"] for e in history if e["type"] == "TaskFailed"]
+    assert failed == ["InjectedFailure", "InjectedFailure"]
+
+
+def test_saga_compensates_when_invoicing_keeps_failing(system, http):
+    fail_invoicing(system["server"], "always")
+    try:
+        order_id, execution = _place_saga(system, http, ORDER)
+        order = wait_for_status(http, f"{system['orders']}/orders/{order_id}", "FAILED", 60)
+    finally:
+        fail_invoicing(system["server"], "none")
+    assert order["failure"] == "InjectedFailure"
+    assert order["refund"]["paymentId"] == order["payment"]["paymentId"]
+    states = _states(system["server"], execution)
+    assert states[-4:] == ["Refund", "ReleaseStock", "MarkFailed", "OrderFailed"]
+    described = _sfn(system["server"]).describe_execution(executionArn=execution)
+    assert (described["status"], described["error"]) == ("FAILED", "InjectedFailure")
+
+
+def test_saga_waits_for_a_person_to_approve_a_large_order(system, http):
+    fail_invoicing(system["server"], "none")
+    large = {"customer": "Ada", "items": [{"sku": "DESK-9", "qty": 2, "price": "750.00"}]}
+    order_id, _ = _place_saga(system, http, large)
+    url = f"{system['orders']}/orders/{order_id}"
+    waiting = wait_for_status(http, url, "AWAITING_APPROVAL")
+    assert "approvalToken" not in waiting
+    approved = http.post(f"{url}/approval", json={"approved": True})
+    assert approved.status_code == 202
+    assert wait_for_status(http, url, "COMPLETED")["total"] == "1500.00"
+    again = http.post(f"{url}/approval", json={"approved": True})
+    assert again.status_code == 409
+
+
+def test_saga_rejected_or_declined_releases_the_stock(system, http):
+    large = {"customer": "Bo", "items": [{"sku": "DESK-9", "qty": 1, "price": "1200.00"}]}
+    order_id, execution = _place_saga(system, http, large)
+    url = f"{system['orders']}/orders/{order_id}"
+    wait_for_status(http, url, "AWAITING_APPROVAL")
+    assert http.post(f"{url}/approval", json={"approved": False}).status_code == 202
+    assert wait_for_status(http, url, "FAILED")["failure"] == "Saga.Rejected"
+    assert _states(system["server"], execution)[-3:] == [
+        "ReleaseStock",
+        "MarkFailed",
+        "OrderFailed",
+    ]
+    declined = {"customer": "Cy", "items": [{"sku": "CAR-1", "qty": 1, "price": "9000.00"}]}
+    order_id, execution = _place_saga(system, http, declined)
+    url = f"{system['orders']}/orders/{order_id}"
+    wait_for_status(http, url, "AWAITING_APPROVAL")
+    http.post(f"{url}/approval", json={"approved": True})
+    assert wait_for_status(http, url, "FAILED")["failure"] == "PaymentDeclined"
+    stock = aws_client(system["server"], "dynamodb")
+    tables = [t for t in stock.list_tables()["TableNames"] if "StockTable" in t]
+    for sku in ("DESK-9", "CAR-1"):
+        item = stock.get_item(TableName=tables[0], Key={"sku": {"S": sku}})["Item"]
+        expected = 100 - (2 if sku == "DESK-9" else 0)  # only the approved desks left
+        assert int(item["available"]["N"]) == expected
+
+
+def test_saga_out_of_stock_fails_before_anything_to_undo(system, http):
+    too_many = {"customer": "Di", "items": [{"sku": "RARE-1", "qty": 101, "price": "1.00"}]}
+    order_id, execution = _place_saga(system, http, too_many)
+    order = wait_for_status(http, f"{system['orders']}/orders/{order_id}", "FAILED")
+    assert order["failure"] == "OutOfStock"
+    assert _states(system["server"], execution) == ["ReserveStock", "MarkFailed", "OrderFailed"]

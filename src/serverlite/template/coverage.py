@@ -62,6 +62,8 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "AWS::SecretsManager::Secret": ("secretsmanager",),
     "AWS::S3::Bucket": ("s3",),
     "AWS::Kinesis::Stream": ("kinesis",),
+    "AWS::Serverless::StateMachine": ("stepfunctions",),
+    "AWS::StepFunctions::StateMachine": ("stepfunctions",),
     "Custom::ServerlitePostgres": ("postgres",),
 }
 

@@ -10,8 +10,19 @@ from typing import Any
 
 SKU = re.compile(r"^[A-Z0-9-]{1,32}$")
 MAX_ITEMS = 50
-# PENDING (sync, invoicing now) -> INVOICED | FAILED; ACCEPTED (async) -> INVOICED
-STATUSES = ("PENDING", "ACCEPTED", "INVOICED", "FAILED")
+# PENDING (sync, invoicing now) -> INVOICED | FAILED; ACCEPTED (async) -> INVOICED;
+# PROCESSING (the saga) -> [AWAITING_APPROVAL] -> CHARGED -> COMPLETED, or -> [REFUNDED] -> FAILED
+STATUSES = (
+    "PENDING",
+    "ACCEPTED",
+    "INVOICED",
+    "FAILED",
+    "PROCESSING",
+    "AWAITING_APPROVAL",
+    "CHARGED",
+    "REFUNDED",
+    "COMPLETED",
+)
 
 
 class InvalidOrder(ValueError):

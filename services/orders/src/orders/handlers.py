@@ -5,6 +5,10 @@
 - POST /orders/async records the order, queues an OrderPlaced message and answers 202
   at once: the queue retries invoicing (visibility timeout, then the DLQ); the client
   never sees the failure, and reads the outcome later with GET /orders/{id}.
+- POST /orders/saga records the order and starts the fulfilment saga (a Step Functions
+  state machine: reserve stock, approval of a large order, charge, invoice, undoing
+  what was done when a step fails) and answers 202; POST /orders/{id}/approval is the
+  person's answer to the approval step.
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ from orders.store import OrderStore
 logger = Logger(service="orders")
 _store: OrderStore | None = None
 _sqs: Any = None
+_sfn: Any = None
+
+
+def sfn() -> Any:
+    global _sfn
+    if _sfn is None:
+        _sfn = boto3.client("stepfunctions")
+    return _sfn
 
 
 def store() -> OrderStore:
@@ -91,4 +103,50 @@ def get_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
         if reply.status == 200 and isinstance(reply.body, dict):
             order = store().set_status(order_id, "INVOICED", invoiceId=reply.body["invoiceId"])
+    order.pop("approvalToken", None)  # the saga's task token is not the client's
     return respond(200, order)
+
+
+@logger.inject_lambda_context
+def create_order_saga(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        order = parse_order(json_body(event), status="PROCESSING")
+    except ValueError as exc:
+        return error(400, str(exc))
+    store().put(order)
+    # The order's id names the execution: a retried request cannot start a second saga.
+    started = sfn().start_execution(
+        stateMachineArn=os.environ["ORDER_SAGA_ARN"],
+        name=order["id"],
+        input=json.dumps(order),
+    )
+    return respond(
+        202,
+        {"orderId": order["id"], "status": "PROCESSING", "executionArn": started["executionArn"]},
+        {"Location": f"/orders/{order['id']}"},
+    )
+
+
+@logger.inject_lambda_context
+def approve_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A person's answer to the saga's approval step: {"approved": true|false}."""
+    order_id = (event.get("pathParameters") or {}).get("id", "")
+    try:
+        body = json_body(event)
+    except ValueError as exc:
+        return error(400, str(exc))
+    if not isinstance(body, dict) or not isinstance(body.get("approved"), bool):
+        return error(400, 'the body must be {"approved": true} or {"approved": false}')
+    order = store().get(order_id)
+    if order is None:
+        return error(404, f"no order {order_id}")
+    token = order.get("approvalToken")
+    if order["status"] != "AWAITING_APPROVAL" or not token:
+        return error(409, f"order {order_id} is not waiting for approval ({order['status']})")
+    if body["approved"]:
+        sfn().send_task_success(taskToken=token, output=json.dumps({"approved": True}))
+    else:
+        sfn().send_task_failure(
+            taskToken=token, error="Saga.Rejected", cause=str(body.get("reason") or "rejected")
+        )
+    return respond(202, {"orderId": order_id, "approved": body["approved"]})
