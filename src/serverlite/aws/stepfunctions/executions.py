@@ -172,6 +172,14 @@ class Executions:
             resumed += 1
         return resumed
 
+    def forget(self) -> None:
+        """A test's fresh start: running executions are cancelled and forgotten."""
+        for task in list(self._tasks.values()):
+            task.cancel()
+        self._tasks.clear()
+        self._done.clear()
+        self.db.truncate()
+
     async def close(self) -> None:
         tasks = list(self._tasks.values())
         for task in tasks:

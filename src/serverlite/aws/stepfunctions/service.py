@@ -134,6 +134,10 @@ class StepFunctionsService(backend.Backend):
     def clock_moved(self) -> None:
         self.clock.moved()
 
+    def reset(self) -> None:
+        """Executions and their histories forgotten; the state machines stay."""
+        self.executions.forget()
+
     def close(self) -> None:
         self.db.close()
 

@@ -338,6 +338,12 @@ class StepFunctionsDb(LockedDb):
                     conn.execute(f"DELETE FROM {table} WHERE execution = ?", (arn,))
                 conn.execute("DELETE FROM executions WHERE arn = ?", (arn,))
 
+    def truncate(self) -> None:
+        """Every execution, its history, frames and tokens gone; state machines stay."""
+        with self.transaction() as conn:
+            for table in ("executions", "history", "frames", "tokens"):
+                conn.execute(f"DELETE FROM {table}")
+
     # -- history and frames ----------------------------------------------------------------
 
     def commit(self, execution: str, events: Sequence[Event], frames: Sequence[Frame]) -> None:
