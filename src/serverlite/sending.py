@@ -26,6 +26,9 @@ class Message:
     source: str = ""
     detail_type: str = ""
     resources: tuple[str, ...] = ()
+    # The X-Ray trace the message continues (SQS: AWSTraceHeader; Lambda: the
+    # invocation's trace; EventBridge: the entry's TraceHeader).
+    trace_header: str | None = None
 
 
 @dataclass(frozen=True)

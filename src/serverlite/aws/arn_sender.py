@@ -80,6 +80,10 @@ class ArnSender:
             "QueueUrl": queue_url(self._endpoint_url, arn),
             "MessageBody": message.body,
         }
+        if message.trace_header:
+            params["MessageSystemAttributes"] = {
+                "AWSTraceHeader": {"DataType": "String", "StringValue": message.trace_header}
+            }
         await self._call("sqs", "SendMessage", {**params, **_extras(message)})
 
     async def _sns(self, arn: str, message: Message) -> None:
@@ -88,7 +92,14 @@ class ArnSender:
 
     async def _lambda(self, arn: str, message: Message) -> None:
         payload = message.body.encode()
-        await self._invoke(InvokeRequest(function=arn, payload=payload, invocation_type="Event"))
+        await self._invoke(
+            InvokeRequest(
+                function=arn,
+                payload=payload,
+                invocation_type="Event",
+                trace_id=message.trace_header,
+            )
+        )
 
     async def _bus(self, arn: str, message: Message) -> None:
         entry = {
@@ -98,6 +109,8 @@ class ArnSender:
             "Resources": list(message.resources),
             "EventBusName": arn,
         }
+        if message.trace_header:
+            entry["TraceHeader"] = message.trace_header
         result = await self._call("events", "PutEvents", {"Entries": [entry]})
         for failed in result.get("Entries", ()):
             if failed.get("ErrorCode"):  # PutEvents answers 200 and fails the entry

@@ -248,3 +248,35 @@ def test_the_aws_cli_reads_metrics(ran: Any) -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert sum(p["Sum"] for p in json.loads(out.stdout)["Datapoints"]) == 5
+
+
+def test_sns_and_eventbridge_hops_continue_the_trace(ran: Any) -> None:
+    app, start = ran
+    app.aws("lambda").invoke(FunctionName="Fanout", Payload=b"{}")
+    xray = client(app, "xray")
+    deadline = time.monotonic() + 30
+    found: list[dict] = []
+    while time.monotonic() < deadline:
+        summaries = xray.get_trace_summaries(
+            StartTime=start - 60, EndTime=time.time() + 5, FilterExpression='service("Fanout")'
+        )["TraceSummaries"]
+        if summaries:
+            traces = xray.batch_get_traces(TraceIds=[summaries[0]["Id"]])["Traces"]
+            found = [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
+            receivers = [
+                s
+                for s in found
+                if s["name"] == "Receiver" and s.get("origin") == "AWS::Lambda::Function"
+            ]
+            if len(receivers) == 2:
+                break
+        time.sleep(0.3)
+    fanout = next(
+        s for s in found if s.get("origin") == "AWS::Lambda::Function" and s["name"] == "Fanout"
+    )
+    calls = {
+        sub["name"]: sub["id"] for sub in fanout["subsegments"] if sub.get("namespace") == "aws"
+    }
+    assert set(calls) >= {"sns", "events"}
+    services = [s for s in found if s["name"] == "Receiver" and s.get("origin") == "AWS::Lambda"]
+    assert sorted(s["parent_id"] for s in services) == sorted([calls["sns"], calls["events"]])

@@ -12,6 +12,7 @@ from typing import Any
 
 from serverlite import ids
 from serverlite.aws.backend import AwsError
+from serverlite.observe.tracing import current_header
 from serverlite.patterns import compile_pattern, parse_event
 
 from .context import EventsContext, check_pattern
@@ -68,7 +69,12 @@ def put_events(
             continue
         event_id, bus, event_json = outcome
         routed = ctx.router.route(bus, event_json, now)
-        deliveries += routed.deliveries
+        trace = entry.get("TraceHeader") if isinstance(entry, dict) else None
+        trace = trace if isinstance(trace, str) and trace else current_header()
+        if trace:  # targets continue the sender's X-Ray trace (the entry's TraceHeader)
+            deliveries += [({**t, "_trace": trace}, p, e) for t, p, e in routed.deliveries]
+        else:
+            deliveries += routed.deliveries
         archived += routed.archived
         results.append({"EventId": event_id})
     if deliveries or archived:

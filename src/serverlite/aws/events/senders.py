@@ -27,7 +27,10 @@ class TargetSenders:
         arn = str(target["arn"])
         if arn_service(arn) == "events":
             return self._to_bus(target, arn, event)
-        return await self._sender.send(arn, Message(payload, group_id=target.get("group") or None))
+        message = Message(
+            payload, group_id=target.get("group") or None, trace_header=target.get("_trace")
+        )
+        return await self._sender.send(arn, message)
 
     def _to_bus(self, target: dict[str, Any], arn: str, event: str) -> Outcome:
         """A bus target gets the event itself (not PutEvents of a new one), one hop on."""

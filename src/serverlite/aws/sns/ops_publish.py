@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from serverlite.aws.backend import AwsError
+from serverlite.observe.tracing import current_header
 
 from . import errors, message_input, names
 from .context import SnsContext, compiled_policy
@@ -68,6 +69,8 @@ def _publish(ctx: SnsContext, topic: Topic, new: NewMessage) -> dict[str, Any]:
         attributes=new.attributes,
         group_id=new.group_id,
         dedup_id=new.dedup_id,
+        # SNS passes the publisher's X-Ray trace header on to SQS and Lambda subscribers.
+        trace_header=current_header(),
     )
     targets = [
         sub.arn for sub in ctx.topics.topic_subscriptions(topic.arn) if _accepts(sub, stored)

@@ -45,6 +45,7 @@ def _message_body(message: StoredMessage) -> str:
             "group_id": message.group_id,
             "dedup_id": message.dedup_id,
             "sequence_number": message.sequence_number,
+            "trace_header": message.trace_header,
         }
     )
 
@@ -62,6 +63,7 @@ def _message(message_id: str, topic_arn: str, body: str) -> StoredMessage:
         group_id=data["group_id"],
         dedup_id=data["dedup_id"],
         sequence_number=data["sequence_number"],
+        trace_header=data.get("trace_header"),
     )
 
 

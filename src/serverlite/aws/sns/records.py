@@ -67,6 +67,7 @@ class StoredMessage:
     group_id: str | None = None
     dedup_id: str | None = None
     sequence_number: str | None = None
+    trace_header: str | None = None  # the publisher's X-Ray trace, passed to subscribers
 
     def for_protocol(self, protocol: str) -> str:
         if not self.per_protocol:

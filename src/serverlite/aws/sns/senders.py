@@ -51,8 +51,14 @@ def sqs_message(
         attributes = {}
     if names.is_fifo_queue_arn(queue_arn) and message.group_id:
         group = message.group_id
-        return Message(body, attributes, group, message.dedup_id or message.message_id)
-    return Message(body, attributes)
+        return Message(
+            body,
+            attributes,
+            group,
+            message.dedup_id or message.message_id,
+            trace_header=message.trace_header,
+        )
+    return Message(body, attributes, trace_header=message.trace_header)
 
 
 class SubscriptionSenders:
@@ -82,7 +88,10 @@ class SubscriptionSenders:
 
     async def _lambda(self, sub: Subscription, message: StoredMessage) -> Outcome:
         event = envelope.lambda_event(note(message, "lambda"), sub.arn, self.endpoint_url)
-        return await self.sender.send(names.function_of(sub.endpoint), Message(json.dumps(event)))
+        return await self.sender.send(
+            names.function_of(sub.endpoint),
+            Message(json.dumps(event), trace_header=message.trace_header),
+        )
 
     async def _notify_http(self, sub: Subscription, message: StoredMessage) -> Outcome:
         headers = {
