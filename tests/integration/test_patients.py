@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from serverlite.observe.logs import LogStore
-from tests.integration.conftest import Server, lambda_client
+from tests.integration.conftest import Server, aws_client, lambda_client
 from tests.integration.patients_service import (
     ADMIN_A,
     ADMIN_B,
@@ -479,6 +479,36 @@ def test_the_deploy_time_migration_function_answers_cloudformation(system: Syste
 
 
 @pytest.mark.slow  # stops the server to read every log line
+def _requests_sum(system: System, service: str) -> float:
+    points = aws_client(system.server, "cloudwatch").get_metric_statistics(
+        Namespace="Patients",
+        MetricName="Requests",
+        Dimensions=[
+            {"Name": "Operation", "Value": "createPatient"},
+            {"Name": "service", "Value": service},
+        ],
+        StartTime=time.time() - 3600,
+        EndTime=time.time() + 120,
+        Period=60,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    return sum(p["Sum"] for p in points)
+
+
+def test_powertools_metrics_land_in_cloudwatch(system: System) -> None:
+    """The EMF documents Powertools Metrics logs become the Patients namespace's metrics."""
+    cloudwatch = aws_client(system.server, "cloudwatch")
+    system.create(patient("Wyrmwood", "Quill", "1990-02-01", "MRN-7700"), DOC_A)
+    listed = cloudwatch.list_metrics(Namespace="Patients", MetricName="Requests")["Metrics"]
+    services = {d["Value"] for m in listed for d in m["Dimensions"] if d["Name"] == "service"}
+    assert len(services) == 1, listed
+    service = services.pop()
+    before = _requests_sum(system, service)
+    for n in range(3):
+        system.create(patient("Wyrmwood", "Quill", f"1990-01-0{n + 1}", f"MRN-77{n + 1}"), DOC_A)
+    assert _requests_sum(system, service) == before + 3
+
+
 def test_metrics_and_no_phi_in_any_log_line(system: System) -> None:
     """Runs last: stops the server, then reads every log line of the run."""
     system.server.stop()
