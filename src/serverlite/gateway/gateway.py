@@ -38,7 +38,7 @@ from serverlite.gateway.validation import RequestValidator
 from serverlite.invoker import Invoker, InvokeRequest, InvokeResult
 from serverlite.observe.publishing import Publisher
 from serverlite.observe.trace_header import TraceHeader, new_id
-from serverlite.observe.tracing import Tracer
+from serverlite.observe.tracing import CURRENT, CallContext, Tracer
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 # API Gateway's quotas (REST and HTTP APIs): 10,240 bytes of request line and header
@@ -195,7 +195,16 @@ class Gateway:
             trace_id = trace.header.child(trace.integration_id).format()
         else:
             trace_id = ids.trace_id(root=trace_root)
-        auth = await self._authorize(forwarded, route, path, match, request_id)
+        if trace is not None and trace.header is not None:
+            # A Lambda authorizer's invocation belongs to the request's trace, under the
+            # stage segment (API Gateway records it there).
+            token = CURRENT.set(CallContext(self.tracer, trace.header.child(trace.segment_id)))
+            try:
+                auth = await self._authorize(forwarded, route, path, match, request_id)
+            finally:
+                CURRENT.reset(token)
+        else:
+            auth = await self._authorize(forwarded, route, path, match, request_id)
         if auth.error is not None:
             refused = errors.error_response(api.kind, auth.error, request_id, auth.message)
             refused.headers.extend(auth.headers)  # www-authenticate of JWT authorizers

@@ -139,6 +139,9 @@ def test_sync_order_is_one_trace_across_two_apis(server: Server) -> None:
     assert service["origin"] == "AWS::Lambda"
     assert nodes[service["parent_id"]] in invoices_stage["subsegments"]
     assert any(name == "dynamodb" for name, _ in _calls(invoice))
+    # the invoices API's Lambda authorizer ran inside the same trace, under its stage
+    authorizer = _one(segments, "AWS::Lambda", "InvoicesAuthorizer")
+    assert authorizer["parent_id"] == invoices_stage["id"]
     assert summaries[0]["Http"]["HttpStatus"] == 201
     graph = xray.get_trace_graph(TraceIds=[root])["Services"]
     names = {(s["Name"], s["Type"]) for s in graph}

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from serverlite.errors import InvokeError
 from serverlite.gateway.authorizers.policy import PolicyError, Statement, parse_policy
 from serverlite.invoker import InvokeRequest, InvokeResult
+from serverlite.observe.tracing import current_header
 
 
 class FunctionInvoker(Protocol):
@@ -57,7 +58,11 @@ async def call_authorizer(invoker: FunctionInvoker, function: str, event: Any) -
     """Invoke the authorizer; its decoded answer, or Unauthorized / AuthorizerFailed."""
     try:
         result = await invoker.invoke(
-            InvokeRequest(function=function, payload=json.dumps(event).encode())
+            InvokeRequest(
+                function=function,
+                payload=json.dumps(event).encode(),
+                trace_id=current_header(),  # the request's trace, when it is traced
+            )
         )
     except InvokeError as exc:  # not found, throttled, ...
         raise AuthorizerFailed(f"{exc.code}: {exc.message}") from exc
