@@ -190,3 +190,47 @@ def test_an_event_source_mapping_resource_starts_at_latest(
     put(kinesis, "mapped", "k", {"n": 1})
     got = wait_for(lambda: records(markers, "Latest"), 30)
     assert [data(r)["n"] for r in got] == [1]
+
+
+def test_the_lambda_api_creates_updates_and_deletes_stream_mappings(
+    server: Server, kinesis: Any, markers: Path
+) -> None:
+    from botocore.exceptions import ClientError
+
+    lam = aws_client(server, "lambda")
+    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/apistream"
+    put(kinesis, "apistream", "k", {"n": 1})
+    made = lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="ApiTarget", StartingPosition="TRIM_HORIZON", BatchSize=7
+    )
+    assert made["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (made["State"], made["BatchSize"], made["EventSourceArn"]) == ("Creating", 7, arn)
+    assert made["FunctionArn"].endswith(":function:ApiTarget")
+    got = wait_for(lambda: records(markers, "ApiTarget"), 30)
+    assert [data(r)["n"] for r in got] == [1]
+    assert lam.get_event_source_mapping(UUID=made["UUID"])["State"] == "Enabled"
+    listed = lam.list_event_source_mappings(FunctionName="ApiTarget")["EventSourceMappings"]
+    assert [m["UUID"] for m in listed] == [made["UUID"]]
+    everything = lam.list_event_source_mappings()["EventSourceMappings"]
+    assert len(everything) >= 8  # the template's too
+    with pytest.raises(ClientError) as conflict:
+        lam.create_event_source_mapping(
+            EventSourceArn=arn, FunctionName="ApiTarget", StartingPosition="LATEST"
+        )
+    assert conflict.value.response["Error"]["Code"] == "ResourceConflictException"
+    updated = lam.update_event_source_mapping(UUID=made["UUID"], BatchSize=3, Enabled=False)
+    assert (updated["State"], updated["BatchSize"]) == ("Updating", 3)
+    assert lam.get_event_source_mapping(UUID=made["UUID"])["State"] == "Disabled"
+    with pytest.raises(ClientError) as bad:
+        lam.update_event_source_mapping(UUID=made["UUID"], ParallelizationFactor=11)
+    assert bad.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert lam.delete_event_source_mapping(UUID=made["UUID"])["State"] == "Deleting"
+    with pytest.raises(ClientError) as gone:
+        lam.get_event_source_mapping(UUID=made["UUID"])
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as sqs:
+        lam.create_event_source_mapping(
+            EventSourceArn="arn:aws:sqs:us-east-1:123456789012:stream-failures",
+            FunctionName="ApiTarget",
+        )
+    assert sqs.value.response["Error"]["Code"] == "InvalidParameterValueException"

@@ -3,6 +3,7 @@
     checkpoints  (mapping, shard) -> the last sequence number done with, or where a
                  starting position was fixed ("at:<time>" for LATEST / AT_TIMESTAMP)
     windows      (mapping, shard) -> the open tumbling window's start and its state
+    api_mappings mappings made with CreateEventSourceMapping: their request, when changed
 
 A checkpoint moves only after a batch is done (delivered, or sent to the on-failure
 destination), so after kill -9 the batch in flight is delivered again (Lambda's
@@ -23,6 +24,11 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     shard TEXT NOT NULL,
     position TEXT NOT NULL,
     PRIMARY KEY (mapping, shard)
+);
+CREATE TABLE IF NOT EXISTS api_mappings (
+    uuid TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    modified REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS windows (
     mapping TEXT NOT NULL,
@@ -72,6 +78,19 @@ class Checkpoints:
             "INSERT OR REPLACE INTO windows (mapping, shard, start, state) VALUES (?, ?, ?, ?)",
             (mapping, shard, start, json.dumps(value)),
         )
+
+    def api_mappings(self) -> list[tuple[str, dict[str, Any], float]]:
+        rows = self.conn.execute("SELECT uuid, body, modified FROM api_mappings ORDER BY rowid")
+        return [(str(u), json.loads(b), float(m)) for u, b, m in rows]
+
+    def save_api_mapping(self, mapping: str, body: dict[str, Any], modified: float) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO api_mappings (uuid, body, modified) VALUES (?, ?, ?)",
+            (mapping, json.dumps(body), modified),
+        )
+
+    def delete_api_mapping(self, mapping: str) -> None:
+        self.conn.execute("DELETE FROM api_mappings WHERE uuid = ?", (mapping,))
 
     def reset(self) -> None:
         self.conn.execute("DELETE FROM checkpoints")

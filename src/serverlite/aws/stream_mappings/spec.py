@@ -25,7 +25,7 @@ MAX_TUMBLING_S = 900
 MAX_FILTERS = 5
 MAX_RETRIES = 10_000
 MIN_AGE_S, MAX_AGE_S = 60, 604_800
-Fail = Callable[[str, str], TemplateError]
+Fail = Callable[[str, str], Exception]
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,19 @@ def _timestamp(value: Any, fail: Fail) -> float:
 
 
 def _mapping(
-    file: str, where: str, mapping_id: str, fn: FunctionSpec, props: Mapping[str, Any]
+    file: str,
+    where: str,
+    mapping_id: str,
+    fn: FunctionSpec,
+    props: Mapping[str, Any],
+    refuse: Fail | None = None,
 ) -> StreamMapping:
-    def fail(prop: str, message: str) -> TemplateError:
+    """``refuse``: how a bad setting is refused (the API's error); a TemplateError else."""
+
+    def template_error(prop: str, message: str) -> Exception:
         return TemplateError(file, f"{where}.Properties.{prop}" if prop else where, message)
+
+    fail = refuse or template_error
 
     arn = to_cfn_string(props.get("EventSourceArn")) or ""
     kind = source_kind(arn)
@@ -217,3 +226,10 @@ def _filters(criteria: Any, fail: Fail) -> tuple[Pattern, ...]:
         except PatternError as exc:
             raise fail(f"FilterCriteria.Filters[{index}].Pattern", str(exc)) from exc
     return tuple(patterns)
+
+
+def from_api(
+    mapping_id: str, fn: FunctionSpec, body: Mapping[str, Any], refuse: Fail
+) -> StreamMapping:
+    """A mapping CreateEventSourceMapping asks for, checked as the template's are."""
+    return _mapping("", f"event-source-mapping:{mapping_id}", mapping_id, fn, body, refuse)
