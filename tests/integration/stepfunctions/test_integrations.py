@@ -325,6 +325,23 @@ def test_test_state_runs_one_state(sfn: Any) -> None:
     failing = {"Type": "Fail", "Error": "Nope", "Cause": "why"}
     result = sfn.test_state(definition=json.dumps(failing), roleArn=ROLE)
     assert (result["status"], result["error"]) == ("FAILED", "Nope")
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "sfn-fail", "Payload": {"sku": "Z"}},
+        "Catch": [{"ErrorEquals": ["OutOfStock"], "ResultPath": "$.why", "Next": "Undo"}],
+        "Next": "Later",
+    }
+    caught = sfn.test_state(definition=json.dumps(task), roleArn=ROLE, input='{"a": 1}')
+    assert (caught["status"], caught["nextState"], caught["error"]) == (
+        "CAUGHT_ERROR",
+        "Undo",
+        "OutOfStock",
+    )
+    assert json.loads(caught["output"])["why"]["Error"] == "OutOfStock"
+    retried = {**task, "Retry": [{"ErrorEquals": ["States.ALL"]}]}
+    result = sfn.test_state(definition=json.dumps(retried), roleArn=ROLE)
+    assert result["status"] == "RETRIABLE"
 
 
 def test_describe_and_update_state_machines(sfn: Any) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from serverlite.aws.backend import AwsError
 
-from .asl import validate
+from .asl import retry, validate
+from .asl.dialect import error_output
 from .asl.errors import StatesError
 from .context import SfnContext, required
 from .engine import Run
@@ -66,29 +67,23 @@ def send_task_heartbeat(ctx: SfnContext, body: dict[str, Any]) -> dict[str, Any]
 async def test_state(ctx: SfnContext, body: dict[str, Any]) -> dict[str, Any]:
     """One state run on its own (TestState): its output and the state it would go to.
 
-    The state runs in a one-state machine whose transition is cut: ``nextState`` names
-    where it would have gone. A Task calls its resource as an execution would (no mock).
+    The state runs once, without its Retry and Catch, in a one-state machine whose
+    transition is cut. A failure a retrier would retry is ``RETRIABLE``; one a catcher
+    takes is ``CAUGHT_ERROR`` with the catcher's output and ``nextState`` (as AWS
+    answers: TestState runs no retries). A Task calls its resource as an execution
+    would (no mock).
     """
-    text = required(body, "definition")
-    try:
-        state = json.loads(text)
-    except ValueError as exc:
-        raise AwsError("InvalidDefinition", f"Invalid State Machine Definition: '{exc}'") from exc
-    if not isinstance(state, dict) or "Type" not in state:
-        raise AwsError("InvalidDefinition", "Invalid State Machine Definition: 'a state'")
+    state = _test_definition(required(body, "definition"))
     name = str(body.get("stateName") or "TestState")
-    end_state = dict(state)
-    following = end_state.pop("Next", None)
+    bare = {k: v for k, v in state.items() if k not in ("Retry", "Catch", "Next")}
     if state.get("Type") not in ("Choice", "Succeed", "Fail"):
-        end_state["End"] = True
-    states: dict[str, Any] = {name: end_state}
-    machine: dict[str, Any] = {"StartAt": name, "States": states}
+        bare["End"] = True
+    states: dict[str, Any] = {name: bare}
     if state.get("Type") == "Choice":
         targets = {r.get("Next") for r in state.get("Choices", [])} | {state.get("Default")}
         for target in targets - {None}:
             states[str(target)] = {"Type": "Succeed"}
-    for catcher in state.get("Catch") or []:
-        states.setdefault(str(catcher.get("Next")), {"Type": "Succeed"})
+    machine: dict[str, Any] = {"StartAt": name, "States": states}
     try:
         validate.parse(json.dumps(machine))
     except validate.InvalidDefinition as exc:
@@ -99,11 +94,7 @@ async def test_state(ctx: SfnContext, body: dict[str, Any]) -> dict[str, Any]:
         raise AwsError("InvalidExecutionInput", f"Invalid input: '{exc}'") from exc
     clock = ctx.clock
     info = ExecutionInfo(
-        "arn:aws:states:"
-        + ctx.arns.region
-        + ":"
-        + ctx.arns.account_id
-        + ":execution:TestStateMachine:test-state",
+        f"{ctx.arns.prefix}execution:TestStateMachine:test-state",
         "test-state",
         ctx.arns.machine("TestStateMachine"),
         "TestStateMachine",
@@ -113,25 +104,53 @@ async def test_state(ctx: SfnContext, body: dict[str, Any]) -> dict[str, Any]:
     )
     services = Services(ctx.executions.connectors, ctx.tokens, Clock(clock.now, clock.scale))
     journal = MemoryJournal()
-    run = Run(info, machine, journal, services)
-    outcome = await run.run()
-    out: dict[str, Any] = {"status": "SUCCEEDED" if outcome.status == "SUCCEEDED" else "FAILED"}
+    outcome = await Run(info, machine, journal, services).run()
+    out: dict[str, Any] = {}
     if outcome.status == "SUCCEEDED":
-        out["output"] = json.dumps(outcome.output, separators=(",", ":"))
-        top = journal.frame("")
+        out.update(status="SUCCEEDED", output=_compact(outcome.output))
         visited = [e for e in journal.events() if e.type.endswith("StateEntered")]
-        if len(visited) > 1:  # a Choice or a Catch went on to a stand-in
-            out["nextState"] = visited[-1].details["stateEnteredEventDetails"]["name"]
+        if len(visited) > 1:  # a Choice went on to a stand-in
             entered = visited[-1].details["stateEnteredEventDetails"]
-            out["output"] = entered["input"]
-        elif following is not None:
-            out["nextState"] = following
-        del top
+            out.update(nextState=entered["name"], output=entered["input"])
+        elif "Next" in state:
+            out["nextState"] = state["Next"]
     else:
-        out["error"], out["cause"] = outcome.error, outcome.cause
+        out.update(_failed(state, outcome.error, outcome.cause, value, info))
     if body.get("inspectionLevel") in ("DEBUG", "TRACE"):
         out["inspectionData"] = {"input": json.dumps(value)}
     return out
+
+
+def _test_definition(text: Any) -> dict[str, Any]:
+    try:
+        state = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise AwsError("InvalidDefinition", f"Invalid State Machine Definition: '{exc}'") from exc
+    if not isinstance(state, dict) or "Type" not in state:
+        raise AwsError(
+            "InvalidDefinition", "Invalid State Machine Definition: 'the definition of a state'"
+        )
+    return state
+
+
+def _failed(
+    state: dict[str, Any], error: str, cause: str, value: Any, info: ExecutionInfo
+) -> dict[str, Any]:
+    failed: dict[str, Any] = {"status": "FAILED", "error": error, "cause": cause}
+    if retry.retry_delay(state.get("Retry") or [], [], error) is not None:
+        failed["status"] = "RETRIABLE"
+        return failed
+    catcher = retry.catcher_for(state.get("Catch") or [], error)
+    if catcher is not None:
+        language = state.get("QueryLanguage", "JSONPath")
+        context = {"Execution": {"Id": info.arn, "Input": value, "Name": info.name}}
+        output, _ = error_output(catcher, language, value, error, cause, context, {})
+        failed.update(status="CAUGHT_ERROR", nextState=catcher["Next"], output=_compact(output))
+    return failed
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 __all__ = ["StatesError"]
