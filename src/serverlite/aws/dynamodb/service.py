@@ -36,6 +36,7 @@ from .context import Context
 from .provision import provision
 from .storage import Storage
 from .stream_log import TTL_IDENTITY
+from .throughput import READS, WRITES, Throughput, governed
 
 if TYPE_CHECKING:
     from serverlite.invoker import Invoker
@@ -84,6 +85,17 @@ class DynamoDB(Backend):
         self.storage = Storage(context.state_dir / "dynamodb.db", context.clock)
         self.ctx = Context(self.storage, context.clock, context.region, context.account_id)
         self.ttl_interval_s = ttl_interval_s
+        observer = context.observer
+        publisher = observer.publisher if observer is not None else None
+        # Provisioned tables' token buckets; AWS/DynamoDB capacity and throttle metrics.
+        self.throughput = Throughput(
+            context.clock,
+            publisher.record if publisher is not None and publisher.enabled else None,
+        )
+        operations = {
+            name: governed(name, op, self.throughput) if name in READS | WRITES else op
+            for name, op in OPERATIONS.items()
+        }
         self._sweeper: asyncio.Task[None] | None = None
         self._json = JsonService(
             target_prefix="DynamoDB_20120810",
@@ -91,7 +103,7 @@ class DynamoDB(Backend):
             operations=Operations(
                 "DynamoDB",
                 self.ctx,
-                OPERATIONS,
+                operations,
                 internal="InternalServerError",
                 iam=iam_actions.iam_map(self.ctx),
             ),
