@@ -16,6 +16,7 @@ from serverlite.aws.stepfunctions.asl import (
     retry,
     validate,
 )
+from serverlite.aws.stepfunctions.asl.dialect import StateIo
 from serverlite.aws.stepfunctions.asl.errors import StatesError
 
 DOC = {"a": {"b": [1, 2, 3], "c": "x"}, "items": [{"p": 5, "n": "u"}, {"p": 15, "n": "v"}]}
@@ -188,3 +189,21 @@ def test_resources_name_their_integration_and_pattern() -> None:
     assert (sdk.resource_type, sdk.action) == ("aws-sdk:dynamodb", "getItem")
     nested = resources.parse("arn:aws:states:::states:startExecution.sync:2")
     assert (nested.service, nested.pattern) == ("states", "sync2")
+
+
+def test_states_without_a_result_pass_on_their_input_path_then_output_path() -> None:
+    state = {"Type": "Wait", "InputPath": "$.a", "OutputPath": "$.b", "Seconds": 1, "End": True}
+    io = StateIo(state, "JSONPath", {"a": {"b": 7}, "c": 1}, {}, {})
+    assert io.output() == (7, {})
+
+
+def test_a_task_result_goes_through_selector_result_path_and_output_path() -> None:
+    state = {
+        "Type": "Task",
+        "ResultSelector": {"v.$": "$.Payload"},
+        "ResultPath": "$.r",
+        "OutputPath": "$.r",
+        "Assign": {"kept.$": "$.v"},
+    }
+    io = StateIo(state, "JSONPath", {"in": 1}, {}, {})
+    assert io.output({"Payload": 3}) == ({"v": 3}, {"kept": 3})

@@ -87,7 +87,7 @@ class StateIo:
                 self.state.get("ResultPath", "$"),
             )
         else:
-            merged = self.raw_input
+            merged = self.selected_input()  # Choice, Wait, Succeed: InputPath, then OutputPath
         out = payload.select(self.scope(merged), self.state.get("OutputPath", "$"), "OutputPath")
         return out, assigned
 
