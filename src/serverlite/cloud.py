@@ -231,6 +231,7 @@ class LocalCloud:
             [*self.rest_services, urls],
             hosts,
             tracer=self.tracer if self.tracer.enabled else None,
+            publisher=self.publisher if self.publisher.enabled else None,
             rest_xml_service=next(
                 (service.rest_xml for service in self.services if service.rest_xml), None
             ),

@@ -36,6 +36,7 @@ from serverlite.aws.dispatch.shield import Shield
 from serverlite.aws.dispatch.tracing import TraceHeaders
 from serverlite.ids import request_id
 from serverlite.invoker import Invoker
+from serverlite.observe.publishing import Publisher
 from serverlite.observe.tracing import Tracer
 
 LOOPBACK_ONLY = AllowedHosts()
@@ -49,6 +50,7 @@ def build_app(
     hosts: AllowedHosts = LOOPBACK_ONLY,
     rest_xml_service: RestXmlService | None = None,  # S3
     tracer: Tracer | None = None,
+    publisher: Publisher | None = None,
     iam: IamCheck | None = None,  # None: IAM off, every caller allowed
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
@@ -104,6 +106,10 @@ def build_app(
             # what no SDK sends is refused first (but what S3's CORS rules let a page do)
             Middleware(Admission, hosts=hosts, web=web_request_allowed(rest_xml_service)),
             Middleware(RestXmlRouter, service=rest_xml_service, iam=iam),  # S3: bucket + key paths
-            *([Middleware(TraceHeaders, tracer=tracer)] if tracer is not None else []),
+            *(
+                [Middleware(TraceHeaders, tracer=tracer, publisher=publisher)]
+                if tracer is not None or publisher is not None
+                else []
+            ),
         ],
     )

@@ -280,3 +280,42 @@ def test_sns_and_eventbridge_hops_continue_the_trace(ran: Any) -> None:
     assert set(calls) >= {"sns", "events"}
     services = [s for s in found if s["name"] == "Receiver" and s.get("origin") == "AWS::Lambda"]
     assert sorted(s["parent_id"] for s in services) == sorted([calls["sns"], calls["events"]])
+
+
+def test_services_publish_their_metrics(ran: Any) -> None:
+    app, start = ran
+    sqs, ddb, cw = app.aws("sqs"), app.aws("dynamodb"), client(app, "cloudwatch")
+    url = sqs.create_queue(QueueName="counted")["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    for message in got:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    queue = {"QueueName": "counted"}
+    assert _sum(cw, "AWS/SQS", "NumberOfMessagesSent", queue, start) == 3
+    assert _sum(cw, "AWS/SQS", "NumberOfMessagesReceived", queue, start) == len(got)
+    assert _sum(cw, "AWS/SQS", "NumberOfMessagesDeleted", queue, start) == len(got)
+    ddb.create_table(
+        TableName="Counted",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="Counted", Item={"id": {"S": "a"}})
+    ddb.put_item(TableName="Counted", Item={"id": {"S": "b"}})
+    with pytest.raises(ddb.exceptions.ResourceNotFoundException):
+        ddb.get_item(TableName="Nowhere", Key={"id": {"S": "a"}})
+    latency = cw.get_metric_statistics(
+        Namespace="AWS/DynamoDB",
+        MetricName="SuccessfulRequestLatency",
+        Dimensions=[
+            {"Name": "TableName", "Value": "Counted"},
+            {"Name": "Operation", "Value": "PutItem"},
+        ],
+        StartTime=start - 120,
+        EndTime=time.time() + 120,
+        Period=60,
+        Statistics=["SampleCount"],
+    )["Datapoints"]
+    assert sum(p["SampleCount"] for p in latency) == 2
+    assert _sum(cw, "AWS/DynamoDB", "UserErrors", {}, start) >= 1

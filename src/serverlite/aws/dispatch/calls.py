@@ -10,9 +10,12 @@ came, and a failure is logged once, with the request id the client was given.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from serverlite.aws.backend import AwsError, Operations
+from serverlite.observe import service_metrics
+from serverlite.observe.service_metrics import PUBLISHER
 from serverlite.observe.tracing import CURRENT, CallContext
 
 log = logging.getLogger("serverlite.aws")
@@ -33,6 +36,32 @@ async def call(
     operation = ops.table.get(name)
     if operation is None:
         raise AwsError("UnknownOperation", f"serverlite's {ops.service} does not implement {name}")
+    publisher = PUBLISHER.get()
+    if publisher is None:
+        return await _traced(ops, operation, name, request, request_id, malformed)
+    # AWS/SQS, AWS/SNS, AWS/DynamoDB metrics of the call (observe/service_metrics.py).
+    started = time.perf_counter()
+    result: Any = None
+    error = None
+    try:
+        result = await _traced(ops, operation, name, request, request_id, malformed)
+    except AwsError as exc:
+        error = (exc.status, exc.code)
+        raise
+    finally:
+        took = (time.perf_counter() - started) * 1000
+        service_metrics.record(publisher, ops.service, name, request, result, error, took)
+    return result
+
+
+async def _traced(
+    ops: Operations,
+    operation: Any,
+    name: str,
+    request: dict[str, Any],
+    request_id: str,
+    malformed: str | None,
+) -> Any:
     traced = CURRENT.get()
     span = traced.tracer.begin_call(traced.header) if traced is not None else None
     if traced is None or span is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from serverlite.observe.publishing import Publisher
+from serverlite.observe.service_metrics import PUBLISHER
 from serverlite.observe.trace_header import parse
 from serverlite.observe.tracing import CURRENT, CallContext, Tracer
 
@@ -17,12 +19,28 @@ _HEADER = b"x-amzn-trace-id"
 
 
 class TraceHeaders:
-    def __init__(self, app: ASGIApp, tracer: Tracer) -> None:
+    def __init__(
+        self, app: ASGIApp, tracer: Tracer | None, publisher: Publisher | None = None
+    ) -> None:
         self.app = app
         self.tracer = tracer
+        self.publisher = publisher  # the services' own metrics of each call
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.publisher is not None:
+            token = PUBLISHER.set(self.publisher)
+            try:
+                await self._traced(scope, receive, send)
+            finally:
+                PUBLISHER.reset(token)
+        else:
+            await self._traced(scope, receive, send)
+
+    async def _traced(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.tracer is None:
             await self.app(scope, receive, send)
             return
         sent = None
