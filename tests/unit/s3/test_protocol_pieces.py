@@ -74,6 +74,9 @@ def test_ranges_as_s3_reads_them() -> None:
         conditions.byte_range("bytes=10-", 10)
     assert (exc.value.code, exc.value.status) == ("InvalidRange", 416)
     assert exc.value.headers["Content-Range"] == "bytes */10"
+    with pytest.raises(AwsError) as exc:  # an empty object has no last bytes to give
+        conditions.byte_range("bytes=-2", 0)
+    assert (exc.value.code, exc.value.status) == ("InvalidRange", 416)
 
 
 def _version(etag: str = '"abc"', modified: float = 1_000_000.0) -> ObjectVersion:

@@ -104,7 +104,9 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     first_text, last_text = match.groups()
     if first_text == "":  # the last N bytes
         suffix = int(last_text)
-        if suffix == 0:
+        # S3 answers 416 for any range on an empty object (a 206 could not name a
+        # byte of it), suffix ranges included: the SDKs' download managers hit this.
+        if suffix == 0 or size == 0:
             raise invalid_range(header, size)
         return max(0, size - suffix), size - 1
     first = int(first_text)
