@@ -41,6 +41,7 @@ SDK_SERVICES: dict[str, tuple[str, str]] = {
     "secretsmanager": ("secretsmanager", "SecretsManager"),
     "lambda": ("lambda", "Lambda"),
     "sfn": ("stepfunctions", "Sfn"),
+    "kinesis": ("kinesis", "Kinesis"),
     "s3": ("s3", "S3"),
     "scheduler": ("scheduler", "Scheduler"),
 }
