@@ -65,6 +65,8 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "AWS::Serverless::StateMachine": ("stepfunctions",),
     "AWS::StepFunctions::StateMachine": ("stepfunctions",),
     "Custom::ServerlitePostgres": ("postgres",),
+    "AWS::CloudWatch::Alarm": ("cloudwatch",),
+    "AWS::CloudWatch::CompositeAlarm": ("cloudwatch",),
 }
 
 # Accepted with nothing to do locally, and why that is harmless.

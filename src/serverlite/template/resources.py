@@ -358,6 +358,10 @@ DEFAULT_RESOURCE_TYPES: Mapping[str, ResourceType] = {
         lambda v: v.name("AlarmName"),
         {"Arn": lambda v: v.arn("cloudwatch", f"alarm:{v.name('AlarmName')}")},
     ),
+    "AWS::CloudWatch::CompositeAlarm": ResourceType(
+        lambda v: v.name("AlarmName"),
+        {"Arn": lambda v: v.arn("cloudwatch", f"alarm:{v.name('AlarmName')}")},
+    ),
     "AWS::Serverless::StateMachine": ResourceType(
         _state_machine_arn, {"Arn": _state_machine_arn, "Name": _state_machine_name}
     ),

@@ -31,3 +31,9 @@ def combination(message: str) -> AwsError:
 
 def bad_token() -> AwsError:
     return _error("InvalidNextToken", "InvalidNextToken", "The NextToken is not valid.")
+
+
+def not_found(message: str) -> AwsError:
+    error = _error("ResourceNotFound", "ResourceNotFound", message)
+    error.status = 404
+    return error
