@@ -153,3 +153,27 @@ def _count(server: Server) -> int:
     ddb = aws_client(server, "dynamodb")
     table = ddb.list_tables()["TableNames"][0]
     return int(ddb.scan(TableName=table, Select="COUNT")["Count"])
+
+
+def test_every_change_lands_in_the_history_in_order(phonebook, http):
+    server, url = phonebook
+    from tests.integration.conftest import wait_for
+
+    created = http.post(f"{url}/phonebook", json={"name": "Alan Turing"}).json()
+    http.put(f"{url}/phonebook/{created['id']}", json={"name": "Alan M. Turing"})
+    http.delete(f"{url}/phonebook/{created['id']}")
+    ddb = aws_client(server, "dynamodb")
+    table = next(t for t in ddb.list_tables()["TableNames"] if "HistoryTable" in t)
+
+    def history() -> list[dict]:
+        return ddb.query(
+            TableName=table,
+            KeyConditionExpression="contactId = :c",
+            ExpressionAttributeValues={":c": {"S": created["id"]}},
+        )["Items"]
+
+    items = wait_for(lambda: len(history()) >= 3 and history(), 30)
+    assert [i["change"]["S"] for i in items] == ["INSERT", "MODIFY", "REMOVE"]
+    assert items[1]["before"]["M"]["name"] == {"S": "Alan Turing"}
+    assert items[1]["after"]["M"]["name"] == {"S": "Alan M. Turing"}
+    assert "after" not in items[2]

@@ -90,8 +90,8 @@ ACCEPTED: dict[str, str] = {
 # the services that poll it.
 MAPPING_SOURCES: dict[str, tuple[str, ...]] = {
     "sqs": ("sqs",),
-    "kinesis": ("streammappings",),
-    "dynamodb": ("streammappings",),  # a DynamoDB stream's ARN
+    "kinesis": ("stream_mappings",),
+    "dynamodb": ("stream_mappings",),  # a DynamoDB stream's ARN
 }
 
 # Function event type -> the services that deliver it, () for the gateway.
@@ -100,8 +100,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "HttpApi": _SELF,
     "SQS": ("sqs",),
     "SNS": ("sns",),
-    "Kinesis": ("streammappings",),
-    "DynamoDB": ("streammappings",),
+    "Kinesis": ("stream_mappings",),
+    "DynamoDB": ("stream_mappings",),
     "EventBridgeRule": ("events",),
     "CloudWatchEvent": ("events",),
     "Schedule": ("events",),

@@ -74,7 +74,7 @@ def test_not_emulated_types_are_named_with_their_meaning(
     # S3 events are delivered by the s3 service, and only when it runs
     assert "S3" in {m.type for m in not_emulated(app, {"sqs", "kinesis"})}
     # with the stream mappings service, the mapping on the stream runs
-    served = {m.type for m in not_emulated(app, {"sqs", "kinesis", "s3", "streammappings"})}
+    served = {m.type for m in not_emulated(app, {"sqs", "kinesis", "s3", "stream_mappings"})}
     assert "AWS::Lambda::EventSourceMapping" not in served
     # without the kinesis service, the stream is not emulated either
     assert "AWS::Kinesis::Stream" in {m.type for m in not_emulated(app, {"sqs"})}
