@@ -793,6 +793,47 @@ def metrics(function: str, since: str, period: int, state_dir: Path) -> None:
 
 
 @main.command()
+@template_options
+@click.option("--since", "-s", default="1h", show_default=True, help="How far back: 30m, 2h.")
+@click.option(
+    "--per",
+    type=click.Choice(["month"]),
+    default=None,
+    help="Also print the projection to a month at the observed rate.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
+@click.option(
+    "--free-tier/--no-free-tier", default=True, show_default=True, help="Take AWS's free tier."
+)
+def cost(
+    state_dir: Path,
+    template: str | None,
+    overrides: tuple[str, ...],
+    region: str,
+    since: str,
+    per: str | None,
+    as_json: bool,
+    free_tier: bool,
+) -> None:
+    """What what ran would cost on AWS (us-east-1 prices), from the recorded metrics."""
+    import json as json_module
+
+    from serverlite.commands import cost as cost_command
+
+    def go() -> int:
+        app = load(template, overrides, region, defaults.AWS_ENDPOINT_URL)
+        result = cost_command.estimate(state_dir, app, parse_duration(since), free_tier)
+        if as_json:
+            click.echo(json_module.dumps(result, indent=2))
+        else:
+            for line in cost_command.table_lines(result, per == "month"):
+                click.echo(line)
+        return 0
+
+    _run(go)
+
+
+@main.command()
 @endpoint_options
 def queues(endpoint_url: str, region: str) -> None:
     """List SQS queues: visible, in flight and delayed messages, and DLQ depth."""
