@@ -23,6 +23,7 @@ from . import (
     ops_buckets,
     ops_config,
     ops_defaults,
+    ops_internal,
     ops_listing,
     ops_multipart,
     ops_objects,
@@ -124,6 +125,13 @@ class S3Service(backend.Backend):
             preflight=self._preflight,
             cors=self._cors,
         )
+        self._internal = Operations(
+            "S3",
+            self.ctx,
+            ops_internal.OPERATIONS,
+            malformed="MalformedXML",
+            internal="InternalError",
+        )
 
     def _preflight(self, bucket: str, key: str | None, headers: Mapping[str, str]) -> RestResponse:
         found = self.ctx.db.bucket(bucket) if bucket else None
@@ -139,6 +147,12 @@ class S3Service(backend.Backend):
     @property
     def rest_xml(self) -> RestXmlService:
         return self._face
+
+    @property
+    def internal(self) -> Operations:
+        """GetObject, PutObject and ListObjectsV2 for the other services (Step Functions'
+        ItemReader and s3 tasks): the wire's operations, with boto3's shapes."""
+        return self._internal
 
     def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         return provision.provision(self.ctx, app)

@@ -208,8 +208,13 @@ class ServiceConnectors:
             raise StatesError(
                 f"{prefix}.ServiceUnavailable", f"serverlite does not emulate {service} here"
             )
+        if service == "s3" and "Body" in params and not isinstance(params["Body"], str):
+            params = {**params, "Body": _text(params["Body"])}  # a JSON body goes as its text
         try:
-            return await self.aws.call(service, operation, params)
+            result = await self.aws.call(service, operation, params)
+            if isinstance(result.get("Body"), bytes):  # GetObject: the state gets the text
+                result = {**result, "Body": result["Body"].decode(errors="replace")}
+            return result
         except AwsError as exc:
             code = exc.code.rsplit("#", 1)[-1]
             if code in ("UnknownOperation", "UnknownOperationException"):

@@ -8,10 +8,11 @@ iteration unless ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` allo
 (``States.ExceedToleratedFailureThreshold`` past them).
 
 A distributed Map (``ProcessorConfig.Mode: DISTRIBUTED``) reads its items with
-``ItemReader`` (S3 through the local S3 service when it runs; JSON given in the state
-input otherwise), groups them with ``ItemBatcher``, and runs its child workflows as
-iterations of this execution (AWS runs them as child executions of a Map Run: the Map
-Run events are recorded, the child executions are not listed).
+``ItemReader`` (``s3:getObject`` of JSON or CSV, ``s3:listObjectsV2``, from the local S3
+in-process; JSON given in the state input otherwise), groups them with ``ItemBatcher``,
+and runs its child workflows as iterations of this execution (AWS runs them as child
+executions of a Map Run: the Map Run events are recorded, the child executions are not
+listed).
 """
 
 from __future__ import annotations
@@ -231,13 +232,22 @@ async def _read_items(run: Run, state: dict[str, Any], io: StateIo) -> list[Any]
             f"serverlite cannot read items with {resource or 'this ItemReader'}: S3 is not "
             "emulated here (give the items in the input, with ItemsPath or Items)",
         )
-    try:
-        body: str = await reader_call(arguments.get("Bucket"), arguments.get("Key"))
-    except StatesError as exc:
-        raise StatesError(ITEM_READER, exc.cause) from exc
+    action = resource.rsplit(":", 1)[-1]
+    if action not in ("getObject", "listObjectsV2"):
+        raise StatesError(
+            ITEM_READER,
+            f"serverlite reads items with s3:getObject and s3:listObjectsV2, not {resource}",
+        )
+    read = await reader_call(action, arguments if isinstance(arguments, dict) else {})
+    if isinstance(read, list):  # a listing: one item per object
+        return _limited(read, config)
+    body = str(read)
     kind = config.get("InputType", "JSON")
     if kind == "JSON":
-        items = json.loads(body)
+        try:
+            items = json.loads(body)
+        except ValueError as exc:
+            raise StatesError(ITEM_READER, f"The object is not JSON: {exc}") from exc
     elif kind == "CSV":
         rows = list(csv.reader(text_io.StringIO(body)))
         if config.get("CSVHeaderLocation") == "GIVEN":
@@ -247,9 +257,13 @@ async def _read_items(run: Run, state: dict[str, Any], io: StateIo) -> list[Any]
         items = [dict(zip(header, row, strict=False)) for row in rows]
     else:
         raise StatesError(ITEM_READER, f"serverlite reads JSON and CSV items, not {kind}")
-    limit = config.get("MaxItems")
     if not isinstance(items, list):
         raise StatesError(ITEM_READER, "The items the ItemReader read are not a JSON array")
+    return _limited(items, config)
+
+
+def _limited(items: list[Any], config: dict[str, Any]) -> list[Any]:
+    limit = config.get("MaxItems")
     return items[: int(limit)] if isinstance(limit, int) and limit > 0 else items
 
 

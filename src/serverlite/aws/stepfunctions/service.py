@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from serverlite.aws import backend
@@ -117,15 +118,40 @@ class StepFunctionsService(backend.Backend):
         found = ops_executions.describe_execution(self.ctx, {"executionArn": arn})
         return {_pascal(k): v for k, v in found.items()}
 
-    async def _read_object(self, bucket: Any, key: Any) -> str:
+    async def _read_object(self, action: str, arguments: dict[str, Any]) -> str | list[Any]:
+        """What an ItemReader reads from the local S3: the object's text (``getObject``)
+        or the listing's objects as AWS gives them to a Map (``listObjectsV2``). S3's
+        errors name the failure: ``States.ItemReaderFailed`` with ``S3.NoSuchKey: ...``."""
         try:
-            result = await self.aws.call("s3", "GetObject", {"Bucket": bucket, "Key": key})
+            if action == "listObjectsV2":
+                return await self._list_objects(arguments)
+            result = await self.aws.call("s3", "GetObject", _s3_params(arguments))
         except AwsError as exc:
-            raise StatesError("States.ItemReaderFailed", f"{exc.code}: {exc.message}") from exc
+            raise StatesError("States.ItemReaderFailed", f"S3.{exc.code}: {exc.message}") from exc
         body = result.get("Body", b"")
-        if hasattr(body, "read"):
-            body = body.read()
         return body.decode() if isinstance(body, bytes) else str(body)
+
+    async def _list_objects(self, arguments: dict[str, Any]) -> list[Any]:
+        params = _s3_params(arguments)
+        items: list[Any] = []
+        while True:
+            page = await self.aws.call("s3", "ListObjectsV2", params)
+            # AWS's item per object: Etag (sic), Key, LastModified in epoch seconds, Size,
+            # StorageClass
+            items.extend(
+                {
+                    "Etag": entry["ETag"],
+                    "Key": entry["Key"],
+                    "LastModified": _epoch(entry["LastModified"]),
+                    "Size": entry["Size"],
+                    "StorageClass": entry["StorageClass"],
+                }
+                for entry in page.get("Contents", [])
+            )
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return items
+            params = {**params, "ContinuationToken": token}
 
     async def stop_event_sources(self) -> None:
         await self.executions.close()
@@ -140,6 +166,14 @@ class StepFunctionsService(backend.Backend):
 
     def close(self) -> None:
         self.db.close()
+
+
+def _s3_params(arguments: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in arguments.items() if v is not None}
+
+
+def _epoch(timestamp: Any) -> int:
+    return int(datetime.fromisoformat(str(timestamp).replace("Z", "+00:00")).timestamp())
 
 
 def _text(value: Any) -> str:
