@@ -92,3 +92,77 @@ def test_throttled_reads_fire_the_alarm_and_notify_the_topic(server: Server) -> 
     history = cloudwatch.describe_alarm_history(AlarmName=ALARM, HistoryItemType="StateUpdate")
     summaries = [h["HistorySummary"] for h in history["AlarmHistoryItems"]]
     assert any(s.endswith("to ALARM") for s in summaries), summaries
+
+
+def test_metric_math_and_composite_alarms_over_the_wire_put_state_change_events(
+    server: Server,
+) -> None:
+    cloudwatch, events, sqs = (aws_client(server, s) for s in ("cloudwatch", "events", "sqs"))
+    queue = sqs.create_queue(QueueName="alarm-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name="alarms", EventPattern=json.dumps({"source": ["aws.cloudwatch"]}))
+    events.put_targets(Rule="alarms", Targets=[{"Id": "q", "Arn": arn}])
+    cloudwatch.put_metric_data(
+        Namespace="Shop", MetricData=[{"MetricName": "Orders", "Value": 7.0, "Unit": "Count"}]
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName="many-orders",
+        Metrics=[
+            {
+                "Id": "m",
+                "MetricStat": {
+                    "Metric": {"Namespace": "Shop", "MetricName": "Orders"},
+                    "Period": 60,
+                    "Stat": "Sum",
+                },
+                "ReturnData": False,
+            },
+            {"Id": "doubled", "Expression": "m * 2", "ReturnData": True},
+        ],
+        EvaluationPeriods=1,
+        Threshold=10.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.put_composite_alarm(
+        AlarmName="both",
+        AlarmRule=f'ALARM("many-orders") AND ALARM({ALARM})',
+    )
+
+    def states() -> dict[str, str] | None:
+        found = cloudwatch.describe_alarms(
+            AlarmNames=["many-orders", "both"], AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+        )
+        got = {a["AlarmName"]: a["StateValue"] for a in found["MetricAlarms"]}
+        got.update({a["AlarmName"]: a["StateValue"] for a in found["CompositeAlarms"]})
+        return got if got.get("both") == "ALARM" else None
+
+    wait_for(states, timeout=30, every=0.2, why=server.output)  # 7 x 2 = 14 > 10, and throttled
+
+    def change_event() -> dict[str, Any] | None:
+        for message in sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            event = json.loads(message["Body"])
+            if event["detail"]["alarmName"] == "many-orders":
+                return dict(event)
+        return None
+
+    event = wait_for(change_event, timeout=30, every=0.1, why=server.output)
+    assert event["source"] == "aws.cloudwatch"
+    assert event["detail-type"] == "CloudWatch Alarm State Change"
+    assert event["detail"]["state"]["value"] == "ALARM"
+    assert event["resources"] == [
+        cloudwatch.describe_alarms(AlarmNames=["many-orders"])["MetricAlarms"][0]["AlarmArn"]
+    ]
+    cloudwatch.set_alarm_state(AlarmName="many-orders", StateValue="OK", StateReason="by hand")
+    # (the next evaluation may set it back: the history keeps the change)
+    history = cloudwatch.describe_alarm_history(
+        AlarmName="many-orders", HistoryItemType="StateUpdate"
+    )["AlarmHistoryItems"]
+    assert any(
+        json.loads(h["HistoryData"])["newState"]["stateReason"] == "by hand" for h in history
+    )
+    cloudwatch.delete_alarms(AlarmNames=["many-orders", "both"])
+    assert cloudwatch.describe_alarms(AlarmNames=["many-orders"])["MetricAlarms"] == []
