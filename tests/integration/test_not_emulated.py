@@ -30,7 +30,7 @@ def test_up_names_each_missing_type_once_and_serves_the_rest(server: Server) -> 
     assert len(lines) == 3, lines
     text = "\n".join(lines)
     assert "AWS::EC2::VPC (resource: Vpc)" in text
-    assert "AWS::StepFunctions::StateMachine (resource: Workflow) is not emulated" in text
+    assert "AWS::AppSync::GraphQLApi (resource: Graph) is not emulated" in text
     assert "named by Starter" in text
     assert "IoTRule (event: Hello.Iot) is not emulated: nothing triggers" in text
     assert "Parameters.Env: no value given and no Default" in server.output()
