@@ -65,6 +65,12 @@ def build_layer(stack: Stack, resource: RawResource) -> LayerSpec:
             )
         )
         runtimes = []
+    build_method = (resource.metadata or {}).get("BuildMethod")
+    if build_method is not None and not isinstance(build_method, str):
+        errors.append(
+            stack.error(f"Resources.{logical_id}.Metadata.BuildMethod", "must be a string")
+        )
+        build_method = None
     if errors:
         raise TemplateErrors(errors)
     arn = stack.ref(logical_id, f"Resources.{logical_id}")
@@ -77,4 +83,5 @@ def build_layer(stack: Stack, resource: RawResource) -> LayerSpec:
         arn=str(arn),
         content_dir=content_dir,
         compatible_runtimes=tuple(runtimes),
+        build_method=build_method,
     )

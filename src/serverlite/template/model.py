@@ -27,10 +27,19 @@ class LayerSpec:
     arn: str  # arn:aws:lambda:<region>:<account>:layer:<name>:1
     content_dir: Path  # ContentUri / Content resolved to a local directory
     compatible_runtimes: tuple[str, ...] = ()
+    # Metadata.BuildMethod: "python3.x" makes sam build install the layer's
+    # requirements.txt and place ContentUri itself under python/ in the layer.
+    build_method: str | None = None
+
+    @property
+    def builds_python(self) -> bool:
+        return bool(self.build_method and self.build_method.startswith("python3"))
 
     @property
     def python_paths(self) -> tuple[Path, ...]:
         """The directories Lambda puts on sys.path for this layer (/opt/python, ...)."""
+        if self.builds_python:  # sam build copies ContentUri into the layer's python/
+            return (self.content_dir,)
         py = self.content_dir / "python"
         return (py, *sorted((py / "lib").glob("python3.*/site-packages")))
 

@@ -1,0 +1,124 @@
+"""What every function's world holds besides its own code and dependencies.
+
+- The runtime base: the AWS SDK that Lambda's Python runtime ships (boto3, botocore
+  and what they need: jmespath, s3transfer, python-dateutil, six, urllib3). serverlite
+  gives the versions it pins itself (pyproject.toml), not the (older, per-region)
+  versions of Lambda's runtime: a directory of links to exactly those distributions
+  in serverlite's own environment, so nothing else of that environment is importable,
+  and it needs no network. Pure Python, so every interpreter can use it.
+- The runtime shim: the few serverlite modules that run inside an environment (the
+  zygote, the runtime interface, the channel protocol), copied alone into a directory:
+  the zygote imports them from there, and the environment drops it from sys.path.
+- debugpy, linked alone, for a function run under ``--debug``.
+
+Each is built once per content (a hash names its directory), atomically, under a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from .cache import file_lock
+
+RUNTIME_DISTRIBUTIONS = (
+    "boto3",
+    "botocore",
+    "jmespath",
+    "s3transfer",
+    "python-dateutil",
+    "six",
+    "urllib3",
+)
+# The serverlite modules an environment runs (paths under src/serverlite).
+SHIM_MODULES = (
+    "__init__.py",
+    "errors.py",
+    "mailbox.py",
+    "functions/__init__.py",
+    "functions/boot.py",
+    "functions/zygote.py",
+    "functions/runtime.py",
+    "functions/protocol.py",
+    "functions/context.py",
+    "functions/debugging.py",
+)
+_PACKAGE = Path(__file__).resolve().parent.parent  # src/serverlite
+
+
+def _materialize(root: Path, kind: str, key: str, build: Callable[[Path], None]) -> Path:
+    final = root / kind / key
+    if final.is_dir():
+        return final
+    with file_lock(root / "locks" / f"{kind}-{key}.lock"):
+        if final.is_dir():
+            return final
+        tmp = root / "tmp" / f"{kind}-{key}-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp.mkdir(parents=True)
+        try:
+            build(tmp)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return final
+
+
+def _top_level(dist: importlib.metadata.Distribution) -> list[Path]:
+    """The distribution's entries directly in its site-packages (packages, modules,
+    its .dist-info), as absolute paths."""
+    tops = {file.parts[0] for file in dist.files or () if file.parts}
+    tops -= {"..", "__pycache__", "bin"}
+    return sorted(Path(str(dist.locate_file(top))).resolve() for top in tops)
+
+
+def runtime_base(root: Path) -> Path:
+    """The directory of links to the runtime's SDK distributions."""
+    dists = [importlib.metadata.distribution(name) for name in RUNTIME_DISTRIBUTIONS]
+    entries = [entry for dist in dists for entry in _top_level(dist)]
+    key = hashlib.sha256("\n".join(map(str, entries)).encode()).hexdigest()[:32]
+
+    def build(tmp: Path) -> None:
+        for entry in entries:
+            if entry.exists():
+                (tmp / entry.name).symlink_to(entry)
+
+    return _materialize(root, "base", key, build)
+
+
+def shim(root: Path) -> Path:
+    """The directory holding only serverlite's runtime shim (a ``serverlite`` package)."""
+    digest = hashlib.sha256()
+    for name in SHIM_MODULES:
+        digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes())
+    key = digest.hexdigest()[:32]
+
+    def build(tmp: Path) -> None:
+        for name in SHIM_MODULES:
+            target = tmp / "serverlite" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_PACKAGE / name, target)
+
+    return _materialize(root, "shim", key, build)
+
+
+def debugpy_dir(root: Path) -> Path | None:
+    """A directory holding only debugpy (None: not installed)."""
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        dist = importlib.metadata.distribution("debugpy")
+        entries = _top_level(dist)
+        key = hashlib.sha256("\n".join(map(str, entries)).encode()).hexdigest()[:32]
+
+        def build(tmp: Path) -> None:
+            for entry in entries:
+                (tmp / entry.name).symlink_to(entry)
+
+        return _materialize(root, "debugpy", key, build)
+    return None
