@@ -19,7 +19,7 @@ from rounds import alternate, per_round, ratio, spread
 from serverlite.functions.environment import Settings
 from serverlite.functions.environment_process import Invocation
 from serverlite.functions.pool import EnvironmentPool
-from serverlite.functions.zygote import Zygote
+from serverlite.functions.zygote import Zygotes
 from serverlite.template.model import FunctionSpec
 
 APP = ROOT / "bench" / "app"
@@ -43,10 +43,9 @@ def _zygote_cold_starts(rounds: int, iterations: int) -> Callable[[], float]:
     """A round of cold starts through one zygote (kept for every round): their p50."""
     fn = _bench_function()
     loop = asyncio.new_event_loop()
-    zygote = Zygote()
-    zygote.start()
+    zygote = Zygotes()
     state = tempfile.TemporaryDirectory()
-    pool = EnvironmentPool(zygote=zygote, settings=Settings(), state_dir=Path(state.name))
+    pool = EnvironmentPool(zygotes=zygote, settings=Settings(), state_dir=Path(state.name))
     done = 0
 
     async def one_round() -> float:

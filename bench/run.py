@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from burst_bench import burst_rows
 from common import Row, markdown_table, print_table, write_markdown
+from deps_bench import deps_rows
 from dynamodb_bench import dynamodb_rows
 from events_bench import events_rows
 from gateway_bench import gateway_rows
@@ -53,6 +54,7 @@ SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "s3": s3_rows,
     "stepfunctions": stepfunctions_rows,
     "streams": streams_rows,
+    "deps": deps_rows,
 }
 
 

@@ -184,6 +184,8 @@ def main() -> None:
       serverlite validate                   check a template (cfn-lint + Lambda quotas)
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dependency installs take seconds to minutes: their progress is shown.
+    logging.getLogger("serverlite.deps").setLevel(logging.INFO)
     # Everything serverlite writes (state, logs, keys, inline code) is the user's alone:
     # other local users must not read items, queues, password hashes or secrets.
     global _user_umask

@@ -35,11 +35,12 @@ from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
 from serverlite.aws.lambda_urls_api import UrlApi
 from serverlite.aws.lambda_urls_api import face as url_api_face
 from serverlite.defaults import AWS_ENDPOINT_URL
+from serverlite.deps.cache import DepCache
 from serverlite.function_urls.configs import FunctionUrls
 from serverlite.functions.debugging import DebugTarget
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
-from serverlite.functions.zygote import Zygote
+from serverlite.functions.zygote import Zygotes
 from serverlite.gateway import authorizers
 from serverlite.gateway.frontend import ApiEndpoint
 from serverlite.gateway.gateway import Gateway
@@ -85,6 +86,7 @@ class CloudOptions:
     # The X-Ray daemon's UDP port: its usual 2000 when free, else (or 0) one from the OS.
     xray_port: int = xray_daemon.DEFAULT_PORT
     iam: Mode = "warn"  # functions' calls to the AWS endpoint: enforce, warn or off
+    deps_cache: Path | None = None  # installed requirement sets; None: the user's cache
 
 
 class LocalCloud:
@@ -93,7 +95,7 @@ class LocalCloud:
         self.options = options
         state_dir = options.state_dir
         state.private_dir(state_dir)  # 0700: the state is the user's alone
-        self.zygote = Zygote()
+        self.zygotes = Zygotes()  # one per (interpreter, dependencies), on first use
         self.logs = LogStore(state_dir / "logs.db")
         traces = (
             TraceStore(state_dir / "traces.db", clock=options.clock) if options.tracing else None
@@ -127,7 +129,7 @@ class LocalCloud:
         # The WebSocket APIs' TLS port serves this certificate; functions trust it.
         self.certificate = tls.certificate(state_dir) if self.websocket_apis else None
         self.pool = EnvironmentPool(
-            zygote=self.zygote,
+            zygotes=self.zygotes,
             settings=Settings(
                 region=app.region,
                 endpoint_url=options.endpoint_url,
@@ -140,6 +142,7 @@ class LocalCloud:
             log_sink=log_sink,
             idle_timeout_s=options.idle_timeout_s,
             memory_budget_mb=options.memory_budget_mb,
+            deps_cache=DepCache(options.deps_cache),
         )
         self.async_queue = AsyncQueue(
             state_dir / "state.db", clock=options.clock, time_scale=options.time_scale
@@ -173,6 +176,7 @@ class LocalCloud:
         self.aws = built.aws
         self.provisioned: list[ProvisionedResource] = []
         self.websockets: WebSocketServers | None = None  # set by `serverlite up`
+        self.notes: list[str] = []  # what start found worth saying (Powertools layers)
         self._worker: asyncio.Task[None] | None = None
         self.iam_journal = Journal(state_dir / journal.FILE)
 
@@ -256,11 +260,13 @@ class LocalCloud:
 
     async def start(self, *, run_async_queue: bool = True) -> None:
         loop = asyncio.get_running_loop()
-        zygote = loop.run_in_executor(None, self.zygote.start)
+        # Every function's dependencies installed (once per machine: a shared cache), and
+        # the zygotes of their worlds started.
+        worlds = loop.run_in_executor(None, self.pool.prepare, self.app.functions)
         for service in self.services:  # template resources exist before anything runs
             self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
         await loop.run_in_executor(None, self.versions.publish_template)
-        await zygote
+        self.notes = await worlds
         self.pool.start()
         for config in self.versions.all_provisioned():
             await self.provision(config)
@@ -323,7 +329,7 @@ class LocalCloud:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
         await self.pool.close()
-        await asyncio.get_running_loop().run_in_executor(None, self.zygote.close)
+        await asyncio.get_running_loop().run_in_executor(None, self.zygotes.close)
         if self.xray_daemon is not None:
             self.xray_daemon.close()
         if self._xray_socket is not None:

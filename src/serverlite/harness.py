@@ -31,7 +31,7 @@ from serverlite.testing import GatewayTransport, LocalApp
 from serverlite.virtual_time import VirtualClock
 
 T = TypeVar("T")
-START_TIMEOUT_S = 120.0  # a first start imports botocore's models in the zygote
+START_TIMEOUT_S = 600.0  # a first start installs requirement sets (the download) and starts zygotes
 CALL_TIMEOUT_S = 900.0  # Lambda's longest timeout: a request never waits longer
 # The endpoint reads no signature, only the SigV4 access key (which function calls).
 TEST_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}

@@ -196,7 +196,7 @@ async def serve(
     console = console or _console()
     started = time.perf_counter()
     issuers = cloud.issuers  # JWT issuer -> local JWKS URL; checked up front
-    with console.status("starting execution environments (zygote)..."):
+    with console.status("installing functions' dependencies, provisioning resources..."):
         await cloud.start()
         if options.warm:
             await cloud.warm()
@@ -242,6 +242,8 @@ async def serve(
                 console.print(f"[yellow]not emulated:[/] {missing}", soft_wrap=True)
             for note in cloud.iam_notes():
                 console.print(note, markup=False, soft_wrap=True)
+            for note in cloud.notes:
+                console.print(f"note: {note}", markup=False, soft_wrap=True)
             for e in options.endpoints:
                 for line in authorizers.api_key_lines(e.api):
                     console.print(line, markup=False, soft_wrap=True)

@@ -13,6 +13,7 @@ calls, and a test's, reach the emulated services (``app.endpoint_url``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import tempfile
 import time
@@ -121,7 +122,12 @@ class LocalApp:
                 iam=self._iam,
             ),
         )
-        await self.cloud.start()
+        try:
+            await self.cloud.start()
+        except BaseException:  # a dependency that cannot install, ...: nothing stays open
+            with contextlib.suppress(Exception):
+                await self.cloud.stop()
+            raise
         if self._sockets:
             await self._serve_endpoint(self.cloud)
         for endpoint in self.endpoints:

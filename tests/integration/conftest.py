@@ -140,7 +140,9 @@ def start_server(template: Path, state_dir: Path, *args: str, port: int = 0) -> 
             env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
         )
     server = Server(proc, port, state_dir, log_path)
-    deadline = time.monotonic() + 60
+    # A first start on a fresh machine installs the functions' requirement sets (a
+    # download); later ones find them in the shared cache (docs/dependencies.md).
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"serverlite up exited early:\n{server.output()}")
@@ -245,11 +247,10 @@ def wait_for(
 
 @pytest.fixture(scope="module")
 def zygote() -> Iterator[Any]:
-    """A started zygote for tests that drive an EnvironmentPool directly."""
-    from serverlite.functions.zygote import Zygote
+    """The zygotes (each started on first use) for tests that drive an EnvironmentPool."""
+    from serverlite.functions.zygote import Zygotes
 
-    z = Zygote()
-    z.start()
+    z = Zygotes()
     yield z
     z.close()
 

@@ -16,7 +16,7 @@ from serverlite.errors import TooManyRequests
 from serverlite.functions.environment import Settings
 from serverlite.functions.environment_process import Invocation, RunOutcome
 from serverlite.functions.pool import EnvironmentPool, default_memory_budget_mb
-from serverlite.functions.zygote import Zygote
+from serverlite.functions.zygote import Zygotes
 from serverlite.template.model import FunctionSpec
 from tests.integration.conftest import wait_for
 
@@ -44,9 +44,9 @@ def invocation(event: dict[str, Any], timeout_s: float = 3) -> Invocation:
     )
 
 
-def pool_of(zygote: Zygote, tmp_path: Path, budget_mb: int) -> EnvironmentPool:
+def pool_of(zygote: Zygotes, tmp_path: Path, budget_mb: int) -> EnvironmentPool:
     pool = EnvironmentPool(
-        zygote=zygote, settings=Settings(), state_dir=tmp_path, memory_budget_mb=budget_mb
+        zygotes=zygote, settings=Settings(), state_dir=tmp_path, memory_budget_mb=budget_mb
     )
     pool.start()
     return pool

@@ -19,7 +19,7 @@ import serverlite
 from serverlite.functions.environment import Settings
 from serverlite.functions.environment_process import Invocation, RunOutcome
 from serverlite.functions.pool import EnvironmentPool
-from serverlite.functions.zygote import Zygote
+from serverlite.functions.zygote import Zygotes
 from serverlite.template.model import FunctionSpec, LayerSpec
 
 pytestmark = pytest.mark.integration
@@ -64,7 +64,7 @@ def spec(handler: str, code_dir: Path | None = None, **kw: Any) -> FunctionSpec:
 
 
 def run(
-    zygote: Zygote,
+    zygote: Zygotes,
     fn: FunctionSpec,
     events: list[Any],
     tmp_path: Path,
@@ -73,7 +73,7 @@ def run(
 ) -> list[RunOutcome]:
     async def go() -> list[RunOutcome]:
         pool = EnvironmentPool(
-            zygote=zygote,
+            zygotes=zygote,
             settings=Settings(),
             state_dir=tmp_path,
             log_sink=sink,
@@ -344,7 +344,7 @@ def test_missing_exec_wrapper_is_exit_status_127(zygote, tmp_path):
 def _run_with_init_limit(zygote, fn, tmp_path, init_timeout_s):
     async def go() -> RunOutcome:
         pool = EnvironmentPool(
-            zygote=zygote, settings=Settings(), state_dir=tmp_path, init_timeout_s=init_timeout_s
+            zygotes=zygote, settings=Settings(), state_dir=tmp_path, init_timeout_s=init_timeout_s
         )
         pool.start()
         try:
@@ -480,7 +480,7 @@ def test_inline_code_is_materialised_as_index_py(zygote, tmp_path):
 def test_idle_environments_are_reaped(zygote, tmp_path):
     async def go() -> tuple[int, int]:
         pool = EnvironmentPool(
-            zygote=zygote, settings=Settings(), state_dir=tmp_path, idle_timeout_s=0.2
+            zygotes=zygote, settings=Settings(), state_dir=tmp_path, idle_timeout_s=0.2
         )
         pool.start()
         fn = spec("behaviours.handler")
@@ -494,8 +494,10 @@ def test_idle_environments_are_reaped(zygote, tmp_path):
     assert asyncio.run(go()) == (1, 0)
 
 
-def test_zygote_preloaded_heavy_modules(zygote):
-    assert zygote.missing == []
+def test_zygote_preloaded_heavy_modules(zygote, tmp_path):
+    [outcome] = run(zygote, spec("behaviours.handler"), [{}], tmp_path)
+    assert outcome.ok
+    assert zygote.all() and all(z.missing == [] for z in zygote.all())
     assert sys.version_info >= (3, 11)
 
 

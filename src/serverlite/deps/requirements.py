@@ -51,7 +51,7 @@ class RequirementSet:
 
     def describe(self) -> str:
         names = ", ".join(self.lines[:4]) + (", ..." if len(self.lines) > 4 else "")
-        return f"[{names}] for Python {self.python}"
+        return f"{names} (Python {self.python})"  # no brackets: rich reads them as markup
 
 
 def normalized_lines(path: Path, seen: frozenset[Path] = frozenset()) -> list[str]:

@@ -68,6 +68,11 @@ class World:
         return self.interpreter.path, self.zygote_path
 
 
+def world_key(fn: FunctionSpec) -> str:
+    """A published version runs a snapshot of the code (and its requirements.txt)."""
+    return fn.name if fn.version == "$LATEST" else f"{fn.name}:{fn.version}"
+
+
 def _set_for(files: list[Path], python: str, who: str) -> RequirementSet | None:
     try:
         return read_set(files, python)
@@ -177,25 +182,27 @@ class Worlds:
     def prepare(self, functions: Iterable[FunctionSpec]) -> list[str]:
         """Install every set the functions need (in parallel); return what to tell the user
         (the Powertools layers recognized). Raises DependencyError naming function and file."""
+        functions = list(functions)
         plans = [plan(fn, self._code_dir(fn)) for fn in functions]
         dirs = self.cache.ensure_all(needs(plans), self._progress)
         base, _ = self.base, self.shim
         with self._lock:
-            for p in plans:
-                self._worlds[p.function] = resolve(p, dirs, base)
+            for fn, p in zip(functions, plans, strict=True):
+                self._worlds[world_key(fn)] = resolve(p, dirs, base)
         return [note for p in plans for note in p.notes]
 
     def world(self, fn: FunctionSpec) -> World:
         """The function's world (blocking: installs a set its changed requirements need)."""
+        key = world_key(fn)
         with self._lock:
-            known = self._worlds.get(fn.name)
+            known = self._worlds.get(key)
         if known is not None:
             return known
         try:
             p = plan(fn, self._code_dir(fn))
             dirs = self.cache.ensure_all(needs([p]), self._progress)
         except DependencyError as exc:
-            previous = self._previous.get(fn.name)
+            previous = self._previous.get(key)
             if previous is None:
                 raise
             # A hot reload broke the requirements (a bad pin, no network): say so, and
@@ -205,7 +212,7 @@ class Worlds:
         else:
             world = resolve(p, dirs, self.base)
         with self._lock:
-            self._worlds[fn.name] = world
+            self._worlds[key] = world
         return world
 
     def invalidate(self, function_name: str) -> None:

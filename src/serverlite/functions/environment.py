@@ -11,12 +11,14 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from serverlite.defaults import AWS_ENDPOINT_URL
+from serverlite.deps import interpreters
+from serverlite.deps.worlds import World
 from serverlite.functions.debugging import DebugTarget
 from serverlite.iam import credentials
 from serverlite.template.model import Application, FunctionSpec
@@ -46,10 +48,10 @@ def new_log_stream_name(now: float | None = None, version: str = "$LATEST") -> s
 
 
 def runtime_warning(functions: Iterable[FunctionSpec]) -> str | None:
-    """One warning for every function whose Runtime names another Python than the host's."""
+    """One warning for every function whose Runtime names a Python this machine lacks."""
     others: dict[str, list[str]] = {}
     for fn in functions:
-        if fn.runtime != HOST_RUNTIME:
+        if fn.runtime != HOST_RUNTIME and interpreters.find(fn.runtime) is None:
             others.setdefault(fn.runtime, []).append(fn.name)
     if not others:
         return None
@@ -58,8 +60,8 @@ def runtime_warning(functions: Iterable[FunctionSpec]) -> str | None:
     )
     return (
         f"functions declare another Python than this host's {HOST_RUNTIME} ({named}); "
-        f"serverlite runs them on {HOST_RUNTIME}. Install that Python and run serverlite "
-        "with it for an exact match."
+        f"serverlite runs them on {HOST_RUNTIME}. Install that Python (on PATH, with pyenv "
+        "or `uv python install`) for an exact match: serverlite picks it up."
     )
 
 
@@ -83,6 +85,7 @@ def build_env(
     settings: Settings,
     runtime_dir: Path,
     init_type: str = "on-demand",
+    sys_path: list[str] | None = None,
 ) -> dict[str, str]:
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     env.update(
@@ -116,7 +119,7 @@ def build_env(
             "_HANDLER": fn.handler,
             "LAMBDA_TASK_ROOT": str(code_dir),
             "LAMBDA_RUNTIME_DIR": str(runtime_dir),
-            "PYTHONPATH": os.pathsep.join(python_path(fn, code_dir)),
+            "PYTHONPATH": os.pathsep.join(sys_path or python_path(fn, code_dir)),
         }
     )
     if settings.xray_daemon:
@@ -135,22 +138,36 @@ def build_env(
 
 
 def spawn_spec(
-    fn: FunctionSpec, code_dir: Path, settings: Settings, init_type: str = "on-demand"
+    fn: FunctionSpec,
+    code_dir: Path,
+    settings: Settings,
+    init_type: str = "on-demand",
+    world: World | None = None,
+    shim: Path | None = None,
+    debugpy: Callable[[], Path | None] | None = None,
 ) -> dict[str, Any]:
     """The JSON spec the zygote hands a new environment (``init_type``: Lambda's
-    AWS_LAMBDA_INITIALIZATION_TYPE, "provisioned-concurrency" for those kept ready)."""
+    AWS_LAMBDA_INITIALIZATION_TYPE, "provisioned-concurrency" for those kept ready;
+    ``world`` None: the code and layer directories only, on the zygote's own path)."""
     log_stream = new_log_stream_name(version=fn.version)
     runtime_dir = Path(__file__).resolve().parent
-    env = build_env(fn, code_dir, log_stream, settings, runtime_dir, init_type)
+    sys_path = python_path(fn, code_dir)
+    if world is not None:
+        sys_path = [str(code_dir), *world.sys_path]
+    env = build_env(fn, code_dir, log_stream, settings, runtime_dir, init_type, sys_path)
     spec: dict[str, Any] = {
         "function_arn": fn.arn,
         "handler": fn.handler,
         "code_dir": str(code_dir),
-        "sys_path": python_path(fn, code_dir),
+        "sys_path": sys_path,
         "env": env,
     }
+    if shim is not None:
+        spec["shim"] = str(shim)
     if settings.debug is not None and settings.debug.function == fn.name:
         spec["debug"] = settings.debug.spec()
+        if debugpy is not None and (found := debugpy()) is not None:
+            spec["debugpy"] = str(found)
     elif settings.terminal is not None:
         spec["terminal"] = settings.terminal
     if env.get("AWS_LAMBDA_EXEC_WRAPPER"):

@@ -20,14 +20,19 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import logging
 import os
+import re
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from serverlite.deps.cache import DepCache
+from serverlite.deps.worlds import Worlds
 from serverlite.errors import TooManyRequests
 from serverlite.functions.environment import Settings, spawn_spec
 from serverlite.functions.environment_process import (
@@ -38,7 +43,7 @@ from serverlite.functions.environment_process import (
     LogEvent,
     RunOutcome,
 )
-from serverlite.functions.zygote import Zygote
+from serverlite.functions.zygote import Zygotes
 from serverlite.template.model import FunctionSpec
 
 log = logging.getLogger("serverlite.functions")
@@ -65,6 +70,21 @@ def pool_key(fn: FunctionSpec) -> str:
     return fn.name if fn.version == "$LATEST" else f"{fn.name}:{fn.version}"
 
 
+_NO_MODULE = re.compile(r"No module named '(?P<name>[^']+)'")
+
+
+def missing_module(init_error: bytes) -> str | None:
+    """The module an init's Runtime.ImportModuleError says is missing (None: another error)."""
+    try:
+        error = json.loads(init_error)
+    except ValueError:
+        return None
+    if not isinstance(error, dict) or error.get("errorType") != "Runtime.ImportModuleError":
+        return None
+    found = _NO_MODULE.search(str(error.get("errorMessage", "")))
+    return found["name"] if found else None
+
+
 class LogSink(Protocol):
     def write(self, group: str, stream: str, events: Sequence[LogEvent]) -> None: ...
 
@@ -89,7 +109,7 @@ class EnvironmentPool:
     def __init__(
         self,
         *,
-        zygote: Zygote,
+        zygotes: Zygotes,
         settings: Settings,
         state_dir: Path,
         log_sink: LogSink | None = None,
@@ -97,8 +117,12 @@ class EnvironmentPool:
         memory_check_interval_s: float = 0.05,
         memory_budget_mb: int | None = None,
         init_timeout_s: float = INIT_TIMEOUT_S,
+        deps_cache: DepCache | None = None,
     ) -> None:
-        self._zygote = zygote
+        self._zygotes = zygotes
+        # Each function's interpreter and sys.path (its code, dependencies, layers).
+        self.worlds = Worlds(self.code_dir, deps_cache)
+        self._hinted: set[tuple[str, int]] = set()
         self._settings = settings
         self._state_dir = state_dir
         self._sink = log_sink
@@ -226,8 +250,26 @@ class EnvironmentPool:
         """Provisioned concurrency removed: its environments become ordinary ones."""
         self._floors.pop(pool_key(fn), None)
 
+    def prepare(self, functions: Sequence[FunctionSpec]) -> list[str]:
+        """Install every function's dependencies and start the zygotes of their worlds, in
+        parallel (blocking); what to tell the user. A first request then waits for
+        neither, as before worlds had zygotes of their own."""
+        notes = self.worlds.prepare(functions)
+        shim = str(self.worlds.shim)
+        zygotes = {
+            id(z): z
+            for z in (
+                self._zygotes.get(w.interpreter.path, w.zygote_path, shim)
+                for w in map(self.worlds.world, functions)
+            )
+        }
+        with ThreadPoolExecutor(max_workers=max(1, min(4, len(zygotes)))) as starting:
+            list(starting.map(lambda z: z.ensure_started(), zygotes.values()))
+        return notes
+
     def invalidate(self, function_name: str) -> None:
         """The function's code changed: idle environments go, busy ones after they finish."""
+        self.worlds.invalidate(function_name)  # its requirements.txt may have changed
         envs = self._envs(function_name)
         envs.generation += 1
         idle, envs.idle = envs.idle, []
@@ -398,10 +440,17 @@ class EnvironmentPool:
         retry_within_s: float | None = None,
         init_type: str = "on-demand",
     ) -> Environment:
-        spec = spawn_spec(fn, self.code_dir(fn), self._settings, init_type)
-        started = time.perf_counter()
         loop = asyncio.get_running_loop()
-        spawned = await loop.run_in_executor(None, self._zygote.spawn, spec)
+        worlds = self.worlds
+        world = await loop.run_in_executor(None, worlds.world, fn)
+        spec = spawn_spec(
+            fn, self.code_dir(fn), self._settings, init_type, world, worlds.shim, worlds.debugpy
+        )
+        zygote = self._zygotes.get(world.interpreter.path, world.zygote_path, str(worlds.shim))
+        if not zygote.running:  # a world's first environment: not part of its init
+            await loop.run_in_executor(None, zygote.ensure_started)
+        started = time.perf_counter()
+        spawned = await loop.run_in_executor(None, zygote.spawn, spec)
         env = Environment(
             fn,
             spawned,
@@ -413,7 +462,27 @@ class EnvironmentPool:
             await env.start(started, self._init_timeout_s)
         else:
             await env.start(started, retry_within_s, retried=True)
+        if env.init_error is not None:
+            self._hint_missing_module(fn, env.init_error, world.requirements_file, generation)
         return env
+
+    def _hint_missing_module(
+        self, fn: FunctionSpec, init_error: bytes, requirements: Path, generation: int
+    ) -> None:
+        """An undeclared import fails as on AWS (the payload is AWS's); serverlite's log says
+        where the package belongs, once per function and code generation."""
+        module = missing_module(init_error)
+        if module is None or (fn.name, generation) in self._hinted:
+            return
+        self._hinted.add((fn.name, generation))
+        log.warning(
+            "%s: No module named '%s': Lambda would fail the same way. Declare the package "
+            "that provides it in %s (sam build installs that file with the code; serverlite "
+            "installs it when it reads the file: at start, and on hot reload)",
+            fn.name,
+            module,
+            requirements,
+        )
 
     async def _watch_memory(self) -> None:
         # Lambda kills an environment that goes over its memory size. The same beat

@@ -28,7 +28,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
-from serverlite.functions import debugging, protocol
+from serverlite.functions import boot, debugging, protocol
 from serverlite.functions.context import LambdaContext
 
 Handler = Callable[[Any, LambdaContext], Any]
@@ -151,10 +151,17 @@ def _setup_process(spec: dict[str, Any], log_fd: int | None) -> int | None:
     )
     time.tzset()
     os.chdir(spec["code_dir"])
-    sys.path[:] = [
-        *spec["sys_path"],
-        *(p for p in sys.path if p and p != os.getcwd() and p not in spec["sys_path"]),
-    ]
+    # The function's world, then the interpreter's standard library; not the shim
+    # serverlite's runtime was imported from (its modules stay loaded).
+    dropped = {"", os.getcwd(), spec.get("shim"), *spec["sys_path"]}
+    sys.path[:] = [*spec["sys_path"], *(p for p in sys.path if p not in dropped)]
+    if spec.get("debugpy"):  # under --debug only: debugpy alone, last
+        sys.path.append(spec["debugpy"])
+    if spec.get("shim"):
+        # Lambda's runtime is not importable by the function's code, and neither is this
+        # one: its modules keep running (they hold their own references), unnamed.
+        for name in [n for n in sys.modules if n.partition(".")[0] == "serverlite"]:
+            del sys.modules[name]
     importlib.invalidate_caches()
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -305,7 +312,8 @@ def _exec_wrapper(wrapper: str, sock: socket.socket, spec: dict[str, Any]) -> No
     test_lambda_runtime_wrapper_not_found), as a shell answers for a missing command."""
     fd = sock.fileno()
     os.set_inheritable(fd, True)
-    command = [sys.executable, "-m", "serverlite.functions.runtime", str(fd), json.dumps(spec)]
+    shim = spec.get("shim") or boot.source_root()
+    command = boot.command(sys.executable, shim, "runtime", str(fd), json.dumps(spec))
     try:
         os.execv(wrapper, [wrapper, *command])
     except OSError as exc:
@@ -331,8 +339,8 @@ def _start_debugging(spec: dict[str, Any], sock: socket.socket, announce_fd: int
 
 
 def main() -> None:
-    """The runtime's command line, as an exec wrapper runs it: channel fd, spec."""
-    run_environment(socket.socket(fileno=int(sys.argv[1])), None, json.loads(sys.argv[2]))
+    """The runtime's command line, as an exec wrapper runs it: shim, channel fd, spec."""
+    run_environment(socket.socket(fileno=int(sys.argv[2])), None, json.loads(sys.argv[3]))
 
 
 def run_environment(sock: socket.socket, log_fd: int | None, spec: dict[str, Any]) -> NoReturn:

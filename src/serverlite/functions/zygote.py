@@ -9,6 +9,12 @@ Only the *loader* is warmed (service models, endpoint rules): no session or clie
 is created, since those would freeze region, credentials or endpoint before the
 function's environment is set. New loaders share the warmed cache.
 
+A zygote runs the function's world, not serverlite's: the interpreter the runtime
+names, started isolated (``-s -S -P``, no PYTHONPATH: no site-packages), with
+sys.path set to serverlite's runtime shim, the world's installed dependency sets and
+the runtime base (deps/worlds.py). So it preloads only what that world may import.
+There is one zygote per (interpreter, dependency sets), started on first use.
+
 Protocol: serverlite holds one end of a SOCK_SEQPACKET socketpair. Each message is a
 spawn request (JSON spec) carrying two file descriptors: the environment's end of
 its invocation channel and the write end of its log pipe. The zygote forks and
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -30,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from serverlite.errors import ServerliteError
+from serverlite.functions import boot
 
 PRELOAD_MODULES = (
     "boto3",
@@ -99,15 +107,27 @@ def _warm_botocore() -> None:
 
 
 def preload(modules: tuple[str, ...] = PRELOAD_MODULES) -> list[str]:
-    """Import what can be imported; return the names that could not."""
+    """Import those of ``modules`` this world has; return the names that it has but
+    that failed to import (a world without Powertools simply does not preload it)."""
     missing = []
     for name in modules:
         try:
+            if importlib.util.find_spec(name.split(".")[0]) is None:
+                continue
             importlib.import_module(name)
         except Exception:
             missing.append(name)
     _warm_botocore()
     return missing
+
+
+def _site_builtins() -> None:
+    """exit(), quit(), help(): what ``site`` gives every program (without its paths)."""
+    import site
+
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
 
 
 def _serve(control: socket.socket) -> None:
@@ -157,7 +177,11 @@ def batch_scheduling() -> bool:
 
 
 def main() -> None:
-    control = socket.socket(fileno=int(sys.argv[1]))
+    """argv: the shim directory, the control socket's fd, the world's paths (JSON)."""
+    control = socket.socket(fileno=int(sys.argv[2]))
+    world = json.loads(sys.argv[3])
+    sys.path[1:1] = [p for p in world if p not in sys.path]  # after the shim, before stdlib
+    _site_builtins()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # serverlite decides when we stop
     batch_scheduling()
     missing = preload()
@@ -178,9 +202,14 @@ class Spawned:
 
 
 class Zygote:
-    """serverlite's handle on the zygote process (thread-safe, blocking)."""
+    """serverlite's handle on one zygote process (thread-safe, blocking)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, interpreter: str, world: tuple[str, ...] = (), shim: str | None = None
+    ) -> None:
+        self.interpreter = interpreter
+        self.world = world
+        self.shim = shim or boot.source_root()
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
@@ -192,10 +221,12 @@ class Zygote:
 
     def _start_locked(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ)
-        env.pop("PYTHONSTARTUP", None)
+        env = boot.isolated_env(dict(os.environ))
+        argv = boot.command(
+            self.interpreter, self.shim, "zygote", str(theirs.fileno()), json.dumps(self.world)
+        )
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "serverlite.functions.zygote", str(theirs.fileno())],
+            argv,
             pass_fds=(theirs.fileno(),),
             start_new_session=True,
             env=env,
@@ -207,6 +238,12 @@ class Zygote:
             raise ZygoteError(f"the zygote exited during start (code {self._proc.returncode})")
         self.missing = json.loads(reply).get("missing", [])
         self._control = ours
+
+    def ensure_started(self) -> None:
+        """Start the zygote if it is not running (a world's first environment)."""
+        with self._lock:
+            if not self.running or self._control is None:
+                self._start_locked()
 
     @property
     def running(self) -> bool:
@@ -250,6 +287,33 @@ class Zygote:
                     self._proc.kill()
                     self._proc.wait()
                 self._proc = None
+
+
+class Zygotes:
+    """One zygote per (interpreter, world), each started when first needed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._zygotes: dict[tuple[str, tuple[str, ...]], Zygote] = {}
+
+    def get(self, interpreter: str, world: tuple[str, ...], shim: str) -> Zygote:
+        with self._lock:
+            key = (interpreter, world)
+            zygote = self._zygotes.get(key)
+            if zygote is None:
+                zygote = self._zygotes[key] = Zygote(interpreter, world, shim)
+            return zygote
+
+    def __len__(self) -> int:
+        return len(self._zygotes)
+
+    def all(self) -> list[Zygote]:
+        with self._lock:
+            return list(self._zygotes.values())
+
+    def close(self) -> None:
+        for zygote in self.all():
+            zygote.close()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from serverlite.deps import powertools
 from serverlite.errors import TemplateError, TemplateErrors
 
 from .globals import has_path
@@ -147,6 +148,8 @@ class _Builder:
                 self.fail("Layers", f"entry {index} must be a layer ARN, got {arn!r}")
             elif arn in known:
                 local.append(known[arn])
+            elif powertools.recognize(arn) is not None:
+                external.append(arn)  # serverlite installs what it holds (deps/powertools.py)
             else:
                 external.append(arn)
                 self.stack.app.warn(

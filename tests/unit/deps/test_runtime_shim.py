@@ -1,0 +1,37 @@
+"""The runtime shim (the serverlite modules an environment runs, copied alone) must hold
+every serverlite module they import: a missing one stops every zygote at start."""
+
+import ast
+from pathlib import Path
+
+from serverlite.deps.runtime_base import SHIM_MODULES
+
+PACKAGE = Path(__file__).resolve().parents[3] / "src" / "serverlite"
+
+
+def _module_file(dotted: str) -> str:
+    parts = dotted.split(".")[1:]
+    if (PACKAGE.joinpath(*parts) / "__init__.py").is_file():
+        return "/".join([*parts, "__init__.py"])
+    return "/".join(parts) + ".py"
+
+
+def test_the_shim_holds_everything_its_modules_import() -> None:
+    imported: set[str] = set()
+    for name in SHIM_MODULES:
+        tree = ast.parse((PACKAGE / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module.startswith("serverlite"):
+                    imported.add(_module_file(node.module))
+                    for alias in node.names:  # from serverlite.functions import protocol
+                        candidate = f"{node.module}.{alias.name}"
+                        if (PACKAGE / (_module_file(candidate))).is_file():
+                            imported.add(_module_file(candidate))
+            elif isinstance(node, ast.Import):
+                imported |= {
+                    _module_file(a.name) for a in node.names if a.name.startswith("serverlite.")
+                }
+    missing = {name for name in imported if name not in SHIM_MODULES and name != "__init__.py"}
+    assert missing == set()
+    assert "functions/runtime.py" in SHIM_MODULES and "functions/zygote.py" in SHIM_MODULES
