@@ -10,7 +10,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 TEMPLATE ?= template.yaml
 ARGS ?=
 
-.PHONY: up test test-fast lint bench venv clean
+.PHONY: up test test-fast lint bench venv clean browser
 
 venv: $(STAMP)
 
@@ -25,6 +25,11 @@ $(STAMP): pyproject.toml
 ## up: start the whole reference system (AWS endpoint on 127.0.0.1:4566)
 up: venv
 	$(BIN)/serverlite up --template $(TEMPLATE) $(ARGS)
+
+## browser: Debian's chromium for the console's browser tests (installed only when missing;
+## apt-get needs root, as CI's fresh machine runs .ci/run)
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 
 ## test: the whole test suite (unit + integration)
 test: venv

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from serverlite import state
 from serverlite.aws import registry
@@ -34,6 +34,9 @@ from serverlite.aws.dispatch.iam_check import IamCheck, Mode
 from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
 from serverlite.aws.lambda_urls_api import UrlApi
 from serverlite.aws.lambda_urls_api import face as url_api_face
+from serverlite.console import app as console_app
+from serverlite.console.context import ConsoleContext
+from serverlite.console.guard import Guard
 from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.deps.cache import DepCache
 from serverlite.function_urls.configs import FunctionUrls
@@ -179,6 +182,7 @@ class LocalCloud:
         self.notes: list[str] = []  # what start found worth saying (Powertools layers)
         self._worker: asyncio.Task[None] | None = None
         self.iam_journal = Journal(state_dir / journal.FILE)
+        self.console = ConsoleContext(self)  # the web console's view of this cloud
 
     @cached_property
     def iam(self) -> IamCheck | None:
@@ -225,10 +229,11 @@ class LocalCloud:
             publisher=self.publisher,
         )
 
-    def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> Starlette:
-        """The AWS endpoint: Lambda's API and every service's faces, answering ``hosts``."""
+    def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> ASGIApp:
+        """The AWS endpoint: Lambda's API and every service's faces, answering ``hosts``,
+        with the web console under ``/_console`` (same hosts, its own rules)."""
         urls = url_api_face(UrlApi(self.invoker, self.function_urls, self._local_url))
-        return build_app(
+        endpoint = build_app(
             self.invoker,
             self.json_services,
             self.query_services,
@@ -241,6 +246,7 @@ class LocalCloud:
             ),
             iam=self.iam,
         )
+        return console_app.Mount(endpoint, console_app.build(self.console, Guard(hosts)))
 
     def _local_url(self, url_id: str) -> str | None:
         return self.url_locator(url_id)  # looked up per call: `up` sets it once serving

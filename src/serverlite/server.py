@@ -28,6 +28,7 @@ from serverlite.aws import registry
 from serverlite.aws.dispatch.admission import allowed_hosts
 from serverlite.cloud import LocalCloud
 from serverlite.connections import ConnectionLimits, Connections, Listener, bind
+from serverlite.console import PREFIX as CONSOLE_PREFIX
 from serverlite.function_urls.server import UrlServers
 from serverlite.functions import reload
 from serverlite.functions.environment import startup_warnings
@@ -265,11 +266,13 @@ async def serve(
                     for api in websockets.apis
                 )
             )
+            cloud.console.apis[:] = [(e.api.qualified_id, e.stage_url) for e in options.endpoints]
             example = app.functions[0].name if app.functions else "NAME"
             services = ", ".join(["Lambda", *(s.title or s.name for s in cloud.services)])
             console.print(
                 f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
                 f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
+                f"console: [bold]{aws_url}{CONSOLE_PREFIX}/[/]\n"
                 f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
                 f"try:   {_aws_hint(cloud.options.state_dir)} lambda invoke --function-name "
                 f"{example} out.json\n"

@@ -1,0 +1,286 @@
+"""The console's routes under ``/_console``: pages, live fragments, actions.
+
+Every request passes ``Guard.refusal`` (Host, Origin, Sec-Fetch-Site); every POST also
+``Guard.action_refusal`` (the token in cookie and header). ``mount`` puts the console
+in front of the AWS endpoint: one prefix comparison per endpoint request, nothing on
+the gateways' path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from serverlite.console import (
+    PREFIX,
+    data,
+    events,
+    functions,
+    machines,
+    messaging,
+    metrics,
+    overview,
+    traces,
+)
+from serverlite.console.context import ConsoleContext
+from serverlite.console.guard import Guard
+from serverlite.console.guard import form as read_form
+from serverlite.console.html import esc, page
+from serverlite.template.model import FunctionSpec
+
+STATIC = Path(__file__).parent / "static"
+STATIC_FILES = {"htmx.min.js": "text/javascript", "console.js": "text/javascript"}
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the route table)
+    def guarded(handler: Handler, action: bool = False) -> Handler:
+        async def run(request: Request) -> Response:
+            refusal = guard.refusal(request)
+            if refusal is None and action:
+                refusal = await guard.action_refusal(request)
+            if refusal is not None:
+                return refusal
+            return guard.finish(await handler(request))
+
+        return run
+
+    def full(title: str, active: str, body: str) -> HTMLResponse:
+        return HTMLResponse(page(title, active, body, guard.token))
+
+    def fn_or_404(request: Request) -> FunctionSpec | None:
+        return ctx.cloud.app.find_function(request.path_params["name"])
+
+    async def home(request: Request) -> Response:
+        return full("Overview", "", overview.overview(ctx))
+
+    async def errors(request: Request) -> Response:
+        return HTMLResponse(overview.recent_errors(ctx))
+
+    async def function_list(request: Request) -> Response:
+        return full("Functions", "functions", functions.function_list(ctx))
+
+    async def function_page(request: Request) -> Response:
+        fn = fn_or_404(request)
+        if fn is None:
+            return _missing("function")
+        return full(f"Function {fn.name}", "functions", functions.detail(ctx, fn))
+
+    async def invocations(request: Request) -> Response:
+        fn = fn_or_404(request)
+        return HTMLResponse(functions.invocations(ctx, fn) if fn else "")
+
+    async def logs(request: Request) -> Response:
+        fn = fn_or_404(request)
+        if fn is None:
+            return _missing("function")
+        stream = functions.log_stream(
+            ctx, fn, request.query_params.get("filter", ""), request.is_disconnected
+        )
+        return StreamingResponse(stream, media_type="text/event-stream")
+
+    async def invoke(request: Request) -> Response:
+        fn = fn_or_404(request)
+        if fn is None:
+            return _missing("function")
+        form = await read_form(request)
+        return HTMLResponse(await functions.invoke(ctx, fn, form.get("event", "{}")))
+
+    async def sample(request: Request) -> Response:
+        return HTMLResponse(functions.sample(request.query_params.get("sample", "")))
+
+    async def trace_list(request: Request) -> Response:
+        body = (
+            f'<div hx-get="{PREFIX}/traces/live" hx-trigger="every 5s">{traces.overview(ctx)}</div>'
+        )
+        return full("Traces", "traces", body)
+
+    async def trace_live(request: Request) -> Response:
+        return HTMLResponse(traces.overview(ctx))
+
+    async def trace_page(request: Request) -> Response:
+        trace_id = request.path_params["trace_id"]
+        return full(f"Trace {trace_id}", "traces", traces.trace(ctx, trace_id))
+
+    async def metric_page(request: Request) -> Response:
+        namespace = request.query_params.get("namespace", "")
+        return full("Metrics", "metrics", metrics.page_body(ctx, namespace))
+
+    async def metric_list(request: Request) -> Response:
+        return HTMLResponse(metrics.metric_list(ctx, request.query_params.get("namespace", "")))
+
+    async def metric_chart(request: Request) -> Response:
+        params = request.query_params
+        return HTMLResponse(metrics.chart(ctx, params.get("series", ""), params.get("stat", "")))
+
+    async def queue_page(request: Request) -> Response:
+        body = (
+            f'<h2>Queues</h2><div hx-get="{PREFIX}/queues/live" hx-trigger="every 2s">'
+            f"{await messaging.queues(ctx)}</div><div id=peek></div>"
+            + messaging.queue_forms(await messaging.queue_urls(ctx))
+            + f"<h2>Topics</h2>{await messaging.topics(ctx)}"
+        )
+        return full("Queues and topics", "queues", body)
+
+    async def queue_live(request: Request) -> Response:
+        return HTMLResponse(await messaging.queues(ctx))
+
+    async def peek(request: Request) -> Response:
+        return HTMLResponse(await messaging.peek(ctx, request.query_params.get("url", "")))
+
+    async def send(request: Request) -> Response:
+        form = await read_form(request)
+        return HTMLResponse(await messaging.send(ctx, form.get("url", ""), form.get("body", "")))
+
+    async def redrive(request: Request) -> Response:
+        form = await read_form(request)
+        return HTMLResponse(await messaging.redrive(ctx, form.get("url", "")))
+
+    async def publish(request: Request) -> Response:
+        form = await read_form(request)
+        return HTMLResponse(
+            await messaging.publish(ctx, form.get("arn", ""), form.get("message", ""))
+        )
+
+    async def table_list(request: Request) -> Response:
+        body = f"<h2>Tables</h2>{await data.tables(ctx)}<h2>Buckets</h2>{data.buckets(ctx)}"
+        return full("Tables and buckets", "tables", body)
+
+    async def table_page(request: Request) -> Response:
+        name = request.path_params["name"]
+        return full(f"Table {name}", "tables", await data.table_page(ctx, name))
+
+    async def table_query(request: Request) -> Response:
+        form = await read_form(request)
+        return HTMLResponse(
+            await data.query(
+                ctx,
+                request.path_params["name"],
+                form.get("key", ""),
+                form.get("sort", ""),
+            )
+        )
+
+    async def bucket_page(request: Request) -> Response:
+        name = request.path_params["name"]
+        prefix = request.query_params.get("prefix", "")
+        return full(f"Bucket {name}", "tables", data.bucket_page(ctx, name, prefix))
+
+    async def bucket_object(request: Request) -> Response:
+        found = data.object_file(
+            ctx, request.path_params["name"], request.query_params.get("key", "")
+        )
+        if found is None:
+            return _missing("object")
+        path, content_type = found
+        key = request.query_params["key"].rsplit("/", 1)[-1]
+        # A download, never rendered: an object's HTML must not run as the console's page.
+        return FileResponse(
+            path, media_type=content_type, filename=key, content_disposition_type="attachment"
+        )
+
+    async def events_page(request: Request) -> Response:
+        return full("Events", "events", await events.events_page(ctx))
+
+    async def pattern_test(request: Request) -> Response:
+        form = await read_form(request)
+        return HTMLResponse(
+            await events.test_pattern(ctx, form.get("pattern", ""), form.get("event", ""))
+        )
+
+    async def replay(request: Request) -> Response:
+        form = await read_form(request)
+        try:
+            minutes = float(form.get("minutes", "60"))
+        except ValueError:
+            minutes = 60.0
+        return HTMLResponse(await events.replay(ctx, form.get("archive", ""), minutes))
+
+    async def machine_list(request: Request) -> Response:
+        return full("State machines", "statemachines", await machines.machines(ctx))
+
+    async def execution(request: Request) -> Response:
+        arn = request.query_params.get("arn", "")
+        return full("Execution", "statemachines", await machines.execution(ctx, arn))
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["file"]
+        if name not in STATIC_FILES:
+            return _missing("file")
+        return FileResponse(STATIC / name, media_type=STATIC_FILES[name])
+
+    async def slash(request: Request) -> Response:
+        return RedirectResponse(f"{PREFIX}/", status_code=308)
+
+    get = [
+        ("", slash),
+        ("/", home),
+        ("/overview/errors", errors),
+        ("/functions", function_list),
+        ("/functions/{name}", function_page),
+        ("/functions/{name}/invocations", invocations),
+        ("/functions/{name}/logs", logs),
+        ("/sample", sample),
+        ("/traces", trace_list),
+        ("/traces/live", trace_live),
+        ("/traces/{trace_id}", trace_page),
+        ("/metrics", metric_page),
+        ("/metrics/list", metric_list),
+        ("/metrics/chart", metric_chart),
+        ("/queues", queue_page),
+        ("/queues/live", queue_live),
+        ("/queues/peek", peek),
+        ("/tables", table_list),
+        ("/tables/{name}", table_page),
+        ("/buckets/{name}", bucket_page),
+        ("/buckets/{name}/object", bucket_object),
+        ("/events", events_page),
+        ("/statemachines", machine_list),
+        ("/statemachines/execution", execution),
+        ("/static/{file}", static),
+    ]
+    post = [
+        ("/functions/{name}/invoke", invoke),
+        ("/queues/send", send),
+        ("/queues/redrive", redrive),
+        ("/topics/publish", publish),
+        ("/tables/{name}/query", table_query),
+        ("/events/test", pattern_test),
+        ("/events/replay", replay),
+    ]
+    routes = [Route(PREFIX + p, guarded(h), methods=["GET"]) for p, h in get]
+    routes += [Route(PREFIX + p, guarded(h, action=True), methods=["POST"]) for p, h in post]
+    return Starlette(routes=routes)
+
+
+def _missing(what: str) -> Response:
+    return HTMLResponse(f"<p>no such {esc(what)}</p>", status_code=404)
+
+
+class Mount:
+    """The endpoint with the console in front: requests under ``/_console`` go to the
+    console, every other to the endpoint untouched."""
+
+    def __init__(self, endpoint: ASGIApp, console: ASGIApp) -> None:
+        self.endpoint = endpoint
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+            path = scope["path"]
+            if path == PREFIX or path[len(PREFIX)] == "/":
+                await self.console(scope, receive, send)
+                return
+        await self.endpoint(scope, receive, send)

@@ -1,0 +1,78 @@
+"""Overview: functions, APIs, resources, recent errors, what is not emulated."""
+
+from __future__ import annotations
+
+import time
+
+from serverlite.aws import registry
+from serverlite.console.context import ConsoleContext
+from serverlite.console.html import esc, link, table, when
+from serverlite.functions.environment import startup_warnings
+from serverlite.observe.trace_assembly import assemble, facts
+from serverlite.template.coverage import not_emulated
+
+
+def overview(ctx: ConsoleContext) -> str:
+    cloud = ctx.cloud
+    app = cloud.app
+    functions = table(
+        ("Function", "Runtime", "Handler", "Memory", "Timeout"),
+        (
+            (
+                link(f"functions/{f.name}", f.name),
+                esc(f.runtime),
+                esc(f.handler),
+                f"{f.memory_mb} MB",
+                f"{f.timeout_s} s",
+            )
+            for f in app.functions
+        ),
+        "no functions",
+    )
+    apis = table(
+        ("API", "URL"),
+        ((esc(name), f'<a href="{esc(url)}">{esc(url)}</a>') for name, url in ctx.apis),
+        "no APIs served",
+    )
+    resources = table(
+        ("Service", "Kind", "Name", "Detail"),
+        ((esc(r.service), esc(r.kind), esc(r.name), esc(r.detail)) for r in cloud.provisioned),
+        "no resources",
+    )
+    warnings = [esc(w) for w in startup_warnings(app)] + [
+        esc(m) for m in not_emulated(app, registry.service_names())
+    ]
+    notes = "".join(f'<li class="warn">{w}</li>' for w in warnings) or "<li>none</li>"
+    return (
+        f"<h2>Functions</h2>{functions}<h2>APIs</h2>{apis}<h2>Resources</h2>{resources}"
+        f'<h2>Recent errors</h2><div hx-get="/_console/overview/errors" '
+        f'hx-trigger="load, every 3s">{recent_errors(ctx)}</div>'
+        f"<h2>Not emulated, warnings</h2><ul>{notes}</ul>"
+    )
+
+
+def recent_errors(ctx: ConsoleContext, window_s: float = 3600.0) -> str:
+    """Traces of the last hour with an error or fault."""
+    store = ctx.cloud.observer.traces
+    if store is None:
+        return '<p class="muted">tracing is off</p>'
+    now = time.time()
+    ids = store.trace_ids(now - window_s, now + 60, limit=500)
+    docs = store.documents(ids)
+    rows = []
+    for trace_id in ids:
+        found = facts(trace_id, assemble(docs.get(trace_id, [])))
+        if found.error or found.fault:
+            entry = found.entry.name if found.entry else "?"
+            rows.append(
+                (
+                    link(f"traces/{trace_id}", trace_id),
+                    esc(when(found.start)),
+                    esc(entry),
+                    esc(found.http.get("HttpStatus", "")),
+                    "fault" if found.fault else "error",
+                )
+            )
+        if len(rows) >= 20:
+            break
+    return table(("Trace", "Time", "Entry", "Status", "Kind"), rows, "no errors in the last hour")

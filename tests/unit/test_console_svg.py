@@ -1,0 +1,77 @@
+"""The console's inline SVG: what the charts and graphs draw from their data."""
+
+from __future__ import annotations
+
+import re
+
+from serverlite.console import svg
+from serverlite.console.machines import _layout, _state_status
+
+
+def test_line_chart_scales_points_into_the_box() -> None:
+    drawn = svg.line_chart([(0.0, 0.0), (60.0, 10.0), (120.0, 5.0)], width=200, height=100)
+    points = re.search(r'points="([^"]+)"', drawn)
+    assert points is not None
+    xy = [tuple(map(float, p.split(","))) for p in points.group(1).split()]
+    assert xy == [(14.0, 86.0), (100.0, 14.0), (186.0, 50.0)]
+    assert ">10<" in drawn and ">0<" in drawn  # the range's labels
+
+
+def test_service_map_places_children_right_of_parents_and_labels_edges() -> None:
+    services = [
+        {
+            "ReferenceId": 0,
+            "Name": "api",
+            "Type": "AWS::ApiGateway::Stage",
+            "Root": True,
+            "Edges": [
+                {
+                    "ReferenceId": 1,
+                    "SummaryStatistics": {
+                        "TotalCount": 4,
+                        "TotalResponseTime": 0.4,
+                        "ErrorStatistics": {"TotalCount": 1},
+                        "FaultStatistics": {"TotalCount": 0},
+                    },
+                }
+            ],
+            "SummaryStatistics": {"TotalCount": 4, "TotalResponseTime": 0.4},
+        },
+        {
+            "ReferenceId": 1,
+            "Name": "fn <x>",
+            "Type": "AWS::Lambda",
+            "Edges": [],
+            "SummaryStatistics": {"TotalCount": 4, "TotalResponseTime": 0.2},
+        },
+    ]
+    drawn = svg.service_map(services)
+    xs = [int(x) for x in re.findall(r'<rect x="(\d+)"', drawn)]
+    assert xs[0] < xs[1]
+    assert "4 calls · 25% err · 100.0 ms" in drawn
+    assert "fn &lt;x&gt;" in drawn  # names are escaped
+
+
+def test_state_machine_layout_and_status_from_history() -> None:
+    order, edges = _layout(
+        {
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Task", "Next": "B", "Catch": [{"Next": "C"}]},
+                "B": {"Type": "Choice", "Choices": [{"Next": "A"}], "Default": "C"},
+                "C": {"Type": "Fail"},
+            },
+        }
+    )
+    assert order == ["A", "B", "C"]
+    assert sorted(edges) == [("A", "B"), ("A", "C"), ("B", "A"), ("B", "C")]
+    history = [
+        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
+        {"type": "TaskStateExited", "stateExitedEventDetails": {"name": "A"}},
+        {"type": "ChoiceStateEntered", "stateEnteredEventDetails": {"name": "B"}},
+        {"type": "LambdaFunctionFailed"},
+    ]
+    assert _state_status(history, "FAILED") == {"A": "succeeded", "B": "failed"}
+    graph = svg.state_graph(order, edges, _state_status(history, "FAILED"))
+    assert 'data-state="B" data-status="failed"' in graph
+    assert 'data-state="C" data-status=""' in graph
