@@ -182,7 +182,15 @@ class LocalCloud:
         self.notes: list[str] = []  # what start found worth saying (Powertools layers)
         self._worker: asyncio.Task[None] | None = None
         self.iam_journal = Journal(state_dir / journal.FILE)
-        self.console = ConsoleContext(self)  # the web console's view of this cloud
+        self.console = ConsoleContext(  # the web console's view of this cloud
+            app,
+            self.aws,
+            self.invoker,
+            self.observer,
+            self.logs,
+            self.services,
+            self.provisioned,
+        )
 
     @cached_property
     def iam(self) -> IamCheck | None:

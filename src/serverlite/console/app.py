@@ -61,7 +61,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         return HTMLResponse(page(title, active, body, guard.token))
 
     def fn_or_404(request: Request) -> FunctionSpec | None:
-        return ctx.cloud.app.find_function(request.path_params["name"])
+        return ctx.app.find_function(request.path_params["name"])
 
     async def home(request: Request) -> Response:
         return full("Overview", "", overview.overview(ctx))

@@ -119,7 +119,7 @@ def bucket_page(ctx: ConsoleContext, name: str, prefix: str) -> str:
 def _s3(ctx: ConsoleContext) -> Any:
     """The S3 service's context: its store's read API (S3 speaks rest-xml, which the
     local client does not call)."""
-    service: Any = next((s for s in ctx.cloud.services if s.name == "s3"), None)
+    service = ctx.service("s3")
     return None if service is None else service.ctx
 
 

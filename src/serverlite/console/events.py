@@ -8,11 +8,6 @@ import time
 from typing import Any
 
 from serverlite.aws.backend import AwsError
-from serverlite.aws.events.schedule_expressions import (
-    ScheduleExpressionError,
-    format_time,
-    parse_expression,
-)
 from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, href, pre, table
 
@@ -29,13 +24,14 @@ SAMPLE_EVENT = {
 }
 
 
-def _next_fire(expression: str, timezone: str | None, anchor: float) -> str:
-    try:
-        parsed = parse_expression(expression, timezone=timezone, allow_at=True)
-    except ScheduleExpressionError as exc:
-        return f"invalid: {exc}"
-    fire = parsed.next_fire(time.time(), anchor)
-    return format_time(fire) if fire is not None else "never again"
+def _next_fire(ctx: ConsoleContext, key: str) -> str:
+    """When the service's own schedule book fires ``key`` next ("rule:<bus>/<name>" or
+    "schedule:<group>/<name>"): what it will do, not a second computation of it."""
+    backend = ctx.service("events")
+    tick = backend.ticker.book.next_tick(key) if backend is not None else None
+    if tick is None:
+        return "not scheduled (disabled, or no more firings)"
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(tick))
 
 
 async def events_page(ctx: ConsoleContext) -> str:
@@ -64,7 +60,9 @@ async def events_page(ctx: ConsoleContext) -> str:
                     pre(json.loads(rule["EventPattern"]))
                     if rule.get("EventPattern")
                     else esc(expression or ""),
-                    esc(_next_fire(expression, None, 0.0) if expression else ""),
+                    esc(
+                        _next_fire(ctx, f"rule:{bus['Name']}/{rule['Name']}") if expression else ""
+                    ),
                     esc(", ".join(t["Arn"].rsplit(":", 1)[-1] for t in targets)),
                 )
             )
@@ -134,7 +132,7 @@ def _replay_form(archives: list[dict[str, Any]]) -> str:
 
 
 def _schedules(ctx: ConsoleContext) -> str:
-    backend: Any = next((s for s in ctx.cloud.services if s.name == "events"), None)
+    backend = ctx.service("events")
     if backend is None:
         return ""
     rows = []
@@ -146,9 +144,7 @@ def _schedules(ctx: ConsoleContext) -> str:
                 esc(f"{schedule.group}/{schedule.name}"),
                 esc(expression),
                 esc(spec.get("State", "ENABLED")),
-                esc(
-                    _next_fire(expression, spec.get("ScheduleExpressionTimezone"), schedule.created)
-                ),
+                esc(_next_fire(ctx, f"schedule:{schedule.group}/{schedule.name}")),
             )
         )
     return table(("Schedule", "Expression", "State", "Next fire (UTC)"), rows, "no schedules")

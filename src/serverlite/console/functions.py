@@ -38,7 +38,7 @@ def function_list(ctx: ConsoleContext) -> str:
                 esc(f.reserved_concurrency if f.reserved_concurrency is not None else "unreserved"),
                 esc(", ".join(sorted({e.type for e in f.events}))),
             )
-            for f in ctx.cloud.app.functions
+            for f in ctx.app.functions
         ),
         "no functions",
     )
@@ -88,7 +88,7 @@ def invocations(ctx: ConsoleContext, fn: FunctionSpec, limit: int = 50) -> str:
     and Init Duration (a cold start), and the status: the REPORT's Status (timeouts,
     crashes) or, as Lambda's Python runtime logs a handler's exception, an ``[ERROR]``
     line between START and REPORT in the same stream."""
-    events = ctx.cloud.logs.read(fn.log_group_name, since_ms=0, after_id=0, limit=100_000)
+    events = ctx.logs.read(fn.log_group_name, since_ms=0, after_id=0, limit=100_000)
     failed_in: dict[str, bool] = {}  # log stream -> the running invocation logged [ERROR]
     rows: list[tuple[str, ...]] = []
     for event in events:
@@ -137,7 +137,7 @@ async def invoke(ctx: ConsoleContext, fn: FunctionSpec, event: str) -> str:
     except ValueError as exc:
         return f'<p class="err">the event is not JSON: {esc(exc)}</p>'
     try:
-        result = await ctx.cloud.invoker.invoke(
+        result = await ctx.invoker.invoke(
             InvokeRequest(fn.name, (event or "{}").encode(), log_type="Tail")
         )
     except ServerliteError as exc:
@@ -168,7 +168,7 @@ async def log_stream(
     group = fn.log_group_name
     while not await disconnected():
         events = await loop.run_in_executor(
-            None, functools.partial(ctx.cloud.logs.read, group, since_ms=since, after_id=after)
+            None, functools.partial(ctx.logs.read, group, since_ms=since, after_id=after)
         )
         for event in events:
             if matches(event.message):

@@ -17,7 +17,7 @@ STATISTICS = ("Sum", "Average", "Maximum", "Minimum", "SampleCount")
 
 
 def metric_list(ctx: ConsoleContext, namespace: str = "") -> str:
-    store = ctx.cloud.observer.metrics
+    store = ctx.observer.metrics
     if store is None:
         return '<p class="muted">metrics are off</p>'
     found = store.series(namespace or None)
@@ -49,7 +49,7 @@ def _quote(text: str) -> str:
 
 
 def chart(ctx: ConsoleContext, query: str, stat: str = "") -> str:
-    store = ctx.cloud.observer.metrics
+    store = ctx.observer.metrics
     try:
         namespace, name, pairs = json.loads(query)
         dimensions = tuple((str(k), str(v)) for k, v in pairs)
@@ -62,7 +62,7 @@ def chart(ctx: ConsoleContext, query: str, stat: str = "") -> str:
 
 
 def _chart(ctx: ConsoleContext, series: Series, stat: str) -> str:
-    store = ctx.cloud.observer.metrics
+    store = ctx.observer.metrics
     assert store is not None
     now = time.time()
     data = store.datapoints([series.id], now - WINDOW_S, now + 1, PERIOD)

@@ -13,8 +13,7 @@ from serverlite.template.coverage import not_emulated
 
 
 def overview(ctx: ConsoleContext) -> str:
-    cloud = ctx.cloud
-    app = cloud.app
+    app = ctx.app
     functions = table(
         ("Function", "Runtime", "Handler", "Memory", "Timeout"),
         (
@@ -36,7 +35,7 @@ def overview(ctx: ConsoleContext) -> str:
     )
     resources = table(
         ("Service", "Kind", "Name", "Detail"),
-        ((esc(r.service), esc(r.kind), esc(r.name), esc(r.detail)) for r in cloud.provisioned),
+        ((esc(r.service), esc(r.kind), esc(r.name), esc(r.detail)) for r in ctx.provisioned),
         "no resources",
     )
     warnings = [esc(w) for w in startup_warnings(app)] + [
@@ -53,7 +52,7 @@ def overview(ctx: ConsoleContext) -> str:
 
 def recent_errors(ctx: ConsoleContext, window_s: float = 3600.0) -> str:
     """Traces of the last hour with an error or fault."""
-    store = ctx.cloud.observer.traces
+    store = ctx.observer.traces
     if store is None:
         return '<p class="muted">tracing is off</p>'
     now = time.time()

@@ -15,14 +15,14 @@ WINDOW_S = 3600.0  # the map and the list: the last hour, as X-Ray's console ope
 
 
 def overview(ctx: ConsoleContext, limit: int = 100) -> str:
-    store = ctx.cloud.observer.traces
+    store = ctx.observer.traces
     if store is None:
         return '<p class="muted">tracing is off (serverlite up --no-tracing)</p>'
     now = time.time()
     ids = store.trace_ids(now - WINDOW_S, now + 60, limit=1000)
     docs = store.documents(ids)
     assembled = {trace_id: assemble(docs.get(trace_id, [])) for trace_id in ids}
-    graph = service_graph.build(assembled.values(), ctx.cloud.app.account_id)
+    graph = service_graph.build(assembled.values(), ctx.app.account_id)
     rows = []
     for trace_id in ids[:limit]:
         found = facts(trace_id, assembled[trace_id])
@@ -59,7 +59,7 @@ def overview(ctx: ConsoleContext, limit: int = 100) -> str:
 
 
 def trace(ctx: ConsoleContext, trace_id: str) -> str:
-    store = ctx.cloud.observer.traces
+    store = ctx.observer.traces
     segments = assemble(store.documents([trace_id]).get(trace_id, [])) if store else []
     if not segments:
         return f'<p class="err">no trace {esc(trace_id)}</p>'
