@@ -69,6 +69,9 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
     async def errors(request: Request) -> Response:
         return HTMLResponse(overview.recent_errors(ctx))
 
+    async def alarms(request: Request) -> Response:
+        return HTMLResponse(await overview.alarms(ctx))
+
     async def function_list(request: Request) -> Response:
         return full("Functions", "functions", functions.function_list(ctx))
 
@@ -228,6 +231,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("", slash),
         ("/", home),
         ("/overview/errors", errors),
+        ("/overview/alarms", alarms),
         ("/functions", function_list),
         ("/functions/{name}", function_page),
         ("/functions/{name}/invocations", invocations),

@@ -44,10 +44,32 @@ def overview(ctx: ConsoleContext) -> str:
     notes = "".join(f'<li class="warn">{w}</li>' for w in warnings) or "<li>none</li>"
     return (
         f"<h2>Functions</h2>{functions}<h2>APIs</h2>{apis}<h2>Resources</h2>{resources}"
+        '<h2>Alarms in ALARM</h2><div hx-get="/_console/overview/alarms" '
+        'hx-trigger="load, every 5s"></div>'
         f'<h2>Recent errors</h2><div hx-get="/_console/overview/errors" '
         f'hx-trigger="load, every 3s">{recent_errors(ctx)}</div>'
         f"<h2>Not emulated, warnings</h2><ul>{notes}</ul>"
     )
+
+
+async def alarms(ctx: ConsoleContext) -> str:
+    """CloudWatch alarms in ALARM (DescribeAlarms), metric and composite."""
+    if not ctx.has("cloudwatch"):
+        return '<p class="muted">CloudWatch is not running</p>'
+    found = await ctx.call("cloudwatch", "DescribeAlarms", {"StateValue": "ALARM"})
+    rows = (
+        (
+            f'<span class="alarm err">{esc(a["AlarmName"])}</span>',
+            esc(a.get("StateReason", "")),
+            esc(when(_epoch(a.get("StateUpdatedTimestamp")))),
+        )
+        for a in [*found.get("MetricAlarms", []), *found.get("CompositeAlarms", [])]
+    )
+    return table(("Alarm", "Reason", "Since"), rows, "no alarm in ALARM")
+
+
+def _epoch(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def recent_errors(ctx: ConsoleContext, window_s: float = 3600.0) -> str:

@@ -39,6 +39,9 @@ def _seed(server: Server) -> None:
         assert answer.status == 200
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(f"{api}/hello?fail=1", timeout=30)
+    aws_client(server, "cloudwatch").set_alarm_state(
+        AlarmName="console-hello-errors", StateValue="ALARM", StateReason="set by the test"
+    )
     aws_client(server, "s3").put_object(
         Bucket="console-files", Key="docs/readme.txt", Body=b"made by the console test"
     )
@@ -81,6 +84,7 @@ def test_overview_lists_functions_apis_resources_and_errors(server: Server, page
         assert text in body.inner_text()
     assert server.api_urls()["ServerlessRestApi"] in body.inner_text()
     page.wait_for_selector("text=fault")  # the failed API call, from its trace
+    expect(page.locator(".alarm")).to_have_text("console-hello-errors")
 
 
 def test_function_invocations_logs_and_invoke(server: Server, page: Any) -> None:
