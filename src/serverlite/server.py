@@ -266,13 +266,12 @@ async def serve(
                     for api in websockets.apis
                 )
             )
-            cloud.console.apis[:] = [(e.api.qualified_id, e.stage_url) for e in options.endpoints]
             example = app.functions[0].name if app.functions else "NAME"
             services = ", ".join(["Lambda", *(s.title or s.name for s in cloud.services)])
             console.print(
                 f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
                 f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
-                f"console: [bold]{aws_url}{CONSOLE_PREFIX}/[/]\n"
+                f"console: [bold]{_console_url(cloud, options, aws_url)}[/]\n"
                 f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
                 f"try:   {_aws_hint(cloud.options.state_dir)} lambda invoke --function-name "
                 f"{example} out.json\n"
@@ -362,6 +361,12 @@ def _gateway_server(
         registry=connections,
         sockets=sockets,
     )
+
+
+def _console_url(cloud: LocalCloud, options: ServeOptions, aws_url: str) -> str:
+    """The web console's URL, its overview told the APIs' URLs now they are served."""
+    cloud.console.apis[:] = [(e.api.qualified_id, e.stage_url) for e in options.endpoints]
+    return f"{aws_url}{CONSOLE_PREFIX}/"
 
 
 def _console() -> Console:
