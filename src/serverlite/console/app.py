@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from serverlite.console import (
     PREFIX,
+    cost,
     data,
     events,
     functions,
@@ -218,6 +219,9 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         arn = request.query_params.get("arn", "")
         return full("Execution", "statemachines", await machines.execution(ctx, arn))
 
+    async def cost_page(request: Request) -> Response:
+        return full("Cost", "cost", cost.cost_page(ctx))
+
     async def static(request: Request) -> Response:
         name = request.path_params["file"]
         if name not in STATIC_FILES:
@@ -253,6 +257,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/events", events_page),
         ("/statemachines", machine_list),
         ("/statemachines/execution", execution),
+        ("/cost", cost_page),
         ("/static/{file}", static),
     ]
     post = [

@@ -18,6 +18,7 @@ NAV = (
     ("tables", "Tables & buckets"),
     ("events", "Events"),
     ("statemachines", "State machines"),
+    ("cost", "Cost"),
 )
 
 STYLE = """

@@ -263,3 +263,9 @@ def test_actions_need_the_token(server: Server, page: Any) -> None:
     assert answer.status == 403
     started = time.monotonic()
     assert time.monotonic() - started < 5
+
+
+def test_cost_prices_what_ran(page: Any) -> None:
+    page.goto("/_console/cost")
+    items = page.locator(".cost-item").all_inner_texts()
+    assert "console-hello" in items, items
