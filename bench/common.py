@@ -135,9 +135,10 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def serverlite_up(
-    template: Path, state: str, port: int, aws_port: int, *args: str
+    template: Path, state: str, port: int, aws_port: int, *args: str, warm: bool = True
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``serverlite up --warm`` on a template; its start-up output once it says it is up."""
+    """``serverlite up --warm`` (or without, ``warm=False``) on a template; its start-up
+    output once it says it is up."""
     log_path = Path(state) / "serverlite.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -155,7 +156,7 @@ def serverlite_up(
                 "--state-dir",
                 state,
                 "--no-reload",
-                "--warm",
+                *(["--warm"] if warm else []),
                 *args,
             ],
             stdout=log,

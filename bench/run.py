@@ -32,6 +32,7 @@ from gateway_bench import gateway_rows
 from iam_bench import iam_rows
 from identity_bench import identity_rows
 from lambda_bench import lambda_rows
+from memory_bench import memory_rows
 from observe_bench import observe_rows
 from patients_bench import patients_rows
 from s3_bench import s3_rows
@@ -55,6 +56,7 @@ SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "stepfunctions": stepfunctions_rows,
     "streams": streams_rows,
     "deps": deps_rows,
+    "memory": memory_rows,
 }
 
 
