@@ -75,3 +75,14 @@ def test_state_machine_layout_and_status_from_history() -> None:
     graph = svg.state_graph(order, edges, _state_status(history, "FAILED"))
     assert 'data-state="B" data-status="failed"' in graph
     assert 'data-state="C" data-status=""' in graph
+
+
+def test_bar_chart_bars_are_proportional_to_values() -> None:
+    drawn = svg.bar_chart([("big", 4.0), ("small", 1.0), ("idle", 0.0)], "GB-s", width=410)
+    widths = {
+        name: float(width)
+        for name, width in re.findall(r'data-name="([^"]+)".*?<rect [^>]*width="([^"]+)"', drawn)
+    }
+    # 410 wide: 160 for the label, 90 for the value: the largest bar is 160 long
+    assert widths == {"big": 160.0, "small": 40.0, "idle": 0.0}
+    assert ">4 GB-s<" in drawn and ">1 GB-s<" in drawn

@@ -35,6 +35,7 @@ from serverlite.console import (
     overview,
     traces,
 )
+from serverlite.console import alarms as alarms_view
 from serverlite.console.context import ConsoleContext
 from serverlite.console.guard import Guard
 from serverlite.console.guard import form as read_form
@@ -120,10 +121,14 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
 
     async def metric_page(request: Request) -> Response:
         namespace = request.query_params.get("namespace", "")
-        return full("Metrics", "metrics", metrics.page_body(ctx, namespace))
+        listed = await alarms_view.alarm_list(ctx)
+        return full("Metrics and alarms", "metrics", metrics.page_body(ctx, namespace, listed))
 
     async def metric_list(request: Request) -> Response:
         return HTMLResponse(metrics.metric_list(ctx, request.query_params.get("namespace", "")))
+
+    async def alarm_list(request: Request) -> Response:
+        return HTMLResponse(await alarms_view.alarm_list(ctx))
 
     async def metric_chart(request: Request) -> Response:
         params = request.query_params
@@ -247,6 +252,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/metrics", metric_page),
         ("/metrics/list", metric_list),
         ("/metrics/chart", metric_chart),
+        ("/metrics/alarms", alarm_list),
         ("/queues", queue_page),
         ("/queues/live", queue_live),
         ("/queues/peek", peek),

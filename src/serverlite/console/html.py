@@ -13,7 +13,7 @@ NAV = (
     ("", "Overview"),
     ("functions", "Functions"),
     ("traces", "Traces"),
-    ("metrics", "Metrics"),
+    ("metrics", "Metrics & alarms"),
     ("queues", "Queues & topics"),
     ("tables", "Tables & buckets"),
     ("events", "Events"),

@@ -1,4 +1,5 @@
-"""Metrics: every series in the metric store, charted per minute over the last hour."""
+"""Metrics and alarms: every series in the metric store, charted per minute over the
+last hour, and every CloudWatch alarm with its state history (``alarms.py``)."""
 
 from __future__ import annotations
 
@@ -74,5 +75,8 @@ def _chart(ctx: ConsoleContext, series: Series, stat: str) -> str:
     return f"{line_chart(points)}<div class=muted>{esc(stat)} · last {esc(last)}</div>"
 
 
-def page_body(ctx: ConsoleContext, namespace: str) -> str:
-    return live(f"metrics/list?namespace={namespace}", metric_list(ctx, namespace), "30s")
+def page_body(ctx: ConsoleContext, namespace: str, alarm_list: str) -> str:
+    return (
+        f"<h2>Alarms</h2>{live('metrics/alarms', alarm_list, '5s', 'alarms')}<h2>Metrics</h2>"
+        + live(f"metrics/list?namespace={namespace}", metric_list(ctx, namespace), "30s")
+    )

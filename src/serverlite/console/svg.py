@@ -199,3 +199,27 @@ def state_graph(
         + "".join(parts)
         + "</svg>"
     )
+
+
+def bar_chart(bars: Sequence[tuple[str, float]], unit: str, width: int = 480) -> str:
+    """Horizontal bars, one a row, each labelled with its name and value (bars: (name,
+    value)), longest for the largest value."""
+    row, label = 22, 160
+    height = max(row * len(bars), row)
+    top = max((value for _, value in bars), default=0.0) or 1.0
+    parts = []
+    for i, (name, value) in enumerate(bars):
+        y = i * row
+        length = max(value / top * (width - label - 90), 1.0 if value > 0 else 0.0)
+        parts.append(
+            f'<g class="bar" data-name="{esc(name)}" data-value="{value:.6g}">'
+            f'<text x="2" y="{y + 15}">{esc(_clip(name, 24))}</text>'
+            f'<rect x="{label}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" '
+            'fill="#0972d3"/>'
+            f'<text x="{label + length + 4:.1f}" y="{y + 15}">{esc(f"{value:.4g} {unit}")}</text>'
+            "</g>"
+        )
+    return (
+        f'<svg class="chart bars" width="{width}" height="{height}" role="img">'
+        f"{''.join(parts)}</svg>"
+    )

@@ -269,3 +269,55 @@ def test_cost_prices_what_ran(page: Any) -> None:
     page.goto("/_console/cost")
     items = page.locator(".cost-item").all_inner_texts()
     assert "console-hello" in items, items
+
+
+def test_alarms_with_state_and_history(server: Server, page: Any) -> None:
+    cloudwatch = aws_client(server, "cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="console-made-alarm",
+        Namespace="Console/Made",  # nothing publishes it: only the test changes its state
+        MetricName="Widgets",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="ignore",
+    )
+    cloudwatch.set_alarm_state(
+        AlarmName="console-made-alarm", StateValue="ALARM", StateReason="up by the test"
+    )
+    cloudwatch.set_alarm_state(
+        AlarmName="console-made-alarm", StateValue="OK", StateReason="down by the test"
+    )
+    page.goto("/_console/metrics")
+    names = page.locator("#alarms .alarm-name").all_inner_texts()
+    described = cloudwatch.describe_alarms()["MetricAlarms"]
+    assert names == sorted(a["AlarmName"] for a in described)
+    row = page.locator("#alarms tr", has_text="console-made-alarm")
+    expect(row.locator(".alarm-state")).to_have_text("OK")
+    assert "down by the test" in row.inner_text()
+    history = row.locator(".alarm-history li").all_inner_texts()
+    assert len(history) == 2, history  # newest first: to OK, then to ALARM
+    assert "to OK" in history[0] and "to ALARM" in history[1], history
+
+
+def test_cost_charts_each_function(server: Server, page: Any) -> None:
+    aws_client(server, "lambda").invoke(FunctionName="console-step", Payload=b"{}")
+
+    def charted() -> dict[str, float]:
+        page.goto("/_console/cost")
+        bars = page.locator("#cost-chart g.bar")
+        return {
+            str(bars.nth(i).get_attribute("data-name")): float(
+                bars.nth(i).get_attribute("data-value") or 0
+            )
+            for i in range(bars.count())
+        }
+
+    bars = wait_for(
+        lambda: (found := charted()).get("console-step") and found, timeout=20, every=0.5
+    )
+    assert bars["console-step"] > 0 and bars["console-hello"] > 0, bars
+    # 128 MB: a GB-second per 8 s billed, so a few calls are well under one
+    assert all(value < 1 for value in bars.values()), bars

@@ -102,3 +102,30 @@ def test_root_causes_come_first(load: Callable[..., Application]) -> None:
         "Ref to unknown resource or parameter 'Nowhere'",
         "must be an integer, got 'abc'",
     ]
+
+
+def test_state_machines_are_emulated_when_stepfunctions_runs(
+    load: Callable[..., Application],
+) -> None:
+    """A SAM state machine (and the CloudFormation one SAM makes of it) is provisioned by
+    the stepfunctions service: it is not named as not emulated at start, with the names
+    the registry gives the running services."""
+    from serverlite.aws.registry import service_names
+
+    app = load(
+        """
+        Resources:
+          Flow:
+            Type: AWS::Serverless::StateMachine
+            Properties:
+              Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+          Raw:
+            Type: AWS::StepFunctions::StateMachine
+            Properties: {DefinitionString: "{}", RoleArn: arn:aws:iam::123456789012:role/r}
+        """
+    )
+    assert not_emulated(app, service_names()) == []
+    assert {m.type for m in not_emulated(app, set())} == {
+        "AWS::Serverless::StateMachine",
+        "AWS::StepFunctions::StateMachine",
+    }
