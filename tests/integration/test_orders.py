@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -287,3 +288,45 @@ def test_saga_out_of_stock_fails_before_anything_to_undo(system, http):
     order = wait_for_status(http, f"{system['orders']}/orders/{order_id}", "FAILED")
     assert order["failure"] == "OutOfStock"
     assert _states(system["server"], execution) == ["ReserveStock", "MarkFailed", "OrderFailed"]
+
+
+# -- order analytics (Kinesis, keyed by customer) --------------------------------------
+
+
+def _totals(system, http, customer: str, count: int) -> dict:
+    """GET the customer's totals until ``count`` orders are counted (bounded)."""
+    url = f"{system['orders']}/customers/{customer}/totals"
+    deadline = time.monotonic() + 30
+    body: dict = {}
+    while time.monotonic() < deadline:
+        response = http.get(url)
+        body = response.json() if response.status_code == 200 else {}
+        if body.get("orderCount", 0) >= count:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"{customer}'s totals never counted {count} orders: {body}")
+
+
+def test_order_events_keep_per_customer_totals_in_order(system, http):
+    """Each placed order is a Kinesis record keyed by its customer; the analytics
+    function counts each customer's orders, in the order they were placed."""
+    fail_invoicing(system["server"], "none")
+    placed: dict[str, list[str]] = {"Grace": [], "Linus": []}
+    expected = {"Grace": Decimal("0"), "Linus": Decimal("0")}
+    for n in range(1, 5):
+        for i, customer in enumerate(placed):
+            price = f"{n}.{i}5"
+            order = {"customer": customer, "items": [{"sku": "PEN-1", "qty": n, "price": price}]}
+            response = http.post(f"{system['orders']}/orders/async", json=order)
+            assert response.status_code == 202, response.text
+            placed[customer].append(response.json()["orderId"])
+            expected[customer] += Decimal(price) * n
+    for customer, order_ids in placed.items():
+        totals = _totals(system, http, customer, len(order_ids))
+        assert totals["orderIds"] == order_ids  # in the order each customer placed them
+        assert totals["orderCount"] == len(order_ids)
+        assert Decimal(totals["amount"]) == expected[customer]
+    assert http.get(f"{system['orders']}/customers/Nobody/totals").status_code == 404
+    sqs = aws_client(system["server"], "sqs")
+    failures = next(u for u in sqs.list_queues()["QueueUrls"] if "AnalyticsFailures" in u)
+    assert sqs.receive_message(QueueUrl=failures).get("Messages", []) == []

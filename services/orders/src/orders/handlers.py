@@ -9,6 +9,9 @@
   state machine: reserve stock, approval of a large order, charge, invoice, undoing
   what was done when a step fails) and answers 202; POST /orders/{id}/approval is the
   person's answer to the approval step.
+
+Every placed order is also published to the orders stream (Kinesis, keyed by customer)
+for the analytics consumer.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from orders_shared.http import error, json_body, respond
 from orders_shared.secrets import secret
 
 from orders.domain import parse_order
+from orders.events import publish_order_placed
 from orders.store import OrderStore
 
 logger = Logger(service="orders")
@@ -61,6 +65,7 @@ def create_order_sync(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ValueError as exc:
         return error(400, str(exc))
     store().put(order)
+    publish_order_placed(order)
     reply = call("POST", invoices_url("/invoices"), order, _service_headers(), timeout_s=3.0)
     if reply.status in (200, 201) and isinstance(reply.body, dict):
         done = store().set_status(order["id"], "INVOICED", invoiceId=reply.body["invoiceId"])
@@ -80,6 +85,7 @@ def create_order_async(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ValueError as exc:
         return error(400, str(exc))
     store().put(order)
+    publish_order_placed(order)
     if _sqs is None:
         _sqs = boto3.client("sqs")
     _sqs.send_message(
@@ -114,6 +120,7 @@ def create_order_saga(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ValueError as exc:
         return error(400, str(exc))
     store().put(order)
+    publish_order_placed(order)
     # The order's id names the execution: a retried request cannot start a second saga.
     started = sfn().start_execution(
         stateMachineArn=os.environ["ORDER_SAGA_ARN"],
