@@ -54,3 +54,33 @@ def test_response_too_large_payload():
     payload = json.loads(report.response_too_large_payload(6291556))
     assert payload["errorType"] == "Function.ResponseSizeTooLarge"
     assert "6291556 bytes" in payload["errorMessage"]
+
+
+def test_platform_lines_json_records_and_system_level() -> None:
+    usage = report.Usage(duration_ms=2.5, memory_mb=128, max_memory_used_mb=30, init_ms=10.0)
+    text_before, text_after = report.platform_lines("r1", "$LATEST", usage, start_ms=1, end_ms=2)
+    assert text_before[0][1].startswith("START RequestId: r1")
+    assert text_after[1][1].startswith("REPORT RequestId: r1")
+    before, after = report.platform_lines(
+        "r1", "$LATEST", usage, start_ms=1000, end_ms=2000, log_format="JSON"
+    )
+    start = json.loads(before[0][1])
+    assert start == {
+        "time": "1970-01-01T00:00:01.000Z",
+        "type": "platform.start",
+        "record": {"requestId": "r1", "version": "$LATEST"},
+    }
+    done, rep = (json.loads(line) for _, line in after)
+    assert done["type"] == "platform.runtimeDone" and done["record"]["status"] == "success"
+    assert rep["type"] == "platform.report"
+    assert rep["record"]["metrics"] == {
+        "durationMs": 2.5,
+        "billedDurationMs": 13,
+        "memorySizeMB": 128,
+        "maxMemoryUsedMB": 30,
+        "initDurationMs": 10.0,
+    }
+    quiet = report.platform_lines(
+        "r1", "$LATEST", usage, start_ms=1, end_ms=2, log_format="JSON", system_log_level="WARN"
+    )
+    assert quiet == ([], [])

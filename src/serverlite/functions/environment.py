@@ -122,6 +122,11 @@ def build_env(
             "PYTHONPATH": os.pathsep.join(sys_path or python_path(fn, code_dir)),
         }
     )
+    if fn.log_format == "JSON":
+        # What Lambda sets for a JSON-format function: its runtime writes JSON records
+        # and drops those below the application log level.
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        env["AWS_LAMBDA_LOG_LEVEL"] = fn.application_log_level or "INFO"
     if settings.xray_daemon:
         # What Lambda sets for the X-Ray SDK: where the daemon listens, and to log (not
         # raise) when code runs outside a traced invocation.

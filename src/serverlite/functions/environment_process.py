@@ -427,13 +427,16 @@ class Environment:
         )
         rid = inv.request_id
         end_ms = _now_ms()
-        events = [
-            *pre_events,
-            (start_ms, report.start_line(rid, self.fn.version)),
-            *self.take_events(),
-            (end_ms, report.end_line(rid)),
-            (end_ms, report.report_line(rid, usage)),
-        ]
+        before, after = report.platform_lines(
+            rid,
+            self.fn.version,
+            usage,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            log_format=self.fn.log_format,
+            system_log_level=self.fn.system_log_level,
+        )
+        events = [*pre_events, *before, *self.take_events(), *after]
         return RunOutcome(
             request_id=rid,
             ok=ok,

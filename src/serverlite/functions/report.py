@@ -6,6 +6,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -47,6 +48,60 @@ def report_line(request_id: str, usage: Usage) -> str:
     if usage.error_type:
         line += f"Error Type: {usage.error_type}\t"
     return line
+
+
+# Lambda's platform records (START, END, REPORT) are INFO-level system logs.
+_LEVEL_RANK = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "ERROR": 4, "FATAL": 5}
+
+
+def platform_lines(
+    request_id: str,
+    version: str,
+    usage: Usage,
+    *,
+    start_ms: int,
+    end_ms: int,
+    log_format: str = "Text",
+    system_log_level: str | None = None,
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The lines before and after the handler's logs: START, then END and REPORT.
+
+    With LogFormat JSON, Lambda writes them as its telemetry records (platform.start,
+    platform.runtimeDone, platform.report) and drops them below the system log level.
+    """
+    if log_format != "JSON":
+        return (
+            [(start_ms, start_line(request_id, version))],
+            [(end_ms, end_line(request_id)), (end_ms, report_line(request_id, usage))],
+        )
+    if _LEVEL_RANK.get(system_log_level or "INFO", 2) > _LEVEL_RANK["INFO"]:
+        return [], []
+    status = "success" if usage.status is None else usage.status
+    metrics: dict[str, Any] = {
+        "durationMs": round(usage.duration_ms, 3),
+        "billedDurationMs": usage.billed_ms,
+        "memorySizeMB": usage.memory_mb,
+        "maxMemoryUsedMB": usage.max_memory_used_mb,
+    }
+    if usage.init_ms is not None:
+        metrics["initDurationMs"] = round(usage.init_ms, 3)
+    report: dict[str, Any] = {"requestId": request_id, "metrics": metrics, "status": status}
+    done: dict[str, Any] = {"requestId": request_id, "status": status}
+    if usage.error_type:
+        report["errorType"] = done["errorType"] = usage.error_type
+    end_time = timestamp(end_ms / 1000)
+    return (
+        [(start_ms, _record(timestamp(start_ms / 1000), "platform.start",
+                            {"requestId": request_id, "version": version}))],
+        [
+            (end_ms, _record(end_time, "platform.runtimeDone", done)),
+            (end_ms, _record(end_time, "platform.report", report)),
+        ],
+    )  # fmt: skip
+
+
+def _record(time_text: str, kind: str, record: dict[str, Any]) -> str:
+    return json.dumps({"time": time_text, "type": kind, "record": record})
 
 
 def timestamp(now: float | None = None) -> str:

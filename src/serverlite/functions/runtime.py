@@ -57,6 +57,55 @@ class _LambdaLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 _request_filter = _RequestIdFilter()
 
+# AWS_LAMBDA_LOG_LEVEL -> the logging level AWS's Python runtime gives the root logger.
+_LOG_LEVELS = {
+    "TRACE": logging.DEBUG,
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "FATAL": logging.CRITICAL,
+}
+# A LogRecord's own attributes; any other one (logging's extra=) joins the JSON record.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "aws_request_id",
+}
+
+
+def _utc_timestamp(created: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + (
+        f".{int(created * 1000) % 1000:03d}Z"
+    )
+
+
+class _JsonFormatter(logging.Formatter):
+    """AWS's Python runtime's record for LogFormat JSON: timestamp, level, message,
+    logger, requestId, the exception's errorType/errorMessage/stackTrace, and extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "timestamp": _utc_timestamp(record.created),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            out["errorType"] = type(exc).__name__
+            out["errorMessage"] = str(exc)
+            out["stackTrace"] = traceback.format_tb(exc.__traceback__)
+        request_id = getattr(record, "aws_request_id", "")
+        if request_id:
+            out["requestId"] = request_id
+        out.update((k, v) for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES)
+        return json.dumps(out, default=str, ensure_ascii=False)
+
+
+def _json_logs() -> bool:
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
 
 def fault(error_type: str, message: str, trace: list[str] | None = None) -> ErrorPayload:
     """An error raised by the runtime itself (init faults carry no request id)."""
@@ -167,12 +216,18 @@ def _setup_process(spec: dict[str, Any], log_fd: int | None) -> int | None:
     for old in list(root.handlers):
         root.removeHandler(old)
     handler = _LambdaLogHandler(sys.stdout)
-    formatter = logging.Formatter(LOG_FORMAT, LOG_DATEFMT)
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    if _json_logs():
+        handler.setFormatter(_JsonFormatter())
+    else:
+        formatter = logging.Formatter(LOG_FORMAT, LOG_DATEFMT)
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
     handler.addFilter(_request_filter)
     root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    # AWS's runtime leaves the root logger at WARNING unless the function has an
+    # application log level (LoggingConfig, JSON format only).
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    root.setLevel(_LOG_LEVELS.get(level, logging.WARNING))
     return announce_fd
 
 
@@ -298,6 +353,11 @@ def _invoke(
 
 
 def _log_error(error: ErrorPayload) -> None:
+    if _json_logs():
+        # AWS's runtime logs an unhandled error as one JSON record in JSON format.
+        record = {"timestamp": _utc_timestamp(time.time()), "log_level": "ERROR", **error}
+        sys.stdout.write(json.dumps(record, default=str) + "\n")
+        return
     lines = f"[ERROR] {error['errorType']}: {error['errorMessage']}"
     if error["stackTrace"]:
         lines += "\nTraceback (most recent call last):\n" + "".join(error["stackTrace"])

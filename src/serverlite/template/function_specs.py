@@ -24,6 +24,8 @@ from .stack import Stack
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 SUPPORTED_RUNTIMES = tuple(f"python3.{minor}" for minor in range(9, 15))
+# Lambda's log levels (LoggingConfig.ApplicationLogLevel / SystemLogLevel), lowest first.
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 _DEFAULT_CODE_URI = "."  # sam uses the template's directory when CodeUri is not set
 
 # SAM property name -> the AWS::Lambda::Function property it comes from.
@@ -229,6 +231,38 @@ class _Builder:
             value = config.get("Mode") if isinstance(config, dict) else None
         return str(value) if value is not None else None
 
+    def logging_config(self) -> dict[str, Any]:
+        """LoggingConfig as Lambda validates it (CreateFunction's LoggingConfig)."""
+        config = self.props.get("LoggingConfig")
+        if config is None:
+            return {}
+        if not isinstance(config, dict):
+            self.fail("LoggingConfig", "must be a mapping")
+            return {}
+        log_format = str(config.get("LogFormat", "Text"))
+        if log_format not in ("Text", "JSON"):
+            self.fail("LoggingConfig.LogFormat", "must be Text or JSON")
+            return {}
+        out: dict[str, Any] = {"log_format": log_format}
+        for key, name in (
+            ("ApplicationLogLevel", "application_log_level"),
+            ("SystemLogLevel", "system_log_level"),
+        ):
+            level = config.get(key)
+            if level is None:
+                # Lambda's default for a JSON function's levels.
+                out[name] = "INFO" if log_format == "JSON" else None
+            elif log_format != "JSON":
+                # CreateFunction: "LogLevel is not supported when LogFormat is set to TEXT".
+                self.fail(f"LoggingConfig.{key}", "can be set only when LogFormat is JSON")
+            elif str(level) not in LOG_LEVELS:
+                self.fail(f"LoggingConfig.{key}", f"must be one of {', '.join(LOG_LEVELS)}")
+            else:
+                out[name] = str(level)
+        if config.get("LogGroup") is not None:
+            out["log_group"] = str(config["LogGroup"])
+        return out
+
     def architectures(self) -> tuple[str, ...]:
         value = self.props.get("Architectures", ["x86_64"])
         if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
@@ -302,6 +336,7 @@ def build_function(
     events, policies, architectures = b.events(), b.policies(), b.architectures()
     dead_letter_queue, event_invoke_config = b.dead_letter_queue(), b.event_invoke_config()
     tracing = b.tracing()
+    logging_config = b.logging_config()
     if b.errors:
         raise TemplateErrors(b.errors)
     origins = {
@@ -343,6 +378,7 @@ def build_function(
         dead_letter_queue=dead_letter_queue,
         event_invoke_config=event_invoke_config,
         tracing=tracing,
+        **logging_config,
     )
 
 

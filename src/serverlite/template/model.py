@@ -95,6 +95,12 @@ class FunctionSpec:
     dead_letter_queue: DestinationSpec | None = None
     event_invoke_config: EventInvokeConfigSpec | None = None
     tracing: str | None = None
+    # LoggingConfig: "Text" | "JSON"; the levels are set only for JSON (AWS refuses them
+    # with Text) and default to INFO there; LogGroup replaces /aws/lambda/<name>.
+    log_format: str = "Text"
+    application_log_level: str | None = None
+    system_log_level: str | None = None
+    log_group: str | None = None
     description: str = ""
     template_file: Path | None = None
     resource_type: str = "AWS::Serverless::Function"  # or AWS::Lambda::Function
@@ -111,7 +117,7 @@ class FunctionSpec:
 
     @property
     def log_group_name(self) -> str:
-        return f"/aws/lambda/{self.name}"
+        return self.log_group or f"/aws/lambda/{self.name}"
 
 
 @dataclass(frozen=True)

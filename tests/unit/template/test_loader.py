@@ -603,3 +603,24 @@ def test_loading_runs_no_linter(load: Load, write: Write, monkeypatch: pytest.Mo
     app = load_application(path)
     assert len(app.functions) == 20
     assert app.functions[3].environment["QUEUE"].endswith("/Queue3")
+
+
+def test_logging_config(load: Load) -> None:
+    (plain,) = load(function_template()).functions
+    assert (plain.log_format, plain.application_log_level) == ("Text", None)
+    assert plain.log_group_name == "/aws/lambda/Fn"
+    json_fn = "LoggingConfig: {LogFormat: JSON, SystemLogLevel: WARN, LogGroup: /my/group}"
+    (fn,) = load(function_template(json_fn)).functions
+    assert (fn.log_format, fn.application_log_level, fn.system_log_level) == (
+        "JSON",
+        "INFO",
+        "WARN",
+    )
+    assert fn.log_group_name == "/my/group"
+    bad = "LoggingConfig: {LogFormat: Text, ApplicationLogLevel: DEBUG}"
+    assert messages(load, function_template(bad)) == [
+        "template.yaml: Resources.Fn.Properties.LoggingConfig.ApplicationLogLevel: can be set "
+        "only when LogFormat is JSON"
+    ]
+    level = "LoggingConfig: {LogFormat: JSON, SystemLogLevel: LOUD}"
+    assert "must be one of TRACE" in messages(load, function_template(level))[0]
