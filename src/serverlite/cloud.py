@@ -235,6 +235,7 @@ class LocalCloud:
             port=endpoint.port,
             tracer=self.tracer,
             publisher=self.publisher,
+            aws=self.aws,
         )
 
     def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> ASGIApp:

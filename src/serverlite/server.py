@@ -113,6 +113,8 @@ def _integration_label(route: RouteSpec) -> str:
         return ""
     if spec.type == "HTTP_PROXY":
         return f"(http_proxy {spec.uri})"
+    if spec.type == "START_EXECUTION":
+        return f"(StartExecution {spec.uri.rsplit(':', 1)[-1]})"
     return "(mock)" if spec.type == "MOCK" else "(not emulated: answers 500)"
 
 

@@ -8,7 +8,8 @@ A function event ``Type: Api`` without ``RestApiId`` joins its stack's implicit
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from serverlite.errors import TemplateError
@@ -21,6 +22,7 @@ from serverlite.gateway.model import (
     ApiSpec,
     AuthorizerSpec,
     CorsSpec,
+    IntegrationSpec,
     RouteSpec,
     ThrottleSpec,
     UsagePlanSpec,
@@ -30,6 +32,7 @@ from serverlite.template.model import Application, FunctionSpec, ResourceSpec, S
 
 REST_TYPES = ("AWS::Serverless::Api", cfn_apis.REST_API)
 HTTP_TYPES = ("AWS::Serverless::HttpApi", cfn_apis.HTTP_API)
+STATE_MACHINE = "AWS::Serverless::StateMachine"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 
 
@@ -65,6 +68,20 @@ def _stack_apis(app: Application, stack: StackSpec) -> list[ApiSpec]:
                     f"refers to an API that is not in this template ({ref!r})",
                 )
             routes[target.logical_id].append(_route(fn, event.name, kind, props, target))
+    for machine in stack.resources:
+        if machine.type != STATE_MACHINE:
+            continue
+        for name, declared in _api_events(machine):
+            props = dict(declared.get("Properties") or {})
+            ref = props.get("RestApiId")
+            target = by_id.get(str(ref)) if ref is not None else resources.get("ServerlessRestApi")
+            if target is None or target.type not in REST_TYPES:
+                raise TemplateError(
+                    str(stack.template_file),
+                    f"Resources.{machine.logical_id}.Events.{name}",
+                    f"refers to a REST API that is not in this template ({ref!r})",
+                )
+            routes[target.logical_id].append(_machine_route(stack, machine, name, props, target))
     apis = []
     fn_names = {fn.arn: fn.name for fn in app.functions}
     for logical, resource in resources.items():
@@ -168,8 +185,17 @@ def _route_throttles(
     return limits
 
 
+@dataclass(frozen=True)
+class _Owner:
+    """What a route reads of the resource whose event it is (a function, a state machine)."""
+
+    logical_id: str
+    name: str  # the function the route invokes; "" for other integrations
+    template_file: Path | None
+
+
 def _route(
-    fn: FunctionSpec, name: str, kind: ApiKind, props: dict[str, Any], api: ResourceSpec
+    fn: FunctionSpec | _Owner, name: str, kind: ApiKind, props: dict[str, Any], api: ResourceSpec
 ) -> RouteSpec:
     auth = props.get("Auth") if isinstance(props.get("Auth"), dict) else {}
     assert isinstance(auth, dict)
@@ -213,6 +239,37 @@ def _route(
         throttle=_throttle(props["RouteSettings"])
         if isinstance(props.get("RouteSettings"), dict)
         else None,
+    )
+
+
+def _api_events(machine: ResourceSpec) -> list[tuple[str, Mapping[str, Any]]]:
+    events = machine.properties.get("Events")
+    return [
+        (str(name), event)
+        for name, event in (events.items() if isinstance(events, dict) else ())
+        if isinstance(event, dict) and event.get("Type") == "Api"
+    ]
+
+
+def _machine_route(
+    stack: StackSpec,
+    machine: ResourceSpec,
+    name: str,
+    props: dict[str, Any],
+    api: ResourceSpec,
+) -> RouteSpec:
+    """A state machine's Api event: SAM writes an ``aws`` integration to
+    ``states:action/StartExecution`` whose request template makes the body the input
+    (samtranslator/model/stepfunctions/events.py); its integration responses "200" and
+    "400" pass StartExecution's answer through."""
+    route = _route(_Owner(machine.logical_id, "", stack.template_file), name, "REST", props, api)
+    return replace(
+        route,
+        integration=IntegrationSpec(
+            type="START_EXECUTION",
+            uri=machine.physical_id,  # the state machine's ARN (its Ref)
+            description=f"StartExecution of {machine.logical_id}",
+        ),
     )
 
 

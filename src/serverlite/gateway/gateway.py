@@ -17,6 +17,7 @@ from urllib.parse import unquote
 import httpx
 
 from serverlite import fastjson, ids
+from serverlite.aws.local_client import LocalAws
 from serverlite.errors import InvokeError, TooManyRequests
 from serverlite.functions.environment_process import INIT_TIMEOUT_S
 from serverlite.gateway import cors, errors, forwarding, integrations
@@ -83,8 +84,12 @@ class Gateway:
         port: int | None = None,
         tracer: Tracer | None = None,
         publisher: Publisher | None = None,
+        aws: LocalAws | None = None,
     ) -> None:
-        """``port``: where the API is served (what functions see as X-Forwarded-Port)."""
+        """``port``: where the API is served (what functions see as X-Forwarded-Port);
+        ``aws``: the emulated services, for integrations with AWS services
+        (a state machine's Api event starts an execution)."""
+        self.aws = aws
         self.api = api
         self.invoker = invoker
         # Off unless given (the invoker's own tracer, when it has one, by default).
@@ -360,11 +365,14 @@ class Gateway:
         return response
 
     async def _integrate_other(self, request: HttpRequest, ctx: EventContext) -> HttpResponse:
-        """MOCK and HTTP_PROXY integrations (OpenAPI documents, AWS::ApiGateway::Method)."""
+        """MOCK and HTTP_PROXY integrations (OpenAPI documents, AWS::ApiGateway::Method),
+        StartExecution (a state machine's Api event)."""
         spec, kind = ctx.route.integration, self.api.kind
         assert spec is not None
         if spec.type == "MOCK":
             return integrations.mock_response(ctx.route)
+        if spec.type == "START_EXECUTION" and self.aws is not None:
+            return await integrations.start_execution(self.aws, ctx.route, request)
         if spec.type == "HTTP_PROXY":
             if self._http is None:
                 # No proxies from the environment: the backend is on this machine.

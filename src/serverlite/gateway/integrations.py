@@ -10,6 +10,14 @@ Mapping templates are Velocity (VTL) on AWS; serverlite sends a template as writ
 HTTP_PROXY: the request goes on to the integration URI as it came (method, headers,
 query, body; ``{name}`` path parameters filled in) and the backend's answer comes back
 as it is. Only loopback URLs are reached: serverlite talks to nothing off this machine.
+
+START_EXECUTION: a state machine's ``Api`` event. SAM writes an ``aws`` integration to
+``arn:aws:apigateway:<region>:states:action/StartExecution`` with the request template
+``{"input": "$util.escapeJavaScript($input.json('$'))", "stateMachineArn": "<arn>"}``
+and integration responses "200" and "400" (samtranslator's SwaggerEditor
+``add_state_machine_integration``): the request body is the execution's input, and
+StartExecution's answer comes back as it is: 200 ``{"executionArn", "startDate"}``, or
+400 with Step Functions' error body (``InvalidExecutionInput``, ...).
 """
 
 from __future__ import annotations
@@ -17,16 +25,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
 
+from serverlite.aws.backend import AwsError
+from serverlite.aws.local_client import LocalAws
 from serverlite.gateway.authorizers.loopback import is_loopback_url
 from serverlite.gateway.http import HttpRequest, HttpResponse
 from serverlite.gateway.model import ApiSpec, IntegrationSpec, RouteSpec
 
 _VTL = re.compile(r"\$(input|context|util|stageVariables)\b|#(set|if|foreach)\b")
 # Hop-by-hop headers, and those httpx sets from the request it sends.
+# Step Functions' JSON 1.0 error namespace, as its errors reach API Gateway's client.
+_SFN_NAMESPACE = "com.amazonaws.swf.service.v2.model#"
 _NOT_FORWARDED = {"host", "connection", "content-length", "transfer-encoding", "keep-alive"}
 
 
@@ -140,3 +153,32 @@ async def http_proxy(
         return None
     kept = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in _NOT_FORWARDED]
     return HttpResponse(status=answer.status_code, headers=kept, body=answer.content)
+
+
+async def start_execution(aws: LocalAws, route: RouteSpec, request: HttpRequest) -> HttpResponse:
+    """Step Functions' StartExecution answer, as SAM's integration passes it through."""
+    spec = route.integration
+    assert spec is not None
+    # $input.json('$') of an empty body is "{}"; any other body goes as it came (Step
+    # Functions refuses one that is not JSON with InvalidExecutionInput, answered 400).
+    text = request.body.decode("utf-8", "replace") if request.body.strip() else "{}"
+    try:
+        answer = await aws.call(
+            "stepfunctions", "StartExecution", {"stateMachineArn": spec.uri, "input": text}
+        )
+    except AwsError as exc:
+        # The integration responses SAM writes select "400"; anything else has no
+        # integration response, so API Gateway answers with the backend's status anyway.
+        body = {"__type": f"{_SFN_NAMESPACE}{exc.code}", "message": exc.message}
+        return HttpResponse(
+            status=exc.status,
+            headers=[("Content-Type", "application/json")],
+            body=json.dumps(body).encode(),
+        )
+    started = answer.get("startDate")
+    if isinstance(started, datetime):
+        started = started.timestamp()  # on the wire: epoch seconds, as JSON 1.0 sends it
+    out = {"executionArn": answer.get("executionArn"), "startDate": started}
+    return HttpResponse(
+        status=200, headers=[("Content-Type", "application/json")], body=json.dumps(out).encode()
+    )

@@ -49,10 +49,13 @@ class ThrottleSpec:
 @dataclass(frozen=True)
 class IntegrationSpec:
     """A route's integration other than a Lambda proxy (OpenAPI's
-    ``x-amazon-apigateway-integration`` or an AWS::ApiGateway::Method's Integration)."""
+    ``x-amazon-apigateway-integration``, an AWS::ApiGateway::Method's Integration, or
+    the StartExecution integration SAM writes for a state machine's Api event)."""
 
-    type: Literal["MOCK", "HTTP_PROXY", "UNSUPPORTED"]
-    uri: str = ""  # HTTP_PROXY: the backend URL, {param} placeholders allowed
+    type: Literal["MOCK", "HTTP_PROXY", "START_EXECUTION", "UNSUPPORTED"]
+    # HTTP_PROXY: the backend URL, {param} placeholders allowed;
+    # START_EXECUTION: the state machine's ARN (a StateMachine's Api event)
+    uri: str = ""
     http_method: str = "ANY"  # HTTP_PROXY: the backend method (ANY: the request's)
     request_templates: Mapping[str, str] = field(default_factory=dict)  # MOCK
     # MOCK: selection pattern ("default" or a regex of the status) -> integration response

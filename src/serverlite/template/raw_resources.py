@@ -71,6 +71,15 @@ def implicit_resources(
     implicit: dict[str, RawResource] = {}
     for resource in resources.values():
         implicit.update(_api_children(resource))
+        if resource.type == "AWS::Serverless::StateMachine" and _machine_api(resource):
+            # A state machine's Api event without RestApiId joins the implicit REST API.
+            implicit["ServerlessRestApi"] = RawResource(
+                "ServerlessRestApi",
+                "AWS::Serverless::Api",
+                apply_globals(sections, "AWS::Serverless::Api", {}),
+                {},
+                implicit=True,
+            )
         if resource.type != "AWS::Serverless::Function":
             continue
         if "Role" not in resource.properties:
@@ -106,6 +115,16 @@ def implicit_resources(
             stage = "Prod" if name == "ServerlessRestApi" else None
             implicit.update(_api_children(implicit[name], stage))
     return {k: v for k, v in implicit.items() if k not in resources}
+
+
+def _machine_api(machine: RawResource) -> bool:
+    events = machine.properties.get("Events")
+    return any(
+        isinstance(event, dict)
+        and event.get("Type") == "Api"
+        and "RestApiId" not in (event.get("Properties") or {})
+        for event in (events.values() if isinstance(events, dict) else ())
+    )
 
 
 def _made(logical_id: str, kind: str, properties: Mapping[str, Any]) -> RawResource:

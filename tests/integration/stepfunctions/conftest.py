@@ -26,7 +26,9 @@ def markers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, markers: Path) -> Iterator[Server]:
-    running = start_with_markers(tmp_path_factory, TEMPLATE, markers, "--time-scale", "100")
+    running = start_with_markers(
+        tmp_path_factory, TEMPLATE, markers, "--time-scale", "100", "--port", "0"
+    )
     yield running
     running.stop()
 

@@ -32,7 +32,15 @@ def _starts(markers: Path, marker: str) -> int:
 @pytest.mark.slow
 def test_executions_resume_after_kill_9(tmp_path: Path) -> None:
     markers, state = tmp_path / "markers", tmp_path / "state"
-    args = ("--parameter-overrides", f"MarkerDir={markers}", "--no-reload", "--time-scale", "10")
+    args = (
+        "--parameter-overrides",
+        f"MarkerDir={markers}",
+        "--no-reload",
+        "--time-scale",
+        "10",
+        "--port",
+        "0",  # the fixture has an API (a state machine's Api event): any free port
+    )
     server = start_server(TEMPLATE, state, *args)
     sfn = sfn_client(server)
 

@@ -96,13 +96,14 @@ def _provision(
     return backend.ProvisionedResource("stepfunctions", "state machine", name, detail)
 
 
-# SAM event types that become EventBridge rules and schedules (events/provision.py).
-SERVED_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2")
+# SAM event types that become EventBridge rules and schedules (events/provision.py),
+# and Api: a REST route whose integration starts an execution (gateway/discovery.py).
+SERVED_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "Api")
 
 
 def _unserved_events(events: Any) -> str:
-    """The SAM events of a state machine that serverlite does not run (Api: a route that
-    starts an execution), named for the startup table."""
+    """The SAM events of a state machine that serverlite does not run, named for the
+    startup table."""
     if not isinstance(events, dict):
         return ""
     return ", ".join(
