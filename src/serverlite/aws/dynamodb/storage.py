@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -108,6 +109,10 @@ def _expiry(table: TableDef, item: Item) -> float | None:
 class Storage:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.conn = state.connect(path, check_same_thread=False)
+        # One connection, used from the event loop and from other threads (the pytest
+        # plugin's clock advance runs the TTL sweep on the test's thread): a write
+        # transaction holds this lock, so two threads never BEGIN on it at once.
+        self._write_lock = threading.RLock()
         self.conn.executescript(_SCHEMA + STREAMS_SCHEMA)
         self.streams = StreamLog(self.conn, clock)
         self.tables: dict[str, TableDef] = {}
@@ -121,13 +126,14 @@ class Storage:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic write; committed (durable) when the block ends without error."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with self._write_lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     def truncate(self) -> None:
         """Every table's items gone, the tables kept (a test's reset)."""
