@@ -57,6 +57,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "AWS::SNS::Subscription": ("sns",),
     "AWS::Events::Rule": ("events",),
     "AWS::Events::EventBus": ("events",),
+    "AWS::Events::Archive": ("events",),
     "AWS::Scheduler::Schedule": ("events",),
     "AWS::SSM::Parameter": ("ssm",),
     "AWS::SecretsManager::Secret": ("secretsmanager",),

@@ -226,6 +226,10 @@ def _rule_arn(view: ResourceView) -> str:
     return view.arn("events", f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}")
 
 
+def _archive_name(view: ResourceView) -> str:
+    return view.text("ArchiveName") or view.default_name[:48]
+
+
 def _role_arn(view: ResourceView) -> str:
     path = view.text("Path") or "/"
     return view.arn("iam", f"role{path}{view.name('RoleName')}", region=False)
@@ -315,6 +319,12 @@ DEFAULT_RESOURCE_TYPES: Mapping[str, ResourceType] = {
             "Arn": lambda v: v.arn("events", f"event-bus/{v.name('Name')}"),
             "Name": lambda v: v.name("Name"),
         },
+        strict=True,
+    ),
+    # Ref gives the archive's name (at most 48 characters); GetAtt Arn its ARN.
+    "AWS::Events::Archive": ResourceType(
+        _archive_name,
+        {"Arn": lambda v: v.arn("events", f"archive/{_archive_name(v)}")},
         strict=True,
     ),
     "AWS::Scheduler::Schedule": ResourceType(lambda v: v.name("Name"), {"Arn": _schedule_arn}),

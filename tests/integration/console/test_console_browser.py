@@ -46,8 +46,7 @@ def _seed(server: Server) -> None:
         Bucket="console-files", Key="docs/readme.txt", Body=b"made by the console test"
     )
     events = aws_client(server, "events")
-    bus = events.describe_event_bus(Name="console-bus")["Arn"]
-    events.create_archive(ArchiveName="console-archive", EventSourceArn=bus)
+    # console-archive is the template's AWS::Events::Archive on console-bus
     events.put_events(
         Entries=[
             {

@@ -2,6 +2,7 @@
 across restarts, updated when the template changes, refused when invalid."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,68 @@ def test_invalid_template_rules_are_refused_with_their_place(tmp_path):
         provision.declarations(load_application(path))
     assert "Resources.Bad.Properties" in str(raised.value)
     assert "Unrecognized match type prefx" in str(raised.value)
+
+
+ARCHIVES = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: orders}
+  Kept:
+    Type: AWS::Events::Archive
+    Properties:
+      ArchiveName: orders-archive
+      SourceArn: !GetAtt Bus.Arn
+      EventPattern: {source: [shop]}
+      RetentionDays: 7
+      Description: every shop event
+  Unnamed:
+    Type: AWS::Events::Archive
+    Properties:
+      SourceArn: !Sub arn:aws:events:${AWS::Region}:${AWS::AccountId}:event-bus/default
+"""
+
+
+def test_template_archives_are_provisioned_kept_updated_and_removed(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(ARCHIVES)
+    db, clock = EventsDb(Path(":memory:")), Clock()
+    lines = provision.apply(db, provision.declarations(load_application(path)), clock)
+    archives = {a.name: a for a in db.archives()}
+    kept = archives["orders-archive"]
+    assert (kept.bus, kept.retention_days, kept.description) == ("orders", 7, "every shop event")
+    assert json.loads(kept.pattern) == {"source": ["shop"]}
+    assert archives["Unnamed"].bus == "default"  # no ArchiveName: the logical id, as CFN's Ref
+    assert archives["Unnamed"].retention_days == 0  # 0: kept indefinitely
+    assert {(x.kind, x.name) for x in lines} >= {("archive", "orders-archive")}
+    # a restart with the same template rewrites nothing
+    clock.now = 2000.0
+    provision.apply(db, provision.declarations(load_application(path)), clock)
+    assert db.archive("orders-archive").created == 1000.0
+    # an archive made through the API is left alone; a changed declaration is updated in
+    # place (same creation time); one removed from the template is deleted
+    db.put_archive(replace(kept, name="mine", pattern=None))
+    path.write_text(
+        ARCHIVES.replace("RetentionDays: 7", "RetentionDays: 30").split("  Unnamed:")[0]
+    )
+    provision.apply(db, provision.declarations(load_application(path)), clock)
+    after = {a.name: a for a in db.archives()}
+    assert after["orders-archive"].retention_days == 30
+    assert after["orders-archive"].created == 1000.0
+    assert "Unnamed" not in after
+    assert "mine" in after
+
+
+def test_an_archive_on_a_missing_bus_is_refused(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        ARCHIVES.replace(
+            "SourceArn: !GetAtt Bus.Arn",
+            "SourceArn: arn:aws:events:us-east-1:123456789012:event-bus/nope",
+        )
+    )
+    with pytest.raises(TemplateError, match="event bus nope does not exist"):
+        provision.apply(
+            EventsDb(Path(":memory:")), provision.declarations(load_application(path)), Clock()
+        )

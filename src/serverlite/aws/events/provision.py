@@ -1,15 +1,17 @@
 """The template's buses, rules and schedules, made to exist at start (idempotently).
 
     AWS::Events::EventBus, AWS::Events::Rule (EventPattern, ScheduleExpression, State,
-    Targets), AWS::Scheduler::Schedule, and function (and AWS::Serverless::StateMachine)
-    events of Type EventBridgeRule, CloudWatchEvent, Schedule and ScheduleV2, named as
-    SAM names what it generates: the rule ``<Function><Event>`` with the target
-    ``<Function><Event>LambdaTarget`` (``...StepFunctionsTarget`` for a state machine).
+    Targets), AWS::Events::Archive, AWS::Scheduler::Schedule, and function (and
+    AWS::Serverless::StateMachine) events of Type EventBridgeRule, CloudWatchEvent,
+    Schedule and ScheduleV2, named as SAM names what it generates: the rule
+    ``<Function><Event>`` with the target ``<Function><Event>LambdaTarget``
+    (``...StepFunctionsTarget`` for a state machine).
 
 Each declaration is stored with a fingerprint; a restart with the same template
 changes nothing (a rate schedule keeps its phase), a changed declaration is
-replaced, and one removed from the template is deleted. Rules and schedules
-created through the API are left alone.
+replaced, and one removed from the template is deleted (an archive with the events
+it holds, as CloudFormation deletes it). Rules, schedules and archives created
+through the API are left alone.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from serverlite.template.model import Application, EventSourceSpec, ResourceSpec
 
 from .context import check_pattern, check_schedule
 from .names import DEFAULT_BUS, bus_name
-from .records import Bus, Rule, Schedule
+from .records import Archive, Bus, Rule, Schedule
 from .schedule_spec import DEFAULT_GROUP, check_spec
 from .store import EventsDb
 from .targets import check_target
@@ -41,6 +43,7 @@ class Declarations:
     rules: dict[tuple[str, str], tuple[Rule, list[dict[str, Any]]]] = field(default_factory=dict)
     schedules: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     sam_queues: set[str] = field(default_factory=set)  # DeadLetterConfig Type: SQS queue ARNs
+    archives: dict[str, Archive] = field(default_factory=dict)  # name -> declared archive
 
 
 def _fail(app: Application, stack_path: tuple[str, ...], where: str, message: str) -> TemplateError:
@@ -61,6 +64,8 @@ def declarations(app: Application) -> Declarations:
             found.buses[resource.physical_id] = str(resource.properties.get("Description") or "")
         elif resource.type == "AWS::Events::Rule":
             _cfn_rule(app, resource, found)
+        elif resource.type == "AWS::Events::Archive":
+            _cfn_archive(app, resource, found)
         elif resource.type == "AWS::Scheduler::Schedule":
             props = dict(resource.properties)
             group = str(props.pop("GroupName", None) or DEFAULT_GROUP)
@@ -161,6 +166,29 @@ def _cfn_rule(app: Application, resource: ResourceSpec, found: Declarations) -> 
         targets,
     )
     found.rules[(rule.bus, rule.name)] = (rule, checked)
+
+
+def _cfn_archive(app: Application, resource: ResourceSpec, found: Declarations) -> None:
+    props = resource.properties
+    where = f"Resources.{resource.logical_id}.Properties"
+    source = str(props.get("SourceArn") or "")
+    bus = source.partition(":event-bus/")[2]
+    if not bus:
+        raise _fail(app, resource.stack_path, where, "SourceArn must be an event bus ARN")
+    pattern = _text(props.get("EventPattern"))
+    retention = props.get("RetentionDays", 0)
+    try:
+        if pattern:
+            check_pattern(pattern)
+        retention = int(retention)  # CloudFormation passes template integers as strings too
+    except (AwsError, TypeError, ValueError) as exc:
+        detail = f"{exc.code}: {exc.message}" if isinstance(exc, AwsError) else str(exc)
+        raise _fail(app, resource.stack_path, where, detail) from exc
+    if retention < 0:
+        raise _fail(app, resource.stack_path, where, "RetentionDays must be 0 or more")
+    name = resource.physical_id
+    description = str(props.get("Description") or "")
+    found.archives[name] = Archive(name, bus, description, pattern, retention, 0.0, "ENABLED")
 
 
 def _function_rule(
@@ -281,6 +309,7 @@ def apply(db: EventsDb, found: Declarations, now: Callable[[], float]) -> list[P
     for key, old in existing.items():
         if old.managed and key not in found.rules:
             db.delete_rule(*key)
+    lines += _apply_archives(db, found, now)
     current = {(s.group, s.name): s for s in db.schedules()}
     for (group, name), spec in found.schedules.items():
         lines.append(ProvisionedResource("scheduler", "schedule", name, spec["ScheduleExpression"]))
@@ -293,4 +322,25 @@ def apply(db: EventsDb, found: Declarations, now: Callable[[], float]) -> list[P
     for key, old_schedule in current.items():
         if old_schedule.managed and key not in found.schedules:
             db.delete_schedule(*key)
+    return lines
+
+
+def _apply_archives(
+    db: EventsDb, found: Declarations, now: Callable[[], float]
+) -> list[ProvisionedResource]:
+    lines, managed = [], db.managed_archives()
+    for name, archive in sorted(found.archives.items()):
+        kept = "kept indefinitely" if not archive.retention_days else f"{archive.retention_days} d"
+        lines.append(ProvisionedResource("events", "archive", name, f"bus {archive.bus}, {kept}"))
+        fingerprint = _fingerprint(asdict(archive))
+        if managed.get(name) == fingerprint:
+            continue
+        if db.bus(archive.bus) is None:
+            raise TemplateError(
+                "template", f"archive {name}", f"event bus {archive.bus} does not exist"
+            )
+        old = db.archive(name)  # a changed declaration keeps the events already archived
+        db.put_managed_archive(replace(archive, created=old.created if old else now()), fingerprint)
+    for name in managed.keys() - found.archives.keys():
+        db.delete_archive(name)
     return lines

@@ -8,6 +8,7 @@ it answers, so an acknowledged event is never lost.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ CREATE TABLE IF NOT EXISTS archived_events (
     event TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS archived_events_by_archive ON archived_events (archive, seq);
+CREATE TABLE IF NOT EXISTS managed_archives (
+    name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS replays (
     name TEXT PRIMARY KEY, archive TEXT NOT NULL, description TEXT NOT NULL,
     start REAL NOT NULL, "end" REAL NOT NULL, destination TEXT NOT NULL, state TEXT NOT NULL,
@@ -173,23 +177,25 @@ class EventsDb(LockedDb):
 
     def put_archive(self, archive: Archive) -> None:
         with self.transaction() as db:
-            db.execute(
-                f"INSERT OR REPLACE INTO archives ({_ARCHIVE}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    archive.name,
-                    archive.bus,
-                    archive.description,
-                    archive.pattern,
-                    archive.retention_days,
-                    archive.created,
-                    archive.state,
-                ),
-            )
+            _insert_archive(db, archive)
 
     def delete_archive(self, name: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM archived_events WHERE archive = ?", (name,))
             db.execute("DELETE FROM archives WHERE name = ?", (name,))
+            db.execute("DELETE FROM managed_archives WHERE name = ?", (name,))
+
+    def managed_archives(self) -> dict[str, str]:
+        """Archives a template declared: name -> the declaration's fingerprint."""
+        return dict(self._all("SELECT name, fingerprint FROM managed_archives"))
+
+    def put_managed_archive(self, archive: Archive, fingerprint: str) -> None:
+        """Store a template's archive (events already archived under it are kept)."""
+        with self.transaction() as db:
+            _insert_archive(db, archive)
+            db.execute(
+                "INSERT OR REPLACE INTO managed_archives VALUES (?, ?)", (archive.name, fingerprint)
+            )
 
     def expire_archived(self, name: str, before: float) -> None:
         with self.transaction() as db:
@@ -316,3 +322,18 @@ def _replay(row: Sequence[Any]) -> Replay:
     values = list(row)
     values[5] = json.loads(values[5])
     return Replay(*values)
+
+
+def _insert_archive(db: sqlite3.Connection, archive: Archive) -> None:
+    db.execute(
+        f"INSERT OR REPLACE INTO archives ({_ARCHIVE}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            archive.name,
+            archive.bus,
+            archive.description,
+            archive.pattern,
+            archive.retention_days,
+            archive.created,
+            archive.state,
+        ),
+    )
