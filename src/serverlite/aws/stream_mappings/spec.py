@@ -7,25 +7,29 @@ DynamoDB stream. SQS mappings are the SQS service's (``aws/sqs/mapping``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from serverlite.errors import TemplateError
-from serverlite.patterns import Pattern, PatternError, compile_pattern
+from serverlite.patterns import Pattern
 from serverlite.template.intrinsics import to_cfn_string
+from serverlite.template.mapping_properties import (
+    RESOURCE_TYPE,
+    Fail,
+    filter_criteria,
+    integer,
+    template_file,
+)
 from serverlite.template.model import Application, FunctionSpec
 
-RESOURCE_TYPE = "AWS::Lambda::EventSourceMapping"
 EVENT_TYPES = ("Kinesis", "DynamoDB")
 POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 MAX_BATCH = 10_000
 MAX_WINDOW_S = 300
 MAX_TUMBLING_S = 900
-MAX_FILTERS = 5
 MAX_RETRIES = 10_000
 MIN_AGE_S, MAX_AGE_S = 60, 604_800
-Fail = Callable[[str, str], Exception]
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,9 @@ def mappings(app: Application) -> list[StreamMapping]:
                 where = f"Resources.{fn.logical_id}.Properties.Events.{event.name}"
                 stable = uuid.uuid5(uuid.NAMESPACE_URL, f"{fn.arn}#{event.name}")
                 props = {**event.properties, "EventSourceArn": event.properties.get("Stream")}
-                found.append(_mapping(_file(app, fn.stack_path), where, str(stable), fn, props))
+                found.append(
+                    _mapping(template_file(app, fn.stack_path), where, str(stable), fn, props)
+                )
     for resource in app.resources:
         if resource.type != RESOURCE_TYPE:
             continue
@@ -80,28 +86,13 @@ def mappings(app: Application) -> list[StreamMapping]:
         if source_kind(str(to_cfn_string(declared.get("EventSourceArn")) or "")) is None:
             continue  # an SQS queue or another source
         where = f"Resources.{resource.logical_id}"
-        file = _file(app, resource.stack_path)
+        file = template_file(app, resource.stack_path)
         target = to_cfn_string(declared.get("FunctionName")) or ""
         target_fn = app.find_function(target)
         if target_fn is None:
             raise TemplateError(file, f"{where}.Properties.FunctionName", f"no function {target!r}")
         found.append(_mapping(file, where, resource.physical_id, target_fn, declared))
     return found
-
-
-def _file(app: Application, stack_path: tuple[str, ...]) -> str:
-    stack = next(s for s in app.root.walk() if s.path == stack_path)
-    return str(stack.template_file)
-
-
-def _integer(props: Mapping[str, Any], name: str, default: int, fail: Fail) -> int:
-    value = props.get(name)
-    if value is None:
-        return default
-    try:
-        return int(str(to_cfn_string(value)))
-    except ValueError as exc:
-        raise fail(name, f"must be an integer, got {value!r}") from exc
 
 
 def _between(value: int, low: int, high: int, name: str, fail: Fail) -> int:
@@ -150,9 +141,9 @@ def _mapping(
         if props.get("StartingPositionTimestamp") is None:
             raise fail("StartingPositionTimestamp", "is required with AT_TIMESTAMP")
         moment = _timestamp(props["StartingPositionTimestamp"], fail)
-    retries = _integer(props, "MaximumRetryAttempts", -1, fail)
+    retries = integer(props, "MaximumRetryAttempts", -1, fail)
     _between(retries, -1, MAX_RETRIES, "MaximumRetryAttempts", fail)
-    age = _integer(props, "MaximumRecordAgeInSeconds", -1, fail)
+    age = integer(props, "MaximumRecordAgeInSeconds", -1, fail)
     if age != -1:
         _between(age, MIN_AGE_S, MAX_AGE_S, "MaximumRecordAgeInSeconds", fail)
     types = props.get("FunctionResponseTypes") or []
@@ -170,17 +161,17 @@ def _mapping(
         starting_position=str(position),
         starting_timestamp=moment,
         batch_size=_between(
-            _integer(props, "BatchSize", 100, fail), 1, MAX_BATCH, "BatchSize", fail
+            integer(props, "BatchSize", 100, fail), 1, MAX_BATCH, "BatchSize", fail
         ),
         window_s=_between(
-            _integer(props, "MaximumBatchingWindowInSeconds", 0, fail),
+            integer(props, "MaximumBatchingWindowInSeconds", 0, fail),
             0,
             MAX_WINDOW_S,
             "MaximumBatchingWindowInSeconds",
             fail,
         ),
         parallelization=_between(
-            _integer(props, "ParallelizationFactor", 1, fail), 1, 10, "ParallelizationFactor", fail
+            integer(props, "ParallelizationFactor", 1, fail), 1, 10, "ParallelizationFactor", fail
         ),
         bisect=to_cfn_string(props.get("BisectBatchOnFunctionError")) == "true",
         max_retries=retries,
@@ -188,13 +179,13 @@ def _mapping(
         on_failure=_on_failure(props.get("DestinationConfig"), fail),
         report_batch_item_failures=bool(types),
         tumbling_window_s=_between(
-            _integer(props, "TumblingWindowInSeconds", 0, fail),
+            integer(props, "TumblingWindowInSeconds", 0, fail),
             0,
             MAX_TUMBLING_S,
             "TumblingWindowInSeconds",
             fail,
         ),
-        filters=_filters(props.get("FilterCriteria"), fail),
+        filters=filter_criteria(props.get("FilterCriteria"), fail),
         enabled=to_cfn_string(props.get("Enabled")) != "false",
         origin=where,
     )
@@ -210,22 +201,6 @@ def _on_failure(config: Any, fail: Fail) -> str | None:
         # AWS, which serverlite does not emulate as destinations).
         raise fail("DestinationConfig.OnFailure.Destination", f"must be an SQS or SNS ARN: {arn!r}")
     return arn
-
-
-def _filters(criteria: Any, fail: Fail) -> tuple[Pattern, ...]:
-    if criteria is None:
-        return ()
-    filters = criteria.get("Filters") if isinstance(criteria, Mapping) else None
-    if not isinstance(filters, list) or len(filters) > MAX_FILTERS:
-        raise fail("FilterCriteria", f"needs Filters: a list of 1 to {MAX_FILTERS} patterns")
-    patterns = []
-    for index, item in enumerate(filters):
-        pattern = item.get("Pattern") if isinstance(item, Mapping) else None
-        try:
-            patterns.append(compile_pattern(pattern if isinstance(pattern, str | dict) else ""))
-        except PatternError as exc:
-            raise fail(f"FilterCriteria.Filters[{index}].Pattern", str(exc)) from exc
-    return tuple(patterns)
 
 
 def from_api(

@@ -8,13 +8,20 @@ other sources (streams, Kafka) are left to whatever handles them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from serverlite.errors import TemplateError
-from serverlite.patterns import Pattern, PatternError, compile_pattern
+from serverlite.patterns import Pattern
 from serverlite.template.intrinsics import to_cfn_string
+from serverlite.template.mapping_properties import (
+    RESOURCE_TYPE,
+    Fail,
+    filter_criteria,
+    integer,
+    template_file,
+)
 from serverlite.template.model import Application, FunctionSpec
 from serverlite.template.sqs_subscriptions import queue_subscriptions
 
@@ -23,11 +30,8 @@ from ..names import QueueRef, parse_arn
 MAX_BATCH = 10_000
 MAX_FIFO_BATCH = 10
 MAX_WINDOW_S = 300
-MAX_FILTERS = 5
 MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
 RESPONSE_TYPES = ("ReportBatchItemFailures",)
-RESOURCE_TYPE = "AWS::Lambda::EventSourceMapping"
-Fail = Callable[[str, str], TemplateError]
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,9 @@ def mappings(app: Application) -> list[SqsMapping]:
                 where = f"Resources.{fn.logical_id}.Properties.Events.{event.name}"
                 stable = uuid.uuid5(uuid.NAMESPACE_URL, f"{fn.arn}#{event.name}")
                 found.append(
-                    _mapping(_file(app, fn.stack_path), where, str(stable), fn, event.properties)
+                    _mapping(
+                        template_file(app, fn.stack_path), where, str(stable), fn, event.properties
+                    )
                 )
     found.extend(_sns_queue_mappings(app))
     for resource in app.resources:
@@ -64,7 +70,7 @@ def mappings(app: Application) -> list[SqsMapping]:
         if parse_arn(str(to_cfn_string(props.get("EventSourceArn")) or "")) is None:
             continue  # a stream or another source: not an SQS mapping
         where = f"Resources.{resource.logical_id}"
-        file = _file(app, resource.stack_path)
+        file = template_file(app, resource.stack_path)
         target = to_cfn_string(props.get("FunctionName")) or ""
         target_fn = app.find_function(target)
         if target_fn is None:
@@ -96,11 +102,6 @@ def _sns_queue_mappings(app: Application) -> list[SqsMapping]:
     return found
 
 
-def _file(app: Application, stack_path: tuple[str, ...]) -> str:
-    stack = next(s for s in app.root.walk() if s.path == stack_path)
-    return str(stack.template_file)
-
-
 def _mapping(
     file: str, where: str, mapping_id: str, fn: FunctionSpec, props: Mapping[str, Any]
 ) -> SqsMapping:
@@ -111,8 +112,8 @@ def _mapping(
     queue = parse_arn(arn)
     if queue is None:
         raise fail("Queue", f"needs an SQS queue ARN, got {props.get('Queue')!r}")
-    batch_size = _integer(props, "BatchSize", 10, fail)
-    window = _integer(props, "MaximumBatchingWindowInSeconds", 0, fail)
+    batch_size = integer(props, "BatchSize", 10, fail)
+    window = integer(props, "MaximumBatchingWindowInSeconds", 0, fail)
     limit = MAX_FIFO_BATCH if queue.fifo else MAX_BATCH
     if not 1 <= batch_size <= limit:
         raise fail("BatchSize", f"must be between 1 and {limit} for this queue, got {batch_size}")
@@ -138,42 +139,16 @@ def _mapping(
         window_s=window,
         enabled=to_cfn_string(props.get("Enabled")) != "false",
         report_batch_item_failures=bool(types),
-        filters=_filters(props.get("FilterCriteria"), fail),
+        filters=filter_criteria(props.get("FilterCriteria"), fail),
         max_concurrency=_concurrency(props.get("ScalingConfig"), fail),
         origin=where,
     )
 
 
-def _integer(props: Mapping[str, Any], name: str, default: int, fail: Fail) -> int:
-    value = props.get(name)
-    if value is None:
-        return default
-    try:
-        return int(str(to_cfn_string(value)))
-    except ValueError as exc:
-        raise fail(name, f"must be an integer, got {value!r}") from exc
-
-
-def _filters(criteria: Any, fail: Fail) -> tuple[Pattern, ...]:
-    if criteria is None:
-        return ()
-    filters = criteria.get("Filters") if isinstance(criteria, Mapping) else None
-    if not isinstance(filters, list) or len(filters) > MAX_FILTERS:
-        raise fail("FilterCriteria", f"needs Filters: a list of 1 to {MAX_FILTERS} patterns")
-    patterns = []
-    for index, item in enumerate(filters):
-        pattern = item.get("Pattern") if isinstance(item, Mapping) else None
-        try:
-            patterns.append(compile_pattern(pattern if isinstance(pattern, str | dict) else ""))
-        except PatternError as exc:
-            raise fail(f"FilterCriteria.Filters[{index}].Pattern", str(exc)) from exc
-    return tuple(patterns)
-
-
 def _concurrency(config: Any, fail: Fail) -> int | None:
     if not isinstance(config, Mapping) or config.get("MaximumConcurrency") is None:
         return None
-    value = _integer(config, "MaximumConcurrency", 0, fail)
+    value = integer(config, "MaximumConcurrency", 0, fail)
     if not MIN_CONCURRENCY <= value <= MAX_CONCURRENCY:
         raise fail(
             "ScalingConfig.MaximumConcurrency",
