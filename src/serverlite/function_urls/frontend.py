@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
 
-from serverlite.template.model import Application, StackSpec
+from serverlite.template.model import Application
+from serverlite.template.rewrite import rewrite_strings
 
 _URL = re.compile(r"https://([a-z0-9]{32})\.lambda-url\.[a-z0-9-]+\.on\.aws/?")
 
@@ -23,23 +22,6 @@ def localize(app: Application, local: Mapping[str, str]) -> Application:
     if not local:
         return app
 
-    def fix(value: Any) -> Any:
-        if isinstance(value, str):
-            return _URL.sub(lambda m: local.get(m.group(1), m.group(0)), value)
-        if isinstance(value, Mapping):
-            return {k: fix(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return type(value)(fix(v) for v in value)
-        return value
-
-    def fix_stack(stack: StackSpec) -> StackSpec:
-        return replace(
-            stack,
-            functions=tuple(
-                replace(fn, environment=fix(dict(fn.environment))) for fn in stack.functions
-            ),
-            outputs=fix(dict(stack.outputs)),
-            nested=tuple(fix_stack(s) for s in stack.nested),
-        )
-
-    return replace(app, root=fix_stack(app.root))
+    return rewrite_strings(
+        app, lambda text: _URL.sub(lambda m: local.get(m.group(1), m.group(0)), text)
+    )

@@ -14,13 +14,13 @@ trusts that API's local URL, and its keys are fetched from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from serverlite.gateway.discovery import discover_apis
 from serverlite.gateway.model import ApiSpec
-from serverlite.template.model import Application, FunctionSpec, ResourceSpec, StackSpec
+from serverlite.template.model import Application
+from serverlite.template.rewrite import rewrite_strings
 
 
 @dataclass(frozen=True)
@@ -76,30 +76,6 @@ def localize(app: Application, endpoints: list[ApiEndpoint]) -> Application:
         r"\.amazonaws\.com"
     )
 
-    def fix(value: Any) -> Any:
-        if isinstance(value, str):
-            return pattern.sub(lambda m: local[m.group(1)], value)
-        if isinstance(value, Mapping):
-            return {k: fix(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(fix(v) for v in value)
-        return value
-
-    def fix_function(fn: FunctionSpec) -> FunctionSpec:
-        return replace(fn, environment=fix(dict(fn.environment)))
-
-    def fix_resource(res: ResourceSpec) -> ResourceSpec:
-        return replace(
-            res, properties=fix(dict(res.properties)), attributes=fix(dict(res.attributes))
-        )
-
-    def fix_stack(stack: StackSpec) -> StackSpec:
-        return replace(
-            stack,
-            functions=tuple(fix_function(f) for f in stack.functions),
-            resources=tuple(fix_resource(r) for r in stack.resources),
-            outputs=fix(dict(stack.outputs)),
-            nested=tuple(fix_stack(s) for s in stack.nested),
-        )
-
-    return replace(app, root=fix_stack(app.root))
+    return rewrite_strings(
+        app, lambda text: pattern.sub(lambda m: local[m.group(1)], text), resources=True
+    )

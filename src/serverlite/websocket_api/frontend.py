@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
 
-from serverlite.template.model import Application, StackSpec
+from serverlite.template.model import Application
+from serverlite.template.rewrite import rewrite_strings
 
 
 def localize(app: Application, local: Mapping[str, tuple[str, str]]) -> Application:
@@ -27,23 +26,4 @@ def localize(app: Application, local: Mapping[str, tuple[str, str]]) -> Applicat
         ws, https = local[match.group(2)]
         return ws if match.group(1) == "wss" else https
 
-    def fix(value: Any) -> Any:
-        if isinstance(value, str):
-            return pattern.sub(swap, value)
-        if isinstance(value, Mapping):
-            return {k: fix(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return type(value)(fix(v) for v in value)
-        return value
-
-    def fix_stack(stack: StackSpec) -> StackSpec:
-        return replace(
-            stack,
-            functions=tuple(
-                replace(fn, environment=fix(dict(fn.environment))) for fn in stack.functions
-            ),
-            outputs=fix(dict(stack.outputs)),
-            nested=tuple(fix_stack(s) for s in stack.nested),
-        )
-
-    return replace(app, root=fix_stack(app.root))
+    return rewrite_strings(app, lambda text: pattern.sub(swap, text))
