@@ -30,6 +30,7 @@ from serverlite.aws.backend import (
     ServiceContext,
 )
 from serverlite.aws.dispatch.admission import AllowedHosts
+from serverlite.aws.dispatch.faults import ServiceFaults
 from serverlite.aws.dispatch.iam_check import IamCheck, Mode
 from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
 from serverlite.aws.lambda_urls_api import UrlApi
@@ -177,6 +178,8 @@ class LocalCloud:
         )
         self.services = built.backends
         self.aws = built.aws
+        self.service_faults = ServiceFaults()  # a test's: services answer errors or latency
+        self.aws.faults = self.service_faults
         self.provisioned: list[ProvisionedResource] = []
         self.websockets: WebSocketServers | None = None  # set by `serverlite up`
         self.notes: list[str] = []  # what start found worth saying (Powertools layers)
@@ -254,6 +257,7 @@ class LocalCloud:
                 (service.rest_xml for service in self.services if service.rest_xml), None
             ),
             iam=self.iam,
+            faults=self.service_faults,
         )
         return console_app.Mount(endpoint, console_app.build(self.console, Guard(hosts)))
 
@@ -323,6 +327,7 @@ class LocalCloud:
         """Data written since start forgotten (items, messages, waiting async invocations)
         and injected faults cleared; resources and warm environments stay."""
         self.invoker.faults.clear()
+        self.service_faults.clear()
         self.async_queue.truncate()
         for service in self.services:
             service.reset()

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from serverlite.aws.dispatch.faults import ServiceFault, check
 from serverlite.aws.dispatch.iam_check import Mode
 from serverlite.cloud import LocalCloud
 from serverlite.errors import ConfigError
@@ -57,6 +58,7 @@ class AppHarness:
             clock=self.clock,
             iam=iam,
         )
+        self.faults = Faults(self)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="serverlite-app", daemon=True
@@ -169,12 +171,53 @@ class AppHarness:
         self.inject(function, "throttle", times)
 
     def clear_faults(self) -> None:
-        self.run(self._on_loop(lambda cloud: cloud.invoker.faults.clear()))
+        def clear(cloud: LocalCloud) -> None:
+            cloud.invoker.faults.clear()
+            cloud.service_faults.clear()
 
-    async def _on_loop(self, action: Callable[[LocalCloud], None]) -> None:
+        self.run(self._on_loop(clear))
+
+    async def _on_loop(self, action: Callable[[LocalCloud], object]) -> None:
         if self.local.cloud is None:
             raise ConfigError("the app is not started")
         action(self.local.cloud)
+
+
+class Faults:
+    """``harness.faults``: what misbehaves for a test (cleared by ``clear_faults``)."""
+
+    def __init__(self, harness: AppHarness) -> None:
+        self._harness = harness
+
+    def service(
+        self,
+        service: str,
+        operation: str | None = None,
+        *,
+        error: str | None = None,
+        latency: float = 0.0,
+        times: int | None = 1,
+        message: str | None = None,
+        status: int | None = None,
+    ) -> ServiceFault:
+        """The service's next ``times`` calls (None: every call until cleared) of
+        ``operation`` (None: any) answer ``error`` (an exception the service's model
+        names, or a common one such as ThrottlingException) and/or wait ``latency``
+        seconds first. Answered by the endpoint in the service's wire shape, so boto3's
+        retries see what AWS would send; ``.hits`` counts the calls met."""
+        fault = check(ServiceFault(service, operation, error, latency, times, message, status))
+        self._harness.run(self._harness._on_loop(lambda c: c.service_faults.inject(fault)))
+        return fault
+
+    def function(
+        self, function: str, kind: FaultKind = "error", times: int = 1, message: str | None = None
+    ) -> None:
+        """The function's next ``times`` invocations meet ``kind`` ("error", "timeout",
+        "throttle") instead of running."""
+        self._harness.inject(function, kind, times, message)
+
+    def clear(self) -> None:
+        self._harness.clear_faults()
 
 
 async def _cancel_the_rest() -> None:

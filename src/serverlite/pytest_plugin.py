@@ -8,7 +8,9 @@ Fixtures (each starts nothing until a test asks for it):
 - ``serverlite``: the same application for one test, its data reset first (items,
   messages, waiting async invocations; no restart); ``serverlite.advance(minutes=5)``
   moves its clock, ``serverlite.fail("Fn", times=2)`` / ``.time_out`` / ``.throttle``
-  inject faults, which end with the test.
+  inject function faults and ``serverlite.faults.service("dynamodb", "PutItem",
+  error="ProvisionedThroughputExceededException", times=3)`` (or ``latency=2.0``)
+  service faults, answered in the service's wire shape; all end with the test.
 - ``serverlite_client`` / ``serverlite_async_client``: httpx clients of the only API
   (``serverlite_app.client("ApiId")`` for one of several), entering the gateway
   without a socket.

@@ -72,7 +72,7 @@ def test_a_project_made_by_init_passes_its_own_tests_from_a_wheel(tmp_path: Path
     run(python.parent / "serverlite", "validate", cwd=project)
 
     result = run(python, "-m", "pytest", "-p", "no:cacheprovider", "-v", cwd=project)
-    assert "5 passed" in result
+    assert "6 passed" in result
     assert "plugins:" in result and "serverlite-0.1.0" in result
 
 

@@ -94,6 +94,15 @@ def test_time_out_and_throttle_as_lambda_answers_them(serverlite, serverlite_aws
 
 def test_faults_end_with_the_test_that_injected_them(serverlite, serverlite_client):
     serverlite.fail("ItemsFunction", times=5)
+    serverlite.faults.service("dynamodb", error="InternalServerError", times=None)
+
+
+def test_a_service_fault_is_retried_by_the_functions_boto3(serverlite, serverlite_client):
+    fault = serverlite.faults.service(
+        "dynamodb", "GetItem", error="ProvisionedThroughputExceededException", times=2
+    )
+    assert serverlite_client.get("/items/nothing").status_code == 404
+    assert fault.hits == 2
 
 
 def test_the_next_test_runs_the_function(serverlite_client):
@@ -148,7 +157,7 @@ def test_faults_and_time_control(pytester: pytest.Pytester) -> None:
     project(pytester)
     pytester.makepyfile(test_faults=FAULTS_AND_TIME)
     result = pytester.runpytest_subprocess("-p", "no:randomly")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
 
 
 def test_a_suite_that_asks_for_no_fixture_starts_nothing(pytester: pytest.Pytester) -> None:

@@ -37,3 +37,13 @@ def test_a_throttled_function_is_seen_by_its_callers(serverlite, serverlite_aws)
         pass
     else:
         raise AssertionError("the invocation was not throttled")
+
+
+def test_a_throttled_table_is_retried_by_the_functions_sdk(serverlite, serverlite_client):
+    serverlite_client.put("/notes/busy", json={"text": "hi"})
+    # DynamoDB answers the next two GetItems as a throttled table does; boto3 retries.
+    fault = serverlite.faults.service(
+        "dynamodb", "GetItem", error="ProvisionedThroughputExceededException", times=2
+    )
+    assert serverlite_client.get("/notes/busy").status_code == 200
+    assert fault.hits == 2

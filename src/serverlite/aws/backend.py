@@ -84,6 +84,9 @@ class Operations:
     internal: str = "InternalFailure"  # the service's own modelled 500 error
     too_large: str = "RequestEntityTooLarge"  # a body over the limit (413)
     iam: IamMap | None = None  # the IAM action and resources of each call (see IamMap)
+    # A query-compatible service's (SQS) error shape name -> its query-era code, for
+    # errors the dispatch layer makes (a test's injected fault).
+    query_codes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

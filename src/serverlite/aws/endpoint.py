@@ -30,6 +30,7 @@ from serverlite.aws.backend import (
 )
 from serverlite.aws.dispatch import cbor_rpc, errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
+from serverlite.aws.dispatch.faults import Current, ServiceFaults
 from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.aws.dispatch.rest_xml import RestXmlRouter, web_request_allowed
 from serverlite.aws.dispatch.shield import Shield
@@ -52,6 +53,7 @@ def build_app(
     tracer: Tracer | None = None,
     publisher: Publisher | None = None,
     iam: IamCheck | None = None,  # None: IAM off, every caller allowed
+    faults: ServiceFaults | None = None,  # a test's injected service faults
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
     by_signing_name = {service.signing_name: service for service in query_services}
@@ -103,6 +105,7 @@ def build_app(
         exception_handlers={404: not_found, 405: not_found},
         middleware=[
             Middleware(Shield),  # anything unanswered: AWS's InternalFailure, connection kept
+            *([Middleware(Current, faults=faults)] if faults is not None else []),  # S3's too
             # what no SDK sends is refused first (but what S3's CORS rules let a page do)
             Middleware(Admission, hosts=hosts, web=web_request_allowed(rest_xml_service)),
             Middleware(RestXmlRouter, service=rest_xml_service, iam=iam),  # S3: bucket + key paths

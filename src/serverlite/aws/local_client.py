@@ -19,12 +19,14 @@ from typing import Any
 
 from serverlite.aws.backend import AwsError, Backend
 from serverlite.aws.dispatch import calls
+from serverlite.aws.dispatch.faults import FAULTS, ServiceFaults
 from serverlite.ids import request_id
 
 
 class LocalAws:
     def __init__(self) -> None:
         self._services: Mapping[str, Backend] | None = None
+        self.faults: ServiceFaults | None = None  # a test's injected faults (the cloud's)
 
     def bind(self, services: Sequence[Backend]) -> None:
         """The services this client reaches; once, when the registry has built them."""
@@ -47,5 +49,9 @@ class LocalAws:
             operations = face.operations
         else:
             raise AwsError("ServiceUnavailable", f"{service} has no API to call", 503)
-        result: dict[str, Any] = await calls.call(operations, operation, params, request_id())
+        token = FAULTS.set(self.faults)  # met in-process as on the wire
+        try:
+            result: dict[str, Any] = await calls.call(operations, operation, params, request_id())
+        finally:
+            FAULTS.reset(token)
         return result

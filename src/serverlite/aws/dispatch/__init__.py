@@ -3,6 +3,7 @@
     admission   who may talk to the endpoint at all (Host, Origin, a SigV4 signature)
     body        a request body read within the service's limit; strict JSON
     calls       an operation run from a service's table: unknown names, failures
+    faults      a test's injected service errors and latency, met in ``calls``
     json_rpc    JSON 1.0/1.1 (X-Amz-Target): DynamoDB, SQS, SSM, Secrets Manager, EventBridge
     query       form in, XML out: SNS (and SQS for older SDKs)
     rest_json   method + path: Lambda, EventBridge Scheduler

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from serverlite.aws.backend import AwsError, Operations
+from serverlite.aws.dispatch import faults
 from serverlite.observe import service_metrics
 from serverlite.observe.service_metrics import PUBLISHER
 from serverlite.observe.tracing import CURRENT, CallContext
@@ -91,6 +92,7 @@ async def _run(
     malformed: str | None,
 ) -> Any:
     try:
+        await faults.meet(ops, name)  # a test's injected error or latency
         result = operation(ops.context, request)
         if hasattr(result, "__await__"):  # SQS's long-polling ReceiveMessage, Lambda Invoke
             result = await result

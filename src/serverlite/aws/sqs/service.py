@@ -81,6 +81,7 @@ class SqsService(Backend):
             malformed="InvalidParameterValue",
             internal="InternalError",
             iam=iam_actions.iam_map(context.region, context.account_id),
+            query_codes=errors.QUERY_CODES,
         )
         self._json = JsonService(
             target_prefix="AmazonSQS",
