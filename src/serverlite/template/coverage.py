@@ -68,6 +68,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "Custom::ServerlitePostgres": ("postgres",),
     "AWS::CloudWatch::Alarm": ("cloudwatch",),
     "AWS::CloudWatch::CompositeAlarm": ("cloudwatch",),
+    "AWS::Logs::SubscriptionFilter": ("logs",),
 }
 
 # Accepted with nothing to do locally, and why that is harmless.
@@ -108,6 +109,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "Schedule": ("events",),
     "ScheduleV2": ("events",),
     "S3": ("s3",),
+    "CloudWatchLogs": ("logs",),
 }
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serverlite.aws.backend import AwsError, ServiceContext
 from serverlite.aws.logs.store import LogsStore
+from serverlite.aws.logs.subscriptions import SubscriptionStore
+from serverlite.errors import FunctionNotFound
 from serverlite.observe.observer import Observer
+
+if TYPE_CHECKING:
+    from serverlite.invoker.invoker import Invoker
 
 
 class LogsContext:
@@ -15,6 +20,8 @@ class LogsContext:
         self.region = context.region
         self.account_id = context.account_id
         self._store: LogsStore | None = None
+        self._subscriptions: SubscriptionStore | None = None
+        self.invoker: Invoker | None = None  # once event sources run (`serverlite up`)
         self.queries: dict[str, Any] = {}  # Logs Insights: query id -> its result
 
     @property
@@ -36,3 +43,20 @@ class LogsContext:
     def sink(self) -> Any:
         """Where PutLogEvents writes: the log store, EMF documents made metrics."""
         return self.observer.log_sink
+
+    @property
+    def subscriptions(self) -> SubscriptionStore:
+        if self._subscriptions is None:
+            self._subscriptions = SubscriptionStore(self.store.path)
+        return self._subscriptions
+
+    def function_exists(self, arn: str) -> bool:
+        """Whether a Lambda destination names a function (unknown before ``up`` starts
+        the event sources: then it is taken as existing, and checked when delivering)."""
+        if self.invoker is None:
+            return True
+        try:
+            self.invoker.resolve(arn)
+        except FunctionNotFound:
+            return False
+        return True

@@ -66,7 +66,9 @@ def create_log_group(ctx: LogsContext, params: Params) -> Params:
 
 
 def delete_log_group(ctx: LogsContext, params: Params) -> Params:
-    ctx.store.delete_group(_existing_group(ctx, params))
+    name = _existing_group(ctx, params)
+    ctx.store.delete_group(name)
+    ctx.subscriptions.delete(name)  # a group's subscription filters go with it
     return {}
 
 

@@ -1,11 +1,17 @@
 """The CloudWatch Logs backend: JSON 1.1 (``Logs_20140328``), over the log store that
-functions write to; ``AWS::Logs::LogGroup`` resources exist with their retention."""
+functions write to; ``AWS::Logs::LogGroup`` resources exist with their retention, and
+``AWS::Logs::SubscriptionFilter`` resources and SAM's ``CloudWatchLogs`` events are
+subscription filters, delivered while event sources run."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from serverlite.aws.arn_sender import ArnSender
 from serverlite.aws.backend import (
     AwsError,
     Backend,
@@ -14,11 +20,15 @@ from serverlite.aws.backend import (
     ProvisionedResource,
     ServiceContext,
 )
-from serverlite.aws.logs import ops
+from serverlite.aws.logs import ops, ops_subscriptions
 from serverlite.aws.logs.context import LogsContext
 from serverlite.aws.logs.insights import QueryError, event_row, results, run
+from serverlite.aws.logs.subscription_delivery import SubscriptionDelivery
+from serverlite.aws.logs.subscriptions import SubscriptionFilter
+from serverlite.observe.observer import Observer
 
 if TYPE_CHECKING:
+    from serverlite.invoker.invoker import Invoker
     from serverlite.template.model import Application
 
 MAX_QUERY_LIMIT = 10_000
@@ -90,6 +100,7 @@ OPERATIONS = {
     "StartQuery": start_query,
     "GetQueryResults": get_query_results,
     "StopQuery": stop_query,
+    **ops_subscriptions.OPERATIONS,
 }
 
 
@@ -111,6 +122,7 @@ class LogsBackend(Backend):
             ),
             max_request_bytes=2 * 1024 * 1024,
         )
+        self._delivery: asyncio.Task[None] | None = None
 
     @property
     def json(self) -> JsonService:
@@ -118,14 +130,89 @@ class LogsBackend(Backend):
 
     def provision(self, app: Application) -> list[ProvisionedResource]:
         made = []
+        store = self.ctx.store
         for res in app.resources:
             if res.type != "AWS::Logs::LogGroup":
                 continue
             name = res.properties.get("LogGroupName") or res.physical_id
             days = res.properties.get("RetentionInDays")
-            store = self.ctx.store
             store.create_group(str(name))
             store.set_retention(str(name), int(days) if days else None)
             detail = f"retention {days} days" if days else "kept forever"
             made.append(ProvisionedResource("logs", "log group", str(name), detail))
+        for item in self._template_filters(app):
+            store.create_group(item.log_group)  # a function's group exists once it logs
+            self.ctx.subscriptions.put(item)  # a restart keeps a filter's cursor
+            made.append(
+                ProvisionedResource(
+                    "logs",
+                    "subscription filter",
+                    f"{item.log_group} -> {item.destination_arn.rsplit(':', 1)[-1]}",
+                    f"pattern {item.pattern!r}" if item.pattern else "every event",
+                )
+            )
         return made
+
+    def _template_filters(self, app: Application) -> list[SubscriptionFilter]:
+        """AWS::Logs::SubscriptionFilter resources, and SAM's CloudWatchLogs events (a
+        filter to the function, named as SAM names the resource: function id + event)."""
+        now = self.ctx.store.now_ms()
+        found = []
+        for res in app.resources:
+            if res.type != "AWS::Logs::SubscriptionFilter":
+                continue
+            props = res.properties
+            found.append(
+                SubscriptionFilter(
+                    str(props.get("LogGroupName", "")),
+                    str(props.get("FilterName") or res.physical_id),
+                    str(props.get("FilterPattern", "")),
+                    str(props.get("DestinationArn", "")),
+                    str(props["RoleArn"]) if props.get("RoleArn") else None,
+                    str(props.get("Distribution") or "ByLogStream"),
+                    now,
+                    0,
+                )
+            )
+        for fn in app.functions:
+            for event in fn.events:
+                if event.type != "CloudWatchLogs":
+                    continue
+                props = event.properties
+                found.append(
+                    SubscriptionFilter(
+                        str(props.get("LogGroupName", "")),
+                        f"{fn.logical_id}{event.name}",
+                        str(props.get("FilterPattern", "")),
+                        fn.arn,
+                        None,
+                        "ByLogStream",
+                        now,
+                        0,
+                    )
+                )
+        last = self.ctx.subscriptions.last_batch() if found else 0
+        return [replace(f, cursor=last) for f in found if f.log_group]
+
+    async def start_event_sources(self, invoker: Invoker) -> None:
+        self.ctx.invoker = invoker
+        observer = self.ctx.context.observer
+        if not isinstance(observer, Observer) or observer.logs is None:
+            return  # no logs kept: nothing to deliver
+        sender = ArnSender(self.ctx.context.aws, invoker.invoke, self.ctx.context.endpoint_url)
+        delivery = SubscriptionDelivery(
+            self.ctx.subscriptions,
+            self.ctx.store.logs,
+            sender,
+            self.ctx.context.aws,
+            self.ctx.account_id,
+        )
+        self._delivery = asyncio.create_task(delivery.run())
+
+    async def stop_event_sources(self) -> None:
+        task, self._delivery = self._delivery, None
+        self.ctx.invoker = None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
