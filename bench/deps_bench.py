@@ -16,10 +16,10 @@ from lambda_bench import _bench_function
 from rounds import alternate, ratio, spread
 from serverlite.deps import interpreters
 from serverlite.deps.cache import DepCache, Need
-from serverlite.deps.import_check import code_dir_of
 from serverlite.deps.worlds import Worlds, needs, plan
 from serverlite.functions.environment import Settings
 from serverlite.functions.environment_process import Invocation
+from serverlite.functions.import_check import code_dir_of
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.functions.zygote import Zygotes
 from serverlite.template import load_application

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from serverlite.deps.import_check import check_imports, code_dir_of
 from serverlite.deps.worlds import Worlds
+from serverlite.functions.import_check import check_imports, code_dir_of
 from serverlite.template import load_application
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -18,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from serverlite.functions import boot
-from serverlite.functions.environment import Settings, build_env
+from serverlite.deps.worlds import Worlds
 from serverlite.template.model import Application, FunctionSpec
 
-from .worlds import Worlds
+from . import boot
+from .environment import Settings, build_env
 
 IMPORT_TIMEOUT_S = 60.0
 _IMPORT = (
