@@ -352,3 +352,28 @@ def test_the_graph_checks_catch_what_they_guard() -> None:
     assert "serverlite.aws.backend" in graph[REGISTRY]  # absolute imports resolve
     assert "serverlite.aws.dynamodb.service" in graph["serverlite.aws.dynamodb"]  # lazy ones too
     assert "serverlite.aws.dynamodb.storage" in graph["serverlite.aws.dynamodb.service"]  # relative
+
+
+# docs/architecture.md's stack, bottom first: each layer may import those below it only.
+STACK = (
+    "serverlite.template",
+    "serverlite.iam",
+    "serverlite.deps",
+    "serverlite.functions",
+    "serverlite.observe",
+    "serverlite.invoker",
+)
+
+
+def test_the_lower_stack_imports_only_downwards() -> None:
+    graph = import_graph()
+    arrows = [
+        f"{module} -> {target}"
+        for level, layer in enumerate(STACK)
+        for module, targets in graph.items()
+        if _within(module, layer)
+        for target in sorted(targets)
+        for above in STACK[level + 1 :]
+        if _within(target, above)
+    ]
+    assert arrows == []

@@ -23,9 +23,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverlite.template import powertools_layers as powertools
 from serverlite.template.model import FunctionSpec
 
-from . import interpreters, powertools, runtime_base
+from . import interpreters, runtime_base
 from .cache import DepCache, Need, Progress
 from .interpreters import Interpreter
 from .requirements import DependencyError, RequirementSet, read_set, requirements_file

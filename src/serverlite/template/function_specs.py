@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from serverlite.deps import powertools
 from serverlite.errors import TemplateError, TemplateErrors
 
+from . import powertools_layers as powertools
 from .globals import has_path
 from .intrinsics import to_cfn_string
 from .layers import local_code_path
@@ -151,7 +151,9 @@ class _Builder:
             elif arn in known:
                 local.append(known[arn])
             elif powertools.recognize(arn) is not None:
-                external.append(arn)  # serverlite installs what it holds (deps/powertools.py)
+                external.append(
+                    arn
+                )  # serverlite installs what it holds (template/powertools_layers.py)
             else:
                 external.append(arn)
                 self.stack.app.warn(

@@ -1,6 +1,6 @@
 import pytest
 
-from serverlite.deps import powertools
+from serverlite.template import powertools_layers as powertools
 
 
 def test_v3_layer_of_a_known_version_gives_that_release() -> None:
