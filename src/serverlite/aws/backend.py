@@ -90,6 +90,18 @@ class Operations:
 
 
 @dataclass(frozen=True)
+class EventStreamOutput:
+    """What an operation with an event stream output returns (botocore's
+    ``has_event_stream_output``: ``StartLiveTail``): the output's other members, then
+    each event as (event type, members), sent as they come. An ``AwsError`` raised by
+    ``events`` whose code is one of the stream's modelled exceptions ends the stream
+    with it (``SessionTimeoutException``)."""
+
+    initial: dict[str, Any]
+    events: AsyncIterator[tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
 class JsonService:
     target_prefix: str  # the part of X-Amz-Target before the dot
     json_version: str  # "1.0" or "1.1": the response content type

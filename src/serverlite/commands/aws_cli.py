@@ -7,6 +7,10 @@ every command. The wrapper adds what is missing and nothing the user set:
   AWS_ENDPOINT_URL, or the default http://127.0.0.1:4566;
 - dummy credentials and the region, only where the environment has none (serverlite
   checks no signature, as the AWS endpoint's docs say);
+- ``AWS_DISABLE_HOST_PREFIX_INJECTION=true`` unless set: botocore puts an operation's
+  endpoint host prefix before the endpoint's host (``stream-`` for
+  ``logs start-live-tail``, ``sync-`` for ``stepfunctions start-sync-execution``),
+  and ``stream-127.0.0.1`` resolves nowhere;
 - on AWS CLI v2 only, ``--cli-binary-format raw-in-base64-out``: v2 reads blob arguments
   (``lambda invoke --payload``) as base64 unless told so, and v1 refuses the option.
 """
@@ -33,13 +37,15 @@ def endpoint_url(state_dir: Path, environ: Mapping[str, str]) -> str:
 
 
 def environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` with dummy credentials unless it names some (keys or a profile), and
-    us-east-1 unless it names a region (serverlite's default region too)."""
+    """``environ`` with dummy credentials unless it names some (keys or a profile),
+    us-east-1 unless it names a region (serverlite's default region too), and host
+    prefixes off unless it says."""
     env = dict(environ)
     if not (env.get("AWS_ACCESS_KEY_ID") or env.get("AWS_PROFILE")):
         env["AWS_ACCESS_KEY_ID"] = env["AWS_SECRET_ACCESS_KEY"] = "test"
     if not (env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION")):
         env["AWS_DEFAULT_REGION"] = "us-east-1"
+    env.setdefault("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
     return env
 
 

@@ -9,14 +9,14 @@ both in the coral namespace, as AWS's front end answers them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from serverlite import fastjson
-from serverlite.aws.backend import AwsError, JsonService
-from serverlite.aws.dispatch import body, calls, errors
+from serverlite.aws.backend import AwsError, EventStreamOutput, JsonService
+from serverlite.aws.dispatch import body, calls, errors, event_stream
 from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import request_id as new_request_id
 
@@ -47,6 +47,12 @@ async def dispatch(
         if iam is not None:
             iam.check(request.scope, service.operations, name, params, "json")
         result = await calls.call(service.operations, name, params, request_id, malformed=MALFORMED)
+        if isinstance(result, EventStreamOutput):
+            return StreamingResponse(
+                _framed(result),
+                media_type=event_stream.CONTENT_TYPE,
+                headers={"x-amzn-RequestId": request_id},
+            )
         content = fastjson.dumps(result)
     except AwsError as exc:
         return errors.json_error(
@@ -57,3 +63,13 @@ async def dispatch(
         media_type=f"application/x-amz-json-{service.json_version}",
         headers={"x-amzn-RequestId": request_id},
     )
+
+
+async def _framed(output: EventStreamOutput) -> AsyncIterator[bytes]:
+    """An event stream output in AWS's framing; the stream's modelled error ends it."""
+    yield event_stream.event("initial-response", output.initial)
+    try:
+        async for event_type, members in output.events:
+            yield event_stream.event(event_type, members)
+    except AwsError as exc:
+        yield event_stream.exception(exc.code, exc.message)

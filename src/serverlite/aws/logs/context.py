@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from serverlite.aws.backend import AwsError, ServiceContext
@@ -22,6 +23,7 @@ class LogsContext:
         self._store: LogsStore | None = None
         self._subscriptions: SubscriptionStore | None = None
         self.invoker: Invoker | None = None  # once event sources run (`serverlite up`)
+        self.live_tails_end = threading.Event()  # set when the endpoint stops
         self.queries: dict[str, Any] = {}  # Logs Insights: query id -> its result
 
     @property

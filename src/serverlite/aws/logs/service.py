@@ -23,6 +23,7 @@ from serverlite.aws.backend import (
 from serverlite.aws.logs import ops, ops_subscriptions
 from serverlite.aws.logs.context import LogsContext
 from serverlite.aws.logs.insights import QueryError, event_row, results, run
+from serverlite.aws.logs.live_tail import start_live_tail
 from serverlite.aws.logs.subscription_delivery import SubscriptionDelivery
 from serverlite.aws.logs.subscriptions import SubscriptionFilter
 from serverlite.observe.observer import Observer
@@ -100,6 +101,7 @@ OPERATIONS = {
     "StartQuery": start_query,
     "GetQueryResults": get_query_results,
     "StopQuery": stop_query,
+    "StartLiveTail": start_live_tail,
     **ops_subscriptions.OPERATIONS,
 }
 
@@ -208,6 +210,9 @@ class LogsBackend(Backend):
             self.ctx.account_id,
         )
         self._delivery = asyncio.create_task(delivery.run())
+
+    def begin_shutdown(self) -> None:
+        self.ctx.live_tails_end.set()  # open Live Tail sessions end
 
     async def stop_event_sources(self) -> None:
         task, self._delivery = self._delivery, None
