@@ -322,6 +322,11 @@ def main() -> None:
 )
 @click.option("--no-tracing", is_flag=True, help="Record no X-Ray traces.")
 @click.option("--no-metrics", is_flag=True, help="Publish no CloudWatch metrics.")
+@click.option(
+    "--no-console",
+    is_flag=True,
+    help="Serve no web console under /_console on the AWS endpoint.",
+)
 def up(
     state_dir: Path,
     template: str | None,
@@ -348,6 +353,7 @@ def up(
     env_vars: str | None,
     xray_port: int,
     no_tracing: bool,
+    no_console: bool,
     no_metrics: bool,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
@@ -439,6 +445,7 @@ def up(
                 debug=target,
                 tracing=not no_tracing,
                 metrics=not no_metrics,
+                console=not no_console,
                 xray_port=xray_port,
                 iam=iam_mode,
             ),

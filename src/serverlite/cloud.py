@@ -87,6 +87,7 @@ class CloudOptions:
     clock: Callable[[], float] = time.time  # epoch seconds; a test's VirtualClock moves
     tracing: bool = True  # record X-Ray traces (the X-Ray API and daemon answer)
     metrics: bool = True  # publish CloudWatch metrics (AWS/Lambda, AWS/ApiGateway, EMF, ...)
+    console: bool = True  # the web console under /_console on the AWS endpoint
     # The X-Ray daemon's UDP port: its usual 2000 when free, else (or 0) one from the OS.
     xray_port: int = xray_daemon.DEFAULT_PORT
     iam: Mode = "warn"  # functions' calls to the AWS endpoint: enforce, warn or off
@@ -259,6 +260,8 @@ class LocalCloud:
             iam=self.iam,
             faults=self.service_faults,
         )
+        if not self.options.console:
+            return endpoint
         return console_app.Mount(endpoint, console_app.build(self.console, Guard(hosts)))
 
     def _local_url(self, url_id: str) -> str | None:

@@ -367,6 +367,8 @@ def _gateway_server(
 
 def _console_url(cloud: LocalCloud, options: ServeOptions, aws_url: str) -> str:
     """The web console's URL, its overview told the APIs' URLs now they are served."""
+    if not cloud.options.console:
+        return "off (--no-console)"
     cloud.console.apis[:] = [(e.api.qualified_id, e.stage_url) for e in options.endpoints]
     return f"{aws_url}{CONSOLE_PREFIX}/"
 

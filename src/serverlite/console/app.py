@@ -29,6 +29,7 @@ from serverlite.console import (
     data,
     events,
     functions,
+    live,
     machines,
     messaging,
     metrics,
@@ -43,7 +44,11 @@ from serverlite.console.html import esc, page
 from serverlite.template.model import FunctionSpec
 
 STATIC = Path(__file__).parent / "static"
-STATIC_FILES = {"htmx.min.js": "text/javascript", "console.js": "text/javascript"}
+STATIC_FILES = {
+    "htmx.min.js": "text/javascript",
+    "htmx-ext-sse.min.js": "text/javascript",
+    "console.js": "text/javascript",
+}
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -65,8 +70,16 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
     def fn_or_404(request: Request) -> FunctionSpec | None:
         return ctx.app.find_function(request.path_params["name"])
 
+    def streaming(blocks: list[live.Block], request: Request) -> Response:
+        """A page's live blocks over server-sent events, for as long as it is open."""
+        stream = live.stream(blocks, request.is_disconnected)
+        return StreamingResponse(stream, media_type="text/event-stream")
+
     async def home(request: Request) -> Response:
-        return full("Overview", "", overview.overview(ctx))
+        return full("Overview", "", await overview.overview(ctx))
+
+    async def home_live(request: Request) -> Response:
+        return streaming(overview.blocks(ctx), request)
 
     async def errors(request: Request) -> Response:
         return HTMLResponse(overview.recent_errors(ctx))
@@ -86,6 +99,12 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
     async def invocations(request: Request) -> Response:
         fn = fn_or_404(request)
         return HTMLResponse(functions.invocations(ctx, fn) if fn else "")
+
+    async def function_live(request: Request) -> Response:
+        fn = fn_or_404(request)
+        if fn is None:
+            return _missing("function")
+        return streaming(functions.blocks(ctx, fn), request)
 
     async def logs(request: Request) -> Response:
         fn = fn_or_404(request)
@@ -107,13 +126,10 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         return HTMLResponse(functions.sample(request.query_params.get("sample", "")))
 
     async def trace_list(request: Request) -> Response:
-        body = (
-            f'<div hx-get="{PREFIX}/traces/live" hx-trigger="every 5s">{traces.overview(ctx)}</div>'
-        )
-        return full("Traces", "traces", body)
+        return full("Traces", "traces", traces.page_body(ctx))
 
     async def trace_live(request: Request) -> Response:
-        return HTMLResponse(traces.overview(ctx))
+        return streaming(traces.blocks(ctx), request)
 
     async def trace_page(request: Request) -> Response:
         trace_id = request.path_params["trace_id"]
@@ -121,8 +137,10 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
 
     async def metric_page(request: Request) -> Response:
         namespace = request.query_params.get("namespace", "")
-        listed = await alarms_view.alarm_list(ctx)
-        return full("Metrics and alarms", "metrics", metrics.page_body(ctx, namespace, listed))
+        return full("Metrics and alarms", "metrics", await metrics.page_body(ctx, namespace))
+
+    async def metric_live(request: Request) -> Response:
+        return streaming(metrics.blocks(ctx, request.query_params.get("namespace", "")), request)
 
     async def metric_list(request: Request) -> Response:
         return HTMLResponse(metrics.metric_list(ctx, request.query_params.get("namespace", "")))
@@ -130,21 +148,11 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
     async def alarm_list(request: Request) -> Response:
         return HTMLResponse(await alarms_view.alarm_list(ctx))
 
-    async def metric_chart(request: Request) -> Response:
-        params = request.query_params
-        return HTMLResponse(metrics.chart(ctx, params.get("series", ""), params.get("stat", "")))
-
     async def queue_page(request: Request) -> Response:
-        body = (
-            f'<h2>Queues</h2><div hx-get="{PREFIX}/queues/live" hx-trigger="every 2s">'
-            f"{await messaging.queues(ctx)}</div><div id=peek></div>"
-            + messaging.queue_forms(await messaging.queue_urls(ctx))
-            + f"<h2>Topics</h2>{await messaging.topics(ctx)}"
-        )
-        return full("Queues and topics", "queues", body)
+        return full("Queues and topics", "queues", await messaging.page_body(ctx))
 
     async def queue_live(request: Request) -> Response:
-        return HTMLResponse(await messaging.queues(ctx))
+        return streaming(messaging.blocks(ctx), request)
 
     async def peek(request: Request) -> Response:
         return HTMLResponse(await messaging.peek(ctx, request.query_params.get("url", "")))
@@ -218,11 +226,18 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         return HTMLResponse(await events.replay(ctx, form.get("archive", ""), minutes))
 
     async def machine_list(request: Request) -> Response:
-        return full("State machines", "statemachines", await machines.machines(ctx))
+        return full("State machines", "statemachines", await machines.machines_page(ctx))
+
+    async def machine_live(request: Request) -> Response:
+        return streaming(machines.blocks(ctx), request)
 
     async def execution(request: Request) -> Response:
         arn = request.query_params.get("arn", "")
-        return full("Execution", "statemachines", await machines.execution(ctx, arn))
+        return full("Execution", "statemachines", await machines.execution_page(ctx, arn))
+
+    async def execution_live(request: Request) -> Response:
+        arn = request.query_params.get("arn", "")
+        return streaming(machines.execution_blocks(ctx, arn), request)
 
     async def cost_page(request: Request) -> Response:
         return full("Cost", "cost", cost.cost_page(ctx))
@@ -247,14 +262,11 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/functions/{name}/logs", logs),
         ("/sample", sample),
         ("/traces", trace_list),
-        ("/traces/live", trace_live),
         ("/traces/{trace_id}", trace_page),
         ("/metrics", metric_page),
         ("/metrics/list", metric_list),
-        ("/metrics/chart", metric_chart),
         ("/metrics/alarms", alarm_list),
         ("/queues", queue_page),
-        ("/queues/live", queue_live),
         ("/queues/peek", peek),
         ("/tables", table_list),
         ("/tables/{name}", table_page),
@@ -265,6 +277,14 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/statemachines/execution", execution),
         ("/cost", cost_page),
         ("/static/{file}", static),
+        # live blocks over server-sent events, one stream per open page
+        ("/live/overview", home_live),
+        ("/live/functions/{name}", function_live),
+        ("/live/traces", trace_live),
+        ("/live/metrics", metric_live),
+        ("/live/queues", queue_live),
+        ("/live/statemachines", machine_live),
+        ("/live/statemachines/execution", execution_live),
     ]
     post = [
         ("/functions/{name}/invoke", invoke),

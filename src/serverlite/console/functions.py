@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from serverlite.commands.sample_events import SAMPLES
+from serverlite.console import live
 from serverlite.console.context import ConsoleContext
-from serverlite.console.html import esc, href, link, live, pre, table, when
+from serverlite.console.html import esc, href, link, pre, table, when
 from serverlite.errors import ServerliteError
 from serverlite.invoker.types import InvokeRequest
 from serverlite.observe import filter_pattern
@@ -74,13 +75,25 @@ def detail(ctx: ConsoleContext, fn: FunctionSpec) -> str:
         f'<option value="">(none)</option>{samples}</select></label>'
         '<textarea id="event" name="event" rows="8">{}</textarea>'
         '<button type="submit">Invoke</button></form><div id="invoke-result"></div>'
-        "<h2>Recent invocations</h2>"
-        + live(base + "/invocations", invocations(ctx, fn), "2s", "invocations")
+        + live.region(
+            f"live/{base}",
+            "<h2>Recent invocations</h2>"
+            + live.block("invocations", invocations(ctx, fn), "invocations"),
+        )
         + "<h2>Logs</h2>"
         '<label>Filter pattern <input id="log-filter" name="filter" size="40" '
         'placeholder="ERROR, ?timeout, { $.level = &quot;ERROR&quot; }"></label>'
         f'<pre id="logs" class="logs" data-stream="{esc(href(base + "/logs"))}"></pre>'
     )
+
+
+def blocks(ctx: ConsoleContext, fn: FunctionSpec) -> list[live.Block]:
+    """A function page's live blocks: its recent invocations."""
+
+    async def recent() -> str:
+        return invocations(ctx, fn)
+
+    return [live.Block("invocations", recent, 1.0)]
 
 
 def invocations(ctx: ConsoleContext, fn: FunctionSpec, limit: int = 50) -> str:

@@ -62,15 +62,6 @@ def pre(value: object) -> str:
     return f"<pre>{esc(text)}</pre>"
 
 
-def live(path: str, content: str, every: str = "2s", ident: str = "") -> str:
-    """A block the page refreshes by polling ``path`` (htmx), starting with ``content``."""
-    marker = f' id="{esc(ident)}"' if ident else ""
-    return (
-        f'<div{marker} hx-get="{esc(href(path))}" hx-trigger="every {every}" '
-        f'hx-swap="innerHTML">{content}</div>'
-    )
-
-
 def when(epoch: float | None) -> str:
     if not epoch:
         return ""
@@ -88,6 +79,7 @@ def page(title: str, active: str, body: str, token: str) -> str:
         f"<title>{esc(title)} · serverlite</title><link rel=icon href='data:,'>"
         '<meta name="htmx-config" content=\'{"allowEval":false,"includeIndicatorStyles":false}\'>'
         f'<script src="{href("static/htmx.min.js")}"></script>'
+        f'<script src="{href("static/htmx-ext-sse.min.js")}"></script>'
         f'<script src="{href("static/console.js")}"></script>'
         f"<style>{STYLE}</style></head>"
         f"<body hx-headers='{headers}'><header><strong>serverlite</strong>{nav}</header>"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from serverlite.aws.backend import AwsError
+from serverlite.console import live
 from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, href, pre, table, when
 from serverlite.console.svg import state_graph
@@ -40,6 +42,27 @@ async def machines(ctx: ConsoleContext) -> str:
             + table(("Execution", "Status", "Started", "Stopped"), rows, "no executions")
         )
     return "".join(sections) or '<p class="muted">no state machines</p>'
+
+
+async def machines_page(ctx: ConsoleContext) -> str:
+    return live.region("live/statemachines", live.block("machines", await machines(ctx)))
+
+
+async def execution_page(ctx: ConsoleContext, arn: str) -> str:
+    return live.region(
+        f"live/statemachines/execution?arn={quote(arn, safe='')}",
+        live.block("execution", await execution(ctx, arn)),
+    )
+
+
+def blocks(ctx: ConsoleContext) -> list[live.Block]:
+    """The list's live block: each machine's executions and their status."""
+    return [live.Block("machines", lambda: machines(ctx), 1.0)]
+
+
+def execution_blocks(ctx: ConsoleContext, arn: str) -> list[live.Block]:
+    """An execution's live block: its status, graph and history as it runs."""
+    return [live.Block("execution", lambda: execution(ctx, arn), 1.0)]
 
 
 def _epoch(value: Any) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from serverlite.aws.backend import AwsError
+from serverlite.console import live
 from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, href, pre, table
 
@@ -42,6 +43,20 @@ async def queues(ctx: ConsoleContext) -> str:
             )
         )
     return table(("Queue", "Visible", "In flight", "Delayed", "DLQ", ""), rows, "no queues")
+
+
+async def page_body(ctx: ConsoleContext) -> str:
+    return (
+        live.region("live/queues", "<h2>Queues</h2>" + live.block("queues", await queues(ctx)))
+        + "<div id=peek></div>"
+        + queue_forms(await queue_urls(ctx))
+        + f"<h2>Topics</h2>{await topics(ctx)}"
+    )
+
+
+def blocks(ctx: ConsoleContext) -> list[live.Block]:
+    """The page's live block: each queue's depths."""
+    return [live.Block("queues", lambda: queues(ctx), 1.0)]
 
 
 def queue_forms(urls: list[str]) -> str:

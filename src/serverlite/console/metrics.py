@@ -3,11 +3,13 @@ last hour, and every CloudWatch alarm with its state history (``alarms.py``)."""
 
 from __future__ import annotations
 
-import json
 import time
+from urllib.parse import quote
 
+from serverlite.console import live
+from serverlite.console.alarms import alarm_list
 from serverlite.console.context import ConsoleContext
-from serverlite.console.html import esc, href, live, table
+from serverlite.console.html import esc, href, table
 from serverlite.console.svg import line_chart
 from serverlite.observe import statistics
 from serverlite.observe.metrics import Series
@@ -28,14 +30,12 @@ def metric_list(ctx: ConsoleContext, namespace: str = "") -> str:
     )
     rows = []
     for series in found[:300]:
-        query = json.dumps([series.namespace, series.name, list(series.dimensions)])
         rows.append(
             (
                 esc(series.namespace),
                 esc(series.name),
                 esc(", ".join(f"{k}={v}" for k, v in series.dimensions)),
-                f'<div hx-get="{esc(href("metrics/chart"))}?series={esc(_quote(query))}" '
-                'hx-trigger="load, every 10s"></div>',
+                _chart(ctx, series),
             )
         )
     return f"<p>Namespaces: {picker}</p>" + table(
@@ -43,26 +43,7 @@ def metric_list(ctx: ConsoleContext, namespace: str = "") -> str:
     )
 
 
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
-
-
-def chart(ctx: ConsoleContext, query: str, stat: str = "") -> str:
-    store = ctx.observer.metrics
-    try:
-        namespace, name, pairs = json.loads(query)
-        dimensions = tuple((str(k), str(v)) for k, v in pairs)
-    except (ValueError, TypeError):
-        return '<span class="err">bad series</span>'
-    series = store.find(namespace, name, dimensions) if store else None
-    if store is None or series is None:
-        return '<span class="muted">no data</span>'
-    return _chart(ctx, series, stat)
-
-
-def _chart(ctx: ConsoleContext, series: Series, stat: str) -> str:
+def _chart(ctx: ConsoleContext, series: Series, stat: str = "") -> str:
     store = ctx.observer.metrics
     assert store is not None
     now = time.time()
@@ -75,8 +56,26 @@ def _chart(ctx: ConsoleContext, series: Series, stat: str) -> str:
     return f"{line_chart(points)}<div class=muted>{esc(stat)} · last {esc(last)}</div>"
 
 
-def page_body(ctx: ConsoleContext, namespace: str, alarm_list: str) -> str:
-    return (
-        f"<h2>Alarms</h2>{live('metrics/alarms', alarm_list, '5s', 'alarms')}<h2>Metrics</h2>"
-        + live(f"metrics/list?namespace={namespace}", metric_list(ctx, namespace), "30s")
+async def page_body(ctx: ConsoleContext, namespace: str) -> str:
+    return live.region(
+        f"live/metrics?namespace={_quote(namespace)}",
+        f"<h2>Alarms</h2>{live.block('alarms', await alarm_list(ctx), 'alarms')}<h2>Metrics</h2>"
+        + live.block("metrics", metric_list(ctx, namespace)),
     )
+
+
+def blocks(ctx: ConsoleContext, namespace: str) -> list[live.Block]:
+    """The page's live blocks: every alarm with its history, every series charted (the
+    charts move once a minute, one datapoint a period)."""
+
+    async def metrics() -> str:
+        return metric_list(ctx, namespace)
+
+    return [
+        live.Block("alarms", lambda: alarm_list(ctx), 2.0),
+        live.Block("metrics", metrics, 10.0),
+    ]
+
+
+def _quote(text: str) -> str:
+    return quote(text, safe="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from serverlite.aws import registry
+from serverlite.console import live
 from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, link, table, when
 from serverlite.functions.environment import startup_warnings
@@ -12,7 +13,7 @@ from serverlite.observe.trace_assembly import assemble, facts
 from serverlite.template.coverage import not_emulated
 
 
-def overview(ctx: ConsoleContext) -> str:
+async def overview(ctx: ConsoleContext) -> str:
     app = ctx.app
     functions = table(
         ("Function", "Runtime", "Handler", "Memory", "Timeout"),
@@ -44,12 +45,22 @@ def overview(ctx: ConsoleContext) -> str:
     notes = "".join(f'<li class="warn">{w}</li>' for w in warnings) or "<li>none</li>"
     return (
         f"<h2>Functions</h2>{functions}<h2>APIs</h2>{apis}<h2>Resources</h2>{resources}"
-        '<h2>Alarms in ALARM</h2><div hx-get="/_console/overview/alarms" '
-        'hx-trigger="load, every 5s"></div>'
-        f'<h2>Recent errors</h2><div hx-get="/_console/overview/errors" '
-        f'hx-trigger="load, every 3s">{recent_errors(ctx)}</div>'
-        f"<h2>Not emulated, warnings</h2><ul>{notes}</ul>"
+        + live.region(
+            "live/overview",
+            f"<h2>Alarms in ALARM</h2>{live.block('alarms', await alarms(ctx))}"
+            f"<h2>Recent errors</h2>{live.block('errors', recent_errors(ctx))}",
+        )
+        + f"<h2>Not emulated, warnings</h2><ul>{notes}</ul>"
     )
+
+
+def blocks(ctx: ConsoleContext) -> list[live.Block]:
+    """The overview's live blocks: alarms in ALARM, traces with errors."""
+
+    async def errors() -> str:
+        return recent_errors(ctx)
+
+    return [live.Block("alarms", lambda: alarms(ctx), 3.0), live.Block("errors", errors, 3.0)]
 
 
 async def alarms(ctx: ConsoleContext) -> str:

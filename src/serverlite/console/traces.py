@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from serverlite.console import live
 from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, link, pre, table, when
 from serverlite.console.svg import service_map, waterfall
@@ -56,6 +57,20 @@ def overview(ctx: ConsoleContext, limit: int = 100) -> str:
             "no traces yet",
         )
     )
+
+
+def page_body(ctx: ConsoleContext) -> str:
+    return live.region("live/traces", live.block("traces", overview(ctx)))
+
+
+def blocks(ctx: ConsoleContext) -> list[live.Block]:
+    """The page's live block: the map and the list (a few hundred ms with 1,000 traces,
+    so every 5 s)."""
+
+    async def render() -> str:
+        return overview(ctx)
+
+    return [live.Block("traces", render, 5.0)]
 
 
 def trace(ctx: ConsoleContext, trace_id: str) -> str:
