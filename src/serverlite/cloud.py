@@ -287,6 +287,8 @@ class LocalCloud:
         worlds = loop.run_in_executor(None, self.pool.prepare, self.app.functions)
         for service in self.services:  # template resources exist before anything runs
             self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
+        for service in self.services:  # the state a test's reset returns to
+            service.template_provisioned()
         await loop.run_in_executor(None, self.versions.publish_template)
         self.notes = await worlds
         self.pool.start()
@@ -327,13 +329,20 @@ class LocalCloud:
             self.websockets.check_limits()
 
     def reset(self) -> None:
-        """Data written since start forgotten (items, messages, waiting async invocations)
-        and injected faults cleared; resources and warm environments stay."""
+        """Back to what the template provisioned: data written since start forgotten
+        (items, objects, messages, records, executions, waiting async invocations, logs,
+        traces, metrics), configuration services (SNS, EventBridge, SSM, Secrets Manager,
+        CloudWatch alarms) as provisioned, injected faults cleared; warm environments stay."""
         self.invoker.faults.clear()
         self.service_faults.clear()
         self.async_queue.truncate()
         for service in self.services:
             service.reset()
+        self.logs.clear()
+        if self.observer.traces is not None:
+            self.observer.traces.clear()
+        if self.observer.metrics is not None:
+            self.observer.metrics.clear()
 
     async def warm(self) -> None:
         await asyncio.gather(*(self.pool.warm(fn) for fn in self.app.functions))

@@ -137,8 +137,8 @@ class AppHarness:
 
     # -- state, time and faults ---------------------------------------------------------
     def reset(self) -> None:
-        """Forget the items, messages and waiting async invocations written so far, and
-        the faults injected; tables, queues and warm environments stay (no restart)."""
+        """Back to what the template provisioned (``LocalCloud.reset``) and the faults
+        injected cleared; warm environments stay (no restart)."""
         self.run(self._on_loop(lambda cloud: cloud.reset()))
 
     def advance(

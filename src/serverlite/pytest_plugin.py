@@ -5,8 +5,8 @@ Fixtures (each starts nothing until a test asks for it):
 - ``serverlite_app`` (session): the project's application, started once per session
   in a temporary state directory, its AWS endpoint on a loopback port from the OS
   (an ``AppHarness``: ``.endpoint_url``, ``.region``, ``.client(api)``, ``.aws(name)``).
-- ``serverlite``: the same application for one test, its data reset first (items,
-  messages, waiting async invocations; no restart); ``serverlite.advance(minutes=5)``
+- ``serverlite``: the same application for one test, reset first to what the template
+  provisioned (data gone, configuration services as declared; no restart); ``serverlite.advance(minutes=5)``
   moves its clock, ``serverlite.fail("Fn", times=2)`` / ``.time_out`` / ``.throttle``
   inject function faults and ``serverlite.faults.service("dynamodb", "PutItem",
   error="ProvisionedThroughputExceededException", times=3)`` (or ``latency=2.0``)
@@ -128,8 +128,9 @@ def serverlite_app(
 
 @pytest.fixture
 def serverlite(serverlite_app: AppHarness) -> Iterator[AppHarness]:
-    """The application for one test: it starts with no items, messages or waiting async
-    invocations (tables and queues stay), and the faults it injects end with it."""
+    """The application for one test: it starts as the template provisioned it (no items,
+    messages, objects, records, executions, logs, traces or metrics; topics, rules,
+    parameters, secrets and alarms as declared), and the faults it injects end with it."""
     serverlite_app.reset()
     yield serverlite_app
     serverlite_app.clear_faults()

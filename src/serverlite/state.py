@@ -130,6 +130,13 @@ def _tighten(path: Path) -> None:
                 file.chmod(0o600)
 
 
+def copy_of(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """The database behind ``conn`` copied into memory (SQLite's backup API)."""
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.backup(copy)
+    return copy
+
+
 class LockedDb:
     """One SQLite connection shared by the event loop and worker threads, one at a time.
 
@@ -143,10 +150,29 @@ class LockedDb:
         self._lock: threading.Lock | threading.RLock = (
             threading.RLock() if reentrant else threading.Lock()
         )
+        self._snapshot: sqlite3.Connection | None = None
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._snapshot is not None:
+                self._snapshot.close()
+
+    def snapshot(self) -> None:
+        """Keep a copy of the database as it is now, in memory (the state the template
+        provisioned): ``restore`` goes back to it."""
+        with self._lock:
+            copy = copy_of(self._conn)
+            if self._snapshot is not None:
+                self._snapshot.close()
+            self._snapshot = copy
+
+    def restore(self) -> None:
+        """The database as it was at ``snapshot`` (a test's fresh start), in one step:
+        SQLite's backup replaces every page, and the file stays in WAL mode."""
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.backup(self._conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -301,9 +301,14 @@ class Backend:
     def clock_moved(self) -> None:
         """The clock jumped forward (a test moved it): wake what waits for a time."""
 
+    def template_provisioned(self) -> None:
+        """Every service has provisioned the template: what is stored now is the state a
+        test's ``reset`` returns to (called once, at start)."""
+
     def reset(self) -> None:
-        """Forget the data written since start (items, messages), keeping the resources:
-        a test's fresh start, without restarting anything."""
+        """Back to the template's state (``template_provisioned``), or at least forget the
+        data written since start (items, messages): a test's fresh start, without
+        restarting anything."""
 
     def begin_shutdown(self) -> None:
         """The endpoint is stopping: answer long waits (SQS long polls) now."""

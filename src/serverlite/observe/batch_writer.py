@@ -12,7 +12,6 @@ import contextlib
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -45,6 +44,7 @@ class BatchWriter(Generic[T]):
         self._waiters: list[threading.Event] = []
         self._closing = False
         self._wake = threading.Event()
+        self._hurry = threading.Event()  # a flush cuts the linger short
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -75,6 +75,7 @@ class BatchWriter(Generic[T]):
             done = threading.Event()
             self._waiters.append(done)
             self._wake.set()
+            self._hurry.set()
         done.wait(timeout)
 
     def close(self) -> None:
@@ -84,6 +85,7 @@ class BatchWriter(Generic[T]):
                 return
             self._closing = True
             self._wake.set()
+            self._hurry.set()
         thread.join(timeout=10)
         with self._lock:
             self._thread = None
@@ -95,12 +97,13 @@ class BatchWriter(Generic[T]):
             while True:
                 self._wake.wait()
                 if not self._waiters and not self._closing:
-                    time.sleep(self._linger_s)
+                    self._hurry.wait(self._linger_s)  # a burst gathers, unless flushed
                 with self._lock:
                     pending, self._pending = self._pending, []
                     waiters, self._waiters = self._waiters, []
                     stop = self._closing
                     self._wake.clear()
+                    self._hurry.clear()
                 if pending:
                     self._write(conn, pending)
                 for waiter in waiters:

@@ -102,6 +102,17 @@ class LogStore:
             self._wake.set()
         done.wait(timeout)
 
+    def clear(self) -> None:
+        """Every stored event gone (a test's reset): what was written so far lands first,
+        then goes with the rest."""
+        self.flush()
+        conn = state.connect(self.path)
+        try:
+            with conn:
+                conn.execute("DELETE FROM log_batches")
+        finally:
+            conn.close()
+
     def close(self) -> None:
         with self._lock:
             thread = self._thread

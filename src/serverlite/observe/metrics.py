@@ -257,6 +257,17 @@ class MetricStore:
             if self._flushes % 600 == 1:
                 conn.execute("DELETE FROM points WHERE ts < ?", (self.clock() - RETENTION_S,))
 
+    def clear(self) -> None:
+        """Every datapoint gone, pending ones too (a test's reset); the series stay known
+        but unlisted until they get new data, as CloudWatch lists only recent metrics."""
+        with self._flushing:
+            with self._lock:
+                self._pending = {}
+            conn = self._connection()
+            with conn:
+                conn.execute("DELETE FROM points")
+                conn.execute("UPDATE series SET last_ts = 0")
+
     def close(self) -> None:
         self._closing = True
         self._wake.set()

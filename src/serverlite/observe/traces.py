@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from serverlite import fastjson
+from serverlite import fastjson, state
 from serverlite.observe.batch_writer import BatchWriter, read_connection
 
 RETENTION_S = 30 * 24 * 3600  # X-Ray keeps trace data 30 days
@@ -76,6 +76,16 @@ class TraceStore:
     def flush(self, timeout: float = 10.0) -> None:
         if self._writer is not None:
             self._writer.flush(timeout)
+
+    def clear(self) -> None:
+        """Every stored trace gone (a test's reset), those still being written too."""
+        self.flush()
+        conn = state.connect(self.path)
+        try:
+            with conn:
+                conn.execute("DELETE FROM trace_batches")
+        finally:
+            conn.close()
 
     def close(self) -> None:
         if self._writer is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ class AlarmStore:
         self.path = path
         self._lock = threading.Lock()
         self._conn = state.connect(path, check_same_thread=False)
+        self._snapshot: sqlite3.Connection | None = None
         with self._conn:
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS alarms (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
@@ -136,8 +138,20 @@ class AlarmStore:
             rows = self._conn.execute(query + " ORDER BY ts DESC, id DESC", args).fetchall()
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
+    def snapshot(self) -> None:
+        with self._lock:
+            self._snapshot = state.copy_of(self._conn)
+
+    def restore(self) -> None:
+        """The alarms as ``snapshot`` found them (the template's, in their first state)."""
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.backup(self._conn)
+
     def close(self) -> None:
         self._conn.close()
+        if self._snapshot is not None:
+            self._snapshot.close()
 
 
 def set_state(

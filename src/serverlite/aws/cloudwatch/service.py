@@ -193,6 +193,16 @@ class CloudWatchBackend(Backend):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def template_provisioned(self) -> None:
+        if self.ctx.alarms is not None:
+            self.ctx.alarms.snapshot()
+
+    def reset(self) -> None:
+        """The template's alarms in their first state, their history and a test's own
+        alarms gone (the metrics themselves are the observer's, reset with it)."""
+        if self.ctx.alarms is not None:
+            self.ctx.alarms.restore()
+
     def close(self) -> None:
         if self.ctx.alarms is not None:
             self.ctx.alarms.close()

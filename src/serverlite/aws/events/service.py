@@ -222,5 +222,15 @@ class EventsService(backend.Backend):
     def clock_moved(self) -> None:
         self.ticker.changed()  # schedules due in the jump fire now
 
+    def template_provisioned(self) -> None:
+        self.db.snapshot()
+
+    def reset(self) -> None:
+        """Buses, rules, targets, archives and schedules as the template made them;
+        archived events, replays, pending deliveries and a test's own changes gone."""
+        self.db.restore()
+        self.router.invalidate()  # compiled rules and archive patterns read again
+        self.ticker.changed()  # the schedule book too
+
     def close(self) -> None:
         self.db.close()

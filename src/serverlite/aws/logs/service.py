@@ -125,12 +125,21 @@ class LogsBackend(Backend):
             max_request_bytes=2 * 1024 * 1024,
         )
         self._delivery: asyncio.Task[None] | None = None
+        self._app: Application | None = None
 
     @property
     def json(self) -> JsonService:
         return self._json
 
+    def reset(self) -> None:
+        """Log groups as the template declares them; streams and a test's groups gone
+        (the events themselves are the log store's, reset with it)."""
+        self.ctx.store.forget_groups()
+        if self._app is not None:
+            self.provision(self._app)
+
     def provision(self, app: Application) -> list[ProvisionedResource]:
+        self._app = app
         made = []
         store = self.ctx.store
         for res in app.resources:

@@ -72,6 +72,16 @@ class LogsStore:
     def _conn(self) -> sqlite3.Connection:
         return state.connect(self.path)
 
+    def forget_groups(self) -> None:
+        """Every log group and stream made through the API gone (a test's reset)."""
+        conn = self._conn()
+        try:
+            with conn:
+                conn.execute("DELETE FROM api_log_streams")
+                conn.execute("DELETE FROM api_log_groups")
+        finally:
+            conn.close()
+
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
 

@@ -80,6 +80,13 @@ class SecretsManagerService(backend.Backend):
     def json(self) -> JsonService:
         return self._json
 
+    def template_provisioned(self) -> None:
+        self.db.snapshot()
+
+    def reset(self) -> None:
+        """What the template declared, as provisioned; what a test wrote gone."""
+        self.db.restore()
+
     def close(self) -> None:
         self.db.close()
 

@@ -148,6 +148,14 @@ class SnsService(Backend):
         if self._worker is not None:
             self._worker.wake()
 
+    def template_provisioned(self) -> None:
+        self.db.snapshot()
+
+    def reset(self) -> None:
+        """Topics and subscriptions as the template made them; messages, deliveries and
+        what a test created or changed gone."""
+        self.db.restore()
+
     def pending_deliveries(self) -> int:
         return self.ctx.outbox.pending()
 

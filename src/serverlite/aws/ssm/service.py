@@ -98,6 +98,13 @@ class SsmService(backend.Backend):
             "ssm", "parameter", name, f"{request['Type']} v{version}"
         )
 
+    def template_provisioned(self) -> None:
+        self.db.snapshot()
+
+    def reset(self) -> None:
+        """What the template declared, as provisioned; what a test wrote gone."""
+        self.db.restore()
+
     def close(self) -> None:
         self.db.close()
 
