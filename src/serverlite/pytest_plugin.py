@@ -6,7 +6,8 @@ Fixtures (each starts nothing until a test asks for it):
   in a temporary state directory, its AWS endpoint on a loopback port from the OS
   (an ``AppHarness``: ``.endpoint_url``, ``.region``, ``.client(api)``, ``.aws(name)``).
 - ``serverlite``: the same application for one test, reset first to what the template
-  provisioned (data gone, configuration services as declared; no restart); ``serverlite.advance(minutes=5)``
+  provisioned (data gone, configuration services as declared; no restart);
+  ``serverlite.advance(minutes=5)``
   moves its clock, ``serverlite.fail("Fn", times=2)`` / ``.time_out`` / ``.throttle``
   inject function faults and ``serverlite.faults.service("dynamodb", "PutItem",
   error="ProvisionedThroughputExceededException", times=3)`` (or ``latency=2.0``)
