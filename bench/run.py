@@ -37,11 +37,13 @@ from observe_bench import observe_rows
 from patients_bench import patients_rows
 from s3_bench import s3_rows
 from sqs_bench import sqs_rows
+from startup_bench import startup_rows
 from stepfunctions_bench import stepfunctions_rows
 from streams_bench import streams_rows
 
 # Each suite: (rounds, scale) -> rows. Scale 1.0 is a full run; --quick is 0.2.
 SUITES: dict[str, Callable[[int, float], list[Row]]] = {
+    "startup": startup_rows,
     "lambda": lambda_rows,
     "gateway": gateway_rows,
     "observe": observe_rows,

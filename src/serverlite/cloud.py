@@ -10,9 +10,11 @@ serves it on sockets, ``serverlite.testing`` calls its gateways without a socket
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -66,7 +68,7 @@ from serverlite.observe.observer import Observer
 from serverlite.observe.publishing import Publisher
 from serverlite.observe.traces import TraceStore
 from serverlite.observe.tracing import Tracer
-from serverlite.template.model import Application
+from serverlite.template.model import Application, FunctionSpec
 from serverlite.websocket_api import model as websocket_model
 from serverlite.websocket_api import tls
 from serverlite.websocket_api.serving import WebSocketServers
@@ -149,6 +151,10 @@ class LocalCloud:
             memory_budget_mb=options.memory_budget_mb,
             deps_cache=DepCache(options.deps_cache),
         )
+        # The functions' worlds (dependencies installed, zygotes started) are prepared
+        # from here on, on a thread of their own: a zygote is a process of its own, so it
+        # warms on another core while this one builds the services and serves.
+        self._functions_ready = _in_background(self.pool.prepare, app.functions)
         self.async_queue = AsyncQueue(
             state_dir / "state.db", clock=options.clock, time_scale=options.time_scale
         )
@@ -281,19 +287,20 @@ class LocalCloud:
         return [service.query for service in self.services if service.query is not None]
 
     async def start(self, *, run_async_queue: bool = True) -> None:
+        """Everything started, the functions' worlds included."""
+        await self.start_services(run_async_queue=run_async_queue)
+        await self.functions_ready()
+
+    async def start_services(self, *, run_async_queue: bool = True) -> None:
+        """The template's resources provisioned and the services running; the functions'
+        worlds may still be preparing (an invocation waits for its zygote)."""
         loop = asyncio.get_running_loop()
-        # Every function's dependencies installed (once per machine: a shared cache), and
-        # the zygotes of their worlds started.
-        worlds = loop.run_in_executor(None, self.pool.prepare, self.app.functions)
         for service in self.services:  # template resources exist before anything runs
             self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
         for service in self.services:  # the state a test's reset returns to
             service.template_provisioned()
         await loop.run_in_executor(None, self.versions.publish_template)
-        self.notes = await worlds
         self.pool.start()
-        for config in self.versions.all_provisioned():
-            await self.provision(config)
         if self.xray_daemon is not None and self._xray_socket is not None:
             await self.xray_daemon.start(self._xray_socket)
         if run_async_queue:
@@ -309,6 +316,14 @@ class LocalCloud:
             )
             for service in self.services:  # SQS pollers, deliveries, schedules: `up` only
                 await service.start_event_sources(self.invoker)
+
+    async def functions_ready(self) -> None:
+        """Every function's dependencies installed and the zygotes of their worlds
+        started (raises DependencyError naming what could not install), then the
+        provisioned concurrency configs' environments started."""
+        self.notes = await asyncio.wrap_future(self._functions_ready)
+        for config in self.versions.all_provisioned():
+            await self.provision(config)
 
     async def provision(self, config: Provisioned) -> None:
         """Start the environments a provisioned concurrency config keeps initialised."""
@@ -356,6 +371,9 @@ class LocalCloud:
     async def stop(self) -> None:
         for service in self.services:
             await service.stop_event_sources()
+        # A zygote still starting is let finish, so closing the zygotes stops it too.
+        with contextlib.suppress(Exception):
+            await asyncio.wrap_future(self._functions_ready)
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -374,3 +392,21 @@ class LocalCloud:
         self.iam_journal.close()
         for service in self.services:
             service.close()
+
+
+def _in_background(
+    work: Callable[[Sequence[FunctionSpec]], list[str]], functions: Sequence[FunctionSpec]
+) -> concurrent.futures.Future[list[str]]:
+    """``work(functions)`` run on a daemon thread; its result (or error) in the future."""
+    future: concurrent.futures.Future[list[str]] = concurrent.futures.Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work(functions))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="serverlite-worlds", daemon=True).start()
+    return future

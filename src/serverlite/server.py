@@ -199,87 +199,33 @@ async def serve(
     console = console or _console()
     started = time.perf_counter()
     issuers = cloud.issuers  # JWT issuer -> local JWKS URL; checked up front
-    with console.status("installing functions' dependencies, provisioning resources..."):
-        await cloud.start()
-        if options.warm:
-            await cloud.warm()
-    server = endpoint_server(
-        cloud,
-        options.host,
-        options.allow_hosts,
-        idle_timeout_s=options.connection_limits.idle_timeout_s,
-    )
-    connections = Connections(options.connection_limits)  # one budget for every port
-    aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
-    tasks: list[asyncio.Task[None]] = []
-    if options.reload:
-        tasks.append(
-            asyncio.create_task(
-                reload.watch(app.functions, cloud.pool.invalidate, ignore=[cloud.options.state_dir])
-            )
-        )
-    gateways = [
-        _gateway_server(cloud.gateway(e), e, connections, options.sockets.get(e.port))
-        for e in options.endpoints
-    ]
-    for gateway in gateways:
-        await gateway.start()
-    url_servers, websockets = await start_lambda_faces(cloud, options)
-    serving = await start_endpoint(
-        server,
-        connections,
-        lambda: options.sockets.get(options.aws_port) or bind(options.host, options.aws_port),
-    )
+    # The services first: the endpoint and the APIs serve as soon as the template's
+    # resources exist, while the functions' worlds finish preparing (a request that
+    # invokes a function waits for its zygote).
+    status = console.status("installing functions' dependencies, provisioning resources...")
+    status.start()
     try:
+        await cloud.start_services()
+        faces = await _serve_faces(app, cloud, options)
+    except BaseException:
+        status.stop()
+        raise
+    server, serving, gateways, (url_servers, websockets), tasks = faces
+    aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
+    try:
+        try:
+            await cloud.functions_ready()
+            if options.warm:
+                await cloud.warm()
+        except BaseException:  # a dependency that cannot install: stop serving, say why
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await serving
+            raise
+        finally:
+            status.stop()
         if server.started:
-            console.print(startup_table(app))
-            if options.endpoints:
-                console.print(apis_table(options.endpoints))
-            if cloud.function_urls.all():
-                console.print(function_urls_table(cloud, url_servers))
-            if cloud.provisioned:
-                console.print(resources_table(cloud))
-            for warning in [*startup_warnings(app), *websocket_warnings(app)]:
-                console.print(f"[yellow]warning:[/] {warning}")
-            for missing in not_emulated(app, registry.service_names()):
-                console.print(f"[yellow]not emulated:[/] {missing}", soft_wrap=True)
-            for note in cloud.iam_notes():
-                console.print(note, markup=False, soft_wrap=True)
-            for note in cloud.notes:
-                console.print(f"note: {note}", markup=False, soft_wrap=True)
-            for e in options.endpoints:
-                for line in authorizers.api_key_lines(e.api):
-                    console.print(line, markup=False, soft_wrap=True)
-                for warning in authorizers.authorizer_warnings(e.api, issuers):
-                    console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-                for warning in (*e.api.warnings, *integrations.integration_warnings(e.api)):
-                    console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-            apis = (
-                "".join(
-                    f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints
-                )
-                + "".join(
-                    f"URL {name}: [bold]{url}[/]\n"
-                    for name, url in function_urls(cloud, url_servers).items()
-                )
-                + "".join(
-                    f"WebSocket {api.qualified_id}: [bold]{websockets.urls(api)[0]}[/] "
-                    f"(@connections: {websockets.urls(api)[1]})\n"
-                    for api in websockets.apis
-                )
-            )
-            example = app.functions[0].name if app.functions else "NAME"
-            services = ", ".join(["Lambda", *(s.title or s.name for s in cloud.services)])
-            console.print(
-                f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
-                f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
-                f"console: [bold]{_console_url(cloud, options, aws_url)}[/]\n"
-                f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
-                f"try:   {_aws_hint(cloud.options.state_dir)} lambda invoke --function-name "
-                f"{example} out.json\n"
-                "Ctrl-C to stop",
-                soft_wrap=True,  # the terminal wraps: a command copied is one line
-            )
+            _print_startup(console, app, cloud, options, faces[3], issuers, aws_url, started)
         settle_heap()
         await serving
     finally:
@@ -293,6 +239,106 @@ async def serve(
         with console.status("stopping..."):
             await cloud.stop()
         console.print("serverlite stopped")
+
+
+def _print_startup(
+    console: Console,
+    app: Application,
+    cloud: LocalCloud,
+    options: ServeOptions,
+    faces: tuple[UrlServers, WebSocketServers],
+    issuers: Mapping[str, str],
+    aws_url: str,
+    started: float,
+) -> None:
+    """What runs, what is not emulated, where everything is: said once, at start."""
+    url_servers, websockets = faces
+    console.print(startup_table(app))
+    if options.endpoints:
+        console.print(apis_table(options.endpoints))
+    if cloud.function_urls.all():
+        console.print(function_urls_table(cloud, url_servers))
+    if cloud.provisioned:
+        console.print(resources_table(cloud))
+    for warning in [*startup_warnings(app), *websocket_warnings(app)]:
+        console.print(f"[yellow]warning:[/] {warning}")
+    for missing in not_emulated(app, registry.service_names()):
+        console.print(f"[yellow]not emulated:[/] {missing}", soft_wrap=True)
+    for note in cloud.iam_notes():
+        console.print(note, markup=False, soft_wrap=True)
+    for note in cloud.notes:
+        console.print(f"note: {note}", markup=False, soft_wrap=True)
+    for e in options.endpoints:
+        for line in authorizers.api_key_lines(e.api):
+            console.print(line, markup=False, soft_wrap=True)
+        for warning in authorizers.authorizer_warnings(e.api, issuers):
+            console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        for warning in (*e.api.warnings, *integrations.integration_warnings(e.api)):
+            console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    apis = (
+        "".join(f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints)
+        + "".join(
+            f"URL {name}: [bold]{url}[/]\n"
+            for name, url in function_urls(cloud, url_servers).items()
+        )
+        + "".join(
+            f"WebSocket {api.qualified_id}: [bold]{websockets.urls(api)[0]}[/] "
+            f"(@connections: {websockets.urls(api)[1]})\n"
+            for api in websockets.apis
+        )
+    )
+    example = app.functions[0].name if app.functions else "NAME"
+    services = ", ".join(["Lambda", *(s.title or s.name for s in cloud.services)])
+    console.print(
+        f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
+        f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
+        f"console: [bold]{_console_url(cloud, options, aws_url)}[/]\n"
+        f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
+        f"try:   {_aws_hint(cloud.options.state_dir)} lambda invoke --function-name "
+        f"{example} out.json\n"
+        "Ctrl-C to stop",
+        soft_wrap=True,  # the terminal wraps: a command copied is one line
+    )
+
+
+async def _serve_faces(
+    app: Application, cloud: LocalCloud, options: ServeOptions
+) -> tuple[
+    EndpointServer,
+    asyncio.Task[None],
+    list[HttpServer],
+    tuple[UrlServers, WebSocketServers],
+    list[asyncio.Task[None]],
+]:
+    """The APIs, function URLs, WebSocket APIs and the AWS endpoint served; code watched
+    for hot reload."""
+    server = endpoint_server(
+        cloud,
+        options.host,
+        options.allow_hosts,
+        idle_timeout_s=options.connection_limits.idle_timeout_s,
+    )
+    connections = Connections(options.connection_limits)  # one budget for every port
+    tasks: list[asyncio.Task[None]] = []
+    if options.reload:
+        tasks.append(
+            asyncio.create_task(
+                reload.watch(app.functions, cloud.pool.invalidate, ignore=[cloud.options.state_dir])
+            )
+        )
+    gateways = [
+        _gateway_server(cloud.gateway(e), e, connections, options.sockets.get(e.port))
+        for e in options.endpoints
+    ]
+    for gateway in gateways:
+        await gateway.start()
+    faces = await start_lambda_faces(cloud, options)
+    serving = await start_endpoint(
+        server,
+        connections,
+        lambda: options.sockets.get(options.aws_port) or bind(options.host, options.aws_port),
+    )
+    return server, serving, gateways, faces, tasks
 
 
 def endpoint_server(

@@ -1,0 +1,235 @@
+"""Start-up (issue 22): from the process's start to its first answers, as a user waits.
+
+Each round starts ``serverlite up`` on a fresh state directory (cold) and then again on
+the state the first start left (restart), for two applications: bench/app_startup
+(one function behind an HTTP API, one DynamoDB table, one SQS queue) and the reference
+system (template.yaml at the root: every service, PostgreSQL included). From the
+moment the process is started, two clients ask at once, each until it is answered:
+DynamoDB ListTables on the AWS endpoint (boto3), and a GET on an API route whose
+function has not run yet (so its answer includes the function's cold start). Both
+times are taken on the client's clock. serverlite's own modules are byte-compiled
+first, as ``pip install`` leaves them (a checkout run with PYTHONDONTWRITEBYTECODE=1
+would compile them on every start). The dependency cache is the machine's (shared
+across state directories), so a cold state does not install packages again.
+
+A peer is a ``Side``: a callable that starts its server on a state directory and
+returns its two times; ``PEERS`` lists the peers that run beside serverlite.
+"""
+
+from __future__ import annotations
+
+import compileall
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from common import ROOT, Row, free_port, stop
+from rounds import alternate, spread
+
+ONE_FUNCTION = ROOT / "bench" / "app_startup" / "template.yaml"
+REFERENCE = ROOT / "template.yaml"
+DEADLINE_S = 120.0
+POLL_S = 0.005
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    template: Path
+    api: str  # the API's qualified id, as urls.json names it
+    path: str  # a GET route on it, answered by a function
+    target_s: float  # issue 22's goal for both first answers
+
+
+APPS = (
+    App("1 function, 1 table, 1 queue", ONE_FUNCTION, "ServerlessHttpApi", "/hello", 0.25),
+    App(
+        "reference system (template.yaml, with PostgreSQL)",
+        REFERENCE,
+        "Quickstart/ServerlessHttpApi",
+        "/greet/bench",
+        1.0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Times:
+    list_tables_s: float  # start -> first ListTables answered
+    api_s: float  # start -> first API answer (a function's cold start included)
+
+
+Side = Callable[[App, Path], Times]
+
+
+def _until(deadline: float, attempt: Callable[[], bool]) -> float:
+    """Call ``attempt`` until it returns True; the monotonic time it did."""
+    while time.monotonic() < deadline:
+        try:
+            if attempt():
+                return time.monotonic()
+        except Exception:  # not listening yet, or not ready: ask again
+            pass
+        time.sleep(POLL_S)
+    raise RuntimeError("no answer within the deadline")
+
+
+def _first_answers(started: float, aws_port: int, api_url: Callable[[], str | None]) -> Times:
+    """ListTables and the API route asked at once, each on a thread of its own."""
+    client: Any = boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{aws_port}",
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=Config(retries={"max_attempts": 0}, connect_timeout=1, read_timeout=60),
+    )
+    deadline = started + DEADLINE_S
+    found: dict[str, float] = {}
+
+    def list_tables() -> None:
+        found["list"] = _until(deadline, lambda: bool(client.list_tables() or True))
+
+    def get() -> bool:
+        url = api_url()
+        if url is None:
+            return False
+        with urllib.request.urlopen(url, timeout=60) as reply:
+            reply.read()
+            return bool(reply.status == 200)
+
+    def api() -> None:
+        found["api"] = _until(deadline, get)
+
+    threads = [threading.Thread(target=list_tables), threading.Thread(target=api)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if "list" not in found or "api" not in found:
+        raise RuntimeError("serverlite did not answer within the deadline")
+    return Times(found["list"] - started, found["api"] - started)
+
+
+def serverlite_side(app: App, state: Path) -> Times:
+    aws_port, port = free_port(), free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "serverlite.cli",
+            "up",
+            "-t",
+            str(app.template),
+            "--port",
+            str(port),
+            "--aws-port",
+            str(aws_port),
+            "--state-dir",
+            str(state),
+            "--no-reload",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+    def api_url() -> str | None:
+        if proc.poll() is not None:
+            raise SystemExit(f"serverlite exited with {proc.returncode}")
+        try:  # written once the ports are bound, before anything is served
+            urls = json.loads((state / "urls.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if urls.get("aws") != f"http://127.0.0.1:{aws_port}":
+            return None  # the last run's file: this one has not bound its ports yet
+        base = urls["apis"].get(app.api)
+        return None if base is None else base.rstrip("/") + app.path
+
+    try:
+        return _first_answers(started, aws_port, api_url)
+    finally:
+        stop(proc)
+
+
+# Peers beside serverlite: name -> Side (MiniStack's joins here).
+PEERS: dict[str, Side] = {}
+
+
+def _compile_serverlite() -> None:
+    import serverlite
+
+    compileall.compile_dir(Path(serverlite.__file__).parent, quiet=1, workers=1)
+
+
+def _measure(rounds: int, app: App) -> dict[str, list[tuple[Times, Times]]]:
+    """Per side and round: (cold, restart)."""
+    tmp = Path(tempfile.mkdtemp(prefix="startup-bench-"))
+
+    def cold_then_restart(side: Side, name: str) -> Callable[[], tuple[Times, Times]]:
+        def run() -> tuple[Times, Times]:
+            state = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=tmp))
+            return side(app, state), side(app, state)
+
+        return run
+
+    sides = {"serverlite": cold_then_restart(serverlite_side, "serverlite")}
+    sides |= {name: cold_then_restart(side, name) for name, side in PEERS.items()}
+    return alternate(rounds, sides)
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f})"
+
+
+def startup_rows(rounds: int, scale: float = 1.0) -> list[Row]:
+    _compile_serverlite()
+    rows: list[Row] = []
+    for app in APPS:
+        results = _measure(max(3, rounds), app)
+        load = _load()
+        for label, index in (("cold state", 0), ("restart on its state", 1)):
+            ours = [pair[index] for pair in results["serverlite"]]
+            for what, pick in (
+                ("first ListTables OK", lambda t: t.list_tables_s),
+                ("first API answer", lambda t: t.api_s),
+            ):
+                figures = [pick(t) for t in ours]
+                peers = "; ".join(
+                    f"{name} {spread([pick(p[index]) for p in got]).show('.2f', ' s')}"
+                    for name, got in results.items()
+                    if name != "serverlite"
+                )
+                spread_ = spread(figures)
+                rows.append(
+                    Row(
+                        f"start → {what}, {app.name}, {label}",
+                        spread_.show(".2f", " s"),
+                        peers,
+                        "",
+                        f"from process start, on the client's clock; {len(figures)} rounds; {load}",
+                        f"≤ {app.target_s:g} s",
+                        spread_.median <= app.target_s,
+                    )
+                )
+    return rows
+
+
+if __name__ == "__main__":
+    from common import print_table
+
+    print_table(startup_rows(int(sys.argv[1]) if len(sys.argv) > 1 else 3), "start-up")

@@ -1,0 +1,78 @@
+"""Start-up in two steps: the services run (and the endpoint may serve) while the
+functions' worlds are still being prepared on a thread of their own; a failure to
+prepare them is raised by ``functions_ready``, and ``stop`` waits for the thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from serverlite.cloud import CloudOptions, LocalCloud
+from serverlite.deps.requirements import DependencyError
+from serverlite.functions.pool import EnvironmentPool
+from serverlite.template import load_application
+from serverlite.template.model import FunctionSpec
+
+pytestmark = pytest.mark.integration
+TEMPLATE = Path(__file__).resolve().parents[2] / "bench" / "app_startup" / "template.yaml"
+
+
+def _cloud(tmp_path: Path) -> LocalCloud:
+    app = load_application(TEMPLATE)
+    return LocalCloud(app, CloudOptions(state_dir=tmp_path / "state", xray_port=0))
+
+
+def test_services_start_while_the_worlds_are_still_preparing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    prepared: list[str] = []
+
+    def slow_prepare(self: EnvironmentPool, functions: Sequence[FunctionSpec]) -> list[str]:
+        release.wait(timeout=60)
+        prepared.extend(fn.name for fn in functions)
+        return ["worlds ready"]
+
+    monkeypatch.setattr(EnvironmentPool, "prepare", slow_prepare)
+
+    async def go() -> tuple[list[str], bool, list[str]]:
+        cloud = _cloud(tmp_path)
+        try:
+            await cloud.start_services()
+            tables = await cloud.aws.call("dynamodb", "ListTables", {})
+            waiting = not prepared  # the services answered before the worlds were ready
+            release.set()
+            await cloud.functions_ready()
+            return tables["TableNames"], waiting, cloud.notes
+        finally:
+            release.set()
+            await cloud.stop()
+
+    tables, waiting, notes = asyncio.run(go())
+    assert tables == ["startup-items"]
+    assert waiting
+    assert notes == ["worlds ready"]
+
+
+def test_a_world_that_cannot_be_prepared_fails_functions_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_prepare(self: EnvironmentPool, functions: Sequence[FunctionSpec]) -> list[str]:
+        raise DependencyError("Hello: requirements.txt: no such package")
+
+    monkeypatch.setattr(EnvironmentPool, "prepare", failing_prepare)
+
+    async def go() -> None:
+        cloud = _cloud(tmp_path)
+        try:
+            await cloud.start_services()
+            await cloud.functions_ready()
+        finally:
+            await cloud.stop()
+
+    with pytest.raises(DependencyError, match="no such package"):
+        asyncio.run(go())
