@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from serverlite import fastjson, state
-from serverlite.observe.batch_writer import BatchWriter, read_connection
+from serverlite.observe.batch_writer import BatchedStore, BatchWriter, read_connection
 
 RETENTION_S = 30 * 24 * 3600  # X-Ray keeps trace data 30 days
 MAX_SEGMENTS = 500_000
@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS trace_batches_start ON trace_batches (start);
 Document = dict[str, Any]
 
 
-class TraceStore:
+class TraceStore(BatchedStore):
     def __init__(
         self,
         path: Path,
@@ -57,13 +57,18 @@ class TraceStore:
         self._max_segments = max_segments
         self._batches = 0
         # A reader (`serverlite traces`) neither creates nor changes anything.
-        self._writer: BatchWriter[Document] | None = (
+        self._writer: BatchWriter[list[Document]] | None = (
             None
             if read_only
             # Traces are read by people and tests, not at once: a longer linger makes
             # fewer, larger transactions while requests stream in.
             else BatchWriter(
-                path, _SCHEMA, self._insert, name="serverlite-traces", linger_s=LINGER_S
+                path,
+                _SCHEMA,
+                self._insert,
+                empty=list,
+                name="serverlite-traces",
+                linger_s=LINGER_S,
             )
         )
 
@@ -71,11 +76,8 @@ class TraceStore:
     def put(self, document: Document) -> None:
         """Store one segment or subsegment document (never changed after this call)."""
         if self._writer is not None:
-            self._writer.add(document)
-
-    def flush(self, timeout: float = 10.0) -> None:
-        if self._writer is not None:
-            self._writer.flush(timeout)
+            with self._writer as batch:
+                batch.append(document)
 
     def clear(self) -> None:
         """Every stored trace gone (a test's reset), those still being written too."""
@@ -86,10 +88,6 @@ class TraceStore:
                 conn.execute("DELETE FROM trace_batches")
         finally:
             conn.close()
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
 
     def _insert(self, conn: sqlite3.Connection, docs: list[Document]) -> None:
         by_trace: dict[str, list[Document]] = {}
