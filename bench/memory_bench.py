@@ -1,20 +1,30 @@
-"""Memory per warm environment (issue 15), as PSS: ``serverlite up`` (no --warm) on
-bench/app_memory (five trivial functions and one that imports Powertools from its
-requirements.txt), the tree read once idle (serverlite and its zygotes), then once
-after one invocation of each function, from /proc/<pid>/smaps_rollup (see pss.py).
-An environment's own PSS includes its share of its zygote's pages; what it costs the
-machine is how much (zygote + its forks) grew, per fork: both are reported. The
-peer is the minimum a process needs to hold the same handler warm: a plain
-``python -c`` that imports it, calls it once and waits. Each round starts serverlite
-afresh on the same state directory (the requirement set is installed once, in the
-first round)."""
+"""Memory (issues 15 and 22), as PSS from /proc/<pid>/smaps_rollup (see pss.py).
+
+Idle: the tree of ``serverlite up`` (no --warm) on a one-function app (bench/app), once
+its zygote is up and nothing has been invoked: the figure issue 22 sets a target for.
+
+Warm: ``serverlite up`` on bench/app_memory, then its functions invoked in stages, the
+tree read after each: the first trivial function (its zygote preloads the SDK), four
+more trivial ones, three that make a boto3 client (the same zygote), then three that
+import Powertools (a zygote of their own: the first, then two more). What a warm
+environment costs the machine is how much its zygote and that zygote's forks grew
+together, per environment, over a stage whose zygote was already preloaded: PSS
+splits the zygote's pages among its forks, so an environment's own PSS holds a share
+of pages it only reads. Both are reported. The peer is the minimum a process needs to
+hold the same handler warm: a plain ``python -c`` that imports it, calls it once and
+waits. Each round starts serverlite afresh on the same state directory (the
+requirement sets are installed once, in the first round).
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -27,9 +37,18 @@ from pss import TreeMemory, group, read_proc, read_tree
 from rounds import alternate, ratio, spread
 
 APP = ROOT / "bench" / "app_memory"
-TRIVIAL = [f"Trivial{i}" for i in range(1, 6)]
-POWERTOOLS = "Powertools"
+ONE_FUNCTION = ROOT / "bench" / "app" / "template.yaml"
 SETTLE_S = 1.0  # the kernel's page accounting after the last reply
+IDLE_TARGET_MIB = 40.0  # issue 22: the idle tree of a one-function app
+WARM_TARGET_MIB = 8.0  # issue 22: what one more warm environment costs
+# (stage, functions invoked in it); each stage's tree is read after its invocations.
+STAGES = (
+    ("first", ["Trivial1"]),
+    ("trivial", [f"Trivial{i}" for i in range(2, 6)]),
+    ("client", [f"Client{i}" for i in range(1, 4)]),
+    ("powertools-first", ["Powertools1"]),
+    ("powertools", ["Powertools2", "Powertools3"]),
+)
 
 
 def _lambda(aws_port: int) -> Any:
@@ -43,26 +62,62 @@ def _lambda(aws_port: int) -> Any:
     )
 
 
-def _serverlite(state: str) -> tuple[TreeMemory, TreeMemory, int]:
-    """The tree idle, then with every function warm; the Powertools zygote's pid."""
+def _functions_kib(tree: TreeMemory) -> int:
+    """The zygotes and their environments (not the main process, whose own noise of a
+    few hundred KiB per invocation is not an environment's)."""
+    return sum(tree.zygote_kib.values()) + sum(tree.environments)
+
+
+@dataclass(frozen=True)
+class Staged:
+    idle: TreeMemory
+    after: dict[str, TreeMemory]  # stage -> the tree after its invocations
+
+    def added_mib(self, stage: str) -> float:
+        """PSS one environment of ``stage`` added to its zygote and that zygote's forks."""
+        names = [s for s, _ in STAGES]
+        before = self.after[names[names.index(stage) - 1]]
+        count = len(dict(STAGES)[stage])
+        return (_functions_kib(self.after[stage]) - _functions_kib(before)) / count / 1024
+
+
+def _wait_for_zygote(pid: int, seconds: float = 60) -> TreeMemory:
+    """The tree once its zygotes are up (they may start after `up` says it is)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        tree = group(pid, read_tree(pid))
+        if tree.zygote_kib:
+            time.sleep(SETTLE_S)
+            return group(pid, read_tree(pid))
+        time.sleep(0.1)
+    raise RuntimeError("no zygote started")
+
+
+def _idle_one_function(state: str) -> TreeMemory:
+    proc, _output = serverlite_up(ONE_FUNCTION, state, free_port(), free_port(), warm=False)
+    try:
+        return _wait_for_zygote(proc.pid)
+    finally:
+        stop(proc)
+
+
+def _staged(state: str) -> Staged:
     port, aws_port = free_port(), free_port()
     proc, _output = serverlite_up(APP / "template.yaml", state, port, aws_port, warm=False)
     try:
-        time.sleep(SETTLE_S)
-        idle = group(proc.pid, read_tree(proc.pid))
+        idle = _wait_for_zygote(proc.pid)
         client = _lambda(aws_port)
-        for name in [*TRIVIAL, POWERTOOLS]:
-            reply = client.invoke(FunctionName=name, Payload=b"{}")
-            if "FunctionError" in reply:
-                raise RuntimeError(f"{name}: {reply['Payload'].read()[:300]!r}")
-        time.sleep(SETTLE_S)
-        warm = group(proc.pid, read_tree(proc.pid))
+        after: dict[str, TreeMemory] = {}
+        for stage, functions in STAGES:
+            for name in functions:
+                reply = client.invoke(FunctionName=name, Payload=b"{}")
+                if "FunctionError" in reply:
+                    raise RuntimeError(f"{name}: {reply['Payload'].read()[:300]!r}")
+            time.sleep(SETTLE_S)
+            after[stage] = group(proc.pid, read_tree(proc.pid))
     finally:
         stop(proc)
-    # The Powertools zygote is the one that forked a single environment: the five
-    # trivial functions share the zygote of the empty requirement set.
-    powertools = min(warm.environment_kib, key=lambda z: len(warm.environment_kib[z]))
-    return idle, warm, powertools
+    return Staged(idle, after)
 
 
 def _peer(code_dir: Path, module: str, *flags: str) -> int:
@@ -76,6 +131,7 @@ def _peer(code_dir: Path, module: str, *flags: str) -> int:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
     )
     try:
         assert proc.stdout is not None
@@ -89,91 +145,105 @@ def _peer(code_dir: Path, module: str, *flags: str) -> int:
         proc.wait()
 
 
+def _mib(kib: float) -> float:
+    return kib / 1024
+
+
 def memory_rows(rounds: int, scale: float = 1.0) -> list[Row]:
-    with tempfile.TemporaryDirectory() as state:
-        results = alternate(
-            rounds,
-            {
-                "serverlite": lambda: _serverlite(state),
-                # -s -S -P, as serverlite starts a function's Python: no site-packages
-                "trivial": lambda: _peer(APP / "trivial", "trivial", "-s", "-S", "-P"),
-                # serverlite's own environment holds Powertools, so the peer imports it
-                "powertools": lambda: _peer(APP / "powertools", "powertools_fn"),
-            },
+    with tempfile.TemporaryDirectory() as state, tempfile.TemporaryDirectory() as one:
+        sides: dict[str, Callable[[], Any]] = {
+            "one-function": lambda: _idle_one_function(one),
+            "serverlite": lambda: _staged(state),
+            # -s -S -P, as serverlite starts a function's Python: no site-packages
+            "trivial": lambda: _peer(APP / "trivial", "trivial", "-s", "-S", "-P"),
+            "client": lambda: _peer(APP / "client", "client_fn"),
+            # serverlite's own environment holds Powertools, so the peer imports it
+            "powertools": lambda: _peer(APP / "powertools", "powertools_fn"),
+        }
+        results = alternate(rounds, sides)
+    one_fn: list[TreeMemory] = results["one-function"]
+    staged: list[Staged] = results["serverlite"]
+
+    idle_one = [_mib(t.total_kib) for t in one_fn]
+    idle_one_main = [_mib(t.main_kib) for t in one_fn]
+    idle_one_zygote = [_mib(sum(t.zygote_kib.values())) for t in one_fn]
+    idle = [_mib(s.idle.total_kib) for s in staged]
+    warm_total = [_mib(s.after[STAGES[-1][0]].total_kib) for s in staged]
+    zygote_idle = [_mib(median(s.idle.zygote_kib.values())) for s in staged]
+    first = [_mib(_functions_kib(s.after["first"]) - _functions_kib(s.idle)) for s in staged]
+
+    def warm_row(stage: str, what: str, peer: list[int], peer_name: str, setup: str) -> Row:
+        added = [s.added_mib(stage) for s in staged]
+        peers = [_mib(k) for k in peer]
+        return Row(
+            f"PSS added per warm environment, {what} ({len(dict(STAGES)[stage])} more)",
+            f"{spread(added).show('.1f', ' MiB')}",
+            f"{spread(peers).show('.1f', ' MiB')} {peer_name}",
+            f"{ratio(added, peers).show('.2f', 'x')} the plain process",
+            setup,
+            f"<= {WARM_TARGET_MIB:.0f} MiB",
+            spread(added).median <= WARM_TARGET_MIB,
         )
-    ours = results["serverlite"]
 
-    def mib(kib: float) -> float:
-        return kib / 1024
-
-    idle = [mib(i.total_kib) for i, _, _ in ours]
-    warm_total = [mib(w.total_kib) for _, w, _ in ours]
-
-    def added(idle: TreeMemory, warm: TreeMemory, zygote: int) -> float:
-        """What a zygote's environments added to the tree, per environment: PSS splits
-        the zygote's pages among its forks, so the growth of (zygote + its forks) is
-        what the machine pays for them."""
-        envs = warm.environment_kib[zygote]
-        grown = warm.zygote_kib[zygote] + sum(envs) - idle.zygote_kib[zygote]
-        return mib(grown / len(envs))
-
-    def plain(warm: TreeMemory, pt: int) -> int:
-        return next(z for z in warm.zygote_kib if z != pt)
-
-    trivial = [mib(median(w.environment_kib[plain(w, p)])) for _, w, p in ours]
-    trivial_added = [added(i, w, plain(w, p)) for i, w, p in ours]
-    powertools = [mib(w.environment_kib[p][0]) for _, w, p in ours]
-    powertools_added = [added(i, w, p) for i, w, p in ours]
-    zygote_plain = [mib(i.zygote_kib[plain(w, p)]) for i, w, p in ours]
-    zygote_pt = [mib(i.zygote_kib[p]) for i, _, p in ours]
-    peer_trivial = [mib(k) for k in results["trivial"]]
-    peer_pt = [mib(k) for k in results["powertools"]]
-    functions = len(TRIVIAL) + 1
+    functions = sum(len(names) for _, names in STAGES)
     return [
         Row(
-            f"idle `serverlite up` tree PSS, {functions} functions, none invoked yet",
-            f"{spread(idle).show('.1f', ' MiB')}",
+            "idle `serverlite up` tree PSS, one-function app, none invoked yet",
+            f"{spread(idle_one).show('.1f', ' MiB')}: main "
+            f"{spread(idle_one_main).show('.1f', ' MiB')}, zygote "
+            f"{spread(idle_one_zygote).show('.1f', ' MiB')}",
             "",
             "",
-            "main process + its 2 zygotes (started at `up`); from /proc/<pid>/smaps_rollup",
+            "bench/app (1 function); main process + its zygote (started light: it "
+            "preloads the SDK before its first environment); /proc/<pid>/smaps_rollup",
+            f"<= {IDLE_TARGET_MIB:.0f} MiB",
+            spread(idle_one).median <= IDLE_TARGET_MIB,
+        ),
+        Row(
+            f"idle `serverlite up` tree PSS, {functions} functions on 2 zygotes, none invoked",
+            f"{spread(idle).show('.1f', ' MiB')}; each zygote "
+            f"{spread(zygote_idle).show('.1f', ' MiB')}",
+            "",
+            "",
+            "bench/app_memory: main process + one zygote per requirement set",
             "",
         ),
         Row(
-            "zygote PSS, python3.11, idle: no requirements / Powertools set",
-            f"{spread(zygote_plain).show('.1f', ' MiB')} / {spread(zygote_pt).show('.1f', ' MiB')}",
+            "first environment of a zygote: its SDK preload + the environment (PSS added)",
+            f"{spread(first).show('.1f', ' MiB')}",
             "",
             "",
-            "one zygote per (interpreter, requirement set); each preloads boto3/botocore",
-            "",
-        ),
-        Row(
-            f"PSS added per warm environment, trivial handler ({len(TRIVIAL)} warm)",
-            f"{spread(trivial_added).show('.1f', ' MiB')}; each process's own PSS "
-            f"{spread(trivial).show('.1f', ' MiB')}",
-            f"{spread(peer_trivial).show('.1f', ' MiB')} plain `python -s -S -P -c` "
-            "holding the handler",
-            f"{ratio(trivial_added, peer_trivial).show('.2f', 'x')} the plain process",
-            "added = growth of (zygote + its forks) / forks, as PSS splits the zygote's "
-            "pages among them; python3.11; peer: the minimum a process needs to keep the "
-            "handler warm (no boto3)",
+            "boto3, botocore and the models of the services serverlite serves, shared "
+            "by every later fork",
             "",
         ),
-        Row(
-            "PSS added per warm environment, handler importing Powertools (requirements.txt)",
-            f"{spread(powertools_added).show('.1f', ' MiB')}; the process's own PSS "
-            f"{spread(powertools).show('.1f', ' MiB')}",
-            f"{spread(peer_pt).show('.1f', ' MiB')} plain `python -c` importing it",
-            f"{ratio(powertools_added, peer_pt).show('.2f', 'x')} the plain process",
-            "aws-lambda-powertools 3.37.0 (Logger, Metrics), alone on its zygote (so its "
-            "own PSS holds half the zygote's pages)",
-            "",
+        warm_row(
+            "trivial",
+            "trivial handler",
+            results["trivial"],
+            "plain `python -s -S -P -c` holding the handler",
+            "python3.11; peer: the minimum a process needs to keep the handler warm",
+        ),
+        warm_row(
+            "client",
+            "handler making a boto3 DynamoDB client",
+            results["client"],
+            "plain `python -c` holding the handler",
+            "the client made at import, as the reference system's handlers do",
+        ),
+        warm_row(
+            "powertools",
+            "handler importing Powertools (requirements.txt)",
+            results["powertools"],
+            "plain `python -c` importing it",
+            "aws-lambda-powertools 3.37.0 (Logger, Metrics) on its own zygote",
         ),
         Row(
             f"whole tree PSS with {functions} warm environments",
             f"{spread(warm_total).show('.1f', ' MiB')}",
             "",
             "",
-            "main process + 2 zygotes + 6 environments",
+            "main process + 2 zygotes + their environments",
             "",
         ),
     ]

@@ -447,8 +447,8 @@ class EnvironmentPool:
             fn, self.code_dir(fn), self._settings, init_type, world, worlds.shim, worlds.debugpy
         )
         zygote = self._zygotes.get(world.interpreter.path, world.zygote_path, str(worlds.shim))
-        if not zygote.running:  # a world's first environment: not part of its init
-            await loop.run_in_executor(None, zygote.ensure_started)
+        if not zygote.ready:  # a world's first environment: not part of its init
+            await loop.run_in_executor(None, zygote.ensure_ready)
         started = time.perf_counter()
         spawned = await loop.run_in_executor(None, zygote.spawn, spec)
         env = Environment(

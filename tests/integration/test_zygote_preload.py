@@ -1,0 +1,44 @@
+"""A zygote starts light and preloads the SDK only when its first environment is due:
+a template whose functions are never invoked keeps about 10 MiB per zygote, not 55."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from serverlite.deps import runtime_base
+from serverlite.deps.cache import DepCache
+from serverlite.functions.zygote import Zygote
+
+pytestmark = pytest.mark.integration
+
+
+def _mapped(pid: int, fragment: str) -> bool:
+    """Whether the process maps a file whose path holds ``fragment`` (an extension module)."""
+    return fragment in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.fixture
+def zygote() -> Iterator[Zygote]:
+    root = DepCache().root
+    z = Zygote(
+        sys.executable, (str(runtime_base.runtime_base(root)),), str(runtime_base.shim(root))
+    )
+    yield z
+    z.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_sdk_is_preloaded_before_the_first_environment_not_at_start(zygote) -> None:
+    zygote.ensure_started()
+    assert zygote._proc is not None
+    pid = zygote._proc.pid
+    # botocore's HTTP stack (urllib3) loads the ssl extension: not yet.
+    assert not zygote.ready and not _mapped(pid, "_ssl")
+    zygote.ensure_ready()
+    assert zygote.ready and _mapped(pid, "_ssl")
+    assert zygote.missing == []  # boto3 and botocore imported; the world has no more
+    assert zygote._proc.pid == pid  # the same process, not a restart
