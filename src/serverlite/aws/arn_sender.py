@@ -118,6 +118,8 @@ class ArnSender:
 
     async def _state_machine(self, arn: str, message: Message) -> None:
         params = {"stateMachineArn": arn, "input": message.body}
+        if message.trace_header:  # a traced state machine continues the rule's trace
+            params["traceHeader"] = message.trace_header
         await self._call("stepfunctions", "StartExecution", params)
 
     async def _call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -116,6 +116,39 @@ def test_async_order_is_one_trace_across_the_queue(server: Server) -> None:
     assert consumer["start_time"] >= send["start_time"]
 
 
+def test_a_kinesis_record_does_not_carry_the_trace_as_on_aws(server: Server) -> None:
+    """Kinesis records have no trace header (SQS has AWSTraceHeader): Lambda's stream
+    poller starts a trace of its own for each batch, as on AWS."""
+    began = time.time()
+    root = f"1-{int(began):08x}-{0x5EC0DE:024x}"
+    response = httpx.post(
+        f"{server.api_base('OrdersApi')}/orders/async",
+        json=ORDER,
+        headers={"X-Amzn-Trace-Id": f"Root={root};Sampled=1"},
+        timeout=30,
+    )
+    assert response.status_code == 202
+    segments = _trace(server, root, {"CreateOrderAsync"})
+    producer = _one(segments, "AWS::Lambda::Function", "CreateOrderAsync")
+    assert ("kinesis", "PutRecord") in _calls(producer)
+    xray = aws_client(server, "xray")
+
+    def consumer_traces() -> list[str]:
+        found = xray.get_trace_summaries(
+            StartTime=began - 1,
+            EndTime=time.time() + 1,
+            FilterExpression='service("CountCustomerOrders")',
+        )["TraceSummaries"]
+        return [t["Id"] for t in found]
+
+    deadline = time.monotonic() + 30
+    while not consumer_traces() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert consumer_traces() and root not in consumer_traces()
+    names = {s["name"] for s in _trace(server, root, {"CreateOrderAsync"})}
+    assert "CountCustomerOrders" not in names
+
+
 def test_sync_order_is_one_trace_across_two_apis(server: Server) -> None:
     response = httpx.post(f"{server.api_base('OrdersApi')}/orders/sync", json=ORDER, timeout=30)
     assert response.status_code == 201, response.text

@@ -91,14 +91,15 @@ class ServiceConnectors:
 
     async def run(self, call: TaskCall) -> Any:
         resource = call.resource
+        trace = call.trace_header
         if resource.function:
-            return await self._function(resource.arn, call.parameters)
+            return await self._function(resource.arn, call.parameters, trace)
         if resource.service == "lambda" and resource.action == "invoke":
-            return await self._lambda_invoke(call.parameters, resource.pattern == "token")
+            return await self._lambda_invoke(call.parameters, resource.pattern == "token", trace)
         if resource.service == "states" and resource.action == "startExecution":
             return await self._start_execution(call)
         if resource.service.startswith("aws-sdk:"):
-            return await self._sdk(resource, call.parameters)
+            return await self._sdk(resource, call.parameters, trace)
         target = _OPTIMIZED.get((resource.service, resource.action))
         if target is None:
             raise StatesError(
@@ -110,11 +111,11 @@ class ServiceConnectors:
 
     # -- Lambda ------------------------------------------------------------------------
 
-    async def _function(self, arn: str, parameters: Any) -> Any:
-        result = await self._invoke(arn, parameters, "RequestResponse", None)
+    async def _function(self, arn: str, parameters: Any, trace: str | None) -> Any:
+        result = await self._invoke(arn, parameters, "RequestResponse", None, trace)
         return _payload(result)
 
-    async def _lambda_invoke(self, parameters: Any, token: bool) -> Any:
+    async def _lambda_invoke(self, parameters: Any, token: bool, trace: str | None) -> Any:
         if not isinstance(parameters, dict) or "FunctionName" not in parameters:
             raise StatesError(
                 RUNTIME, "The field 'FunctionName' is required by arn:aws:states:::lambda:invoke"
@@ -125,6 +126,7 @@ class ServiceConnectors:
             parameters.get("Payload", {}),
             kind,
             parameters.get("Qualifier"),
+            trace,
         )
         shaped: dict[str, Any] = {
             "ExecutedVersion": result.executed_version or "$LATEST",
@@ -135,7 +137,9 @@ class ServiceConnectors:
             shaped["Payload"] = _payload(result)
         return shaped
 
-    async def _invoke(self, function: str, payload: Any, kind: str, qualifier: Any) -> InvokeResult:
+    async def _invoke(
+        self, function: str, payload: Any, kind: str, qualifier: Any, trace: str | None = None
+    ) -> InvokeResult:
         body = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
         try:
             result = await self.invoke(
@@ -144,6 +148,7 @@ class ServiceConnectors:
                     payload=body,
                     invocation_type=kind,
                     qualifier=str(qualifier) if qualifier else None,
+                    trace_id=trace,  # a traced machine's task subsegment is the parent
                 )
             )
         except InvokeError as exc:
@@ -173,7 +178,7 @@ class ServiceConnectors:
 
     # -- AWS SDK integrations ---------------------------------------------------------------
 
-    async def _sdk(self, resource: Resource, parameters: Any) -> Any:
+    async def _sdk(self, resource: Resource, parameters: Any, trace: str | None) -> Any:
         name = resource.service.split(":", 1)[1]
         known = SDK_SERVICES.get(name)
         action = resource.action
@@ -193,6 +198,7 @@ class ServiceConnectors:
                 params.get("Payload", {}),
                 str(params.get("InvocationType", "RequestResponse")),
                 params.get("Qualifier"),
+                trace,
             )
             return {
                 "ExecutedVersion": result.executed_version or "$LATEST",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .asl import payload, resources
@@ -39,6 +39,7 @@ class TaskCall:
     execution: ExecutionInfo
     state: str
     timeout: float
+    trace_header: str | None = None  # X-Ray: what the task passes on (a traced machine)
 
 
 class Connectors(Protocol):
@@ -114,7 +115,23 @@ async def run_task(run: Run, frame: Frame, state: dict[str, Any], io: StateIo) -
 
 
 async def _call_and_wait(run: Run, frame: Frame, state: dict[str, Any], call: TaskCall) -> Any:
-    result = await run.services.connectors.run(call)
+    trace = run.services.trace
+    if trace is None:
+        result = await run.services.connectors.run(call)
+    else:  # a traced machine: the integration's subsegment, its header passed on
+        resource = call.resource
+        action = "invoke" if resource.function else resource.action
+        span = trace.begin_task(
+            call.state, "lambda" if resource.function else resource.service, action
+        )
+        call = replace(call, trace_header=span.header)
+        try:
+            with trace.passing_on(span):
+                result = await run.services.connectors.run(call)
+        except StatesError as exc:
+            trace.end_task(span, exc.error)
+            raise
+        trace.end_task(span, None)
     if call.token is None:
         return result
     return await _await_token(run, frame, state, call.token)

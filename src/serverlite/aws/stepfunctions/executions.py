@@ -17,6 +17,7 @@ from typing import Any
 from .asl.errors import StatesError
 from .engine import Run
 from .journal import Journal, MemoryJournal
+from .observed import ExecutionObserver, ExecutionTrace
 from .runtime import Clock, ExecutionInfo, Outcome, Services
 from .store import Execution, SqliteJournal, StepFunctionsDb
 from .tokens import TokenBoard
@@ -35,6 +36,7 @@ def info_of(execution: Execution, machine_name: str) -> ExecutionInfo:
         start_time=execution.started,
         type=execution.type,
         redrive_count=execution.redrive_count,
+        trace_header=execution.trace_header,
     )
 
 
@@ -49,6 +51,7 @@ class Executions:
         self.account = account
         self.connectors: Any = None  # set when event sources start (the invoker exists)
         self.read_object: Any = None
+        self.observed = ExecutionObserver(None)  # traces and AWS/States metrics
         self._tasks: dict[str, asyncio.Task[Outcome]] = {}
         self._done: dict[str, asyncio.Event] = {}
 
@@ -56,21 +59,27 @@ class Executions:
     def running_here(self) -> bool:
         return self.connectors is not None
 
-    def services(self) -> Services:
+    def services(self, trace: ExecutionTrace | None = None) -> Services:
         extra = {"read_object": self.read_object} if self.read_object else {}
-        return Services(self.connectors, self.tokens, self.clock, self.region, self.account, extra)
+        return Services(
+            self.connectors, self.tokens, self.clock, self.region, self.account, extra, trace
+        )
+
+    def _trace(self, info: ExecutionInfo) -> ExecutionTrace | None:
+        machine = self.db.machine(info.machine_arn)
+        return self.observed.trace(info, machine.extra) if machine is not None else None
+
+    def _finished(self, run: Run, outcome: Outcome) -> None:
+        events = run.journal.events() if run.services.trace is not None else []
+        self.observed.finished(run.info, outcome, self.clock.now(), run.services.trace, events)
 
     def start(self, execution: Execution, machine_name: str) -> None:
         """Run a stored Standard execution in the background (if this process runs them)."""
         if not self.running_here or execution.arn in self._tasks:
             return
         journal = SqliteJournal(self.db, execution.arn)
-        run = Run(
-            info_of(execution, machine_name),
-            json.loads(execution.definition),
-            journal,
-            self.services(),
-        )
+        info = info_of(execution, machine_name)
+        run = Run(info, json.loads(execution.definition), journal, self.services(self._trace(info)))
         self._spawn(execution.arn, self._standard(run))
 
     def _spawn(self, arn: str, work: Any) -> asyncio.Task[Outcome]:
@@ -95,6 +104,7 @@ class Executions:
             outcome = Outcome("FAILED", error="States.Runtime", cause=f"serverlite: {exc}")
             run.finish(outcome)
         self._record(run.info.arn, outcome)
+        self._finished(run, outcome)
         return outcome
 
     def _record(self, arn: str, outcome: Outcome) -> None:
@@ -118,11 +128,13 @@ class Executions:
                 cause="serverlite runs executions only under `serverlite up`",
             )
         journal: Journal = MemoryJournal()
-        run = Run(info, definition, journal, self.services())
+        run = Run(info, definition, journal, self.services(self._trace(info)))
         try:
-            return await run.run()
+            outcome = await run.run()
         except StatesError as exc:
-            return Outcome("FAILED", error=exc.error, cause=exc.cause)
+            outcome = Outcome("FAILED", error=exc.error, cause=exc.cause)
+        self._finished(run, outcome)
+        return outcome
 
     def start_express(self, info: ExecutionInfo, definition: dict[str, Any]) -> None:
         self._spawn(info.arn, self.run_express(info, definition))
@@ -135,10 +147,12 @@ class Executions:
                 await task
         journal = SqliteJournal(self.db, execution.arn)
         run = Run(info_of(execution, machine_name), {}, journal, self.services())
-        run.finish(Outcome("ABORTED", error=error, cause=cause))
+        aborted = Outcome("ABORTED", error=error, cause=cause)
+        run.finish(aborted)
         self.db.finish_execution(
             execution.arn, "ABORTED", self.clock.now(), None, error or None, cause or None
         )
+        self.observed.finished(run.info, aborted, self.clock.now())
 
     def redriven(self, execution: Execution, machine_name: str) -> None:
         """Record ExecutionRedriven and run the execution again from where it failed."""
@@ -147,6 +161,7 @@ class Executions:
         top = journal.frame("")
         details = {"executionRedrivenEventDetails": {"redriveCount": execution.redrive_count}}
         run.commit([run.event(top, "ExecutionRedriven", details)], *([top] if top else []))
+        self.observed.redriven(execution.machine_arn)
         self.start(execution, machine_name)
 
     async def wait(self, arn: str) -> None:

@@ -8,9 +8,11 @@ import uuid
 from typing import Any
 
 from serverlite.aws.backend import AwsError
+from serverlite.observe.tracing import current_header
 
 from . import names
 from .context import SfnContext, execution_input, page, required
+from .executions import info_of
 from .ops_machines import describe
 from .runtime import ExecutionInfo
 from .store import Execution
@@ -34,16 +36,25 @@ def _execution(ctx: SfnContext, body: dict[str, Any]) -> Execution:
     return found
 
 
+def _trace_header(body: dict[str, Any]) -> str:
+    """The X-Ray trace an execution continues: the request's X-Amzn-Trace-Id (a traced
+    caller's) before the body's traceHeader, as AWS prefers the header."""
+    return current_header() or str(body.get("traceHeader") or "")
+
+
 def start_execution(ctx: SfnContext, body: dict[str, Any]) -> dict[str, Any]:
     machine = ctx.machine(names.machine_arn(required(body, "stateMachineArn")))
     name = names.check_name(body.get("name") or str(uuid.uuid4()))
     text, value = execution_input(body)
     now = ctx.clock.now()
+    trace = _trace_header(body)
     if machine.type == "EXPRESS":
         arn = ctx.arns.express(machine.name, name, str(uuid.uuid4()))
         info = ExecutionInfo(
-            arn, name, machine.arn, machine.name, machine.role_arn, value, now, "EXPRESS"
-        )
+            arn, name, machine.arn, machine.name, machine.role_arn, value, now, "EXPRESS",
+            trace_header=trace,
+        )  # fmt: skip
+        ctx.executions.observed.started(info)
         ctx.executions.start_express(info, json.loads(machine.definition))
         return {"executionArn": arn, "startDate": now}
     arn = ctx.arns.execution(machine.name, name)
@@ -69,9 +80,10 @@ def start_execution(ctx: SfnContext, body: dict[str, Any]) -> dict[str, Any]:
         machine.role_arn,
         0,
         None,
-        str(body.get("traceHeader") or ""),
+        trace,
     )
     ctx.db.add_execution(execution)
+    ctx.executions.observed.started(info_of(execution, machine.name))
     ctx.executions.start(execution, machine.name)
     return {"executionArn": arn, "startDate": now}
 
@@ -85,8 +97,10 @@ async def start_sync_execution(ctx: SfnContext, body: dict[str, Any]) -> dict[st
     now = ctx.clock.now()
     arn = ctx.arns.express(machine.name, name, str(uuid.uuid4()))
     info = ExecutionInfo(
-        arn, name, machine.arn, machine.name, machine.role_arn, value, now, "EXPRESS"
-    )
+        arn, name, machine.arn, machine.name, machine.role_arn, value, now, "EXPRESS",
+        trace_header=_trace_header(body),
+    )  # fmt: skip
+    ctx.executions.observed.started(info)
     outcome = await ctx.executions.run_express(info, json.loads(machine.definition))
     stopped = ctx.clock.now()
     out: dict[str, Any] = {

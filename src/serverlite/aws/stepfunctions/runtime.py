@@ -31,6 +31,7 @@ class ExecutionInfo:
     start_time: float
     type: str = "STANDARD"
     redrive_count: int = 0
+    trace_header: str = ""  # the X-Ray trace it was started in (StartExecution's)
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Services:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     extra: dict[str, Any] = field(default_factory=dict)
+    trace: Any = None  # observed.ExecutionTrace of a traced state machine's execution
 
 
 class Runner(Protocol):

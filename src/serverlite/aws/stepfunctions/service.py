@@ -19,6 +19,7 @@ from .connectors import ServiceConnectors
 from .context import SfnContext
 from .executions import Executions
 from .names import Arns
+from .observed import ExecutionObserver
 from .runtime import Clock
 from .store import StepFunctionsDb
 from .tokens import TokenBoard
@@ -67,6 +68,7 @@ class StepFunctionsService(backend.Backend):
         self.executions = Executions(
             self.db, self.tokens, self.clock, context.region, context.account_id
         )
+        self.executions.observed = ExecutionObserver(context.observer)
         self.ctx = SfnContext(self.db, self.arns, self.clock, self.tokens, self.executions)
         self._json = JsonService(
             "AWSStepFunctions",
