@@ -71,12 +71,26 @@ def _write_everywhere(app: AppHarness) -> None:
     app.aws("s3").create_bucket(Bucket="reset-mine")
     app.aws("kinesis").put_record(StreamName="reset-clicks", Data=b"click", PartitionKey="p")
     app.aws("lambda").invoke(FunctionName="Echo", Payload=b'{"said": "hello"}')
+    _settled(app)
     app.aws("dynamodb").create_table(
         TableName="reset-mine",
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def _settled(app: AppHarness) -> None:
+    """The function's log lines have landed (they arrive after its answer), so the reset
+    is seen to remove them rather than racing them."""
+    logs = app.aws("logs")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        groups = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
+        if "/aws/lambda/Echo" in groups:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the function's logs did not land")
 
 
 def test_reset_returns_every_service_to_the_template(app: AppHarness) -> None:
