@@ -204,3 +204,23 @@ def test_the_embedded_server_logs_no_row_values(workdir: Path) -> None:
     log = (workdir / "state" / "postgres" / "Quiet" / "log").read_text(errors="replace")
     for value in ("MRN-4242", "MRN-7777", "Ada", "Grace Hopper", "DETAIL", "STATEMENT"):
         assert value not in log, value
+
+
+def test_a_reset_puts_back_the_rows_the_migrations_left(cloud: Cloud, template: Path) -> None:
+    """A test's reset (the pytest plugin's): rows written since are gone, the migrations'
+    own rows and sequence positions are back, and a function's open connection still
+    works."""
+    (template.parent / "migrations" / "0003_seed.sql").write_text(
+        "INSERT INTO items (name, price) VALUES ('seeded', 1);\n"
+    )
+    cloud.up(template)
+    cloud.postgres.template_provisioned()
+    url = cloud.url()
+    with psycopg.connect(url, autocommit=True) as warm:  # a function's, kept open
+        warm.execute("INSERT INTO items (name) VALUES ('lamp'), ('desk')")
+        warm.execute("UPDATE items SET price = 5 WHERE name = 'seeded'")
+        cloud.postgres.reset()
+        assert warm.execute("SELECT id, name, price FROM items").fetchall() == [(1, "seeded", 1)]
+        (new_id,) = warm.execute("INSERT INTO items (name) VALUES ('x') RETURNING id").fetchone()
+        assert new_id == 2  # the sequence is where the migrations left it
+    assert applied(url) == ["0001_items.sql", "0002_prices.sql", "0003_seed.sql"]

@@ -17,7 +17,7 @@ from serverlite.aws.backend import AwsError
 from serverlite.errors import ConfigError, TemplateError
 from serverlite.template.model import Application
 
-from . import migrations
+from . import migrations, snapshot
 from .declarations import DatabaseDeclaration, declarations
 from .embedded import EmbeddedServer
 
@@ -31,9 +31,20 @@ class PostgresService(backend.Backend):
         self.aws = context.aws  # Secrets Manager, whose secrets hold the connection
         self._servers: dict[str, EmbeddedServer] = {}
         self._lock = threading.Lock()
+        self._embedded_urls: list[str] = []
+        self._snapshots: list[tuple[str, snapshot.Snapshot]] = []
 
     def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         return [self._provision(d) for d in declarations(app)]
+
+    def template_provisioned(self) -> None:
+        """The embedded databases' rows as the migrations left them (a server given by
+        URL is the user's own: a test's reset never empties it)."""
+        self._snapshots = [(url, snapshot.take(url)) for url in self._embedded_urls]
+
+    def reset(self) -> None:
+        for url, taken in self._snapshots:
+            snapshot.restore(url, taken)
 
     def close(self) -> None:
         with self._lock:
@@ -46,6 +57,7 @@ class PostgresService(backend.Backend):
             url, where = decl.url, f"at {redact(decl.url)}"
         else:
             url, where = self._embedded(decl), f"embedded, {self.root / decl.key}"
+            self._embedded_urls.append(url)
         applied = migrations.apply(url, decl.migrations)
         self._fill_secret(decl, url)
         done = f"{len(applied)} migration(s) applied" if applied else "migrations up to date"
