@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,34 @@ def test_order_is_kept_per_partition_key_across_parallel_batches(
     assert first["eventSourceARN"] == "arn:aws:kinesis:us-east-1:123456789012:stream/orders"
     assert first["invokeIdentityArn"].startswith("arn:aws:iam::123456789012:role/")
     assert all(len(e["Records"]) <= 10 for e in events(markers, "Ordered"))
+
+
+def test_stream_invocations_publish_iterator_age(
+    server: Server, kinesis: Any, markers: Path
+) -> None:
+    """Lambda's IteratorAge: for each batch, the age of its last record when the event
+    is sent (Milliseconds, by FunctionName)."""
+    before = len(events(markers, "Ordered"))
+    put(kinesis, "orders", "aged", {"customer": "aged", "n": -1})
+    wait_for(lambda: len(events(markers, "Ordered")) > before, 30)
+    cloudwatch = aws_client(server, "cloudwatch")
+
+    def points() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda",
+            MetricName="IteratorAge",
+            Dimensions=[{"Name": "FunctionName", "Value": "Ordered"}],
+            StartTime=time.time() - 3600,
+            EndTime=time.time() + 60,
+            Period=60,
+            Statistics=["SampleCount", "Maximum"],
+            Unit="Milliseconds",
+        )["Datapoints"]
+        return found
+
+    got = wait_for(points, 10, every=0.2)
+    assert sum(p["SampleCount"] for p in got) >= 1
+    assert all(p["Maximum"] >= 0 and p["Unit"] == "Milliseconds" for p in got)
 
 
 def test_a_poison_record_is_bisected_out_and_described_to_the_on_failure_queue(

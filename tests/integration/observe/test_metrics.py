@@ -319,3 +319,54 @@ def test_services_publish_their_metrics(ran: Any) -> None:
     )["Datapoints"]
     assert sum(p["SampleCount"] for p in latency) == 2
     assert _sum(cw, "AWS/DynamoDB", "UserErrors", {}, start) >= 1
+
+
+def test_eventbridge_publishes_aws_events_metrics(ran: Any) -> None:
+    """Rules matched and targets invoked, by RuleName (default bus) and by EventBusName
+    and RuleName (a custom bus), as EventBridge publishes them."""
+    app, start = ran
+    events, cw = app.aws("events"), client(app, "cloudwatch")
+    (rule,) = [
+        r["Name"]
+        for r in events.list_rules()["Rules"]
+        if "observe.test" in r.get("EventPattern", "")
+    ]
+    events.create_event_bus(Name="counted-bus")
+    events.put_rule(
+        Name="to-nowhere", EventBusName="counted-bus", EventPattern='{"source": ["counted"]}'
+    )
+    events.put_targets(
+        Rule="to-nowhere",
+        EventBusName="counted-bus",
+        Targets=[{"Id": "gone", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:Gone"}],
+    )
+    by_rule = {"RuleName": rule}
+    custom = {"EventBusName": "counted-bus", "RuleName": "to-nowhere"}
+    names = ("TriggeredRules", "MatchedEvents", "Invocations", "SuccessfulInvocationAttempts")
+    # Other tests of the module put events on the same rule: count from here.
+    before = {name: _sum(cw, "AWS/Events", name, by_rule, start) for name in names}
+    entry = {"Source": "observe.test", "DetailType": "metered", "Detail": "{}"}
+    events.put_events(Entries=[entry, entry])
+    events.put_events(Entries=[{**entry, "Source": "counted", "EventBusName": "counted-bus"}])
+    events.put_events(Entries=[{**entry, "Source": "matches.nothing"}])
+
+    def added(name: str) -> float:
+        return _sum(cw, "AWS/Events", name, by_rule, start) - before.get(name, 0.0)
+
+    def settled() -> bool:
+        return (
+            added("Invocations") >= 2
+            and _sum(cw, "AWS/Events", "FailedInvocations", custom, start) >= 1
+        )
+
+    deadline = time.monotonic() + 30
+    while not settled() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [added(name) for name in names] == [2, 2, 2, 2]
+    assert _sum(cw, "AWS/Events", "FailedInvocations", by_rule, start) == 0
+    # The custom bus's rule: a target that does not exist fails for good, at once.
+    assert _sum(cw, "AWS/Events", "TriggeredRules", custom, start) == 1
+    assert _sum(cw, "AWS/Events", "Invocations", custom, start) == 1
+    assert _sum(cw, "AWS/Events", "FailedInvocations", custom, start) == 1
+    assert _sum(cw, "AWS/Events", "InvocationAttempts", {"EventBusName": "counted-bus"}, start) == 1
+    assert _sum(cw, "AWS/Events", "MatchedEvents", {}, start) >= 3  # the account's

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from serverlite.aws.backend import AwsError
 from serverlite.patterns import PatternError, compile_pattern
 
+from .metrics import EventsMetrics
 from .names import DEFAULT_BUS, Arns, validation
 from .records import Bus
 from .router import RuleRouter
@@ -37,6 +38,7 @@ class EventsContext:
     schedules_changed: Callable[[], None] = _nothing
     wake: Callable[[], None] = _nothing  # the delivery worker has work
     wake_replays: Callable[[], None] = _nothing  # a replay started or has more to do
+    metrics: EventsMetrics = field(default_factory=lambda: EventsMetrics(None))
 
     def __post_init__(self) -> None:
         # Every account has the default bus; it cannot be deleted.

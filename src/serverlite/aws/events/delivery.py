@@ -20,6 +20,7 @@ from collections.abc import Callable
 from serverlite.sending import Outcome
 
 from .clock import Clock
+from .metrics import EventsMetrics
 from .records import Delivery
 from .senders import TargetSenders
 from .store import EventsDb
@@ -43,7 +44,9 @@ class TargetWorker:
         clock: Clock,
         max_parallel: int = 64,
         run_replays: Callable[[], bool] | None = None,  # replays run between deliveries
+        metrics: EventsMetrics | None = None,
     ) -> None:
+        self.metrics = metrics or EventsMetrics(None)
         self.db = db
         self.senders = senders
         self.clock = clock
@@ -127,7 +130,9 @@ class TargetWorker:
             await self._give_up(delivery, stale, "MaximumEventAgeInSeconds")
             return True
         failure = await self.senders.send(delivery.target, delivery.payload, delivery.event)
+        self.metrics.attempted(delivery.target, failure.delivered, delivery.attempts)
         if failure.delivered:
+            self.metrics.finished(delivery.target, failed=False)
             return True
         if failure.status == "failed":
             await self._give_up(delivery, failure, None)
@@ -143,10 +148,13 @@ class TargetWorker:
 
     async def _give_up(self, delivery: Delivery, failure: Outcome, exhausted: str | None) -> None:
         target = delivery.target
+        self.metrics.finished(target, failed=True)
         dlq = target.get("dlq")
         if dlq:
             attributes = _dlq_attributes(delivery, failure, exhausted)
-            if await self.senders.dead_letter(str(dlq), delivery.event, attributes):
+            sent = await self.senders.dead_letter(str(dlq), delivery.event, attributes)
+            self.metrics.dead_lettered(target, sent)
+            if sent:
                 return
         log.warning(
             "event to %s (from %s) dropped after %d attempt(s): %s %s%s",

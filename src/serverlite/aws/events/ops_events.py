@@ -69,6 +69,7 @@ def put_events(
             continue
         event_id, bus, event_json = outcome
         routed = ctx.router.route(bus, event_json, now)
+        ctx.metrics.matched(bus, routed.rules)
         trace = entry.get("TraceHeader") if isinstance(entry, dict) else None
         trace = trace if isinstance(trace, str) and trace else current_header()
         if trace:  # targets continue the sender's X-Ray trace (the entry's TraceHeader)
@@ -119,6 +120,7 @@ def forward(ctx: EventsContext, bus: str, event_json: str, hops: int) -> int:
         raise OverflowError(f"the event crossed more than {MAX_HOPS} buses")
     now = ctx.clock()
     routed = ctx.router.route(bus, event_json, now, hops=hops)
+    ctx.metrics.matched(bus, routed.rules)
     if routed.deliveries or routed.archived:
         ctx.db.enqueue(routed.deliveries, now, routed.archived)
     if routed.deliveries:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from serverlite.patterns import Pattern, compile_pattern, expand_dotted, parse_event
@@ -43,6 +43,7 @@ class CompiledRule:
 class Routed:
     deliveries: list[NewDelivery]
     archived: list[tuple[str, str]]  # (archive name, event)
+    rules: list[str] = field(default_factory=list)  # the rules matched (AWS/Events metrics)
 
 
 class RuleRouter:
@@ -113,6 +114,7 @@ class RuleRouter:
         """Deliveries for every enabled rule of ``bus`` the event matches (and archive copies)."""
         matchable = expand_dotted(parse_event(event_json))  # once, for every rule
         deliveries: list[NewDelivery] = []
+        matched: list[str] = []
         plain: list[Any] = []  # the event parsed plainly, once, if a transform needs it
         for compiled in self.rules(bus):
             if not compiled.rule.enabled or compiled.pattern is None:
@@ -121,13 +123,14 @@ class RuleRouter:
                 continue
             if not compiled.pattern.matches(matchable):
                 continue
+            matched.append(compiled.rule.name)
             deliveries += self.deliveries_for(compiled, event_json, ingestion_time, hops, plain)
         archived = []
         if archive:
             for name, pattern in self._archive_patterns(bus):
                 if pattern is None or pattern.matches(matchable):
                     archived.append((name, event_json))
-        return Routed(deliveries, archived)
+        return Routed(deliveries, archived, matched)
 
     def deliveries_for(
         self,

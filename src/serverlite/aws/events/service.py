@@ -41,6 +41,7 @@ from . import (
 from .clock import Clock
 from .context import EventsContext
 from .delivery import TargetWorker
+from .metrics import EventsMetrics
 from .names import Arns
 from .router import RuleRouter
 from .senders import TargetSenders
@@ -105,7 +106,9 @@ class EventsService(backend.Backend):
             schedules_changed=self.ticker.changed,
             wake=self._wake,
             wake_replays=self._wake_replays,
+            metrics=EventsMetrics(getattr(context.observer, "publisher", None)),
         )
+        self.ticker.metrics = self.ctx.metrics
         self._rest = RestJsonService(
             (*ops_schedules.ROUTES, service_events_route.ROUTE),
             Operations(
@@ -188,7 +191,9 @@ class EventsService(backend.Backend):
         sender = ArnSender(self.aws, invoker.invoke, self.endpoint_url)
         senders = TargetSenders(sender, partial(ops_events.forward, self.ctx))
         run_replays = partial(ops_archives.run_replays, self.ctx)
-        self.worker = TargetWorker(self.db, senders, clock, run_replays=run_replays)
+        self.worker = TargetWorker(
+            self.db, senders, clock, run_replays=run_replays, metrics=self.ctx.metrics
+        )
         self.ticker.clock = clock  # the scaled clock of this run, from its start
         self.ticker.changed()
         await self._create_sam_queues()

@@ -21,6 +21,7 @@ from serverlite import ids
 
 from .clock import Clock
 from .envelope import build_event
+from .metrics import EventsMetrics
 from .names import DEFAULT_BUS, Arns
 from .router import RuleRouter
 from .schedule_book import Firing, ScheduleBook, ScheduleDef
@@ -57,6 +58,7 @@ class Ticker:
         self.wakeup = asyncio.Event()
         self._stale = True
         self.on_delivery = on_delivery
+        self.metrics = EventsMetrics(None)  # the service's, once it is built
 
     def changed(self) -> None:
         """Rules or schedules changed: reload the book before the next tick."""
@@ -123,6 +125,7 @@ class Ticker:
         compiled = self.router.rule(bus, name)
         if compiled is None or not compiled.rule.enabled:
             return []
+        self.metrics.triggered(bus, name)
         event = build_event(
             event_id=ids.request_id(),
             source="aws.events",

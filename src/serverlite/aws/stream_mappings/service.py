@@ -168,7 +168,15 @@ class StreamMappings(Backend):
         for shard in shards:
             delivery = Delivery(mapping, invoker, sender, shard, self.context.clock, _records_event)
             workers.append(
-                ShardWorker(mapping, source, shard, self.checkpoints, delivery, self.context.clock)
+                ShardWorker(
+                    mapping,
+                    source,
+                    shard,
+                    self.checkpoints,
+                    delivery,
+                    self.context.clock,
+                    getattr(self.context.observer, "publisher", None),
+                )
             )
         self.workers += workers
         await asyncio.gather(*(w.run() for w in workers))

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from serverlite.aws.backend import AwsError
+from serverlite.observe.metrics import dims
 from serverlite.patterns import Pattern
 
 from .checkpoints import Checkpoints
@@ -58,6 +59,7 @@ class ShardWorker:
         checkpoints: Checkpoints,
         delivery: Delivery,
         clock: Callable[[], float],
+        publisher: Any = None,  # AWS/Lambda IteratorAge
     ) -> None:
         self.mapping = mapping
         self.source = source
@@ -66,6 +68,9 @@ class ShardWorker:
         self.delivery = delivery
         self.clock = clock
         self.iterator_age_ms = 0.0  # of the last batch done: how far behind the shard is
+        self.publisher = publisher if getattr(publisher, "enabled", False) else None
+        name = mapping.function
+        self._dimensions = (dims(FunctionName=name), dims(FunctionName=name, Resource=name))
 
     # -- where to read from ------------------------------------------------------------
 
@@ -140,6 +145,13 @@ class ShardWorker:
                 continue
             warned = False
             if batch:
+                if self.publisher is not None:
+                    # Lambda's IteratorAge: the age of the batch's last record when the
+                    # event is sent to the function.
+                    age = max(0.0, (self.clock() - batch[-1].arrival) * 1000)
+                    self.publisher.record(
+                        "AWS/Lambda", "IteratorAge", self._dimensions, age, "Milliseconds"
+                    )
                 await self._process(batch)
                 self.checkpoints.save(self.mapping.uuid, self.shard, batch[-1].sequence)
                 self.iterator_age_ms = max(0.0, (self.clock() - batch[-1].arrival) * 1000)
