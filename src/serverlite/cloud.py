@@ -155,6 +155,7 @@ class LocalCloud:
         # from here on, on a thread of their own: a zygote is a process of its own, so it
         # warms on another core while this one builds the services and serves.
         self._functions_ready = _in_background(self.pool.prepare, app.functions)
+        self._slow_provisioning: asyncio.Future[list[list[ProvisionedResource]]] | None = None
         self.async_queue = AsyncQueue(
             state_dir / "state.db", clock=options.clock, time_scale=options.time_scale
         )
@@ -295,10 +296,14 @@ class LocalCloud:
         """The template's resources provisioned and the services running; the functions'
         worlds may still be preparing (an invocation waits for its zygote)."""
         loop = asyncio.get_running_loop()
+        slow = []
         for service in self.services:  # template resources exist before anything runs
-            self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
-        for service in self.services:  # the state a test's reset returns to
-            service.template_provisioned()
+            if service.provisions_slowly:  # in order, after those it reads (secrets)
+                slow.append(loop.run_in_executor(None, service.provision, self.app))
+            else:
+                self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
+        self._slow_provisioning = asyncio.gather(*slow)
+        self.pool.hold(self._slow_provisioning)  # environments start once it is done
         await loop.run_in_executor(None, self.versions.publish_template)
         self.pool.start()
         if self.xray_daemon is not None and self._xray_socket is not None:
@@ -320,8 +325,14 @@ class LocalCloud:
     async def functions_ready(self) -> None:
         """Every function's dependencies installed and the zygotes of their worlds
         started (raises DependencyError naming what could not install), then the
-        provisioned concurrency configs' environments started."""
+        provisioned concurrency configs' environments started. The slow provisioning
+        (PostgreSQL) is done too: its error is raised here."""
         self.notes = await asyncio.wrap_future(self._functions_ready)
+        if self._slow_provisioning is not None:
+            for resources in await self._slow_provisioning:
+                self.provisioned += resources
+        for service in self.services:  # the state a test's reset returns to
+            service.template_provisioned()
         for config in self.versions.all_provisioned():
             await self.provision(config)
 
@@ -371,9 +382,12 @@ class LocalCloud:
     async def stop(self) -> None:
         for service in self.services:
             await service.stop_event_sources()
-        # A zygote still starting is let finish, so closing the zygotes stops it too.
+        # A zygote still starting, or PostgreSQL, is let finish: closing stops it too.
         with contextlib.suppress(Exception):
             await asyncio.wrap_future(self._functions_ready)
+        if self._slow_provisioning is not None:
+            with contextlib.suppress(Exception):
+                await self._slow_provisioning
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

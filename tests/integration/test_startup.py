@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from serverlite.aws.backend import ProvisionedResource
 from serverlite.cloud import CloudOptions, LocalCloud
 from serverlite.deps.requirements import DependencyError
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.template import load_application
-from serverlite.template.model import FunctionSpec
+from serverlite.template.model import Application, FunctionSpec
 
 pytestmark = pytest.mark.integration
 TEMPLATE = Path(__file__).resolve().parents[2] / "bench" / "app_startup" / "template.yaml"
@@ -76,3 +77,39 @@ def test_a_world_that_cannot_be_prepared_fails_functions_ready(
 
     with pytest.raises(DependencyError, match="no such package"):
         asyncio.run(go())
+
+
+def test_a_slow_provisioning_runs_while_serving_and_holds_environments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's way (provisions_slowly), shown with SQS's queue: the other services
+    answer while it provisions; functions_ready waits for it and lists what it made."""
+    from serverlite.aws.sqs.service import SqsService
+
+    release = threading.Event()
+    provision = SqsService.provision
+
+    def slow_provision(self: SqsService, app: Application) -> list[ProvisionedResource]:
+        release.wait(timeout=60)
+        return provision(self, app)
+
+    monkeypatch.setattr(SqsService, "provisions_slowly", True)
+    monkeypatch.setattr(SqsService, "provision", slow_provision)
+
+    async def go() -> tuple[list[str], list[str], list[str]]:
+        cloud = _cloud(tmp_path)
+        try:
+            await cloud.start_services()
+            tables = await cloud.aws.call("dynamodb", "ListTables", {})
+            before = [r.name for r in cloud.provisioned]
+            release.set()
+            await cloud.functions_ready()
+            return tables["TableNames"], before, [r.name for r in cloud.provisioned]
+        finally:
+            release.set()
+            await cloud.stop()
+
+    tables, before, after = asyncio.run(go())
+    assert tables == ["startup-items"]
+    assert before == ["startup-items"]
+    assert after == ["startup-items", "startup-jobs"]

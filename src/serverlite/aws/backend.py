@@ -11,6 +11,7 @@ do nothing:
     rest                    a ``RestJsonService``: method + path (EventBridge Scheduler)
     rest_xml                a ``RestXmlService``: S3's rest-xml (bucket + key, streamed bodies)
     provision(app)          make the template's resources exist (idempotent)
+    provisions_slowly       True: provision runs while the endpoint serves (PostgreSQL)
     companions()            services served from this one's store (DynamoDB Streams)
     internal                operations only other services call, in-process (never on the
                             wire): EventBridge takes S3's ``aws.s3`` events this way
@@ -260,6 +261,10 @@ class Backend:
 
     name: str = ""
     title: str = ""  # for people: "DynamoDB", "SSM Parameter Store"
+    # Provisioning that takes seconds, that no other service's provisioning reads and that
+    # no request on the wire waits for (an embedded PostgreSQL's initdb and start): run on
+    # a thread while the endpoint already serves; functions' environments start after it.
+    provisions_slowly: bool = False
 
     @property
     def json(self) -> JsonService | None:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from serverlite.deps.cache import DepCache
 from serverlite.deps.worlds import Worlds
@@ -137,6 +137,7 @@ class EnvironmentPool:
         self._waiters: collections.deque[_Waiter] = collections.deque()
         self._warned_full = False
         self._floors: dict[str, int] = {}  # pool key -> provisioned environments kept
+        self._gate: asyncio.Future[object] | None = None  # see hold()
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -166,6 +167,11 @@ class EnvironmentPool:
             envs.idle.clear()
             envs.busy.clear()
         self.live_mb = 0
+
+    def hold(self, gate: asyncio.Future[Any]) -> None:
+        """Start no environment before ``gate`` is done (what functions reach is still
+        being provisioned: an embedded PostgreSQL); if it failed, a spawn raises its error."""
+        self._gate = gate
 
     # -- public ------------------------------------------------------------------
     def _envs(self, name: str) -> _FunctionEnvironments:
@@ -441,6 +447,10 @@ class EnvironmentPool:
         init_type: str = "on-demand",
     ) -> Environment:
         loop = asyncio.get_running_loop()
+        if self._gate is not None and not self._gate.done():
+            await asyncio.shield(self._gate)  # one invocation cancelled leaves it running
+        elif self._gate is not None:
+            self._gate.result()  # raises what provisioning raised
         worlds = self.worlds
         world = await loop.run_in_executor(None, worlds.world, fn)
         spec = spawn_spec(

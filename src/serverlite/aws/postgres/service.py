@@ -25,6 +25,9 @@ from .embedded import EmbeddedServer
 class PostgresService(backend.Backend):
     name = "postgres"  # no AWS API of its own
     title = "PostgreSQL"
+    # initdb and the server's start take seconds; only functions reach the database
+    # (through their secret), and their environments start once it is provisioned.
+    provisions_slowly = True
 
     def __init__(self, context: backend.ServiceContext) -> None:
         self.root = context.state_dir / "postgres"
