@@ -71,7 +71,10 @@ def test_invocations_past_the_budget_wait_for_a_free_environment(zygote, tmp_pat
 
         async def one() -> RunOutcome:
             nonlocal peak
-            outcome = await pool.run(fn, invocation({"action": "pid", "seconds": 0.02}))
+            # Waits are bounded by the timeout: a generous one, as the first two wait for
+            # the zygote's SDK preload on a machine other suites may be loading.
+            event = {"action": "pid", "seconds": 0.02}
+            outcome = await pool.run(fn, invocation(event, timeout_s=30))
             peak = max(peak, pool.live_mb)
             return outcome
 

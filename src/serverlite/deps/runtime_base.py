@@ -43,7 +43,7 @@ SHIM_MODULES = (
     "mailbox.py",
     "functions/__init__.py",
     "functions/boot.py",
-    "functions/zygote.py",
+    "functions/zygote_process.py",
     "functions/runtime.py",
     "functions/protocol.py",
     "functions/context.py",
