@@ -51,9 +51,12 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
 
 # The peers (Chalice, FastAPI, ...) are installed once, again only when pyproject.toml changes.
-$(BENCH_STAMP): $(STAMP)
+$(BENCH_STAMP): $(STAMP) bench/peers/ministack-requirements.txt
 	@echo "installing the benchmarks' peers..."
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@# MiniStack pins an older botocore than serverlite: a virtualenv of its own.
+	@$(BIN)/python -m venv $(VENV)/peers/ministack
+	@$(VENV)/peers/ministack/bin/python -m pip install --quiet -r bench/peers/ministack-requirements.txt
 	@touch $(BENCH_STAMP)
 
 clean:

@@ -33,6 +33,7 @@ from iam_bench import iam_rows
 from identity_bench import identity_rows
 from lambda_bench import lambda_rows
 from memory_bench import memory_rows
+from ministack_bench import ministack_rows
 from observe_bench import observe_rows
 from patients_bench import patients_rows
 from s3_bench import s3_rows
@@ -59,6 +60,7 @@ SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "streams": streams_rows,
     "deps": deps_rows,
     "memory": memory_rows,
+    "ministack": ministack_rows,
 }
 
 
