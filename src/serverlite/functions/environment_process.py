@@ -125,6 +125,7 @@ class Environment:
         self.peak_kb = 0
         self.deadline: float | None = None  # loop time the running invocation must end by
         self._timer: asyncio.TimerHandle | None = None
+        self._poller: select.poll | None = None  # exited()'s, made on first use
 
     # -- lifecycle ---------------------------------------------------------------
     async def start(
@@ -188,8 +189,10 @@ class Environment:
         """
         if self.dead or self._channel is None or self._channel.closed:
             return True
-        poller = select.poll()
-        poller.register(self._spawned.channel.fileno(), _GONE)
+        poller = self._poller
+        if poller is None:  # one per environment: a poll object and its registration
+            poller = self._poller = select.poll()  # cost more than the poll itself
+            poller.register(self._spawned.channel.fileno(), _GONE)
         if poller.poll(0):
             self.dead = True
             return True
@@ -273,6 +276,37 @@ class Environment:
                 status="error",
                 error_type=_error_type(self.init_error),
             )
+        header, body = self._frame(inv, budget)
+        self.deadline = None if self.untimed else deadline
+        self.arm_timeout(loop)
+        channel = self._channel
+        try:
+            channel.send(header, body)
+            reply, body = await channel.recv()
+            if reply["type"] in _INTERIM:
+                reply, body = await self._interim(inv, reply, body)
+        except (EOFError, ConnectionError):
+            reply, body = {"type": "eof"}, b""
+        finally:
+            self.deadline = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        if reply["type"] == "exit":
+            self._exit_code = int(reply.get("code", 1))
+            reply = {"type": "eof"}
+        if reply.get("logs") != 0:  # the environment saw its pipe empty: nothing to read
+            self.drain_logs()
+        if reply["type"] == "result":
+            self.peak_kb = max(self.peak_kb, int(reply.get("peak_kb", 0)))
+            return self._finish(
+                inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]), payload=body
+            )
+        return self._died(inv, pre_events, start_ms, started, init_ms)
+
+    def _frame(self, inv: Invocation, budget: float) -> tuple[dict[str, Any], bytes]:
+        """The invocation's frame: its header, and the event (marshalled when serverlite
+        built it, else the payload as sent)."""
         now = self._clock()
         header: dict[str, Any] = {
             "type": "invoke",
@@ -293,36 +327,13 @@ class Environment:
         if inv.event is not None:
             header["marshal"] = True
             body = marshal.dumps(inv.event)
-        self.deadline = None if self.untimed else deadline
-        self.arm_timeout(loop)
-        try:
-            reply, body = await self._exchange(inv, header, body)
-        except (EOFError, ConnectionError):
-            reply, body = {"type": "eof"}, b""
-        finally:
-            self.deadline = None
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-        if reply["type"] == "exit":
-            self._exit_code = int(reply.get("code", 1))
-            reply = {"type": "eof"}
-        if reply.get("logs") != 0:  # the environment saw its pipe empty: nothing to read
-            self.drain_logs()
-        if reply["type"] == "result":
-            self.peak_kb = max(self.peak_kb, int(reply.get("peak_kb", 0)))
-            return self._finish(
-                inv, pre_events, start_ms, started, init_ms, ok=bool(reply["ok"]), payload=body
-            )
-        return self._died(inv, pre_events, start_ms, started, init_ms)
+        return header, body
 
-    async def _exchange(
-        self, inv: Invocation, header: dict[str, Any], body: bytes
+    async def _interim(
+        self, inv: Invocation, reply: dict[str, Any], body: bytes
     ) -> tuple[dict[str, Any], bytes]:
-        """Send the invocation; the result frame, after any pause or streamed chunk."""
+        """Frames before the result: a pause, a streamed response's prelude and chunks."""
         assert self._channel is not None
-        self._channel.send(header, body)
-        reply, body = await self._channel.recv()
         while reply["type"] in _INTERIM:
             if reply["type"] == "paused":
                 self._pause()

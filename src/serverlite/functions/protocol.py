@@ -21,7 +21,7 @@ import json
 import marshal
 import socket
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from serverlite.mailbox import Mailbox
@@ -137,8 +137,10 @@ class Channel(asyncio.Protocol):
             raise EOFError("channel closed")
         self._transport.write(to_environment(header, body))
 
-    async def recv(self) -> Frame:
-        return await self._inbox.get()
+    def recv(self) -> Coroutine[Any, Any, Frame]:
+        """The next frame (the mailbox's own coroutine: no frame of this one around it,
+        on every invocation's path)."""
+        return self._inbox.get()
 
     @property
     def closed(self) -> bool:

@@ -25,7 +25,7 @@ local port), so a function building its own URLs from them reaches this gateway.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 
 from serverlite import ids
@@ -147,6 +147,7 @@ class Forwarder:
         return forwarded, root, trace
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # what base64.urlsafe_b64encode does, one call less
 _REST_NAMES = ("X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Amzn-Trace-Id")
 _HTTP_NAMES = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id")
 
@@ -161,10 +162,10 @@ def _root_of(trace_header: str) -> str | None:
 
 def cloudfront_id() -> str:
     """An X-Amz-Cf-Id: 40 random bytes, URL-safe base64 (56 characters, as CloudFront's)."""
-    return base64.urlsafe_b64encode(ids.random_bytes(40)).decode()
+    return binascii.b2a_base64(ids.random_bytes(40), newline=False).translate(_URLSAFE).decode()
 
 
 def extended_request_id() -> str:
     """REST's ``extendedRequestId`` / ``x-amz-apigw-id`` and an HTTP API's request id:
     11 random bytes in base64, 16 characters ending in ``=`` (``EXqgWgXxSK4EJug=``)."""
-    return base64.b64encode(ids.random_bytes(11)).decode()
+    return binascii.b2a_base64(ids.random_bytes(11), newline=False).decode()

@@ -403,9 +403,10 @@ class Gateway:
         if self.api.kind == "REST":
             # Every REST response carries both ids, errors included (observed: LocalStack's
             # AWS-validated snapshot of test_aws_proxy_response_payload_format_validation).
-            if response.header("x-amzn-requestid") is None:
+            names = {name.lower() for name, _ in response.headers}
+            if "x-amzn-requestid" not in names:
                 response.headers.append(("x-amzn-RequestId", request_id))
-            if response.header("x-amz-apigw-id") is None:
+            if "x-amz-apigw-id" not in names:
                 response.headers.append(("x-amz-apigw-id", extended_id))
         elif response.header("apigw-requestid") is None:
             response.headers.append(("apigw-requestid", request_id))

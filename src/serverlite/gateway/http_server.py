@@ -40,7 +40,10 @@ log = logging.getLogger("serverlite.gateway")
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 Refuse = Callable[[Refusal], HttpResponse]
 MAX_PENDING = 16  # parsed requests waiting for their answer before parsing pauses
-_FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
+_FRAMING_HEADERS = frozenset(("content-length", "transfer-encoding", "connection"))
+_KEEP_ALIVE = "Connection: keep-alive\r\n\r\n"
+_CLOSE = "Connection: close\r\n\r\n"
+_PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 _STATUS_LINES = {s.value: f"HTTP/1.1 {s.value} {s.phrase}" for s in HTTPStatus}
 _REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
     "bad_request": HTTPStatus.BAD_REQUEST,
@@ -254,6 +257,7 @@ class _Connection(asyncio.Protocol):
         self._read_by = math.inf
         url = httptools.parse_url(self._url)
         keep_alive = self._parser.should_keep_alive()
+        version = self._parser.get_http_version()
         if not keep_alive:
             self._reading = False  # RFC 9112 9.6: nothing after a "close" is processed
         self._pending.put(
@@ -265,7 +269,7 @@ class _Connection(asyncio.Protocol):
                     headers=self._headers,
                     body=b"".join(self._body),
                     source_ip=self._peer,
-                    protocol=f"HTTP/{self._parser.get_http_version()}",
+                    protocol=_PROTOCOLS.get(version) or f"HTTP/{version}",
                 ),
                 keep_alive,
             )
@@ -325,18 +329,20 @@ class _Connection(asyncio.Protocol):
             drained.set_result(None)
 
     def _write(self, method: str, response: HttpResponse, keep_alive: bool) -> None:
+        """The whole answer in one write (one send on the socket)."""
         assert self._transport is not None
-        lines = [_STATUS_LINES.get(response.status) or f"HTTP/1.1 {response.status} "]
-        lines.extend(
-            f"{name}: {value}"
-            for name, value in response.headers
-            if name.lower() not in _FRAMING_HEADERS
+        status, body = response.status, response.body
+        framing = _FRAMING_HEADERS
+        fields = "".join([f"{k}: {v}\r\n" for k, v in response.headers if k.lower() not in framing])
+        length = (
+            f"Content-Length: {len(body)}\r\n" if status >= 200 and status not in (204, 304) else ""
         )
-        if response.status not in (204, 304) and response.status >= 200:
-            lines.append(f"Content-Length: {len(response.body)}")
-        lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-        self._transport.write(head if method == "HEAD" else head + response.body)
+        connection = _KEEP_ALIVE if keep_alive else _CLOSE
+        head = (
+            f"{_STATUS_LINES.get(status) or f'HTTP/1.1 {status} '}\r\n{fields}{length}{connection}"
+        )
+        data = head.encode("latin-1", "replace")
+        self._transport.write(data if method == "HEAD" else data + body)
 
     def _close_after_answer(self) -> None:
         """End the connection once the last answer is sent. Input still arriving is read

@@ -145,7 +145,12 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
     pairs = (
         request.headers if ctx.api.kind == "REST" else [(k.lower(), v) for k, v in request.headers]
     )
-    headers = _multi(pairs)
+    last = dict(pairs)
+    if len(last) == len(pairs):  # each name once (the usual case): one value each
+        headers = {name: [value] for name, value in pairs}
+    else:
+        headers = _multi(pairs)
+        last = {k: v[-1] for k, v in headers.items()}
     query = _multi(parse_qsl(request.query, keep_blank_values=True)) if request.query else {}
     body, is_b64 = _body_v1(request, ctx.api)
     domain, prefix = _domain(request, ctx)
@@ -184,7 +189,7 @@ def build_v1(request: HttpRequest, ctx: EventContext) -> dict[str, Any]:
         "resource": ctx.route.path,
         "path": path,
         "httpMethod": request.method,
-        "headers": {k: v[-1] for k, v in headers.items()} or None,
+        "headers": last or None,
         "multiValueHeaders": headers or None,
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,

@@ -23,6 +23,7 @@ it only tells an SDK from a browser.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,14 +51,19 @@ class AllowedHosts:
     any_address: bool = False  # bound to 0.0.0.0 / ::: any IP literal (rebinding needs a name)
 
     def allows(self, host: str) -> bool:
-        name = _hostname(host)
-        if name == "localhost" or name.endswith(".localhost") or name in self.names:
-            return True  # browsers resolve *.localhost to loopback themselves (RFC 6761)
-        try:
-            address = ipaddress.ip_address(name)
-        except ValueError:
-            return False
-        return address.is_loopback or self.any_address
+        return _allows(self, host)
+
+
+@functools.lru_cache(maxsize=256)  # every request asks; clients send one or two Hosts
+def _allows(hosts: AllowedHosts, host: str) -> bool:
+    name = _hostname(host)
+    if name == "localhost" or name.endswith(".localhost") or name in hosts.names:
+        return True  # browsers resolve *.localhost to loopback themselves (RFC 6761)
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or hosts.any_address
 
 
 def allowed_hosts(bind_host: str, endpoint_url: str, extra: Iterable[str] = ()) -> AllowedHosts:
