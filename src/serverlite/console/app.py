@@ -23,6 +23,7 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from serverlite.aws.backend import AwsError
 from serverlite.console import (
     PREFIX,
     cost,
@@ -34,6 +35,7 @@ from serverlite.console import (
     messaging,
     metrics,
     overview,
+    table_query,
     traces,
 )
 from serverlite.console import alarms as alarms_view
@@ -88,7 +90,10 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         return HTMLResponse(await overview.alarms(ctx))
 
     async def function_list(request: Request) -> Response:
-        return full("Functions", "functions", functions.function_list(ctx))
+        return full("Functions", "functions", functions.page_body(ctx))
+
+    async def function_list_live(request: Request) -> Response:
+        return streaming(functions.list_blocks(ctx), request)
 
     async def function_page(request: Request) -> Response:
         fn = fn_or_404(request)
@@ -177,18 +182,22 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
 
     async def table_page(request: Request) -> Response:
         name = request.path_params["name"]
-        return full(f"Table {name}", "tables", await data.table_page(ctx, name))
+        try:
+            desc = await table_query.describe(ctx, name)
+        except AwsError as exc:
+            return HTMLResponse(f"<p>{esc(exc.message)}</p>", status_code=404)
+        return full(f"Table {name}", "tables", table_query.page_body(name, desc))
 
-    async def table_query(request: Request) -> Response:
+    async def table_form(request: Request) -> Response:
+        name = request.path_params["name"]
+        schemas = table_query.key_schemas(await table_query.describe(ctx, name))
+        index = request.query_params.get("index", "")
+        keys = next((k for k in schemas if k.index == index), schemas[0])
+        return HTMLResponse(table_query.form_fields(name, schemas, keys))
+
+    async def table_query_run(request: Request) -> Response:
         form = await read_form(request)
-        return HTMLResponse(
-            await data.query(
-                ctx,
-                request.path_params["name"],
-                form.get("key", ""),
-                form.get("sort", ""),
-            )
-        )
+        return HTMLResponse(await table_query.run(ctx, request.path_params["name"], form))
 
     async def bucket_page(request: Request) -> Response:
         name = request.path_params["name"]
@@ -270,6 +279,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/queues/peek", peek),
         ("/tables", table_list),
         ("/tables/{name}", table_page),
+        ("/tables/{name}/form", table_form),
         ("/buckets/{name}", bucket_page),
         ("/buckets/{name}/object", bucket_object),
         ("/events", events_page),
@@ -279,6 +289,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/static/{file}", static),
         # live blocks over server-sent events, one stream per open page
         ("/live/overview", home_live),
+        ("/live/functions", function_list_live),
         ("/live/functions/{name}", function_live),
         ("/live/traces", trace_live),
         ("/live/metrics", metric_live),
@@ -291,7 +302,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/queues/send", send),
         ("/queues/redrive", redrive),
         ("/topics/publish", publish),
-        ("/tables/{name}/query", table_query),
+        ("/tables/{name}/query", table_query_run),
         ("/events/test", pattern_test),
         ("/events/replay", replay),
     ]

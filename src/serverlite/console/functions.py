@@ -6,43 +6,34 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from serverlite.commands.sample_events import SAMPLES
-from serverlite.console import live
+from serverlite.console import concurrency, live
 from serverlite.console.context import ConsoleContext
-from serverlite.console.html import esc, href, link, pre, table, when
+from serverlite.console.html import esc, href, pre
+from serverlite.console.invocations import RecentInvocations
 from serverlite.errors import ServerliteError
 from serverlite.invoker.types import InvokeRequest
 from serverlite.observe import filter_pattern
 from serverlite.template.model import FunctionSpec
 
-_REPORT = re.compile(
-    r"REPORT RequestId: (?P<id>\S+)\tDuration: (?P<duration>[\d.]+) ms.*?"
-    r"Max Memory Used: (?P<memory>\d+) MB(?:\tInit Duration: (?P<init>[\d.]+) ms)?"
-    r"(?:\tStatus: (?P<status>\w+))?"
-)
 
-
-def function_list(ctx: ConsoleContext) -> str:
-    return table(
-        ("Function", "Runtime", "Memory", "Timeout", "Reserved concurrency", "Events"),
-        (
-            (
-                link(f"functions/{f.name}", f.name),
-                esc(f.runtime),
-                f"{f.memory_mb} MB",
-                f"{f.timeout_s} s",
-                esc(f.reserved_concurrency if f.reserved_concurrency is not None else "unreserved"),
-                esc(", ".join(sorted({e.type for e in f.events}))),
-            )
-            for f in ctx.app.functions
-        ),
-        "no functions",
+def page_body(ctx: ConsoleContext) -> str:
+    return live.region(
+        "live/functions", live.block("functions", concurrency.function_list(ctx), "functions")
     )
+
+
+def list_blocks(ctx: ConsoleContext) -> list[live.Block]:
+    """The list's live block: each function's running count and throttles."""
+
+    async def listed() -> str:
+        return concurrency.function_list(ctx)
+
+    return [live.Block("functions", listed, 2.0)]
 
 
 def detail(ctx: ConsoleContext, fn: FunctionSpec) -> str:
@@ -77,7 +68,9 @@ def detail(ctx: ConsoleContext, fn: FunctionSpec) -> str:
         '<button type="submit">Invoke</button></form><div id="invoke-result"></div>'
         + live.region(
             f"live/{base}",
-            "<h2>Recent invocations</h2>"
+            "<h2>Concurrency and throttles</h2>"
+            + live.block("concurrency", concurrency.panel(ctx, fn), "concurrency")
+            + "<h2>Recent invocations</h2>"
             + live.block("invocations", invocations(ctx, fn), "invocations"),
         )
         + "<h2>Logs</h2>"
@@ -88,50 +81,28 @@ def detail(ctx: ConsoleContext, fn: FunctionSpec) -> str:
 
 
 def blocks(ctx: ConsoleContext, fn: FunctionSpec) -> list[live.Block]:
-    """A function page's live blocks: its recent invocations."""
+    """A function page's live blocks: its concurrency and throttles, its invocations."""
+
+    tail = RecentInvocations(ctx.logs, fn.log_group_name)
+    shown = ""
 
     async def recent() -> str:
-        return invocations(ctx, fn)
+        nonlocal shown
+        if tail.update() or not shown:  # unchanged: the same HTML, so nothing is sent
+            shown = tail.html()
+        return shown
 
-    return [live.Block("invocations", recent, 1.0)]
+    async def limits() -> str:
+        return concurrency.panel(ctx, fn)
+
+    return [live.Block("concurrency", limits, 1.0), live.Block("invocations", recent, 1.0)]
 
 
-def invocations(ctx: ConsoleContext, fn: FunctionSpec, limit: int = 50) -> str:
-    """The latest invocations from their log lines: the REPORT line's duration, memory
-    and Init Duration (a cold start), and the status: the REPORT's Status (timeouts,
-    crashes) or, as Lambda's Python runtime logs a handler's exception, an ``[ERROR]``
-    line between START and REPORT in the same stream."""
-    events = ctx.logs.read(fn.log_group_name, since_ms=0, after_id=0, limit=100_000)
-    failed_in: dict[str, bool] = {}  # log stream -> the running invocation logged [ERROR]
-    rows: list[tuple[str, ...]] = []
-    for event in events:
-        message = event.message
-        if message.startswith("START RequestId:"):
-            failed_in[event.log_stream] = False
-        elif message.startswith("[ERROR]"):
-            failed_in[event.log_stream] = True
-        match = _REPORT.match(message)
-        if match is None:
-            continue
-        status = match["status"] or (
-            "error" if failed_in.pop(event.log_stream, False) else "success"
-        )
-        cls = "ok" if status == "success" else "err"
-        rows.append(
-            (
-                f'<span class="request">{esc(match["id"])}</span>',
-                esc(when(event.timestamp_ms / 1000)),
-                f'<span class="{cls}">{esc(status)}</span>',
-                f"{float(match['duration']):.2f} ms",
-                "cold" if match["init"] else "warm",
-                f"{match['memory']} MB",
-            )
-        )
-    return table(
-        ("Request", "Time", "Status", "Duration", "Start", "Max memory"),
-        list(reversed(rows))[:limit],
-        "no invocations yet",
-    )
+def invocations(ctx: ConsoleContext, fn: FunctionSpec) -> str:
+    """The latest invocations (``invocations.py``)."""
+    recent = RecentInvocations(ctx.logs, fn.log_group_name)
+    recent.update()
+    return recent.html()
 
 
 def sample(choice: str) -> str:
@@ -153,8 +124,9 @@ async def invoke(ctx: ConsoleContext, fn: FunctionSpec, event: str) -> str:
         result = await ctx.invoker.invoke(
             InvokeRequest(fn.name, (event or "{}").encode(), log_type="Tail")
         )
-    except ServerliteError as exc:
-        return f'<p class="err">{esc(exc)}</p>'
+    except ServerliteError as exc:  # a throttle: TooManyRequestsException, Rate Exceeded.
+        code = getattr(exc, "code", type(exc).__name__)
+        return f'<p class="err" id="invoke-error">{esc(code)}: {esc(exc)}</p>'
     status = (
         f'<span class="err">{esc(result.function_error)}</span>'
         if result.function_error

@@ -32,7 +32,7 @@ th{background:#eef1f4}pre{background:#fff;border:1px solid #d8dde3;padding:8px;o
 max-height:420px;margin:4px 0}.err{color:#b3261e}.ok{color:#1e7b34}.warn{color:#8a5a00}
 .logs{font:12px ui-monospace,monospace;white-space:pre-wrap}textarea{width:100%;font:12px
 ui-monospace,monospace}form{background:#fff;border:1px solid #d8dde3;padding:8px;margin:6px 0}
-svg text{font:11px system-ui,sans-serif}.muted{color:#667}
+svg text{font:11px system-ui,sans-serif}.muted{color:#667}.charts{display:flex;gap:16px}
 """
 
 

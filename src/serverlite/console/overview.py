@@ -57,8 +57,10 @@ async def overview(ctx: ConsoleContext) -> str:
 def blocks(ctx: ConsoleContext) -> list[live.Block]:
     """The overview's live blocks: alarms in ALARM, traces with errors."""
 
+    known: dict[str, Row | None] = {}
+
     async def errors() -> str:
-        return recent_errors(ctx)
+        return recent_errors(ctx, known=known)
 
     return [live.Block("alarms", lambda: alarms(ctx), 3.0), live.Block("errors", errors, 3.0)]
 
@@ -83,28 +85,44 @@ def _epoch(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def recent_errors(ctx: ConsoleContext, window_s: float = 3600.0) -> str:
-    """Traces of the last hour with an error or fault."""
+Row = tuple[str, ...]
+SETTLED_S = 60.0  # a trace this old has all its segments: its row is kept, not remade
+
+
+def recent_errors(
+    ctx: ConsoleContext, window_s: float = 3600.0, known: dict[str, Row | None] | None = None
+) -> str:
+    """Traces of the last hour with an error or fault. ``known``: rows of settled traces
+    (None: no error) from an earlier call, reused and added to, so a live page assembles
+    only the traces that are new."""
     store = ctx.observer.traces
     if store is None:
         return '<p class="muted">tracing is off</p>'
     now = time.time()
     ids = store.trace_ids(now - window_s, now + 60, limit=500)
-    docs = store.documents(ids)
+    known = {} if known is None else known
+    for gone in known.keys() - set(ids):
+        del known[gone]
+    docs = store.documents(t for t in ids if t not in known)
     rows = []
     for trace_id in ids:
-        found = facts(trace_id, assemble(docs.get(trace_id, [])))
-        if found.error or found.fault:
-            entry = found.entry.name if found.entry else "?"
-            rows.append(
-                (
+        if trace_id in known:
+            row = known[trace_id]
+        else:
+            found = facts(trace_id, assemble(docs.get(trace_id, [])))
+            row = None
+            if found.error or found.fault:
+                row = (
                     link(f"traces/{trace_id}", trace_id),
                     esc(when(found.start)),
-                    esc(entry),
+                    esc(found.entry.name if found.entry else "?"),
                     esc(found.http.get("HttpStatus", "")),
                     "fault" if found.fault else "error",
                 )
-            )
+            if found.start and found.start < now - SETTLED_S:
+                known[trace_id] = row
+        if row is not None:
+            rows.append(row)
         if len(rows) >= 20:
             break
     return table(("Trace", "Time", "Entry", "Status", "Kind"), rows, "no errors in the last hour")

@@ -37,6 +37,11 @@ class ConcurrencyLimits:
         self._running: dict[str, int] = {}
         self._unreserved_running = 0
 
+    @property
+    def unreserved_running(self) -> int:
+        """Invocations running now on the account's unreserved pool."""
+        return self._unreserved_running
+
     def running(self, function_name: str) -> int:
         return self._running.get(function_name, 0)
 

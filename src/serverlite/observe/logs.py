@@ -121,6 +121,24 @@ class LogStore(BatchedStore):
             if ts >= since_ms
         ]
 
+    def latest(self, group: str, batches: int) -> list[StoredEvent]:
+        """The events of a log group's newest ``batches`` batches (by their last event,
+        the group's index read backwards), oldest first: a tail without the history."""
+        conn = read_connection(self.path)
+        try:
+            rows = conn.execute(
+                "SELECT id, log_group, log_stream, events FROM log_batches"
+                " WHERE log_group = ? ORDER BY last_ts DESC LIMIT ?",
+                (group, batches),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [
+            StoredEvent(batch_id, log_group, stream, ts, message)
+            for batch_id, log_group, stream, events in sorted(rows)
+            for ts, message in json.loads(events)
+        ]
+
     def groups(self) -> list[str]:
         conn = read_connection(self.path)
         try:

@@ -148,10 +148,11 @@ def test_table_query_and_bucket_download(server: Server, page: Any) -> None:
     assert (
         page.locator("#items tbody tr").count() == dynamodb.scan(TableName="console-notes")["Count"]
     )
-    page.fill("input[name=key]", "n1")
-    page.fill("input[name=sort]", "b")
+    page.fill("input[name=pk]", "n1")
+    page.select_option("select[name=sk_op]", "begins_with")
+    page.fill("input[name=sk]", "b")
     page.get_by_role("button", name="Query", exact=True).click()
-    page.wait_for_selector("#items >> text=1 items")
+    expect(page.locator("#item-count")).to_have_text("1")
     assert "second" in page.locator("#items").inner_text()
     assert "first" not in page.locator("#items").inner_text()
 
