@@ -54,6 +54,10 @@ def parse(text: str | None) -> TraceHeader | None:
     None when it has no usable ``Root``."""
     if not text:
         return None
+    canonical = _CANONICAL.fullmatch(text)
+    if canonical is not None:  # what serverlite and the SDKs send: one regex, no split
+        root, parent, flag = canonical.groups()
+        return TraceHeader(root, parent, None if flag is None else flag == "1")
     root = parent = None
     sampled: bool | None = None
     for part in text.split(";"):
@@ -70,6 +74,10 @@ def parse(text: str | None) -> TraceHeader | None:
 
 
 _ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+# Root first, then Parent, then Sampled, nothing else: what ``format`` writes.
+_CANONICAL = re.compile(
+    r"Root=(1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24})(?:;Parent=([0-9a-fA-F]{16}))?(?:;Sampled=([01]))?"
+)
 
 
 def valid_root(root: str) -> bool:

@@ -3,7 +3,9 @@
 A document is a segment (``{"trace_id", "id", "name", "start_time", "end_time", ...}``)
 or an independent subsegment (``"type": "subsegment"`` with ``parent_id``), as the
 X-Ray daemon and PutTraceSegments take them; ``trace_assembly`` puts subsegments back
-into their parents when a trace is read. X-Ray keeps traces 30 days; so does this
+into their parents when a trace is read. The segments serverlite makes itself
+(gateway, Lambda, AWS calls) arrive as records (``segment_records``) and are stored as
+such: they become documents when read. X-Ray keeps traces 30 days; so does this
 store, and at most ``max_segments`` documents besides (the oldest go first).
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from serverlite import fastjson, state
 from serverlite.observe.batch_writer import BatchedStore, BatchWriter, read_connection
+from serverlite.observe.segment_records import Record, document_count, documents
 
 RETENTION_S = 30 * 24 * 3600  # X-Ray keeps trace data 30 days
 MAX_SEGMENTS = 500_000
@@ -25,7 +28,8 @@ _PRUNE_EVERY = 64  # batches between retention sweeps
 LINGER_S = 0.5
 
 # One row per trace per write batch: a request's gateway, Lambda and function segments
-# usually arrive together, so a request costs one insert, not three.
+# usually arrive together, so a request costs one insert, not three. ``docs`` is a JSON
+# array of documents (objects) and records (arrays); ``count`` the documents they are.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trace_batches (
     seq INTEGER PRIMARY KEY,
@@ -39,6 +43,7 @@ CREATE INDEX IF NOT EXISTS trace_batches_start ON trace_batches (start);
 """
 
 Document = dict[str, Any]
+Item = Document | Record
 
 
 class TraceStore(BatchedStore):
@@ -57,7 +62,7 @@ class TraceStore(BatchedStore):
         self._max_segments = max_segments
         self._batches = 0
         # A reader (`serverlite traces`) neither creates nor changes anything.
-        self._writer: BatchWriter[list[Document]] | None = (
+        self._writer: BatchWriter[list[Item]] | None = (
             None
             if read_only
             # Traces are read by people and tests, not at once: a longer linger makes
@@ -79,6 +84,12 @@ class TraceStore(BatchedStore):
             with self._writer as batch:
                 batch.append(document)
 
+    def record(self, item: Record) -> None:
+        """Store one record of segments serverlite made (``segment_records``)."""
+        if self._writer is not None:
+            with self._writer as batch:
+                batch.append(item)
+
     def clear(self) -> None:
         """Every stored trace gone (a test's reset), those still being written too."""
         self.flush()
@@ -89,17 +100,23 @@ class TraceStore(BatchedStore):
         finally:
             conn.close()
 
-    def _insert(self, conn: sqlite3.Connection, docs: list[Document]) -> None:
-        by_trace: dict[str, list[Document]] = {}
-        for doc in docs:
-            by_trace.setdefault(doc["trace_id"], []).append(doc)
+    def _insert(self, conn: sqlite3.Connection, items: list[Item]) -> None:
+        by_trace: dict[str, list[Item]] = {}
+        for item in items:
+            # A record is (kind, trace id, earliest start, ...); a document is a dict.
+            trace_id = item[1] if isinstance(item, tuple) else item["trace_id"]
+            group = by_trace.get(trace_id)
+            if group is None:
+                by_trace[trace_id] = [item]
+            else:
+                group.append(item)
         conn.executemany(
             "INSERT INTO trace_batches (trace_id, start, count, docs) VALUES (?, ?, ?, ?)",
             [
                 (
                     trace_id,
-                    min(float(d.get("start_time") or 0.0) for d in group),
-                    len(group),
+                    min(map(_start, group)),
+                    sum(map(document_count, group)),
                     _dumps(group),
                 )
                 for trace_id, group in by_trace.items()
@@ -152,11 +169,22 @@ class TraceStore(BatchedStore):
                     " ORDER BY seq",
                     part,
                 ):
-                    found.setdefault(trace_id, []).extend(json.loads(docs))
+                    trace = found.setdefault(trace_id, [])
+                    for item in json.loads(docs):
+                        if isinstance(item, list):  # a record: its documents
+                            trace.extend(documents(item))
+                        else:
+                            trace.append(item)
         finally:
             conn.close()
         return found
 
 
-def _dumps(docs: list[Document]) -> str:
-    return fastjson.dumps(docs).decode()
+def _start(item: Item) -> float:
+    if isinstance(item, tuple):
+        return float(item[2])
+    return float(item.get("start_time") or 0.0)
+
+
+def _dumps(items: list[Item]) -> str:
+    return fastjson.dumps(items).decode()

@@ -1,6 +1,8 @@
 """Recording traces as X-Ray does for what serverlite runs.
 
-Three kinds of document, each made where the work happens:
+Three kinds of segment, each recorded where the work happens, as a flat record that
+becomes X-Ray's documents only when the trace is read (``segment_records``: on the hot
+path a request pays for a tuple, not for nested documents):
 
 - **API Gateway** (``api_segment``): one segment per request, origin
   ``AWS::ApiGateway::Stage``, named ``{api}/{stage}``, with a ``Lambda`` subsegment
@@ -30,11 +32,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from serverlite.observe.segment_records import API, CALL, INVOCATION, Record
 from serverlite.observe.trace_header import TraceHeader, new_id, new_root, parse
 
 
 class SegmentSink(Protocol):
-    def put(self, document: dict[str, Any]) -> None: ...
+    def put(self, document: dict[str, Any]) -> None:
+        """A document as sent (the X-Ray daemon, PutTraceSegments)."""
+
+    def record(self, item: Record) -> None:
+        """A record of segments serverlite made (``segment_records``)."""
 
 
 @dataclass(slots=True)
@@ -172,41 +179,33 @@ class Tracer:
         integration: tuple[float, float] | None,
         function_name: str | None,
     ) -> None:
-        if self.sink is None or header.sampled is False:
+        sink = self.sink
+        if sink is None or header.sampled is False:
             return
-        doc: dict[str, Any] = {
-            "trace_id": header.root,
-            "id": segment_id,
-            "name": name,
-            "origin": "AWS::ApiGateway::Stage",
-            "start_time": start,
-            "end_time": end,
-            "http": {
-                "request": {"method": method, "url": url, "client_ip": client_ip},
-                "response": {"status": status},
-            },
-            "aws": {"api_id": api_id, "stage": stage, "request_id": request_id},
-            "resource_arn": f"arn:aws:apigateway:{self.region}::/restapis/{api_id}/stages/{stage}",
-        }
-        if header.parent:
-            doc["parent_id"] = header.parent
-        _flag_status(doc, status)
-        if integration is not None and function_name is not None:
-            sub: dict[str, Any] = {
-                "id": integration_id,
-                "name": "Lambda",
-                "namespace": "aws",
-                "start_time": integration[0],
-                "end_time": integration[1],
-                "aws": {
-                    "function_name": function_name,
-                    "region": self.region,
-                    "operation": "Invoke",
-                    "resource_names": [function_name],
-                },
-            }
-            doc["subsegments"] = [sub]
-        self.sink.put(doc)
+        integration_start, integration_end = integration or (None, None)
+        sink.record(
+            (
+                API,
+                header.root,
+                start,
+                end,
+                header.parent,
+                segment_id,
+                integration_id,
+                name,
+                api_id,
+                stage,
+                request_id,
+                method,
+                url,
+                client_ip,
+                status,
+                integration_start,
+                integration_end,
+                function_name,
+                self.region,
+            )
+        )
 
     # -- Lambda ----------------------------------------------------------------------
     def begin_invocation(self, caller: str | None) -> InvocationSpan:
@@ -224,108 +223,39 @@ class Tracer:
 
     def end_invocation(self, span: InvocationSpan, end: InvocationEnd) -> None:
         self._active.pop(span.function_id, None)
-        if self.sink is None or not span.header.sampled:
+        sink = self.sink
+        header = span.header
+        if sink is None or not header.sampled:
             return
         finish = span.start + (time.perf_counter() - span.started)
-        root = span.header.root
-        service: dict[str, Any] = {
-            "trace_id": root,
-            "id": span.service_id,
-            "name": end.function_name,
-            "origin": "AWS::Lambda",
-            "start_time": span.start,
-            "end_time": finish,
-            "http": {"response": {"status": 429 if end.throttled else 200}},
-            "aws": {"request_id": end.request_id, "account_id": self.account_id},
-            "resource_arn": end.function_arn,
-        }
-        if span.header.parent:
-            service["parent_id"] = span.header.parent
-        if end.throttled:
-            service["error"] = service["throttle"] = True
-            self.sink.put(service)
-            return
-        if end.enqueued_at is not None:
-            # An asynchronous invocation: the time the event waited, then this attempt.
-            service["start_time"] = min(end.enqueued_at, span.start)
-            service["subsegments"] = [
-                {
-                    "id": new_id(),
-                    "name": "Dwell Time",
-                    "start_time": service["start_time"],
-                    "end_time": span.start,
-                },
-                {
-                    "id": new_id(),
-                    "name": f"Attempt #{max(end.attempt, 1)}",
-                    "start_time": span.start,
-                    "end_time": finish,
-                    "http": {"response": {"status": 200}},
-                },
-            ]
-        if end.platform_error is not None:
-            service["fault"] = True
-        function = self._function_segment(span, end, finish)
-        self.sink.put(service)
-        self.sink.put(function)
-
-    def _function_segment(
-        self, span: InvocationSpan, end: InvocationEnd, finish: float
-    ) -> dict[str, Any]:
-        # The handler ran for the last duration_ms; a cold start's init came just before.
-        begun = span.start
-        if end.duration_ms is not None:
-            begun = max(span.start, finish - end.duration_ms / 1000)
-        invocation: dict[str, Any] = {
-            "id": new_id(),
-            "name": "Invocation",
-            "start_time": begun,
-            "end_time": finish,
-        }
-        subsegments = [invocation]
-        start = begun
-        if end.init_ms is not None:
-            start = max(span.start, begun - end.init_ms / 1000)
-            subsegments.insert(
-                0,
-                {
-                    "id": new_id(),
-                    "name": "Initialization",
-                    "start_time": start,
-                    "end_time": begun,
-                },
+        first = span.start
+        if end.enqueued_at is not None and not end.throttled:
+            first = min(end.enqueued_at, first)  # Dwell Time: since Lambda took the event
+        sink.record(
+            (
+                INVOCATION,
+                header.root,
+                first,
+                span.start,
+                finish,
+                header.parent,
+                span.service_id,
+                span.function_id,
+                self.account_id,
+                end.function_name,
+                end.function_arn,
+                end.request_id,
+                end.ok,
+                end.init_ms,
+                end.duration_ms,
+                end.platform_error,
+                end.error_type,
+                end.error_message,
+                end.throttled,
+                end.enqueued_at,
+                end.attempt,
             )
-        doc: dict[str, Any] = {
-            "trace_id": span.header.root,
-            "id": span.function_id,
-            "parent_id": span.service_id,
-            "name": end.function_name,
-            "origin": "AWS::Lambda::Function",
-            "start_time": start,
-            "end_time": finish,
-            "aws": {
-                "function_arn": end.function_arn,
-                "resource_names": [end.function_name],
-                "account_id": self.account_id,
-            },
-            "resource_arn": end.function_arn,
-            "subsegments": subsegments,
-        }
-        if not end.ok:
-            # An unhandled error faults the invocation (X-Ray shows the function red).
-            cause = {
-                "exceptions": [
-                    {
-                        "id": new_id(),
-                        "type": end.platform_error or end.error_type or "Unhandled",
-                        "message": end.error_message or "",
-                    }
-                ]
-            }
-            for target in (doc, invocation):
-                target["fault"] = True
-            invocation["cause"] = cause
-        return doc
+        )
 
     # -- AWS calls -------------------------------------------------------------------
     def begin_call(self, header: TraceHeader | None) -> CallSpan | None:
@@ -346,7 +276,8 @@ class Tracer:
         request_id: str,
         error: tuple[int, str] | None,
     ) -> None:
-        if self.sink is None:
+        sink = self.sink
+        if sink is None:
             return
         operation = _OPERATION_NAMES.get(operation, operation)
         aws: dict[str, Any] = {
@@ -356,33 +287,20 @@ class Tracer:
             "retries": 0,
         }
         aws.update(_call_fields(request, result))
-        status = error[0] if error is not None else 200
-        doc: dict[str, Any] = {
-            "type": "subsegment",
-            "trace_id": span.header.root,
-            "id": span.header.parent,
-            "parent_id": span.parent_id,
-            "name": _SERVICE_NAMES.get(service, service.lower().replace(" ", "")),
-            "namespace": "aws",
-            "start_time": span.start,
-            "end_time": span.start + (time.perf_counter() - span.started),
-            "http": {"response": {"status": status}},
-            "aws": aws,
-        }
-        if error is not None:
-            _flag_status(doc, status)
-            doc["cause"] = {"exceptions": [{"id": new_id(), "type": error[1], "remote": True}]}
-        self.sink.put(doc)
-
-
-def _flag_status(doc: dict[str, Any], status: int) -> None:
-    """X-Ray's flags for an HTTP status: 429 throttle (an error), 4xx error, 5xx fault."""
-    if status == 429:
-        doc["throttle"] = True
-    if 400 <= status < 500:
-        doc["error"] = True
-    elif status >= 500:
-        doc["fault"] = True
+        sink.record(
+            (
+                CALL,
+                span.header.root,
+                span.start,
+                span.start + (time.perf_counter() - span.started),
+                span.header.parent,
+                span.parent_id,
+                _SERVICE_NAMES.get(service, service.lower().replace(" ", "")),
+                error[0] if error is not None else 200,
+                error[1] if error is not None else None,
+                aws,
+            )
+        )
 
 
 def _call_fields(request: Mapping[str, Any], result: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from serverlite.observe import trace_header
+from serverlite.observe import segment_records, trace_header
 from serverlite.observe.service_graph import build
 from serverlite.observe.trace_assembly import assemble, facts, summary
 from serverlite.observe.trace_filter import FilterError, compile_filter
@@ -24,6 +24,10 @@ class Sink:
     def put(self, document: dict[str, Any]) -> None:
         self.docs.append(document)
 
+    def record(self, item: tuple[Any, ...]) -> None:
+        # As the store does when the trace is read, through its JSON form.
+        self.docs.extend(segment_records.documents(json.loads(json.dumps(item))))
+
 
 def test_trace_header_round_trip_and_refusals() -> None:
     parsed = trace_header.parse(f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a:1")
@@ -32,6 +36,13 @@ def test_trace_header_round_trip_and_refusals() -> None:
     assert trace_header.parse(f"Sampled=0;Root={ROOT}") == trace_header.TraceHeader(
         ROOT, None, False
     )
+    canonical = trace_header.TraceHeader(ROOT, "53995c3f42cd8ad8", True)
+    assert trace_header.parse(canonical.format()) == canonical
+    assert trace_header.parse(f"Root={ROOT};Sampled=0") == trace_header.TraceHeader(
+        ROOT, None, False
+    )
+    assert trace_header.parse(f"Root={ROOT}") == trace_header.TraceHeader(ROOT)
+    assert trace_header.parse(f"Root={ROOT};Sampled=?") == trace_header.TraceHeader(ROOT)
     assert trace_header.parse("Root=nonsense") is None
     assert trace_header.parse("Parent=53995c3f42cd8ad8") is None
     assert trace_header.valid_root(trace_header.new_root(1e9))
@@ -195,3 +206,107 @@ def test_daemon_datagrams() -> None:
     assert parse_datagram(json.dumps(doc).encode()) is None  # no header line
     assert parse_datagram(b'{"format": "json", "version": 2}\n' + json.dumps(doc).encode()) is None
     assert parse_datagram(header + b"not json") is None
+
+
+def test_the_stage_segment_and_its_integration_subsegment() -> None:
+    sink = Sink()
+    tracer = Tracer(sink, region="eu-west-1", account_id="1")
+    header = trace_header.TraceHeader(ROOT, "cccccccccccccccc", True)
+    for status in (200, 429, 502):
+        tracer.api_segment(
+            header,
+            "a" * 16,
+            "b" * 16,
+            name="Api/Prod",
+            api_id="abc",
+            stage="Prod",
+            request_id="rid",
+            method="GET",
+            url="http://h/x",
+            client_ip="127.0.0.1",
+            status=status,
+            start=1.0,
+            end=2.0,
+            integration=(1.1, 1.9) if status != 429 else None,
+            function_name="Fn",
+        )
+    ok, throttled, failed = sink.docs
+    assert ok["origin"] == "AWS::ApiGateway::Stage" and ok["parent_id"] == "c" * 16
+    assert ok["resource_arn"] == "arn:aws:apigateway:eu-west-1::/restapis/abc/stages/Prod"
+    assert ok["http"] == {
+        "request": {"method": "GET", "url": "http://h/x", "client_ip": "127.0.0.1"},
+        "response": {"status": 200},
+    }
+    assert ok["subsegments"] == [
+        {
+            "id": "b" * 16,
+            "name": "Lambda",
+            "namespace": "aws",
+            "start_time": 1.1,
+            "end_time": 1.9,
+            "aws": {
+                "function_name": "Fn",
+                "region": "eu-west-1",
+                "operation": "Invoke",
+                "resource_names": ["Fn"],
+            },
+        }
+    ]
+    assert not {"error", "fault", "throttle"} & set(ok)
+    assert throttled["throttle"] is throttled["error"] is True and "subsegments" not in throttled
+    assert failed["fault"] is True and "error" not in failed
+
+
+def test_an_async_invocation_waits_then_attempts_and_reads_the_same_every_time() -> None:
+    sink = Sink()
+    tracer = Tracer(sink, region="us-east-1", account_id="1", clock=lambda: 100.0)
+    span = tracer.begin_invocation(f"Root={ROOT};Sampled=1")
+    tracer.end_invocation(
+        span,
+        InvocationEnd(
+            "Fn", "arn", "r", ok=False, platform_error="Sandbox.Timedout", enqueued_at=90.0,
+            attempt=2,
+        ),
+    )  # fmt: skip
+    service, function = sink.docs
+    assert service["start_time"] == 90.0 and service["fault"] is True
+    dwell, attempt = service["subsegments"]
+    assert (dwell["name"], dwell["start_time"], dwell["end_time"]) == ("Dwell Time", 90.0, 100.0)
+    assert attempt["name"] == "Attempt #2" and attempt["start_time"] == 100.0
+    invocation = function["subsegments"][-1]
+    assert invocation["cause"]["exceptions"][0]["type"] == "Sandbox.Timedout"
+    ids = [service["id"], function["id"], dwell["id"], attempt["id"], invocation["id"]]
+    ids.append(invocation["cause"]["exceptions"][0]["id"])
+    assert len(set(ids)) == len(ids) and all(len(i) == 16 for i in ids)
+    # Documents are made from the stored record each time the trace is read: the same.
+    again = Sink()
+    record = (segment_records.INVOCATION, ROOT, 90.0, 100.0, 100.5, None, "1" * 16, "2" * 16)
+    record += ("1", "Fn", "arn", "r", True, None, None, None, None, None, False, 90.0, 1)
+    again.record(record)
+    again.record(record)
+    assert again.docs[:2] == again.docs[2:]
+
+
+def test_a_throttled_invocation_is_the_service_segment_alone() -> None:
+    sink = Sink()
+    tracer = Tracer(sink, region="us-east-1", account_id="1")
+    _invocation(tracer, None, ok=False, throttled=True)
+    (service,) = sink.docs
+    assert service["http"]["response"]["status"] == 429
+    assert service["throttle"] is service["error"] is True
+
+
+def test_a_failed_aws_call_is_a_remote_exception() -> None:
+    sink = Sink()
+    tracer = Tracer(sink, region="us-east-1", account_id="1")
+    span = tracer.begin_invocation(None)
+    call = tracer.begin_call(trace_header.parse(span.function_header))
+    assert call is not None
+    tracer.end_call(
+        call, "SQS", "SendMessage", {"QueueUrl": "http://q/1/Q"}, None, "rid", (400, "Nope")
+    )
+    (doc,) = sink.docs
+    assert doc["error"] is True and doc["http"]["response"]["status"] == 400
+    assert doc["cause"]["exceptions"][0]["type"] == "Nope"
+    assert doc["cause"]["exceptions"][0]["remote"] is True
+    assert doc["aws"]["queue_url"] == "http://q/1/Q" and doc["name"] == "sqs"
