@@ -167,3 +167,38 @@ def test_an_environment_killed_while_idle_is_replaced_not_dispatched_to(zygote, 
     victim, outcome = asyncio.run(go())
     assert outcome.ok, outcome.payload
     assert pid(outcome) != victim
+
+
+def test_under_memory_pressure_idle_environments_go_the_longest_idle_first(zygote, tmp_path):
+    functions = [spec("Oldest", 128), spec("Middle", 128), spec("Newest", 128)]
+    available = {"mb": 10_000}
+
+    async def go() -> list[tuple[int, list[int]]]:
+        pool = EnvironmentPool(
+            zygotes=zygote,
+            settings=Settings(),
+            state_dir=tmp_path,
+            low_memory_mb=1_000,
+            available_mb=lambda: available["mb"],
+        )
+        seen = []
+
+        def relieved() -> tuple[int, list[int]]:
+            """(how many went, each function's idle environments after)."""
+            reaped = pool.relieve_pressure()
+            return reaped, [pool.counts(fn.name)[0] for fn in functions]
+
+        try:
+            for fn in functions:  # idle from then on, in this order
+                pid(await pool.run(fn, invocation({"action": "pid"})))
+            seen.append(relieved())  # plenty available: nothing goes
+            available["mb"] = 999  # 1 MB short: one environment's own pages cover it
+            seen.append(relieved())
+            assert await pool.provision(functions[2], 1) == 1
+            available["mb"] = 0  # short of everything: all but the provisioned one
+            seen.append(relieved())
+        finally:
+            await pool.close()
+        return seen
+
+    assert asyncio.run(go()) == [(0, [1, 1, 1]), (1, [0, 1, 1]), (1, [0, 0, 1])]

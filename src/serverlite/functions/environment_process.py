@@ -475,6 +475,26 @@ class Environment:
             return 0
         return resident_pages * _PAGE_KB
 
+    def private_kb(self) -> int:
+        """Memory only this environment holds (its own and copied-on-write pages): what
+        killing it gives back. 0 if unknown."""
+        try:
+            with open(f"/proc/{self.pid}/smaps_rollup") as rollup:
+                return parse_private_kb(rollup.read())
+        except OSError:
+            return 0
+
+
+def parse_private_kb(smaps_rollup: str) -> int:
+    """Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup, in KiB."""
+    total = 0
+    for line in smaps_rollup.splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            fields = line.split()
+            if len(fields) > 1 and fields[1].isdigit():
+                total += int(fields[1])
+    return total
+
 
 def _error_type(payload: bytes) -> str | None:
     try:

@@ -13,6 +13,12 @@ or for room to start one, up to the function's timeout. Lambda would scale out
 instead; one machine cannot, and 1,000 concurrent requests forking 1,000 processes
 (~9 GB) served everyone later than 100 environments taking turns do. An environment
 found dead while idle (killed from outside) is dropped before anything is sent to it.
+
+The machine's own memory is watched too (Linux's MemAvailable, once a second): below
+``low_memory_mb`` (default a tenth of the RAM), idle environments are reaped, the one
+idle longest first, until what they held privately covers the shortfall, as Lambda
+reclaims idle environments whenever it needs their resources. Busy environments and
+those kept for provisioned concurrency stay.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +54,7 @@ from serverlite.template.model import FunctionSpec
 
 log = logging.getLogger("serverlite.functions")
 SWEEP_S = TIMER_HORIZON_S / 2  # how often busy environments' deadlines are looked at
+PRESSURE_CHECK_S = 1.0  # how often the machine's available memory is read
 # Lambda's answer when it cannot run one more concurrent invocation.
 RATE_EXCEEDED = "Rate Exceeded."
 
@@ -62,6 +69,30 @@ def default_memory_budget_mb() -> int:
     except (ValueError, OSError):
         return 4096
     return max(128, total // (2 * 1024 * 1024))
+
+
+def parse_mem_available_mb(meminfo: str) -> int | None:
+    """MemAvailable from /proc/meminfo, in MB (the kernel writes kB): what can still be
+    allocated without swapping, page cache it can drop included."""
+    for line in meminfo.splitlines():
+        if line.startswith("MemAvailable:"):
+            fields = line.split()
+            return int(fields[1]) // 1024 if len(fields) > 1 and fields[1].isdigit() else None
+    return None
+
+
+def memory_available_mb() -> int | None:
+    """The machine's available memory in MB (None: not Linux, or not said)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            return parse_mem_available_mb(meminfo.read())
+    except OSError:
+        return None
+
+
+def default_low_memory_mb() -> int:
+    """A tenth of this machine's RAM: below it, idle environments give their memory back."""
+    return default_memory_budget_mb() // 5
 
 
 def pool_key(fn: FunctionSpec) -> str:
@@ -118,6 +149,8 @@ class EnvironmentPool:
         memory_budget_mb: int | None = None,
         init_timeout_s: float = INIT_TIMEOUT_S,
         deps_cache: DepCache | None = None,
+        low_memory_mb: int | None = None,
+        available_mb: Callable[[], int | None] = memory_available_mb,
     ) -> None:
         self._zygotes = zygotes
         # Each function's interpreter and sys.path (its code, dependencies, layers).
@@ -137,6 +170,9 @@ class EnvironmentPool:
         self._waiters: collections.deque[_Waiter] = collections.deque()
         self._warned_full = False
         self._floors: dict[str, int] = {}  # pool key -> provisioned environments kept
+        self.low_memory_mb = low_memory_mb or default_low_memory_mb()
+        self._available_mb = available_mb
+        self._under_pressure = False  # said once per episode of low memory
         self._gate: asyncio.Future[object] | None = None  # see hold()
 
     # -- lifecycle ---------------------------------------------------------------
@@ -146,6 +182,7 @@ class EnvironmentPool:
             self._tasks = [
                 asyncio.create_task(self._watch_memory()),
                 asyncio.create_task(self._reap_idle()),
+                asyncio.create_task(self._watch_pressure()),
             ]
 
     async def close(self) -> None:
@@ -513,6 +550,44 @@ class EnvironmentPool:
                             env.fn.memory_mb,
                         )
                         env.kill("memory")
+
+    async def _watch_pressure(self) -> None:
+        while True:
+            await asyncio.sleep(PRESSURE_CHECK_S)
+            self.relieve_pressure()
+
+    def relieve_pressure(self) -> int:
+        """If the machine is short of memory, reap idle environments, the one idle longest
+        first, until what they held privately covers the shortfall; how many went."""
+        available = self._available_mb()
+        if available is None or available >= self.low_memory_mb:
+            self._under_pressure = False
+            return 0
+        shortfall_kb = (self.low_memory_mb - available) * 1024
+        candidates = []
+        for key, envs in self._functions.items():
+            # Provisioned environments stay, as the idle reaper leaves them.
+            keep = max(0, self._floors.get(key, 0) - len(envs.busy))
+            by_age = sorted(envs.idle, key=lambda env: env.last_used)
+            candidates += by_age[: max(0, len(by_age) - keep)]
+        freed_kb, reaped = 0, 0
+        for env in sorted(candidates, key=lambda env: env.last_used):
+            if freed_kb >= shortfall_kb:
+                break
+            freed_kb += env.private_kb()
+            self._functions[pool_key(env.fn)].idle.remove(env)
+            self._drop(env)
+            reaped += 1
+        if reaped and not self._under_pressure:
+            log.warning(
+                "memory is low (%d MB available, under %d MB): reaped %d idle "
+                "environment(s), the longest idle first",
+                available,
+                self.low_memory_mb,
+                reaped,
+            )
+        self._under_pressure = True
+        return reaped
 
     async def _reap_idle(self) -> None:
         while True:
