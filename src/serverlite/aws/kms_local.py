@@ -19,12 +19,9 @@ import hashlib
 import hmac
 import os
 import secrets
+from functools import cached_property
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING
 
 from serverlite.errors import ConfigError, ServerliteError
 
@@ -32,6 +29,10 @@ KEY_FILE = "kms-local.key"
 _KEY_BYTES = 32
 _NONCE_BYTES = 12
 _FORMAT = b"\x01"  # the blob layout: format byte, nonce, ciphertext and tag
+
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 class DecryptionError(ServerliteError):
@@ -43,11 +44,24 @@ class LocalKey:
 
     def __init__(self, path: Path, stores: tuple[Path, ...] = ()) -> None:
         self.path = path
-        key = _load_or_create(path, stores)
-        self._aead = AESGCM(key)
-        self._mac_key = HKDF(
+        self._key = _load_or_create(path, stores)  # read (or made) now: a lost key fails start
+
+    # cryptography is imported when a value is first encrypted, decrypted or fingerprinted:
+    # not at every start.
+    @cached_property
+    def _aead(self) -> AESGCM:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return AESGCM(self._key)
+
+    @cached_property
+    def _mac_key(self) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        return HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"serverlite fingerprint"
-        ).derive(key)
+        ).derive(self._key)
 
     @classmethod
     def in_state_dir(cls, state_dir: Path, *stores: str) -> LocalKey:
@@ -64,6 +78,8 @@ class LocalKey:
         if len(blob) < 1 + _NONCE_BYTES + 16 or blob[:1] != _FORMAT:
             raise DecryptionError(f"not a serverlite ciphertext ({context})")
         nonce, body = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._aead.decrypt(nonce, body, context.encode())
         except InvalidTag as exc:

@@ -18,10 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
 from serverlite.gateway.http import HttpRequest
 from serverlite.iam import credentials
 
@@ -86,6 +82,11 @@ def _valid(
     headers = {name: request.header(name) or "" for name in signed}
     headers["host"] = request.header("host") or host
     url = f"http://{headers['host']}{request.path}" + (f"?{request.query}" if request.query else "")
+    # botocore's signer: imported when an AWS_IAM URL is first called, not at every start
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
     aws_request = AWSRequest(request.method, url, data=request.body, headers=headers)
     aws_request.context["timestamp"] = date
     signer = SigV4Auth(

@@ -11,10 +11,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-
-import httpx
 
 from serverlite import fastjson, ids
 from serverlite.aws.local_client import LocalAws
@@ -40,6 +38,9 @@ from serverlite.invoker import Invoker, InvokeRequest, InvokeResult
 from serverlite.observe.publishing import Publisher
 from serverlite.observe.trace_header import TraceHeader, new_id
 from serverlite.observe.tracing import CURRENT, CallContext, Tracer
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 # API Gateway's quotas (REST and HTTP APIs): 10,240 bytes of request line and header
@@ -375,6 +376,8 @@ class Gateway:
             return await integrations.start_execution(self.aws, ctx.route, request)
         if spec.type == "HTTP_PROXY":
             if self._http is None:
+                import httpx  # only when a route proxies: not at every start
+
                 # No proxies from the environment: the backend is on this machine.
                 self._http = httpx.AsyncClient(trust_env=False)
             answer = await integrations.http_proxy(

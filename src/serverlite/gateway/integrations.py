@@ -26,15 +26,16 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from serverlite.aws.backend import AwsError
 from serverlite.aws.local_client import LocalAws
 from serverlite.gateway.authorizers.loopback import is_loopback_url
 from serverlite.gateway.http import HttpRequest, HttpResponse
 from serverlite.gateway.model import ApiSpec, IntegrationSpec, RouteSpec
+
+if TYPE_CHECKING:
+    import httpx
 
 _VTL = re.compile(r"\$(input|context|util|stageVariables)\b|#(set|if|foreach)\b")
 # Hop-by-hop headers, and those httpx sets from the request it sends.
@@ -134,6 +135,8 @@ async def http_proxy(
     timeout_s: float,
 ) -> HttpResponse | None:
     """The backend's answer; None when it cannot be reached (an integration failure)."""
+    from httpx import HTTPError  # only when a route proxies: not at every start
+
     spec = route.integration
     assert spec is not None
     url = _fill(spec.uri, path_parameters)
@@ -149,7 +152,7 @@ async def http_proxy(
             content=request.body,
             timeout=timeout_s,
         )
-    except httpx.HTTPError:
+    except HTTPError:
         return None
     kept = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in _NOT_FORWARDED]
     return HttpResponse(status=answer.status_code, headers=kept, body=answer.content)

@@ -8,13 +8,14 @@ parameters: [a, b]`` for parameters.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from jsonschema import Draft4Validator
+from typing import TYPE_CHECKING, Any
 
 from serverlite.gateway import errors
 from serverlite.gateway.http import HttpRequest
 from serverlite.gateway.model import ApiSpec, RouteSpec
+
+if TYPE_CHECKING:
+    from jsonschema import Draft4Validator
 
 Failure = tuple[errors.GatewayError, str | None]
 
@@ -25,6 +26,8 @@ class RequestValidator:
         self._validators: dict[str, Draft4Validator] = {}
         for name, schema in api.models.items():
             if isinstance(schema, dict):
+                from jsonschema import Draft4Validator  # only for APIs with models
+
                 self._validators[name] = Draft4Validator(schema)
 
     def check(

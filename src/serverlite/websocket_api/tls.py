@@ -15,11 +15,6 @@ import ipaddress
 import os
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 VALID_DAYS = 3650
 
 
@@ -30,6 +25,12 @@ def certificate(state_dir: Path) -> tuple[Path, Path]:
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # cryptography: only when a template has WebSocket APIs and no certificate is made yet
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "serverlite localhost")])
     now = datetime.datetime.now(datetime.UTC)

@@ -14,10 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
-
-import crc32c as _crc32c
 
 ALGORITHMS = ("CRC32", "CRC32C", "SHA1", "SHA256")
 FULL_OBJECT_ALGORITHMS = ("CRC32", "CRC32C")
@@ -31,11 +29,15 @@ class Hasher(Protocol):
 
 class _Crc:
     def __init__(self, crc32c: bool) -> None:
-        self._c = crc32c
+        self._update: Callable[[bytes, int], int] = zlib.crc32
+        if crc32c:
+            import crc32c as castagnoli  # when an object asks for it, not at every start
+
+            self._update = castagnoli.crc32c
         self.value = 0
 
     def update(self, data: bytes, /) -> None:
-        self.value = _crc32c.crc32c(data, self.value) if self._c else zlib.crc32(data, self.value)
+        self.value = self._update(data, self.value)
 
     def digest(self) -> bytes:
         return (self.value & 0xFFFFFFFF).to_bytes(4, "big")

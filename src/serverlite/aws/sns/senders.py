@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Literal
-
-import httpx
+from typing import TYPE_CHECKING, Literal
 
 from serverlite.aws.arn_sender import ArnSender
 from serverlite.sending import DELIVERED, Message, Outcome
 
 from . import envelope, names
 from .records import StoredMessage, Subscription
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("serverlite.sns")
 HTTP_TIMEOUT_S = 15.0  # AWS waits 15 seconds for an HTTP(S) endpoint
@@ -130,6 +131,8 @@ class SubscriptionSenders:
         return await self.post(endpoint, headers, envelope.dumps(doc))
 
     async def post(self, url: str, headers: dict[str, str], body: str) -> Outcome:
+        import httpx  # when an HTTP subscription is first sent to, not at every start
+
         host = httpx.URL(url).host
         if not names.is_loopback(host):  # checked at Subscribe; checked again before sending
             return Outcome("failed", message=f"{host} is not a loopback host")

@@ -21,9 +21,6 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import jwt
-from jwt.api_jws import PyJWS
-
 # alg -> (kty, crv) the key must have
 ALGORITHMS: dict[str, tuple[str, str | None]] = {
     "RS256": ("RSA", None),
@@ -42,6 +39,8 @@ class TokenError(Exception):
 
 
 def unverified_header(token: str) -> dict[str, Any]:
+    import jwt  # PyJWT and cryptography: when a token is first checked, not at every start
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -69,10 +68,14 @@ def unverified_claims(token: str) -> dict[str, Any]:
 def _public_key(jwk_items: tuple[tuple[str, str], ...], alg: str) -> Any:
     # Building a key object from a JWK costs more than checking an ES256 signature
     # with it: keep the last few hundred (a JWKS rotation brings new items, new keys).
+    import jwt
+
     return jwt.PyJWK(dict(jwk_items), algorithm=alg).key
 
 
 def _key(jwk: Mapping[str, Any], alg: str) -> Any:
+    import jwt
+
     items = tuple(sorted((k, v) for k, v in jwk.items() if isinstance(v, str)))
     if len(items) != len(jwk):  # key_ops lists and the like: not cacheable as they are
         return jwt.PyJWK(dict(jwk), algorithm=alg).key
@@ -93,6 +96,9 @@ def _key_fits(jwk: Mapping[str, Any], alg: str) -> bool:
 
 async def verify(token: str, key_for: KeyLookup, now: float) -> dict[str, Any]:
     """The token's claims once its signature and time claims hold; TokenError otherwise."""
+    import jwt
+    from jwt.api_jws import PyJWS
+
     header = unverified_header(token)
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in ALGORITHMS:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
-
-import jsonata
+from typing import TYPE_CHECKING, Any
 
 from . import intrinsics
 from .errors import QUERY_EVALUATION, StatesError
+
+if TYPE_CHECKING:
+    pass
 
 
 def _random(seed: Any = None) -> float:
@@ -44,6 +45,8 @@ def is_expression(value: Any) -> bool:
 
 @functools.lru_cache(maxsize=2048)
 def _compiled(text: str) -> Any:
+    import jsonata  # when a JSONata state is first met, not at every start
+
     return jsonata.Jsonata(text)
 
 
@@ -57,6 +60,8 @@ def check(text: str) -> str | None:
 
 
 def evaluate(text: str, states: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
+    import jsonata
+
     source = text[2:-2].strip()
     try:
         expression = _compiled(source)
