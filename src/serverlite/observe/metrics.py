@@ -1,8 +1,12 @@
 """The metric store: CloudWatch datapoints, aggregated in memory, durable in SQLite.
 
-``record`` is on the hot path of every invocation and request: it adds a value to the
-running statistic set of its metric and period (a minute; a second for high-resolution
-metrics, StorageResolution 1) and returns. A writer thread flushes the sets every
+The metrics of every invocation and request are on the hot path: a metric's identity
+(namespace, name, dimension sets, unit) is registered once (``metric_ids``) and
+``record_values`` appends each value to its metric's list for the minute, a plain
+dict of lists: one clock read, one lock and a list append each. ``record`` (the
+services' own metrics, EMF, PutMetricData) adds to the running statistic set of its
+metric and period (a minute; a second for high-resolution metrics, StorageResolution
+1). A writer thread flushes the sets every
 ``FLUSH_S`` as rows of (series, period start, sample count, sum, min, max, values);
 the values are kept (up to ``MAX_VALUES`` a row) so percentiles can be answered.
 One ``record`` may name several dimension sets (Lambda publishes Invocations by
@@ -18,11 +22,13 @@ CloudWatch keeps one-minute data 15 days; so does this store (older rows are pru
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
 from pathlib import Path
 
 from serverlite import state
@@ -86,6 +92,16 @@ class Aggregate:
         self.min = min(self.min, low)
         self.max = max(self.max, high)
 
+    def add_values(self, values: list[float]) -> None:
+        """Values each counted once, in order (as ``add`` one by one would)."""
+        self.count += len(values)
+        self.sum = reduce(operator.add, values, self.sum)
+        self.min = min(self.min, *values)
+        self.max = max(self.max, *values)
+        room = MAX_VALUES - len(self.values)
+        if room > 0:
+            self.values.extend(values[:room])
+
     def merge(self, other: Aggregate) -> None:
         self.add_set(other.count, other.sum, other.min, other.max)
         room = MAX_VALUES - len(self.values)
@@ -104,6 +120,7 @@ class Series:
 
 
 _Key = tuple[str, str, tuple[Dimensions, ...], int, int]  # ns, name, dim sets, ts, resolution
+Metric = tuple[str, str, tuple[Dimensions, ...], str]  # namespace, name, dimension sets, unit
 
 
 class MetricStore:
@@ -119,6 +136,10 @@ class MetricStore:
             conn.executescript(_SCHEMA)
             conn.close()
         self._pending: dict[_Key, Aggregate] = {}
+        # record_values: minute -> metric id -> values; the ids index _metrics.
+        self._minutes: dict[int, dict[int, list[float]]] = {}
+        self._metrics: list[Metric] = []
+        self._metric_ids: dict[Metric, int] = {}
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._wake = threading.Event()
@@ -152,23 +173,36 @@ class MetricStore:
                     self._start()
             agg.add(value, count)
 
-    def record_many(
-        self, items: tuple[tuple[str, str, tuple[Dimensions, ...], float, str], ...]
-    ) -> None:
-        """Several (namespace, name, dimension sets, value, unit) now, at one resolution
-        of a minute: one clock read and one lock for a whole invocation's metrics."""
+    def metric_ids(self, metrics: Sequence[Metric]) -> tuple[int, ...]:
+        """Numbers for metrics that ``record_values`` records (the same metric, the
+        same number, for as long as the store lives)."""
+        with self._lock:
+            ids = []
+            for metric in metrics:
+                found = self._metric_ids.get(metric)
+                if found is None:
+                    found = self._metric_ids[metric] = len(self._metrics)
+                    self._metrics.append(metric)
+                ids.append(found)
+            return tuple(ids)
+
+    def record_values(self, ids: tuple[int, ...], values: tuple[float, ...]) -> None:
+        """A value for each metric of ``ids`` now, at a minute's resolution: one clock
+        read and one lock for a whole invocation's metrics, and a list append each."""
         now = self.clock()
         ts = int(now) - int(now) % 60
-        pending = self._pending
         with self._lock:
-            for namespace, name, sets, value, unit in items:
-                key = (namespace, name, sets, ts, 60)
-                agg = pending.get(key)
-                if agg is None:
-                    agg = pending[key] = Aggregate(unit=unit)
-                    if self._thread is None:
-                        self._start()
-                agg.add(value)
+            minute = self._minutes.get(ts)
+            if minute is None:
+                minute = self._minutes[ts] = {}
+                if self._thread is None:
+                    self._start()
+            for metric, value in zip(ids, values, strict=True):
+                found = minute.get(metric)
+                if found is None:
+                    minute[metric] = [value]
+                else:
+                    found.append(value)
 
     def record_set(
         self,
@@ -207,6 +241,15 @@ class MetricStore:
         with self._flushing:
             with self._lock:
                 pending, self._pending = self._pending, {}
+                minutes, self._minutes = self._minutes, {}
+            for ts, recorded in minutes.items():
+                for metric, values in recorded.items():
+                    namespace, name, sets, unit = self._metrics[metric]
+                    key = (namespace, name, sets, ts, 60)
+                    agg = pending.get(key)
+                    if agg is None:
+                        agg = pending[key] = Aggregate(unit=unit)
+                    agg.add_values(values)
             if not pending:
                 return
             try:
@@ -263,10 +306,11 @@ class MetricStore:
         with self._flushing:
             with self._lock:
                 self._pending = {}
+                self._minutes = {}
             conn = self._connection()
             with conn:
                 conn.execute("DELETE FROM points")
-                conn.execute("UPDATE series SET last_ts = 0")
+                conn.execute("UPDATE series SET last_ts = -1")  # unlisted until new data
 
     def close(self) -> None:
         self._closing = True
@@ -294,7 +338,8 @@ class MetricStore:
         self.flush()
         conn = read_connection(self.path)
         try:
-            query = "SELECT id, namespace, name, dimensions FROM series WHERE 1"
+            # A series without data since a reset (clear) is not listed.
+            query = "SELECT id, namespace, name, dimensions FROM series WHERE last_ts >= 0"
             args: list[object] = []
             if namespace is not None:
                 query += " AND namespace = ?"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from serverlite.observe.metrics import Dimensions, MetricStore, dims
+from serverlite.observe.metrics import Dimensions, Metric, MetricStore, dims
 
 LAMBDA = "AWS/Lambda"
 API = "AWS/ApiGateway"
@@ -31,7 +31,9 @@ class Publisher:
     def __init__(self, store: MetricStore | None) -> None:
         self.store = store
         self._lambda_dims: dict[str, tuple[Dimensions, ...]] = {}
-        self._api_dims: dict[tuple[bool, str, str], tuple[Dimensions, ...]] = {}
+        # The store's numbers for each function's and API's metrics (record_values).
+        self._invocation_ids: dict[str, tuple[int, ...]] = {}
+        self._api_ids: dict[tuple[bool, str, str], tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -52,15 +54,18 @@ class Publisher:
         store = self.store
         if store is None:
             return
-        sets = self._function(function)
-        store.record_many(
-            (
-                (LAMBDA, "Invocations", sets, 1.0, "Count"),
-                (LAMBDA, "Errors", sets, 1.0 if error else 0.0, "Count"),
-                (LAMBDA, "Duration", sets, duration_ms, "Milliseconds"),
-                (LAMBDA, "ConcurrentExecutions", sets, float(concurrent), "Count"),
+        ids = self._invocation_ids.get(function)
+        if ids is None:
+            sets = self._function(function)
+            ids = self._invocation_ids[function] = store.metric_ids(
+                (
+                    (LAMBDA, "Invocations", sets, "Count"),
+                    (LAMBDA, "Errors", sets, "Count"),
+                    (LAMBDA, "Duration", sets, "Milliseconds"),
+                    (LAMBDA, "ConcurrentExecutions", sets, "Count"),
+                )
             )
-        )
+        store.record_values(ids, (1.0, 1.0 if error else 0.0, duration_ms, float(concurrent)))
 
     def lambda_count(self, function: str, metric: str, value: float = 1.0) -> None:
         """Throttles, AsyncEventsReceived, AsyncEventsDropped, DeadLetterErrors,
@@ -91,25 +96,38 @@ class Publisher:
         if store is None:
             return
         key = (rest, api_name if rest else api_id, stage)
-        sets = self._api_dims.get(key)
-        if sets is None:
-            name, value = ("ApiName", api_name) if rest else ("ApiId", api_id)
-            sets = self._api_dims[key] = (
-                ((name, value),),
-                tuple(sorted(((name, value), ("Stage", stage)))),
-            )
-        client, server = ("4XXError", "5XXError") if rest else ("4xx", "5xx")
-        items = [
-            (API, "Count", sets, 1.0, "Count"),
-            (API, client, sets, 1.0 if 400 <= status < 500 else 0.0, "Count"),
-            (API, server, sets, 1.0 if status >= 500 else 0.0, "Count"),
-            (API, "Latency", sets, latency_ms, "Milliseconds"),
-        ]
-        if integration_ms is not None:
-            items.append((API, "IntegrationLatency", sets, integration_ms, "Milliseconds"))
+        ids = self._api_ids.get(key)
+        if ids is None:
+            ids = self._api_ids[key] = self._api_metric_ids(store, key)
+        server_error = 1.0 if status >= 500 else 0.0
+        client_error = 1.0 if 400 <= status < 500 else 0.0
+        if integration_ms is None:  # no integration ran: no IntegrationLatency
+            values: tuple[float, ...] = (1.0, client_error, server_error, latency_ms)
+        else:
+            values = (1.0, client_error, server_error, latency_ms, integration_ms)
         if not rest:
-            items.append((API, "DataProcessed", sets, float(bytes_processed), "Bytes"))
-        store.record_many(tuple(items))
+            values += (float(bytes_processed),)
+        store.record_values(ids[integration_ms is None], values)
+
+    def _api_metric_ids(
+        self, store: MetricStore, key: tuple[bool, str, str]
+    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The API's metrics with IntegrationLatency, and without."""
+        rest, value, stage = key
+        name = "ApiName" if rest else "ApiId"
+        sets = (((name, value),), tuple(sorted(((name, value), ("Stage", stage)))))
+        client, server = ("4XXError", "5XXError") if rest else ("4xx", "5xx")
+        metrics: list[Metric] = [
+            (API, "Count", sets, "Count"),
+            (API, client, sets, "Count"),
+            (API, server, sets, "Count"),
+            (API, "Latency", sets, "Milliseconds"),
+            (API, "IntegrationLatency", sets, "Milliseconds"),
+        ]
+        if not rest:
+            metrics.append((API, "DataProcessed", sets, "Bytes"))
+        with_integration = store.metric_ids(metrics)
+        return with_integration, with_integration[:4] + with_integration[5:]
 
     # -- AWS services --------------------------------------------------------------------
     def record(
