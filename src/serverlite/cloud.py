@@ -201,6 +201,7 @@ class LocalCloud:
             self.logs,
             self.services,
             self.provisioned,
+            state_dir=state_dir,
         )
 
     @cached_property

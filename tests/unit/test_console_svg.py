@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from serverlite.console import svg
-from serverlite.console.machines import _layout, _state_status
 
 
 def test_line_chart_scales_points_into_the_box() -> None:
@@ -50,31 +49,6 @@ def test_service_map_places_children_right_of_parents_and_labels_edges() -> None
     assert xs[0] < xs[1]
     assert "4 calls · 25% err · 100.0 ms" in drawn
     assert "fn &lt;x&gt;" in drawn  # names are escaped
-
-
-def test_state_machine_layout_and_status_from_history() -> None:
-    order, edges = _layout(
-        {
-            "StartAt": "A",
-            "States": {
-                "A": {"Type": "Task", "Next": "B", "Catch": [{"Next": "C"}]},
-                "B": {"Type": "Choice", "Choices": [{"Next": "A"}], "Default": "C"},
-                "C": {"Type": "Fail"},
-            },
-        }
-    )
-    assert order == ["A", "B", "C"]
-    assert sorted(edges) == [("A", "B"), ("A", "C"), ("B", "A"), ("B", "C")]
-    history = [
-        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
-        {"type": "TaskStateExited", "stateExitedEventDetails": {"name": "A"}},
-        {"type": "ChoiceStateEntered", "stateEnteredEventDetails": {"name": "B"}},
-        {"type": "LambdaFunctionFailed"},
-    ]
-    assert _state_status(history, "FAILED") == {"A": "succeeded", "B": "failed"}
-    graph = svg.state_graph(order, edges, _state_status(history, "FAILED"))
-    assert 'data-state="B" data-status="failed"' in graph
-    assert 'data-state="C" data-status=""' in graph
 
 
 def test_bar_chart_bars_are_proportional_to_values() -> None:

@@ -43,6 +43,7 @@ from serverlite.console.context import ConsoleContext
 from serverlite.console.guard import Guard
 from serverlite.console.guard import form as read_form
 from serverlite.console.html import esc, page
+from serverlite.console.saved_events import SavedEvents
 from serverlite.template.model import FunctionSpec
 
 STATIC = Path(__file__).parent / "static"
@@ -55,6 +56,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the route table)
+    saved = SavedEvents(ctx.state_dir) if ctx.state_dir is not None else None
+
     def guarded(handler: Handler, action: bool = False) -> Handler:
         async def run(request: Request) -> Response:
             refusal = guard.refusal(request)
@@ -99,7 +102,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         fn = fn_or_404(request)
         if fn is None:
             return _missing("function")
-        return full(f"Function {fn.name}", "functions", functions.detail(ctx, fn))
+        return full(f"Function {fn.name}", "functions", functions.detail(ctx, fn, saved))
 
     async def invocations(request: Request) -> Response:
         fn = fn_or_404(request)
@@ -126,6 +129,29 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
             return _missing("function")
         form = await read_form(request)
         return HTMLResponse(await functions.invoke(ctx, fn, form.get("event", "{}")))
+
+    async def saved_event(request: Request) -> Response:
+        fn = fn_or_404(request)
+        if fn is None:
+            return _missing("function")
+        name = request.query_params.get("saved", "")
+        return HTMLResponse(functions.saved_event(fn, saved, name))
+
+    async def save_event(request: Request) -> Response:
+        fn = fn_or_404(request)
+        if fn is None:
+            return _missing("function")
+        form = await read_form(request)
+        return HTMLResponse(
+            functions.save_event(fn, saved, form.get("save_name", ""), form.get("event", ""))
+        )
+
+    async def delete_event(request: Request) -> Response:
+        fn = fn_or_404(request)
+        if fn is None:
+            return _missing("function")
+        form = await read_form(request)
+        return HTMLResponse(functions.delete_event(fn, saved, form.get("saved", "")))
 
     async def sample(request: Request) -> Response:
         return HTMLResponse(functions.sample(request.query_params.get("sample", "")))
@@ -269,6 +295,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/functions/{name}", function_page),
         ("/functions/{name}/invocations", invocations),
         ("/functions/{name}/logs", logs),
+        ("/functions/{name}/events", saved_event),
         ("/sample", sample),
         ("/traces", trace_list),
         ("/traces/{trace_id}", trace_page),
@@ -299,6 +326,8 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
     ]
     post = [
         ("/functions/{name}/invoke", invoke),
+        ("/functions/{name}/events/save", save_event),
+        ("/functions/{name}/events/delete", delete_event),
         ("/queues/send", send),
         ("/queues/redrive", redrive),
         ("/topics/publish", publish),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from serverlite.aws.backend import Backend, ProvisionedResource
@@ -25,6 +26,7 @@ class ConsoleContext:
     services: Sequence[Backend]
     provisioned: list[ProvisionedResource]  # filled as the cloud starts
     apis: list[tuple[str, str]] = field(default_factory=list)  # (API id, stage URL), set by up
+    state_dir: Path | None = None  # where saved test events are kept (None: not kept)
 
     async def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """An AWS API call in process (``LocalAws``), as boto3 would make it."""

@@ -15,6 +15,7 @@ from serverlite.console import concurrency, live
 from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, href, pre
 from serverlite.console.invocations import RecentInvocations
+from serverlite.console.saved_events import SavedEventError, SavedEvents
 from serverlite.errors import ServerliteError
 from serverlite.invoker.types import InvokeRequest
 from serverlite.observe import filter_pattern
@@ -36,7 +37,7 @@ def list_blocks(ctx: ConsoleContext) -> list[live.Block]:
     return [live.Block("functions", listed, 2.0)]
 
 
-def detail(ctx: ConsoleContext, fn: FunctionSpec) -> str:
+def detail(ctx: ConsoleContext, fn: FunctionSpec, saved: SavedEvents | None) -> str:
     config = {
         "FunctionName": fn.name,
         "FunctionArn": fn.arn,
@@ -60,12 +61,20 @@ def detail(ctx: ConsoleContext, fn: FunctionSpec) -> str:
     return (
         f"<h2>Configuration</h2>{pre(config)}"
         "<h2>Invoke</h2>"
-        f'<form hx-post="{esc(href(base + "/invoke"))}" hx-target="#invoke-result">'
-        f'<label>Sample event <select name="sample" hx-get="{esc(href("sample"))}" '
+        f'<form id="invoke-form" hx-post="{esc(href(base + "/invoke"))}" '
+        'hx-target="#invoke-result">'
+        f'<label>Template (generate-event) <select name="sample" hx-get="{esc(href("sample"))}" '
         'hx-target="#event" hx-swap="outerHTML" hx-trigger="change">'
-        f'<option value="">(none)</option>{samples}</select></label>'
+        f'<option value="">(none)</option>{samples}</select></label> '
+        f'<span id="saved-events">{saved_picker(fn, saved)}</span>'
         '<textarea id="event" name="event" rows="8">{}</textarea>'
-        '<button type="submit">Invoke</button></form><div id="invoke-result"></div>'
+        '<button type="submit">Invoke</button> '
+        '<label>Save as <input name="save_name" size="25" maxlength="25"></label> '
+        f'<button type="button" hx-post="{esc(href(base + "/events/save"))}" '
+        'hx-target="#saved-events">Save event</button> '
+        f'<button type="button" hx-post="{esc(href(base + "/events/delete"))}" '
+        'hx-target="#saved-events">Delete saved event</button>'
+        '</form><div id="invoke-result"></div>'
         + live.region(
             f"live/{base}",
             "<h2>Concurrency and throttles</h2>"
@@ -103,6 +112,52 @@ def invocations(ctx: ConsoleContext, fn: FunctionSpec) -> str:
     recent = RecentInvocations(ctx.logs, fn.log_group_name)
     recent.update()
     return recent.html()
+
+
+def saved_picker(
+    fn: FunctionSpec, saved: SavedEvents | None, chosen: str = "", note: str = ""
+) -> str:
+    """The function's saved events: choosing one loads it into the event box."""
+    if saved is None:
+        return '<span class="muted">saved events need a state directory</span>'
+    options = "".join(
+        f'<option value="{esc(n)}"{" selected" if n == chosen else ""}>{esc(n)}</option>'
+        for n in saved.names(fn.name)
+    )
+    load = esc(href(f"functions/{fn.name}/events"))
+    return (
+        f'<label>Saved event <select name="saved" hx-get="{load}" hx-target="#event" '
+        f'hx-swap="outerHTML" hx-trigger="change"><option value="">(none)</option>{options}'
+        f"</select></label> {note}"
+    )
+
+
+def saved_event(fn: FunctionSpec, saved: SavedEvents | None, name: str) -> str:
+    event = saved.get(fn.name, name) if saved is not None and name else None
+    body = "{}" if event is None else json.dumps(event, indent=2)
+    return f'<textarea id="event" name="event" rows="16">{esc(body)}</textarea>'
+
+
+def save_event(fn: FunctionSpec, saved: SavedEvents | None, name: str, event: str) -> str:
+    if saved is None:
+        return saved_picker(fn, saved)
+    try:
+        saved.save(fn.name, name, event)
+    except SavedEventError as exc:
+        note = f'<span class="err" id="saved-note">{esc(exc)}</span>'
+        return saved_picker(fn, saved, "", note)
+    note = f'<span class="ok" id="saved-note">saved {esc(name)}</span>'
+    return saved_picker(fn, saved, name, note)
+
+
+def delete_event(fn: FunctionSpec, saved: SavedEvents | None, name: str) -> str:
+    if saved is None:
+        return saved_picker(fn, saved)
+    if saved.delete(fn.name, name):
+        note = f'<span class="ok" id="saved-note">deleted {esc(name)}</span>'
+    else:
+        note = '<span class="err" id="saved-note">choose a saved event to delete</span>'
+    return saved_picker(fn, saved, "", note)
 
 
 def sample(choice: str) -> str:

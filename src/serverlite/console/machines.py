@@ -7,10 +7,9 @@ from typing import Any
 from urllib.parse import quote
 
 from serverlite.aws.backend import AwsError
-from serverlite.console import live
+from serverlite.console import live, state_graph
 from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, href, pre, table, when
-from serverlite.console.svg import state_graph
 
 
 async def machines(ctx: ConsoleContext) -> str:
@@ -89,9 +88,9 @@ async def execution(ctx: ConsoleContext, arn: str) -> str:
         ).get("events", [])
     except AwsError as exc:
         return f'<p class="err">{esc(exc.code)}: {esc(exc.message)}</p>'
-    definition = json.loads(machine["definition"])
-    order, edges = _layout(definition)
-    status = _state_status(history, desc["status"])
+    graph = state_graph.layout(json.loads(machine["definition"]))
+    done = state_graph.status(history, desc["status"])
+    drawn = state_graph.draw(graph, done, state_graph.entered_counts(history))
     rows = (
         (
             esc(e["id"]),
@@ -103,40 +102,7 @@ async def execution(ctx: ConsoleContext, arn: str) -> str:
     )
     return (
         f'<p>Status <strong id="execution-status">{esc(desc["status"])}</strong></p>'
-        f"<h2>Graph</h2>{state_graph(order, edges, status)}"
+        f"<h2>Graph</h2>{drawn}{state_graph.legend()}"
         f"<h2>Input</h2>{pre(desc.get('input', ''))}<h2>Output</h2>{pre(desc.get('output', ''))}"
         "<h2>History</h2>" + table(("Id", "Type", "Time", "Details"), rows)
     )
-
-
-def _layout(definition: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Top-level states in definition order, and their transitions (Next, Choices,
-    Default, Catch); a Parallel or Map branch's inner states are not drawn."""
-    states: dict[str, Any] = definition.get("States", {})
-    order = list(states)
-    edges = []
-    for name, state in states.items():
-        targets = [state.get("Next"), state.get("Default")]
-        targets += [c.get("Next") for c in state.get("Choices", [])]
-        targets += [c.get("Next") for c in state.get("Catch", [])]
-        edges += [(name, t) for t in targets if isinstance(t, str)]
-    return order, edges
-
-
-def _state_status(history: list[dict[str, Any]], final: str) -> dict[str, str]:
-    """What each state did, from StateEntered/StateExited events and the execution's end."""
-    status: dict[str, str] = {}
-    last = ""
-    for event in history:
-        entered = event.get("stateEnteredEventDetails")
-        exited = event.get("stateExitedEventDetails")
-        if entered:
-            last = entered["name"]
-            status[last] = "running"
-        elif exited:
-            status[exited["name"]] = "succeeded"
-        elif event["type"].endswith("Failed") and last:
-            status[last] = "failed"
-    if final == "FAILED" and last:
-        status[last] = "failed"
-    return status

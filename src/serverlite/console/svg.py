@@ -1,20 +1,12 @@
-"""Inline SVG: line charts, the service map, a trace waterfall, a state machine graph."""
+"""Inline SVG: line charts, the service map, a trace waterfall, bar charts (a state
+machine's graph: ``state_graph.py``)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from serverlite.console.html import esc
-
-STATE_COLOURS = {
-    "succeeded": "#cdebd3",
-    "failed": "#f6cfcb",
-    "running": "#cfe0f6",
-    "caught": "#fbe5b6",
-    "": "#ffffff",
-}
 
 
 def line_chart(points: Sequence[tuple[float, float]], width: int = 480, height: int = 90) -> str:
@@ -152,50 +144,6 @@ def waterfall(rows: Sequence[tuple[int, str, float, float | None, bool]], width:
     height = 8 + len(rows) * row_h
     return (
         f'<svg id="waterfall" width="{width}" height="{height}" role="img">'
-        + "".join(parts)
-        + "</svg>"
-    )
-
-
-def state_graph(
-    order: Sequence[str], edges: Sequence[tuple[str, str]], status: Mapping[str, str]
-) -> str:
-    """States top to bottom in definition order, transitions as curves, each box coloured
-    by what the execution did there (succeeded, failed, running, not reached)."""
-    if not order:
-        return ""
-    box_w, box_h, gap = 220, 30, 22
-    y_of = {name: 10 + i * (box_h + gap) for i, name in enumerate(order)}
-    parts = []
-    for a, b in edges:
-        if a not in y_of or b not in y_of:
-            continue
-        y1, y2 = y_of[a] + box_h, y_of[b]
-        if y2 > y1:
-            parts.append(
-                f'<line x1="{80 + box_w / 2}" y1="{y1}" x2="{80 + box_w / 2}" y2="{y2}" '
-                'stroke="#555" marker-end="url(#sarrow)"/>'
-            )
-        else:  # a loop back: a curve on the left
-            bend = 80 - 30 - abs(y1 - y2) / 10
-            parts.append(
-                f'<path d="M80,{y1 - box_h / 2} C{bend},{y1} {bend},{y2} 80,{y2 + box_h / 2}" '
-                'fill="none" stroke="#999" marker-end="url(#sarrow)"/>'
-            )
-    for name in order:
-        state = status.get(name, "")
-        fill = STATE_COLOURS.get(state, "#fff")
-        parts.append(
-            f'<g class="state" data-state="{esc(name)}" data-status="{esc(state)}">'
-            f'<rect x="80" y="{y_of[name]}" width="{box_w}" height="{box_h}" rx="5" '
-            f'fill="{fill}" stroke="#333"/><text x="{80 + 8}" y="{y_of[name] + 19}">'
-            f"{esc(_clip(name, 32))}</text></g>"
-        )
-    height = 20 + len(order) * (box_h + gap)
-    return (
-        f'<svg id="state-graph" width="{box_w + 120}" height="{math.ceil(height)}" role="img">'
-        '<defs><marker id="sarrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
-        'markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#555"/></marker></defs>'
         + "".join(parts)
         + "</svg>"
     )
