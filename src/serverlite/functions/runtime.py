@@ -56,6 +56,21 @@ class _LambdaLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 _request_filter = _RequestIdFilter()
+_UNNAMED: list[Any] = []  # serverlite's modules, out of sys.modules in an environment
+_OWN_MODULES: tuple[str, ...] | None = None  # their names, as the zygote found them
+
+
+def _own_modules() -> tuple[str, ...]:
+    return tuple(name for name in sys.modules if name.partition(".")[0] == "serverlite")
+
+
+def before_forks() -> None:
+    """The zygote, preloaded, names serverlite's modules once for all its forks: walking
+    sys.modules in each environment would write to every module name's reference count,
+    copying a page of the zygote's for each (1.2 MiB an environment, measured)."""
+    global _OWN_MODULES
+    _OWN_MODULES = _own_modules()
+
 
 # AWS_LAMBDA_LOG_LEVEL -> the logging level AWS's Python runtime gives the root logger.
 _LOG_LEVELS = {
@@ -208,10 +223,17 @@ def _setup_process(spec: dict[str, Any], log_fd: int | None) -> int | None:
         sys.path.append(spec["debugpy"])
     if spec.get("shim"):
         # Lambda's runtime is not importable by the function's code, and neither is this
-        # one: its modules keep running (they hold their own references), unnamed.
-        for name in [n for n in sys.modules if n.partition(".")[0] == "serverlite"]:
-            del sys.modules[name]
-    importlib.invalidate_caches()
+        # one: its modules keep running, unnamed, and referenced (freeing them would write
+        # to pages this process shares with its zygote).
+        names = _OWN_MODULES if _OWN_MODULES is not None else _own_modules()
+        _UNNAMED.extend(sys.modules.pop(name) for name in names if name in sys.modules)
+    # The function's own directories may have changed since a finder read them (a hot
+    # reload); the zygote's are immutable, and invalidating every finder would write to
+    # pages shared with it.
+    for path in spec["sys_path"]:
+        invalidate = getattr(sys.path_importer_cache.get(path), "invalidate_caches", None)
+        if invalidate is not None:
+            invalidate()
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -186,6 +186,8 @@ def _serve(control: socket.socket) -> None:
         if spec.get("preload"):
             # The runtime too: the forks have it without another import.
             missing = preload((*PRELOAD_MODULES, RUNTIME_MODULE))
+            with suppress(ImportError):
+                importlib.import_module(RUNTIME_MODULE).before_forks()
             compact_and_freeze()
             control.send(json.dumps({"preloaded": True, "missing": missing}).encode())
             continue
