@@ -28,6 +28,7 @@ from serverlite.cloud import LocalCloud
 from serverlite.errors import ConfigError
 from serverlite.gateway.gateway import Gateway
 from serverlite.invoker.faults import FaultKind
+from serverlite.template.env_vars import EnvVars
 from serverlite.testing import GatewayTransport, LocalApp
 from serverlite.virtual_time import VirtualClock
 
@@ -48,6 +49,8 @@ class AppHarness:
         state_dir: Path | None = None,
         parameter_overrides: Mapping[str, str] | None = None,
         iam: Mode = "warn",
+        serve: bool = True,  # APIs, function URLs, WebSocket APIs on loopback ports too
+        env_vars: EnvVars | None = None,
     ) -> None:
         self.clock = VirtualClock()
         self.local = LocalApp(
@@ -57,6 +60,8 @@ class AppHarness:
             aws_port=0,
             clock=self.clock,
             iam=iam,
+            serve=serve,
+            env_vars=env_vars,
         )
         self.faults = Faults(self)
         self._loop = asyncio.new_event_loop()
@@ -122,6 +127,18 @@ class AppHarness:
             transport=_AsyncTransport(self, self.local.gateway(api)),
             base_url="http://testserver",
         )
+
+    def api_url(self, api: str | None = None) -> str:
+        """Where an API is served on loopback (its stage URL): for clients over HTTP."""
+        return self.local.api_url(api)
+
+    def function_url(self, function: str) -> str:
+        """Where a function's URL is served on loopback."""
+        return self.local.function_url(function)
+
+    def websocket_url(self, api: str | None = None) -> str:
+        """A WebSocket API's ws:// URL on loopback."""
+        return self.local.websocket_url(api)
 
     def aws(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client of ``service`` on the app's AWS endpoint (dummy credentials, the

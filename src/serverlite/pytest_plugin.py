@@ -22,6 +22,13 @@ Functions' calls to the endpoint are checked against their IAM policies (docs/ia
 ``--serverlite-iam enforce|warn|off`` or the ini option ``serverlite_iam`` (default
 warn); the tests' own clients are administrators.
 
+Every API, function URL and WebSocket API is served on a loopback port from the OS too
+(``serverlite_app.api_url()``, ``.function_url("Fn")``, ``.websocket_url()``), and the
+app's URLs name those ports, so a function calling an API by its URL reaches it. A
+``samconfig.toml`` (or .yaml) beside the template gives parameter overrides and an env
+vars file as ``serverlite up`` reads them; ``--serverlite-config-env ENV`` or the ini's
+``serverlite_config_env`` picks its environment.
+
 The template is found as SAM finds it: template.yaml (or .yml, .json) in the rootdir;
 the ini option ``serverlite_template`` (relative to the rootdir) or
 ``--serverlite-template PATH`` (relative to where pytest runs) name another.
@@ -69,6 +76,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "AWS would, warn logs it (the default), off.",
     )
     parser.addini("serverlite_iam", help="enforce, warn (the default) or off.", default="")
+    group.addoption(
+        "--serverlite-config-env",
+        dest="serverlite_config_env",
+        default=None,
+        metavar="ENV",
+        help="samconfig environment whose parameter overrides and env vars the app gets, "
+        "as `serverlite up --config-env` reads them (default: default).",
+    )
+    parser.addini(
+        "serverlite_config_env", help="samconfig environment (default: default).", default=""
+    )
 
 
 def iam_mode(config: pytest.Config) -> str:
@@ -108,17 +126,53 @@ def _existing(path: Path) -> Path:
     return path
 
 
+def samconfig_settings(
+    config: pytest.Config, template: Path
+) -> tuple[dict[str, str] | None, Path | None]:
+    """(parameter overrides, env vars file) from the samconfig beside the template, read
+    as ``serverlite up`` reads it: the environment's global, local_start_api and
+    serverlite sections (deploy's parameter_overrides lowest)."""
+    from serverlite.commands import samconfig
+    from serverlite.errors import ConfigError
+    from serverlite.template import parse_parameter_overrides
+
+    env = (
+        config.getoption("serverlite_config_env")
+        or str(config.getini("serverlite_config_env"))
+        or samconfig.DEFAULT_ENV
+    )
+    found = samconfig.find_config(None, str(template))
+    if found is None:
+        if env != samconfig.DEFAULT_ENV:
+            raise pytest.UsageError(f"serverlite: no samconfig beside {template} for {env!r}")
+        return None, None
+    try:
+        settings, texts = samconfig.settings(found, env, "local_start_api")
+    except ConfigError as exc:
+        raise pytest.UsageError(f"serverlite: {exc}") from exc
+    env_vars = settings.get("env_vars")
+    return (
+        parse_parameter_overrides(texts) if texts else None,
+        Path(env_vars) if isinstance(env_vars, str) else None,
+    )
+
+
 @pytest.fixture(scope="session")
 def serverlite_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AppHarness]:
     """The project's application, started once for the session."""
     from serverlite.harness import AppHarness
+    from serverlite.template.env_vars import read_env_vars
 
+    template = template_path(request.config)
+    overrides, env_vars = samconfig_settings(request.config, template)
     harness = AppHarness(
-        template_path(request.config),
+        template,
         state_dir=tmp_path_factory.mktemp("serverlite"),
+        parameter_overrides=overrides,
         iam=iam_mode(request.config),  # type: ignore[arg-type]
+        env_vars=read_env_vars(env_vars) if env_vars else None,
     )
     harness.start()
     try:

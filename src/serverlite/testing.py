@@ -7,7 +7,11 @@
 Functions still run in real execution environments; only the HTTP server is
 skipped, as httpx's ASGI transport skips it for ASGI apps. With ``aws_port`` (0: a
 port from the OS) the AWS endpoint is served on loopback too, so the functions' boto3
-calls, and a test's, reach the emulated services (``app.endpoint_url``).
+calls, and a test's, reach the emulated services (``app.endpoint_url``). With
+``serve=True`` every API, function URL and WebSocket API is served on a loopback port
+from the OS as ``serverlite up`` serves it, and the app's URLs name those ports, so a
+function that calls an API, a URL or ``@connections`` by its URL reaches it
+(``app.api_url()``, ``app.function_url("Fn")``, ``app.websocket_url("Api")``).
 """
 
 from __future__ import annotations
@@ -28,14 +32,28 @@ from serverlite.aws.dispatch.iam_check import Mode
 from serverlite.cloud import CloudOptions, LocalCloud
 from serverlite.connections import Connections, bind
 from serverlite.errors import ConfigError
-from serverlite.gateway.frontend import ApiEndpoint, serve_locally
-from serverlite.gateway.gateway import Gateway
+from serverlite.function_urls.frontend import localize as localize_urls
+from serverlite.function_urls.model import template_urls
+from serverlite.function_urls.server import UrlServers
+from serverlite.gateway.frontend import ApiEndpoint, serve_locally, served_apis
+from serverlite.gateway.gateway import LIMITS, Gateway
 from serverlite.gateway.http import HttpRequest
+from serverlite.gateway.http_server import HttpServer
 from serverlite.gateway.model import ThrottleSpec
 from serverlite.gateway.throttling import ACCOUNT_LIMIT
-from serverlite.server import EndpointServer, endpoint_server, start_endpoint
+from serverlite.server import (
+    EndpointServer,
+    ServeOptions,
+    endpoint_server,
+    start_endpoint,
+    start_lambda_faces,
+)
 from serverlite.template import load_application
+from serverlite.template.env_vars import EnvVars
 from serverlite.template.model import Application
+from serverlite.websocket_api.frontend import localize as localize_websockets
+from serverlite.websocket_api.model import discover as discover_websockets
+from serverlite.websocket_api.serving import Bound, WebSocketServers, client_host
 
 
 class GatewayTransport(httpx.AsyncBaseTransport):
@@ -80,7 +98,12 @@ class LocalApp:
         aws_port: int | None = None,
         clock: Callable[[], float] = time.time,
         iam: Mode = "warn",  # functions' calls to the endpoint: enforce, warn or off
+        serve: bool = False,  # APIs, function URLs and WebSocket APIs on OS ports too
+        env_vars: EnvVars | None = None,  # functions' variables overridden (sam's --env-vars)
     ) -> None:
+        self._env_vars = env_vars
+        self._serve = serve
+        self._faces: _Faces | None = None
         self._template = Path(template)
         self._iam = iam
         self._api_account_limit = api_account_limit
@@ -105,9 +128,17 @@ class LocalApp:
             port = self._sockets[0].getsockname()[1]
             self.endpoint_url = f"http://{defaults.HOST}:{port}"
         app = load_application(
-            self._template, parameter_overrides=self._overrides, endpoint_url=self.endpoint_url
+            self._template,
+            parameter_overrides=self._overrides,
+            endpoint_url=self.endpoint_url,
+            env_vars=self._env_vars,
         )
-        self.app, self.endpoints = serve_locally(app, defaults.HOST, self._first_port)
+        if self._serve:  # every port bound now, from the OS: the app's URLs name them
+            self._faces = _Faces.bind(app)
+            app, self.endpoints = self._faces.localize(app)
+            self.app = app
+        else:
+            self.app, self.endpoints = serve_locally(app, defaults.HOST, self._first_port)
         if self._state_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="serverlite-test-")
             self._state_dir = Path(self._tmp.name)
@@ -132,6 +163,8 @@ class LocalApp:
             await self._serve_endpoint(self.cloud)
         for endpoint in self.endpoints:
             self.gateways[endpoint.api.qualified_id] = self.cloud.gateway(endpoint)
+        if self._faces is not None:
+            await self._faces.start(self.cloud, self.gateways)
         return self
 
     async def __aexit__(
@@ -140,6 +173,8 @@ class LocalApp:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._faces is not None:
+            await self._faces.stop()
         if self._endpoint is not None and self._serving is not None:
             self._endpoint.should_exit = True
             await self._serving
@@ -173,3 +208,109 @@ class LocalApp:
         return httpx.AsyncClient(
             transport=GatewayTransport(self.gateway(api)), base_url="http://testserver"
         )
+
+    def api_url(self, api: str | None = None) -> str:
+        """The stage URL an API is served at (``serve=True``): what its clients call."""
+        self.gateway(api)  # the only one, or a known name
+        for endpoint in self.endpoints:
+            if api is None or endpoint.api.qualified_id == api:
+                return endpoint.stage_url
+        raise ConfigError(f"no API {api!r}")
+
+    def function_url(self, function: str) -> str:
+        """A function URL as served (``serve=True``): ``http://127.0.0.1:PORT/``."""
+        faces = self._served()
+        assert self.cloud is not None
+        for config in self.cloud.function_urls.all():
+            if function in (config.function, config.logical_id):
+                url = faces.urls.local_url(config.url_id) if faces.urls else None
+                if url:
+                    return url
+        raise ConfigError(f"no function URL served for {function!r}")
+
+    def websocket_url(self, api: str | None = None) -> str:
+        """A WebSocket API's ``ws://`` URL as served (``serve=True``)."""
+        faces = self._served()
+        found = [
+            spec
+            for spec in (faces.websockets.apis if faces.websockets else [])
+            if api is None or api in (spec.qualified_id, spec.api_id)
+        ]
+        if len(found) != 1 or faces.websockets is None:
+            raise ConfigError(f"no single WebSocket API {api or ''!r} served")
+        return faces.websockets.urls(found[0])[0]
+
+    def _served(self) -> _Faces:
+        if self._faces is None:
+            raise ConfigError("the app's ports are not served (LocalApp(serve=True))")
+        return self._faces
+
+
+class _Faces:
+    """What ``serve=True`` serves beside the AWS endpoint, on loopback ports from the OS:
+    the APIs, function URLs and WebSocket APIs (bound before the app's URLs are made)."""
+
+    def __init__(self, api_sockets: list[list[socket.socket]]) -> None:
+        self.api_sockets = api_sockets
+        self.url_sockets: dict[str, list[socket.socket]] = {}
+        self.websocket_sockets: dict[str, Bound] = {}
+        self.gateways: list[HttpServer] = []
+        self.urls: UrlServers | None = None
+        self.websockets: WebSocketServers | None = None
+
+    @staticmethod
+    def bind(app: Application) -> _Faces:
+        return _Faces([bind(defaults.HOST, 0) for _ in served_apis(app)])
+
+    def localize(self, app: Application) -> tuple[Application, list[ApiEndpoint]]:
+        ports = [int(sockets[0].getsockname()[1]) for sockets in self.api_sockets]
+        app, endpoints = serve_locally(app, defaults.HOST, ports)
+        host = client_host(defaults.HOST)
+        urls = {}
+        for url in template_urls(app):
+            self.url_sockets[url.url_id] = bind(defaults.HOST, 0)
+            port = self.url_sockets[url.url_id][0].getsockname()[1]
+            urls[url.url_id] = f"http://{host}:{port}/"
+        app = localize_urls(app, urls)
+        sockets = {}
+        for spec in discover_websockets(app):
+            pair = self.websocket_sockets[spec.api_id] = Bound.new(defaults.HOST)
+            sockets[spec.api_id] = (
+                f"ws://{host}:{pair.plain_port}",
+                f"https://{host}:{pair.tls_port}",
+            )
+        return localize_websockets(app, sockets), endpoints
+
+    async def start(self, cloud: LocalCloud, gateways: Mapping[str, Gateway]) -> None:
+        connections = Connections()  # one budget for every port, as `up` has
+        for gateway, sockets in zip(gateways.values(), self.api_sockets, strict=True):
+            server = HttpServer(
+                gateway.handle,
+                defaults.HOST,
+                int(sockets[0].getsockname()[1]),
+                limits=LIMITS,
+                refuse=gateway.refuse,
+                registry=connections,
+                sockets=sockets,
+            )
+            await server.start()
+            self.gateways.append(server)
+        options = ServeOptions(
+            url_sockets=self.url_sockets, websocket_sockets=self.websocket_sockets
+        )
+        self.urls, self.websockets = await start_lambda_faces(cloud, options)
+
+    async def stop(self) -> None:
+        if self.websockets is not None:
+            await self.websockets.stop()
+        if self.urls is not None:
+            await self.urls.stop()
+        await asyncio.gather(*(gateway.stop() for gateway in self.gateways))
+        for sockets in (
+            *self.api_sockets,
+            *self.url_sockets.values(),
+            *(b.plain for b in self.websocket_sockets.values()),
+            *(b.tls for b in self.websocket_sockets.values()),
+        ):
+            for sock in sockets:
+                sock.close()

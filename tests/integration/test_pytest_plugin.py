@@ -257,3 +257,30 @@ def test_the_notes_example_passes_its_tests_under_enforce(pytester: pytest.Pytes
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
     assert result.ret == 0 and outcomes.get("passed", 0) >= 4, result.stdout.str()
+
+
+SERVED = """
+import json
+
+import httpx
+
+
+def test_a_function_calls_the_api_by_its_url(serverlite_aws):
+    answer = serverlite_aws("lambda").invoke(FunctionName="Caller")
+    greeting = {"greeting": "from samconfig"}
+    assert json.loads(answer["Payload"].read()) == {"api": greeting, "url": greeting}
+
+
+def test_the_api_is_served_on_loopback(serverlite_app):
+    assert httpx.get(serverlite_app.api_url() + "/hello").json()["greeting"] == "from samconfig"
+"""
+
+
+def test_apis_and_urls_are_served_and_samconfig_read(pytester: pytest.Pytester) -> None:
+    shutil.copytree(FIXTURES / "plugin_served", pytester.path, dirs_exist_ok=True)
+    pytester.makeini(STRICT_INI.format(extra=""))
+    pytester.makepyfile(test_served=SERVED)
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+    staging = pytester.runpytest_subprocess("--serverlite-config-env", "staging")
+    staging.assert_outcomes(failed=2)  # the staging environment's greeting
+    staging.stdout.fnmatch_lines(["*from staging*"])
