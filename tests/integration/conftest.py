@@ -118,6 +118,9 @@ def start_server(template: Path, state_dir: Path, *args: str, port: int = 0) -> 
     ``--port 0`` and find them with ``Server.api_urls``."""
     log_path = state_dir.parent / f"serverlite-{time.monotonic_ns()}.log"
     state_dir.mkdir(parents=True, exist_ok=True)
+    if "--port" not in args:  # APIs on ports from the OS: never 3000, which another suite
+        args = ("--port", "0", *args)  # running on this machine may hold
+
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [

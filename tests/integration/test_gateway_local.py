@@ -89,7 +89,10 @@ def test_function_at_reserved_concurrency_zero_is_an_integration_failure(tmp_pat
 def test_route_throttle_applies_to_its_route_only(tmp_path):
     api = (
         "  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n"
-        '      RouteSettings:\n        "GET /hello":\n          ThrottlingRateLimit: 1\n'
+        # A token every 1,000 s: the first request takes the burst's one, and the next
+        # two are throttled however long each takes on a loaded machine (rate 1/s let a
+        # token back in while a slow first request ran).
+        '      RouteSettings:\n        "GET /hello":\n          ThrottlingRateLimit: 0.001\n'
         "          ThrottlingBurstLimit: 1\n"
     )
     template = write_app(tmp_path, api)
