@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, start_serverlite, stop
+from common import start_serverlite, stop
 
 FUNCTIONS = 100
 LOG_LINES = 10_000
@@ -102,12 +102,9 @@ def _fill(endpoint: str) -> None:
 
 
 def main() -> int:
-    aws_port = free_port()
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
-        proc = start_serverlite(
-            _template(root), root / "state", aws_port, "--port", "0", "--xray-port", "0"
-        )
+        proc, aws_port = start_serverlite(_template(root), root / "state", "--xray-port", "0")
         try:
             endpoint = f"http://127.0.0.1:{aws_port}"
             _fill(endpoint)

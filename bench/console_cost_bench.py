@@ -33,7 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Row, free_port, print_table, serverlite_up, stop, wait_http
+from common import ROOT, Row, print_table, serverlite_up, stop, wait_http
 from loadgen import LoadResult, run_load
 from rounds import alternate, ratio, spread
 
@@ -50,19 +50,17 @@ AUTHORIZATION = {
 @contextmanager
 def _serverlite(*args: str) -> Iterator[tuple[int, int, str]]:
     """(gateway port, AWS endpoint port, the function's name) of a running instance."""
-    port, aws_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
-        proc, _output = serverlite_up(
+        up = serverlite_up(
             TEMPLATE,
             state,
-            port,
-            aws_port,
             "--api-account-rate",
             "1000000",
             "--api-account-burst",
             "1000000",
             *args,
         )
+        proc, port, aws_port = up.proc, up.api_port(), up.aws_port
         try:
             wait_http(f"http://127.0.0.1:{port}/hello", proc)
             lam = boto3.client(

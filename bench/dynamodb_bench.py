@@ -5,22 +5,22 @@ order rotating every round. One client, one call at a time."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
-from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from common import Row, free_port, percentile, start_serverlite, stop, wait_http
-from rounds import alternate, ratio, spread
+from common import (
+    Row,
+    alternate_calls,
+    aws_client,
+    moto_server,
+    percentile,
+    serverlite_endpoint,
+    speedup,
+    timed_calls,
+)
+from rounds import ratio, spread
 
 TABLE = "bench"
 TEMPLATE = """\
@@ -42,17 +42,6 @@ Resources:
 QUERY_ITEMS = 10  # a Query returns a partition of this many items
 
 
-def _client(url: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 0}),
-    )
-
-
 def _item(pk: str, sk: str) -> dict[str, Any]:
     return {
         "pk": {"S": pk},
@@ -64,18 +53,9 @@ def _item(pk: str, sk: str) -> dict[str, Any]:
     }
 
 
-def _time(call: Callable[[int], object], iterations: int) -> list[float]:
-    samples = []
-    for i in range(iterations):
-        started = time.perf_counter()
-        call(i)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def _calls(url: str) -> dict[str, Callable[[int], object]]:
     """The table filled, the calls warm; each operation as a callable."""
-    ddb = _client(url)
+    ddb = aws_client("dynamodb", url)
     for i in range(QUERY_ITEMS):
         ddb.put_item(TableName=TABLE, Item=_item("query", f"{i:04}"))
     ddb.put_item(TableName=TABLE, Item=_item("get", "one"))
@@ -95,35 +75,14 @@ def _calls(url: str) -> dict[str, Callable[[int], object]]:
 
     calls = {"GetItem": get, "PutItem": put, f"Query ({QUERY_ITEMS} items)": query}
     for call in calls.values():  # warm up: connection, botocore caches, the server
-        _time(call, 50)
+        timed_calls(call, 50)
     return calls
 
 
 @contextmanager
-def serverlite_table() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "template.yaml"
-        template.write_text(TEMPLATE)
-        port = free_port()
-        proc = start_serverlite(template, Path(tmp) / "state", port)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop(proc)
-
-
-@contextmanager
 def moto_table() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "MOTO_CALL_RESET_API": "false"},
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/moto-api/", proc)
-        _client(f"http://127.0.0.1:{port}").create_table(
+    with moto_server() as url:
+        aws_client("dynamodb", url).create_table(
             TableName=TABLE,
             BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[
@@ -135,25 +94,22 @@ def moto_table() -> Iterator[str]:
                 {"AttributeName": "sk", "KeyType": "RANGE"},
             ],
         )
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
+        yield url
 
 
 def dynamodb_rows(rounds: int, scale: float) -> list[Row]:
     iterations = max(100, int(300 * scale))
-    with serverlite_table() as ours, moto_table() as peer:
-        sides = {}
-        for side, url in (("serverlite", ours), ("moto", peer)):
-            for operation, call in _calls(url).items():
-                sides[(side, operation)] = partial(_time, call, iterations)
-        results = alternate(rounds, sides)
+    with serverlite_endpoint(TEMPLATE) as ours, moto_table() as peer:
+        results = alternate_calls(
+            rounds, iterations, {"serverlite": _calls(ours), "moto": _calls(peer)}
+        )
     rows = []
     setup = f"{iterations} sequential calls per round, one boto3 client"
     for operation in ("GetItem", "PutItem", f"Query ({QUERY_ITEMS} items)"):
         for q in (50, 99):
             o = [percentile(samples, q) for samples in results[("serverlite", operation)]]
             m = [percentile(samples, q) for samples in results[("moto", operation)]]
+            targeted = operation == "GetItem" and q == 50
             rows.append(
                 Row(
                     f"DynamoDB {operation} p{q} (boto3)",
@@ -161,7 +117,8 @@ def dynamodb_rows(rounds: int, scale: float) -> list[Row]:
                     f"{spread(m).show('.3f', ' ms')} moto server (in memory)",
                     f"{ratio(o, m).show('.0%')} of moto's time",
                     setup,
-                    "<= 1 ms, >= 3x moto" if operation == "GetItem" and q == 50 else "",
+                    "<= 1 ms, >= 3x moto" if targeted else "",
+                    spread(o).median <= 1.0 and speedup(o, m) >= 3.0 if targeted else None,
                 )
             )
     return rows

@@ -19,8 +19,6 @@ the order rotating every round.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,10 +29,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from common import ROOT, Row, free_port, in_process_handler, percentile, stop, wait_http
+from common import (
+    ROOT,
+    Row,
+    aws_client,
+    in_process_handler,
+    percentile,
+    serverlite_up,
+    start_moto,
+    stop,
+)
 from rounds import alternate, ratio, spread
 
 APP = ROOT / "bench" / "app_events"
@@ -44,14 +48,7 @@ PEER_POLLERS = 5  # Lambda starts SQS pollers five at a time
 
 
 def _client(url: str) -> Any:
-    return boto3.client(
-        "events",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 0}, max_pool_connections=CLIENTS),
-    )
+    return aws_client("events", url, max_pool_connections=CLIENTS)
 
 
 def _entries(count: int, source: str = "bench") -> list[dict[str, str]]:
@@ -123,16 +120,9 @@ def _latencies(ev: Any, out: Path, samples: int) -> list[float]:
 class Serverlite:
     def __init__(self, tmp: Path) -> None:
         self.out = tmp / "handled.txt"
-        port = free_port()
-        self.log = open(tmp / "serverlite.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "serverlite.cli", "up", "-t", str(APP / "template.yaml"),
-             "--state-dir", str(tmp / "state"), "--aws-port", str(port), "--no-reload",
-             "--warm", "--parameter-overrides", f"OutFile={self.out}"],
-            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"},
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{port}"
-        wait_http(f"{self.url}/_serverlite/health", self.proc)
+        up = serverlite_up(APP / "template.yaml", tmp / "state", "--parameter-overrides",
+                           f"OutFile={self.out}")  # fmt: skip
+        self.proc, self.url = up.proc, up.aws_url
         self.ev = _client(self.url)
         for _ in range(200 // BATCH):  # warm up: environments started, connections open
             self.ev.put_events(Entries=_entries(BATCH))
@@ -147,20 +137,11 @@ class Serverlite:
 
     def close(self) -> None:
         stop(self.proc)
-        self.log.close()
 
 
 class Moto:
     def __init__(self, tmp: Path) -> None:
-        port = free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "MOTO_CALL_RESET_API": "false"},
-        )
-        self.url = f"http://127.0.0.1:{port}"
-        wait_http(f"{self.url}/moto-api/", self.proc)
+        self.proc, self.url = start_moto()
         self.out = tmp / "handled.txt"
         self.handle = in_process_handler(APP / "handler.py", "events_bench_handler", self.out)
         self.sqs = _sqs_client(self.url)
@@ -226,14 +207,7 @@ class Moto:
 
 
 def _sqs_client(url: str) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 0}, max_pool_connections=PEER_POLLERS + 2),
-    )
+    return aws_client("sqs", url, max_pool_connections=PEER_POLLERS + 2)
 
 
 def events_rows(rounds: int, scale: float) -> list[Row]:
@@ -283,6 +257,7 @@ def events_rows(rounds: int, scale: float) -> list[Row]:
             f"{ratio(of('serverlite', 'p50'), of('moto', 'p50')).show('.0%')} of moto's time",
             f"{samples} events per round, one at a time",
             "p50 <= 20 ms",
+            spread(of("serverlite", "p50")).median <= 20,
         ),
     ]
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from common import ROOT, Row, free_port, serverlite_up, stop, wait_http
+from common import ROOT, Row, serverlite_up, start_peer, stop, wait_http
 from loadgen import LoadResult, run_load
 from rounds import alternate, ratio, spread
 
@@ -52,13 +51,10 @@ def _load(port: int, requests: int, fresh: bool = False) -> Callable[[], LoadRes
 
 @contextmanager
 def _serverlite() -> Iterator[int]:
-    port, aws_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
-        proc, _output = serverlite_up(
+        up = serverlite_up(
             BENCH / "app_gateway" / "template.yaml",
             state,
-            port,
-            aws_port,
             # API Gateway's account quota (10,000 requests/s) would cap the run: raised,
             # as AWS raises it on request, since this measures the gateway, not the quota.
             "--api-account-rate",
@@ -66,6 +62,7 @@ def _serverlite() -> Iterator[int]:
             "--api-account-burst",
             "1000000",
         )
+        proc, port = up.proc, up.api_port()
         try:
             wait_http(f"http://127.0.0.1:{port}/hello", proc)
             yield port
@@ -75,14 +72,8 @@ def _serverlite() -> Iterator[int]:
 
 @contextmanager
 def _process(args: list[str], cwd: Path | None = None) -> Iterator[int]:
-    """A server given ``{port}`` in its arguments, until the block ends."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [a.format(port=port) for a in args],
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """A server told to listen on port 0 (its arguments), until the block ends; its port."""
+    proc, port = start_peer(args, cwd)
     try:
         wait_http(f"http://127.0.0.1:{port}/hello", proc)
         yield port
@@ -92,7 +83,7 @@ def _process(args: list[str], cwd: Path | None = None) -> Iterator[int]:
 
 def _starlette() -> list[str]:
     return [
-        sys.executable, "-m", "uvicorn", "starlette_app:app", "--port", "{port}",
+        sys.executable, "-m", "uvicorn", "starlette_app:app", "--port", "0",
         "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
 
@@ -106,7 +97,7 @@ def _chalice() -> Iterator[int | None]:
     with tempfile.TemporaryDirectory() as tmp:
         app_dir = Path(tmp) / "app"
         shutil.copytree(BENCH / "peers" / "chalice_app", app_dir)
-        with _process([chalice, "local", "--port", "{port}", "--no-autoreload"], app_dir) as port:
+        with _process([chalice, "local", "--port", "0", "--no-autoreload"], app_dir) as port:
             yield port
 
 
@@ -115,7 +106,7 @@ def gateway_rows(rounds: int, scale: float) -> list[Row]:
     with ExitStack() as servers:
         ours = servers.enter_context(_serverlite())
         plain = servers.enter_context(_process(_starlette(), BENCH / "peers"))
-        hop_server = [sys.executable, str(BENCH / "peers" / "hop_server.py"), "{port}"]
+        hop_server = [sys.executable, str(BENCH / "peers" / "hop_server.py"), "0"]
         hop = servers.enter_context(_process([*hop_server, "hop"]))
         direct = servers.enter_context(_process([*hop_server, "direct"]))
         chalice = servers.enter_context(_chalice())
@@ -147,6 +138,7 @@ def _rows(results: dict[str, list[LoadResult]], requests: int) -> list[Row]:
             f"{ratio(rps('serverlite'), rps('starlette')).show('.0%')} of Starlette",
             f"{keep_alive}; uvicorn {WORKERS} workers (one per core)",
             ">= 50% of Starlette",
+            ratio(rps("serverlite"), rps("starlette")).median >= 0.5,
         ),
         Row(
             "gateway latency p50 / p99",
@@ -157,6 +149,7 @@ def _rows(results: dict[str, list[LoadResult]], requests: int) -> list[Row]:
             "",
             keep_alive,
             "p99 < 10 ms",
+            spread(p("serverlite", 99)).median < 10,
         ),
         Row(
             "  floor: bare uvloop server, one hop to a forked worker per request",

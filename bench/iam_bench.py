@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from common import Row, free_port, percentile, start_serverlite, stop
+from common import Row, percentile, start_serverlite, stop
 from rounds import alternate, ratio, spread
 from serverlite.iam import credentials
 
@@ -91,8 +91,7 @@ def _server(mode: str) -> Iterator[str]:
         (root / "src").mkdir()
         (root / "src" / "app.py").write_text("def handler(event, context):\n    return None\n")
         (root / "template.yaml").write_text(TEMPLATE)
-        port = free_port()
-        proc = start_serverlite(root / "template.yaml", root / "state", port, "--iam", mode)
+        proc, port = start_serverlite(root / "template.yaml", root / "state", "--iam", mode)
         try:
             yield f"http://127.0.0.1:{port}"
         finally:

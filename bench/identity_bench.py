@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from common import ROOT, Row, free_port, percentile, serverlite_up, stop
+from common import ROOT, Row, percentile, serverlite_up, stop
 from loadgen import LoadResult, run_load
 from rounds import alternate, per_round, ratio, spread
 
@@ -48,26 +46,9 @@ CONNECTIONS = 8
 SIGNIN_WORKERS = os.cpu_count() or 1
 
 
-def _consecutive_ports(count: int) -> int:
-    for _ in range(100):
-        first = free_port()
-        probes = [socket.socket() for _ in range(count - 1)]
-        try:
-            for offset, probe in enumerate(probes, start=1):
-                probe.bind(("127.0.0.1", first + offset))
-            return first
-        except OSError:
-            continue
-        finally:
-            for probe in probes:
-                probe.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
-
-
 def _start(state: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    port = _consecutive_ports(4)  # three APIs, then the AWS endpoint
-    proc, output = serverlite_up(TEMPLATE, state, port, port + 3)
-    return proc, dict(re.findall(r"^API (\S+): (\S+)\s*$", output, re.MULTILINE))
+    up = serverlite_up(TEMPLATE, state)
+    return up.proc, up.apis
 
 
 def _call(method: str, url: str, body: Any = None, token: str | None = None) -> Any:

@@ -29,10 +29,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from common import ROOT, Row, free_port, serverlite_up, stop
+from common import ROOT, Row, aws_client, serverlite_up, stop
 from pss import TreeMemory, group, read_proc, read_tree
 from rounds import alternate, ratio, spread
 
@@ -52,14 +49,7 @@ STAGES = (
 
 
 def _lambda(aws_port: int) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=f"http://127.0.0.1:{aws_port}",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 0}, read_timeout=120),
-    )
+    return aws_client("lambda", f"http://127.0.0.1:{aws_port}", read_timeout=120)
 
 
 def _functions_kib(tree: TreeMemory) -> int:
@@ -94,7 +84,7 @@ def _wait_for_zygote(pid: int, seconds: float = 60) -> TreeMemory:
 
 
 def _idle_one_function(state: str) -> TreeMemory:
-    proc, _output = serverlite_up(ONE_FUNCTION, state, free_port(), free_port(), warm=False)
+    proc = serverlite_up(ONE_FUNCTION, state, warm=False).proc
     try:
         return _wait_for_zygote(proc.pid)
     finally:
@@ -102,8 +92,8 @@ def _idle_one_function(state: str) -> TreeMemory:
 
 
 def _staged(state: str) -> Staged:
-    port, aws_port = free_port(), free_port()
-    proc, _output = serverlite_up(APP / "template.yaml", state, port, aws_port, warm=False)
+    up = serverlite_up(APP / "template.yaml", state, warm=False)
+    proc, aws_port = up.proc, up.aws_port
     try:
         idle = _wait_for_zygote(proc.pid)
         client = _lambda(aws_port)

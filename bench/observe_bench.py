@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
-from common import ROOT, Row, free_port, serverlite_up, stop, wait_http
+from common import ROOT, Row, serverlite_up, stop, wait_http
 from loadgen import LoadResult, run_load
 from rounds import alternate, ratio, spread
 
@@ -23,13 +23,10 @@ TARGET = 0.9  # with tracing and metrics on, at least 90% of the throughput with
 
 @contextmanager
 def _serverlite(*args: str) -> Iterator[int]:
-    port, aws_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
-        proc, _output = serverlite_up(
+        up = serverlite_up(
             ROOT / "bench" / "app_gateway" / "template.yaml",
             state,
-            port,
-            aws_port,
             "--api-account-rate",
             "1000000",
             "--api-account-burst",
@@ -38,6 +35,7 @@ def _serverlite(*args: str) -> Iterator[int]:
             "0",
             *args,
         )
+        proc, port = up.proc, up.api_port()
         try:
             wait_http(f"http://127.0.0.1:{port}/hello", proc)
             yield port

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Row, free_port, serverlite_up, stop
+from common import ROOT, Row, aws_client, listening_port, serverlite_up, stop
 from loadgen import LoadResult, run_load
 from rounds import alternate, per_round, ratio, spread
 
@@ -114,18 +113,13 @@ class Issuer:
 
 
 def _start(state: str, issuer: Issuer) -> tuple[subprocess.Popen[bytes], str, str]:
-    port, aws_port = free_port(), free_port()
-    proc, output = serverlite_up(
+    up = serverlite_up(
         SERVICE / "template.yaml",
         state,
-        port,
-        aws_port,
         "--parameter-overrides",
         f"JwtIssuer={issuer.base}",
     )
-    api = re.search(r"^API \S+: (\S+)\s*$", output, re.MULTILINE)
-    assert api is not None
-    return proc, api.group(1), f"http://127.0.0.1:{aws_port}"
+    return up.proc, next(iter(up.apis.values())), up.aws_url
 
 
 def _create(api: str, token: str) -> str:
@@ -140,15 +134,7 @@ def _create(api: str, token: str) -> str:
 
 
 def _local_client(service: str, aws: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=aws,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    return aws_client(service, aws)
 
 
 def _database_url(aws: str) -> str:
@@ -171,7 +157,6 @@ def _start_peer(
     state: str, url: str, issuer: Issuer, aws: str, audit: str
 ) -> tuple[subprocess.Popen[bytes], int]:
     """bench/peers/fastapi_patients.py on uvicorn, a worker per core, on the same database."""
-    port = free_port()
     log_path = Path(state) / f"fastapi-{audit}.log"
     path = [*SERVICE_PATH, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {
@@ -203,7 +188,7 @@ def _start_peer(
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(port),
+                "0",
                 "--workers",
                 str(WORKERS),
                 "--no-access-log",
@@ -214,6 +199,7 @@ def _start_peer(
             stderr=subprocess.STDOUT,
             env=env,
         )
+    port = listening_port(proc, 30)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -351,6 +337,7 @@ def _rows(
                 f"{ratio(rps('serverlite'), rps('bus')).show('.0%')} of FastAPI",
                 f"{count:,} requests per round; {setup}",
                 ">= 50%",
+                ratio(rps("serverlite"), rps("bus")).median >= 0.5,
             ),
             Row(
                 f"{name} latency p50",

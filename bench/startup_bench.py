@@ -19,7 +19,6 @@ returns its two times; ``PEERS`` lists the peers that run beside serverlite.
 from __future__ import annotations
 
 import compileall
-import json
 import os
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from common import ROOT, Row, free_port, stop
+from common import ROOT, Row, bound_urls, stop
 from rounds import alternate, spread
 
 ONE_FUNCTION = ROOT / "bench" / "app_startup" / "template.yaml"
@@ -124,7 +123,7 @@ def _first_answers(started: float, aws_port: int, api_url: Callable[[], str | No
 
 
 def serverlite_side(app: App, state: Path) -> Times:
-    aws_port, port = free_port(), free_port()
+    (state / "urls.json").unlink(missing_ok=True)  # the last run's: not this one's ports
     started = time.monotonic()
     proc = subprocess.Popen(
         [
@@ -135,9 +134,9 @@ def serverlite_side(app: App, state: Path) -> Times:
             "-t",
             str(app.template),
             "--port",
-            str(port),
+            "0",
             "--aws-port",
-            str(aws_port),
+            "0",
             "--state-dir",
             str(state),
             "--no-reload",
@@ -146,21 +145,15 @@ def serverlite_side(app: App, state: Path) -> Times:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "NO_COLOR": "1"},
     )
-
-    def api_url() -> str | None:
-        if proc.poll() is not None:
-            raise SystemExit(f"serverlite exited with {proc.returncode}")
-        try:  # written once the ports are bound, before anything is served
-            urls = json.loads((state / "urls.json").read_text())
-        except (OSError, ValueError):
-            return None
-        if urls.get("aws") != f"http://127.0.0.1:{aws_port}":
-            return None  # the last run's file: this one has not bound its ports yet
-        base = urls["apis"].get(app.api)
-        return None if base is None else base.rstrip("/") + app.path
-
     try:
-        return _first_answers(started, aws_port, api_url)
+        # The ports come from the OS: urls.json names them once bound, before anything
+        # is served (read on the same clock, so a late bind counts).
+        urls = bound_urls(proc, state, DEADLINE_S)
+        aws_port = int(urls["aws"].rpartition(":")[2])
+        base = urls["apis"].get(app.api)
+        if base is None:
+            raise RuntimeError(f"{app.template} serves no API {app.api}")
+        return _first_answers(started, aws_port, lambda: base.rstrip("/") + app.path)
     finally:
         stop(proc)
 

@@ -17,8 +17,6 @@ Invoke answer at the end; a Standard execution is polled with DescribeExecution 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,10 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from common import ROOT, Row, free_port, stop, wait_http
+from common import ROOT, Row, aws_client, serverlite_up, stop
 from rounds import alternate, ratio, spread
 
 APP = ROOT / "bench" / "app_sfn"
@@ -39,14 +34,7 @@ PASS_STATES = 100
 
 
 def _client(service: str, url: str) -> Any:
-    made = boto3.client(
-        service,
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 0}, read_timeout=120),
-    )
+    made = aws_client(service, url, read_timeout=120)
     made.meta.config.inject_host_prefix = False  # StartSyncExecution's "sync-" host
     return made
 
@@ -75,16 +63,8 @@ def task_chain(count: int) -> dict[str, Any]:
 
 class Serverlite:
     def __init__(self, tmp: Path, tasks: int) -> None:
-        port = free_port()
-        self.log = open(tmp / "serverlite.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "serverlite.cli", "up", "-t", str(APP / "template.yaml"),
-             "--state-dir", str(tmp / "state"), "--aws-port", str(port), "--no-reload",
-             "--warm"],
-            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"},
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{port}"
-        wait_http(f"{self.url}/_serverlite/health", self.proc)
+        up = serverlite_up(APP / "template.yaml", tmp / "state")
+        self.proc, self.url = up.proc, up.aws_url
         self.sfn = _client("stepfunctions", self.url)
         self.lam = _client("lambda", self.url)
         self.tasks = tasks
@@ -135,7 +115,6 @@ class Serverlite:
 
     def close(self) -> None:
         stop(self.proc)
-        self.log.close()
 
 
 def stepfunctions_rows(rounds: int, scale: float) -> list[Row]:

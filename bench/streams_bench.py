@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,9 +23,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Row, free_port, in_process_handler, percentile, stop, wait_http
+from common import ROOT, Row, aws_client, in_process_handler, percentile, stop
 from rounds import alternate, ratio, spread
-from sqs_bench import _moto
+from sqs_bench import _moto, serverlite_app
 
 APP = ROOT / "bench" / "app_streams"
 SENDERS = 4
@@ -37,31 +34,7 @@ PER_PUT = 500
 
 
 def _client(service: str, port: int) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        service,
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=Config(retries={"max_attempts": 0}, max_pool_connections=SENDERS * 2),
-    )
-
-
-def _serverlite(state: Path, out: Path, enabled: bool) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "serverlite.cli", "up", "-t", str(APP / "template.yaml"),
-         "--state-dir", str(state), "--aws-port", str(port), "--no-reload",
-         "--parameter-overrides", f"OutFile={out}",
-         "--parameter-overrides", f"Enabled={'true' if enabled else 'false'}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1"},
-    )  # fmt: skip
-    wait_http(f"http://127.0.0.1:{port}/_serverlite/health", proc, any_status=True)
-    return proc, port
+    return aws_client(service, f"http://127.0.0.1:{port}", max_pool_connections=SENDERS * 2)
 
 
 def _put(kinesis: Any, stream: str, count: int, senders: int = SENDERS) -> None:
@@ -130,12 +103,12 @@ def _table_latency(port: int, samples: int, out: Path) -> list[float]:
 def serverlite_side(count: int, samples: int) -> tuple[float, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
         state, out = Path(tmp) / "state", Path(tmp) / "out.txt"
-        proc, port = _serverlite(state, out, enabled=False)
+        proc, port = serverlite_app(APP, state, out, enabled=False)
         try:
             _put(_client("kinesis", port), "bench", count)
         finally:
             stop(proc)
-        proc, port = _serverlite(state, out, enabled=True)
+        proc, port = serverlite_app(APP, state, out, enabled=True)
         try:
             drain = _drain(_wait(out, "k", count, 120), count)
             latencies = _table_latency(port, samples, out)

@@ -4,7 +4,7 @@ bench/common.py's with_table rewrites only the marked table of a README."""
 from __future__ import annotations
 
 import pytest
-from bench.common import BEGIN, END, Row, markdown_table, with_table
+from bench.common import BEGIN, END, Row, markdown_table, parse_listening, speedup, with_table
 from bench.rounds import alternate, per_round, ratio, spread
 
 
@@ -62,3 +62,29 @@ def test_a_row_with_a_target_is_marked_met_or_missed():
     assert lines[2].endswith("| ✓ < 50 ms |")
     assert lines[3].endswith("| ✗ >= 1x peer |")
     assert lines[4].endswith("| 1x |  |  |")
+
+
+def test_a_target_is_marked_met_missed_or_unchecked():
+    assert Row("b", "1", "2", "", target="<= 1 ms", met=True).verdict == "✓ <= 1 ms"
+    assert Row("b", "1", "2", "", target="<= 1 ms", met=False).verdict == "✗ <= 1 ms"
+    assert Row("b", "1", "2", "", target="<= 1 ms").verdict == "? <= 1 ms"
+    assert Row("b", "1", "2", "").verdict == ""
+
+
+def test_speedup_is_the_median_of_each_rounds_peer_over_ours():
+    assert speedup([1.0, 2.0, 4.0], [3.0, 2.0, 20.0]) == 3.0
+
+
+TCP = """\
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1
+   1: 0100007F:A1B2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 222 1
+   2: 0100007F:C350 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1
+"""
+
+
+def test_the_port_a_process_listens_on_is_read_from_the_kernels_table():
+    assert parse_listening(TCP, {"333"}) == 0xC350
+    assert parse_listening(TCP, {"111", "999"}) == 0x1F90
+    assert parse_listening(TCP, {"222"}) is None  # a connection, not a listening socket
+    assert parse_listening(TCP, set()) is None
