@@ -22,9 +22,10 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from serverlite import state
-from serverlite.aws import registry
+from serverlite.aws import deferred, registry
 from serverlite.aws.arn_sender import ArnSender
 from serverlite.aws.backend import (
+    Backend,
     JsonService,
     ProvisionedResource,
     QueryService,
@@ -68,6 +69,7 @@ from serverlite.observe.observer import Observer
 from serverlite.observe.publishing import Publisher
 from serverlite.observe.traces import TraceStore
 from serverlite.observe.tracing import Tracer
+from serverlite.template import coverage
 from serverlite.template.model import Application, FunctionSpec
 from serverlite.websocket_api import model as websocket_model
 from serverlite.websocket_api import tls
@@ -155,6 +157,7 @@ class LocalCloud:
         # from here on, on a thread of their own: a zygote is a process of its own, so it
         # warms on another core while this one builds the services and serves.
         self._functions_ready = _in_background(self.pool.prepare, app.functions)
+        self._adopting: set[asyncio.Future[None]] = set()
         self._slow_provisioning: asyncio.Future[list[list[ProvisionedResource]]] | None = None
         self.async_queue = AsyncQueue(
             state_dir / "state.db", clock=options.clock, time_scale=options.time_scale
@@ -182,10 +185,17 @@ class LocalCloud:
                 endpoint_url=options.endpoint_url,
                 time_scale=options.time_scale,
                 observer=self.observer,
-            )
+            ),
+            # What the template uses is built now; the other services once `up` serves
+            # (build_deferred), or when something asks for one of them.
+            first=coverage.services_used(app),
         )
-        self.services = built.backends
+        self._built = built
+        self._owner = threading.get_ident()  # the thread whose loop uses the stores
+        self._run_event_sources = False  # start_services started them: so do deferred ones
+        self.services = built.backends  # grows in place as deferred services are built
         self.aws = built.aws
+        self.aws.pending = self.build_deferred_now if built.deferred else None
         self.service_faults = ServiceFaults()  # a test's: services answer errors or latency
         self.aws.faults = self.service_faults
         self.provisioned: list[ProvisionedResource] = []
@@ -252,7 +262,22 @@ class LocalCloud:
 
     def endpoint_app(self, hosts: AllowedHosts = LOOPBACK_ONLY) -> ASGIApp:
         """The AWS endpoint: Lambda's API and every service's faces, answering ``hosts``,
-        with the web console under ``/_console`` (same hosts, its own rules)."""
+        with the web console under ``/_console`` (same hosts, its own rules). While some
+        services are not built yet, JSON requests to the built ones are answered at once
+        and any other request first builds the rest."""
+        if not self._built.deferred:
+            return self._endpoint_app(hosts)
+        early = self._endpoint_app(hosts, console=False)
+        prefixes = frozenset(face.target_prefix for face in self.json_services)
+        return deferred.UntilBuilt(
+            early,
+            prefixes,
+            pending=lambda: bool(self._built.deferred),
+            build=self.build_deferred_now,
+            full=lambda: self._endpoint_app(hosts),
+        )
+
+    def _endpoint_app(self, hosts: AllowedHosts, *, console: bool = True) -> ASGIApp:
         urls = url_api_face(UrlApi(self.invoker, self.function_urls, self._local_url))
         endpoint = build_app(
             self.invoker,
@@ -268,7 +293,7 @@ class LocalCloud:
             iam=self.iam,
             faults=self.service_faults,
         )
-        if not self.options.console:
+        if not self.options.console or not console:
             return endpoint
         return console_app.Mount(endpoint, console_app.build(self.console, Guard(hosts)))
 
@@ -320,7 +345,8 @@ class LocalCloud:
                     capacity=self.invoker.capacity,
                 )
             )
-            for service in self.services:  # SQS pollers, deliveries, schedules: `up` only
+            self._run_event_sources = True
+            for service in list(self.services):  # SQS pollers, deliveries, schedules: `up` only
                 await service.start_event_sources(self.invoker)
 
     async def functions_ready(self) -> None:
@@ -328,6 +354,7 @@ class LocalCloud:
         started (raises DependencyError naming what could not install), then the
         provisioned concurrency configs' environments started. The slow provisioning
         (PostgreSQL) is done too: its error is raised here."""
+        await self.build_deferred()
         self.notes = await asyncio.wrap_future(self._functions_ready)
         if self._slow_provisioning is not None:
             for resources in await self._slow_provisioning:
@@ -336,6 +363,32 @@ class LocalCloud:
             service.template_provisioned()
         for config in self.versions.all_provisioned():
             await self.provision(config)
+
+    async def build_deferred(self) -> None:
+        """Build the services the template does not use, one at a time, letting requests
+        in between: `up` serves before they exist."""
+        while self._built.deferred:
+            self._adopt(self._built.build_deferred(1))
+            await asyncio.sleep(0.002)  # the requests that arrived meanwhile go first
+
+    def build_deferred_now(self) -> None:
+        """Build every service not built yet, now (something asked for one of them). Only
+        on the thread that owns the stores, whose loop runs their event sources."""
+        if threading.get_ident() == self._owner and self._built.deferred:
+            self._adopt(self._built.build_deferred())
+
+    def _adopt(self, added: list[Backend]) -> None:
+        """Newly built services, provisioned (the template uses none of them: there is
+        next to nothing to make), their event sources started if the others' were."""
+        if not self._built.deferred:
+            self.aws.pending = None
+        for service in added:
+            self.provisioned += service.provision(self.app)
+        if self._run_event_sources:
+            for service in added:
+                starting = asyncio.ensure_future(service.start_event_sources(self.invoker))
+                self._adopting.add(starting)
+                starting.add_done_callback(self._adopting.discard)
 
     async def provision(self, config: Provisioned) -> None:
         """Start the environments a provisioned concurrency config keeps initialised."""

@@ -113,3 +113,41 @@ def test_a_slow_provisioning_runs_while_serving_and_holds_environments(
     assert tables == ["startup-items"]
     assert before == ["startup-items"]
     assert after == ["startup-items", "startup-jobs"]
+
+
+def test_services_the_template_does_not_use_are_built_after_or_when_asked(
+    tmp_path: Path,
+) -> None:
+    """Only DynamoDB (and its Streams) and SQS are built with the cloud; asking the
+    in-process client for another service builds the rest, and start builds them all."""
+
+    async def go() -> tuple[set[str], bool, set[str], set[str]]:
+        cloud = _cloud(tmp_path)
+        try:
+            first = {s.name for s in cloud.services}
+            has_ssm = cloud.aws.has("ssm")  # asked for: built now
+            asked = {s.name for s in cloud.services}
+            await cloud.start()
+            return first, has_ssm, asked, {s.name for s in cloud.services}
+        finally:
+            await cloud.stop()
+
+    first, has_ssm, asked, started = asyncio.run(go())
+    assert first == {"dynamodb", "dynamodbstreams", "sqs"}
+    assert has_ssm and {"ssm", "s3", "stepfunctions"} <= asked
+    assert started == asked
+
+
+def test_deferred_services_are_built_one_at_a_time_by_start(tmp_path: Path) -> None:
+    async def go() -> tuple[int, int]:
+        cloud = _cloud(tmp_path)
+        try:
+            before = len(cloud.services)
+            await cloud.start()
+            return before, len(cloud.services)
+        finally:
+            await cloud.stop()
+
+    before, after = asyncio.run(go())
+    assert before == 3
+    assert after > 10

@@ -13,7 +13,7 @@ after construction: when provisioning, serving or delivering).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -27,18 +27,31 @@ class LocalAws:
     def __init__(self) -> None:
         self._services: Mapping[str, Backend] | None = None
         self.faults: ServiceFaults | None = None  # a test's injected faults (the cloud's)
+        # Builds the services not built yet (``serverlite up`` builds those the template
+        # does not use once it serves): asked for one it lacks, the client calls it first.
+        self.pending: Callable[[], None] | None = None
 
     def bind(self, services: Sequence[Backend]) -> None:
-        """The services this client reaches; once, when the registry has built them."""
-        if self._services is not None:
-            raise RuntimeError("the local AWS client is already bound to its services")
-        self._services = MappingProxyType({service.name: service for service in services})
+        """The services this client reaches, added as the registry builds them."""
+        known = dict(self._services or {})
+        for service in services:
+            if service.name in known:
+                raise RuntimeError(f"the local AWS client already has {service.name}")
+            known[service.name] = service
+        self._services = MappingProxyType(known)
 
     def has(self, service: str) -> bool:
-        return self._services is not None and service in self._services
+        return self._backend(service) is not None
+
+    def _backend(self, service: str) -> Backend | None:
+        backend = (self._services or {}).get(service)
+        if backend is None and self.pending is not None:
+            self.pending()
+            backend = (self._services or {}).get(service)
+        return backend
 
     async def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        backend = (self._services or {}).get(service)
+        backend = self._backend(service)
         if backend is None:
             raise AwsError("ServiceUnavailable", f"serverlite does not emulate {service}", 503)
         face = backend.json or backend.query

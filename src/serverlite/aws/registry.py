@@ -8,7 +8,8 @@ comes after Secrets Manager.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from serverlite.aws import (
@@ -53,26 +54,66 @@ SERVICES: tuple[ServicePackage, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Services:
-    backends: tuple[Backend, ...]
+    backends: list[Backend]  # built so far (``build_deferred`` adds the rest)
     aws: LocalAws  # the same client every backend got in its context
+    deferred: list[ServicePackage] = field(default_factory=list)  # not built yet
+    context: ServiceContext | None = None
+
+    def build_deferred(self, count: int | None = None) -> list[Backend]:
+        """Build the services left for later (``count`` of them; None: all); the backends
+        that were added."""
+        if count is None:
+            count = len(self.deferred)
+        packages, self.deferred = self.deferred[:count], self.deferred[count:]
+        if not packages or self.context is None:
+            return []
+        added = _create(self.context, packages)
+        _check_names([*self.backends, *added])
+        self.backends += added
+        self.aws.bind(added)
+        return added
+
+
+def package_name(package: ServicePackage) -> str:
+    return getattr(package, "__name__", "").rsplit(".", 1)[-1]
 
 
 def service_names(packages: tuple[ServicePackage, ...] = SERVICES) -> frozenset[str]:
     """The emulated services by package name ("dynamodb", "sqs", ...), for what the
     template layer says is emulated (``template/coverage.py``)."""
-    return frozenset(getattr(p, "__name__", "").rsplit(".", 1)[-1] for p in packages)
+    return frozenset(package_name(p) for p in packages)
 
 
-def build(context: ServiceContext, packages: tuple[ServicePackage, ...] = SERVICES) -> Services:
-    """Every service, each given a context whose ``aws`` client reaches all of them."""
+def build(
+    context: ServiceContext,
+    packages: tuple[ServicePackage, ...] = SERVICES,
+    *,
+    first: Collection[str] | None = None,
+) -> Services:
+    """Every service, each given a context whose ``aws`` client reaches all of them.
+
+    ``first``: build only these packages now (by package name: the ones the template
+    uses); the others wait in ``deferred`` for ``Services.build_deferred`` (importing
+    and opening a service costs start-up time that a first request should not wait
+    for). In the meantime the client waits for them when asked for one it lacks."""
     aws = LocalAws()
     shared = replace(context, aws=aws)
-    made = [package.create(shared) for package in packages]
-    backends = tuple(b for backend in made for b in (backend, *backend.companions()))
+    now = [p for p in packages if first is None or package_name(p) in first]
+    later = [p for p in packages if first is not None and package_name(p) not in first]
+    backends = _create(shared, now)
+    _check_names(backends)
+    aws.bind(backends)
+    return Services(backends, aws, later, shared)
+
+
+def _create(context: ServiceContext, packages: Sequence[ServicePackage]) -> list[Backend]:
+    made = [package.create(context) for package in packages]
+    return [b for backend in made for b in (backend, *backend.companions())]
+
+
+def _check_names(backends: Sequence[Backend]) -> None:
     names = [backend.name for backend in backends]
     if "" in names or len(set(names)) != len(names):
         raise RuntimeError(f"every service needs a name of its own, got {names}")
-    aws.bind(backends)
-    return Services(backends, aws)

@@ -113,6 +113,36 @@ EVENTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# A service a template uses -> those its provisioning or its event sources call at once:
+# PostgreSQL fills a secret, SNS subscribes queues, EventBridge makes SAM's dead-letter
+# queues, a state machine's ItemReader reads S3.
+_CALLS: dict[str, tuple[str, ...]] = {
+    "postgres": ("secretsmanager",),
+    "sns": ("sqs",),
+    "events": ("sqs",),
+    "stepfunctions": ("s3",),
+}
+
+
+def services_used(app: Application) -> frozenset[str]:
+    """The services (package names) that ``app``'s resources, function events and event
+    source mappings need, and those these call while starting: what must be running
+    before the first request. The others may start afterwards."""
+    used: set[str] = set()
+    for resource in app.resources:
+        needs = RESOURCES.get(resource.type, ())
+        if resource.type == _MAPPING:
+            arn = str(resource.properties.get("EventSourceArn", ""))
+            needs = MAPPING_SOURCES.get(arn.split(":")[2] if arn.count(":") >= 2 else "", ())
+        used.update(needs)
+    for fn in app.functions:
+        for event in fn.events:
+            used.update(EVENTS.get(event.type) or ())
+    for service in list(used):
+        used.update(_CALLS.get(service, ()))
+    return frozenset(used)
+
+
 @dataclass(frozen=True)
 class NotEmulated:
     """One resource or event type serverlite does not run, with what that means."""
