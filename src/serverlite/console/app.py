@@ -38,7 +38,6 @@ from serverlite.console import (
     table_query,
     traces,
 )
-from serverlite.console import alarms as alarms_view
 from serverlite.console.context import ConsoleContext
 from serverlite.console.guard import Guard
 from serverlite.console.guard import form as read_form
@@ -85,12 +84,6 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
 
     async def home_live(request: Request) -> Response:
         return streaming(overview.blocks(ctx), request)
-
-    async def errors(request: Request) -> Response:
-        return HTMLResponse(overview.recent_errors(ctx))
-
-    async def alarms(request: Request) -> Response:
-        return HTMLResponse(await overview.alarms(ctx))
 
     async def function_list(request: Request) -> Response:
         return full("Functions", "functions", functions.page_body(ctx))
@@ -172,12 +165,6 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
 
     async def metric_live(request: Request) -> Response:
         return streaming(metrics.blocks(ctx, request.query_params.get("namespace", "")), request)
-
-    async def metric_list(request: Request) -> Response:
-        return HTMLResponse(metrics.metric_list(ctx, request.query_params.get("namespace", "")))
-
-    async def alarm_list(request: Request) -> Response:
-        return HTMLResponse(await alarms_view.alarm_list(ctx))
 
     async def queue_page(request: Request) -> Response:
         return full("Queues and topics", "queues", await messaging.page_body(ctx))
@@ -270,6 +257,14 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         arn = request.query_params.get("arn", "")
         return full("Execution", "statemachines", await machines.execution_page(ctx, arn))
 
+    async def start_execution(request: Request) -> Response:
+        form = await read_form(request)
+        return HTMLResponse(
+            await machines.start(
+                ctx, form.get("arn", ""), form.get("name", ""), form.get("input", "")
+            )
+        )
+
     async def execution_live(request: Request) -> Response:
         arn = request.query_params.get("arn", "")
         return streaming(machines.execution_blocks(ctx, arn), request)
@@ -289,8 +284,6 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
     get = [
         ("", slash),
         ("/", home),
-        ("/overview/errors", errors),
-        ("/overview/alarms", alarms),
         ("/functions", function_list),
         ("/functions/{name}", function_page),
         ("/functions/{name}/invocations", invocations),
@@ -300,8 +293,6 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/traces", trace_list),
         ("/traces/{trace_id}", trace_page),
         ("/metrics", metric_page),
-        ("/metrics/list", metric_list),
-        ("/metrics/alarms", alarm_list),
         ("/queues", queue_page),
         ("/queues/peek", peek),
         ("/tables", table_list),
@@ -334,6 +325,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/tables/{name}/query", table_query_run),
         ("/events/test", pattern_test),
         ("/events/replay", replay),
+        ("/statemachines/start", start_execution),
     ]
     routes = [Route(PREFIX + p, guarded(h), methods=["GET"]) for p, h in get]
     routes += [Route(PREFIX + p, guarded(h, action=True), methods=["POST"]) for p, h in post]

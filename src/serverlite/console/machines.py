@@ -44,7 +44,43 @@ async def machines(ctx: ConsoleContext) -> str:
 
 
 async def machines_page(ctx: ConsoleContext) -> str:
-    return live.region("live/statemachines", live.block("machines", await machines(ctx)))
+    return await start_form(ctx) + live.region(
+        "live/statemachines", live.block("machines", await machines(ctx))
+    )
+
+
+async def start_form(ctx: ConsoleContext) -> str:
+    """StartExecution: a machine, an optional name, the input."""
+    if not ctx.has("stepfunctions"):
+        return ""
+    found = (await ctx.call("stepfunctions", "ListStateMachines", {})).get("stateMachines", [])
+    if not found:
+        return ""
+    options = "".join(
+        f'<option value="{esc(m["stateMachineArn"])}">{esc(m["name"])}</option>' for m in found
+    )
+    return (
+        f'<form hx-post="{esc(href("statemachines/start"))}" hx-target="#start-result">'
+        f'<label>Start an execution of <select name="arn">{options}</select></label> '
+        '<label>named <input name="name" size="30" placeholder="(a new UUID)"></label>'
+        '<textarea name="input" rows="4">{}</textarea>'
+        '<button type="submit">Start execution</button></form><div id="start-result"></div>'
+    )
+
+
+async def start(ctx: ConsoleContext, arn: str, name: str, given: str) -> str:
+    params = {"stateMachineArn": arn, "input": given or "{}"}
+    if name:
+        params["name"] = name
+    try:
+        started = await ctx.call("stepfunctions", "StartExecution", params)
+    except AwsError as exc:
+        return f'<p class="err" id="start-answer">{esc(exc.code)}: {esc(exc.message)}</p>'
+    execution_arn = started["executionArn"]
+    return (
+        f'<p class="ok" id="start-answer">started <a href="{esc(href("statemachines/execution"))}'
+        f'?arn={esc(execution_arn)}">{esc(execution_arn.rsplit(":", 1)[-1])}</a></p>'
+    )
 
 
 async def execution_page(ctx: ConsoleContext, arn: str) -> str:

@@ -1,6 +1,7 @@
 """Parallel branches and Map iterations in a real browser: the execution's graph draws
 the states inside each branch and the item processor inside their Parallel and Map
-boxes, coloured by what the execution (started with boto3) did in each."""
+boxes, coloured by what the execution (started with boto3, or from the console) did in
+each."""
 
 from __future__ import annotations
 
@@ -15,13 +16,18 @@ from tests.integration.console.browser import expect
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _run(server: Server, name: str, items: list[dict[str, Any]]) -> str:
+def _machine(server: Server) -> str:
     sfn = aws_client(server, "stepfunctions")
-    machine = next(
+    return next(
         m["stateMachineArn"]
         for m in sfn.list_state_machines()["stateMachines"]
         if m["name"] == "console-fanout"
     )
+
+
+def _run(server: Server, name: str, items: list[dict[str, Any]]) -> str:
+    sfn = aws_client(server, "stepfunctions")
+    machine = _machine(server)
     arn = sfn.start_execution(
         stateMachineArn=machine, name=name, input=json.dumps({"items": items})
     )["executionArn"]
@@ -85,9 +91,24 @@ def test_branches_and_iterations_drawn_and_coloured(server: Server, page: Any) -
 
 
 def test_a_failed_iteration_colours_its_state_and_its_map(server: Server, page: Any) -> None:
-    assert _run(server, "fanout-bad", [{"bad": True}]) == "FAILED"
+    """Started from the console (StartExecution), checked through boto3 and drawn."""
+    sfn = aws_client(server, "stepfunctions")
     page.goto("/_console/statemachines")
-    page.click("text=fanout-bad")
+    page.select_option("select[name=arn]", label="console-fanout")
+    page.fill("input[name=name]", "fanout-bad")
+    page.fill("textarea[name=input]", json.dumps({"items": [{"bad": True}]}))
+    page.get_by_role("button", name="Start execution", exact=True).click()
+    expect(page.locator("#start-answer")).to_have_text("started fanout-bad")
+    listed = sfn.list_executions(stateMachineArn=_machine(server))["executions"]
+    arn = next(e["executionArn"] for e in listed if e["name"] == "fanout-bad")
+    wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", timeout=30)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "FAILED"
+    assert json.loads(sfn.describe_execution(executionArn=arn)["input"]) == {
+        "items": [{"bad": True}]
+    }
+    row = page.locator("tr", has_text="fanout-bad")  # the open list shows it, live
+    expect(row.locator(".status")).to_have_text("FAILED")
+    page.click("#start-answer a")
     expect(page.locator("#execution-status")).to_have_text("FAILED")
     assert _graph(page) == {
         "Split": "succeeded",
