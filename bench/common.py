@@ -185,7 +185,7 @@ class Up:
         return int(url.split("/")[2].rpartition(":")[2])
 
 
-def _serverlite_command(template: Path, state_dir: Path | str, *args: str) -> list[str]:
+def serverlite_command(template: Path, state_dir: Path | str, *args: str) -> list[str]:
     """``serverlite up`` with every port from the operating system (``--aws-port 0
     --port 0``): no port is probed, so none can be taken between a probe and the bind."""
     return [
@@ -222,7 +222,7 @@ def start_serverlite(
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "urls.json").unlink(missing_ok=True)  # the last run's: not this one's ports
     proc = subprocess.Popen(
-        _serverlite_command(template, state_dir, *args),
+        serverlite_command(template, state_dir, *args),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "NO_COLOR": "1"},
@@ -331,7 +331,7 @@ def serverlite_up(template: Path, state: str | Path, *args: str, warm: bool = Tr
     log_path = state_dir / "serverlite.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            _serverlite_command(template, state_dir, *(["--warm"] if warm else []), *args),
+            serverlite_command(template, state_dir, *(["--warm"] if warm else []), *args),
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Row, percentile, stop
+from common import ROOT, Row, percentile, serverlite_command, stop
 from common import aws_client as client
 from loadgen import run_load
 from pss import read_tree
@@ -115,10 +115,11 @@ def _serverlite_start(state: Path, out: Path, *args: str, enabled: bool = False)
     state.mkdir(parents=True, exist_ok=True)
     log = open(state.parent / f"{state.name}.log", "ab")  # noqa: SIM115 (the child's)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "serverlite.cli", "up", "-t", str(APP / "template.yaml"),
-         "--state-dir", str(state), "--aws-port", "0", "--port", "0", "--no-reload",
-         "--parameter-overrides", f"OutFile={out}",
-         "--parameter-overrides", f"Enabled={'true' if enabled else 'false'}", *args],
+        serverlite_command(
+            APP / "template.yaml", state,
+            "--parameter-overrides", f"OutFile={out}",
+            "--parameter-overrides", f"Enabled={'true' if enabled else 'false'}", *args,
+        ),
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
     )  # fmt: skip
@@ -222,7 +223,8 @@ def _ministack_api(url: str, function_arn: str) -> str:
 
 @dataclass(frozen=True)
 class Lifecycle:
-    start_s: float
+    start_s: float  # until ListTables names the table (MiniStack: made through its API)
+    first_answer_s: float  # until ListTables first answers (MiniStack: still empty)
     restart_s: float
     idle_mib: float
     survived: int
@@ -264,6 +266,7 @@ def serverlite_lifecycle() -> Lifecycle:
             start_s = _until("start", server.proc, _has_table(server.url)) - started
         finally:
             stop(server.proc)
+        first_answer_s = start_s  # the template's resources exist before it answers
         started = time.monotonic()
         server = _serverlite_start(state, out)
         try:
@@ -280,7 +283,7 @@ def serverlite_lifecycle() -> Lifecycle:
             survived = _count(server.url)
         finally:
             stop(server.proc)
-    return Lifecycle(start_s, restart_s, idle, survived)
+    return Lifecycle(start_s, first_answer_s, restart_s, idle, survived)
 
 
 def ministack_lifecycle() -> Lifecycle:
@@ -292,7 +295,8 @@ def ministack_lifecycle() -> Lifecycle:
         proc = _ministack_start(sock, state)
         try:
             ddb = client("dynamodb", url, connect_timeout=1, read_timeout=60)
-            _until("start", proc, lambda: bool(ddb.list_tables() or True))
+            first_answer_s = _until("start", proc, lambda: bool(ddb.list_tables() or True))
+            first_answer_s -= started
             _ministack_resources(url, out)
             start_s = _until("start", proc, listed) - started
         finally:
@@ -312,7 +316,17 @@ def ministack_lifecycle() -> Lifecycle:
             survived = _count(url)
         finally:
             stop(proc)
-    return Lifecycle(start_s, restart_s, idle, survived)
+    return Lifecycle(start_s, first_answer_s, restart_s, idle, survived)
+
+
+def ministack_version() -> str:
+    """The installed MiniStack's version, as pip recorded it (the table names it)."""
+    found = subprocess.run(
+        [str(MINISTACK_PYTHON), "-c",
+         "import importlib.metadata as m; print(m.version('ministack'))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return found.stdout.strip()
 
 
 # --- SQS -> Lambda ------------------------------------------------------------------------
@@ -494,6 +508,9 @@ def _load() -> str:
 
 
 def ministack_rows(rounds: int, scale: float) -> list[Row]:
+    if not MINISTACK_PYTHON.exists():
+        raise RuntimeError(f"MiniStack is not installed at {MINISTACK_PYTHON} (make bench does)")
+    peer = f"MiniStack {ministack_version()}"
     count = SQS_MESSAGES if scale >= 1 else max(200, int(SQS_MESSAGES * scale))
     gets = max(100, int(300 * scale))
     invokes = max(30, int(100 * scale))
@@ -505,26 +522,26 @@ def ministack_rows(rounds: int, scale: float) -> list[Row]:
         rounds,
         {"serverlite": lambda: serverlite_sqs(count), "ministack": lambda: ministack_sqs(count)},
     )
-    with serverlite_running() as ours, ministack_running() as peer:
+    with serverlite_running() as ours, ministack_running() as theirs:
         requests = alternate(
             rounds,
             {
                 "serverlite": _requests_side(ours, gets, invokes, api_requests),
-                "ministack": _requests_side(peer, gets, invokes, api_requests),
+                "ministack": _requests_side(theirs, gets, invokes, api_requests),
             },
         )
     load = _load()
 
     def at_most(
         name: str, pair: tuple[list[float], list[float]], spec: str, unit: str, setup: str,
-        limit: float, target: str,
+        limit: float, target: str, note: str = "",
     ) -> Row:  # fmt: skip
         """A row where less is better: met when serverlite's median is at most ``limit``."""
         o, m = pair
         return Row(
             f"vs MiniStack: {name}",
             spread(o).show(spec, unit),
-            f"{spread(m).show(spec, unit)} MiniStack",
+            f"{spread(m).show(spec, unit)} {peer}{note}",
             f"{ratio(o, m).show('.0%')} of MiniStack's",
             setup,
             target,
@@ -540,6 +557,7 @@ def ministack_rows(rounds: int, scale: float) -> list[Row]:
         return [pick(r) for r in requests["serverlite"]], [pick(r) for r in requests["ministack"]]
 
     invoke = req(lambda r: r.invoke_ms)
+    first_answer = spread(life(lambda r: r.first_answer_s)[1])
     rows = [
         at_most(
             "start → first ListTables OK (1 function, 1 table, 1 queue)",
@@ -547,6 +565,7 @@ def ministack_rows(rounds: int, scale: float) -> list[Row]:
             "empty state; from process start, on the client's clock; MiniStack's resources "
             f"made through its API (it has no templates); {load}",
             0.25, "≤ 0.25 s",
+            f"; its first answer (no resources yet) {first_answer.show('.2f', ' s')}",
         ),
         at_most(
             "restart on existing state → first ListTables OK",
@@ -580,7 +599,7 @@ def ministack_rows(rounds: int, scale: float) -> list[Row]:
         Row(
             f"vs MiniStack: SQS → Lambda, {count:,} messages",
             f"{spread(drain[0]).show()} msg/s",
-            f"{spread(drain[1]).show()} msg/s MiniStack",
+            f"{spread(drain[1]).show()} msg/s {peer}",
             ratio(*drain).show(".1f", "x"),
             f"queued with the mapping off ({SENDERS} threads, batches of 10), then drained, "
             "batch 10; first to last handled",
@@ -593,7 +612,7 @@ def ministack_rows(rounds: int, scale: float) -> list[Row]:
         Row(
             f"vs MiniStack: HTTP API → Lambda req/s, {CONNECTIONS} connections (p99)",
             f"{spread(rps[0]).show()} (p99 {spread(p99[0]).show('.1f', ' ms')})",
-            f"{spread(rps[1]).show()} (p99 {spread(p99[1]).show('.1f', ' ms')}) MiniStack",
+            f"{spread(rps[1]).show()} (p99 {spread(p99[1]).show('.1f', ' ms')}) {peer}",
             ratio(*rps).show(".1f", "x"),
             f"up to {api_requests:,} requests per round (20 s at most), keep-alive; "
             "serverlite's API account quota raised",
@@ -606,7 +625,7 @@ def ministack_rows(rounds: int, scale: float) -> list[Row]:
         Row(
             "vs MiniStack: acknowledged PutItems surviving kill -9",
             f"{spread(kept[0]).show()}/{DURABLE_PUTS}",
-            f"{spread(kept[1]).show()}/{DURABLE_PUTS} MiniStack",
+            f"{spread(kept[1]).show()}/{DURABLE_PUTS} {peer}",
             "",
             f"{DURABLE_PUTS} sequential PutItems, each answered 200, then kill -9 of the "
             "process group, a restart, a count",
