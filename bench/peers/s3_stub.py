@@ -1,7 +1,8 @@
 """The S3 suite's client floor: a server that answers PutObject and GetObject at once
 (keep-alive HTTP/1.1, nothing stored, no checks), so the boto3 client's own time per
 call (serialising, SigV4 with the payload's SHA-256, the request checksum, parsing)
-is measured with the same client code as the real servers. It listens on a port from
+is measured with the same client code as the real servers (plus what a minimal
+server costs: the floor is, if anything, high). It listens on a port from
 the OS (port 0); the bench reads which from /proc.
 
     python bench/peers/s3_stub.py
@@ -16,6 +17,9 @@ BODIES = {"KB": b"k" * 1024, "MB": b"m" * 1024 * 1024}
 
 class Stub(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The head and the body go out in two writes: without TCP_NODELAY the body waits
+    # for the client's delayed ACK (~40 ms), which would be measured instead of the client.
+    disable_nagle_algorithm = True
 
     def do_PUT(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
