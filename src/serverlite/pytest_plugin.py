@@ -29,6 +29,10 @@ app's URLs name those ports, so a function calling an API by its URL reaches it.
 vars file as ``serverlite up`` reads them; ``--serverlite-config-env ENV`` or the ini's
 ``serverlite_config_env`` picks its environment.
 
+``@pytest.mark.serverlite("path/template.yaml", parameter_overrides={...}, iam="enforce")``
+on a test, class or module makes ``serverlite`` (and the clients) run that template
+(relative to the test's file) instead: one such app runs at a time.
+
 The template is found as SAM finds it: template.yaml (or .yml, .json) in the rootdir;
 the ini option ``serverlite_template`` (relative to the rootdir) or
 ``--serverlite-template PATH`` (relative to where pytest runs) name another.
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")  # sam's search order
 IAM_MODES = ("enforce", "warn", "off")
+MARKER = "serverlite"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,6 +91,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "serverlite_config_env", help="samconfig environment (default: default).", default=""
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(template, parameter_overrides=None, iam=None): the serverlite fixture "
+        "(and its clients) run this template (relative to the test's file) instead of the "
+        "project's; one such app runs at a time, started when a test first needs it",
     )
 
 
@@ -181,14 +195,78 @@ def serverlite_app(
         harness.stop()
 
 
+class MarkedApps:
+    """The apps of templates ``@pytest.mark.serverlite(...)`` names: one runs at a time
+    (the tests of a module run together, so each module's starts once)."""
+
+    def __init__(self, config: pytest.Config, tmp: pytest.TempPathFactory) -> None:
+        self._config = config
+        self._tmp = tmp
+        self._key: tuple[Any, ...] | None = None
+        self._app: AppHarness | None = None
+
+    def app(self, request: pytest.FixtureRequest, marker: pytest.Mark) -> AppHarness:
+        from serverlite.harness import AppHarness
+        from serverlite.template.env_vars import read_env_vars
+
+        given = marker.kwargs.get("template", marker.args[0] if marker.args else None)
+        if given is None:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} needs a template")
+        template = _existing(request.path.parent / given)
+        overrides, env_vars = samconfig_settings(self._config, template)
+        overrides = {**(overrides or {}), **marker.kwargs.get("parameter_overrides", {})}
+        iam = marker.kwargs.get("iam") or iam_mode(self._config)
+        if iam not in IAM_MODES:
+            raise pytest.UsageError(f"serverlite: iam must be one of {', '.join(IAM_MODES)}")
+        key = (template, tuple(sorted(overrides.items())), iam)
+        if key != self._key or self._app is None:
+            self.close()
+            app = AppHarness(
+                template,
+                state_dir=self._tmp.mktemp("serverlite"),
+                parameter_overrides=overrides or None,
+                iam=iam,  # type: ignore[arg-type]
+                env_vars=read_env_vars(env_vars) if env_vars else None,
+            )
+            app.start()
+            self._app, self._key = app, key
+        return self._app
+
+    def close(self) -> None:
+        app, self._app, self._key = self._app, None, None
+        if app is not None:
+            app.stop()
+
+
+@pytest.fixture(scope="session")
+def serverlite_marked_apps(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MarkedApps]:
+    apps = MarkedApps(request.config, tmp_path_factory)
+    try:
+        yield apps
+    finally:
+        apps.close()
+
+
 @pytest.fixture
-def serverlite(serverlite_app: AppHarness) -> Iterator[AppHarness]:
+def serverlite(
+    request: pytest.FixtureRequest, serverlite_marked_apps: MarkedApps
+) -> Iterator[AppHarness]:
     """The application for one test: it starts as the template provisioned it (no items,
     messages, objects, records, executions, logs, traces or metrics; topics, rules,
-    parameters, secrets and alarms as declared), and the faults it injects end with it."""
-    serverlite_app.reset()
-    yield serverlite_app
-    serverlite_app.clear_faults()
+    parameters, secrets and alarms as declared), and the faults it injects end with it.
+    ``@pytest.mark.serverlite("path/template.yaml")`` on the test (its class or module)
+    runs another template."""
+    marker = request.node.get_closest_marker(MARKER)
+    app: AppHarness = (
+        request.getfixturevalue("serverlite_app")
+        if marker is None
+        else serverlite_marked_apps.app(request, marker)
+    )
+    app.reset()
+    yield app
+    app.clear_faults()
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -15,10 +14,13 @@ from websockets.sync.client import connect
 
 from serverlite.harness import AppHarness
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
-SERVED = ROOT / "tests" / "fixtures" / "plugin_served" / "template.yaml"
-CHAT = ROOT / "examples" / "websocket-chat" / "template.yaml"
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.serverlite(
+        "../fixtures/plugin_served/template.yaml", parameter_overrides={"Greeting": "given"}
+    ),
+]
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 30) -> bool:
@@ -30,10 +32,9 @@ def wait_for(check: Callable[[], bool], timeout: float = 30) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[AppHarness]:
-    with AppHarness(SERVED, parameter_overrides={"Greeting": "given"}) as harness:
-        yield harness
+@pytest.fixture
+def served(serverlite: AppHarness) -> AppHarness:
+    return serverlite
 
 
 def test_a_function_calls_the_api_and_a_function_url_by_their_urls(served: AppHarness) -> None:
@@ -51,21 +52,21 @@ def test_the_api_and_the_url_are_served_on_ports_from_the_os(served: AppHarness)
     assert httpx.get(served.function_url("Hello")).json() == {"greeting": "given"}
 
 
-def test_a_websocket_api_and_its_connections_url_are_served() -> None:
-    with AppHarness(CHAT) as chat:
-        url = chat.websocket_url()
-        assert url.startswith("ws://127.0.0.1:")
-        table = chat.aws("dynamodb")
+@pytest.mark.serverlite("../../examples/websocket-chat/template.yaml")
+def test_a_websocket_api_and_its_connections_url_are_served(serverlite: AppHarness) -> None:
+    url = serverlite.websocket_url()
+    assert url.startswith("ws://127.0.0.1:")
+    table = serverlite.aws("dynamodb")
 
-        def stored() -> list[str]:
-            items = table.scan(TableName="ConnectionsTable")["Items"]
-            return sorted(i["nickname"]["S"] for i in items)
+    def stored() -> list[str]:
+        items = table.scan(TableName="ConnectionsTable")["Items"]
+        return sorted(i["nickname"]["S"] for i in items)
 
-        with (
-            connect(f"{url}?token=letmein&name=alice", open_timeout=20) as alice,
-            connect(f"{url}?token=letmein&name=bob", open_timeout=20) as bob,
-        ):
-            assert wait_for(lambda: stored() == ["alice", "bob"])
-            # SendMessage posts to bob through @connections at https://{domainName}/{stage}
-            alice.send(json.dumps({"action": "sendmessage", "data": "hi"}))
-            assert json.loads(bob.recv(timeout=20)) == {"from": "alice", "data": "hi"}
+    with (
+        connect(f"{url}?token=letmein&name=alice", open_timeout=20) as alice,
+        connect(f"{url}?token=letmein&name=bob", open_timeout=20) as bob,
+    ):
+        assert wait_for(lambda: stored() == ["alice", "bob"])
+        # SendMessage posts to bob through @connections at https://{domainName}/{stage}
+        alice.send(json.dumps({"action": "sendmessage", "data": "hi"}))
+        assert json.loads(bob.recv(timeout=20)) == {"from": "alice", "data": "hi"}

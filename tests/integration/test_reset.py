@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from serverlite.harness import AppHarness
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-TEMPLATE = Path(__file__).resolve().parent.parent / "fixtures" / "reset_app" / "template.yaml"
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.serverlite("../fixtures/reset_app/template.yaml"),
+]
 
 
-@pytest.fixture(scope="module")
-def app() -> Iterator[AppHarness]:
-    with AppHarness(TEMPLATE) as harness:
-        yield harness
+@pytest.fixture
+def app(serverlite: AppHarness) -> AppHarness:
+    return serverlite  # reset by the plugin before each test; the test resets again
 
 
 def _write_everywhere(app: AppHarness) -> None:

@@ -3,9 +3,6 @@ service's own error shape and its retry logic does what it would do on AWS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
@@ -13,22 +10,18 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from serverlite.errors import ConfigError
 from serverlite.harness import AppHarness
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-TEMPLATE = Path(__file__).resolve().parent.parent / "fixtures" / "plugin_app" / "template.yaml"
+# The pytest plugin's serverlite fixture: the app reset, its faults cleared after.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.serverlite("../fixtures/plugin_app/template.yaml"),
+]
 ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
 
 
-@pytest.fixture(scope="module")
-def app() -> Iterator[AppHarness]:
-    with AppHarness(TEMPLATE) as harness:
-        yield harness
-
-
 @pytest.fixture
-def fresh(app: AppHarness) -> Iterator[AppHarness]:
-    app.reset()
-    yield app
-    app.clear_faults()
+def fresh(serverlite: AppHarness) -> AppHarness:
+    return serverlite
 
 
 def _table(app: AppHarness) -> str:

@@ -5,22 +5,23 @@ custom log group the Logs API serves."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from serverlite.harness import AppHarness
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-TEMPLATE = Path(__file__).resolve().parents[2] / "fixtures" / "observe_logging" / "template.yaml"
+# The pytest plugin runs the template (once for the module) and resets it between tests.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.serverlite("../../fixtures/observe_logging/template.yaml"),
+]
 
 
-@pytest.fixture(scope="module")
-def app() -> Iterator[AppHarness]:
-    with AppHarness(TEMPLATE) as harness:
-        yield harness
+@pytest.fixture
+def app(serverlite: AppHarness) -> AppHarness:
+    return serverlite
 
 
 def _invoke(app: AppHarness, name: str) -> dict[str, Any]:
