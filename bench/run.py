@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from burst_bench import burst_rows
 from common import Row, markdown_table, print_table, write_markdown
+from console_cost_bench import console_rows
 from deps_bench import deps_rows
 from dynamodb_bench import dynamodb_rows
 from events_bench import events_rows
@@ -47,6 +48,7 @@ SUITES: dict[str, Callable[[int, float], list[Row]]] = {
     "startup": startup_rows,
     "lambda": lambda_rows,
     "gateway": gateway_rows,
+    "console": console_rows,
     "observe": observe_rows,
     "burst": burst_rows,
     "identity": identity_rows,

@@ -131,3 +131,12 @@ def test_state_machines_show_a_new_execution_finishing(
     expect(row.locator(".status")).to_have_text("SUCCEEDED")
     assert sfn.describe_execution(executionArn=run["executionArn"])["status"] == "SUCCEEDED"
     _only_streamed(watched, "live/statemachines")
+
+
+def test_a_page_elsewhere_cannot_open_a_stream(server: Server, page: Any) -> None:
+    """The streams are guarded like every page: a cross-site Origin is refused."""
+    refused = page.request.get(
+        f"{server.url}/_console/live/overview", headers={"Origin": "http://evil.example"}
+    )
+    assert refused.status == 403
+    assert "cross-origin" in refused.text()
