@@ -112,6 +112,46 @@ def test_stream_invocations_publish_iterator_age(
     assert all(p["Maximum"] >= 0 and p["Unit"] == "Milliseconds" for p in got)
 
 
+def test_streams_publish_aws_kinesis_metrics(server: Server, kinesis: Any) -> None:
+    """AWS/Kinesis by StreamName: what was put and read, by clients and by Lambda's
+    polling of a mapped stream."""
+    kinesis.create_stream(StreamName="metered", ShardCount=1)
+    kinesis.put_record(StreamName="metered", Data=b"hello", PartitionKey="k")
+    kinesis.put_records(
+        StreamName="metered",
+        Records=[{"Data": b"abc", "PartitionKey": "k"}, {"Data": b"defg", "PartitionKey": "k"}],
+    )
+    shard = kinesis.list_shards(StreamName="metered")["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="metered", ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    assert len(kinesis.get_records(ShardIterator=iterator)["Records"]) == 3
+    cloudwatch = aws_client(server, "cloudwatch")
+
+    def total(stream: str, metric: str) -> float:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Kinesis",
+            MetricName=metric,
+            Dimensions=[{"Name": "StreamName", "Value": stream}],
+            StartTime=time.time() - 3600,
+            EndTime=time.time() + 60,
+            Period=60,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        return float(sum(p["Sum"] for p in points))
+
+    wait_for(lambda: total("metered", "GetRecords.Records") == 3, 10, every=0.2)
+    assert total("metered", "IncomingRecords") == 3
+    assert total("metered", "IncomingBytes") == 12
+    assert total("metered", "PutRecord.Success") == 1
+    assert total("metered", "PutRecord.Bytes") == 5
+    assert total("metered", "PutRecords.TotalRecords") == 2
+    assert total("metered", "PutRecords.SuccessfulRecords") == 2
+    assert total("metered", "GetRecords.Bytes") == 12
+    # Lambda's event source mapping reads "orders": its GetRecords are counted too.
+    assert total("orders", "GetRecords.Success") >= 1
+
+
 def test_a_poison_record_is_bisected_out_and_described_to_the_on_failure_queue(
     server: Server, kinesis: Any, markers: Path
 ) -> None:

@@ -8,8 +8,9 @@
 - SQS: requests (sent, received, empty receives, deleted); SNS: publishes.
 - DynamoDB: on-demand tables' read and write request units (Consumed*CapacityUnits),
   provisioned tables' RCU and WCU hours over the window.
-- EventBridge, S3, Kinesis and Step Functions publish no request metrics here yet:
-  they are listed as not measured, never counted as free.
+- EventBridge, S3, Kinesis and Step Functions are not priced yet (S3 publishes no
+  request metrics here; the others' AWS/Events, AWS/Kinesis and AWS/States metrics are
+  not read for cost yet): they are listed as not measured, never counted as free.
 
 The window's cost takes each free tier allowance prorated to the window; the monthly
 projection scales the window's usage to 30 days at the observed rate and takes the

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from serverlite.aws.backend import AwsError
 
+from .metrics import KinesisMetrics
 from .names import NAME, invalid, stream_arn, validation
 from .store import KinesisStore, Stream
 
@@ -18,6 +19,7 @@ class Context:
     clock: Callable[[], float]
     region: str
     account_id: str
+    metrics: KinesisMetrics = field(default_factory=lambda: KinesisMetrics(None))
 
     def arn(self, name: str) -> str:
         return stream_arn(self.region, self.account_id, name)

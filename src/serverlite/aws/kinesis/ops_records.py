@@ -91,6 +91,7 @@ def put_record(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     # always exceeded, as AWS guarantees for the same partition key.
     shard = stream.shard_for(hashed)
     (seq,) = ctx.store.append(stream, [(shard.index, ctx.clock(), key, data)])
+    ctx.metrics.put(stream.name, [len(data)], batch=False)
     return {
         "ShardId": shard_id(shard.index),
         "SequenceNumber": sequence_number(seq),
@@ -121,6 +122,7 @@ def put_records(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         stream,
         [(s.index, now, key, data) for s, (data, key, _) in zip(shards, planned, strict=True)],
     )
+    ctx.metrics.put(stream.name, [len(data) for data, _, _ in planned], batch=True)
     return {
         "FailedRecordCount": 0,
         "Records": [
@@ -225,6 +227,8 @@ def get_records(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     ]
     if rows:
         after = rows[-1].seq
+    age = max(0.0, (now - rows[-1].arrival) * 1000) if rows else 0.0
+    ctx.metrics.got(stream.name, [len(row.data) for row in rows], age)
     newest = ctx.store.latest(stream, shard)
     behind = 0
     if rows and after < newest:

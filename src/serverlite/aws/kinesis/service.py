@@ -25,6 +25,7 @@ from serverlite.template.model import Application
 
 from . import iam_actions, ops_records, ops_streams
 from .context import Context
+from .metrics import KinesisMetrics
 from .provision import provision
 from .store import KinesisStore
 
@@ -68,6 +69,7 @@ class Kinesis(Backend):
             context.clock,
             context.region,
             context.account_id,
+            KinesisMetrics(getattr(context.observer, "publisher", None)),
         )
         self._trimmer: asyncio.Task[None] | None = None
         self._json = JsonService(
