@@ -201,7 +201,7 @@ class Gateway:
             trace_id = trace.header.child(trace.integration_id).format()
         else:
             trace_id = ids.trace_id(root=trace_root)
-        if trace is not None and trace.header is not None:
+        if trace is not None and trace.header is not None and route.authorizer is not None:
             # A Lambda authorizer's invocation belongs to the request's trace, under the
             # stage segment (API Gateway records it there).
             token = CURRENT.set(CallContext(self.tracer, trace.header.child(trace.segment_id)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from serverlite.observe.batch_writer import log
-from serverlite.observe.emf import EmfError, might_be_emf, parse
+from serverlite.observe.emf import EmfError, parse
 from serverlite.observe.logs import LogEvent, LogStore
 from serverlite.observe.metrics import MetricStore
 
@@ -23,7 +23,8 @@ class ObservedLogs:
         if metrics is None:
             return
         for stamp, message in events:
-            if not might_be_emf(message):
+            # emf.might_be_emf, inlined: every line of every invocation passes here.
+            if message[:1] != "{" or '"_aws"' not in message:
                 continue
             try:
                 found = parse(message, stamp)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _random = random.Random()
 
@@ -30,8 +30,9 @@ def new_id() -> str:
     return f"{_random.getrandbits(64):016x}"
 
 
-@dataclass(frozen=True, slots=True)
-class TraceHeader:
+class TraceHeader(NamedTuple):
+    # A named tuple, not a frozen dataclass: a request makes several, and a frozen
+    # dataclass's __init__ (object.__setattr__ per field) costs five times as much.
     root: str
     parent: str | None = None
     sampled: bool | None = None

@@ -86,9 +86,10 @@ class CallSpan:
     started: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: its __init__ would cost five times as much
 class InvocationEnd:
-    """How an invocation ended, as the segments record it."""
+    """How an invocation ended, as the segments record it (made once per invocation,
+    read once)."""
 
     function_name: str
     function_arn: str
