@@ -202,3 +202,30 @@ def test_under_memory_pressure_idle_environments_go_the_longest_idle_first(zygot
         return seen
 
     assert asyncio.run(go()) == [(0, [1, 1, 1]), (1, [0, 1, 1]), (1, [0, 0, 1])]
+
+
+def test_a_zygote_whose_environments_were_all_reaped_goes_light(zygote, tmp_path):
+    fn = spec("Fn", 128)
+
+    async def go() -> tuple[bool, bool, bool]:
+        pool = EnvironmentPool(
+            zygotes=zygote, settings=Settings(), state_dir=tmp_path, idle_timeout_s=0.2
+        )
+        pool.start()
+        try:
+            pid(await pool.run(fn, invocation({"action": "pid"})))
+            [preloaded] = zygote.all()
+            ready_while_warm = preloaded.ready
+            for _ in range(200):  # reaped after 0.2 s idle, then the zygote unloaded
+                if pool.counts("Fn") == (0, 0) and preloaded.running and not preloaded.ready:
+                    break  # restarted light (not running: being restarted)
+                await asyncio.sleep(0.05)
+            light = not preloaded.ready and preloaded.running
+            pid(await pool.run(fn, invocation({"action": "pid"}, timeout_s=30)))
+            return ready_while_warm, light, preloaded.ready
+        finally:
+            await pool.close()
+
+    # Preloaded while its environment lived, light once it was reaped, preloaded again
+    # for the next environment.
+    assert asyncio.run(go()) == (True, True, True)

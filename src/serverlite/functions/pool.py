@@ -18,7 +18,9 @@ The machine's own memory is watched too (Linux's MemAvailable, once a second): b
 ``low_memory_mb`` (default a tenth of the RAM), idle environments are reaped, the one
 idle longest first, until what they held privately covers the shortfall, as Lambda
 reclaims idle environments whenever it needs their resources. Busy environments and
-those kept for provisioned concurrency stay.
+those kept for provisioned concurrency stay. A zygote left with no environment, under
+pressure or once idle as long as the reaper's timeout, is restarted light: it gives
+back the SDK it preloaded (about 50 MiB), and preloads again before its next fork.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from serverlite.functions.environment_process import (
     LogEvent,
     RunOutcome,
 )
-from serverlite.functions.zygote import Zygotes
+from serverlite.functions.zygote import Zygote, Zygotes
 from serverlite.template.model import FunctionSpec
 
 log = logging.getLogger("serverlite.functions")
@@ -173,6 +175,7 @@ class EnvironmentPool:
         self.low_memory_mb = low_memory_mb or default_low_memory_mb()
         self._available_mb = available_mb
         self._under_pressure = False  # said once per episode of low memory
+        self._zygote_of: dict[Environment, Zygote] = {}  # each live environment's
         self._gate: asyncio.Future[object] | None = None  # see hold()
 
     # -- lifecycle ---------------------------------------------------------------
@@ -203,6 +206,7 @@ class EnvironmentPool:
                 env.close()
             envs.idle.clear()
             envs.busy.clear()
+        self._zygote_of.clear()
         self.live_mb = 0
 
     def hold(self, gate: asyncio.Future[Any]) -> None:
@@ -444,6 +448,7 @@ class EnvironmentPool:
     def _drop(self, env: Environment, *, dispatch: bool = True) -> None:
         """Close an environment and give its memory back to the budget."""
         env.close()
+        self._zygote_of.pop(env, None)
         self.live_mb -= env.fn.memory_mb
         if dispatch and self._waiters:
             self._dispatch()
@@ -505,6 +510,7 @@ class EnvironmentPool:
             generation,
             debugged="debug" in spec,
         )
+        self._zygote_of[env] = zygote
         if retry_within_s is None:
             await env.start(started, self._init_timeout_s)
         else:
@@ -555,6 +561,20 @@ class EnvironmentPool:
         while True:
             await asyncio.sleep(PRESSURE_CHECK_S)
             self.relieve_pressure()
+            if self._under_pressure:  # the zygotes left with no environment go light
+                await self.unload_zygotes(time.monotonic())
+
+    async def unload_zygotes(self, idle_since: float) -> int:
+        """Zygotes with no live environment, that forked none since ``idle_since``, give
+        their preloaded SDK back (they preload again before their next fork); how many."""
+        loop = asyncio.get_running_loop()
+        live = (env for envs in self._functions.values() for env in (*envs.idle, *envs.busy))
+        used = {id(self._zygote_of[env]) for env in live if env in self._zygote_of}
+        unloaded = 0
+        for zygote in self._zygotes.all():
+            if zygote.ready and id(zygote) not in used and zygote.last_fork <= idle_since:
+                unloaded += await loop.run_in_executor(None, zygote.unload)
+        return unloaded
 
     def relieve_pressure(self) -> int:
         """If the machine is short of memory, reap idle environments, the one idle longest
@@ -602,3 +622,5 @@ class EnvironmentPool:
                 for env in dead + old[:spare]:
                     envs.idle.remove(env)
                     self._drop(env)
+            # As idle as their environments were: back to light.
+            await self.unload_zygotes(cutoff)
