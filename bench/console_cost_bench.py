@@ -103,7 +103,7 @@ def _open_page(aws_port: int, function: str) -> Iterator[list[int]]:
     try:
         yield received
     finally:
-        stop_event.set()  # each stream ends at its next event or keep-alive (10 s at most)
+        stop_event.set()  # each stream ends at its next event or keep-alive (2 s at most)
 
 
 def _gateway(port: int, requests: int) -> Callable[[], LoadResult]:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
     HTMLResponse,
+    PlainTextResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
@@ -81,6 +82,10 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
 
     async def home(request: Request) -> Response:
         return full("Overview", "", await overview.overview(ctx))
+
+    async def live_count(request: Request) -> Response:
+        # Pages with a live stream open now: 0 means the console is doing nothing.
+        return PlainTextResponse(f"open live streams: {live.open_streams}\n")
 
     async def home_live(request: Request) -> Response:
         return streaming(overview.blocks(ctx), request)
@@ -306,6 +311,7 @@ def build(ctx: ConsoleContext, guard: Guard) -> Starlette:  # noqa: PLR0915 (the
         ("/cost", cost_page),
         ("/static/{file}", static),
         # live blocks over server-sent events, one stream per open page
+        ("/live", live_count),
         ("/live/overview", home_live),
         ("/live/functions", function_list_live),
         ("/live/functions/{name}", function_live),

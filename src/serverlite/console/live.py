@@ -23,7 +23,14 @@ from serverlite.console.html import esc, href
 
 Render = Callable[[], Awaitable[str]]
 TICK_S = 0.25  # how often the stream looks whether a block is due
-KEEP_ALIVE_S = 10.0  # a comment when nothing was sent: finds a closed page (a failed write)
+# A comment when nothing was sent for this long. It is how a closed page is found: the
+# endpoint keeps a connection its client shut open until what was asked is answered
+# (aws/connection.py), so the stream learns the page is gone when a write fails (the
+# second write after the close, the first drawing a reset): within ~2 * KEEP_ALIVE_S.
+KEEP_ALIVE_S = 2.0
+
+
+open_streams = 0  # streams running now: pages open (GET /_console/live says it)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,20 @@ async def stream(
 ) -> AsyncIterator[str]:
     """Each block rendered on its period, sent when changed, until the page goes away.
     The first render of each is sent at once: the page's copy may be a moment old."""
+    global open_streams
+    open_streams += 1
+    try:
+        async for part in _stream(blocks, disconnected, clock):
+            yield part
+    finally:
+        open_streams -= 1
+
+
+async def _stream(
+    blocks: Sequence[Block],
+    disconnected: Callable[[], Awaitable[bool]],
+    clock: Callable[[], float],
+) -> AsyncIterator[str]:
     sent: dict[str, str] = {}
     due = dict.fromkeys((b.name for b in blocks), 0.0)
     quiet_since = clock()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Server, aws_client
+from tests.integration.conftest import Server, aws_client, wait_for
 from tests.integration.console.browser import expect
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -140,3 +140,18 @@ def test_a_page_elsewhere_cannot_open_a_stream(server: Server, page: Any) -> Non
     )
     assert refused.status == 403
     assert "cross-origin" in refused.text()
+
+
+def test_streams_end_when_their_page_goes(server: Server, page: Any) -> None:
+    """No page open, no work: leaving a live page ends its stream on the server."""
+
+    def open_streams() -> str:
+        return str(page.request.get(f"{server.url}/_console/live").text().strip())
+
+    page.goto("/_console/cost")  # a page without live blocks
+    wait_for(lambda: open_streams() == "open live streams: 0", timeout=15)
+    page.goto("/_console/queues")
+    expect(page.locator("[data-queue='console-jobs']")).to_be_visible()
+    wait_for(lambda: open_streams() == "open live streams: 1", timeout=15)
+    page.goto("/_console/cost")
+    wait_for(lambda: open_streams() == "open live streams: 0", timeout=15)
