@@ -155,6 +155,19 @@ def template_options(func: F) -> F:
     )(func)
 
 
+def process_started() -> float:
+    """When this process started, on time.perf_counter()'s clock (Linux: from /proc, to
+    the clock tick; elsewhere: now), so `up` can say how long its start took."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # starttime, field 22 of proc(5), in clock ticks after boot
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        age = max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        age = 0.0
+    return time.perf_counter() - age
+
+
 def _run(fn: Callable[[], int | None]) -> None:
     try:
         code = fn()
@@ -458,6 +471,7 @@ def up(
             reload=not no_reload,
             allow_hosts=allow_hosts,
             sockets=bound,
+            started=process_started(),
             url_sockets=url_sockets,
             websocket_sockets=websocket_sockets,
             write_urls=lambda local, sockets: urls_file.write(

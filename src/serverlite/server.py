@@ -57,6 +57,9 @@ class ServeOptions:
     # Listening sockets by port, bound before the app was loaded (port 0 resolved);
     # a port not here is bound when served.
     sockets: Mapping[int, list[socket.socket]] = field(default_factory=dict)
+    # When the command started (time.perf_counter()): "up in" counts from there, imports
+    # and the template included; None: from serve() on.
+    started: float | None = None
     # WebSocket APIs' listening sockets (plain and TLS) by API id; others get OS ports.
     websocket_sockets: Mapping[str, Bound] = field(default_factory=dict)
     # Function URLs' listening sockets by URL id (the others get a port from the OS),
@@ -197,7 +200,7 @@ async def serve(
     app: Application, cloud: LocalCloud, options: ServeOptions, console: Console | None = None
 ) -> None:
     console = console or _console()
-    started = time.perf_counter()
+    started = time.perf_counter() if options.started is None else options.started
     issuers = cloud.issuers  # JWT issuer -> local JWKS URL; checked up front
     # The services first: the endpoint and the APIs serve as soon as the template's
     # resources exist, while the functions' worlds finish preparing (a request that

@@ -151,3 +151,14 @@ def test_deferred_services_are_built_one_at_a_time_by_start(tmp_path: Path) -> N
     before, after = asyncio.run(go())
     assert before == 3
     assert after > 10
+
+
+def test_up_counts_its_start_from_the_process_start() -> None:
+    """`serverlite is up in N s` counts from the process's start (imports included), not
+    from when serving began: the start lies before this test's own start."""
+    import time
+
+    from serverlite.cli import process_started
+
+    test_began = time.perf_counter()
+    assert process_started() < test_began
