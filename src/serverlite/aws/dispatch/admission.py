@@ -105,8 +105,7 @@ class Admission:
         await self.app(scope, receive, send)
 
     def refusal(self, scope: Scope) -> AwsError | None:
-        headers = _headers(scope)
-        host = headers.get("host")
+        host, origin, authorization = _wanted(scope)
         if host is not None and not self.hosts.allows(host):
             return AwsError(
                 errors.ACCESS_DENIED,
@@ -114,24 +113,34 @@ class Admission:
                 "address, or allow the name with `serverlite up --allow-host`",
                 403,
             )
-        if "origin" in headers and self.web is not None and self.web(scope):
+        if origin is not None and self.web is not None and self.web(scope):
             if scope["method"] == "OPTIONS":
                 return None  # a CORS preflight: browsers never sign one
-            return _signature_refusal(scope, headers.get("authorization"))
-        if "origin" in headers:
+            return _signature_refusal(scope, authorization)
+        if origin is not None:
             return AwsError(
                 errors.ACCESS_DENIED,
                 "serverlite's AWS endpoint refuses requests from web pages (Origin "
-                f"{headers['origin']!r}); AWS SDKs send no Origin",
+                f"{origin!r}); AWS SDKs send no Origin",
                 403,
             )
         if scope["path"] == HEALTH_PATH:
             return None
-        return _signature_refusal(scope, headers.get("authorization"))
+        return _signature_refusal(scope, authorization)
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+def _wanted(scope: Scope) -> tuple[str | None, str | None, str | None]:
+    """Host, Origin and Authorization (the last of each, as a dict of them would hold),
+    found in one pass without decoding the other headers: every request asks."""
+    host = origin = authorization = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1")
+        elif name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"origin":
+            origin = value.decode("latin-1")
+    return host, origin, authorization
 
 
 def _signature_refusal(scope: Scope, authorization: str | None) -> AwsError | None:
