@@ -72,6 +72,9 @@ class Services:
         added = _create(self.context, packages)
         _check_names([*self.backends, *added])
         self.backends += added
+        order = {package_name(p): i for i, p in enumerate(SERVICES)}
+        # In place (the console holds this list), in the registry's order again.
+        self.backends.sort(key=lambda b: order.get(_package_of(b), len(order)))
         self.aws.bind(added)
         return added
 
@@ -111,6 +114,12 @@ def build(
 def _create(context: ServiceContext, packages: Sequence[ServicePackage]) -> list[Backend]:
     made = [package.create(context) for package in packages]
     return [b for backend in made for b in (backend, *backend.companions())]
+
+
+def _package_of(backend: Backend) -> str:
+    """The package a backend (or its companion) comes from: serverlite.aws.<package>."""
+    parts = type(backend).__module__.split(".")
+    return parts[2] if len(parts) > 2 else ""
 
 
 def _check_names(backends: Sequence[Backend]) -> None:
