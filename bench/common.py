@@ -218,21 +218,24 @@ def start_serverlite(
     template: Path, state_dir: Path, *args: str
 ) -> tuple[subprocess.Popen[bytes], int]:
     """``serverlite up`` on ports from the OS, once its health check answers; the
-    process and the AWS endpoint's port."""
+    process and the AWS endpoint's port. Its output goes to serverlite.log in the state
+    directory (a pipe nobody reads would stall it once full)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "urls.json").unlink(missing_ok=True)  # the last run's: not this one's ports
-    proc = subprocess.Popen(
-        serverlite_command(template, state_dir, *args),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    log_path = state_dir / "serverlite.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            serverlite_command(template, state_dir, *args),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
     try:
         aws_port = int(bound_urls(proc, state_dir, 60)["aws"].rpartition(":")[2])
         wait_http(f"http://127.0.0.1:{aws_port}/_serverlite/health", proc, 60)
     except RuntimeError as exc:
         proc.kill()
-        raise RuntimeError(f"{exc}: {proc.stderr.read().decode() if proc.stderr else ''}") from None
+        raise RuntimeError(f"{exc}:\n{log_path.read_text(errors='replace')[-3000:]}") from None
     return proc, aws_port
 
 
