@@ -60,6 +60,7 @@ class _Trace:
     integration_id: str = ""
     integration: tuple[float, float] | None = None
     function: str | None = None
+    host: str | None = None  # the request's Host, for the segment's URL
 
 
 _NO_TRACES = Tracer(None, region="", account_id="")
@@ -148,7 +149,7 @@ class Gateway:
     ) -> None:
         assert trace.header is not None
         api = self.api
-        host = request.header("host") or f"127.0.0.1:{self.port or 80}"
+        host = trace.host or f"127.0.0.1:{self.port or 80}"
         query = f"?{request.query}" if request.query else ""
         self.tracer.api_segment(
             trace.header,
@@ -197,6 +198,7 @@ class Gateway:
         if trace is not None and self.tracer.enabled:
             trace.header = self.tracer.incoming(sent, trace_root)
             trace.segment_id, trace.integration_id = new_id(), new_id()
+            trace.host = forwarded.header("host")  # its header table is made: a lookup
             # The function's trace continues from the integration's subsegment.
             trace_id = trace.header.child(trace.integration_id).format()
         else:

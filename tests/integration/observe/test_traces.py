@@ -87,13 +87,16 @@ def test_async_order_is_one_trace_across_the_queue(server: Server) -> None:
     response = httpx.post(
         f"{server.api_base('OrdersApi')}/orders/async",
         json=ORDER,
-        headers={"X-Amzn-Trace-Id": f"Root={root};Sampled=1"},
+        headers={"X-Amzn-Trace-Id": f"Root={root};Sampled=1", "Host": "orders.localhost"},
         timeout=30,
     )
     assert response.status_code == 202
     segments = _trace(server, root, {"CreateOrderAsync", "ProcessOrderPlaced"})
     nodes = _nodes(segments)
     stage = _one(segments, "AWS::ApiGateway::Stage", "OrdersApi/$default")
+    # The URL the client used, its Host header included.
+    assert stage["http"]["request"]["url"] == "http://orders.localhost/orders/async"
+    assert stage["http"]["request"]["method"] == "POST"
     front = _one(segments, "AWS::Lambda", "CreateOrderAsync")
     function = _one(segments, "AWS::Lambda::Function", "CreateOrderAsync")
     # gateway -> its Lambda integration subsegment -> Lambda -> the function
