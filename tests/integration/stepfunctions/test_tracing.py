@@ -126,3 +126,25 @@ def test_executions_publish_aws_states_metrics(server: Server) -> None:
     listed = cloudwatch.list_metrics(Namespace="AWS/States")["Metrics"]
     names = {m["MetricName"] for m in listed}
     assert {"ExecutionsStarted", "ExecutionsSucceeded", "ExecutionTime"} <= names
+
+    def task_total(name: str, value: str, metric: str, statistic: str = "Sum") -> float:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/States",
+            MetricName=metric,
+            Dimensions=[{"Name": name, "Value": value}],
+            StartTime=time.time() - 3600,
+            EndTime=time.time() + 3600,
+            Period=60,
+            Statistics=[statistic],
+        )["Datapoints"]
+        return float(sum(p[statistic] for p in points))
+
+    # Two runs of DEFINITION: each a function-ARN task (LambdaFunction*) and a
+    # lambda:invoke integration (ServiceIntegration*). Other tests of the package run
+    # these resources too (and make some fail): at least ours are counted.
+    function = ("LambdaFunctionArn", f"{FN}Double")
+    integration = ("ServiceIntegrationResourceArn", "arn:aws:states:::lambda:invoke")
+    for dimension, prefix in ((function, "LambdaFunction"), (integration, "ServiceIntegration")):
+        for metric in ("sScheduled", "sStarted", "sSucceeded"):
+            assert task_total(*dimension, prefix + metric) >= 2
+        assert task_total(*dimension, prefix + "Time", "SampleCount") >= 2

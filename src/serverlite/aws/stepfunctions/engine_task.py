@@ -111,7 +111,26 @@ async def run_task(run: Run, frame: Frame, state: dict[str, Any], io: StateIo) -
     run.commit(events, frame)
     call = TaskCall(resource, parameters, token, run.info, frame.state, timeout)
     work = _call_and_wait(run, frame, state, call)
-    return await _finish(run, frame, state, resource, work)
+    if run.services.observed is None:
+        return await _finish(run, frame, state, resource, work)
+    return await _observed(run, frame, state, resource, work)
+
+
+async def _observed(
+    run: Run, frame: Frame, state: dict[str, Any], resource: resources.Resource, work: Any
+) -> Any:
+    """The task run with AWS/States' LambdaFunction* / ServiceIntegration* metrics."""
+    observed = run.services.observed
+    started = run.services.clock.now()
+    observed.task_started(resource.arn, resource.function)
+    try:
+        result = await _finish(run, frame, state, resource, work)
+    except StatesError as exc:
+        ended = "TimedOut" if exc.error in (TIMEOUT, HEARTBEAT_TIMEOUT) else "Failed"
+        observed.task_ended(resource.arn, resource.function, ended, started)
+        raise
+    observed.task_ended(resource.arn, resource.function, "Succeeded", started)
+    return result
 
 
 async def _call_and_wait(run: Run, frame: Frame, state: dict[str, Any], call: TaskCall) -> Any:

@@ -62,7 +62,14 @@ class Executions:
     def services(self, trace: ExecutionTrace | None = None) -> Services:
         extra = {"read_object": self.read_object} if self.read_object else {}
         return Services(
-            self.connectors, self.tokens, self.clock, self.region, self.account, extra, trace
+            self.connectors,
+            self.tokens,
+            self.clock,
+            self.region,
+            self.account,
+            extra,
+            trace,
+            self.observed,
         )
 
     def _trace(self, info: ExecutionInfo) -> ExecutionTrace | None:

@@ -14,13 +14,17 @@ records nothing and passes no header on.
 
 **Metrics** (``AWS/States``, dimension ``StateMachineArn``): ExecutionsStarted,
 ExecutionsSucceeded, ExecutionsFailed, ExecutionsAborted, ExecutionsTimedOut,
-ExecutionsRedriven (Count) and ExecutionTime (Milliseconds).
+ExecutionsRedriven (Count) and ExecutionTime (Milliseconds); for each Task state,
+LambdaFunctions* (a function ARN resource, by ``LambdaFunctionArn``) or
+ServiceIntegrations* (by ``ServiceIntegrationResourceArn``): Scheduled, Started,
+Succeeded, Failed, TimedOut, and the task's Time, RunTime and ScheduleTime.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,12 +187,20 @@ def _states(events: Sequence[Event], tasks: list[TaskSpan], end: float) -> list[
     return found
 
 
+def _task_metrics(resource: str, function: bool) -> tuple[str, tuple[Any, ...]]:
+    if function:
+        return "LambdaFunction", ((("LambdaFunctionArn", resource),),)
+    return "ServiceIntegration", ((("ServiceIntegrationResourceArn", resource),),)
+
+
 class ExecutionObserver:
     """The service's one recorder of traces and metrics (either may be off)."""
 
-    def __init__(self, observer: Any) -> None:
+    def __init__(self, observer: Any, clock: Callable[[], float] = time.time) -> None:
         self.tracer: Tracer | None = getattr(observer, "tracer", None)
-        self.publisher: Any = getattr(observer, "publisher", None)
+        publisher = getattr(observer, "publisher", None)
+        self.publisher: Any = publisher if getattr(publisher, "enabled", False) else None
+        self.publisher_clock = clock
 
     def trace(self, info: ExecutionInfo, extra: dict[str, Any]) -> ExecutionTrace | None:
         tracer = self.tracer
@@ -209,6 +221,26 @@ class ExecutionObserver:
             self.publisher.record(
                 STATES, metric, ((("StateMachineArn", machine_arn),),), value, unit
             )
+
+    def task_started(self, resource: str, function: bool) -> None:
+        """A Task state scheduled and started its resource (a Lambda function ARN: the
+        LambdaFunction* metrics; a service integration: ServiceIntegration*)."""
+        if self.publisher is None:
+            return
+        prefix, sets = _task_metrics(resource, function)
+        for metric in ("Scheduled", "Started"):
+            self.publisher.record(STATES, f"{prefix}s{metric}", sets, 1.0, "Count")
+
+    def task_ended(self, resource: str, function: bool, outcome: str, started: float) -> None:
+        """``outcome``: Succeeded, Failed or TimedOut; the task's times from its start
+        (serverlite schedules a task the moment it starts: ScheduleTime is 0)."""
+        if self.publisher is None:
+            return
+        prefix, sets = _task_metrics(resource, function)
+        took = max(0.0, (self.publisher_clock() - started) * 1000)
+        self.publisher.record(STATES, f"{prefix}s{outcome}", sets, 1.0, "Count")
+        for metric, value in (("RunTime", took), ("ScheduleTime", 0.0), ("Time", took)):
+            self.publisher.record(STATES, f"{prefix}{metric}", sets, value, "Milliseconds")
 
     def started(self, info: ExecutionInfo) -> None:
         self._count(info.machine_arn, "ExecutionsStarted")

@@ -78,6 +78,7 @@ class Services:
     account_id: str = "123456789012"
     extra: dict[str, Any] = field(default_factory=dict)
     trace: Any = None  # observed.ExecutionTrace of a traced state machine's execution
+    observed: Any = None  # observed.ExecutionObserver: AWS/States task metrics
 
 
 class Runner(Protocol):

@@ -68,7 +68,7 @@ class StepFunctionsService(backend.Backend):
         self.executions = Executions(
             self.db, self.tokens, self.clock, context.region, context.account_id
         )
-        self.executions.observed = ExecutionObserver(context.observer)
+        self.executions.observed = ExecutionObserver(context.observer, context.clock)
         self.ctx = SfnContext(self.db, self.arns, self.clock, self.tokens, self.executions)
         self._json = JsonService(
             "AWSStepFunctions",
