@@ -115,3 +115,19 @@ def test_map_states_count_entries_and_a_retried_failure_is_caught() -> None:
 def test_a_fail_state_is_failed() -> None:
     history = [_entered(1, "Fail", "F"), _event(2, "ExecutionFailed", 1)]
     assert state_graph.status(history, "FAILED") == {"F": "failed"}
+
+
+def test_a_transition_past_other_states_curves_around_them() -> None:
+    graph = state_graph.layout(
+        {
+            "StartAt": "C",
+            "States": {
+                "C": {"Type": "Choice", "Choices": [{"Next": "B"}], "Default": "F"},
+                "F": {"Type": "Pass", "End": True},
+                "B": {"Type": "Fail"},
+            },
+        }
+    )
+    drawn = state_graph.draw(graph, {}, {})
+    assert drawn.count("<line ") == 1  # C to F, the next state down
+    assert drawn.count("<path d=") == 2  # C to B, around F (and the arrow head's path)

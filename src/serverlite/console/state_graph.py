@@ -163,11 +163,21 @@ def _draw_column(
     parts: list[str],
 ) -> None:
     placed = {n.name: n for n in column.nodes}
+    order = {n.name: i for i, n in enumerate(column.nodes)}
     for a, b in column.edges:
         start, end = placed[a], placed[b]
         x1, y1 = ox + start.x + start.w / 2, oy + start.y + start.h
         x2, y2 = ox + end.x + end.w / 2, oy + end.y
-        if y2 > y1:
+        if order[b] > order[a] + 1:  # down past other states: a curve on the right
+            right = ox + max(start.x + start.w, end.x + end.w)
+            bend = right + 30 + abs(y2 - y1) / 10
+            ya, yb = oy + start.y + start.h / 2, oy + end.y + end.h / 2
+            parts.append(
+                f'<path d="M{ox + start.x + start.w:.0f},{ya:.0f} C{bend:.0f},{ya:.0f} '
+                f'{bend:.0f},{yb:.0f} {ox + end.x + end.w:.0f},{yb:.0f}" fill="none" '
+                'stroke="#555" marker-end="url(#sarrow)"/>'
+            )
+        elif y2 > y1:
             parts.append(
                 f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#555" '
                 'marker-end="url(#sarrow)"/>'
