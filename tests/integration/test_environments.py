@@ -510,6 +510,12 @@ def _batch_scheduling_allowed() -> bool:
     return tried.returncode == 0
 
 
+def test_a_functions_garbage_collector_is_on(zygote, tmp_path):
+    # The zygote turns its own off for its preload (copy-on-write); each fork turns it on.
+    [outcome] = run(zygote, spec("behaviours.handler"), [{"action": "gc"}], tmp_path)
+    assert body(outcome) == {"enabled": True, "collected": True}
+
+
 def test_environments_run_as_batch_tasks(zygote, tmp_path):
     # They never preempt serverlite's event loop when an invocation wakes them.
     if not _batch_scheduling_allowed():
