@@ -95,8 +95,9 @@ class LogStore(BatchedStore):
         self.flush()
         conn = state.connect(self.path)
         try:
-            with conn:
-                conn.execute("DELETE FROM log_batches")
+            if conn.execute("SELECT EXISTS (SELECT 1 FROM log_batches)").fetchone() == (1,):
+                with conn:  # only then a write: an idle reset takes no lock
+                    conn.execute("DELETE FROM log_batches")
         finally:
             conn.close()
 

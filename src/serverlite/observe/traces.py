@@ -95,8 +95,9 @@ class TraceStore(BatchedStore):
         self.flush()
         conn = state.connect(self.path)
         try:
-            with conn:
-                conn.execute("DELETE FROM trace_batches")
+            if conn.execute("SELECT EXISTS (SELECT 1 FROM trace_batches)").fetchone() == (1,):
+                with conn:  # only then a write: an idle reset takes no lock
+                    conn.execute("DELETE FROM trace_batches")
         finally:
             conn.close()
 
