@@ -17,8 +17,11 @@ ROOT = Path(__file__).parent.parent.parent
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def run(*args: str | Path, cwd: Path, timeout: float = 300) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+def run(
+    *args: str | Path, cwd: Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> str:
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     done = subprocess.run(
         [str(a) for a in args],
         cwd=cwd,
