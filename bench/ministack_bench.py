@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,9 +86,9 @@ def _until(what: str, proc: subprocess.Popen[bytes], attempt: Callable[[], bool]
     raise RuntimeError(f"{what}: no answer within {DEADLINE_S:.0f} s")
 
 
-def _has_table(url: str) -> Callable[[], bool]:
+def _has_table(url: str, table: str = TABLE) -> Callable[[], bool]:
     ddb = client("dynamodb", url, connect_timeout=1, read_timeout=60)
-    return lambda: TABLE in ddb.list_tables()["TableNames"]
+    return lambda: table in ddb.list_tables()["TableNames"]
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -172,10 +173,10 @@ def _ministack_start(sock: socket.socket, state: Path) -> subprocess.Popen[bytes
     return proc
 
 
-def _code_zip() -> bytes:
+def _code_zip(app: Path = APP) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.write(APP / "handler.py", "handler.py")
+        archive.write(app / "handler.py", "handler.py")
     return buffer.getvalue()
 
 
@@ -202,7 +203,7 @@ def _ministack_resources(url: str, out: Path) -> str:
     return str(made["FunctionArn"])
 
 
-def _ministack_api(url: str, function_arn: str) -> str:
+def _ministack_api(url: str, function_arn: str, route: str = "/hello") -> str:
     """An HTTP API with GET /hello -> the function (payload 2.0), on its $default stage;
     the path MiniStack serves it on (/_aws/execute-api/{api}/{stage}/...)."""
     apis = client("apigatewayv2", url)
@@ -213,9 +214,9 @@ def _ministack_api(url: str, function_arn: str) -> str:
         IntegrationUri=function_arn,
         PayloadFormatVersion="2.0",
     )["IntegrationId"]
-    apis.create_route(ApiId=api, RouteKey="GET /hello", Target=f"integrations/{integration}")
+    apis.create_route(ApiId=api, RouteKey=f"GET {route}", Target=f"integrations/{integration}")
     apis.create_stage(ApiId=api, StageName="$default", AutoDeploy=True)
-    return f"/_aws/execute-api/{api}/$default/hello"
+    return f"/_aws/execute-api/{api}/$default{route}"
 
 
 # --- lifecycle: start, restart, idle PSS, kill -9 ---------------------------------------
@@ -327,6 +328,71 @@ def ministack_version() -> str:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return found.stdout.strip()
+
+
+# --- beside the startup suite (bench/startup_bench.py PEERS) -----------------------------
+
+STARTUP_APP = ROOT / "bench" / "app_startup"
+
+
+def startup_side(state: Path, route: str) -> tuple[float, float]:
+    """MiniStack on the startup suite's one-function app (bench/app_startup: a table, a
+    queue, a function behind an HTTP API), from process start: (ListTables naming the
+    table, the route's first 200), asked at once on two threads as the suite asks
+    serverlite. On a cold state the bench makes the resources through MiniStack's API
+    once it answers (it has no templates); a restart loads them (PERSIST_STATE=1)."""
+    api_file = state.parent / f"{state.name}.api-path"  # beside MiniStack's own files
+    with _listening() as sock:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        listed = _has_table(url, "startup-items")
+        started = time.monotonic()
+        proc = _ministack_start(sock, state)
+        found: dict[str, float] = {}
+
+        def get() -> bool:
+            if not api_file.exists():
+                return False
+            with urllib.request.urlopen(url + api_file.read_text(), timeout=60) as reply:
+                reply.read()
+                return bool(reply.status == 200)
+
+        def until(name: str, attempt: Callable[[], bool]) -> Callable[[], None]:
+            return lambda: found.update({name: _until(name, proc, attempt) - started})
+
+        threads = [
+            threading.Thread(target=until("list", listed)),
+            threading.Thread(target=until("api", get)),
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            if not api_file.exists():  # cold: its resources, as a start script makes them
+                ddb = client("dynamodb", url, connect_timeout=1, read_timeout=60)
+                _until("start", proc, lambda: bool(ddb.list_tables() or True))
+                ddb.create_table(
+                    TableName="startup-items",
+                    BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                )
+                client("sqs", url).create_queue(QueueName="startup-jobs")
+                made = client("lambda", url).create_function(
+                    FunctionName="Hello",
+                    Runtime="python3.11",
+                    Role=ROLE,
+                    Handler="handler.handler",
+                    Code={"ZipFile": _code_zip(STARTUP_APP)},
+                    MemorySize=128,
+                    Timeout=10,
+                )
+                api_file.write_text(_ministack_api(url, made["FunctionArn"], route))
+            for thread in threads:
+                thread.join()
+        finally:
+            stop(proc)
+    if "list" not in found or "api" not in found:
+        raise RuntimeError("MiniStack did not answer within the deadline")
+    return found["list"], found["api"]
 
 
 # --- SQS -> Lambda ------------------------------------------------------------------------

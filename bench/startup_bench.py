@@ -13,7 +13,9 @@ would compile them on every start). The dependency cache is the machine's (share
 across state directories), so a cold state does not install packages again.
 
 A peer is a ``Side``: a callable that starts its server on a state directory and
-returns its two times; ``PEERS`` lists the peers that run beside serverlite.
+returns its two times; ``_peers`` lists the peers that run beside serverlite (MiniStack
+on the one-function app: bench/ministack_bench.py makes its resources through its API
+on a cold state, as it has no templates).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import boto3
 from botocore.config import Config
 
 from common import ROOT, Row, bound_urls, stop
-from rounds import alternate, spread
+from rounds import alternate, ratio, spread
 
 ONE_FUNCTION = ROOT / "bench" / "app_startup" / "template.yaml"
 REFERENCE = ROOT / "template.yaml"
@@ -158,8 +160,21 @@ def serverlite_side(app: App, state: Path) -> Times:
         stop(proc)
 
 
-# Peers beside serverlite: name -> Side (MiniStack's joins here).
-PEERS: dict[str, Side] = {}
+def _ministack(app: App, state: Path) -> Times:
+    from ministack_bench import startup_side
+
+    return Times(*startup_side(state, app.path))
+
+
+def _peers() -> dict[str, tuple[Side, frozenset[Path]]]:
+    """Peers beside serverlite: name -> (its Side, the templates it runs). MiniStack
+    (bench/ministack_bench.py) runs the one-function app, when installed (make bench)."""
+    from ministack_bench import MINISTACK_PYTHON
+
+    found: dict[str, tuple[Side, frozenset[Path]]] = {}
+    if MINISTACK_PYTHON.exists():
+        found["MiniStack"] = (_ministack, frozenset({ONE_FUNCTION}))
+    return found
 
 
 def _compile_serverlite() -> None:
@@ -180,7 +195,11 @@ def _measure(rounds: int, app: App) -> dict[str, list[tuple[Times, Times]]]:
         return run
 
     sides = {"serverlite": cold_then_restart(serverlite_side, "serverlite")}
-    sides |= {name: cold_then_restart(side, name) for name, side in PEERS.items()}
+    sides |= {
+        name: cold_then_restart(side, name)
+        for name, (side, templates) in _peers().items()
+        if app.template in templates
+    }
     return alternate(rounds, sides)
 
 
@@ -208,12 +227,16 @@ def startup_rows(rounds: int, scale: float = 1.0) -> list[Row]:
                     if name != "serverlite"
                 )
                 spread_ = spread(figures)
+                versus = ""
+                if "MiniStack" in results:  # rounds alternate, so a ratio is per round
+                    theirs = [pick(p[index]) for p in results["MiniStack"]]
+                    versus = f"{ratio(figures, theirs).show('.0%')} of MiniStack's"
                 rows.append(
                     Row(
                         f"start → {what}, {app.name}, {label}",
                         spread_.show(".2f", " s"),
                         peers,
-                        "",
+                        versus,
                         f"from process start, on the client's clock; {len(figures)} rounds; {load}",
                         f"≤ {app.target_s:g} s",
                         spread_.median <= app.target_s,
