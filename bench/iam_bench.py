@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from common import Row, percentile, start_serverlite, stop
-from rounds import alternate, ratio, spread
+from common import Row, alternate_calls, percentile, start_serverlite, stop, timed_calls
+from rounds import ratio, spread
 from serverlite.iam import credentials
 
 TABLE = "bench"
@@ -48,7 +46,7 @@ Resources:
 TARGET = 1.10  # enforce's GetItem p50 within 10% of off's
 
 
-def _get(url: str) -> Callable[[], object]:
+def _get(url: str) -> Callable[[int], object]:
     keys = credentials.for_function(FUNCTION_ARN)
     client: Any = boto3.client(
         "dynamodb",
@@ -67,21 +65,12 @@ def _get(url: str) -> Callable[[], object]:
         aws_secret_access_key="x",
     ).put_item(TableName=TABLE, Item={"pk": {"S": "get"}, "name": {"S": "Ada"}})
 
-    def get() -> object:
+    def get(_: int = 0) -> object:
         result = client.get_item(TableName=TABLE, Key={"pk": {"S": "get"}})
         assert "Item" in result, result
         return result
 
     return get
-
-
-def _time(call: Callable[[], object], iterations: int) -> list[float]:
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 @contextmanager
@@ -101,14 +90,14 @@ def _server(mode: str) -> Iterator[str]:
 def iam_rows(rounds: int, scale: float) -> list[Row]:
     iterations = max(100, int(300 * scale))
     with _server("enforce") as enforced, _server("off") as off:
-        sides = {}
+        calls: dict[str, dict[str, Callable[[int], object]]] = {}
         for side, url in (("enforce", enforced), ("off", off)):
             call = _get(url)
-            _time(call, 50)  # warm: connection, botocore, the decision cache
-            sides[side] = partial(_time, call, iterations)
-        results = alternate(rounds, sides)
-    ours = [percentile(samples, 50) for samples in results["enforce"]]
-    peer = [percentile(samples, 50) for samples in results["off"]]
+            timed_calls(call, 50)  # warm: connection, botocore, the decision cache
+            calls[side] = {"GetItem": call}
+        results = alternate_calls(rounds, iterations, calls)
+    ours = [percentile(samples, 50) for samples in results[("enforce", "GetItem")]]
+    peer = [percentile(samples, 50) for samples in results[("off", "GetItem")]]
     relative = ratio(ours, peer)
     return [
         Row(

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Row, percentile, serverlite_command, stop
+from common import ROOT, Row, percentile, serverlite_command, stop, timed_calls
 from common import aws_client as client
 from loadgen import run_load
 from pss import read_tree
@@ -481,15 +481,6 @@ class Requests:
     api_p99_ms: float
 
 
-def _timed(call: Callable[[], object], iterations: int) -> list[float]:
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def _requests_side(
     server: Server, gets: int, invokes: int, api_requests: int
 ) -> Callable[[], Requests]:
@@ -498,10 +489,10 @@ def _requests_side(
     ddb.put_item(TableName=TABLE, Item={"pk": {"S": "get"}, "name": {"S": "Ada Lovelace"}})
     key = {"pk": {"S": "get"}}
 
-    def get() -> object:
+    def get(_: int = 0) -> object:
         return ddb.get_item(TableName=TABLE, Key=key)
 
-    def invoke() -> object:
+    def invoke(_: int = 0) -> object:
         reply = lam.invoke(FunctionName=FUNCTION, Payload=b"{}")
         if "FunctionError" in reply:
             raise RuntimeError(f"invoke failed: {reply['Payload'].read()[:200]!r}")
@@ -513,8 +504,9 @@ def _requests_side(
             connections=CONNECTIONS, requests=api_requests, max_seconds=20,
         )  # fmt: skip
 
-    _timed(get, 20)  # warm: the connection, botocore's caches, the function, the route
-    _timed(invoke, 5)
+    # Warm: the connection, botocore's caches, the function, the route.
+    timed_calls(get, 20)
+    timed_calls(invoke, 5)
     warm = api()
     if warm.errors:
         raise RuntimeError(f"the HTTP API answered {warm.errors} errors while warming up")
@@ -524,8 +516,8 @@ def _requests_side(
         if load.errors:
             raise RuntimeError(f"the HTTP API answered {load.errors} errors")
         return Requests(
-            percentile(_timed(get, gets), 50),
-            percentile(_timed(invoke, invokes), 50),
+            percentile(timed_calls(get, gets), 50),
+            percentile(timed_calls(invoke, invokes), 50),
             load.rps,
             load.p99_ms,
         )
