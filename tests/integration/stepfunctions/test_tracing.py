@@ -148,3 +148,43 @@ def test_executions_publish_aws_states_metrics(server: Server) -> None:
         for metric in ("sScheduled", "sStarted", "sSucceeded"):
             assert task_total(*dimension, prefix + metric) >= 2
         assert task_total(*dimension, prefix + "Time", "SampleCount") >= 2
+
+
+def test_a_traced_sqs_task_passes_the_trace_in_aws_trace_header(server: Server) -> None:
+    sqs = aws_client(server, "sqs")
+    url = sqs.create_queue(QueueName=f"traced-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    sfn = aws_client(server, "stepfunctions")
+    definition = {
+        "StartAt": "Send",
+        "States": {
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": url, "MessageBody": {"hello": "queue"}},
+                "End": True,
+            }
+        },
+    }
+    arn = sfn.create_state_machine(
+        name=f"traced-sqs-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=ROLE,
+        tracingConfiguration={"enabled": True},
+    )["stateMachineArn"]
+    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+    started = sfn.start_execution(
+        stateMachineArn=arn, traceHeader=f"Root={root};Parent=53995c3f42cd8ad8;Sampled=1"
+    )
+    assert finished(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    (message,) = sqs.receive_message(
+        QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"], WaitTimeSeconds=5
+    )["Messages"]
+    header = dict(p.split("=", 1) for p in message["Attributes"]["AWSTraceHeader"].split(";"))
+    (execution,) = [
+        s
+        for s in _segments(server, root, 1)
+        if s.get("origin") == "AWS::StepFunctions::StateMachine"
+    ]
+    (task,) = execution["subsegments"][0]["subsegments"]
+    assert (task["name"], task["aws"]["operation"]) == ("SQS", "SendMessage")
+    assert header["Root"] == root and header["Parent"] == task["id"]
