@@ -210,7 +210,8 @@ def _rows(results: dict[str, list[LoadResult]], requests: int, streamed: int) ->
                     f"{ratio(rps, base).show('.0%')} of --no-console",
                     f"{what}, {CONNECTIONS} keep-alive connections"
                     + (note if "page" in side else ""),
-                    "no measurable cost" if side == "console" else "",
+                    "no measurable cost (>= 95% of --no-console)" if side == "console" else "",
+                    ratio(rps, base).median >= 0.95 if side == "console" else None,
                 )
             )
     for name, runs in results.items():
