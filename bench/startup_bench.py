@@ -70,6 +70,9 @@ APPS = (
 class Times:
     list_tables_s: float  # start -> first ListTables answered
     api_s: float  # start -> first API answer (a function's cold start included)
+    # CPU seconds (user + system) the server's main process had used by the first
+    # ListTables answer: what a quiet machine would take at least, whatever the load.
+    cpu_s: float | None = None
 
 
 Side = Callable[[App, Path], Times]
@@ -87,7 +90,18 @@ def _until(deadline: float, attempt: Callable[[], bool]) -> float:
     raise RuntimeError("no answer within the deadline")
 
 
-def _first_answers(started: float, aws_port: int, api_url: Callable[[], str | None]) -> Times:
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _first_answers(
+    started: float,
+    aws_port: int,
+    api_url: Callable[[], str | None],
+    cpu: Callable[[], float] | None = None,
+) -> Times:
     """ListTables and the API route asked at once, each on a thread of its own."""
     client: Any = boto3.client(
         "dynamodb",
@@ -102,6 +116,8 @@ def _first_answers(started: float, aws_port: int, api_url: Callable[[], str | No
 
     def list_tables() -> None:
         found["list"] = _until(deadline, lambda: bool(client.list_tables() or True))
+        if cpu is not None:
+            found["cpu"] = cpu()
 
     def get() -> bool:
         url = api_url()
@@ -121,7 +137,7 @@ def _first_answers(started: float, aws_port: int, api_url: Callable[[], str | No
         thread.join()
     if "list" not in found or "api" not in found:
         raise RuntimeError("serverlite did not answer within the deadline")
-    return Times(found["list"] - started, found["api"] - started)
+    return Times(found["list"] - started, found["api"] - started, found.get("cpu"))
 
 
 def serverlite_side(app: App, state: Path) -> Times:
@@ -155,7 +171,9 @@ def serverlite_side(app: App, state: Path) -> Times:
         base = urls["apis"].get(app.api)
         if base is None:
             raise RuntimeError(f"{app.template} serves no API {app.api}")
-        return _first_answers(started, aws_port, lambda: base.rstrip("/") + app.path)
+        return _first_answers(
+            started, aws_port, lambda: base.rstrip("/") + app.path, lambda: process_cpu_s(proc.pid)
+        )
     finally:
         stop(proc)
 
@@ -227,6 +245,10 @@ def startup_rows(rounds: int, scale: float = 1.0) -> list[Row]:
                     if name != "serverlite"
                 )
                 spread_ = spread(figures)
+                cpu = [t.cpu_s for t in ours if t.cpu_s is not None]
+                setup = f"from process start, on the client's clock; {len(figures)} rounds; {load}"
+                if cpu and what == "first ListTables OK":
+                    setup += f"; serverlite's process had used {spread(cpu).show('.2f', ' s')} CPU"
                 versus = ""
                 if "MiniStack" in results:  # rounds alternate, so a ratio is per round
                     theirs = [pick(p[index]) for p in results["MiniStack"]]
@@ -237,7 +259,7 @@ def startup_rows(rounds: int, scale: float = 1.0) -> list[Row]:
                         spread_.show(".2f", " s"),
                         peers,
                         versus,
-                        f"from process start, on the client's clock; {len(figures)} rounds; {load}",
+                        setup,
                         f"≤ {app.target_s:g} s",
                         spread_.median <= app.target_s,
                     )
