@@ -39,10 +39,6 @@ import signal
 import socket
 import sys
 from contextlib import suppress
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from typing import Any
 
 PRELOAD_MODULES = (
     "boto3",
@@ -101,7 +97,9 @@ def _warm_botocore() -> None:
     shared_cache = loader._cache
     original_init = botocore.loaders.Loader.__init__
 
-    def init_sharing_cache(self: Any, *args: Any, **kwargs: Any) -> None:
+    def init_sharing_cache(
+        self: botocore.loaders.Loader, *args: object, **kwargs: object
+    ) -> None:
         original_init(self, *args, **kwargs)
         # Loaders built with the default search paths read the same files: share them.
         if self.search_paths == loader.search_paths:
