@@ -18,6 +18,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from serverlite.aws.backend import AwsClient, AwsError
@@ -74,27 +75,33 @@ class SubscriptionDelivery:
         self._warned: set[tuple[str, str]] = set()
 
     async def run(self) -> None:
+        # The filters are read again only when one was put or deleted (the store's
+        # version): with none, a round costs nothing but the sleep.
+        filters: list[SubscriptionFilter] = []
+        seen = -1
         while True:
             try:
-                filters = await asyncio.to_thread(self.subscriptions.filters)
-                for item in filters:
-                    await self.deliver(item)
+                if self.subscriptions.version != seen:
+                    seen = self.subscriptions.version
+                    filters = await asyncio.to_thread(self.subscriptions.filters)
+                filters = [await self.deliver(item) for item in filters]
             except Exception:  # a bad round must not end delivery for good
                 log.exception("subscription filters: a delivery round failed")
+                seen = -1
             await asyncio.sleep(POLL_S)
 
-    async def deliver(self, item: SubscriptionFilter) -> None:
+    async def deliver(self, item: SubscriptionFilter) -> SubscriptionFilter:
         """Send what ``item`` matched since its cursor; advance the cursor past what
-        was sent (or dropped)."""
+        was sent (or dropped). The filter, at its new cursor."""
         try:
             matches = compile_pattern(item.pattern)
         except PatternError:  # refused by PutSubscriptionFilter; a template's is checked
-            return
+            return item
         stored = await asyncio.to_thread(
             self.logs.read, item.log_group, after_id=item.cursor, limit=BATCHES_A_ROUND
         )
         if not stored:
-            return
+            return item
         by_stream: dict[str, list[LogEvent]] = {}
         index, batch = 0, -1
         for event in stored:
@@ -108,10 +115,11 @@ class SubscriptionDelivery:
             for run in chunks(events):
                 document = data_message(self.owner, item.log_group, stream, item.name, run)
                 if not await self._send(item, stream, document):
-                    return  # tried again from the same cursor next round
+                    return item  # tried again from the same cursor next round
         await asyncio.to_thread(
             self.subscriptions.advance, item.log_group, item.name, stored[-1].id
         )
+        return replace(item, cursor=stored[-1].id)
 
     async def _send(self, item: SubscriptionFilter, stream: str, document: dict[str, Any]) -> bool:
         """True when the payload is delivered or dropped for good; False: try again."""
