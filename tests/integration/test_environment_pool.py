@@ -229,3 +229,27 @@ def test_a_zygote_whose_environments_were_all_reaped_goes_light(zygote, tmp_path
     # Preloaded while its environment lived, light once it was reaped, preloaded again
     # for the next environment.
     assert asyncio.run(go()) == (True, True, True)
+
+
+def test_waiting_for_the_function_to_become_runnable_is_not_part_of_the_timeout(zygote, tmp_path):
+    """The APIs serve while provisioning (PostgreSQL) and the zygotes finish: invocations
+    that arrive then wait for that without spending their timeout, then queue for room."""
+    fn = spec(memory_mb=256)
+
+    async def go() -> list[RunOutcome]:
+        pool = pool_of(zygote, tmp_path, budget_mb=256)  # one environment at a time
+        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pool.hold(gate)
+        try:
+            runs = [
+                asyncio.ensure_future(pool.run(fn, invocation({"action": "pid"}, timeout_s=1.0)))
+                for _ in range(3)
+            ]
+            await asyncio.sleep(1.5)  # longer than their timeout, before anything can run
+            gate.set_result(None)
+            return await asyncio.gather(*runs)
+        finally:
+            await pool.close()
+
+    outcomes = asyncio.run(go())
+    assert len({pid(o) for o in outcomes}) == 1  # one environment served all three
