@@ -97,9 +97,7 @@ def _warm_botocore() -> None:
     shared_cache = loader._cache
     original_init = botocore.loaders.Loader.__init__
 
-    def init_sharing_cache(
-        self: botocore.loaders.Loader, *args: object, **kwargs: object
-    ) -> None:
+    def init_sharing_cache(self: botocore.loaders.Loader, *args: object, **kwargs: object) -> None:
         original_init(self, *args, **kwargs)
         # Loaders built with the default search paths read the same files: share them.
         if self.search_paths == loader.search_paths:
