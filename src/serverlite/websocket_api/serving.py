@@ -16,7 +16,6 @@ from serverlite.connections import bind
 from serverlite.invoker import Invoker
 from serverlite.websocket_api.connections import MAX_MESSAGE_BYTES, Hub
 from serverlite.websocket_api.model import WebSocketApiSpec
-from serverlite.websocket_api.server import FrameLimitedProtocol, WebSocketApp
 
 LIMITS_EVERY_S = 0.2
 
@@ -78,6 +77,8 @@ class WebSocketServers:
         return f"ws://{host}:{bound.plain_port}{stage}", f"https://{host}:{bound.tls_port}{stage}"
 
     async def start(self) -> None:
+        if self.apis:  # the server (uvicorn's websockets protocol): only for templates with APIs
+            from serverlite.websocket_api.server import FrameLimitedProtocol, WebSocketApp
         for api in self.apis:
             bound = self.bound[api.api_id]
             domain = f"{client_host(self.host)}:{bound.tls_port}"
