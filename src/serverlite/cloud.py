@@ -38,9 +38,7 @@ from serverlite.aws.dispatch.iam_check import IamCheck, Mode
 from serverlite.aws.endpoint import LOOPBACK_ONLY, build_app
 from serverlite.aws.lambda_urls_api import UrlApi
 from serverlite.aws.lambda_urls_api import face as url_api_face
-from serverlite.console import app as console_app
 from serverlite.console.context import ConsoleContext
-from serverlite.console.guard import Guard
 from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.deps.cache import DepCache
 from serverlite.function_urls.configs import FunctionUrls
@@ -295,6 +293,11 @@ class LocalCloud:
         )
         if not self.options.console or not console:
             return endpoint
+        # The console's views: imported when the endpoint of every service is built (after
+        # `up` serves), not before the first request.
+        from serverlite.console import app as console_app
+        from serverlite.console.guard import Guard
+
         return console_app.Mount(endpoint, console_app.build(self.console, Guard(hosts)))
 
     def _local_url(self, url_id: str) -> str | None:
