@@ -2,8 +2,8 @@
 
 The metrics of every invocation and request are on the hot path: a metric's identity
 (namespace, name, dimension sets, unit) is registered once (``metric_ids``) and
-``record_values`` appends each value to its metric's list for the minute, a plain
-dict of lists: one clock read, one lock and a list append each. ``record`` (the
+``record_values`` appends one (time, ids, values) tuple for a whole invocation or
+request, without a lock; the flush sorts them into per-minute lists of values. ``record`` (the
 services' own metrics, EMF, PutMetricData) adds to the running statistic set of its
 metric and period (a minute; a second for high-resolution metrics, StorageResolution
 1). A writer thread flushes the sets every
@@ -26,6 +26,7 @@ import operator
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
@@ -136,8 +137,9 @@ class MetricStore:
             conn.executescript(_SCHEMA)
             conn.close()
         self._pending: dict[_Key, Aggregate] = {}
-        # record_values: minute -> metric id -> values; the ids index _metrics.
-        self._minutes: dict[int, dict[int, list[float]]] = {}
+        # record_values: (time, metric ids, values), taken apart by the flush; the ids
+        # index _metrics. A deque: appending and popping need no lock.
+        self._recorded: deque[tuple[float, tuple[int, ...], tuple[float, ...]]] = deque()
         self._metrics: list[Metric] = []
         self._metric_ids: dict[Metric, int] = {}
         self._lock = threading.Lock()
@@ -188,21 +190,12 @@ class MetricStore:
 
     def record_values(self, ids: tuple[int, ...], values: tuple[float, ...]) -> None:
         """A value for each metric of ``ids`` now, at a minute's resolution: one clock
-        read and one lock for a whole invocation's metrics, and a list append each."""
-        now = self.clock()
-        ts = int(now) - int(now) % 60
-        with self._lock:
-            minute = self._minutes.get(ts)
-            if minute is None:
-                minute = self._minutes[ts] = {}
+        read and one append for a whole invocation's metrics (the flush sorts them)."""
+        self._recorded.append((self.clock(), ids, values))
+        if self._thread is None:
+            with self._lock:
                 if self._thread is None:
                     self._start()
-            for metric, value in zip(ids, values, strict=True):
-                found = minute.get(metric)
-                if found is None:
-                    minute[metric] = [value]
-                else:
-                    found.append(value)
 
     def record_set(
         self,
@@ -241,21 +234,34 @@ class MetricStore:
         with self._flushing:
             with self._lock:
                 pending, self._pending = self._pending, {}
-                minutes, self._minutes = self._minutes, {}
-            for ts, recorded in minutes.items():
-                for metric, values in recorded.items():
-                    namespace, name, sets, unit = self._metrics[metric]
-                    key = (namespace, name, sets, ts, 60)
-                    agg = pending.get(key)
-                    if agg is None:
-                        agg = pending[key] = Aggregate(unit=unit)
-                    agg.add_values(values)
+            for (metric, ts), values in self._take_recorded().items():
+                namespace, name, sets, unit = self._metrics[metric]
+                key = (namespace, name, sets, ts, 60)
+                agg = pending.get(key)
+                if agg is None:
+                    agg = pending[key] = Aggregate(unit=unit)
+                agg.add_values(values)
             if not pending:
                 return
             try:
                 self._write(pending)
             except sqlite3.Error as exc:
                 log.warning("metrics: could not store %d datapoints: %s", len(pending), exc)
+
+    def _take_recorded(self) -> dict[tuple[int, int], list[float]]:
+        """What record_values recorded so far, as values by (metric id, minute)."""
+        recorded = self._recorded
+        found: dict[tuple[int, int], list[float]] = {}
+        while recorded:  # one added meanwhile is taken now or by the next flush
+            now, ids, values = recorded.popleft()
+            ts = int(now) - int(now) % 60
+            for metric, value in zip(ids, values, strict=True):
+                listed = found.get((metric, ts))
+                if listed is None:
+                    found[(metric, ts)] = [value]
+                else:
+                    listed.append(value)
+        return found
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -306,7 +312,7 @@ class MetricStore:
         with self._flushing:
             with self._lock:
                 self._pending = {}
-                self._minutes = {}
+                self._recorded.clear()
             conn = self._connection()
             with conn:
                 conn.execute("DELETE FROM points")
