@@ -208,10 +208,15 @@ def test_the_embedded_server_logs_no_row_values(workdir: Path) -> None:
 
 def test_a_reset_puts_back_the_rows_the_migrations_left(cloud: Cloud, template: Path) -> None:
     """A test's reset (the pytest plugin's): rows written since are gone, the migrations'
-    own rows and sequence positions are back, and a function's open connection still
-    works."""
+    own rows and sequence positions are back (an append-only TRUNCATE trigger does not
+    stop it), and a function's open connection still works."""
     (template.parent / "migrations" / "0003_seed.sql").write_text(
         "INSERT INTO items (name, price) VALUES ('seeded', 1);\n"
+        # an append-only guard, as services/patients puts on audit_events
+        "CREATE FUNCTION no_truncate() RETURNS trigger LANGUAGE plpgsql AS\n"
+        "$$ BEGIN RAISE EXCEPTION 'items is append-only'; END $$;\n"
+        "CREATE TRIGGER items_no_truncate BEFORE TRUNCATE ON items\n"
+        "FOR EACH STATEMENT EXECUTE FUNCTION no_truncate();\n"
     )
     cloud.up(template)
     cloud.postgres.template_provisioned()

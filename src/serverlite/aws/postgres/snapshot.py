@@ -3,8 +3,9 @@ test's reset (embedded databases only: a server given by URL is the user's own).
 
 ``take`` copies every table's rows (``COPY ... TO STDOUT``, binary) and every sequence's
 position; ``restore`` empties the tables in one ``TRUNCATE`` and copies the rows back,
-foreign keys unchecked while it does (the rows were consistent when taken), then puts
-the sequences back. ``schema_migrations`` is left alone: the schema does not change. The
+triggers and foreign keys off while it does (``session_replication_role = replica``: an
+append-only table's TRUNCATE trigger guards the application, not a test's reset), then
+puts the sequences back. ``schema_migrations`` is left alone: the schema does not change. The
 functions' open connections stay usable; a transaction left open by one would block the
 truncate, so it waits at most ``LOCK_TIMEOUT``.
 """
@@ -60,9 +61,11 @@ def restore(url: str, snapshot: Snapshot) -> None:
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         current = {str(r[0]) for r in conn.execute(_TABLES).fetchall()}
         tables = [t for t in snapshot.tables if t in current]
-        conn.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
-        # The rows were consistent when taken; put back in any order, unchecked.
+        # Triggers off while the rows go and come back: the application's own (an
+        # append-only table refusing TRUNCATE, audit triggers) guard its writes, not this;
+        # foreign keys too: the rows were consistent when taken, put back in any order.
         conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         for table, data in snapshot.rows.items():
             if table in current:
                 with conn.cursor().copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
