@@ -2,7 +2,10 @@
 
 Each API function is one operation; the four layers do the rest: auth (who, and
 may they), logging (JSON, correlation id = the API request id, PHI scrubbed),
-metrics (count, duration, errors per operation) and data (PostgreSQL).
+metrics (count, duration, errors per operation) and data (PostgreSQL). Powertools
+Tracer records each invocation in X-Ray (``## <operation>`` with the operation and
+outcome as annotations, the AWS calls it makes); responses and exceptions are not
+captured as metadata, since they hold PHI.
 Nothing escapes a handler unlogged: an unexpected error is logged (scrubbed) and
 answered 500 with an OperationOutcome, so no stack trace with PHI reaches the
 runtime's own log lines.
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from patients_auth.policy import Action
 from patients_data.connection import connection, reset
@@ -31,6 +35,7 @@ from patients.store import PostgresStore
 
 logger = get_logger()
 metrics = get_metrics()
+tracer = Tracer()  # service name from POWERTOOLS_SERVICE_NAME
 _service: PatientService | None = None
 _store: PostgresStore | None = None
 
@@ -68,11 +73,8 @@ def _api(operation: str) -> Handler:
     action: Action | None = BY_OPERATION[operation].action
     assert action is not None
 
-    @logger.inject_lambda_context(
-        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
-    )
-    @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        tracer.put_annotation(key="operation", value=operation)
         with measure(metrics, operation) as measured:
             try:
                 reply, measured.denied = service().handle(action, from_event(event))
@@ -89,14 +91,19 @@ def _api(operation: str) -> Handler:
             if reply.status < 500
             else "error"
         )
+        tracer.put_annotation(key="outcome", value=outcome)
         logger.info(
             "request handled",
             extra={"operation": operation, "status": reply.status, "outcome": outcome},
         )
         return reply.to_api_gateway()
 
-    handler.__name__ = operation
-    return handler
+    handler.__name__ = operation  # Tracer's subsegment: "## getPatient"
+    traced = tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+    logged = logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+    )
+    return logged(traced(metrics.log_metrics(handler)))
 
 
 # One per route of routes.ROUTES (its handler string names these).
@@ -110,6 +117,7 @@ get_patient_audit = _api("getPatientAudit")
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.requestId", clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def record_audit(event: dict[str, Any], context: Any) -> None:
     """The audit consumer (an EventBridge rule on the audit bus): append the event.

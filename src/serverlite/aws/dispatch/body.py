@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from serverlite.aws.backend import AwsError
 
@@ -38,14 +38,38 @@ async def read(
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit, operation, code)
+    if hasattr(request, "_body") or getattr(request, "_stream_consumed", False):
+        return await _read_stream(request, limit, operation, code)  # read before
+    # Every request of every service comes through here: the ASGI messages are read
+    # directly, as Request.stream() reads them, without an async generator around them.
+    receive = request.receive
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        more = message.get("more_body", False)
+        chunk: bytes = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit, operation, code)
+            chunks.append(chunk)
+    request._stream_consumed = True  # as stream() leaves it: a second read raises, not hangs
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _read_stream(request: Request, limit: int, operation: str, code: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():  # Starlette's replay (or its "Stream consumed")
         size += len(chunk)
         if size > limit:
             raise too_large(limit, operation, code)
         chunks.append(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return b"".join(chunks)
 
 
 def json_object(raw: bytes) -> dict[str, Any]:

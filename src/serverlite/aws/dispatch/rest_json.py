@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,6 +21,8 @@ from serverlite.aws.backend import AwsError, RestJsonService, RestResponse, Rest
 from serverlite.aws.dispatch import body, calls, errors
 from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import request_id as new_request_id
+
+_NO_QUERY = QueryParams("")
 
 
 def routes(service: RestJsonService, iam: IamCheck | None = None) -> list[Route]:
@@ -43,7 +46,8 @@ def _endpoint(
             )
             parts = {
                 "path": request.path_params,
-                "query": request.query_params,
+                # Most calls have no query string: one empty (immutable) set serves them.
+                "query": request.query_params if request.scope["query_string"] else _NO_QUERY,
                 "headers": request.headers,
                 "body": body.json_object(raw) if route.json else raw,
             }
