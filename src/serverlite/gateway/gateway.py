@@ -295,8 +295,8 @@ class Gateway:
         route = ctx.route
         if trace is None:
             return await self._invoke(request, ctx, trace_id)
-        start = trace.start + (time.perf_counter() - trace.started)
         started = time.perf_counter()
+        start = trace.start + (started - trace.started)
         try:
             return await self._invoke(request, ctx, trace_id)
         finally:

@@ -74,6 +74,14 @@ class BatchWriter(Generic[B]):
         finally:
             self._lock.release()
 
+    def add(self: BatchWriter[list[Any]], item: Any) -> None:
+        """Add one item to a list batch (``with writer as batch: batch.append(item)``
+        without the two Python-level calls of the context manager)."""
+        with self._lock:
+            self._pending.append(item)
+            if not self._woken:
+                self._signal()
+
     def _signal(self) -> None:
         # The writer sleeps until a batch begins, then lingers: woken once per batch.
         self._woken = True

@@ -81,14 +81,12 @@ class TraceStore(BatchedStore):
     def put(self, document: Document) -> None:
         """Store one segment or subsegment document (never changed after this call)."""
         if self._writer is not None:
-            with self._writer as batch:
-                batch.append(document)
+            self._writer.add(document)
 
     def record(self, item: Record) -> None:
         """Store one record of segments serverlite made (``segment_records``)."""
         if self._writer is not None:
-            with self._writer as batch:
-                batch.append(item)
+            self._writer.add(item)
 
     def clear(self) -> None:
         """Every stored trace gone (a test's reset), those still being written too."""
