@@ -92,14 +92,7 @@ class LogStore(BatchedStore):
     def clear(self) -> None:
         """Every stored event gone (a test's reset): what was written so far lands first,
         then goes with the rest."""
-        self.flush()
-        conn = state.connect(self.path)
-        try:
-            if conn.execute("SELECT EXISTS (SELECT 1 FROM log_batches)").fetchone() == (1,):
-                with conn:  # only then a write: an idle reset takes no lock
-                    conn.execute("DELETE FROM log_batches")
-        finally:
-            conn.close()
+        self._clear("log_batches")
 
     # -- reading -----------------------------------------------------------------
     def read(

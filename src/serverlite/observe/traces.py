@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from serverlite import fastjson, state
+from serverlite import fastjson
 from serverlite.observe.batch_writer import BatchedStore, BatchWriter, read_connection
 from serverlite.observe.segment_records import Record, document_count, documents
 
@@ -90,14 +90,7 @@ class TraceStore(BatchedStore):
 
     def clear(self) -> None:
         """Every stored trace gone (a test's reset), those still being written too."""
-        self.flush()
-        conn = state.connect(self.path)
-        try:
-            if conn.execute("SELECT EXISTS (SELECT 1 FROM trace_batches)").fetchone() == (1,):
-                with conn:  # only then a write: an idle reset takes no lock
-                    conn.execute("DELETE FROM trace_batches")
-        finally:
-            conn.close()
+        self._clear("trace_batches")
 
     def _insert(self, conn: sqlite3.Connection, items: list[Item]) -> None:
         by_trace: dict[str, list[Item]] = {}
