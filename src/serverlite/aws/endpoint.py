@@ -108,7 +108,9 @@ def build_app(
             *([Middleware(Current, faults=faults)] if faults is not None else []),  # S3's too
             # what no SDK sends is refused first (but what S3's CORS rules let a page do)
             Middleware(Admission, hosts=hosts, web=web_request_allowed(rest_xml_service)),
-            Middleware(RestXmlRouter, service=rest_xml_service, iam=iam),  # S3: bucket + key paths
+            Middleware(
+                RestXmlRouter, service=rest_xml_service, iam=iam, publisher=publisher
+            ),  # S3: bucket + key paths
             *(
                 [Middleware(TraceHeaders, tracer=tracer, publisher=publisher)]
                 if tracer is not None or publisher is not None

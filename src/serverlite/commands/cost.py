@@ -68,4 +68,4 @@ def table_lines(result: dict[str, Any], per_month: bool) -> Iterator[str]:
     yield f"  {'total':<12} {'':<36} {'':>14} {total:>12.6f} {monthly:>12.4f}"
     if per_month:
         yield f"Projected per month: ${result['monthlyUsd']:.2f}"
-    yield "Not measured (no request metrics yet): " + ", ".join(result["notMeasured"])
+    yield "Not measured (not priced yet): " + ", ".join(result["notMeasured"])

@@ -8,9 +8,13 @@
 - SQS: requests (sent, received, empty receives, deleted); SNS: publishes.
 - DynamoDB: on-demand tables' read and write request units (Consumed*CapacityUnits),
   provisioned tables' RCU and WCU hours over the window.
-- EventBridge, S3, Kinesis and Step Functions are not priced yet (S3 publishes no
-  request metrics here; the others' AWS/Events, AWS/Kinesis and AWS/States metrics are
-  not read for cost yet): they are listed as not measured, never counted as free.
+- S3 requests by class (PUT, COPY, POST, LIST / GET and other), EventBridge custom
+  events (64 KB chunks), Kinesis PUT payload units (25 KB chunks) and Step Functions
+  Standard workflows' state transitions: the units serverlite counted where it served
+  them (observe/billing.py, a serverlite-private namespace of the metric store).
+- Not priced, listed as not measured (never counted as free): Kinesis shard hours and
+  on-demand streams, Step Functions Express workflows (billed by request and
+  duration), API Gateway WebSocket messages and connection minutes.
 
 The window's cost takes each free tier allowance prorated to the window; the monthly
 projection scales the window's usage to 30 days at the observed rate and takes the
@@ -26,10 +30,23 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from serverlite.observe.billing import BILLING
 from serverlite.observe.metrics import Aggregate, MetricStore
 
 MONTH_S = 30 * 24 * 3600.0
-NOT_MEASURED = ("EventBridge", "S3", "Kinesis", "Step Functions")
+NOT_MEASURED = (
+    "Kinesis shard hours",
+    "Step Functions Express workflows",
+    "API Gateway WebSocket messages",
+)
+# The units observe/billing.py counts, by price key, and the service each is billed by.
+BILLED = {
+    "s3_put_requests": "S3",
+    "s3_get_requests": "S3",
+    "eventbridge_events": "EventBridge",
+    "kinesis_put_payload_units": "Kinesis",
+    "stepfunctions_state_transitions": "Step Functions",
+}
 
 
 def prices() -> dict[str, Any]:
@@ -179,6 +196,9 @@ def usage(
             if table is not None and table.provisioned:
                 continue  # provisioned capacity is paid by the hour, used or not
             lines.append(Line("DynamoDB", where["TableName"], key, agg.sum))
+    for key, service in BILLED.items():
+        for where, agg in _aggregates(store, BILLING, key, start, end):
+            lines.append(Line(service, where.get("Resource", ""), key, agg.sum))
     hours = (end - start) / 3600.0
     for table in tables:
         if table.provisioned:

@@ -3,9 +3,10 @@ endpoint serves (``dispatch/calls.py``): AWS/SQS NumberOfMessagesSent, SentMessa
 NumberOfMessagesReceived, NumberOfEmptyReceives, NumberOfMessagesDeleted (QueueName);
 AWS/SNS NumberOfMessagesPublished, PublishSize (TopicName); AWS/DynamoDB
 SuccessfulRequestLatency and SystemErrors (TableName, Operation) and UserErrors (the
-account). DynamoDB's capacity metrics and ThrottledRequests come from its throughput
-module. Calls serverlite makes in-process (an SNS delivery to a queue, an event source
-mapping's receive) are not counted yet.
+account); S3's billed requests by class (observe/billing.py). DynamoDB's capacity
+metrics and ThrottledRequests come from its throughput module. Calls serverlite makes
+in-process (an SNS delivery to a queue, an event source mapping's receive) are not
+counted yet.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
+from serverlite.observe import billing
 from serverlite.observe.metrics import dims
 from serverlite.observe.publishing import Publisher
 
@@ -37,6 +39,8 @@ def record(
         _sns(publisher, operation, request, error)
     elif service == "DynamoDB":
         _dynamodb(publisher, operation, request, error, latency_ms)
+    elif service == "S3":
+        _s3(publisher, operation, request)
 
 
 def _name(value: Any, separator: str) -> str | None:
@@ -122,3 +126,10 @@ def _dynamodb(
         pass  # ThrottledRequests: DynamoDB's throughput module publishes it where it throttles
     else:
         publisher.record("AWS/DynamoDB", "SystemErrors", sets, 1.0, "Count")
+
+
+def _s3(publisher: Publisher, operation: str, request: Mapping[str, Any]) -> None:
+    price = billing.s3_price(operation)
+    if price is not None:
+        bucket = request.get("bucket")
+        billing.count(publisher, price, bucket if isinstance(bucket, str) else "", 1.0)

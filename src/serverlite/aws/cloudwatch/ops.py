@@ -14,6 +14,7 @@ from typing import Any
 from serverlite.aws.cloudwatch import errors
 from serverlite.aws.cloudwatch.context import CloudWatchContext
 from serverlite.observe import statistics
+from serverlite.observe.billing import BILLING
 from serverlite.observe.metric_math import Grid, MathError, TimeSeries, evaluate
 from serverlite.observe.metrics import Aggregate, Dimensions
 
@@ -313,9 +314,13 @@ def list_metrics(ctx: CloudWatchContext, params: Params) -> Params:
         since = ctx.now() - 3 * 3600
     elif params.get("RecentlyActive") is not None:
         raise errors.invalid("The value for parameter RecentlyActive must be PT3H.")
-    found = ctx.metrics.series(
-        params.get("Namespace"), params.get("MetricName"), filters, since=since
-    )
+    found = [  # serverlite's own billing counts (observe/billing.py) are not AWS's
+        s
+        for s in ctx.metrics.series(
+            params.get("Namespace"), params.get("MetricName"), filters, since=since
+        )
+        if s.namespace != BILLING
+    ]
     token = params.get("NextToken")
     offset = 0
     if token is not None:

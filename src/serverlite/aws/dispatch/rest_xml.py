@@ -34,6 +34,8 @@ from serverlite.aws.dispatch.aws_chunked import StreamedBody
 from serverlite.aws.dispatch.iam_check import IamCheck
 from serverlite.ids import hex_token
 from serverlite.ids import request_id as new_request_id
+from serverlite.observe.publishing import Publisher
+from serverlite.observe.service_metrics import PUBLISHER
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _VIRTUAL_HOST = re.compile(r"^(?P<bucket>.+?)(?:\.s3(?:\.[a-z0-9-]+)?)?\.localhost$")
@@ -92,15 +94,25 @@ class RestXmlRouter:
     """ASGI middleware: S3's requests to its dispatcher, the rest on to the other faces."""
 
     def __init__(
-        self, app: ASGIApp, service: RestXmlService | None, iam: IamCheck | None = None
+        self,
+        app: ASGIApp,
+        service: RestXmlService | None,
+        iam: IamCheck | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         self.app = app
         self.service = service
         self.iam = iam
+        self.publisher = publisher  # S3's billed requests (observe/service_metrics.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.service is not None and is_s3(scope):
-            response = await dispatch(Request(scope, receive), self.service, self.iam)
+            token = PUBLISHER.set(self.publisher) if self.publisher is not None else None
+            try:
+                response = await dispatch(Request(scope, receive), self.service, self.iam)
+            finally:
+                if token is not None:
+                    PUBLISHER.reset(token)
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

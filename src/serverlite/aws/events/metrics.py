@@ -11,6 +11,9 @@ A rule of the default bus is dimensioned by ``RuleName``; a rule of a custom bus
   failed for good; FailedInvocations (per rule) for the latter; InvocationsSentToDlq
   and InvocationsFailedToBeSentToDlq (per rule) for what a dead-letter queue got.
 
+Not an AWS metric: each custom event put on a bus, in 64 KB chunks, for ``serverlite
+cost`` (observe/billing.py).
+
 Scheduler's schedules are not rules: their deliveries publish nothing here.
 """
 
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from serverlite.observe import billing
 
 from .names import DEFAULT_BUS
 
@@ -47,6 +52,11 @@ class EventsMetrics:
     def _count(self, metric: str, sets: tuple[Dimensions, ...], value: float = 1.0) -> None:
         if self.publisher is not None:
             self.publisher.record(EVENTS, metric, sets, value, "Count")
+
+    def published(self, bus: str, size: int) -> None:
+        """A custom event of ``size`` bytes (as PutEvents measures it) put on ``bus``."""
+        units = billing.chunks(size, billing.EVENT_CHUNK)
+        billing.count(self.publisher, "eventbridge_events", bus, units)
 
     def matched(self, bus: str, rules: Iterable[str]) -> None:
         """An event matched ``rules`` of ``bus``."""

@@ -78,6 +78,8 @@ def put_events(
             deliveries += routed.deliveries
         archived += routed.archived
         results.append({"EventId": event_id})
+        if not service:  # a custom event is billed; AWS services' events are free
+            ctx.metrics.published(bus, entry_size(entry))
     if deliveries or archived:
         ctx.db.enqueue(deliveries, now, archived)
     if deliveries:

@@ -11,6 +11,9 @@ mapping polling it (AWS counts those GetRecords too).
   GetRecords.IteratorAgeMilliseconds (the age of the last record returned; 0 when the
   call returned none).
 
+Not an AWS metric: each record's PUT payload units (25 KB chunks of its data), for
+``serverlite cost`` (observe/billing.py).
+
 Not published: the .Latency metrics, Read/WriteProvisionedThroughputExceeded (no shard
 limits are enforced here) and the enhanced (shard-level) metrics.
 """
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from serverlite.observe import billing
 
 KINESIS = "AWS/Kinesis"
 
@@ -52,6 +57,8 @@ class KinesisMetrics:
         else:
             items += [("PutRecord.Success", 1.0, "Count"), ("PutRecord.Bytes", total, "Bytes")]
         self._record(stream, items)
+        units = sum(billing.chunks(size, billing.PAYLOAD_UNIT) for size in sizes)
+        billing.count(self.publisher, "kinesis_put_payload_units", stream, float(units))
 
     def got(self, stream: str, sizes: Sequence[int], age_ms: float) -> None:
         self._record(

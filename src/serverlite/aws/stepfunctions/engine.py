@@ -212,6 +212,7 @@ class Run:
             progress["entered"] = entered.id
             progress["entered_time"] = entered.timestamp
             self.commit([entered], frame)
+            self._transition()
         io = StateIo(state, language, frame.input, self.context(frame), frame.variables)
         try:
             step = await self._dispatch(kind, frame, state, io)
@@ -235,6 +236,10 @@ class Run:
             exited = self.event(frame, f"{kind}StateExited", {"stateExitedEventDetails": details})
             self.commit([exited], frame)
         return step
+
+    def _transition(self) -> None:
+        if self.services.observed is not None:
+            self.services.observed.transition(self.info)
 
     def _located(self, exc: StatesError, frame: Frame) -> StatesError:
         """States.Runtime's cause names the state, as AWS's does."""
@@ -316,6 +321,7 @@ class Run:
                 progress["attempt"] = int(progress.get("attempt", 0)) + 1
                 progress["retry_at"] = self.services.clock.due(delay)
                 self.commit([], frame)
+                self._transition()  # AWS bills each retry as a state transition
 
     def _pass(self, state: dict[str, Any], io: StateIo) -> Step:
         if io.jsonata:

@@ -17,7 +17,9 @@ ExecutionsSucceeded, ExecutionsFailed, ExecutionsAborted, ExecutionsTimedOut,
 ExecutionsRedriven (Count) and ExecutionTime (Milliseconds); for each Task state,
 LambdaFunctions* (a function ARN resource, by ``LambdaFunctionArn``) or
 ServiceIntegrations* (by ``ServiceIntegrationResourceArn``): Scheduled, Started,
-Succeeded, Failed, TimedOut, and the task's Time, RunTime and ScheduleTime.
+Succeeded, Failed, TimedOut, and the task's Time, RunTime and ScheduleTime. Not an AWS
+metric: a Standard execution's state transitions, for ``serverlite cost``
+(observe/billing.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from serverlite.observe import billing
 from serverlite.observe.trace_header import TraceHeader, new_id, new_root, parse
 from serverlite.observe.tracing import CURRENT, CallContext, Tracer
 
@@ -241,6 +244,12 @@ class ExecutionObserver:
         self.publisher.record(STATES, f"{prefix}s{outcome}", sets, 1.0, "Count")
         for metric, value in (("RunTime", took), ("ScheduleTime", 0.0), ("Time", took)):
             self.publisher.record(STATES, f"{prefix}{metric}", sets, value, "Milliseconds")
+
+    def transition(self, info: ExecutionInfo) -> None:
+        """A state entered or retried: Standard workflows bill each as a state
+        transition (Express workflows bill requests and duration instead)."""
+        if info.type == "STANDARD":
+            billing.count(self.publisher, "stepfunctions_state_transitions", info.machine_arn, 1.0)
 
     def started(self, info: ExecutionInfo) -> None:
         self._count(info.machine_arn, "ExecutionsStarted")
