@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,19 +54,34 @@ def estimate(
     return price(lines, since_s, free_tier, prices()).to_json()
 
 
+ITEM_WIDTH = 42  # with the numbers, a row fits 80 columns
+
+
 def table_lines(result: dict[str, Any], per_month: bool) -> Iterator[str]:
+    """The estimate as a table of 80 columns: one group per service and price (``Lambda ·
+    gb_seconds_x86_64``), a row per resource; a name too long for its column has a line
+    of its own, whole, so two resources are never cut to the same text."""
     hours = result["windowSeconds"] / 3600
     tier = "free tier on" if result["freeTier"] else "free tier off"
     yield f"Cost over the last {hours:g} h in us-east-1 (USD, {tier}); month at this rate"
-    yield f"  {'service':<12} {'item (price)':<36} {'quantity':>14} {'usd':>12} {'per month':>12}"
+    yield f"  {'':<{ITEM_WIDTH}}{'quantity':>12}{'usd':>11}{'per month':>11}"
+    group = None
     for line in result["lines"]:
-        item = f"{line['item']} ({line['price']})"
+        if (line["service"], line["price"]) != group:
+            group = (line["service"], line["price"])
+            yield f"{line['service']} · {line['price'].split('_', 1)[1]}"
+        item = line["item"]
+        if len(item) > ITEM_WIDTH:
+            yield f"  {item}"
+            item = ""
         yield (
-            f"  {line['service']:<12} {item[:36]:<36} {line['quantity']:>14.4f} "
-            f"{line['usd']:>12.6f} {line['monthlyUsd']:>12.4f}"
+            f"  {item:<{ITEM_WIDTH}}{line['quantity']:>12.4f}"
+            f"{line['usd']:>11.6f}{line['monthlyUsd']:>11.4f}"
         )
     total, monthly = result["totalUsd"], result["monthlyUsd"]
-    yield f"  {'total':<12} {'':<36} {'':>14} {total:>12.6f} {monthly:>12.4f}"
+    yield f"{'total':<{ITEM_WIDTH + 2}}{'':>12}{total:>11.6f}{monthly:>11.4f}"
     if per_month:
         yield f"Projected per month: ${result['monthlyUsd']:.2f}"
-    yield "Not measured (not priced yet): " + ", ".join(result["notMeasured"])
+    yield from textwrap.wrap(
+        "Not measured (not priced yet): " + ", ".join(result["notMeasured"]), 80
+    )

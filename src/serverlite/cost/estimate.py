@@ -225,7 +225,9 @@ def price(lines: list[Line], since_s: float, free_tier: bool, table: dict[str, A
         monthly_free = min(monthly_total, free)
         for line in group:
             share = line.quantity / total if total else 0.0
-            line.usd = (line.quantity - window_free * share) * unit_usd
+            # max(0, ...): the free share is at most the quantity, but floating point can
+            # leave -1e-20 behind, which would print as "-0.0000"
+            line.usd = max(0.0, (line.quantity - window_free * share) * unit_usd)
             line.monthly_quantity = line.quantity * scale
-            line.monthly_usd = (line.monthly_quantity - monthly_free * share) * unit_usd
+            line.monthly_usd = max(0.0, (line.monthly_quantity - monthly_free * share) * unit_usd)
     return estimate
