@@ -17,7 +17,7 @@ from typing import Any
 from serverlite.errors import ConfigError
 from serverlite.observe import statistics
 from serverlite.observe.metrics import MetricStore, dims
-from serverlite.observe.trace_assembly import assemble, facts
+from serverlite.observe.trace_assembly import assemble, facts, segment_tree
 from serverlite.observe.traces import TraceStore
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -60,27 +60,10 @@ def tree_lines(state_dir: Path, trace_id: str) -> Iterator[str]:
     segments = assemble(store.documents([trace_id]).get(trace_id, []))
     if not segments:
         raise ConfigError(f"no trace {trace_id} under {state_dir}")
-    ids = {s["id"] for s in segments}
-    children: dict[str, list[dict[str, Any]]] = {}
-    roots = []
-    owner: dict[str, str] = {}  # any subsegment id -> its segment's id
-    for seg in segments:
-        _own(seg, seg["id"], owner)
-    for seg in segments:
-        parent = seg.get("parent_id")
-        if isinstance(parent, str) and (parent in ids or parent in owner):
-            children.setdefault(parent, []).append(seg)
-        else:
-            roots.append(seg)
+    roots, children = segment_tree(segments)
     origin = min(float(s["start_time"]) for s in segments)
     for root in roots:
         yield from _node(root, 0, origin, children)
-
-
-def _own(node: dict[str, Any], segment: str, owner: dict[str, str]) -> None:
-    owner[node["id"]] = segment
-    for sub in node.get("subsegments") or ():
-        _own(sub, segment, owner)
 
 
 def _node(

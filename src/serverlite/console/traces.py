@@ -10,7 +10,7 @@ from serverlite.console.context import ConsoleContext
 from serverlite.console.html import esc, link, pre, table, when
 from serverlite.console.svg import service_map, waterfall
 from serverlite.observe import service_graph
-from serverlite.observe.trace_assembly import assemble, facts, walk
+from serverlite.observe.trace_assembly import assemble, facts, segment_tree
 
 WINDOW_S = 3600.0  # the map and the list: the last hour, as X-Ray's console opens
 
@@ -79,19 +79,7 @@ def trace(ctx: ConsoleContext, trace_id: str) -> str:
     if not segments:
         return f'<p class="err">no trace {esc(trace_id)}</p>'
     origin = min(float(s["start_time"]) for s in segments)
-    ids = {s["id"] for s in segments}
-    owner: dict[str, str] = {}
-    for seg in segments:
-        for part in walk(seg):
-            owner[part["id"]] = seg["id"]
-    children: dict[str, list[dict[str, Any]]] = {}
-    roots = []
-    for seg in segments:
-        parent = seg.get("parent_id")
-        if isinstance(parent, str) and (parent in ids or parent in owner):
-            children.setdefault(parent, []).append(seg)
-        else:
-            roots.append(seg)
+    roots, children = segment_tree(segments)
     rows: list[tuple[int, str, float, float | None, bool]] = []
     details: list[str] = []
 

@@ -76,6 +76,22 @@ def walk(node: Document) -> Iterator[Document]:
         yield from walk(sub)
 
 
+def segment_tree(segments: list[Document]) -> tuple[list[Document], dict[str, list[Document]]]:
+    """How a trace's segments hang together, for drawing it as a tree: (the roots, and for
+    each segment or subsegment id the segments whose parent it is). A segment whose parent
+    is not in the trace is a root."""
+    known = {part["id"] for seg in segments for part in walk(seg)}
+    children: dict[str, list[Document]] = {}
+    roots = []
+    for seg in segments:
+        parent = seg.get("parent_id")
+        if isinstance(parent, str) and parent in known:
+            children.setdefault(parent, []).append(seg)
+        else:
+            roots.append(seg)
+    return roots, children
+
+
 @dataclass(frozen=True)
 class Node:
     name: str
