@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from serverlite.deps.cache import DepCache
-from serverlite.deps.worlds import Worlds
+from serverlite.deps.worlds import World, Worlds
 from serverlite.errors import TooManyRequests
 from serverlite.functions.environment import Settings, spawn_spec
 from serverlite.functions.environment_process import (
@@ -472,17 +472,21 @@ class EnvironmentPool:
             source.write_text(fn.inline_code)
         return target
 
-    async def _runnable(self, fn: FunctionSpec) -> None:
+    async def _runnable(self, fn: FunctionSpec) -> tuple[World, Zygote]:
         """Wait until environments of ``fn`` can start: the provisioning gate passed and
-        its world's zygote running with the SDK preloaded (raises what either raised)."""
+        its world's zygote running with the SDK preloaded (raises what either raised; a
+        world's first environment does not count the preload in its init)."""
         if self._gate is not None and not self._gate.done():
-            await asyncio.shield(self._gate)
+            await asyncio.shield(self._gate)  # one invocation cancelled leaves it running
+        elif self._gate is not None:
+            self._gate.result()  # raises what provisioning raised
         loop = asyncio.get_running_loop()
         worlds = self.worlds
         world = await loop.run_in_executor(None, worlds.world, fn)
         zygote = self._zygotes.get(world.interpreter.path, world.zygote_path, str(worlds.shim))
         if not zygote.ready:
             await loop.run_in_executor(None, zygote.ensure_ready)
+        return world, zygote
 
     async def _spawn_reserved(
         self,
@@ -508,18 +512,11 @@ class EnvironmentPool:
         init_type: str = "on-demand",
     ) -> Environment:
         loop = asyncio.get_running_loop()
-        if self._gate is not None and not self._gate.done():
-            await asyncio.shield(self._gate)  # one invocation cancelled leaves it running
-        elif self._gate is not None:
-            self._gate.result()  # raises what provisioning raised
+        world, zygote = await self._runnable(fn)
         worlds = self.worlds
-        world = await loop.run_in_executor(None, worlds.world, fn)
         spec = spawn_spec(
             fn, self.code_dir(fn), self._settings, init_type, world, worlds.shim, worlds.debugpy
         )
-        zygote = self._zygotes.get(world.interpreter.path, world.zygote_path, str(worlds.shim))
-        if not zygote.ready:  # a world's first environment: not part of its init
-            await loop.run_in_executor(None, zygote.ensure_ready)
         started = time.perf_counter()
         spawned = await loop.run_in_executor(None, zygote.spawn, spec)
         env = Environment(
