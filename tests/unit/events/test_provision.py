@@ -153,3 +153,12 @@ def test_an_archive_on_a_missing_bus_is_refused(tmp_path):
         provision.apply(
             EventsDb(Path(":memory:")), provision.declarations(load_application(path)), Clock()
         )
+
+
+def test_an_archive_name_create_archive_would_refuse_is_refused(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(ARCHIVES.replace("ArchiveName: orders-archive", "ArchiveName: orders/archive"))
+    with pytest.raises(TemplateError) as raised:
+        provision.declarations(load_application(path))
+    assert "Resources.Kept.Properties" in str(raised.value)
+    assert "Member must satisfy regular expression pattern" in str(raised.value)

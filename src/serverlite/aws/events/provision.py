@@ -27,7 +27,7 @@ from serverlite.errors import TemplateError
 from serverlite.template.model import Application, EventSourceSpec, ResourceSpec
 
 from .context import check_pattern, check_schedule
-from .names import DEFAULT_BUS, bus_name
+from .names import ARCHIVE_NAME, DEFAULT_BUS, bus_name, check_name
 from .records import Archive, Bus, Rule, Schedule
 from .schedule_spec import DEFAULT_GROUP, check_spec
 from .store import EventsDb
@@ -177,7 +177,9 @@ def _cfn_archive(app: Application, resource: ResourceSpec, found: Declarations) 
         raise _fail(app, resource.stack_path, where, "SourceArn must be an event bus ARN")
     pattern = _text(props.get("EventPattern"))
     retention = props.get("RetentionDays", 0)
+    name = resource.physical_id
     try:
+        check_name(name, "archiveName", ARCHIVE_NAME, 48)  # as CreateArchive checks it
         if pattern:
             check_pattern(pattern)
         retention = int(retention)  # CloudFormation passes template integers as strings too
@@ -186,7 +188,6 @@ def _cfn_archive(app: Application, resource: ResourceSpec, found: Declarations) 
         raise _fail(app, resource.stack_path, where, detail) from exc
     if retention < 0:
         raise _fail(app, resource.stack_path, where, "RetentionDays must be 0 or more")
-    name = resource.physical_id
     description = str(props.get("Description") or "")
     found.archives[name] = Archive(name, bus, description, pattern, retention, 0.0, "ENABLED")
 
