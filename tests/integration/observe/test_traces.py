@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, aws_client, start_server
+from tests.integration.conftest import Server, aws_client, start_server, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SERVICE = Path(__file__).resolve().parents[3] / "services" / "orders"
@@ -208,5 +208,12 @@ def test_the_cli_lists_traces_draws_one_and_sparklines_metrics(server: Server) -
     assert depth["OrdersApi/$default"] == 0
     assert depth["CreateOrderSync"] < depth["InvoicesApi/Prod"] < depth["CreateInvoice"]
     assert any(" ms" in row for row in tree)
-    sparks = _cli(server, "metrics", "CreateOrderSync", "--since", "10m")
+
+    # Datapoints reach the store within the metric writer's flush (1 s), after the trace:
+    # ask until the invocation is counted (CloudWatch's metrics are eventually visible too).
+    def counted() -> str | None:
+        sparks = _cli(server, "metrics", "CreateOrderSync", "--since", "10m")
+        return sparks if "total 0" not in sparks.splitlines()[1] else None
+
+    sparks = wait_for(counted, timeout=30, every=0.5)
     assert "Invocations Sum" in sparks and "total 0" not in sparks.splitlines()[1]
