@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from serverlite import __version__, defaults
 from serverlite.commands.samconfig import config_options
@@ -31,6 +30,8 @@ from serverlite.gateway.throttling import ACCOUNT_LIMIT
 from serverlite.template.model import Application
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from serverlite.aws.dispatch.iam_check import Mode
     from serverlite.functions.debugging import DebugTarget
     from serverlite.state_lock import Owner
@@ -39,7 +40,23 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
-err = Console(stderr=True, highlight=False)
+
+
+class _Stderr:
+    """rich's Console on stderr, made when something is first printed: importing rich
+    costs `up` some 20 ms before its first answer, and most commands print nothing there."""
+
+    _console: Console | None = None
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False)
+        self._console.print(*objects, **options)
+
+
+err = _Stderr()
 
 
 _CDK_META = "serverlite.cdk"
@@ -860,6 +877,7 @@ def cost(
 @endpoint_options
 def queues(endpoint_url: str, region: str) -> None:
     """List SQS queues: visible, in flight and delayed messages, and DLQ depth."""
+    from rich.console import Console
     from rich.table import Table
 
     from serverlite.commands import queues as commands
@@ -896,6 +914,7 @@ def queues(endpoint_url: str, region: str) -> None:
 @endpoint_options
 def executions(execution: str | None, machine: str | None, endpoint_url: str, region: str) -> None:
     """List Step Functions executions, or show one (a name or an ARN) as a timeline."""
+    from rich.console import Console
     from rich.table import Table
 
     from serverlite.commands import executions as commands

@@ -96,6 +96,12 @@ class CloudOptions:
     deps_cache: Path | None = None  # installed requirement sets; None: the user's cache
 
 
+# A service the template does not use is built once the endpoint has had no request for
+# this long (building one holds the loop for 5-40 ms), or after waiting BUILD_AT_MOST_S.
+QUIET_S = 0.02
+BUILD_AT_MOST_S = 0.2
+
+
 class LocalCloud:
     def __init__(self, app: Application, options: CloudOptions) -> None:
         self.app = app
@@ -157,6 +163,7 @@ class LocalCloud:
         self._functions_ready = _in_background(self.pool.prepare, app.functions)
         self._adopting: set[asyncio.Future[None]] = set()
         self._slow_provisioning: asyncio.Future[list[list[ProvisionedResource]]] | None = None
+        self._until_built: deferred.UntilBuilt | None = None  # the endpoint, while it has one
         self.async_queue = AsyncQueue(
             state_dir / "state.db", clock=options.clock, time_scale=options.time_scale
         )
@@ -267,13 +274,14 @@ class LocalCloud:
             return self._endpoint_app(hosts)
         early = self._endpoint_app(hosts, console=False)
         prefixes = frozenset(face.target_prefix for face in self.json_services)
-        return deferred.UntilBuilt(
+        self._until_built = deferred.UntilBuilt(
             early,
             prefixes,
             pending=lambda: bool(self._built.deferred),
             build=self.build_deferred_now,
             full=lambda: self._endpoint_app(hosts),
         )
+        return self._until_built
 
     def _endpoint_app(self, hosts: AllowedHosts, *, console: bool = True) -> ASGIApp:
         urls = url_api_face(UrlApi(self.invoker, self.function_urls, self._local_url))
@@ -368,9 +376,19 @@ class LocalCloud:
             await self.provision(config)
 
     async def build_deferred(self) -> None:
-        """Build the services the template does not use, one at a time, letting requests
-        in between: `up` serves before they exist."""
+        """Build the services the template does not use, one at a time, each when the
+        endpoint is quiet: `up` serves before they exist, and its first requests (a
+        client waiting for the port) are answered before them."""
+        quiet_since = time.monotonic()
         while self._built.deferred:
+            waited = 0.0
+            while waited < BUILD_AT_MOST_S:
+                last = self._until_built.last_request if self._until_built else 0.0
+                wait = max(quiet_since, last) + QUIET_S - time.monotonic()
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+                waited += wait
             self._adopt(self._built.build_deferred(1))
             await asyncio.sleep(0.002)  # the requests that arrived meanwhile go first
 

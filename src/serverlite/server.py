@@ -17,10 +17,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from rich.console import Console
-from rich.table import Table
 
 from serverlite import defaults
 from serverlite.aws import connection as endpoint_connection
@@ -42,7 +41,15 @@ from serverlite.template.model import Application
 from serverlite.websocket_api.model import warnings as websocket_warnings
 from serverlite.websocket_api.serving import Bound, WebSocketServers
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 log = logging.getLogger("serverlite")
+
+# How long start-up may wait for the functions' worlds before a spinner says so (an
+# install takes seconds to minutes; a warm cache, a fraction of a second: no spinner).
+SPINNER_AFTER_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ def settle_heap() -> None:
 # Every column folds a long value onto more lines instead of cutting it: at 80 columns
 # "Phonebook-GetAllContacts" and "Phonebook-GetContactById" would both end in "Phonebook-Get…".
 def startup_table(app: Application) -> Table:
+    from rich.table import Table
+
     table = Table(title="Functions", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("name", "handler", "runtime", "memory", "timeout", "events"):
         table.add_column(column, overflow="fold")
@@ -92,6 +101,8 @@ def startup_table(app: Application) -> Table:
 
 
 def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
+    from rich.table import Table
+
     table = Table(title="APIs", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("api", "type", "route", "function", "url"):
         table.add_column(column, overflow="fold")
@@ -177,6 +188,8 @@ def function_urls(cloud: LocalCloud, servers: UrlServers) -> dict[str, str]:
 
 
 def function_urls_table(cloud: LocalCloud, servers: UrlServers) -> Table:
+    from rich.table import Table
+
     table = Table(title="Function URLs", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("function", "auth", "mode", "url", "on AWS"):
         table.add_column(column, overflow="fold")
@@ -188,6 +201,8 @@ def function_urls_table(cloud: LocalCloud, servers: UrlServers) -> Table:
 
 
 def resources_table(cloud: LocalCloud) -> Table:
+    from rich.table import Table
+
     table = Table(title="Resources", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("service", "kind", "name", "detail"):
         table.add_column(column, overflow="fold")
@@ -199,36 +214,34 @@ def resources_table(cloud: LocalCloud) -> Table:
 async def serve(
     app: Application, cloud: LocalCloud, options: ServeOptions, console: Console | None = None
 ) -> None:
-    console = console or _console()
+    # The terminal's console (rich) is made when there is something to print: importing
+    # it would hold up the first requests.
+    made: list[Console] = [console] if console is not None else []
+
+    def terminal() -> Console:
+        if not made:
+            made.append(_console())
+        return made[0]
+
     started = time.perf_counter() if options.started is None else options.started
     issuers = cloud.issuers  # JWT issuer -> local JWKS URL; checked up front
     # The services first: the endpoint and the APIs serve as soon as the template's
     # resources exist, while the functions' worlds finish preparing (a request that
     # invokes a function waits for its zygote).
-    status = console.status("installing functions' dependencies, provisioning resources...")
-    status.start()
-    try:
-        await cloud.start_services()
-        faces = await _serve_faces(app, cloud, options)
-    except BaseException:
-        status.stop()
-        raise
+    await cloud.start_services()
+    faces = await _serve_faces(app, cloud, options)
     server, serving, gateways, (url_servers, websockets), tasks = faces
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
     try:
         try:
-            await cloud.functions_ready()
-            if options.warm:
-                await cloud.warm()
+            await _ready(cloud, options.warm, terminal)
         except BaseException:  # a dependency that cannot install: stop serving, say why
             server.should_exit = True
             with contextlib.suppress(Exception):
                 await serving
             raise
-        finally:
-            status.stop()
         if server.started:
-            _print_startup(console, app, cloud, options, faces[3], issuers, aws_url, started)
+            _print_startup(terminal(), app, cloud, options, faces[3], issuers, aws_url, started)
         settle_heap()
         await serving
     finally:
@@ -239,9 +252,30 @@ async def serve(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        with console.status("stopping..."):
+        with terminal().status("stopping..."):
             await cloud.stop()
-        console.print("serverlite stopped")
+        terminal().print("serverlite stopped")
+
+
+async def _ready(cloud: LocalCloud, warm: bool, terminal: Callable[[], Console]) -> None:
+    """The functions' worlds ready (one environment per function started, with --warm);
+    a spinner says what start-up waits for once it takes longer than a moment."""
+    waiting = asyncio.ensure_future(_functions_ready(cloud, warm))
+    try:
+        await asyncio.wait({waiting}, timeout=SPINNER_AFTER_S)
+        if not waiting.done():
+            with terminal().status("installing functions' dependencies, provisioning resources..."):
+                await waiting
+        waiting.result()
+    except BaseException:
+        waiting.cancel()
+        raise
+
+
+async def _functions_ready(cloud: LocalCloud, warm: bool) -> None:
+    await cloud.functions_ready()
+    if warm:
+        await cloud.warm()
 
 
 def _print_startup(
@@ -359,8 +393,21 @@ def endpoint_server(
         # says "Server: Server"); boto3 code must not see what serves it locally.
         server_header=False,
         timeout_keep_alive=int(idle_timeout_s),
+        ws=_WebSocketUpgrade,
     )
     return EndpointServer(config, cloud.begin_shutdown)
+
+
+class _WebSocketUpgrade(asyncio.Protocol):
+    """uvicorn's websocket protocol ("auto"), imported at the first upgrade request
+    rather than at start (the endpoint serves no websocket: Starlette refuses the
+    upgrade with 403, as before)."""
+
+    def __new__(cls, **options: Any) -> asyncio.Protocol:  # type: ignore[misc]
+        from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+        assert AutoWebSocketsProtocol is not None  # uvicorn[standard] brings websockets
+        return AutoWebSocketsProtocol(**options)
 
 
 async def start_endpoint(
@@ -423,6 +470,8 @@ def _console_url(cloud: LocalCloud, options: ServeOptions, aws_url: str) -> str:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     console = Console()
     if not console.is_terminal:  # logs and CI: wide enough that URLs are never cut
         console = Console(width=max(console.width, 160))

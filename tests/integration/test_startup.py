@@ -162,3 +162,117 @@ def test_up_counts_its_start_from_the_process_start() -> None:
 
     test_began = time.perf_counter()
     assert process_started() < test_began
+
+
+# Imported by a start that does not need them: the terminal's rich (printed once up),
+# DynamoDB's expression language (item operations, on their first call), SQS's pollers
+# (a template with SQS event sources), the event pattern language (filters), the kinds
+# of API authorizer (an API with one), uvicorn's websocket protocol (an upgrade request).
+NOT_AT_START = (
+    "rich",
+    "serverlite.aws.dynamodb.expressions",
+    "serverlite.aws.dynamodb.ops_items",
+    "serverlite.aws.sqs.mapping.runner",
+    "serverlite.patterns",
+    "serverlite.gateway.authorizers.jwt_authorizer",
+    "serverlite.gateway.authorizers.lambda_authorizer",
+    "websockets",
+)
+
+_START = """
+import asyncio, json, sys
+from pathlib import Path
+from serverlite import cli, server
+from serverlite.cloud import CloudOptions, LocalCloud
+from serverlite.template import load_application
+
+async def main():
+    app = load_application(Path(sys.argv[1]))
+    cloud = LocalCloud(app, CloudOptions(state_dir=Path(sys.argv[2]), xray_port=0))
+    await cloud.start_services()
+    config = server.endpoint_server(cloud, "127.0.0.1", idle_timeout_s=5).config
+    config.load()
+    answer = await cloud.aws.call("dynamodb", "ListTables", {})
+    loaded = sorted(sys.modules)
+    await cloud.functions_ready()
+    await cloud.stop()
+    print(json.dumps({"tables": answer["TableNames"], "modules": loaded}))
+
+asyncio.run(main())
+"""
+
+
+def test_start_imports_only_what_the_first_requests_need(tmp_path: Path) -> None:
+    """What `up` builds for a one-function app (DynamoDB, SQS, an HTTP API) up to its
+    first ListTables answer leaves the modules other requests need unimported."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _START, str(TEMPLATE), str(tmp_path / "state")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["tables"] == ["startup-items"]
+    early = [
+        m for m in found["modules"] if any(m == p or m.startswith(p + ".") for p in NOT_AT_START)
+    ]
+    assert early == []
+
+
+def test_an_item_operation_imports_its_module_on_its_first_call(tmp_path: Path) -> None:
+    async def go() -> dict[str, object]:
+        cloud = _cloud(tmp_path)
+        try:
+            await cloud.start_services()
+            await cloud.aws.call(
+                "dynamodb", "PutItem", {"TableName": "startup-items", "Item": {"id": {"S": "a"}}}
+            )
+            return await cloud.aws.call(
+                "dynamodb",
+                "GetItem",
+                {
+                    "TableName": "startup-items",
+                    "Key": {"id": {"S": "a"}},
+                    "ProjectionExpression": "id",
+                },
+            )
+        finally:
+            await cloud.stop()
+
+    assert asyncio.run(go())["Item"] == {"id": {"S": "a"}}
+
+
+def test_services_not_used_are_built_once_the_endpoint_is_quiet(tmp_path: Path) -> None:
+    """While requests keep arriving (each within QUIET_S of the last), no service the
+    template does not use is built; once they stop, they all are."""
+    import time
+
+    from serverlite import cloud as cloud_module
+    from serverlite.aws.deferred import UntilBuilt
+
+    async def go() -> tuple[int, int, int]:
+        cloud = _cloud(tmp_path)
+        try:
+            endpoint = cloud.endpoint_app()
+            assert isinstance(endpoint, UntilBuilt)
+            await cloud.start_services()
+            before = len(cloud.services)
+            building = asyncio.ensure_future(cloud.build_deferred())
+            busy_until = time.monotonic() + cloud_module.BUILD_AT_MOST_S / 2
+            while time.monotonic() < busy_until:  # a client asking every 5 ms
+                endpoint.last_request = time.monotonic()
+                await asyncio.sleep(0.005)
+            during = len(cloud.services)
+            await building
+            return before, during, len(cloud.services)
+        finally:
+            await cloud.stop()
+
+    before, during, after = asyncio.run(go())
+    assert before == during == 3
+    assert after > 10

@@ -35,6 +35,7 @@ it never imports another service's package. This module imports nothing else fro
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,28 @@ Operation = Callable[[Any, dict[str, Any]], Any]  # -> dict, or an awaitable of 
 # asks for "<SigV4 signing name>:<Operation>" on "*". A service declares its own
 # (aws/<service>/iam_actions.py), so least-privilege policies work against it.
 IamMap = Callable[[str, dict[str, Any]], Sequence[IamRequest] | None]
+
+
+class Deferred:
+    """An operation whose module is imported on its first call (``"pkg.module:name"``):
+    a service then imports at start only what its first requests need (DynamoDB's
+    ListTables does not need the expression language, some 15 ms of imports)."""
+
+    __slots__ = ("_operation", "where")
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self._operation: Operation | None = None
+
+    def __call__(self, context: Any, request: dict[str, Any]) -> Any:
+        operation = self._operation
+        if operation is None:
+            module, _, name = self.where.partition(":")
+            operation = self._operation = getattr(importlib.import_module(module), name)
+        return operation(context, request)
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.where!r})"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ the endpoint of every service, as all requests do afterwards.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -31,9 +32,11 @@ class UntilBuilt:
         self._build = build
         self._make_full = full
         self._full: ASGIApp | None = None
+        self.last_request = 0.0  # time.monotonic() of the latest request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._full is None:
+            self.last_request = time.monotonic()
             if self._pending() and self._for_early(scope):
                 await self._early(scope, receive, send)
                 return

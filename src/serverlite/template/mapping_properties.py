@@ -8,12 +8,13 @@ language). The SQS mapping (``aws/sqs/mapping``) and the stream mappings
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from serverlite.patterns import Pattern, PatternError, compile_pattern
+from typing import TYPE_CHECKING, Any
 
 from .intrinsics import to_cfn_string
 from .model import Application
+
+if TYPE_CHECKING:
+    from serverlite.patterns import Pattern
 
 RESOURCE_TYPE = "AWS::Lambda::EventSourceMapping"
 MAX_FILTERS = 5  # Lambda's quota: five filters per event source mapping
@@ -39,6 +40,9 @@ def integer(props: Mapping[str, Any], name: str, default: int, fail: Fail) -> in
 def filter_criteria(criteria: Any, fail: Fail) -> tuple[Pattern, ...]:
     if criteria is None:
         return ()
+    # The pattern language is imported by a template that filters, not by every start.
+    from serverlite.patterns import PatternError, compile_pattern
+
     filters = criteria.get("Filters") if isinstance(criteria, Mapping) else None
     if not isinstance(filters, list) or len(filters) > MAX_FILTERS:
         raise fail("FilterCriteria", f"needs Filters: a list of 1 to {MAX_FILTERS} patterns")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from serverlite.aws.backend import (
     Backend,
+    Deferred,
     JsonService,
     MiB,
     Operations,
@@ -31,7 +32,7 @@ from serverlite.aws.backend import (
 )
 from serverlite.template.model import Application
 
-from . import iam_actions, ops_batch, ops_items, ops_reads, ops_tables, ops_transact, streams_api
+from . import iam_actions, ops_tables, streams_api
 from .context import Context
 from .provision import provision
 from .storage import Storage
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("serverlite")
 
 Operation = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+
+def _later(where: str) -> Operation:
+    """Item, read, batch and transaction operations: imported on their first call
+    (they bring in the expression language; ListTables and DescribeTable do not)."""
+    return Deferred(f"{__package__}.{where}")
+
 
 OPERATIONS: dict[str, Operation] = {
     "CreateTable": ops_tables.create_table,
@@ -59,16 +67,16 @@ OPERATIONS: dict[str, Operation] = {
     "DescribeLimits": ops_tables.describe_limits,
     "DescribeEndpoints": ops_tables.describe_endpoints,
     "DescribeContinuousBackups": ops_tables.describe_continuous_backups,
-    "GetItem": ops_items.get_item,
-    "PutItem": ops_items.put_item,
-    "UpdateItem": ops_items.update_item,
-    "DeleteItem": ops_items.delete_item,
-    "Query": ops_reads.query,
-    "Scan": ops_reads.scan,
-    "BatchGetItem": ops_batch.batch_get_item,
-    "BatchWriteItem": ops_batch.batch_write_item,
-    "TransactWriteItems": ops_transact.transact_write_items,
-    "TransactGetItems": ops_transact.transact_get_items,
+    "GetItem": _later("ops_items:get_item"),
+    "PutItem": _later("ops_items:put_item"),
+    "UpdateItem": _later("ops_items:update_item"),
+    "DeleteItem": _later("ops_items:delete_item"),
+    "Query": _later("ops_reads:query"),
+    "Scan": _later("ops_reads:scan"),
+    "BatchGetItem": _later("ops_batch:batch_get_item"),
+    "BatchWriteItem": _later("ops_batch:batch_write_item"),
+    "TransactWriteItems": _later("ops_transact:transact_write_items"),
+    "TransactGetItems": _later("ops_transact:transact_get_items"),
 }
 
 TTL_INTERVAL_S = 1.0

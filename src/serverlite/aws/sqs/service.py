@@ -5,6 +5,7 @@ event source mappings that run under ``serverlite up``."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from serverlite.aws.backend import (
     Backend,
@@ -20,10 +21,12 @@ from serverlite.template.model import Application
 
 from . import errors, iam_actions, ops_messages, ops_moves, ops_queues
 from .engine import SqsEngine
-from .mapping.runner import MappingRunner
 from .mapping.spec import SqsMapping, mappings
 from .provision import provision
 from .query_protocol import XML_NAMESPACE, SqsQueryService
+
+if TYPE_CHECKING:
+    from .mapping.runner import MappingRunner
 
 log = logging.getLogger("serverlite.sqs")
 
@@ -128,6 +131,10 @@ class SqsService(Backend):
     # -- event sources (serverlite up only) ----------------------------------------
 
     async def start_event_sources(self, invoker: Invoker) -> None:
+        if not self.mappings:  # the pollers' modules are imported by a template with some
+            return
+        from .mapping.runner import MappingRunner
+
         self._runner = MappingRunner(self.engine, invoker, self.mappings)
         self._runner.start()
 

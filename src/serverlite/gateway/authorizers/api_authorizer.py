@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from serverlite.gateway import errors
 from serverlite.gateway.auth import AuthRequest, AuthResult
 from serverlite.gateway.authorizers.api_keys import ApiKeys, KeyGrant
 from serverlite.gateway.authorizers.base import Decision, RouteAuthorizer, failed
-from serverlite.gateway.authorizers.cognito import CognitoAuthorizer
 from serverlite.gateway.authorizers.issuers import IssuerDirectory, issuers_from_env
-from serverlite.gateway.authorizers.jwt_authorizer import JwtAuthorizer
-from serverlite.gateway.authorizers.lambda_authorizer import LambdaAuthorizer
-from serverlite.gateway.authorizers.lambda_results import FunctionInvoker
 from serverlite.gateway.authorizers.loopback import HttpGet, loopback_get
 from serverlite.gateway.model import ApiSpec, AuthorizerSpec
+
+if TYPE_CHECKING:
+    from serverlite.gateway.authorizers.lambda_results import FunctionInvoker
 
 
 class ApiAuthorizer:
@@ -71,11 +71,19 @@ def route_authorizer(
     issuers: IssuerDirectory,
     clock: Callable[[], float],
 ) -> RouteAuthorizer | None:
+    # Each kind is imported by an API that has one: an API without authorizers (most)
+    # starts without their modules (JWT verification, policy documents, ...).
     if spec.type in ("TOKEN", "REQUEST"):
+        from serverlite.gateway.authorizers.lambda_authorizer import LambdaAuthorizer
+
         return LambdaAuthorizer(spec, api.kind, invoker, clock)
     if spec.type == "JWT":
+        from serverlite.gateway.authorizers.jwt_authorizer import JwtAuthorizer
+
         return JwtAuthorizer(spec, issuers, clock)
     if spec.type == "COGNITO":
+        from serverlite.gateway.authorizers.cognito import CognitoAuthorizer
+
         return CognitoAuthorizer(spec, issuers, clock)
     return None
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serverlite.errors import TemplateError
-from serverlite.patterns import Pattern
 from serverlite.template.intrinsics import to_cfn_string
 from serverlite.template.mapping_properties import (
     RESOURCE_TYPE,
@@ -26,6 +25,9 @@ from serverlite.template.model import Application, FunctionSpec
 from serverlite.template.sqs_subscriptions import queue_subscriptions
 
 from ..names import QueueRef, parse_arn
+
+if TYPE_CHECKING:
+    from serverlite.patterns import Pattern
 
 MAX_BATCH = 10_000
 MAX_FIFO_BATCH = 10
