@@ -201,10 +201,20 @@ REST = RestJsonService(
 
 
 def rest_call(name: str, body: bytes) -> Response:
+    """The route's ASGI app called as Starlette's router calls it; its answer read back."""
     [route] = rest_json.routes(REST)
     req = request(body, path=f"/things/{name}")
     req.scope["path_params"] = {"name": name}
-    return run(route.endpoint(req))  # type: ignore[arg-type]
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run(route.app(req.scope, req.receive, send))
+    start, answer = sent
+    response = Response(answer["body"], start["status"])
+    response.raw_headers = start["headers"]
+    return response
 
 
 def test_rest_json_answers_and_errors() -> None:
@@ -258,3 +268,28 @@ def test_the_shield_answers_what_nothing_else_did(caplog: pytest.LogCaptureFixtu
     error = json.loads(sent[1]["body"])
     assert error["__type"] == "com.amazon.coral.service#InternalFailureException"
     assert len([r for r in caplog.records if r.exc_info]) == 1
+
+
+@pytest.mark.parametrize(
+    ("result", "request_id"),
+    [
+        (RestResponse(b'{"a": 1}'), "r-1"),
+        (RestResponse(b"payload", 202, {"X-Extra": "1", "x-amzn-RequestId": "inv-1"}), "r-2"),
+        (RestResponse(b"", 204, {"x-amzn-RequestId": "inv-2"}, media_type=None), "r-3"),
+        (RestResponse(b"<a/>", 200, {}, media_type="text/xml"), "r-4"),
+        (RestResponse(b"{}", 200, {"Content-Type": "application/x-amz-json-1.1"}), "r-5"),
+    ],
+)
+def test_rest_json_heads_are_what_starlette_would_send(
+    result: RestResponse, request_id: str
+) -> None:
+    """The route answers without a Response object; its head is byte for byte the one
+    Starlette's Response made from the same answer."""
+    expected = Response(
+        result.body,
+        status_code=result.status,
+        headers={"x-amzn-RequestId": request_id, **result.headers},
+        media_type=result.media_type,
+    )
+    start = rest_json._start(result, request_id)
+    assert (start["status"], start["headers"]) == (expected.status_code, expected.raw_headers)

@@ -61,6 +61,9 @@ async def invoke(invoker: Invoker, request: dict[str, Any]) -> RestResponse:
                 client_context=headers.get("x-amz-client-context"),
                 # The caller's subsegment for this call when it is traced (its Parent).
                 trace_id=current_header() or headers.get("x-amzn-trace-id"),
+                # One id for the call: the response's x-amzn-RequestId is the
+                # invocation's (its context.aws_request_id), as on Lambda.
+                request_id=request.get("request_id"),
             )
         )
     except FunctionNotFound as exc:
@@ -88,6 +91,7 @@ async def invoke_async(invoker: Invoker, request: dict[str, Any]) -> RestRespons
                 payload=request["body"],
                 invocation_type="Event",
                 trace_id=current_header() or request["headers"].get("x-amzn-trace-id"),
+                request_id=request.get("request_id"),
             )
         )
     except InvokeError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from serverlite.aws.backend import AwsError
 
@@ -35,14 +36,29 @@ def too_large(limit: int, operation: str, code: str) -> AwsError:
 async def read(
     request: Request, limit: int, operation: str, code: str = "RequestEntityTooLarge"
 ) -> bytes:
-    declared = request.headers.get("content-length")
+    if hasattr(request, "_body") or getattr(request, "_stream_consumed", False):
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large(limit, operation, code)
+        return await _read_stream(request, limit, operation, code)  # read before
+    raw = await receive(
+        request.receive, request.headers.get("content-length"), limit, operation, code
+    )
+    request._stream_consumed = True  # as stream() leaves it: a second read raises, not hangs
+    return raw
+
+
+async def receive(
+    receive: Receive,
+    declared: str | None,  # the Content-Length header
+    limit: int,
+    operation: str,
+    code: str = "RequestEntityTooLarge",
+) -> bytes:
+    """The body from the ASGI messages themselves (every request of every service comes
+    through here: no async generator around them, as ``Request.stream()`` has)."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit, operation, code)
-    if hasattr(request, "_body") or getattr(request, "_stream_consumed", False):
-        return await _read_stream(request, limit, operation, code)  # read before
-    # Every request of every service comes through here: the ASGI messages are read
-    # directly, as Request.stream() reads them, without an async generator around them.
-    receive = request.receive
     chunks: list[bytes] = []
     size = 0
     more = True
@@ -57,7 +73,6 @@ async def read(
             if size > limit:
                 raise too_large(limit, operation, code)
             chunks.append(chunk)
-    request._stream_consumed = True  # as stream() leaves it: a second read raises, not hangs
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 

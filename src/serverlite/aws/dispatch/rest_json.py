@@ -5,16 +5,18 @@ Each route names an operation of the service's table. The operation gets the pat
 parameters, the query, the headers and the body (read within the service's limit) and
 answers a JSON document (200) or a ``RestResponse``. Errors carry their code in
 ``x-amzn-ErrorType``, as botocore's rest-json parser reads it.
+
+Lambda's Invoke comes this way, so each route is a plain ASGI app (Starlette's router
+hands it the path parameters in the scope): no Request or Response object is made for
+a call, the headers are read once into a dict, and the answer goes out as the two ASGI
+messages a Starlette ``Response`` would send, byte for byte.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from serverlite import fastjson
 from serverlite.aws.backend import AwsError, RestJsonService, RestResponse, RestRoute
@@ -27,42 +29,89 @@ _NO_QUERY = QueryParams("")
 
 def routes(service: RestJsonService, iam: IamCheck | None = None) -> list[Route]:
     return [
-        Route(route.path, _endpoint(service, route, iam), methods=[route.method])
+        Route(route.path, Endpoint(service, route, iam), methods=[route.method])
         for route in service.routes
     ]
 
 
-def _endpoint(
-    service: RestJsonService, route: RestRoute, iam: IamCheck | None
-) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
+class Endpoint:
+    """One route's operation as an ASGI app."""
+
+    def __init__(self, service: RestJsonService, route: RestRoute, iam: IamCheck | None) -> None:
+        self.service = service
+        self.route = route
+        self.iam = iam
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service, route = self.service, self.route
         request_id = new_request_id()
+        raw_headers = scope["headers"]
         try:
-            raw = await body.read(
-                request,
+            raw = await body.receive(
+                receive,
+                _content_length(raw_headers),
                 service.max_request_bytes,
                 route.operation,
                 service.operations.too_large,
             )
+            query_string = scope["query_string"]
             parts = {
-                "path": request.path_params,
+                "path": scope["path_params"],
                 # Most calls have no query string: one empty (immutable) set serves them.
-                "query": request.query_params if request.scope["query_string"] else _NO_QUERY,
-                "headers": request.headers,
+                "query": QueryParams(query_string) if query_string else _NO_QUERY,
+                "headers": headers(raw_headers),
                 "body": body.json_object(raw) if route.json else raw,
+                "request_id": request_id,  # the id the client is given (Invoke's, too)
             }
-            if iam is not None:
-                iam.check(request.scope, service.operations, route.operation, parts, "rest-json")
+            if self.iam is not None:
+                self.iam.check(scope, service.operations, route.operation, parts, "rest-json")
             result = await calls.call(service.operations, route.operation, parts, request_id)
             if not isinstance(result, RestResponse):
                 result = RestResponse(fastjson.dumps(result))
         except AwsError as exc:
-            return errors.rest_json_error(exc, request_id, message_key=service.message_key)
-        return Response(
-            result.body,
-            status_code=result.status,
-            headers={"x-amzn-RequestId": request_id, **result.headers},
-            media_type=result.media_type,
-        )
+            error = errors.rest_json_error(exc, request_id, message_key=service.message_key)
+            await error(scope, receive, send)
+            return
+        await send(_start(result, request_id))
+        await send({"type": "http.response.body", "body": result.body})
 
-    return endpoint
+
+def headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request's headers by (lowercase, as ASGI gives them) name; of a repeated one,
+    the first, as Starlette's ``Headers`` reads it."""
+    found: dict[str, str] = {}
+    for name, value in raw:
+        key = name.decode("latin-1")
+        if key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+def _content_length(raw: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in raw:
+        if name == b"content-length":
+            return value.decode("latin-1")
+    return None
+
+
+def _start(result: RestResponse, request_id: str) -> Message:
+    """The response head as Starlette's ``Response`` writes it: names lowercased, the
+    request id first, then the operation's headers, the length (none for 204/304) and
+    the media type."""
+    raw = [(b"x-amzn-requestid", request_id.encode("latin-1"))]
+    for name, value in result.headers.items():
+        key = name.lower().encode("latin-1")
+        if key == b"x-amzn-requestid":
+            raw[0] = (key, value.encode("latin-1"))  # the operation's own (Invoke's)
+        else:
+            raw.append((key, value.encode("latin-1")))
+    status = result.status
+    names = {key for key, _ in raw}
+    if b"content-length" not in names and status >= 200 and status not in (204, 304):
+        raw.append((b"content-length", str(len(result.body)).encode("latin-1")))
+    media_type = result.media_type
+    if media_type is not None and b"content-type" not in names:
+        if media_type.startswith("text/") and "charset=" not in media_type.lower():
+            media_type += "; charset=utf-8"
+        raw.append((b"content-type", media_type.encode("latin-1")))
+    return {"type": "http.response.start", "status": status, "headers": raw}
