@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from functools import reduce
 from pathlib import Path
 
+import orjson
+
 from serverlite import state
 from serverlite.observe.batch_writer import log, read_connection
 
@@ -62,6 +64,16 @@ CREATE TABLE IF NOT EXISTS points (
 );
 CREATE INDEX IF NOT EXISTS points_series_ts ON points (series_id, ts);
 """
+
+
+def _values_text(values: list[float]) -> str:
+    """A row's values as JSON: orjson writes a float's shortest repr as ``json`` does
+    (and ~10x faster, with thousands a row), but null for what JSON cannot hold
+    (EMF may send Infinity): those rows are written as ``json`` writes them."""
+    text = orjson.dumps(values)
+    if b"null" in text:
+        return json.dumps(values)
+    return text.decode()
 
 
 def dims(**pairs: str) -> Dimensions:
@@ -251,16 +263,26 @@ class MetricStore:
     def _take_recorded(self) -> dict[tuple[int, int], list[float]]:
         """What record_values recorded so far, as values by (metric id, minute)."""
         recorded = self._recorded
-        found: dict[tuple[int, int], list[float]] = {}
+        # Rows of values by (metric ids, minute) first: one invocation's or request's
+        # values are one row, and the columns come out whole (zip) instead of a value at
+        # a time.
+        rows: dict[tuple[tuple[int, ...], int], list[tuple[float, ...]]] = {}
         while recorded:  # one added meanwhile is taken now or by the next flush
             now, ids, values = recorded.popleft()
-            ts = int(now) - int(now) % 60
-            for metric, value in zip(ids, values, strict=True):
-                listed = found.get((metric, ts))
-                if listed is None:
-                    found[(metric, ts)] = [value]
+            key = (ids, int(now) - int(now) % 60)
+            listed = rows.get(key)
+            if listed is None:
+                rows[key] = [values]
+            else:
+                listed.append(values)
+        found: dict[tuple[int, int], list[float]] = {}
+        for (ids, ts), listed in rows.items():
+            for metric, column in zip(ids, zip(*listed, strict=True), strict=True):
+                taken = found.get((metric, ts))
+                if taken is None:
+                    found[(metric, ts)] = list(column)
                 else:
-                    listed.append(value)
+                    taken.extend(column)
         return found
 
     def _connection(self) -> sqlite3.Connection:
@@ -290,7 +312,7 @@ class MetricStore:
             rows = []
             latest: dict[int, int] = {}
             for (namespace, name, sets, ts, resolution), agg in pending.items():
-                vals = json.dumps(agg.values) if agg.values else None
+                vals = _values_text(agg.values) if agg.values else None
                 for dimensions in sets:
                     sid = self._series_id(conn, (namespace, name, dimensions))
                     latest[sid] = max(latest.get(sid, 0), ts)

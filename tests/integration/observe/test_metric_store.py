@@ -88,3 +88,18 @@ def test_a_reset_drops_values_and_unlists_series_until_new_data(tmp_path):
         assert [s.name for s in store.series("Custom")] == ["Errors"]
     finally:
         store.close()
+
+
+def test_values_are_kept_exactly_infinity_too(tmp_path):
+    # The values are written by orjson; what it cannot write (EMF may send Infinity,
+    # which Python's json reads) is written as json writes it, and read back the same.
+    store = MetricStore(tmp_path / "metrics.db", clock=lambda: NOW)
+    try:
+        for value in (0.1, 1e-07, 1e16, 2.5):
+            store.record("Custom", "Kept", ((),), value, timestamp=NOW)
+        store.record("Custom", "Odd", ((),), float("inf"), timestamp=NOW)
+        store.record("Custom", "Odd", ((),), 1.5, timestamp=NOW)
+        assert _point(store, "Custom", "Kept")[4] == [1e-07, 0.1, 2.5, 1e16]
+        assert _point(store, "Custom", "Odd")[4] == [1.5, float("inf")]
+    finally:
+        store.close()
