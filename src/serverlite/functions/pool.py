@@ -20,7 +20,9 @@ idle longest first, until what they held privately covers the shortfall, as Lamb
 reclaims idle environments whenever it needs their resources. Busy environments and
 those kept for provisioned concurrency stay. A zygote left with no environment, under
 pressure or once idle as long as the reaper's timeout, is restarted light: it gives
-back the SDK it preloaded (about 50 MiB), and preloads again before its next fork.
+back the SDK it preloaded (about 50 MiB). A light zygote forks its next environment
+at once (which imports what its handler needs itself, in its init) and then preloads
+the SDK again, for the environments after it.
 """
 
 from __future__ import annotations
@@ -177,6 +179,7 @@ class EnvironmentPool:
         self._under_pressure = False  # said once per episode of low memory
         self._zygote_of: dict[Environment, Zygote] = {}  # each live environment's
         self._gate: asyncio.Future[object] | None = None  # see hold()
+        self._preloading: set[asyncio.Future[None]] = set()  # see _preload_after
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -379,7 +382,7 @@ class EnvironmentPool:
         waiting ahead), else waits up to the function's timeout.
 
         That wait starts once the function can run at all (what it reaches provisioned,
-        its world's zygote started and preloaded): the APIs serve while worlds still
+        its world's zygote started): the APIs serve while worlds still
         prepare, and on AWS a function exists once deployed, so a burst that arrives
         first would otherwise spend its timeouts waiting on serverlite's own start-up
         and be refused (1,000 requests at once: 957 answered 500 under load)."""
@@ -474,8 +477,7 @@ class EnvironmentPool:
 
     async def _runnable(self, fn: FunctionSpec) -> tuple[World, Zygote]:
         """Wait until environments of ``fn`` can start: the provisioning gate passed and
-        its world's zygote running with the SDK preloaded (raises what either raised; a
-        world's first environment does not count the preload in its init)."""
+        its world's zygote running (raises what either raised)."""
         if self._gate is not None and not self._gate.done():
             await asyncio.shield(self._gate)  # one invocation cancelled leaves it running
         elif self._gate is not None:
@@ -484,8 +486,8 @@ class EnvironmentPool:
         worlds = self.worlds
         world = await loop.run_in_executor(None, worlds.world, fn)
         zygote = self._zygotes.get(world.interpreter.path, world.zygote_path, str(worlds.shim))
-        if not zygote.ready:
-            await loop.run_in_executor(None, zygote.ensure_ready)
+        if not zygote.running:
+            await loop.run_in_executor(None, zygote.ensure_started)
         return world, zygote
 
     async def _spawn_reserved(
@@ -533,7 +535,24 @@ class EnvironmentPool:
             await env.start(started, retry_within_s, retried=True)
         if env.init_error is not None:
             self._hint_missing_module(fn, env.init_error, world.requirements_file, generation)
+        if spawned.light:
+            self._preload_after(zygote)
         return env
+
+    def _preload_after(self, zygote: Zygote) -> None:
+        """The zygote forked its world's first environment light: it preloads the SDK now,
+        once that environment's init is done (the two would share the CPU), for the
+        environments after it. An invocation that needs one meanwhile waits for it."""
+        preloading = asyncio.get_running_loop().run_in_executor(None, zygote.preload)
+        self._preloading.add(preloading)
+
+        def done(future: asyncio.Future[None]) -> None:
+            self._preloading.discard(future)
+            if not future.cancelled() and future.exception() is not None:
+                # The next spawn restarts the zygote and preloads again, or says why not.
+                log.warning("a zygote could not preload the SDK: %s", future.exception())
+
+        preloading.add_done_callback(done)
 
     def _hint_missing_module(
         self, fn: FunctionSpec, init_error: bytes, requirements: Path, generation: int
@@ -582,7 +601,7 @@ class EnvironmentPool:
 
     async def unload_zygotes(self, idle_since: float) -> int:
         """Zygotes with no live environment, that forked none since ``idle_since``, give
-        their preloaded SDK back (they preload again before their next fork); how many."""
+        their preloaded SDK back (they preload again after their next fork); how many."""
         loop = asyncio.get_running_loop()
         live = (env for envs in self._functions.values() for env in (*envs.idle, *envs.busy))
         used = {id(self._zygote_of[env]) for env in live if env in self._zygote_of}

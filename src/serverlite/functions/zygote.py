@@ -1,10 +1,14 @@
 """serverlite's handle on the zygotes: the fork servers execution environments are born from.
 
 There is one zygote per (interpreter, dependency sets), started on first use; the
-process itself, and its protocol, is zygote_process.py. A zygote starts light and
-preloads the SDK when asked to, which ``Zygote.ensure_ready`` does before a world's
-first environment (so that environment's init excludes it) and ``spawn`` before any
-fork of a zygote that has not.
+process itself, and its protocol, is zygote_process.py. A zygote starts light (a
+template whose functions never run costs no SDK preload) and forks its first
+environment at once: that environment imports what its handler needs itself, inside
+its Init Duration, as a Lambda environment does, and nobody's first request waits for
+an SDK preload it may not need (a third of a second on a quiet machine, seconds on a
+loaded one). The pool then has the zygote preload the SDK (``preload``) so that later
+environments are each a fork of it; a spawn that comes before that preload has run
+preloads first.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class Spawned:
     pid: int
     channel: socket.socket  # serverlite's end of the invocation channel
     log_fd: int  # read end of the environment's stdout/stderr pipe
+    light: bool = False  # forked before its zygote preloaded the SDK
 
 
 class Zygote:
@@ -49,6 +54,7 @@ class Zygote:
         self._proc: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._preloaded = False
+        self._forked = False  # whether it forked since it (re)started
         self.missing: list[str] = []
         self.last_fork = time.monotonic()  # when it last forked an environment
 
@@ -76,6 +82,7 @@ class Zygote:
             raise ZygoteError(f"the zygote exited during start (code {self._proc.returncode})")
         self._control = ours
         self._preloaded = False
+        self._forked = False
 
     def _preload_locked(self) -> None:
         assert self._control is not None
@@ -92,9 +99,9 @@ class Zygote:
             if not self.running or self._control is None:
                 self._start_locked()
 
-    def ensure_ready(self) -> None:
+    def preload(self) -> None:
         """Start the zygote if it is not running and have it preload the SDK if it has not
-        yet (before its first environment, so that environment's init excludes it)."""
+        yet: the environments it forks from then on share the SDK's pages."""
         with self._lock:
             if not self.running or self._control is None:
                 self._start_locked()
@@ -111,20 +118,24 @@ class Zygote:
         return self._preloaded and self.running
 
     def spawn(self, spec: dict[str, Any]) -> Spawned:
-        """Fork a new environment running ``spec``; restart the zygote if it died."""
+        """Fork a new environment running ``spec``; restart the zygote if it died. The
+        first fork of a light zygote is at once (``Spawned.light``); any later one waits
+        for the SDK's preload."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         log_read, log_write = os.pipe()
         try:
             with self._lock:
                 if not self.running or self._control is None:
                     self._start_locked()
-                if not self._preloaded:
+                if self._forked and not self._preloaded:
                     self._preload_locked()
+                light = not self._preloaded
                 assert self._control is not None
                 socket.send_fds(
                     self._control, [json.dumps(spec).encode()], [theirs.fileno(), log_write]
                 )
                 reply = json.loads(self._control.recv(MAX_MESSAGE) or b"{}")
+                self._forked = True
                 self.last_fork = time.monotonic()
         except BaseException:
             ours.close()
@@ -137,12 +148,12 @@ class Zygote:
             ours.close()
             os.close(log_read)
             raise ZygoteError(f"could not fork an environment: {reply.get('error', 'no reply')}")
-        return Spawned(pid=reply["pid"], channel=ours, log_fd=log_read)
+        return Spawned(pid=reply["pid"], channel=ours, log_fd=log_read, light=light)
 
     def unload(self) -> bool:
         """Give the preloaded SDK's memory back (about 50 MiB): the process is replaced by
-        a light one, which preloads again before its next fork. Environments already
-        forked keep running. False if it had not preloaded."""
+        a light one, which forks its next environment at once and preloads again after.
+        Environments already forked keep running. False if it had not preloaded."""
         with self._lock:
             if not self._preloaded or not self.running:
                 return False
@@ -166,6 +177,7 @@ class Zygote:
                 self._proc.wait()
             self._proc = None
         self._preloaded = False
+        self._forked = False
 
 
 class Zygotes:

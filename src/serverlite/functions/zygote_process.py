@@ -7,9 +7,10 @@ serverlite's runtime shim, the world's installed dependency sets and the runtime
 socket needs (serverlite's handle on it, with its threads and subprocesses, is
 zygote.py), so a zygote whose functions are never invoked holds about 5 MiB.
 
-Asked to (before its first fork), it preloads the modules functions commonly use
-(boto3, botocore, Powertools, pydantic, serverlite's runtime) and warms botocore's
-loader for the services local functions talk to. Each environment is then a
+Its first fork is of the light process (that environment imports what it needs
+itself; see zygote.py). Asked to, after it, it preloads the modules functions commonly
+use (boto3, botocore, Powertools, pydantic, serverlite's runtime) and warms botocore's
+loader for the services local functions talk to. Each later environment is then a
 ``fork()`` of it, so a cold start costs a fork and the handler's own import, not
 hundreds of milliseconds of imports. Only the *loader* is warmed (service models,
 endpoint rules), and the clients it makes to warm the code are dropped: no session or
@@ -71,7 +72,7 @@ WARM_SERVICES = (
     "kinesis",
     "xray",
 )
-# Services whose clients the zygote makes once, and drops, before its first fork.
+# Services whose clients the zygote makes once, and drops, as it preloads.
 EXERCISED_SERVICES = ("dynamodb", "s3")
 RUNTIME_MODULE = "serverlite.functions.runtime"
 MAX_MESSAGE = 1 << 20
