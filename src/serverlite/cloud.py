@@ -340,7 +340,12 @@ class LocalCloud:
             else:
                 self.provisioned += await loop.run_in_executor(None, service.provision, self.app)
         self._slow_provisioning = asyncio.gather(*slow)
-        self.pool.hold(self._slow_provisioning)  # environments start once it is done
+        # The environments of functions that may reach what it makes start once it is done.
+        slow_services = [service for service in self.services if service.provisions_slowly]
+        self.pool.hold(
+            self._slow_provisioning,
+            lambda fn: any(service.holds_back(self.app, fn) for service in slow_services),
+        )
         await loop.run_in_executor(None, self.versions.publish_template)
         self.pool.start()
         if self.xray_daemon is not None and self._xray_socket is not None:

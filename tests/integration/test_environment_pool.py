@@ -215,14 +215,13 @@ def test_a_zygote_whose_environments_were_all_reaped_goes_light(zygote, tmp_path
         try:
             pid(await pool.run(fn, invocation({"action": "pid"})))
             [preloaded] = zygote.all()
-            ready_while_warm = await _preloaded(preloaded)
+            ready_while_warm = await _used_until_preloaded(pool, fn, preloaded)
             for _ in range(200):  # reaped after 0.2 s idle, then the zygote unloaded
                 if pool.counts("Fn") == (0, 0) and preloaded.running and not preloaded.ready:
                     break  # restarted light (not running: being restarted)
                 await asyncio.sleep(0.05)
             light = not preloaded.ready and preloaded.running
-            pid(await pool.run(fn, invocation({"action": "pid"}, timeout_s=30)))
-            return ready_while_warm, light, await _preloaded(preloaded)
+            return ready_while_warm, light, await _used_until_preloaded(pool, fn, preloaded)
         finally:
             await pool.close()
 
@@ -238,6 +237,18 @@ async def _preloaded(zygote: Zygote, seconds: float = 60) -> bool:
         if zygote.ready:
             return True
         await asyncio.sleep(0.05)
+    return False
+
+
+async def _used_until_preloaded(
+    pool: EnvironmentPool, fn: FunctionSpec, zygote: Zygote, seconds: float = 60
+) -> bool:
+    """Invoke ``fn`` until its zygote has preloaded the SDK (within ``seconds``): its
+    environment stays in use meanwhile, so a short idle timeout does not reap it first."""
+    for _ in range(int(seconds / 0.05)):
+        pid(await pool.run(fn, invocation({"action": "pid", "seconds": 0.05}, timeout_s=30)))
+        if zygote.ready:
+            return True
     return False
 
 
@@ -289,3 +300,24 @@ def test_waiting_for_the_function_to_become_runnable_is_not_part_of_the_timeout(
 
     outcomes = asyncio.run(go())
     assert len({pid(o) for o in outcomes}) == 1  # one environment served all three
+
+
+def test_functions_not_held_run_while_the_gate_is_pending(zygote, tmp_path):
+    """Only the functions that may reach what is still provisioning wait for it (those
+    given the database's secret); the others answer meanwhile."""
+
+    async def go() -> tuple[bool, bool]:
+        pool = pool_of(zygote, tmp_path, budget_mb=1024)
+        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pool.hold(gate, held=lambda fn: fn.name == "Held")
+        try:
+            held = asyncio.ensure_future(pool.run(spec("Held", 128), invocation({})))
+            free_run = pool.run(spec("Free", 128), invocation({"action": "pid"}, 30))
+            free = await asyncio.wait_for(free_run, 30)  # held back too: TimeoutError
+            waiting = not held.done()
+            gate.set_result(None)
+            return free.ok and waiting, (await held).ok
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go()) == (True, True)

@@ -12,6 +12,7 @@ do nothing:
     rest_xml                a ``RestXmlService``: S3's rest-xml (bucket + key, streamed bodies)
     provision(app)          make the template's resources exist (idempotent)
     provisions_slowly       True: provision runs while the endpoint serves (PostgreSQL)
+    holds_back(app, fn)     of a slow provisioning: whether fn's environments wait for it
     companions()            services served from this one's store (DynamoDB Streams)
     internal                operations only other services call, in-process (never on the
                             wire): EventBridge takes S3's ``aws.s3`` events this way
@@ -48,7 +49,7 @@ from serverlite.iam.request import IamRequest
 if TYPE_CHECKING:
     from serverlite.invoker import Invoker
     from serverlite.observe.observer import Observer
-    from serverlite.template.model import Application
+    from serverlite.template.model import Application, FunctionSpec
 
 
 class AwsError(ServerliteError):
@@ -288,6 +289,12 @@ class Backend:
     # no request on the wire waits for (an embedded PostgreSQL's initdb and start): run on
     # a thread while the endpoint already serves; functions' environments start after it.
     provisions_slowly: bool = False
+
+    def holds_back(self, app: Application, fn: FunctionSpec) -> bool:
+        """Of a slow provisioning: whether ``fn``'s environments must wait for it (they may
+        reach what it makes). All of them, unless the service knows how functions reach
+        what it makes."""
+        return True
 
     @property
     def json(self) -> JsonService | None:

@@ -179,6 +179,7 @@ class EnvironmentPool:
         self._under_pressure = False  # said once per episode of low memory
         self._zygote_of: dict[Environment, Zygote] = {}  # each live environment's
         self._gate: asyncio.Future[object] | None = None  # see hold()
+        self._held: Callable[[FunctionSpec], bool] = lambda fn: True  # see hold()
         self._preloading: set[asyncio.Future[None]] = set()  # see _preload_after
 
     # -- lifecycle ---------------------------------------------------------------
@@ -212,10 +213,14 @@ class EnvironmentPool:
         self._zygote_of.clear()
         self.live_mb = 0
 
-    def hold(self, gate: asyncio.Future[Any]) -> None:
-        """Start no environment before ``gate`` is done (what functions reach is still
-        being provisioned: an embedded PostgreSQL); if it failed, a spawn raises its error."""
+    def hold(
+        self, gate: asyncio.Future[Any], held: Callable[[FunctionSpec], bool] | None = None
+    ) -> None:
+        """Start no environment of the ``held`` functions (default: all) before ``gate``
+        is done (what they reach is still being provisioned: an embedded PostgreSQL); if
+        it failed, their spawns raise its error."""
         self._gate = gate
+        self._held = held or (lambda fn: True)
 
     # -- public ------------------------------------------------------------------
     def _envs(self, name: str) -> _FunctionEnvironments:
@@ -478,9 +483,9 @@ class EnvironmentPool:
     async def _runnable(self, fn: FunctionSpec) -> tuple[World, Zygote]:
         """Wait until environments of ``fn`` can start: the provisioning gate passed and
         its world's zygote running (raises what either raised)."""
-        if self._gate is not None and not self._gate.done():
-            await asyncio.shield(self._gate)  # one invocation cancelled leaves it running
-        elif self._gate is not None:
+        if self._gate is not None and self._held(fn):
+            if not self._gate.done():
+                await asyncio.shield(self._gate)  # one invocation cancelled leaves it running
             self._gate.result()  # raises what provisioning raised
         loop = asyncio.get_running_loop()
         worlds = self.worlds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from serverlite.errors import TemplateError
 from serverlite.template.intrinsics import to_cfn_string
-from serverlite.template.model import Application, ResourceSpec
+from serverlite.template.model import Application, FunctionSpec, ResourceSpec
 
 RESOURCE_TYPE = "Custom::ServerlitePostgres"
 SECRET_TYPE = "AWS::SecretsManager::Secret"
@@ -53,6 +53,37 @@ def connection_url(value: Any) -> str | None:
 
 def declarations(app: Application) -> list[DatabaseDeclaration]:
     return [_declaration(app, r) for r in app.resources if r.type == RESOURCE_TYPE]
+
+
+def secret_ids(app: Application) -> tuple[str, ...]:
+    """The ARNs and names of the secrets the databases' URLs are put in."""
+    ids: list[str] = []
+    for resource in app.resources:
+        if resource.type != RESOURCE_TYPE:
+            continue
+        secret = _secret(app, to_cfn_string(resource.properties.get("SecretId")) or "")
+        if secret is not None:
+            name = to_cfn_string(secret.properties.get("Name"))
+            ids += [secret.physical_id, *([name] if name else [])]
+    return tuple(ids)
+
+
+def names_secret(app: Application, fn: FunctionSpec, secrets: Sequence[str]) -> bool:
+    """Whether the function's definition names one of ``secrets``: in its environment
+    variables, its policies or its role's properties (what a ``!Ref`` of the secret
+    leaves there). That is how a function is given a database's secret, and in
+    CloudFormation what makes the function depend on it."""
+    role = [
+        r.properties
+        for r in app.resources
+        if fn.role and r.type == "AWS::IAM::Role" and fn.role in _role_ids(r)
+    ]
+    text = json.dumps([dict(fn.environment), list(fn.policies), role], default=str)
+    return any(secret in text for secret in secrets)
+
+
+def _role_ids(role: ResourceSpec) -> tuple[str, ...]:
+    return (role.physical_id, str(role.attributes.get("Arn", "")))
 
 
 def _declaration(app: Application, resource: ResourceSpec) -> DatabaseDeclaration:

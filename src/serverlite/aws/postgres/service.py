@@ -15,10 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 from serverlite.aws import backend
 from serverlite.aws.backend import AwsError
 from serverlite.errors import ConfigError, TemplateError
-from serverlite.template.model import Application
+from serverlite.template.model import Application, FunctionSpec
 
 from . import migrations, snapshot
-from .declarations import DatabaseDeclaration, declarations
+from .declarations import DatabaseDeclaration, declarations, names_secret, secret_ids
 from .embedded import EmbeddedServer
 
 
@@ -26,7 +26,8 @@ class PostgresService(backend.Backend):
     name = "postgres"  # no AWS API of its own
     title = "PostgreSQL"
     # initdb and the server's start take seconds; only functions reach the database
-    # (through their secret), and their environments start once it is provisioned.
+    # (through their secret): the environments of those given it start once it is
+    # provisioned (holds_back).
     provisions_slowly = True
 
     def __init__(self, context: backend.ServiceContext) -> None:
@@ -36,9 +37,22 @@ class PostgresService(backend.Backend):
         self._lock = threading.Lock()
         self._embedded_urls: list[str] = []
         self._snapshots: list[tuple[str, snapshot.Snapshot]] = []
+        self._secret_ids: tuple[str, ...] | None = None  # see holds_back
 
     def provision(self, app: Application) -> list[backend.ProvisionedResource]:
         return [self._provision(d) for d in declarations(app)]
+
+    def holds_back(self, app: Application, fn: FunctionSpec) -> bool:
+        """Functions reach a database only through the secret its URL is put in: those
+        whose definition names that secret wait for the database; the others run while
+        it starts (as CloudFormation makes a function that does not depend on a
+        resource without waiting for it). A template this cannot read: all wait."""
+        if self._secret_ids is None:
+            try:
+                self._secret_ids = secret_ids(app)
+            except Exception:  # provisioning says what is wrong with it
+                return True
+        return names_secret(app, fn, self._secret_ids)
 
     def template_provisioned(self) -> None:
         """The embedded databases' rows as the migrations left them (a server given by
