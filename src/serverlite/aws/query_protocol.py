@@ -16,11 +16,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
-from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 
 from serverlite.aws.backend import AwsError, QueryService
+from serverlite.xml_text import escape
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 

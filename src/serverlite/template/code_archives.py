@@ -12,7 +12,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 
@@ -23,6 +22,8 @@ def cache_root() -> Path:
 
 def unpacked(archive: Path, root: Path | None = None) -> Path:
     """The directory holding ``archive``'s files (unpacked now if it is not yet)."""
+    import zipfile  # a template with archives only: not at every start
+
     digest = hashlib.sha256()
     with archive.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,8 @@ def local_code_path(stack: Stack, value: Any, path: str, what: str) -> Path:
         raise stack.error(path, f"{what} must be a local directory path")
     location = (stack.template_file.parent / value).resolve()
     if location.is_file() and location.suffix == ".zip":
+        import zipfile  # a template with archives only: not at every start
+
         try:
             return unpacked(location)
         except (OSError, zipfile.BadZipFile) as exc:

@@ -34,6 +34,30 @@ def test_body_characters_outside_xml_set_are_rejected_as_aws_words_it():
     parse({"MessageBody": "tab\there\nnew \U0001f600 \ue000"}, fifo=False, max_size=LIMIT)
 
 
+def _allowed(cp: int) -> bool:  # SQS's set, as its error message spells it
+    return (
+        cp in (0x9, 0xA, 0xD)
+        or 0x20 <= cp <= 0xD7FF
+        or 0xE000 <= cp <= 0xFFFD
+        or 0x10000 <= cp <= 0x10FFFF
+    )
+
+
+@pytest.mark.parametrize(
+    "cp",
+    [
+        *(0x0, 0x8, 0x9, 0xA, 0xB, 0xC, 0xD, 0xE, 0x1F, 0x20, 0x7F, 0xD7FF, 0xD800, 0xDFFF),
+        *(0xE000, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF),
+    ],
+)
+def test_exactly_the_characters_outside_the_set_are_refused(cp):
+    body = "a" + chr(cp) + "b"
+    if _allowed(cp):
+        assert parse({"MessageBody": body}, fifo=False, max_size=LIMIT).body == body
+    else:
+        fails({"MessageBody": body}, "InvalidMessageContents", f"'#x{cp:X}'")
+
+
 def test_empty_body_is_a_missing_parameter():
     fails({"MessageBody": ""}, "MissingParameter", "MessageBody")
 

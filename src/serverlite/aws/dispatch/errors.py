@@ -17,14 +17,13 @@ code after the ``#``.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from starlette.responses import Response
 from starlette.types import Scope
 
 from serverlite import fastjson
 from serverlite.aws.backend import AwsError
 from serverlite.ids import request_id as new_request_id
+from serverlite.xml_text import escape
 
 CORAL = "com.amazon.coral.service#"
 ACCESS_DENIED = "AccessDenied"

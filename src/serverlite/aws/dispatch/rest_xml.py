@@ -22,7 +22,6 @@ import re
 from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
-from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,6 +35,7 @@ from serverlite.ids import hex_token
 from serverlite.ids import request_id as new_request_id
 from serverlite.observe.publishing import Publisher
 from serverlite.observe.service_metrics import PUBLISHER
+from serverlite.xml_text import escape
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _VIRTUAL_HOST = re.compile(r"^(?P<bucket>.+?)(?:\.s3(?:\.[a-z0-9-]+)?)?\.localhost$")

@@ -12,7 +12,8 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from email.utils import formatdate, parsedate_to_datetime
-from xml.sax.saxutils import escape
+
+from serverlite.xml_text import escape
 
 from .errors import malformed_xml
 

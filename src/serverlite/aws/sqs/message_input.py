@@ -26,7 +26,9 @@ MAX_ATTRIBUTES = 10
 MAX_ATTRIBUTE_NAME = 256
 MAX_DELAY_S = 900
 MAX_GROUP_ID = 128
-_INVALID_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What ALLOWED_CHARACTERS leaves out, spelled as the few ranges it is: the negated class
+# of what it allows takes Python's regex compiler ~12 ms at import, this one 0.4 ms.
+_INVALID_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 ALLOWED_CHARACTERS = "#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]"
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _ID_CHARS = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")

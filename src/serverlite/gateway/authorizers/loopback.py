@@ -9,8 +9,8 @@ the environment are ignored (a proxy would take the request off the machine).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
-import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,21 +41,34 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-class _LoopbackRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(
-        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> urllib.request.Request | None:
-        if not is_loopback_url(newurl):
-            raise NotLoopback(f"redirect off this machine refused: {newurl}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+@functools.cache
+def _opener() -> Any:
+    """urllib's opener with no proxies, following redirects on loopback only; made on
+    first use (urllib.request brings http.client and email: ~8 ms of every start)."""
+    import urllib.request
 
+    class LoopbackRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(
+            self,
+            req: urllib.request.Request,
+            fp: Any,
+            code: int,
+            msg: str,
+            headers: Any,
+            newurl: str,
+        ) -> urllib.request.Request | None:
+            if not is_loopback_url(newurl):
+                raise NotLoopback(f"redirect off this machine refused: {newurl}")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _LoopbackRedirects())
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), LoopbackRedirects())
 
 
 def _get(url: str) -> bytes:
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with _OPENER.open(request, timeout=TIMEOUT_S) as response:
+    with _opener().open(request, timeout=TIMEOUT_S) as response:
         body: bytes = response.read(MAX_BYTES + 1)
     if len(body) > MAX_BYTES:
         raise ValueError(f"{url}: document larger than {MAX_BYTES} bytes")
