@@ -78,7 +78,8 @@ def test_sending_writes_one_frame_and_a_closed_channel_refuses():
 
 
 def test_headers_are_marshal_towards_the_environment_and_json_back():
-    header = {"type": "invoke", "request_id": "r", "identity": {"a": [1, None]}, "marshal": True}
+    event = {"b": [2.5, "x"]}
+    header = {"type": "invoke", "request_id": "r", "identity": {"a": [1, None]}, "event": event}
     frame = protocol.to_environment(header, b"body")
     raw = frame[8 : 8 + int.from_bytes(frame[:4], "big")]
     assert marshal.loads(raw) == header

@@ -20,9 +20,7 @@ import asyncio
 import contextlib
 import fcntl
 import json
-import marshal
 import os
-import select
 import signal
 import time
 from collections.abc import Callable
@@ -45,7 +43,6 @@ TIMER_HORIZON_S = 0.25
 # Frames an environment sends before an invocation's result: a breakpoint() pause, and
 # a streaming response's prelude and chunks.
 _INTERIM = frozenset({"paused", "prelude", "chunk"})
-_GONE = select.POLLIN | getattr(select, "POLLRDHUP", 0) | select.POLLHUP | select.POLLERR
 
 
 @dataclass(slots=True)
@@ -125,7 +122,6 @@ class Environment:
         self.peak_kb = 0
         self.deadline: float | None = None  # loop time the running invocation must end by
         self._timer: asyncio.TimerHandle | None = None
-        self._poller: select.poll | None = None  # exited()'s, made on first use
 
     # -- lifecycle ---------------------------------------------------------------
     async def start(
@@ -183,20 +179,14 @@ class Environment:
     def exited(self) -> bool:
         """Whether the process is gone, looked at before an idle environment is reused.
 
-        An idle environment sends nothing, so its end of the channel readable (EOF, hang-up)
-        means it died — killed from outside, say — even if the event loop has not read
-        that yet. One poll, no read: the transport stays the channel's only reader.
+        An idle environment sends nothing, so its channel closing (EOF, hang-up) means it
+        died — killed from outside, say. The event loop reads every channel, and within
+        one turn it runs the reads before the tasks they wake: a death it has seen marks
+        the channel closed before a request that arrived with it, or after it, is sent
+        anywhere. No poll of our own: one per invocation was a syscall that also handed
+        the GIL to any thread waiting for it, in the middle of a request.
         """
-        if self.dead or self._channel is None or self._channel.closed:
-            return True
-        poller = self._poller
-        if poller is None:  # one per environment: a poll object and its registration
-            poller = self._poller = select.poll()  # cost more than the poll itself
-            poller.register(self._spawned.channel.fileno(), _GONE)
-        if poller.poll(0):
-            self.dead = True
-            return True
-        return False
+        return self.dead or self._channel is None or self._channel.closed
 
     def close(self) -> None:
         """Drop the environment: kill it and release its descriptors."""
@@ -305,8 +295,8 @@ class Environment:
         return self._died(inv, pre_events, start_ms, started, init_ms)
 
     def _frame(self, inv: Invocation, budget: float) -> tuple[dict[str, Any], bytes]:
-        """The invocation's frame: its header, and the event (marshalled when serverlite
-        built it, else the payload as sent)."""
+        """The invocation's frame: its header (holding the event when serverlite built
+        it), and the payload as sent otherwise."""
         now = self._clock()
         header: dict[str, Any] = {
             "type": "invoke",
@@ -323,11 +313,12 @@ class Environment:
             header["invoked_function_arn"] = inv.invoked_function_arn
         if inv.on_stream is not None:
             header["stream"] = True
-        body = inv.payload
         if inv.event is not None:
-            header["marshal"] = True
-            body = marshal.dumps(inv.event)
-        return header, body
+            # In the header, which is marshalled: one marshal call on each side, and one
+            # copy less, than an event marshalled into a body of its own.
+            header["event"] = inv.event
+            return header, b""
+        return header, inv.payload
 
     async def _interim(
         self, inv: Invocation, reply: dict[str, Any], body: bytes

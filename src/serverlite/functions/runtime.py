@@ -16,7 +16,6 @@ import importlib
 import io
 import json
 import logging
-import marshal
 import os
 import resource
 import signal
@@ -288,8 +287,9 @@ def _unread_logs() -> int:
 
 
 def _event(header: dict[str, Any], body: bytes) -> Any:
-    if header.get("marshal"):
-        return marshal.loads(body)  # an event serverlite built, of JSON's types only
+    event = header.get("event")
+    if event is not None:
+        return event  # an event serverlite built (JSON's types only), in the marshalled header
     return json.loads(body) if body else {}
 
 
