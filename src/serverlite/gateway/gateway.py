@@ -36,7 +36,7 @@ from serverlite.gateway.throttling import Throttles
 from serverlite.gateway.validation import RequestValidator
 from serverlite.invoker import Invoker, InvokeRequest, InvokeResult
 from serverlite.observe.publishing import Publisher
-from serverlite.observe.trace_header import TraceHeader, new_id
+from serverlite.observe.trace_header import TraceHeader
 from serverlite.observe.tracing import CURRENT, CallContext, Tracer
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ class Gateway:
         self.tracer = tracer or getattr(invoker, "tracer", None) or _NO_TRACES
         self.publisher = publisher or getattr(invoker, "publisher", None) or _NO_METRICS
         self._observed = self.tracer.enabled or self.publisher.enabled
+        self._segment_name = f"{api.logical_id}/{api.stage}"  # X-Ray's name: api/stage
         self.port = port
         self.router = Router(api.routes)
         self.authorizer: Authorizer | None = (
@@ -155,7 +156,7 @@ class Gateway:
             trace.header,
             trace.segment_id,
             trace.integration_id,
-            name=f"{api.logical_id}/{api.stage}",
+            name=self._segment_name,
             api_id=api.api_id,
             stage=api.stage,
             request_id=request_id,
@@ -196,11 +197,11 @@ class Gateway:
         now = self._clock()
         forwarded, trace_root, sent = self.forwarder.forward(request, now)
         if trace is not None and self.tracer.enabled:
-            trace.header = self.tracer.incoming(sent, trace_root)
-            trace.segment_id, trace.integration_id = new_id(), new_id()
-            trace.host = forwarded.header("host")  # its header table is made: a lookup
             # The function's trace continues from the integration's subsegment.
-            trace_id = trace.header.child(trace.integration_id).format()
+            trace.header, trace.segment_id, trace.integration_id, trace_id = (
+                self.tracer.api_request(sent, trace_root)
+            )
+            trace.host = forwarded.header("host")  # its header table is made: a lookup
         else:
             trace_id = ids.trace_id(root=trace_root)
         if trace is not None and trace.header is not None and route.authorizer is not None:

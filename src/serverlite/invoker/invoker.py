@@ -23,7 +23,7 @@ from serverlite.errors import (
     TooManyRequests,
 )
 from serverlite.functions import report
-from serverlite.functions.environment_process import Invocation, RunOutcome
+from serverlite.functions.environment_process import Invocation
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.invoker.async_queue import AsyncQueue, Attempt, QueuedEvent, RetryPolicy
 from serverlite.invoker.concurrency import ConcurrencyLimits
@@ -31,7 +31,7 @@ from serverlite.invoker.faults import Faults, injected_result
 from serverlite.invoker.types import INVOCATION_TYPES, InvokeRequest, InvokeResult
 from serverlite.invoker.versions import LATEST, Versions
 from serverlite.observe.publishing import Publisher
-from serverlite.observe.tracing import InvocationEnd, Tracer
+from serverlite.observe.tracing import Tracer
 from serverlite.template.model import Application, FunctionSpec
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB request and response, RequestResponse
@@ -101,7 +101,7 @@ class Invoker:
             if self.tracer.enabled:
                 span = self.tracer.begin_invocation(req.trace_id)
                 self.tracer.end_invocation(
-                    span, InvocationEnd(fn.name, fn.arn, request_id, ok=False, throttled=True)
+                    span, fn.name, fn.arn, request_id, ok=False, throttled=True
                 )
             raise
         try:
@@ -162,7 +162,7 @@ class Invoker:
         try:
             outcome = await self.pool.run(fn, invocation)
         except BaseException:
-            self.tracer.end_invocation(span, InvocationEnd(fn.name, fn.arn, request_id, ok=False))
+            self.tracer.end_invocation(span, fn.name, fn.arn, request_id, ok=False)
             raise
         payload = outcome.payload
         ok = outcome.ok
@@ -170,7 +170,22 @@ class Invoker:
             payload = report.response_too_large_payload(RESPONSE_LIMIT_REPORTED)
             ok = False
         if self.tracer.enabled:
-            self.tracer.end_invocation(span, _ended(fn, req, request_id, outcome, ok, payload))
+            usage = outcome.usage
+            error_type, error_message = (None, None) if ok else _error(payload)
+            self.tracer.end_invocation(
+                span,
+                fn.name,
+                fn.arn,
+                request_id,
+                ok=ok,
+                init_ms=usage.init_ms,
+                duration_ms=usage.duration_ms,
+                platform_error=outcome.platform_error,
+                error_type=error_type,
+                error_message=error_message,
+                enqueued_at=req.enqueued_at,
+                attempt=req.attempt,
+            )
         if self.publisher.enabled:
             self.publisher.invocation(
                 fn.name, outcome.usage.duration_ms, not ok, self.concurrency.running(fn.name)
@@ -259,33 +274,12 @@ class Invoker:
         return RetryPolicy(config.maximum_retry_attempts, float(config.maximum_event_age_seconds))
 
 
-def _ended(
-    fn: FunctionSpec,
-    req: InvokeRequest,
-    request_id: str,
-    outcome: RunOutcome,
-    ok: bool,
-    payload: bytes,
-) -> InvocationEnd:
-    """How the invocation ended, for its trace (the error read only when there is one)."""
-    error_type = error_message = None
-    if not ok:
-        with contextlib.suppress(ValueError, AttributeError, TypeError):
-            error = json.loads(payload)
-            error_type, error_message = error.get("errorType"), error.get("errorMessage")
-    return InvocationEnd(
-        fn.name,
-        fn.arn,
-        request_id,
-        ok=ok,
-        init_ms=outcome.usage.init_ms,
-        duration_ms=outcome.usage.duration_ms,
-        platform_error=outcome.platform_error,
-        error_type=error_type,
-        error_message=error_message,
-        enqueued_at=req.enqueued_at,
-        attempt=req.attempt,
-    )
+def _error(payload: bytes) -> tuple[str | None, str | None]:
+    """A failed invocation's errorType and errorMessage, for its trace."""
+    with contextlib.suppress(ValueError, AttributeError, TypeError):
+        error = json.loads(payload)
+        return error.get("errorType"), error.get("errorMessage")
+    return None, None
 
 
 def _split_function_ref(ref: str) -> tuple[str, str | None]:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from serverlite.observe.segment_records import API, CALL, INVOCATION, Record
-from serverlite.observe.trace_header import TraceHeader, new_id, new_root, parse
+from serverlite.observe.trace_header import TraceHeader, new_id, new_id_pair, new_root, parse
 
 
 class SegmentSink(Protocol):
@@ -84,25 +84,6 @@ class CallSpan:
     parent_id: str
     start: float
     started: float
-
-
-@dataclass(slots=True)  # not frozen: its __init__ would cost five times as much
-class InvocationEnd:
-    """How an invocation ended, as the segments record it (made once per invocation,
-    read once)."""
-
-    function_name: str
-    function_arn: str
-    request_id: str
-    ok: bool = True
-    init_ms: float | None = None
-    duration_ms: float | None = None  # the handler's run (the REPORT line's Duration)
-    platform_error: str | None = None  # Sandbox.Timedout, Runtime.OutOfMemory, ...
-    error_type: str | None = None
-    error_message: str | None = None
-    throttled: bool = False
-    enqueued_at: float | None = None  # asynchronous: when Lambda accepted the event
-    attempt: int = 0  # asynchronous: 1, 2, 3
 
 
 # X-Ray names an AWS call's subsegment by the service's endpoint prefix, as the SDK does.
@@ -160,6 +141,20 @@ class Tracer:
             sampled = parsed.sampled if parsed.sampled is not None else True
             return TraceHeader(parsed.root, parsed.parent, sampled)
         return TraceHeader(root or new_root(self._clock()), None, True)
+
+    def api_request(self, sent: str | None, root: str) -> tuple[TraceHeader, str, str, str]:
+        """An API request's trace (``incoming``), the ids of its stage segment and of
+        that segment's ``Lambda`` subsegment, and the header the function gets (its
+        Parent is the subsegment), made in one go: every request pays for this."""
+        header = TraceHeader(root, None, True) if sent is None else self.incoming(sent, root)
+        segment_id, integration_id = new_id_pair()
+        flag = "1" if header.sampled else "0"
+        return (
+            header,
+            segment_id,
+            integration_id,
+            f"Root={header.root};Parent={integration_id};Sampled={flag}",
+        )
 
     def api_segment(
         self,
@@ -222,7 +217,25 @@ class Tracer:
             self._active[span.function_id] = header.root
         return span
 
-    def end_invocation(self, span: InvocationSpan, end: InvocationEnd) -> None:
+    def end_invocation(
+        self,
+        span: InvocationSpan,
+        function_name: str,
+        function_arn: str,
+        request_id: str,
+        *,
+        ok: bool = True,
+        init_ms: float | None = None,
+        duration_ms: float | None = None,  # the handler's run (the REPORT line's Duration)
+        platform_error: str | None = None,  # Sandbox.Timedout, Runtime.OutOfMemory, ...
+        error_type: str | None = None,
+        error_message: str | None = None,
+        throttled: bool = False,
+        enqueued_at: float | None = None,  # asynchronous: when Lambda accepted the event
+        attempt: int = 0,  # asynchronous: 1, 2, 3
+    ) -> None:
+        """How the invocation ended, recorded as its segments (fields, not an object:
+        every invocation ends here)."""
         self._active.pop(span.function_id, None)
         sink = self.sink
         header = span.header
@@ -230,8 +243,8 @@ class Tracer:
             return
         finish = span.start + (time.perf_counter() - span.started)
         first = span.start
-        if end.enqueued_at is not None and not end.throttled:
-            first = min(end.enqueued_at, first)  # Dwell Time: since Lambda took the event
+        if enqueued_at is not None and not throttled:
+            first = min(enqueued_at, first)  # Dwell Time: since Lambda took the event
         sink.record(
             (
                 INVOCATION,
@@ -243,18 +256,18 @@ class Tracer:
                 span.service_id,
                 span.function_id,
                 self.account_id,
-                end.function_name,
-                end.function_arn,
-                end.request_id,
-                end.ok,
-                end.init_ms,
-                end.duration_ms,
-                end.platform_error,
-                end.error_type,
-                end.error_message,
-                end.throttled,
-                end.enqueued_at,
-                end.attempt,
+                function_name,
+                function_arn,
+                request_id,
+                ok,
+                init_ms,
+                duration_ms,
+                platform_error,
+                error_type,
+                error_message,
+                throttled,
+                enqueued_at,
+                attempt,
             )
         )
 

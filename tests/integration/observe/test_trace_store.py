@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from serverlite.observe.traces import TraceStore
-from serverlite.observe.tracing import InvocationEnd, Tracer
+from serverlite.observe.tracing import Tracer
 
 pytestmark = pytest.mark.integration
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
@@ -21,7 +21,7 @@ def test_records_and_documents_of_a_trace_read_back_in_order(tmp_path):
         sent = {"trace_id": ROOT, "id": "d" * 16, "name": "client", "start_time": 95.0}
         store.put(sent)  # PutTraceSegments, the daemon
         span = tracer.begin_invocation(f"Root={ROOT};Parent={'d' * 16};Sampled=1")
-        tracer.end_invocation(span, InvocationEnd("Fn", "arn:fn", "r", enqueued_at=80.0))
+        tracer.end_invocation(span, "Fn", "arn:fn", "r", enqueued_at=80.0)
         store.flush()
         docs = store.documents([ROOT])[ROOT]
         assert [d.get("origin") for d in docs] == [None, "AWS::Lambda", "AWS::Lambda::Function"]
@@ -40,7 +40,7 @@ def test_a_reader_opened_read_only_makes_documents_from_stored_records(tmp_path)
     writer = TraceStore(tmp_path / "traces.db")
     tracer = Tracer(writer, region="us-east-1", account_id="1")
     span = tracer.begin_invocation(f"Root={ROOT};Sampled=1")
-    tracer.end_invocation(span, InvocationEnd("Fn", "arn:fn", "r", ok=False, throttled=True))
+    tracer.end_invocation(span, "Fn", "arn:fn", "r", ok=False, throttled=True)
     writer.close()
     reader = TraceStore(tmp_path / "traces.db", read_only=True)
     (service,) = reader.documents([ROOT])[ROOT]

@@ -11,7 +11,7 @@ from serverlite.observe import segment_records, trace_header
 from serverlite.observe.service_graph import build
 from serverlite.observe.trace_assembly import assemble, facts, summary
 from serverlite.observe.trace_filter import FilterError, compile_filter
-from serverlite.observe.tracing import InvocationEnd, Tracer
+from serverlite.observe.tracing import Tracer
 from serverlite.observe.xray_daemon import parse_datagram
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
@@ -51,9 +51,7 @@ def test_trace_header_round_trip_and_refusals() -> None:
 
 def _invocation(tracer: Tracer, caller: str | None, **end: Any) -> None:
     span = tracer.begin_invocation(caller)
-    tracer.end_invocation(
-        span, InvocationEnd("Fn", "arn:aws:lambda:us-east-1:1:function:Fn", "r", **end)
-    )
+    tracer.end_invocation(span, "Fn", "arn:aws:lambda:us-east-1:1:function:Fn", "r", **end)
 
 
 def test_an_invocation_is_a_lambda_segment_and_a_function_segment() -> None:
@@ -61,7 +59,7 @@ def test_an_invocation_is_a_lambda_segment_and_a_function_segment() -> None:
     tracer = Tracer(sink, region="us-east-1", account_id="123456789012", clock=lambda: 100.0)
     span = tracer.begin_invocation(f"Root={ROOT};Parent=aaaaaaaaaaaaaaaa;Sampled=1")
     assert span.function_header == f"Root={ROOT};Parent={span.function_id};Sampled=1"
-    tracer.end_invocation(span, InvocationEnd("Fn", "arn:fn", "req", init_ms=50.0, duration_ms=0.0))
+    tracer.end_invocation(span, "Fn", "arn:fn", "req", init_ms=50.0, duration_ms=0.0)
     service, function = sink.docs
     assert service["origin"] == "AWS::Lambda" and service["parent_id"] == "aaaaaaaaaaaaaaaa"
     assert function["origin"] == "AWS::Lambda::Function"
@@ -95,7 +93,7 @@ def test_aws_calls_are_recorded_only_under_a_running_function() -> None:
     assert doc["type"] == "subsegment" and doc["parent_id"] == span.function_id
     assert doc["name"] == "dynamodb" and doc["namespace"] == "aws"
     assert doc["aws"]["operation"] == "PutItem" and doc["aws"]["table_name"] == "T"
-    tracer.end_invocation(span, InvocationEnd("Fn", "arn", "r"))
+    tracer.end_invocation(span, "Fn", "arn", "r")
     assert tracer.begin_call(header) is None  # the invocation ended
 
 
@@ -263,10 +261,8 @@ def test_an_async_invocation_waits_then_attempts_and_reads_the_same_every_time()
     span = tracer.begin_invocation(f"Root={ROOT};Sampled=1")
     tracer.end_invocation(
         span,
-        InvocationEnd(
-            "Fn", "arn", "r", ok=False, platform_error="Sandbox.Timedout", enqueued_at=90.0,
-            attempt=2,
-        ),
+        "Fn", "arn", "r", ok=False, platform_error="Sandbox.Timedout", enqueued_at=90.0,
+        attempt=2,
     )  # fmt: skip
     service, function = sink.docs
     assert service["start_time"] == 90.0 and service["fault"] is True
