@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import errno
 import json
 import logging
@@ -1143,7 +1142,7 @@ def _debug_target(app: Application, target: DebugTarget) -> DebugTarget:
     if fn is None:
         names = ", ".join(f.name for f in app.functions)
         raise ConfigError(f"--debug: no function {target.function!r} (functions: {names})")
-    return dataclasses.replace(target, function=fn.name)
+    return target._replace(function=fn.name)
 
 
 def is_loopback(host: str) -> bool:

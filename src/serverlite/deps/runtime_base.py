@@ -43,12 +43,11 @@ RUNTIME_DISTRIBUTIONS = (
 SHIM_MODULES = (
     "__init__.py",
     "errors.py",
-    "mailbox.py",
     "functions/__init__.py",
     "functions/boot.py",
     "functions/zygote_process.py",
     "functions/runtime.py",
-    "functions/protocol.py",
+    "functions/frames.py",
     "functions/context.py",
     "functions/debugging.py",
 )

@@ -25,8 +25,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from serverlite.errors import ConfigError
 
@@ -38,9 +37,10 @@ IGNORED_BREAKPOINT = (
 )
 
 
-@dataclass(frozen=True)
-class DebugTarget:
-    """The function whose environments run debugpy, and where it listens."""
+class DebugTarget(NamedTuple):
+    """The function whose environments run debugpy, and where it listens (a NamedTuple,
+    not a dataclass: this module is imported in every environment, and dataclasses
+    would bring inspect and ast along)."""
 
     function: str
     port: int = DEFAULT_PORT

@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
-from serverlite.functions import boot, debugging, protocol
+from serverlite.functions import boot, debugging, frames
 from serverlite.functions.context import LambdaContext
 
 Handler = Callable[[Any, LambdaContext], Any]
@@ -132,8 +132,8 @@ def fault(error_type: str, message: str, trace: list[str] | None = None) -> Erro
 
 
 def _user_trace(exc: BaseException, skip: int = 1) -> list[str]:
-    frames = traceback.extract_tb(exc.__traceback__)[skip:]
-    return traceback.format_list(frames)
+    entries = traceback.extract_tb(exc.__traceback__)[skip:]
+    return traceback.format_list(entries)
 
 
 def load_handler(handler: str) -> tuple[Handler | None, ErrorPayload | None]:
@@ -406,7 +406,7 @@ def _exec_wrapper(wrapper: str, sock: socket.socket, spec: dict[str, Any]) -> No
         code = 126 if isinstance(exc, PermissionError) else 127
         sys.stderr.write(f"{wrapper}: {exc.strerror}\n")
         with contextlib.suppress(OSError):
-            protocol.BlockingChannel(sock).send({"type": "exit", "code": code})
+            frames.BlockingChannel(sock).send({"type": "exit", "code": code})
         sys.stderr.flush()
         os._exit(code)
 
@@ -419,7 +419,7 @@ def _start_debugging(spec: dict[str, Any], sock: socket.socket, announce_fd: int
         return
 
     def paused() -> None:
-        protocol.BlockingChannel(sock).send({"type": "paused"})
+        frames.BlockingChannel(sock).send({"type": "paused"})
 
     debugging.install_breakpoint_hook(spec.get("terminal"), paused)
 
@@ -445,7 +445,7 @@ def run_environment(sock: socket.socket, log_fd: int | None, spec: dict[str, Any
         if init_error is not None:
             _log_error(init_error)
         sys.stdout.flush()
-        channel = protocol.BlockingChannel(sock)
+        channel = frames.BlockingChannel(sock)
         channel.send(
             {"type": "ready", "pid": os.getpid(), "init_ms": init_ms},
             json.dumps(init_error).encode() if init_error else b"",
@@ -470,7 +470,7 @@ def run_environment(sock: socket.socket, log_fd: int | None, spec: dict[str, Any
             traceback.print_exc()
         # Tell serverlite why, as Lambda reports "Runtime exited with error: exit status N".
         with contextlib.suppress(OSError):
-            protocol.BlockingChannel(sock).send({"type": "exit", "code": code})
+            frames.BlockingChannel(sock).send({"type": "exit", "code": code})
     finally:
         try:
             sys.stdout.flush()

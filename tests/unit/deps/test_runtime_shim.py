@@ -36,3 +36,18 @@ def test_the_shim_holds_everything_its_modules_import() -> None:
     assert missing == set()
     assert "functions/runtime.py" in SHIM_MODULES
     assert "functions/zygote_process.py" in SHIM_MODULES
+
+
+def test_the_shim_imports_neither_asyncio_nor_dataclasses() -> None:
+    """A world's first environment is forked before its zygote preloaded anything: it
+    imports the runtime itself, on its first request's path (asyncio alone took half of
+    that import), and a light zygote stays light."""
+    heavy = {"asyncio", "dataclasses"}
+    found = set()
+    for name in SHIM_MODULES:
+        for node in ast.walk(ast.parse((PACKAGE / name).read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.partition(".")[0])
+            elif isinstance(node, ast.Import):
+                found |= {alias.name.partition(".")[0] for alias in node.names}
+    assert found & heavy == set()

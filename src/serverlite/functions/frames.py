@@ -1,0 +1,103 @@
+"""Frames exchanged between serverlite and an execution environment, and the
+environment's end of the channel.
+
+A frame is ``!II`` (header length, body length), a header, then raw body bytes, so
+payloads travel without base64 or re-encoding. The environment side is blocking (it
+runs one invocation at a time): ``BlockingChannel``. serverlite's side, an asyncio
+protocol, is protocol.py: this module imports no asyncio, as it runs in every
+environment (a world's first environment, forked before its zygote preloaded
+anything, imports it itself, on its first request's path).
+
+Headers are coded per direction. Towards the environment they are ``marshal``: the
+environment is a fork of the same interpreter, and ``marshal.loads`` costs a fraction
+of ``json.loads`` there (where a function's own orjson must not be shadowed by ours).
+From the environment they are JSON: serverlite never unmarshals what a process
+running a function's code sends, since marshal is not safe against malformed data.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import marshal
+import socket
+import struct
+from collections.abc import Callable
+from typing import Any
+
+_PREFIX = struct.Struct("!II")
+_PREFIX_SIZE = _PREFIX.size
+Header = dict[str, Any]
+Frame = tuple[Header, bytes]
+Loads = Callable[[bytes], Any]
+
+
+def encode(header: Header, body: bytes = b"") -> bytes:
+    """A frame from the environment (JSON header)."""
+    return encode_raw(json.dumps(header, separators=(",", ":")).encode(), body)
+
+
+def encode_raw(raw_header: bytes, body: bytes = b"") -> bytes:
+    return _PREFIX.pack(len(raw_header), len(body)) + raw_header + body
+
+
+def to_environment(header: Header, body: bytes = b"") -> bytes:
+    """A frame from serverlite to an environment (marshalled header)."""
+    return encode_raw(marshal.dumps(header), body)
+
+
+class _FrameBuffer:
+    """Bytes in, complete frames out."""
+
+    def __init__(self, loads: Loads = json.loads) -> None:
+        self._buffer = bytearray()
+        self._loads = loads
+
+    def feed(self, data: bytes) -> list[Frame]:
+        buffer = self._buffer
+        if not buffer and len(data) >= _PREFIX_SIZE:
+            # The usual case, one whole frame per read: cut it from the bytes as they are.
+            head_len, body_len = _PREFIX.unpack_from(data)
+            head_end = _PREFIX_SIZE + head_len
+            if head_end + body_len == len(data):
+                return [(self._loads(data[_PREFIX_SIZE:head_end]), data[head_end:])]
+        buffer += data
+        frames: list[Frame] = []
+        start = 0
+        size = len(buffer)
+        while size - start >= _PREFIX_SIZE:
+            head_len, body_len = _PREFIX.unpack_from(buffer, start)
+            end = start + _PREFIX_SIZE + head_len + body_len
+            if end > size:
+                break
+            head_end = start + _PREFIX_SIZE + head_len
+            header: Header = self._loads(bytes(buffer[start + _PREFIX_SIZE : head_end]))
+            frames.append((header, bytes(buffer[head_end:end])))
+            start = end
+        if start:
+            del buffer[:start]
+        return frames
+
+
+class BlockingChannel:
+    """The environment's end: one frame at a time over a blocking socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._frames = _FrameBuffer(marshal.loads)
+        self._ready: collections.deque[Frame] = collections.deque()
+
+    def recv(self) -> Frame:
+        while not self._ready:
+            data = self._sock.recv(65536)
+            if not data:
+                raise EOFError("channel closed")
+            self._ready.extend(self._frames.feed(data))
+        return self._ready.popleft()
+
+    def send(self, header: Header, body: bytes = b"") -> None:
+        self._sock.sendall(encode(header, body))
+
+    def send_raw(self, raw_header: bytes, body: bytes = b"") -> None:
+        """Send a header already written as JSON (the runtime's per-invocation reply)."""
+        self._sock.sendall(encode_raw(raw_header, body))
