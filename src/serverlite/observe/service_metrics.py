@@ -22,6 +22,8 @@ from serverlite.observe.publishing import Publisher
 # The endpoint's publisher while it serves a request (set by its middleware).
 PUBLISHER: ContextVar[Publisher | None] = ContextVar("serverlite_metrics", default=None)
 _THROTTLES = frozenset(("ProvisionedThroughputExceededException", "ThrottlingException"))
+# The services whose calls ``record`` counts (the others' calls are not even timed).
+SERVICES = frozenset(("SQS", "SNS", "DynamoDB", "S3"))
 
 
 def record(

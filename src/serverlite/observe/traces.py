@@ -93,25 +93,28 @@ class TraceStore(BatchedStore):
         self._clear("trace_batches")
 
     def _insert(self, conn: sqlite3.Connection, items: list[Item]) -> None:
-        by_trace: dict[str, list[Item]] = {}
+        # [earliest start, document count, items] by trace, made in one pass: a batch
+        # holds a row or two for each request served while it gathered.
+        by_trace: dict[str, list[Any]] = {}
         for item in items:
             # A record is (kind, trace id, earliest start, ...); a document is a dict.
-            trace_id = item[1] if isinstance(item, tuple) else item["trace_id"]
-            group = by_trace.get(trace_id)
-            if group is None:
-                by_trace[trace_id] = [item]
+            if isinstance(item, dict):
+                trace_id, start, count = item["trace_id"], _start(item), 1
             else:
-                group.append(item)
+                trace_id, start, count = item[1], item[2], document_count(item)
+            row = by_trace.get(trace_id)
+            if row is None:
+                by_trace[trace_id] = [start, count, [item]]
+            else:
+                row[0] = min(row[0], start)
+                row[1] += count
+                row[2].append(item)
+        dumps = fastjson.dumps
         conn.executemany(
             "INSERT INTO trace_batches (trace_id, start, count, docs) VALUES (?, ?, ?, ?)",
             [
-                (
-                    trace_id,
-                    min(map(_start, group)),
-                    sum(map(document_count, group)),
-                    _dumps(group),
-                )
-                for trace_id, group in by_trace.items()
+                (trace_id, float(start), count, dumps(group).decode())
+                for trace_id, (start, count, group) in by_trace.items()
             ],
         )
         self._batches += 1
@@ -172,11 +175,5 @@ class TraceStore(BatchedStore):
         return found
 
 
-def _start(item: Item) -> float:
-    if isinstance(item, tuple):
-        return float(item[2])
-    return float(item.get("start_time") or 0.0)
-
-
-def _dumps(items: list[Item]) -> str:
-    return fastjson.dumps(items).decode()
+def _start(document: Document) -> float:
+    return float(document.get("start_time") or 0.0)

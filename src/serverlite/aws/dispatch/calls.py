@@ -38,7 +38,7 @@ async def call(
     if operation is None:
         raise AwsError("UnknownOperation", f"serverlite's {ops.service} does not implement {name}")
     publisher = PUBLISHER.get()
-    if publisher is None:
+    if publisher is None or ops.service not in service_metrics.SERVICES:
         return await _traced(ops, operation, name, request, request_id, malformed)
     # AWS/SQS, AWS/SNS, AWS/DynamoDB metrics of the call (observe/service_metrics.py).
     started = time.perf_counter()

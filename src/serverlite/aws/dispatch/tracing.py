@@ -27,32 +27,23 @@ class TraceHeaders:
         self.publisher = publisher  # the services' own metrics of each call
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # One frame, not one per concern: every request to the endpoint passes here.
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.publisher is not None:
-            token = PUBLISHER.set(self.publisher)
-            try:
-                await self._traced(scope, receive, send)
-            finally:
-                PUBLISHER.reset(token)
-        else:
-            await self._traced(scope, receive, send)
-
-    async def _traced(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.tracer is None:
-            await self.app(scope, receive, send)
-            return
-        sent = None
-        for name, value in scope["headers"]:
-            if name == _HEADER:
-                sent = value.decode("latin-1")
-        header = parse(sent)
-        if header is None:
-            await self.app(scope, receive, send)
-            return
-        token = CURRENT.set(CallContext(self.tracer, header))
+        tracer, traced = self.tracer, None
+        if tracer is not None:
+            header = None
+            for name, value in scope["headers"]:
+                if name == _HEADER:
+                    header = parse(value.decode("latin-1"))
+            if header is not None:
+                traced = CURRENT.set(CallContext(tracer, header))
+        published = PUBLISHER.set(self.publisher) if self.publisher is not None else None
         try:
             await self.app(scope, receive, send)
         finally:
-            CURRENT.reset(token)
+            if traced is not None:
+                CURRENT.reset(traced)
+            if published is not None:
+                PUBLISHER.reset(published)
