@@ -191,13 +191,16 @@ class LocalCloud:
                 time_scale=options.time_scale,
                 observer=self.observer,
             ),
-            # What the template uses is built now; the other services once `up` serves
-            # (build_deferred), or when something asks for one of them.
+            # What the template uses is built now; the others that kept state (from
+            # before this start) once `up` serves (build_deferred); the rest when
+            # something asks for one of them (nothing of theirs runs meanwhile).
             first=coverage.services_used(app),
+            soon=registry.with_state(state_dir),
         )
         self._built = built
         self._owner = threading.get_ident()  # the thread whose loop uses the stores
         self._run_event_sources = False  # start_services started them: so do deferred ones
+        self._provisioned = False  # functions_ready ran: a service built later is as provisioned
         self.services = built.backends  # grows in place as deferred services are built
         self.aws = built.aws
         self.aws.pending = self.build_deferred_now if built.deferred else None
@@ -377,15 +380,17 @@ class LocalCloud:
                 self.provisioned += resources
         for service in self.services:  # the state a test's reset returns to
             service.template_provisioned()
+        self._provisioned = True
         for config in self.versions.all_provisioned():
             await self.provision(config)
 
     async def build_deferred(self) -> None:
-        """Build the services the template does not use, one at a time, each when the
-        endpoint is quiet: `up` serves before they exist, and its first requests (a
-        client waiting for the port) are answered before them."""
+        """Build the services the template does not use but that kept state (schedules,
+        executions, alarms to resume), one at a time, each when the endpoint is quiet:
+        `up` serves before they exist, and its first requests (a client waiting for the
+        port) are answered before them. The others are built when asked for."""
         quiet_since = time.monotonic()
-        while self._built.deferred:
+        while self._built.pending_soon():
             waited = 0.0
             while waited < BUILD_AT_MOST_S:
                 last = self._until_built.last_request if self._until_built else 0.0
@@ -394,7 +399,7 @@ class LocalCloud:
                     break
                 await asyncio.sleep(wait)
                 waited += wait
-            self._adopt(self._built.build_deferred(1))
+            self._adopt(self._built.build_deferred(1, soon=True))
             await asyncio.sleep(0.002)  # the requests that arrived meanwhile go first
 
     def build_deferred_now(self) -> None:
@@ -410,6 +415,8 @@ class LocalCloud:
             self.aws.pending = None
         for service in added:
             self.provisioned += service.provision(self.app)
+            if self._provisioned:  # what a test's reset returns it to
+                service.template_provisioned()
         if self._run_event_sources:
             for service in added:
                 starting = asyncio.ensure_future(service.start_event_sources(self.invoker))

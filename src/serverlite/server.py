@@ -325,7 +325,7 @@ def _print_startup(
         )
     )
     example = app.functions[0].name if app.functions else "NAME"
-    services = ", ".join(["Lambda", *(s.title or s.name for s in cloud.services)])
+    services = ", ".join(["Lambda", *registry.titles()])  # built or not yet asked for
     console.print(
         f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
         f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"

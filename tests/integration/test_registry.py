@@ -45,3 +45,19 @@ def test_the_registry_builds_every_service_with_one_client_bound_to_them(tmp_pat
     finally:
         for backend in built.backends:
             backend.close()
+
+
+def test_titles_and_state_files_are_what_the_built_services_have(tmp_path: Path) -> None:
+    """The startup line names services not built yet from ``registry.TITLES``; a start
+    tells the services that kept something from ``registry.STATE``: both as built."""
+    built = registry.build(ServiceContext(tmp_path, "us-east-1", "123456789012", time.time))
+    try:
+        assert registry.titles() == [backend.title for backend in built.backends]
+        kept = {path.name for path in tmp_path.iterdir()}
+        missing = [p for p, files in registry.STATE.items() if not any(f in kept for f in files)]
+        assert missing == ["postgres"]  # its cluster is made for a template's databases only
+        assert registry.with_state(tmp_path) == registry.service_names() - {"postgres"}
+        assert registry.with_state(tmp_path / "fresh") == {"xray", "logs"}
+    finally:
+        for backend in built.backends:
+            backend.close()

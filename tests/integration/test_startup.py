@@ -138,19 +138,37 @@ def test_services_the_template_does_not_use_are_built_after_or_when_asked(
     assert started == asked
 
 
-def test_deferred_services_are_built_one_at_a_time_by_start(tmp_path: Path) -> None:
-    async def go() -> tuple[int, int]:
+def _started(tmp_path: Path, ask: str | None = None) -> tuple[set[str], set[str]]:
+    """The services built with the cloud, and once start is done (then ``ask`` for one)."""
+
+    async def go() -> tuple[set[str], set[str]]:
         cloud = _cloud(tmp_path)
         try:
-            before = len(cloud.services)
+            first = {s.name for s in cloud.services}
             await cloud.start()
-            return before, len(cloud.services)
+            started = {s.name for s in cloud.services}
+            if ask is not None:
+                assert cloud.aws.has(ask)
+            return first, started
         finally:
             await cloud.stop()
 
-    before, after = asyncio.run(go())
-    assert before == 3
-    assert after > 10
+    return asyncio.run(go())
+
+
+def test_start_builds_the_unused_services_that_kept_state_and_no_others(tmp_path: Path) -> None:
+    """A fresh state: start builds only the services whose data lives in the observer's
+    stores (X-Ray, CloudWatch Logs); asking for SSM builds the rest, each keeping its
+    store; the next start on that state builds them all (executions, schedules, alarms
+    and deliveries resume without a request)."""
+    template = {"dynamodb", "dynamodbstreams", "sqs"}
+    first, started = _started(tmp_path, ask="ssm")
+    assert first == template
+    assert started == template | {"xray", "logs"}
+    first, started = _started(tmp_path)
+    assert first == template
+    assert {"ssm", "stepfunctions", "events", "cloudwatch", "s3"} <= started
+    assert len(started) > 10
 
 
 def test_up_counts_its_start_from_the_process_start() -> None:
@@ -257,6 +275,8 @@ def test_services_not_used_are_built_once_the_endpoint_is_quiet(tmp_path: Path) 
 
     from serverlite import cloud as cloud_module
     from serverlite.aws.deferred import UntilBuilt
+
+    _started(tmp_path, ask="ssm")  # every service kept a store: all built after serving
 
     async def go() -> tuple[int, int, int]:
         cloud = _cloud(tmp_path)

@@ -130,10 +130,22 @@ def test_up_stops_on_an_emptied_database_and_says_what_to_do(tmp_path):
 
 def test_a_lost_key_is_not_replaced_under_the_values_it_encrypted(tmp_path):
     state_dir = tmp_path / "state"
-    first = cli("invoke", "Inline", "-t", str(APP), "--state-dir", str(state_dir))
+    # A parameter in the template: SSM is built (its store and the key made) at start.
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        APP.read_text()
+        .replace("../functions/", f"{APP.parent.parent / 'functions'}/")
+        .replace(
+            "Resources:\n",
+            "Resources:\n  Setting:\n    Type: AWS::SSM::Parameter\n"
+            "    Properties: {Name: /app/setting, Type: String, Value: 'on'}\n",
+            1,
+        )
+    )
+    first = cli("invoke", "Inline", "-t", str(template), "--state-dir", str(state_dir))
     assert first.returncode == 0, first.stderr
     (state_dir / "kms-local.key").unlink()
-    result = cli("invoke", "Inline", "-t", str(APP), "--state-dir", str(state_dir))
+    result = cli("invoke", "Inline", "-t", str(template), "--state-dir", str(state_dir))
     assert result.returncode == 2
     assert f"{state_dir / 'kms-local.key'} is missing while {state_dir / 'ssm.db'}" in (
         " ".join(result.stderr.split())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol
 
 from serverlite.aws import (
@@ -54,19 +55,78 @@ SERVICES: tuple[ServicePackage, ...] = (
 )
 
 
+# What the startup line names each package's services (its backend, then companions),
+# so a service not built yet is named too. test_registry checks it against the backends.
+TITLES: dict[str, tuple[str, ...]] = {
+    "ssm": ("SSM Parameter Store",),
+    "secretsmanager": ("Secrets Manager",),
+    "dynamodb": ("DynamoDB", "DynamoDB Streams"),
+    "kinesis": ("Kinesis Data Streams",),
+    "sqs": ("SQS",),
+    "sns": ("SNS",),
+    "events": ("EventBridge + Scheduler",),
+    "stepfunctions": ("Step Functions",),
+    "postgres": ("PostgreSQL",),
+    "s3": ("S3",),
+    "stream_mappings": ("Stream event source mappings",),
+    "xray": ("X-Ray",),
+    "cloudwatch": ("CloudWatch",),
+    "logs": ("CloudWatch Logs",),
+}
+
+# What each package keeps under the state directory once it has been built: a service
+# with none of these has nothing to resume (no executions, schedules, deliveries,
+# alarms), so a start builds it only when something asks for it. A package not named
+# here keeps its data in the observer's stores (X-Ray, CloudWatch Logs): always built.
+STATE: dict[str, tuple[str, ...]] = {
+    "ssm": ("ssm.db",),
+    "secretsmanager": ("secretsmanager.db",),
+    "dynamodb": ("dynamodb.db",),
+    "kinesis": ("kinesis.db",),
+    "sqs": ("sqs.db",),
+    "sns": ("sns.db",),
+    "events": ("events.db",),
+    "stepfunctions": ("stepfunctions.db",),
+    "postgres": ("postgres",),
+    "s3": ("s3.db", "s3"),
+    "stream_mappings": ("stream_mappings.db",),
+    "cloudwatch": ("alarms.db",),
+}
+
+
+def titles(packages: tuple[ServicePackage, ...] = SERVICES) -> list[str]:
+    """Every emulated service's title, built or not, in the registry's order."""
+    return [title for p in packages for title in TITLES.get(package_name(p), ())]
+
+
+def with_state(state_dir: Path, packages: tuple[ServicePackage, ...] = SERVICES) -> frozenset[str]:
+    """The packages that have kept something under ``state_dir`` (or keep it elsewhere)."""
+    return frozenset(
+        name
+        for name in map(package_name, packages)
+        if name not in STATE or any((state_dir / file).exists() for file in STATE[name])
+    )
+
+
 @dataclass
 class Services:
     backends: list[Backend]  # built so far (``build_deferred`` adds the rest)
     aws: LocalAws  # the same client every backend got in its context
     deferred: list[ServicePackage] = field(default_factory=list)  # not built yet
     context: ServiceContext | None = None
+    # Of the deferred, those built soon after start (they kept state to resume); the
+    # others are built when something asks for a service not built yet.
+    soon: frozenset[str] = frozenset()
 
-    def build_deferred(self, count: int | None = None) -> list[Backend]:
-        """Build the services left for later (``count`` of them; None: all); the backends
-        that were added."""
-        if count is None:
-            count = len(self.deferred)
-        packages, self.deferred = self.deferred[:count], self.deferred[count:]
+    def pending_soon(self) -> bool:
+        return any(package_name(p) in self.soon for p in self.deferred)
+
+    def build_deferred(self, count: int | None = None, *, soon: bool = False) -> list[Backend]:
+        """Build the services left for later (``count`` of them; None: all; ``soon``:
+        only those built soon after start); the backends that were added."""
+        chosen = [p for p in self.deferred if not soon or package_name(p) in self.soon]
+        packages = chosen[:count] if count is not None else chosen
+        self.deferred = [p for p in self.deferred if p not in packages]
         if not packages or self.context is None:
             return []
         added = _create(self.context, packages)
@@ -94,13 +154,15 @@ def build(
     packages: tuple[ServicePackage, ...] = SERVICES,
     *,
     first: Collection[str] | None = None,
+    soon: Collection[str] = (),
 ) -> Services:
     """Every service, each given a context whose ``aws`` client reaches all of them.
 
     ``first``: build only these packages now (by package name: the ones the template
     uses); the others wait in ``deferred`` for ``Services.build_deferred`` (importing
     and opening a service costs start-up time that a first request should not wait
-    for). In the meantime the client waits for them when asked for one it lacks."""
+    for; ``soon``: of those, the ones to build soon after start, the others when
+    something asks for one). Meanwhile the client builds them when asked for one it lacks."""
     aws = LocalAws()
     shared = replace(context, aws=aws)
     now = [p for p in packages if first is None or package_name(p) in first]
@@ -108,7 +170,7 @@ def build(
     backends = _create(shared, now)
     _check_names(backends)
     aws.bind(backends)
-    return Services(backends, aws, later, shared)
+    return Services(backends, aws, later, shared, frozenset(soon))
 
 
 def _create(context: ServiceContext, packages: Sequence[ServicePackage]) -> list[Backend]:
