@@ -43,13 +43,14 @@ class Measured:
 
     load: LoadResult
     cpu_us: float | None
+    own_us: float | None = None  # of that, the server's own process (serverlite: the gateway)
 
 
 def _load(
     port: int, requests: int, fresh: bool = False, pid: int | None = None
 ) -> Callable[[], Measured]:
     def once() -> Measured:
-        before = tree_cpu_s(pid) if pid is not None else None
+        before = cpu_split_s(pid) if pid is not None else None
         load = run_load(
             "127.0.0.1",
             port,
@@ -59,11 +60,11 @@ def _load(
             max_seconds=20,
             fresh=fresh,
         )
-        after = tree_cpu_s(pid) if pid is not None else None
-        cpu_us = None
-        if before is not None and after is not None and load.requests:
-            cpu_us = (after - before) / load.requests * 1e6
-        return Measured(load, cpu_us)
+        after = cpu_split_s(pid) if pid is not None else None
+        if before is None or after is None or not load.requests:
+            return Measured(load, None)
+        per = 1e6 / load.requests
+        return Measured(load, (after[0] - before[0]) * per, (after[1] - before[1]) * per)
 
     return once
 
@@ -73,6 +74,12 @@ def tree_cpu_s(pid: int) -> float | None:
     its own process and its environments (and zygotes); for uvicorn, its workers. Linux
     only (/proc); None elsewhere. Processes that ended take their time with them, so a
     round's figure counts the processes that live through it (servers and warm workers)."""
+    split = cpu_split_s(pid)
+    return None if split is None else split[0]
+
+
+def cpu_split_s(pid: int) -> tuple[float, float] | None:
+    """``tree_cpu_s``, and the part of it the process itself spent (all its threads)."""
     proc = Path("/proc")
     if not (proc / str(pid) / "stat").exists():
         return None
@@ -93,7 +100,7 @@ def tree_cpu_s(pid: int) -> float | None:
         current = todo.pop()
         total += times.get(current, 0.0)
         todo.extend(child for child, parent in parents.items() if parent == current)
-    return total
+    return total, times.get(pid, 0.0)
 
 
 @contextmanager
@@ -185,6 +192,9 @@ def _rows(measured: dict[str, list[Measured]], requests: int) -> list[Row]:
     def cpu(name: str) -> list[float]:
         return [m.cpu_us for m in measured[name] if m.cpu_us is not None]
 
+    def own(name: str) -> list[float]:
+        return [m.own_us for m in measured[name] if m.own_us is not None]
+
     keep_alive = f"{CONNECTIONS} keep-alive connections, {requests:,} requests per round"
     rows = [
         Row(
@@ -218,10 +228,13 @@ def _rows(measured: dict[str, list[Measured]], requests: int) -> list[Row]:
     ]
     if cpu("serverlite") and cpu("starlette") and cpu("hop"):
         # What limits req/s on a busy machine: the CPU each request costs, all processes.
+        # serverlite's own process runs the gateway (one event loop, one GIL: what caps its
+        # req/s); the rest is its environments. uvicorn's own process only supervises.
         rows.append(
             Row(
                 "  CPU per request (server processes, user + system)",
-                f"{spread(cpu('serverlite')).show('.0f', ' us')} gateway + environments",
+                f"{spread(cpu('serverlite')).show('.0f', ' us')} gateway + environments "
+                f"(gateway process {spread(own('serverlite')).show('.0f', ' us')})",
                 f"{spread(cpu('starlette')).show('.0f', ' us')} Starlette; "
                 f"{spread(cpu('hop')).show('.0f', ' us')} floor",
                 f"{ratio(cpu('serverlite'), cpu('starlette')).show('.1f', 'x')} Starlette's",
