@@ -18,7 +18,10 @@ what uvicorn does with a request:
 - a refusal (malformed input, a limit, a timeout) answered after the requests before it,
   then the connection closed gracefully;
 - input parsed in slices, so a pipelined flood stops being parsed when uvicorn pauses
-  reading (one request at a time, answers the client does not read).
+  reading (one request at a time, answers the client does not read);
+- what a response writes in one step of the loop sent in one piece: uvicorn writes a
+  response's head and its body apart, two sends and two TCP segments (TCP_NODELAY),
+  so the client wakes for a head whose body is still on its way (``Coalesced``).
 
 uvicorn's h11 protocol does bound headers (16 KiB) but costs several times the CPU per
 request, and has no header-read timeout either.
@@ -44,6 +47,10 @@ from uvicorn.server import ServerState
 from serverlite.connections import SLICE, Connections
 
 MAX_HEAD_BYTES = 64 * 1024
+# Writes held back for one step of the loop at most, and only while they add up to less
+# than this: a large or streamed body reaches the socket (and uvicorn's flow control) at
+# once.
+HOLD_BYTES = 64 * 1024
 # DynamoDB's BatchWriteItem (16 MB) is the largest request an emulated service takes.
 MAX_BODY = 20 * 1024 * 1024
 _REFUSALS = {
@@ -90,6 +97,51 @@ class _Flow(FlowControl):
                 self._transport.resume_reading()
 
 
+class Coalesced:
+    """The connection's transport as its responses write to it: writes made in one step
+    of the loop leave in one send, at the latest when the step ends, when the response
+    is complete, or when they pass ``HOLD_BYTES``; closing sends what is held first."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: list[bytes] = []
+        self._size = 0
+        self._flush_due = False
+
+    def write(self, data: bytes) -> None:
+        self._held.append(data)
+        self._size += len(data)
+        if self._size >= HOLD_BYTES:
+            self.flush()
+        elif not self._flush_due:
+            self._flush_due = True
+            self._loop.call_soon(self._step_ended)
+
+    def flush(self) -> None:
+        held = self._held
+        if held:
+            data = held[0] if len(held) == 1 else b"".join(held)
+            held.clear()
+            self._size = 0
+            self._transport.write(data)
+
+    def _step_ended(self) -> None:
+        self._flush_due = False
+        if self._transport.is_closing():  # the connection was lost meanwhile
+            self._held.clear()
+            self._size = 0
+            return
+        self.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+
 class EndpointConnection(HttpToolsProtocol):
     def __init__(
         self,
@@ -116,6 +168,7 @@ class EndpointConnection(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.flow = _Flow(transport, self._feed_stash)
+        self._out = Coalesced(transport, self.loop)
         self._conns.opened(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -201,6 +254,7 @@ class EndpointConnection(HttpToolsProtocol):
                 # would be buffered whole (by the application) before any limit applied.
                 raise _Stop("length_required")
         super().on_headers_complete()
+        self.cycle.transport = self._out  # type: ignore[assignment]  # what it uses of one
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
@@ -215,6 +269,7 @@ class EndpointConnection(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        self._out.flush()  # the whole answer in one send, before anything else is written
         super().on_response_complete()
         if self.transport.is_closing():
             return
@@ -254,6 +309,7 @@ class EndpointConnection(HttpToolsProtocol):
 
     def _send_refusal(self) -> None:
         assert self._refused is not None
+        self._out.flush()  # the answers before it go first
         status, code, message = _REFUSALS[self._refused]
         body = json.dumps({"__type": code, "message": message}).encode()
         head = (
