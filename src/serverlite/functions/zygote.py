@@ -65,9 +65,8 @@ class Zygote:
     def _start_locked(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = boot.isolated_env(dict(os.environ))
-        world = json.dumps(self.world)
         argv = boot.command(
-            self.interpreter, self.shim, "zygote_process", str(theirs.fileno()), world
+            self.interpreter, self.shim, "zygote_process", str(theirs.fileno()), *self.world
         )
         self._proc = subprocess.Popen(
             argv,
