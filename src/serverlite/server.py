@@ -395,6 +395,9 @@ def endpoint_server(
         server_header=False,
         timeout_keep_alive=int(idle_timeout_s),
         ws=_WebSocketUpgrade,
+        # AWS's endpoints take X-Forwarded-For as any header: no proxy stands in front
+        # whose word would replace the client's address (and no middleware per request).
+        proxy_headers=False,
     )
     return EndpointServer(config, cloud.begin_shutdown)
 

@@ -96,10 +96,12 @@ def build_app(
 
     return Starlette(
         routes=[
+            # Lambda's first: the router tries routes in order, and Invoke is the call
+            # that is made most (no other route's path overlaps them).
+            *rest_json.routes(lambda_api.face(invoker), iam),
             Route("/", root, methods=["GET", "POST"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
             Route(cbor_rpc.PATH, cbor, methods=["POST"]),  # smithy-rpc-v2-cbor: CloudWatch
-            *rest_json.routes(lambda_api.face(invoker), iam),
             *(route for service in rest_services for route in rest_json.routes(service, iam)),
         ],
         exception_handlers={404: not_found, 405: not_found},

@@ -18,6 +18,7 @@ for HEAD (S3 sends none; botocore reads the status).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
@@ -61,11 +62,16 @@ def virtual_bucket(scope: Scope) -> str | None:
     """The bucket a virtual-hosted-style Host names (``photos.localhost:4566``)."""
     for name, value in scope["headers"]:
         if name == b"host":
-            host = value.decode("latin-1").strip().lower().rsplit(":", 1)[0].rstrip(".")
-            match = _VIRTUAL_HOST.match(host)
-            if match and match.group("bucket") not in ("s3", ""):
-                return match.group("bucket")
-            return None
+            return _bucket_of_host(value)
+    return None
+
+
+@functools.lru_cache(maxsize=256)  # every request asks; clients send one or two Hosts
+def _bucket_of_host(value: bytes) -> str | None:
+    host = value.decode("latin-1").strip().lower().rsplit(":", 1)[0].rstrip(".")
+    match = _VIRTUAL_HOST.match(host)
+    if match and match.group("bucket") not in ("s3", ""):
+        return match.group("bucket")
     return None
 
 
@@ -74,7 +80,15 @@ def is_s3(scope: Scope) -> bool:
         return False
     if scope["method"] == "OPTIONS":
         return True
-    return signing_name(scope) == "s3" or virtual_bucket(scope) is not None
+    return _signed_for_s3(scope) or virtual_bucket(scope) is not None
+
+
+def _signed_for_s3(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            # Every request asks: the scope's regex runs only on a header that can match.
+            return b"/s3/aws4_request" in value and signing_name(scope) == "s3"
+    return signing_name(scope) == "s3"  # a presigned URL's query
 
 
 def address(scope: Scope) -> tuple[str, str | None]:
