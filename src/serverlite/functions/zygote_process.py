@@ -5,7 +5,7 @@ started isolated (``-s -S -P``, no PYTHONPATH: no site-packages), with sys.path 
 serverlite's runtime shim, the world's installed dependency sets and the runtime base
 (deps/worlds.py). It starts light: this module imports only what serving the control
 socket needs (serverlite's handle on it, with its threads and subprocesses, is
-zygote.py), so a zygote whose functions are never invoked holds about 4.7 MiB.
+zygote.py), so a zygote whose functions are never invoked holds about 3.9 MiB.
 
 Its first fork is of the light process (that environment imports what it needs
 itself; see zygote.py). Asked to, after it, it preloads the modules functions commonly
@@ -27,17 +27,19 @@ Protocol: serverlite holds one end of a SOCK_SEQPACKET socketpair. A message is 
 failed to import) or a spawn request (JSON spec) carrying two: the environment's end
 of its invocation channel and the write end of its log pipe. The zygote forks and
 answers with the child's pid; the child reads the spec. A light zygote imports no
-json (its ``re`` and scanner are 0.7 MiB of an idle zygote's 5): it writes its few
+json (its ``re`` and scanner were 0.6 MiB of an idle zygote's 5): it writes its few
 answers itself, and its first fork's runtime imports json anyway.
 """
 
 from __future__ import annotations
 
+# The C halves of signal and socket: their Python halves import enum and selectors, a
+# fifth of an idle zygote (a first fork's runtime imports them itself).
+import _signal  # type: ignore[import-not-found]  # no stub; the names are signal's
+import _socket
 import gc
 import importlib
 import os
-import signal
-import socket
 import sys
 
 PRELOAD_MODULES = (
@@ -180,10 +182,29 @@ def _site_builtins() -> None:
     site.sethelper()
 
 
-def _serve(control: socket.socket) -> None:
+_FD_SIZE = 4  # a descriptor in SCM_RIGHTS data: a C int
+
+
+def _recv_fds(control: _socket.socket, maxfds: int) -> tuple[bytes, list[int]]:
+    """A message and the descriptors it carries (socket.recv_fds, without socket.py)."""
+    data, ancillary, _flags, _addr = control.recvmsg(
+        MAX_MESSAGE, _socket.CMSG_SPACE(maxfds * _FD_SIZE)
+    )
+    fds = []
+    for level, kind, payload in ancillary:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            whole = len(payload) - len(payload) % _FD_SIZE
+            fds += [
+                int.from_bytes(payload[i : i + _FD_SIZE], sys.byteorder, signed=True)
+                for i in range(0, whole, _FD_SIZE)
+            ]
+    return data, fds
+
+
+def _serve(control: _socket.socket) -> None:
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(control, MAX_MESSAGE, 2)
+            data, fds = _recv_fds(control, 2)
         except (ConnectionError, OSError):
             return
         if not data:
@@ -213,17 +234,17 @@ def _serve(control: socket.socket) -> None:
         if pid == 0:
             gc.enable()  # a function's process collects garbage as any other
             control.close()
-            channel = socket.socket(fileno=fds[0])
             run = importlib.import_module(RUNTIME_MODULE).run_environment
-            import json  # as the runtime's import left it: no second cost
+            import json  # as the runtime's imports left them: no second cost
+            import socket
 
-            run(channel, fds[1], json.loads(data))
+            run(socket.socket(fileno=fds[0]), fds[1], json.loads(data))
         for fd in fds:
             os.close(fd)
         control.send(b'{"pid": %d}' % pid)
 
 
-def _reply(control: socket.socket, message: dict[str, object]) -> None:
+def _reply(control: _socket.socket, message: dict[str, object]) -> None:
     import json
 
     control.send(json.dumps(message).encode())
@@ -249,13 +270,13 @@ def batch_scheduling() -> bool:
 
 def main() -> None:
     """argv: the shim directory, the control socket's fd, the world's paths."""
-    control = socket.socket(fileno=int(sys.argv[2]))
+    control = _socket.socket(fileno=int(sys.argv[2]))
     world = sys.argv[3:]
     sys.path[1:1] = [p for p in world if p not in sys.path]  # after the shim, before stdlib
     _site_builtins()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # serverlite decides when we stop
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # serverlite decides when we stop
     batch_scheduling()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # environments are reaped automatically
+    _signal.signal(_signal.SIGCHLD, _signal.SIG_IGN)  # environments are reaped automatically
     control.send(b'{"ready": true}')
     _serve(control)
 
