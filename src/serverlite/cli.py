@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import gc
 import json
 import logging
 import os
@@ -387,12 +386,9 @@ def up(
     no_metrics: bool,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
-    # Start-up makes some 100,000 objects that live as long as serverlite does: the
-    # collector, walking them again and again meanwhile, would find no garbage (~3% of
-    # the start). serve() turns it back on once the endpoint serves.
-    gc.disable()
     from serverlite.cloud import CloudOptions, LocalCloud
     from serverlite.commands import urls as urls_file
+    from serverlite.commands.urls import pinned_ports
     from serverlite.connections import bound_port
     from serverlite.functions.debugging import parse_target
     from serverlite.gateway.frontend import ApiEndpoint, serve_locally, served_apis
@@ -421,7 +417,7 @@ def up(
     def serve_app(app: Application, endpoint: str, aws_sockets: list[socket.socket]) -> int:
         bound = {bound_port(aws_sockets): aws_sockets}
         try:
-            pinned = urls_file.pinned_ports(api_ports, served_apis(app))
+            pinned = pinned_ports(api_ports, served_apis(app))
             next_port = port
             for api in served_apis(app):
                 if api.qualified_id in pinned:

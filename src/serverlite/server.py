@@ -230,7 +230,6 @@ async def serve(
     # invokes a function waits for its zygote).
     await cloud.start_services()
     faces = await _serve_faces(app, cloud, options)
-    gc.enable()  # `up` turned it off for the start (settle_heap freezes what it made)
     server, serving, gateways, (url_servers, websockets), tasks = faces
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
     try:
