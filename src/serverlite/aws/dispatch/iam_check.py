@@ -80,10 +80,12 @@ class IamCheck:
         self.clock = clock
         self._warned: set[tuple[str, str, str]] = set()
 
-    def caller(self, scope: Scope) -> tuple[Identity | None, str]:
+    def caller(self, scope: Scope) -> tuple[Identity | None, str | None]:
+        """The function that signed the request, and the header it signed it in (None:
+        a presigned URL, or unsigned)."""
         authorization = _authorization(scope)
-        key = credentials.access_key_of(authorization, _query_credential(scope))
-        return self.identities.of(key), signing_name(authorization)
+        query = None if authorization is not None else _query_credential(scope)
+        return self.identities.of(credentials.access_key_of(authorization, query)), authorization
 
     def check(
         self,
@@ -94,10 +96,10 @@ class IamCheck:
         protocol: Protocol,
     ) -> None:
         """Raise AccessDenied in ``protocol``'s shape when enforcing and AWS would refuse."""
-        identity, service = self.caller(scope)
+        identity, authorization = self.caller(scope)
         if identity is None or not identity.evaluated:
-            return
-        for asked in self.requests(ops, operation, request, service):
+            return  # every call but a function's: nothing more is read
+        for asked in self.requests(ops, operation, request, signing_name(authorization)):
             decision = identity.policies.decide(asked, identity.context)
             if self.journal is not None:
                 self.journal.record(

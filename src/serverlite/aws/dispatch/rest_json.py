@@ -99,18 +99,20 @@ def _start(result: RestResponse, request_id: str) -> Message:
     request id first, then the operation's headers, the length (none for 204/304) and
     the media type."""
     raw = [(b"x-amzn-requestid", request_id.encode("latin-1"))]
+    has_length = has_type = False
     for name, value in result.headers.items():
         key = name.lower().encode("latin-1")
         if key == b"x-amzn-requestid":
             raw[0] = (key, value.encode("latin-1"))  # the operation's own (Invoke's)
-        else:
-            raw.append((key, value.encode("latin-1")))
+            continue
+        has_length = has_length or key == b"content-length"
+        has_type = has_type or key == b"content-type"
+        raw.append((key, value.encode("latin-1")))
     status = result.status
-    names = {key for key, _ in raw}
-    if b"content-length" not in names and status >= 200 and status not in (204, 304):
-        raw.append((b"content-length", str(len(result.body)).encode("latin-1")))
+    if not has_length and status >= 200 and status not in (204, 304):
+        raw.append((b"content-length", b"%d" % len(result.body)))
     media_type = result.media_type
-    if media_type is not None and b"content-type" not in names:
+    if media_type is not None and not has_type:
         if media_type.startswith("text/") and "charset=" not in media_type.lower():
             media_type += "; charset=utf-8"
         raw.append((b"content-type", media_type.encode("latin-1")))
