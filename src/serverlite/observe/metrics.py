@@ -150,12 +150,11 @@ class MetricStore:
             conn.executescript(_SCHEMA)
             conn.close()
         self._pending: dict[_Key, Aggregate] = {}
-        # record_values: metric ids, time, then a value for each id, flat (one extend
-        # each: appending and popping need no lock), taken apart by the flush; the ids
-        # index _metrics. Flat, because a tuple kept until the flush is one more object
-        # for the garbage collector's count: with one per request its young generation
-        # was collected every hundred requests or so, on the serving thread.
-        self._recorded: deque[Any] = deque()
+        # record_values: (metric ids, time, a value for each id), one tuple (kept until
+        # the flush, each is one more object for the garbage collector's count: not
+        # two), taken apart by the flush; the ids index _metrics. A deque: appending
+        # and popping need no lock.
+        self._recorded: deque[tuple[Any, ...]] = deque()
         self._metrics: list[Metric] = []
         self._metric_ids: dict[Metric, int] = {}
         self._lock = threading.Lock()
@@ -207,7 +206,7 @@ class MetricStore:
     def record_values(self, ids: tuple[int, ...], values: tuple[float, ...]) -> None:
         """A value for each metric of ``ids`` now, at a minute's resolution: one clock
         read and one append for a whole invocation's metrics (the flush sorts them)."""
-        self._recorded.extend((ids, self.clock(), *values))
+        self._recorded.append((ids, self.clock(), *values))
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
@@ -270,21 +269,23 @@ class MetricStore:
         # Rows of values by (metric ids, minute) first: one invocation's or request's
         # values are one row, and the columns come out whole (zip) instead of a value at
         # a time.
-        rows: dict[tuple[tuple[int, ...], int], list[tuple[float, ...]]] = {}
+        rows: dict[tuple[tuple[int, ...], int], list[tuple[Any, ...]]] = {}
         take = recorded.popleft
         while recorded:  # one added meanwhile is taken now or by the next flush
-            ids = take()
-            now = take()
-            values = tuple([take() for _ in ids])
-            key = (ids, int(now) - int(now) % 60)
+            row = take()
+            now = row[1]
+            key = (row[0], int(now) - int(now) % 60)
             listed = rows.get(key)
             if listed is None:
-                rows[key] = [values]
+                rows[key] = [row]
             else:
-                listed.append(values)
+                listed.append(row)
         found: dict[tuple[int, int], list[float]] = {}
         for (ids, ts), listed in rows.items():
-            for metric, column in zip(ids, zip(*listed, strict=True), strict=True):
+            columns = zip(*listed, strict=True)
+            next(columns)  # the ids
+            next(columns)  # the times
+            for metric, column in zip(ids, columns, strict=True):
                 taken = found.get((metric, ts))
                 if taken is None:
                     found[(metric, ts)] = list(column)

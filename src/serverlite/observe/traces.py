@@ -93,24 +93,29 @@ class TraceStore(BatchedStore):
         self._clear("trace_batches")
 
     def _insert(self, conn: sqlite3.Connection, items: list[Item]) -> None:
-        by_trace: dict[str, list[Item]] = {}
+        # [earliest start, document count, items] by trace, made in one pass: a batch
+        # holds a row or two for each request served while it gathered.
+        by_trace: dict[str, list[Any]] = {}
         for item in items:
             # A record is (kind, trace id, earliest start, ...); a document is a dict.
-            trace_id = item["trace_id"] if isinstance(item, dict) else item[1]
-            group = by_trace.get(trace_id)
-            if group is None:
-                by_trace[trace_id] = [item]
+            if isinstance(item, dict):
+                trace_id, start, count = item["trace_id"], _start(item), 1
             else:
-                group.append(item)
+                trace_id, start, count = item[1], item[2], document_count(item)
+            row = by_trace.get(trace_id)
+            if row is None:
+                by_trace[trace_id] = [start, count, [item]]
+            else:
+                row[0] = min(row[0], start)
+                row[1] += count
+                row[2].append(item)
         dumps = fastjson.dumps
-        # The rows are made as SQLite takes them (a batch holds a row for each request
-        # served while it gathered): none waits in a list for the garbage collector.
         conn.executemany(
             "INSERT INTO trace_batches (trace_id, start, count, docs) VALUES (?, ?, ?, ?)",
-            (
-                (trace_id, *_start_and_count(group), dumps(group).decode())
-                for trace_id, group in by_trace.items()
-            ),
+            [
+                (trace_id, float(start), count, dumps(group).decode())
+                for trace_id, (start, count, group) in by_trace.items()
+            ],
         )
         self._batches += 1
         if self._batches % _PRUNE_EVERY == 1:
@@ -170,16 +175,5 @@ class TraceStore(BatchedStore):
         return found
 
 
-def _start_and_count(group: list[Item]) -> tuple[float, int]:
-    """The earliest start of a trace's items, and how many documents they are."""
-    first = float("inf")
-    count = 0
-    for item in group:
-        if isinstance(item, dict):
-            start = float(item.get("start_time") or 0.0)
-            count += 1
-        else:
-            start = item[2]
-            count += document_count(item)
-        first = min(first, start)
-    return float(first), count
+def _start(document: Document) -> float:
+    return float(document.get("start_time") or 0.0)
