@@ -56,8 +56,40 @@ def test_titles_and_state_files_are_what_the_built_services_have(tmp_path: Path)
         kept = {path.name for path in tmp_path.iterdir()}
         missing = [p for p, files in registry.STATE.items() if not any(f in kept for f in files)]
         assert missing == ["postgres"]  # its cluster is made for a template's databases only
-        assert registry.with_state(tmp_path) == registry.service_names() - {"postgres"}
-        assert registry.with_state(tmp_path / "fresh") == {"xray", "logs"}
+        # PostgreSQL made no cluster; X-Ray and Logs keep theirs in the observer's stores,
+        # and Logs has no subscription filter to deliver.
+        assert registry.with_state(tmp_path) == registry.service_names() - {
+            "postgres",
+            "xray",
+            "logs",
+        }
+        assert registry.with_state(tmp_path / "fresh") == frozenset()
     finally:
         for backend in built.backends:
             backend.close()
+
+
+def test_logs_is_kept_by_a_state_with_subscription_filters(tmp_path: Path) -> None:
+    """CloudWatch Logs delivers an API-made subscription filter's events without a
+    request: a state with one builds it at start; a state without one does not."""
+    from serverlite.aws import logs
+    from serverlite.aws.logs.subscriptions import SubscriptionFilter, SubscriptionStore
+    from serverlite.observe.logs import LogStore
+
+    LogStore(tmp_path / "logs.db").close()
+    store = SubscriptionStore(tmp_path / "logs.db")
+    assert not logs.kept(tmp_path)
+    store.put(
+        SubscriptionFilter(
+            "/aws/lambda/Fn",
+            "all",
+            "",
+            "arn:aws:lambda:us-east-1:123456789012:function:Sink",
+            None,
+            "ByLogStream",
+            0,
+            0,
+        )
+    )
+    assert logs.kept(tmp_path)
+    assert "logs" in registry.with_state(tmp_path)

@@ -157,14 +157,13 @@ def _started(tmp_path: Path, ask: str | None = None) -> tuple[set[str], set[str]
 
 
 def test_start_builds_the_unused_services_that_kept_state_and_no_others(tmp_path: Path) -> None:
-    """A fresh state: start builds only the services whose data lives in the observer's
-    stores (X-Ray, CloudWatch Logs); asking for SSM builds the rest, each keeping its
-    store; the next start on that state builds them all (executions, schedules, alarms
-    and deliveries resume without a request)."""
+    """A fresh state: start builds only the template's services; asking for SSM builds
+    the rest, each keeping its store; the next start on that state builds those (their
+    executions, schedules, alarms and deliveries resume without a request)."""
     template = {"dynamodb", "dynamodbstreams", "sqs"}
     first, started = _started(tmp_path, ask="ssm")
     assert first == template
-    assert started == template | {"xray", "logs"}
+    assert started == template
     first, started = _started(tmp_path)
     assert first == template
     assert {"ssm", "stepfunctions", "events", "cloudwatch", "s3"} <= started

@@ -76,8 +76,8 @@ TITLES: dict[str, tuple[str, ...]] = {
 
 # What each package keeps under the state directory once it has been built: a service
 # with none of these has nothing to resume (no executions, schedules, deliveries,
-# alarms), so a start builds it only when something asks for it. A package not named
-# here keeps its data in the observer's stores (X-Ray, CloudWatch Logs): always built.
+# alarms), so a start builds it only when something asks for it. A package whose data
+# is in the observer's stores (X-Ray, CloudWatch Logs) says itself: ``kept(state_dir)``.
 STATE: dict[str, tuple[str, ...]] = {
     "ssm": ("ssm.db",),
     "secretsmanager": ("secretsmanager.db",),
@@ -100,12 +100,16 @@ def titles(packages: tuple[ServicePackage, ...] = SERVICES) -> list[str]:
 
 
 def with_state(state_dir: Path, packages: tuple[ServicePackage, ...] = SERVICES) -> frozenset[str]:
-    """The packages that have kept something under ``state_dir`` (or keep it elsewhere)."""
-    return frozenset(
-        name
-        for name in map(package_name, packages)
-        if name not in STATE or any((state_dir / file).exists() for file in STATE[name])
-    )
+    """The packages that have kept something under ``state_dir`` to resume."""
+    return frozenset(package_name(p) for p in packages if _kept(p, state_dir))
+
+
+def _kept(package: ServicePackage, state_dir: Path) -> bool:
+    kept = getattr(package, "kept", None)
+    if kept is not None:
+        return bool(kept(state_dir))
+    files = STATE.get(package_name(package))
+    return files is None or any((state_dir / file).exists() for file in files)
 
 
 @dataclass

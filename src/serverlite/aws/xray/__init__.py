@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from serverlite.aws.backend import Backend, ServiceContext
 
 
@@ -9,3 +11,8 @@ def create(context: ServiceContext) -> Backend:
     from serverlite.aws.xray.service import XrayBackend
 
     return XrayBackend(context)
+
+
+def kept(state_dir: Path) -> bool:
+    """Nothing to resume: the API reads the observer's trace store when asked."""
+    return False
