@@ -185,9 +185,11 @@ def test_up_counts_its_start_from_the_process_start() -> None:
 # DynamoDB's expression language (item operations, on their first call), SQS's pollers
 # (a template with SQS event sources), the event pattern language (filters), the kinds
 # of API authorizer (an API with one), uvicorn's websocket protocol (an upgrade request),
-# urllib.request (a JWT authorizer's keys; the standard library's XML escaping brought it).
+# urllib.request (a JWT authorizer's keys; the standard library's XML escaping brought it),
+# tomllib (a samconfig.toml).
 NOT_AT_START = (
     "rich",
+    "tomllib",
     "urllib.request",
     "xml.sax",
     "serverlite.aws.dynamodb.expressions",

@@ -15,7 +15,6 @@ then ``--parameter-overrides``.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -55,6 +54,8 @@ def find_config(config_file: str | None, template: str | None) -> Path | None:
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    import tomllib  # a project with a samconfig.toml only: not at every start
+
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text) or {}
