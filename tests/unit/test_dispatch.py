@@ -293,3 +293,33 @@ def test_rest_json_heads_are_what_starlette_would_send(
     )
     start = rest_json._start(result, request_id)
     assert (start["status"], start["headers"]) == (expected.status_code, expected.raw_headers)
+
+
+def test_the_lane_takes_only_what_its_route_fully_matches() -> None:
+    """Invoke's lane answers a matching method and path with the route's endpoint and
+    the router's path parameters; anything else (another method: the router's 405,
+    another path) goes on to the router."""
+    [route] = rest_json.routes(REST)
+    passed: list[str] = []
+
+    async def router(scope: Any, receive: Any, send: Any) -> None:
+        passed.append(f"{scope['method']} {scope['path']}")
+
+    lane = rest_json.Lane(router, [route])
+    for method, path in (("GET", "/things/a"), ("POST", "/things/a/b"), ("POST", "/other")):
+        req = request(b"{}", method=method, path=path)
+        run(lane(req.scope, req.receive, lambda message: asyncio.sleep(0)))
+    assert passed == ["GET /things/a", "POST /things/a/b", "POST /other"]
+    req = request(b'{"x": 1}', path="/things/a%20b")
+    req.scope["path"] = "/things/a b"  # as uvicorn decodes it
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run(lane(req.scope, req.receive, send))
+    assert (sent[0]["status"], json.loads(sent[1]["body"])) == (
+        200,
+        {"name": "a b", "body": {"x": 1}},
+    )
+    assert len(passed) == 3

@@ -56,6 +56,7 @@ def build_app(
     faults: ServiceFaults | None = None,  # a test's injected service faults
 ) -> Starlette:
     services = {service.target_prefix: service for service in json_services}
+    lambda_routes = rest_json.routes(lambda_api.face(invoker), iam)  # Invoke's the first
     by_signing_name = {service.signing_name: service for service in query_services}
 
     async def health(request: Request) -> Response:
@@ -98,7 +99,7 @@ def build_app(
         routes=[
             # Lambda's first: the router tries routes in order, and Invoke is the call
             # that is made most (no other route's path overlaps them).
-            *rest_json.routes(lambda_api.face(invoker), iam),
+            *lambda_routes,
             Route("/", root, methods=["GET", "POST"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
             Route(cbor_rpc.PATH, cbor, methods=["POST"]),  # smithy-rpc-v2-cbor: CloudWatch
@@ -118,5 +119,7 @@ def build_app(
                 if tracer is not None or publisher is not None
                 else []
             ),
+            # Invoke, past the router (the lane takes only what would match it fully).
+            Middleware(rest_json.Lane, routes=lambda_routes[:1]),
         ],
     )

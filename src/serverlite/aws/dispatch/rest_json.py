@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from starlette.datastructures import QueryParams
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serverlite import fastjson
 from serverlite.aws.backend import AwsError, RestJsonService, RestResponse, RestRoute
@@ -32,6 +32,28 @@ def routes(service: RestJsonService, iam: IamCheck | None = None) -> list[Route]
         Route(route.path, Endpoint(service, route, iam), methods=[route.method])
         for route in service.routes
     ]
+
+
+class Lane:
+    """ASGI middleware, innermost: a request for one of ``routes`` (Lambda's Invoke) goes
+    straight to its endpoint, the path parameters read as the router reads them; any
+    other request goes on to Starlette's exception handling and router. A method and
+    path the lane takes fully match one route and no other, so the answer is the one the
+    router would have given (only a 404 or 405 needs the router, and none comes here)."""
+
+    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
+        self.app = app
+        self._routes = [(route.path_regex, route.methods or set(), route.app) for route in routes]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            method, path = scope["method"], scope["path"]
+            for regex, methods, endpoint in self._routes:
+                if method in methods and (match := regex.match(path)) is not None:
+                    scope["path_params"] = match.groupdict()  # str parameters, as routed
+                    await endpoint(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 class Endpoint:

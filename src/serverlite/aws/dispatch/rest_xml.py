@@ -80,15 +80,21 @@ def is_s3(scope: Scope) -> bool:
         return False
     if scope["method"] == "OPTIONS":
         return True
-    return _signed_for_s3(scope) or virtual_bucket(scope) is not None
-
-
-def _signed_for_s3(scope: Scope) -> bool:
+    # Every request asks: one pass over the headers (the first of each, as the readers
+    # above take it), and the credential scope's regex only on a header that can match.
+    authorization = host = None
     for name, value in scope["headers"]:
         if name == b"authorization":
-            # Every request asks: the scope's regex runs only on a header that can match.
-            return b"/s3/aws4_request" in value and signing_name(scope) == "s3"
-    return signing_name(scope) == "s3"  # a presigned URL's query
+            if authorization is None:
+                authorization = value
+        elif name == b"host" and host is None:
+            host = value
+    if authorization is not None:
+        if b"/s3/aws4_request" in authorization and signing_name(scope) == "s3":
+            return True
+    elif scope.get("query_string") and signing_name(scope) == "s3":  # a presigned URL
+        return True
+    return host is not None and _bucket_of_host(host) is not None
 
 
 def address(scope: Scope) -> tuple[str, str | None]:
