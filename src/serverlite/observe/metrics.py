@@ -2,8 +2,9 @@
 
 The metrics of every invocation and request are on the hot path: a metric's identity
 (namespace, name, dimension sets, unit) is registered once (``metric_ids``) and
-``record_values`` appends one (time, ids, values) tuple for a whole invocation or
-request, without a lock; the flush sorts them into per-minute lists of values. ``record`` (the
+``record_values`` appends one (ids, time, values...) tuple for a whole invocation or
+request, without a lock; the flush takes them apart a column at a time into per-minute
+lists of values (orjson writes them: thousands of floats a flush). ``record`` (the
 services' own metrics, EMF, PutMetricData) adds to the running statistic set of its
 metric and period (a minute; a second for high-resolution metrics, StorageResolution
 1). A writer thread flushes the sets every
@@ -75,6 +76,10 @@ def _values_text(values: list[float]) -> str:
     if b"null" in text:
         return json.dumps(values)
     return text.decode()
+
+
+def _minute(now: float) -> int:
+    return int(now) - int(now) % 60
 
 
 def dims(**pairs: str) -> Dimensions:
@@ -266,31 +271,35 @@ class MetricStore:
     def _take_recorded(self) -> dict[tuple[int, int], list[float]]:
         """What record_values recorded so far, as values by (metric id, minute)."""
         recorded = self._recorded
-        # Rows of values by (metric ids, minute) first: one invocation's or request's
-        # values are one row, and the columns come out whole (zip) instead of a value at
-        # a time.
-        rows: dict[tuple[tuple[int, ...], int], list[tuple[Any, ...]]] = {}
+        # Rows by their ids (the same tuple for every invocation of a function, every
+        # request to an API: grouped by identity, no tuple hashed a row), then taken
+        # apart a column at a time (zip), usually all in one minute.
+        groups: dict[int, list[tuple[Any, ...]]] = {}
         take = recorded.popleft
         while recorded:  # one added meanwhile is taken now or by the next flush
             row = take()
-            now = row[1]
-            key = (row[0], int(now) - int(now) % 60)
-            listed = rows.get(key)
+            listed = groups.get(id(row[0]))
             if listed is None:
-                rows[key] = [row]
+                groups[id(row[0])] = [row]
             else:
                 listed.append(row)
         found: dict[tuple[int, int], list[float]] = {}
-        for (ids, ts), listed in rows.items():
-            columns = zip(*listed, strict=True)
-            next(columns)  # the ids
-            next(columns)  # the times
-            for metric, column in zip(ids, columns, strict=True):
-                taken = found.get((metric, ts))
-                if taken is None:
-                    found[(metric, ts)] = list(column)
-                else:
-                    taken.extend(column)
+        for listed in groups.values():
+            ids, times, *columns = zip(*listed, strict=True)
+            ts = _minute(min(times))
+            minutes: list[tuple[int, list[tuple[Any, ...]]]] = [(ts, columns)]
+            if ts != _minute(max(times)):  # seldom: a flush's rows in two minutes
+                by_minute: dict[int, list[tuple[Any, ...]]] = {}
+                for row in listed:
+                    by_minute.setdefault(_minute(row[1]), []).append(row[2:])
+                minutes = [(ts, list(zip(*rows, strict=True))) for ts, rows in by_minute.items()]
+            for ts, values in minutes:
+                for metric, column in zip(ids[0], values, strict=True):
+                    taken = found.get((metric, ts))
+                    if taken is None:
+                        found[(metric, ts)] = list(column)
+                    else:
+                        taken.extend(column)
         return found
 
     def _connection(self) -> sqlite3.Connection:

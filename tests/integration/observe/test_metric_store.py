@@ -103,3 +103,25 @@ def test_values_are_kept_exactly_infinity_too(tmp_path):
         assert _point(store, "Custom", "Odd")[4] == [1.5, float("inf")]
     finally:
         store.close()
+
+
+def test_values_recorded_across_a_minute_boundary_land_in_their_minutes(tmp_path):
+    now = [NOW - 40]  # the minute before NOW's
+    store = MetricStore(tmp_path / "metrics.db", clock=lambda: now[0])
+    try:
+        publisher = Publisher(store)
+        publisher.invocation("Fn", 1.0, False, concurrent=1)
+        now[0] = NOW
+        publisher.invocation("Fn", 2.0, True, concurrent=1)
+        publisher.invocation("Fn", 4.0, False, concurrent=1)
+        store.flush()  # one flush takes the three
+        series = store.find(LAMBDA, "Duration", dims(FunctionName="Fn"))
+        assert series is not None
+        points = store.datapoints([series.id], NOW - 120, NOW + 60, 60)
+        minute = int(NOW) - int(NOW) % 60
+        assert {ts: sorted(agg.values) for ts, agg in points.items()} == {
+            minute - 60: [1.0],
+            minute: [2.0, 4.0],
+        }
+    finally:
+        store.close()
