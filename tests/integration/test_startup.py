@@ -186,10 +186,11 @@ def test_up_counts_its_start_from_the_process_start() -> None:
 # (a template with SQS event sources), the event pattern language (filters), the kinds
 # of API authorizer (an API with one), uvicorn's websocket protocol (an upgrade request),
 # urllib.request (a JWT authorizer's keys; the standard library's XML escaping brought it),
-# tomllib (a samconfig.toml).
+# tomllib (a samconfig.toml), RE2 (a parameter's AllowedPattern, an authorizer's checks).
 NOT_AT_START = (
     "rich",
     "tomllib",
+    "re2",
     "urllib.request",
     "xml.sax",
     "serverlite.aws.dynamodb.expressions",

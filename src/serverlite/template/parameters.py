@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from serverlite.errors import ConfigError, TemplateError
-from serverlite.linear_regex import RegexError, compile_linear
 
 from .intrinsics import to_cfn_string
 
@@ -248,6 +247,9 @@ def _constraint_problems(kind: str, spec: Mapping[str, Any], text: str) -> list[
             problems.append(f"{text!r} is longer than MaxLength {spec['MaxLength']}{suffix}")
     pattern = spec.get("AllowedPattern")
     if isinstance(pattern, str):
+        # RE2 is loaded by a template whose parameters have a pattern, not at every start.
+        from serverlite.linear_regex import RegexError, compile_linear
+
         for item in items:
             try:
                 matches = compile_linear(pattern).fullmatch(item) is not None
