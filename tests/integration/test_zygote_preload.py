@@ -4,7 +4,10 @@ zygote, not 55."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,3 +49,27 @@ def test_the_sdk_is_preloaded_when_asked_not_at_start(zygote) -> None:
     assert zygote.ready and _mapped(pid, "_ssl")
     assert zygote.missing == []  # boto3 and botocore imported; the world has no more
     assert zygote._proc.pid == pid  # the same process, not a restart
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL")
+def test_a_zygote_closed_while_it_preloads_is_killed_not_waited_for(zygote) -> None:
+    """What it preloads would serve no later fork (``serverlite invoke`` exits after one
+    environment); the preload gives up quietly."""
+    zygote.ensure_started()
+    proc = zygote._proc
+    assert proc is not None
+    errors: list[BaseException] = []
+
+    def preload() -> None:
+        try:
+            zygote.preload()
+        except BaseException as exc:  # what the test reports
+            errors.append(exc)
+
+    preloading = threading.Thread(target=preload)
+    preloading.start()
+    while not zygote._lock.locked() and preloading.is_alive():
+        time.sleep(0.001)
+    zygote.close()
+    preloading.join()
+    assert (proc.returncode, errors, zygote.running) == (-signal.SIGKILL, [], False)

@@ -13,6 +13,7 @@ preloads first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -55,6 +56,7 @@ class Zygote:
         self._control: socket.socket | None = None
         self._preloaded = False
         self._forked = False  # whether it forked since it (re)started
+        self._closing = False  # close() was called: a preload is of no use any more
         self.missing: list[str] = []
         self.last_fork = time.monotonic()  # when it last forked an environment
 
@@ -77,6 +79,7 @@ class Zygote:
         theirs.close()
         reply = ours.recv(MAX_MESSAGE)
         if not reply:
+            ours.close()
             self._proc.wait()
             raise ZygoteError(f"the zygote exited during start (code {self._proc.returncode})")
         self._control = ours
@@ -100,12 +103,19 @@ class Zygote:
 
     def preload(self) -> None:
         """Start the zygote if it is not running and have it preload the SDK if it has not
-        yet: the environments it forks from then on share the SDK's pages."""
+        yet: the environments it forks from then on share the SDK's pages. Nothing once
+        it is being closed."""
         with self._lock:
-            if not self.running or self._control is None:
-                self._start_locked()
-            if not self._preloaded:
-                self._preload_locked()
+            try:
+                if not self.running or self._control is None:
+                    if self._closing:  # closed, or killed by close() meanwhile
+                        return
+                    self._start_locked()
+                if not self._preloaded and not self._closing:
+                    self._preload_locked()
+            except (ZygoteError, OSError):  # killed by close(), or died
+                if not self._closing:
+                    raise
 
     @property
     def running(self) -> bool:
@@ -161,6 +171,14 @@ class Zygote:
             return True
 
     def close(self) -> None:
+        """Stop the zygote. One busy preloading (seconds on a loaded machine, after a
+        world's first environment) is killed rather than waited for: what it preloads
+        serves no later fork (``serverlite invoke`` would wait for it to exit)."""
+        self._closing = True
+        proc = self._proc
+        if proc is not None and self._lock.locked() and not self._preloaded:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
         with self._lock:
             self._stop_locked()
 
