@@ -99,6 +99,10 @@ class Gateway:
         self.publisher = publisher or getattr(invoker, "publisher", None) or _NO_METRICS
         self._observed = self.tracer.enabled or self.publisher.enabled
         self._segment_name = f"{api.logical_id}/{api.stage}"  # X-Ray's name: api/stage
+        self._host = f"127.0.0.1:{port or 80}"  # the segment's URL for a request without Host
+        self._api_metrics = self.publisher.api_recorder(
+            rest=api.kind == "REST", api_name=api.logical_id, api_id=api.api_id, stage=api.stage
+        )
         self.port = port
         self.router = Router(api.routes)
         self.authorizer: Authorizer | None = (
@@ -120,55 +124,46 @@ class Gateway:
         # HTTP APIs have only the short kind ("JKJaXmPLvHcESHA=", the guide's sample).
         extended_id = forwarding.extended_request_id()
         request_id = new_request_id() if self.api.kind == "REST" else extended_id
-        trace = _Trace(self.tracer.now(), time.perf_counter()) if self._observed else None
+        trace = _Trace(self.tracer.clock(), time.perf_counter()) if self._observed else None
         response = await self._handle(request, request_id, extended_id, trace)
         self._finish_headers(request, response, request_id, extended_id)
         if trace is not None:
-            if trace.header is not None:
-                self._record(trace, request, response, request_id)
-            if self.publisher.enabled:
-                self._publish(trace, request, response)
+            self._observe(trace, request, response, request_id)
         return response
 
-    def _publish(self, trace: _Trace, request: HttpRequest, response: HttpResponse) -> None:
-        api = self.api
-        integration = trace.integration
-        integration_ms = None if integration is None else (integration[1] - integration[0]) * 1000
-        self.publisher.api_request(
-            rest=api.kind == "REST",
-            api_name=api.logical_id,
-            api_id=api.api_id,
-            stage=api.stage,
-            status=response.status,
-            latency_ms=(time.perf_counter() - trace.started) * 1000,
-            integration_ms=integration_ms,
-            bytes_processed=len(request.body) + len(response.body),
-        )
-
-    def _record(
+    def _observe(
         self, trace: _Trace, request: HttpRequest, response: HttpResponse, request_id: str
     ) -> None:
-        assert trace.header is not None
-        api = self.api
-        host = trace.host or f"127.0.0.1:{self.port or 80}"
-        query = f"?{request.query}" if request.query else ""
-        self.tracer.api_segment(
-            trace.header,
-            trace.segment_id,
-            trace.integration_id,
-            name=self._segment_name,
-            api_id=api.api_id,
-            stage=api.stage,
-            request_id=request_id,
-            method=request.method,
-            url=f"http://{host}{request.path}{query}",
-            client_ip=request.source_ip,
-            status=response.status,
-            start=trace.start,
-            end=trace.start + (time.perf_counter() - trace.started),
-            integration=trace.integration,
-            function_name=trace.function,
-        )
+        """The request's stage segment and AWS/ApiGateway metrics (one clock read)."""
+        elapsed = time.perf_counter() - trace.started
+        integration = trace.integration
+        if trace.header is not None:
+            api = self.api
+            query = request.query
+            self.tracer.api_segment(
+                trace.header,
+                trace.segment_id,
+                trace.integration_id,
+                name=self._segment_name,
+                api_id=api.api_id,
+                stage=api.stage,
+                request_id=request_id,
+                method=request.method,
+                url=f"http://{trace.host or self._host}{request.path}{'?' if query else ''}{query}",
+                client_ip=request.source_ip,
+                status=response.status,
+                start=trace.start,
+                end=trace.start + elapsed,
+                integration=integration,
+                function_name=trace.function,
+            )
+        if self._api_metrics is not None:
+            self._api_metrics(
+                response.status,
+                elapsed * 1000,
+                None if integration is None else (integration[1] - integration[0]) * 1000,
+                len(request.body) + len(response.body),
+            )
 
     def refuse(self, reason: Refusal) -> HttpResponse:
         """The answer to a request the HTTP server refused while reading it."""

@@ -17,7 +17,7 @@ tables).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from serverlite.observe.metrics import Dimensions, Metric, MetricStore, dims
@@ -92,22 +92,40 @@ class Publisher:
         integration_ms: float | None,
         bytes_processed: int,
     ) -> None:
+        record = self.api_recorder(rest=rest, api_name=api_name, api_id=api_id, stage=stage)
+        if record is not None:
+            record(status, latency_ms, integration_ms, bytes_processed)
+
+    def api_recorder(
+        self, *, rest: bool, api_name: str, api_id: str, stage: str
+    ) -> Callable[[int, float, float | None, int], None] | None:
+        """What records one request's metrics to this API (status, latency_ms,
+        integration_ms, bytes_processed), its metrics' numbers found once: a gateway
+        holds it (None: metrics off)."""
         store = self.store
         if store is None:
-            return
+            return None
         key = (rest, api_name if rest else api_id, stage)
         ids = self._api_ids.get(key)
         if ids is None:
             ids = self._api_ids[key] = self._api_metric_ids(store, key)
-        server_error = 1.0 if status >= 500 else 0.0
-        client_error = 1.0 if 400 <= status < 500 else 0.0
-        if integration_ms is None:  # no integration ran: no IntegrationLatency
-            values: tuple[float, ...] = (1.0, client_error, server_error, latency_ms)
-        else:
-            values = (1.0, client_error, server_error, latency_ms, integration_ms)
-        if not rest:
-            values += (float(bytes_processed),)
-        store.record_values(ids[integration_ms is None], values)
+        with_integration, without = ids
+        record_values = store.record_values
+
+        def record(
+            status: int, latency_ms: float, integration_ms: float | None, bytes_processed: int
+        ) -> None:
+            server_error = 1.0 if status >= 500 else 0.0
+            client_error = 1.0 if 400 <= status < 500 else 0.0
+            if integration_ms is None:  # no integration ran: no IntegrationLatency
+                values: tuple[float, ...] = (1.0, client_error, server_error, latency_ms)
+            else:
+                values = (1.0, client_error, server_error, latency_ms, integration_ms)
+            if not rest:
+                values += (float(bytes_processed),)
+            record_values(without if integration_ms is None else with_integration, values)
+
+        return record
 
     def _api_metric_ids(
         self, store: MetricStore, key: tuple[bool, str, str]

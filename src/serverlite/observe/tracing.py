@@ -121,7 +121,7 @@ class Tracer:
         self.sink = sink  # None: tracing off (functions still get a trace header)
         self.region = region
         self.account_id = account_id
-        self._clock = clock
+        self.clock = self._clock = clock  # epoch seconds
         # Function segments of invocations running now: their AWS calls are recorded.
         self._active: dict[str, str] = {}
 
