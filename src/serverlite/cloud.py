@@ -391,16 +391,23 @@ class LocalCloud:
         port) are answered before them. The others are built when asked for."""
         quiet_since = time.monotonic()
         while self._built.pending_soon():
-            waited = 0.0
-            while waited < BUILD_AT_MOST_S:
-                last = self._until_built.last_request if self._until_built else 0.0
-                wait = max(quiet_since, last) + QUIET_S - time.monotonic()
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-                waited += wait
+            await self.until_quiet(quiet_since)
             self._adopt(self._built.build_deferred(1, soon=True))
             await asyncio.sleep(0.002)  # the requests that arrived meanwhile go first
+
+    async def until_quiet(self, since: float | None = None) -> None:
+        """Until the endpoint has had no request for QUIET_S (nor since ``since``; None:
+        now), waiting BUILD_AT_MOST_S at most: what start-up does for itself (building
+        services, printing the summary) goes after a client's first requests."""
+        since = time.monotonic() if since is None else since
+        waited = 0.0
+        while waited < BUILD_AT_MOST_S:
+            last = self._until_built.last_request if self._until_built else 0.0
+            wait = max(since, last) + QUIET_S - time.monotonic()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+            waited += wait
 
     def build_deferred_now(self) -> None:
         """Build every service not built yet, now (something asked for one of them). Only

@@ -241,6 +241,9 @@ async def serve(
                 await serving
             raise
         if server.started:
+            # The summary (rich's import and tables: some 30 ms of the loop) once the
+            # first requests, a client waiting for the port, have been answered.
+            await cloud.until_quiet()
             _print_startup(terminal(), app, cloud, options, faces[3], issuers, aws_url, started)
         settle_heap()
         await serving
