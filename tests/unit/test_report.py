@@ -32,6 +32,16 @@ def test_report_line_status_for_platform_errors():
     )
 
 
+def test_max_memory_used_never_exceeds_the_memory_size():
+    # A sample a little past the cap (before the kill) reads as the cap; a kill always
+    # reads the cap, even when its last sample rounded under it.
+    assert report.max_memory_used_mb(131_400, 128) == 128
+    assert report.max_memory_used_mb(131_400, 128, out_of_memory=True) == 128
+    assert report.max_memory_used_mb(120 * 1024, 128, out_of_memory=True) == 128
+    assert report.max_memory_used_mb(41 * 1024, 128) == 41
+    assert report.max_memory_used_mb(0, 128) == 1
+
+
 def test_start_and_end_lines():
     assert report.start_line("r") == "START RequestId: r Version: $LATEST"
     assert report.end_line("r") == "END RequestId: r"

@@ -36,6 +36,7 @@ LogEvent = tuple[int, str]  # (epoch milliseconds, message)
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 LOG_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
+OUT_OF_MEMORY = "Runtime.OutOfMemory"  # an environment killed over its memory size
 # An invocation gets its timeout timer only once its deadline is this close (the pool
 # sweeps busy environments more often than that): most end long before, and a timer
 # armed and cancelled per invocation cost more than the rest of the bookkeeping.
@@ -378,7 +379,7 @@ class Environment:
             )
         if reason == "memory":
             why = "Runtime exited with error: signal: killed"
-            error_type = "Runtime.OutOfMemory"
+            error_type = OUT_OF_MEMORY
         elif self._exit_code:
             why = f"Runtime exited with error: exit status {self._exit_code}"
             error_type = "Runtime.ExitError"
@@ -422,7 +423,9 @@ class Environment:
         usage = report.Usage(
             duration_ms=duration_ms,
             memory_mb=self.fn.memory_mb,
-            max_memory_used_mb=max(1, round(self.peak_kb / 1024)),
+            max_memory_used_mb=report.max_memory_used_mb(
+                self.peak_kb, self.fn.memory_mb, out_of_memory=error_type == OUT_OF_MEMORY
+            ),
             init_ms=init_ms,
             status=status,
             error_type=error_type,

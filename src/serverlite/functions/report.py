@@ -27,6 +27,17 @@ class Usage:
         return max(1, math.ceil(self.duration_ms + (self.init_ms or 0.0)))
 
 
+def max_memory_used_mb(peak_kb: int, memory_mb: int, *, out_of_memory: bool = False) -> int:
+    """REPORT's Max Memory Used. Lambda's environment lives in a cgroup capped at the
+    memory size, so it never reports more: an environment killed for memory reads
+    exactly its Memory Size (``Max Memory Used: 128 MB`` beside ``Memory Size: 128 MB``).
+    serverlite samples RSS on a beat, so a sample may land just past the cap (kept at
+    the cap) or, on a kill, just under it after rounding (raised to the cap)."""
+    if out_of_memory:
+        return memory_mb
+    return min(memory_mb, max(1, round(peak_kb / 1024)))
+
+
 def start_line(request_id: str, version: str = "$LATEST") -> str:
     return f"START RequestId: {request_id} Version: {version}"
 
