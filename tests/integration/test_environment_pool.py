@@ -288,11 +288,14 @@ def test_waiting_for_the_function_to_become_runnable_is_not_part_of_the_timeout(
         gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         pool.hold(gate)
         try:
+            # Each has 4 s for its wait for room once the function can run: the one cold
+            # start and the two invocations ahead of the last (a loaded CI machine took
+            # over 1 s for those, which a 1 s timeout refused).
             runs = [
-                asyncio.ensure_future(pool.run(fn, invocation({"action": "pid"}, timeout_s=1.0)))
+                asyncio.ensure_future(pool.run(fn, invocation({"action": "pid"}, timeout_s=4.0)))
                 for _ in range(3)
             ]
-            await asyncio.sleep(1.5)  # longer than their timeout, before anything can run
+            await asyncio.sleep(4.5)  # longer than their timeout, before anything can run
             gate.set_result(None)
             return await asyncio.gather(*runs)
         finally:
