@@ -124,7 +124,7 @@ class Gateway:
         # HTTP APIs have only the short kind ("JKJaXmPLvHcESHA=", the guide's sample).
         extended_id = forwarding.extended_request_id()
         request_id = new_request_id() if self.api.kind == "REST" else extended_id
-        trace = _Trace(self.tracer.clock(), time.perf_counter()) if self._observed else None
+        trace = _Trace(self.tracer.now(), time.perf_counter()) if self._observed else None
         response = await self._handle(request, request_id, extended_id, trace)
         self._finish_headers(request, response, request_id, extended_id)
         if trace is not None:

@@ -121,7 +121,7 @@ class Tracer:
         self.sink = sink  # None: tracing off (functions still get a trace header)
         self.region = region
         self.account_id = account_id
-        self.clock = self._clock = clock  # epoch seconds
+        self._clock = clock  # epoch seconds
         # Function segments of invocations running now: their AWS calls are recorded.
         self._active: dict[str, str] = {}
 
@@ -148,13 +148,7 @@ class Tracer:
         Parent is the subsegment), made in one go: every request pays for this."""
         header = TraceHeader(root, None, True) if sent is None else self.incoming(sent, root)
         segment_id, integration_id = new_id_pair()
-        flag = "1" if header.sampled else "0"
-        return (
-            header,
-            segment_id,
-            integration_id,
-            f"Root={header.root};Parent={integration_id};Sampled={flag}",
-        )
+        return header, segment_id, integration_id, header.child(integration_id).format()
 
     def api_segment(
         self,

@@ -67,11 +67,11 @@ class Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         service, route = self.service, self.route
         request_id = new_request_id()
-        raw_headers = scope["headers"]
+        request_headers = headers(scope["headers"])
         try:
             raw = await body.receive(
                 receive,
-                _content_length(raw_headers),
+                request_headers.get("content-length"),
                 service.max_request_bytes,
                 route.operation,
                 service.operations.too_large,
@@ -81,7 +81,7 @@ class Endpoint:
                 "path": scope["path_params"],
                 # Most calls have no query string: one empty (immutable) set serves them.
                 "query": QueryParams(query_string) if query_string else _NO_QUERY,
-                "headers": headers(raw_headers),
+                "headers": request_headers,
                 "body": body.json_object(raw) if route.json else raw,
                 "request_id": request_id,  # the id the client is given (Invoke's, too)
             }
@@ -107,13 +107,6 @@ def headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
         if key not in found:
             found[key] = value.decode("latin-1")
     return found
-
-
-def _content_length(raw: list[tuple[bytes, bytes]]) -> str | None:
-    for name, value in raw:
-        if name == b"content-length":
-            return value.decode("latin-1")
-    return None
 
 
 def _start(result: RestResponse, request_id: str) -> Message:
