@@ -1,6 +1,7 @@
 import asyncio
 import marshal
 import socket
+import sys
 
 import pytest
 
@@ -92,6 +93,19 @@ def test_headers_are_marshal_towards_the_environment_and_json_back():
         reply = ours.recv(1024)
     assert reply == protocol.encode({"type": "result", "ok": True}, b"out")
     assert reply[8:35] == b'{"type":"result","ok":true}'
+
+
+def test_headers_towards_the_environment_carry_no_interned_strings():
+    # Loading an interned string looks it up in the environment's table of interned
+    # strings (huge after the zygote preloaded the SDK, and out of cache): none is sent.
+    header = {"type": "invoke", "request_id": "r1", "event": {"httpMethod": "GET", "f": 0.1}}
+    frame = protocol.to_environment(header)
+    raw = frame[8 : 8 + int.from_bytes(frame[:4], "big")]
+    loaded = marshal.loads(raw)
+    assert loaded == header
+    assert loaded["event"]["f"] == 0.1  # floats exact
+    keys = [*loaded, *loaded["event"]]
+    assert all(sys.intern(key) is not key for key in keys if len(key) > 1)
 
 
 def test_whole_frames_partial_frames_and_several_at_once_all_come_out_in_order():
