@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from serverlite import defaults
+from serverlite import defaults, summary
 from serverlite.aws import connection as endpoint_connection
 from serverlite.aws import registry
 from serverlite.aws.dispatch.admission import allowed_hosts
@@ -43,7 +43,6 @@ from serverlite.websocket_api.serving import Bound, WebSocketServers
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
 log = logging.getLogger("serverlite")
 
@@ -84,40 +83,34 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-# Every column folds a long value onto more lines instead of cutting it: at 80 columns
-# "Phonebook-GetAllContacts" and "Phonebook-GetContactById" would both end in "Phonebook-Get…".
-def startup_table(app: Application) -> Table:
-    from rich.table import Table
-
-    table = Table(title="Functions", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("name", "handler", "runtime", "memory", "timeout", "events"):
-        table.add_column(column, overflow="fold")
+def startup_table(app: Application) -> summary.Item:
+    rows = []
     for fn in app.functions:
         events = ", ".join(sorted({event.type for event in fn.events})) or "-"
-        table.add_row(
-            fn.name, fn.handler, fn.runtime, f"{fn.memory_mb} MB", f"{fn.timeout_s} s", events
+        rows.append(
+            (fn.name, fn.handler, fn.runtime, f"{fn.memory_mb} MB", f"{fn.timeout_s} s", events)
         )
-    return table
+    return summary.table(
+        "Functions", ("name", "handler", "runtime", "memory", "timeout", "events"), rows
+    )
 
 
-def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> Table:
-    from rich.table import Table
-
-    table = Table(title="APIs", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("api", "type", "route", "function", "url"):
-        table.add_column(column, overflow="fold")
+def apis_table(endpoints: tuple[ApiEndpoint, ...]) -> summary.Item:
+    rows = []
     for endpoint in endpoints:
         api = endpoint.api
         for route in sorted(api.routes, key=lambda r: (r.path, r.method)):
             path = "" if route.path == "$default" else route.path
-            table.add_row(
-                api.qualified_id,
-                api.kind,
-                route.route_key,
-                route.function or _integration_label(route),
-                f"{endpoint.base_url}{path}",
+            rows.append(
+                (
+                    api.qualified_id,
+                    api.kind,
+                    route.route_key,
+                    route.function or _integration_label(route),
+                    f"{endpoint.base_url}{path}",
+                )
             )
-    return table
+    return summary.table("APIs", ("api", "type", "route", "function", "url"), rows)
 
 
 def _integration_label(route: RouteSpec) -> str:
@@ -187,28 +180,18 @@ def function_urls(cloud: LocalCloud, servers: UrlServers) -> dict[str, str]:
     return found
 
 
-def function_urls_table(cloud: LocalCloud, servers: UrlServers) -> Table:
-    from rich.table import Table
-
-    table = Table(title="Function URLs", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("function", "auth", "mode", "url", "on AWS"):
-        table.add_column(column, overflow="fold")
+def function_urls_table(cloud: LocalCloud, servers: UrlServers) -> summary.Item:
+    rows = []
     for config in cloud.function_urls.all():
         name = config.function + (f":{config.qualifier}" if config.qualifier else "")
         local = servers.local_url(config.url_id) or "-"
-        table.add_row(name, config.auth_type, config.invoke_mode, local, config.aws_url)
-    return table
+        rows.append((name, config.auth_type, config.invoke_mode, local, config.aws_url))
+    return summary.table("Function URLs", ("function", "auth", "mode", "url", "on AWS"), rows)
 
 
-def resources_table(cloud: LocalCloud) -> Table:
-    from rich.table import Table
-
-    table = Table(title="Resources", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("service", "kind", "name", "detail"):
-        table.add_column(column, overflow="fold")
-    for res in cloud.provisioned:
-        table.add_row(res.service, res.kind, res.name, res.detail)
-    return table
+def resources_table(cloud: LocalCloud) -> summary.Item:
+    rows = [(res.service, res.kind, res.name, res.detail) for res in cloud.provisioned]
+    return summary.table("Resources", ("service", "kind", "name", "detail"), rows)
 
 
 async def serve(
@@ -220,7 +203,7 @@ async def serve(
 
     def terminal() -> Console:
         if not made:
-            made.append(_console())
+            made.append(summary.terminal())
         return made[0]
 
     started = time.perf_counter() if options.started is None else options.started
@@ -241,10 +224,14 @@ async def serve(
                 await serving
             raise
         if server.started:
-            # The summary (rich's import and tables: some 30 ms of the loop) once the
-            # first requests, a client waiting for the port, have been answered.
+            # The summary once the first requests, a client waiting for the port, have
+            # been answered (its child process takes a core for some 0.1 s).
             await cloud.until_quiet()
-            _print_startup(terminal(), app, cloud, options, faces[3], issuers, aws_url, started)
+            items = startup_summary(app, cloud, options, faces[3], issuers, aws_url, started)
+            if made:  # rich is here already: the caller's console (a test's), a spinner's
+                summary.render(items, made[0])
+            else:
+                await summary.print_in_child(items)
         settle_heap()
         await serving
     finally:
@@ -281,8 +268,7 @@ async def _functions_ready(cloud: LocalCloud, warm: bool) -> None:
         await cloud.warm()
 
 
-def _print_startup(
-    console: Console,
+def startup_summary(
     app: Application,
     cloud: LocalCloud,
     options: ServeOptions,
@@ -290,31 +276,31 @@ def _print_startup(
     issuers: Mapping[str, str],
     aws_url: str,
     started: float,
-) -> None:
+) -> list[summary.Item]:
     """What runs, what is not emulated, where everything is: said once, at start."""
     url_servers, websockets = faces
-    console.print(startup_table(app))
+    items = [startup_table(app)]
     if options.endpoints:
-        console.print(apis_table(options.endpoints))
+        items.append(apis_table(options.endpoints))
     if cloud.function_urls.all():
-        console.print(function_urls_table(cloud, url_servers))
+        items.append(function_urls_table(cloud, url_servers))
     if cloud.provisioned:
-        console.print(resources_table(cloud))
+        items.append(resources_table(cloud))
     for warning in [*startup_warnings(app), *websocket_warnings(app)]:
-        console.print(f"[yellow]warning:[/] {warning}")
+        items.append(summary.line(f"[yellow]warning:[/] {warning}", soft_wrap=False))
     for missing in not_emulated(app, registry.service_names()):
-        console.print(f"[yellow]not emulated:[/] {missing}", soft_wrap=True)
+        items.append(summary.line(f"[yellow]not emulated:[/] {missing}"))
     for note in cloud.iam_notes():
-        console.print(note, markup=False, soft_wrap=True)
+        items.append(summary.line(note, markup=False))
     for note in cloud.notes:
-        console.print(f"note: {note}", markup=False, soft_wrap=True)
+        items.append(summary.line(f"note: {note}", markup=False))
     for e in options.endpoints:
-        for line in authorizers.api_key_lines(e.api):
-            console.print(line, markup=False, soft_wrap=True)
+        for text in authorizers.api_key_lines(e.api):
+            items.append(summary.line(text, markup=False))
         for warning in authorizers.authorizer_warnings(e.api, issuers):
-            console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+            items.append(summary.line(f"[yellow]warning:[/] {warning}"))
         for warning in (*e.api.warnings, *integrations.integration_warnings(e.api)):
-            console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+            items.append(summary.line(f"[yellow]warning:[/] {warning}"))
     apis = (
         "".join(f"API {e.api.qualified_id}: [bold]{e.stage_url}[/]\n" for e in options.endpoints)
         + "".join(
@@ -329,16 +315,18 @@ def _print_startup(
     )
     example = app.functions[0].name if app.functions else "NAME"
     services = ", ".join(["Lambda", *registry.titles()])  # built or not yet asked for
-    console.print(
-        f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
-        f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
-        f"console: [bold]{_console_url(cloud, options, aws_url)}[/]\n"
-        f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
-        f"try:   {_aws_hint(cloud.options.state_dir)} lambda invoke --function-name "
-        f"{example} out.json\n"
-        "Ctrl-C to stop",
-        soft_wrap=True,  # the terminal wraps: a command copied is one line
+    items.append(
+        summary.line(  # soft-wrapped: the terminal wraps, so a command copied is one line
+            f"\n[bold green]serverlite is up[/] in {time.perf_counter() - started:.2f} s"
+            f" — AWS endpoint [bold]{aws_url}[/] ({services})\n{apis}"
+            f"console: [bold]{_console_url(cloud, options, aws_url)}[/]\n"
+            f"state: {cloud.options.state_dir}   logs: serverlite logs FUNCTION --follow\n"
+            f"try:   {_aws_hint(cloud.options.state_dir)} lambda invoke --function-name "
+            f"{example} out.json\n"
+            "Ctrl-C to stop"
+        )
     )
+    return items
 
 
 async def _serve_faces(
@@ -473,15 +461,6 @@ def _console_url(cloud: LocalCloud, options: ServeOptions, aws_url: str) -> str:
         return "off (--no-console)"
     cloud.console.apis[:] = [(e.api.qualified_id, e.stage_url) for e in options.endpoints]
     return f"{aws_url}{CONSOLE_PREFIX}/"
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    console = Console()
-    if not console.is_terminal:  # logs and CI: wide enough that URLs are never cut
-        console = Console(width=max(console.width, 160))
-    return console
 
 
 def _aws_hint(state_dir: Path) -> str:

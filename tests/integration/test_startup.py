@@ -301,3 +301,41 @@ def test_services_not_used_are_built_once_the_endpoint_is_quiet(tmp_path: Path) 
     before, during, after = asyncio.run(go())
     assert before == during == 3
     assert after > 10
+
+
+_SUMMARY = """
+import asyncio, sys
+from serverlite import summary
+
+items = [
+    summary.table("Functions", ("name", "runtime"), [("Hello", "python3.12")]),
+    summary.line("[bold green]serverlite is up[/] in 0.20 s"),
+    summary.line("[not markup]", markup=False),
+]
+asyncio.run(summary.print_in_child(items))
+print("rich imported here:", "rich" in sys.modules)
+"""
+
+
+def test_the_summary_is_printed_by_a_child_process_that_imports_rich(tmp_path: Path) -> None:
+    """`up`'s summary comes out on its stdout in order, rendered by rich in a child: the
+    server itself never imports rich (some 2 MiB it would keep for as long as it runs)."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _SUMMARY],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    lines = out.stdout.splitlines()
+    assert "Functions" in lines[0]
+    assert "Hello" in out.stdout and "python3.12" in out.stdout
+    assert "serverlite is up in 0.20 s" in lines
+    assert "[not markup]" in lines
+    assert lines[-1] == "rich imported here: False"

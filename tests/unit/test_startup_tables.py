@@ -9,6 +9,7 @@ from rich.console import Console
 
 from serverlite.gateway.frontend import serve_locally
 from serverlite.server import apis_table, startup_table
+from serverlite.summary import Item, rich_table
 from serverlite.template import load_application
 
 # Two names that differ only past the first 20 characters: cut to fit, both read
@@ -30,9 +31,9 @@ TEMPLATE = "Transform: AWS::Serverless-2016-10-31\nResources:\n" + "".join(
 )
 
 
-def render(table: object) -> str:
+def render(table: Item) -> str:
     console = Console(width=80, record=True, file=io.StringIO())
-    console.print(table)
+    console.print(rich_table(table))
     return console.export_text()
 
 
