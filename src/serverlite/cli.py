@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from serverlite import __version__, defaults
+from serverlite import __version__, dataclass_code, defaults
 from serverlite.commands.samconfig import config_options
 from serverlite.connections import ConnectionLimits
 from serverlite.errors import ConfigError, InvokeError, ServerliteError
@@ -488,6 +488,7 @@ def up(
             allow_hosts=allow_hosts,
             sockets=bound,
             started=process_started(),
+            settled=dataclass_code.save,
             url_sockets=url_sockets,
             websocket_sockets=websocket_sockets,
             write_urls=lambda local, sockets: urls_file.write(

@@ -73,6 +73,9 @@ class ServeOptions:
     url_sockets: Mapping[str, list[socket.socket]] = field(default_factory=dict)
     # (function URLs by function, WebSocket APIs' ws:// URLs by API) -> urls.json
     write_urls: Callable[[Mapping[str, str], Mapping[str, str]], None] | None = None
+    # Called once the start is over (summary printed, heap settled): the CLI saves the
+    # dataclass methods it compiled (serverlite.dataclass_code).
+    settled: Callable[[], None] | None = None
 
 
 def settle_heap() -> None:
@@ -232,6 +235,8 @@ async def serve(
                 summary.render(items, made[0])
             else:
                 await summary.print_in_child(items)
+        if options.settled is not None:
+            options.settled()
         settle_heap()
         await serving
     finally:
