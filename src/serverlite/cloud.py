@@ -309,7 +309,10 @@ class LocalCloud:
         from serverlite.console import app as console_app
         from serverlite.console.guard import Guard
 
-        return console_app.Mount(endpoint, console_app.build(self.console, Guard(hosts)))
+        # Behind Invoke's lane (whose path is never the console's), in front of the rest.
+        console_views = console_app.build(self.console, Guard(hosts))
+        endpoint.app = console_app.Mount(endpoint.app, console_views)
+        return endpoint
 
     def _local_url(self, url_id: str) -> str | None:
         return self.url_locator(url_id)  # looked up per call: `up` sets it once serving

@@ -21,8 +21,12 @@ from serverlite.aws.backend import (
     RestResponse,
     RestRoute,
 )
-from serverlite.aws.dispatch import calls, json_rpc, query, rest_json
+from serverlite.aws.dispatch import calls, json_rpc, lane, query, rest_json
+from serverlite.aws.dispatch.faults import FAULTS, ServiceFaults
 from serverlite.aws.dispatch.shield import Shield
+from serverlite.observe.publishing import Publisher
+from serverlite.observe.service_metrics import PUBLISHER
+from serverlite.observe.tracing import CURRENT, Tracer
 
 
 def request(
@@ -295,31 +299,127 @@ def test_rest_json_heads_are_what_starlette_would_send(
     assert (start["status"], start["headers"]) == (expected.status_code, expected.raw_headers)
 
 
-def test_the_lane_takes_only_what_its_route_fully_matches() -> None:
-    """Invoke's lane answers a matching method and path with the route's endpoint and
-    the router's path parameters; anything else (another method: the router's 405,
-    another path) goes on to the router."""
-    [route] = rest_json.routes(REST)
+def lane_for(
+    chain: Any, refused: Any = lambda scope: False, **options: Any
+) -> tuple[lane.Lane, list[str]]:
+    """A lane over REST's route whose chain records what reached it."""
     passed: list[str] = []
 
-    async def router(scope: Any, receive: Any, send: Any) -> None:
+    async def recorded(scope: Any, receive: Any, send: Any) -> None:
         passed.append(f"{scope['method']} {scope['path']}")
+        await chain(scope, receive, send)
 
-    lane = rest_json.Lane(router, [route])
-    for method, path in (("GET", "/things/a"), ("POST", "/things/a/b"), ("POST", "/other")):
-        req = request(b"{}", method=method, path=path)
-        run(lane(req.scope, req.receive, lambda message: asyncio.sleep(0)))
-    assert passed == ["GET /things/a", "POST /things/a/b", "POST /other"]
-    req = request(b'{"x": 1}', path="/things/a%20b")
-    req.scope["path"] = "/things/a b"  # as uvicorn decodes it
+    options = {"faults": None, "tracer": None, "publisher": None, **options}
+    return lane.Lane(recorded, rest_json.routes(REST), refused=refused, **options), passed
+
+
+async def nothing(scope: Any, receive: Any, send: Any) -> None:
+    pass
+
+
+def sent_by(app: Any, req: Request) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    run(lane(req.scope, req.receive, send))
+    run(app(req.scope, req.receive, send))
+    return sent
+
+
+def test_the_lane_takes_only_what_its_route_fully_matches() -> None:
+    """Invoke's lane answers a matching method and path with the route's endpoint and
+    the router's path parameters; anything else (another method: the router's 405,
+    another path) goes on down the chain."""
+    taken, passed = lane_for(nothing)
+    for method, path in (("GET", "/things/a"), ("POST", "/things/a/b"), ("POST", "/other")):
+        run(taken(request(b"{}", method=method, path=path).scope, None, nothing))
+    assert passed == ["GET /things/a", "POST /things/a/b", "POST /other"]
+    req = request(b'{"x": 1}', path="/things/a%20b")
+    req.scope["path"] = "/things/a b"  # as uvicorn decodes it
+    sent = sent_by(taken, req)
     assert (sent[0]["status"], json.loads(sent[1]["body"])) == (
         200,
         {"name": "a b", "body": {"x": 1}},
     )
     assert len(passed) == 3
+
+
+def test_what_the_chain_would_refuse_goes_down_the_chain() -> None:
+    """A request admission refuses, or S3's, is the chain's to answer, as before the
+    lane (its checks are asked; a check that fails leaves the request to the chain)."""
+
+    def refused(scope: Any) -> bool:
+        if scope["path"] == "/things/broken":
+            raise RuntimeError("a bug in a check")
+        return scope["path"] == "/things/refused"
+
+    taken, passed = lane_for(nothing, refused)
+    for name in ("refused", "broken"):
+        assert sent_by(taken, request(b"{}", path=f"/things/{name}")) == []
+    assert passed == ["POST /things/refused", "POST /things/broken"]
+
+
+def test_the_lane_answers_failures_as_the_shield_does(caplog: pytest.LogCaptureFixture) -> None:
+    """An exception no dispatcher answered: AWS's InternalFailure (rest-json's shape),
+    logged once; once the head is out, it is raised (only closing can tell the
+    client), as the shield does."""
+    taken, _ = lane_for(nothing)
+
+    async def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug outside any dispatcher")
+
+    req = request(b"{}", path="/things/a")
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.ERROR, logger="serverlite.aws"):
+        run(taken(req.scope, broken, send))
+    assert (sent[0]["status"], dict(sent[0]["headers"])[b"x-amzn-errortype"]) == (
+        500,
+        b"InternalFailureException",
+    )
+    assert len([r for r in caplog.records if r.exc_info]) == 1
+    tried: list[dict[str, Any]] = []
+
+    async def breaks(message: dict[str, Any]) -> None:
+        tried.append(message)
+        raise OSError("the connection broke under the head")
+
+    req = request(b"{}", path="/things/a")
+    with pytest.raises(OSError):
+        run(taken(req.scope, req.receive, breaks))
+    assert [message["status"] for message in tried] == [200]  # no second answer tried
+
+
+def test_the_lane_makes_the_faults_and_the_trace_current() -> None:
+    """The call runs with the cloud's faults, the request's trace header and the
+    publisher current, as under the chain's middleware; they are reset after."""
+    seen: list[Any] = []
+
+    def looks(context: Any, parts: dict[str, Any]) -> dict[str, Any]:
+        current = CURRENT.get()
+        seen.extend([FAULTS.get(), current and current.header.root, PUBLISHER.get()])
+        return {}
+
+    service = RestJsonService(
+        (RestRoute("POST", "/things/{name}", "PutThing", json=True),),
+        Operations("Demo", None, {"PutThing": looks}),
+    )
+    faults, publisher = ServiceFaults(), Publisher(None)
+    tracer = Tracer(None, region="us-east-1", account_id="123456789012")
+    taken = lane.Lane(
+        nothing,
+        rest_json.routes(service),
+        refused=lambda scope: False,
+        faults=faults,
+        tracer=tracer,
+        publisher=publisher,
+    )
+    root = "1-5759e988-bd862e3fe1be46a994272793"
+    req = request(b"{}", path="/things/a", X_Amzn_Trace_Id=f"Root={root};Sampled=1")
+    assert sent_by(taken, req)[0]["status"] == 200
+    assert seen == [faults, root, publisher]
+    assert (FAULTS.get(), CURRENT.get(), PUBLISHER.get()) == (None, None, None)

@@ -6,7 +6,8 @@ of their protocol: ``X-Amz-Target`` to JSON 1.0/1.1 (``dispatch.json_rpc``), a
 form-encoded ``Action`` to the query protocol (``dispatch.query``), a service path to
 rest-json (``dispatch.rest_json``: Lambda, Scheduler), and S3's requests (signed for
 ``s3``, or addressed to ``bucket.localhost``) to rest-xml (``dispatch.rest_xml``).
-Each service gives its faces.
+Each service gives its faces. Lambda's Invoke, the call made most, is served by a lane
+in front of that chain with the chain's own checks in one frame (``dispatch.lane``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from serverlite import __version__
 from serverlite.aws import lambda_api
@@ -32,7 +34,8 @@ from serverlite.aws.dispatch import cbor_rpc, errors, json_rpc, query, rest_json
 from serverlite.aws.dispatch.admission import HEALTH_PATH, Admission, AllowedHosts
 from serverlite.aws.dispatch.faults import Current, ServiceFaults
 from serverlite.aws.dispatch.iam_check import IamCheck
-from serverlite.aws.dispatch.rest_xml import RestXmlRouter, web_request_allowed
+from serverlite.aws.dispatch.lane import Lane
+from serverlite.aws.dispatch.rest_xml import RestXmlRouter, is_s3, web_request_allowed
 from serverlite.aws.dispatch.shield import Shield
 from serverlite.aws.dispatch.tracing import TraceHeaders
 from serverlite.ids import request_id
@@ -54,7 +57,7 @@ def build_app(
     publisher: Publisher | None = None,
     iam: IamCheck | None = None,  # None: IAM off, every caller allowed
     faults: ServiceFaults | None = None,  # a test's injected service faults
-) -> Starlette:
+) -> Lane:
     services = {service.target_prefix: service for service in json_services}
     lambda_routes = rest_json.routes(lambda_api.face(invoker), iam)  # Invoke's the first
     by_signing_name = {service.signing_name: service for service in query_services}
@@ -95,7 +98,8 @@ def build_app(
             request_id(),
         )
 
-    return Starlette(
+    web = web_request_allowed(rest_xml_service)
+    chain = Starlette(
         routes=[
             # Lambda's first: the router tries routes in order, and Invoke is the call
             # that is made most (no other route's path overlaps them).
@@ -110,7 +114,7 @@ def build_app(
             Middleware(Shield),  # anything unanswered: AWS's InternalFailure, connection kept
             *([Middleware(Current, faults=faults)] if faults is not None else []),  # S3's too
             # what no SDK sends is refused first (but what S3's CORS rules let a page do)
-            Middleware(Admission, hosts=hosts, web=web_request_allowed(rest_xml_service)),
+            Middleware(Admission, hosts=hosts, web=web),
             Middleware(
                 RestXmlRouter, service=rest_xml_service, iam=iam, publisher=publisher
             ),  # S3: bucket + key paths
@@ -119,7 +123,22 @@ def build_app(
                 if tracer is not None or publisher is not None
                 else []
             ),
-            # Invoke, past the router (the lane takes only what would match it fully).
-            Middleware(rest_json.Lane, routes=lambda_routes[:1]),
         ],
+    )
+    admission = Admission(chain, hosts, web)
+
+    def refused(scope: Scope) -> bool:  # what the chain would refuse, or give S3
+        if admission.refusal(scope) is not None:
+            return True
+        return rest_xml_service is not None and is_s3(scope)
+
+    # Invoke, past the chain: its checks in one frame (the lane takes only what would
+    # match its route fully and what those checks let through).
+    return Lane(
+        chain,
+        lambda_routes[:1],
+        refused=refused,
+        faults=faults,
+        tracer=tracer,
+        publisher=publisher,
     )

@@ -12,6 +12,7 @@
     presign     presigned URLs' expiry (SigV2 and SigV4 query signing)
     errors      AWS's error shape for each protocol, framework errors by name
     shield      any exception left unanswered: InternalFailure, the connection kept
+    lane        Invoke served in front of the middleware chain, with its checks, in one frame
 
 A service gives its operations table and limits; the dispatcher alone answers unknown
 operations, malformed bodies, bodies over the limit and unexpected failures, each in

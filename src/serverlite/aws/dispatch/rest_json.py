@@ -6,17 +6,18 @@ parameters, the query, the headers and the body (read within the service's limit
 answers a JSON document (200) or a ``RestResponse``. Errors carry their code in
 ``x-amzn-ErrorType``, as botocore's rest-json parser reads it.
 
-Lambda's Invoke comes this way, so each route is a plain ASGI app (Starlette's router
-hands it the path parameters in the scope): no Request or Response object is made for
-a call, the headers are read once into a dict, and the answer goes out as the two ASGI
-messages a Starlette ``Response`` would send, byte for byte.
+Lambda's Invoke comes this way, so each route is a plain ASGI app (Starlette's router,
+or the endpoint's lane for Invoke, hands it the path parameters in the scope): no
+Request or Response object is made for a call, the headers are read once into a dict,
+and the answer is the two ASGI messages a Starlette ``Response`` would send, byte for
+byte.
 """
 
 from __future__ import annotations
 
 from starlette.datastructures import QueryParams
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from serverlite import fastjson
 from serverlite.aws.backend import AwsError, RestJsonService, RestResponse, RestRoute
@@ -34,28 +35,6 @@ def routes(service: RestJsonService, iam: IamCheck | None = None) -> list[Route]
     ]
 
 
-class Lane:
-    """ASGI middleware, innermost: a request for one of ``routes`` (Lambda's Invoke) goes
-    straight to its endpoint, the path parameters read as the router reads them; any
-    other request goes on to Starlette's exception handling and router. A method and
-    path the lane takes fully match one route and no other, so the answer is the one the
-    router would have given (only a 404 or 405 needs the router, and none comes here)."""
-
-    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
-        self.app = app
-        self._routes = [(route.path_regex, route.methods or set(), route.app) for route in routes]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope.get("root_path"):
-            method, path = scope["method"], scope["path"]
-            for regex, methods, endpoint in self._routes:
-                if method in methods and (match := regex.match(path)) is not None:
-                    scope["path_params"] = match.groupdict()  # str parameters, as routed
-                    await endpoint(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
-
-
 class Endpoint:
     """One route's operation as an ASGI app."""
 
@@ -65,6 +44,13 @@ class Endpoint:
         self.iam = iam
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start, body = await self.answer(scope, receive)
+        await send(start)
+        await send(body)
+
+    async def answer(self, scope: Scope, receive: Receive) -> tuple[Message, Message]:
+        """The two ASGI messages of the answer (an AWS error's too); raises only what
+        no dispatcher answers (``shield``)."""
         service, route = self.service, self.route
         request_id = new_request_id()
         request_headers = headers(scope["headers"])
@@ -92,10 +78,16 @@ class Endpoint:
                 result = RestResponse(fastjson.dumps(result))
         except AwsError as exc:
             error = errors.rest_json_error(exc, request_id, message_key=service.message_key)
-            await error(scope, receive, send)
-            return
-        await send(_start(result, request_id))
-        await send({"type": "http.response.body", "body": result.body})
+            # What the error Response would send (it has no background task).
+            return (
+                {
+                    "type": "http.response.start",
+                    "status": error.status_code,
+                    "headers": error.raw_headers,
+                },
+                {"type": "http.response.body", "body": error.body},
+            )
+        return _start(result, request_id), {"type": "http.response.body", "body": result.body}
 
 
 def headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

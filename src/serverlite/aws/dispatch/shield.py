@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serverlite.aws.backend import AwsError
@@ -38,9 +39,20 @@ class Shield:
         try:
             await self.app(scope, receive, sending)
         except Exception:
-            request_id = new_request_id()
-            log.exception("%s %s failed (request %s)", scope["method"], scope["path"], request_id)
+            request_id = logged(scope)
             if started:  # half an answer is out: only closing can tell the client
                 raise
-            failure = AwsError("InternalFailure", f"serverlite failed (request {request_id})", 500)
-            await errors.error_for(scope, failure, request_id)(scope, receive, send)
+            await internal_failure(scope, request_id)(scope, receive, send)
+
+
+def logged(scope: Scope) -> str:
+    """Log the exception being handled, once, with the request id the client is given."""
+    request_id = new_request_id()
+    log.exception("%s %s failed (request %s)", scope["method"], scope["path"], request_id)
+    return request_id
+
+
+def internal_failure(scope: Scope, request_id: str) -> Response:
+    """AWS's InternalFailure, in the shape of the protocol the request speaks."""
+    failure = AwsError("InternalFailure", f"serverlite failed (request {request_id})", 500)
+    return errors.error_for(scope, failure, request_id)

@@ -8,6 +8,8 @@ pass a trace on (SQS's AWSTraceHeader, Lambda Invoke, PutEvents) find it.
 
 from __future__ import annotations
 
+from contextvars import Token
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from serverlite.observe.publishing import Publisher
@@ -31,19 +33,33 @@ class TraceHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        tracer, traced = self.tracer, None
-        if tracer is not None:
-            header = None
-            for name, value in scope["headers"]:
-                if name == _HEADER:
-                    header = parse(value.decode("latin-1"))
-            if header is not None:
-                traced = CURRENT.set(CallContext(tracer, header))
-        published = PUBLISHER.set(self.publisher) if self.publisher is not None else None
+        entered = enter(scope, self.tracer, self.publisher)
         try:
             await self.app(scope, receive, send)
         finally:
-            if traced is not None:
-                CURRENT.reset(traced)
-            if published is not None:
-                PUBLISHER.reset(published)
+            leave(entered)
+
+
+Entered = tuple[Token[CallContext | None] | None, Token[Publisher | None] | None]
+
+
+def enter(scope: Scope, tracer: Tracer | None, publisher: Publisher | None) -> Entered:
+    """The request's trace header (when it has one) and ``publisher`` made current;
+    ``leave`` undoes it."""
+    traced = None
+    if tracer is not None:
+        header = None
+        for name, value in scope["headers"]:
+            if name == _HEADER:
+                header = parse(value.decode("latin-1"))
+        if header is not None:
+            traced = CURRENT.set(CallContext(tracer, header))
+    return traced, PUBLISHER.set(publisher) if publisher is not None else None
+
+
+def leave(entered: Entered) -> None:
+    traced, published = entered
+    if traced is not None:
+        CURRENT.reset(traced)
+    if published is not None:
+        PUBLISHER.reset(published)
