@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +54,7 @@ SHIM_MODULES = (
     "functions/debugging.py",
 )
 _PACKAGE = Path(__file__).resolve().parent.parent  # src/serverlite
+ENTRIES_MEMO = "base-entries.json"  # in the cache root: what runtime_base links to
 
 
 def _materialize(root: Path, kind: str, key: str, build: Callable[[Path], None]) -> Path:
@@ -83,10 +86,7 @@ def _top_level(dist: importlib.metadata.Distribution) -> list[Path]:
 
 def runtime_base(root: Path) -> Path:
     """The directory of links to the runtime's SDK distributions."""
-    import importlib.metadata  # here, on the worlds' thread: ~15 ms off the start's own
-
-    dists = [importlib.metadata.distribution(name) for name in RUNTIME_DISTRIBUTIONS]
-    entries = [entry for dist in dists for entry in _top_level(dist)]
+    entries = _runtime_entries(root)
     key = hashlib.sha256("\n".join(map(str, entries)).encode()).hexdigest()[:32]
 
     def build(tmp: Path) -> None:
@@ -95,6 +95,41 @@ def runtime_base(root: Path) -> Path:
                 (tmp / entry.name).symlink_to(entry)
 
     return _materialize(root, "base", key, build)
+
+
+def _runtime_entries(root: Path) -> list[Path]:
+    """The runtime distributions' top-level entries. Finding them (importlib.metadata,
+    and botocore's RECORD of some 2,000 files) held a start's GIL ~20 ms: they are kept
+    in the cache with what they came from (sys.path, each .dist-info's RECORD), and found
+    again only when that changed (an upgrade renames the .dist-info)."""
+    memo = root / ENTRIES_MEMO
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        saved = json.loads(memo.read_text())
+        if saved["path"] == sys.path and saved["records"] == _records(saved["entries"]):
+            return [Path(entry) for entry in saved["entries"]]
+    import importlib.metadata  # here, on the worlds' thread: ~15 ms off the start's own
+
+    dists = [importlib.metadata.distribution(name) for name in RUNTIME_DISTRIBUTIONS]
+    entries = [entry for dist in dists for entry in _top_level(dist)]
+    names = [str(entry) for entry in entries]
+    with contextlib.suppress(OSError):  # unwritten: found again next time
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        partial = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+        partial.write_text(
+            json.dumps({"path": sys.path, "entries": names, "records": _records(names)})
+        )
+        os.replace(partial, memo)
+    return entries
+
+
+def _records(entries: list[str]) -> list[list[int]]:
+    """(mtime in ns, size) of each .dist-info's RECORD among ``entries``."""
+    stamps = []
+    for entry in entries:
+        if entry.endswith(".dist-info"):
+            stat = os.stat(os.path.join(entry, "RECORD"))
+            stamps.append([stat.st_mtime_ns, stat.st_size])
+    return stamps
 
 
 def shim(root: Path) -> Path:

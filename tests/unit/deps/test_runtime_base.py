@@ -1,0 +1,49 @@
+"""The runtime base's entries are found once, then read from the cache while nothing
+they came from changed."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from pathlib import Path
+
+import pytest
+
+from serverlite.deps import runtime_base
+from serverlite.deps.runtime_base import ENTRIES_MEMO
+
+
+def _no_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    asked: list[str] = []
+    found = importlib.metadata.distribution
+
+    def distribution(name: str) -> importlib.metadata.Distribution:
+        asked.append(name)
+        return found(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", distribution)
+    return asked
+
+
+def test_a_second_start_links_the_same_entries_without_looking_them_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = runtime_base.runtime_base(tmp_path)
+    asked = _no_lookups(monkeypatch)
+    assert runtime_base.runtime_base(tmp_path) == first
+    assert asked == []
+    assert (first / "botocore").is_dir()
+
+
+def test_a_changed_record_makes_them_looked_up_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = runtime_base.runtime_base(tmp_path)
+    memo = tmp_path / ENTRIES_MEMO
+    saved = json.loads(memo.read_text())
+    saved["records"][0][1] += 1  # botocore's RECORD, as if upgraded in place
+    memo.write_text(json.dumps(saved))
+    asked = _no_lookups(monkeypatch)
+    assert runtime_base.runtime_base(tmp_path) == first
+    assert "botocore" in asked
+    assert json.loads(memo.read_text())["records"] != saved["records"]
