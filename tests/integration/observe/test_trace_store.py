@@ -3,6 +3,7 @@ reads both back as X-Ray documents in the order they arrived."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -45,3 +46,115 @@ def test_a_reader_opened_read_only_makes_documents_from_stored_records(tmp_path)
     reader = TraceStore(tmp_path / "traces.db", read_only=True)
     (service,) = reader.documents([ROOT])[ROOT]
     assert service["throttle"] is True and service["id"] == span.service_id
+
+
+def _doc(trace_id: str, start: float, name: str = "client") -> dict[str, object]:
+    return {"trace_id": trace_id, "id": "e" * 16, "name": name, "start_time": start}
+
+
+def _strays(path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT trace_id, stray FROM trace_batches"))
+
+
+def test_traces_are_found_near_the_second_their_id_names_and_as_strays_elsewhere(tmp_path):
+    second = 0x5759E988
+    near_before = "1-5759e988-000000000000000000000001"  # began just before its id's second
+    near_after = "1-5759e988-000000000000000000000002"  # ran into the next second
+    later = "1-5759e988-000000000000000000000003"  # continued a day later (a retry, SQS)
+    upper = "1-5759E988-000000000000000000000004"  # a client's id in capitals
+    other = "not-an-x-ray-id"
+    store = TraceStore(tmp_path / "traces.db", clock=lambda: second + 90_000.0)
+    try:
+        store.put(_doc(near_before, second - 0.5))
+        store.put(_doc(near_after, second + 1.9))
+        store.put(_doc(later, second + 86_400.0))
+        store.put(_doc(upper, second + 0.5))
+        store.put(_doc(other, second + 0.5))
+        store.flush()
+        store.put(_doc(near_before, second + 0.2, "second batch"))  # a row of its own
+        store.flush()
+        assert _strays(store.path) == {near_before: 0, near_after: 0, later: 1, upper: 1, other: 1}
+        ids = [near_before, near_after, later, upper, other, "1-5759e988-" + "f" * 24]
+        found = store.documents(ids)
+        assert {trace_id: [d["name"] for d in docs] for trace_id, docs in found.items()} == {
+            near_before: ["client", "second batch"],
+            near_after: ["client"],
+            later: ["client"],
+            upper: ["client"],
+            other: ["client"],
+        }
+        for trace_id in ids[:5]:  # alone as well as in a run of ids
+            assert store.documents([trace_id])[trace_id] == found[trace_id]
+        with sqlite3.connect(store.path) as conn:
+            indexes = {row[1] for row in conn.execute("PRAGMA index_list(trace_batches)")}
+        assert "trace_batches_trace" not in indexes  # no random insert into every row's id
+    finally:
+        store.close()
+
+
+def test_a_document_with_a_start_that_is_no_number_keeps_its_batch(tmp_path):
+    store = TraceStore(tmp_path / "traces.db", clock=lambda: 200.0)
+    try:
+        store.put(_doc(ROOT, float("nan")))
+        store.put({"trace_id": ROOT, "id": "f" * 16, "name": "text", "start_time": "soon"})
+        store.put(_doc(ROOT, 100.0, "fine"))
+        store.flush()
+        assert [d["name"] for d in store.documents([ROOT])[ROOT]] == ["client", "text", "fine"]
+    finally:
+        store.close()
+
+
+# traces.db as serverlite wrote it before rows were stray: every row's id indexed.
+_OLD_SCHEMA = """
+CREATE TABLE trace_batches (
+    seq INTEGER PRIMARY KEY,
+    trace_id TEXT NOT NULL,
+    start REAL NOT NULL,
+    count INTEGER NOT NULL,
+    docs TEXT NOT NULL
+);
+CREATE INDEX trace_batches_trace ON trace_batches (trace_id);
+CREATE INDEX trace_batches_start ON trace_batches (start);
+"""
+
+
+def test_a_store_from_before_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
+    path = tmp_path / "traces.db"
+    near = "1-5759e988-00000000000000000000000a"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_OLD_SCHEMA)
+        for trace_id, start in ((ROOT, 0x5759E988 - 3600.0), (near, 0x5759E988 + 0.5)):
+            conn.execute(
+                "INSERT INTO trace_batches (trace_id, start, count, docs) VALUES (?, ?, 1, ?)",
+                (trace_id, start, json.dumps([_doc(trace_id, start, "old")])),
+            )
+    conn.close()
+    reader = TraceStore(path, read_only=True)  # `serverlite traces` on an old state
+    old = reader.documents([ROOT, near])
+    assert {t: [d["name"] for d in docs] for t, docs in old.items()} == {
+        ROOT: ["old"],
+        near: ["old"],
+    }
+    writer = TraceStore(path, clock=lambda: 0x5759E988 + 1.0)  # `serverlite up` migrates
+    try:
+        assert _strays(path) == {ROOT: 1, near: 1}  # kept rows: found by their ids
+        with sqlite3.connect(path) as conn:
+            indexes = {row[1] for row in conn.execute("PRAGMA index_list(trace_batches)")}
+        conn.close()
+        assert indexes == {"trace_batches_start", "trace_batches_stray"}
+        writer.put(_doc(near, 0x5759E988 + 0.7, "new"))
+        writer.flush()
+        got = writer.documents([ROOT, near])
+        assert {t: [d["name"] for d in docs] for t, docs in got.items()} == {
+            ROOT: ["old"],
+            near: ["old", "new"],
+        }
+        assert writer.trace_ids(0, 2**32) == [near, ROOT]
+    finally:
+        writer.close()
+    TraceStore(path).close()  # migrated once: opening again changes nothing
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT trace_id, stray FROM trace_batches ORDER BY seq").fetchall()
+    conn.close()
+    assert rows == [(ROOT, 1), (near, 1), (near, 0)]
