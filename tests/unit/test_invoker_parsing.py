@@ -1,11 +1,15 @@
 import asyncio
 import base64
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
 from serverlite.errors import InvalidRequestContent, TooManyRequests
+from serverlite.functions.environment_process import Environment, Invocation
+from serverlite.functions.zygote import Spawned
+from serverlite.invoker import InvokeRequest
 from serverlite.invoker.async_queue import QueuedEvent
 from serverlite.invoker.concurrency import ConcurrencyLimits
 from serverlite.invoker.invoker import (
@@ -76,3 +80,32 @@ def test_a_queued_event_no_environment_could_take_is_throttled_not_lost():
     attempt = asyncio.run(invoker.run_queued(event))
     assert attempt.status == "throttled"
     assert concurrency.running("Fn") == 0
+
+
+def test_a_gateway_event_travels_to_the_environment_as_its_json_payload():
+    """The event goes as the JSON the gateway made anyway, not marshalled into the frame's
+    header besides: that cost the serving process more than json.loads costs the
+    environment, which runs beside it."""
+    fn = FunctionSpec("Fn", (), "Fn", "arn:aws:lambda:us-east-1:1:function:Fn", "app.handler",
+                      "python3.11", Path("."))  # fmt: skip
+    frames = []
+
+    class App:
+        def find_function(self, name: str) -> FunctionSpec | None:
+            return fn if name == "Fn" else None
+
+    class FramingPool:
+        async def run(self, fn: FunctionSpec, invocation: Invocation) -> None:
+            with socket.socket(socket.AF_UNIX) as unused:  # the frame is made, not sent
+                env = Environment(fn, Spawned(0, unused, -1), "stream", 0)
+                frames.append(env._frame(invocation, 3.0))
+            raise TooManyRequests("Rate Exceeded.")  # no result needed
+
+    invoker = Invoker(App(), FramingPool(), ConcurrencyLimits([fn]))  # type: ignore[arg-type]
+    event = {"path": "/hello", "headers": {"Host": "h"}}
+    payload = json.dumps(event).encode()
+    with pytest.raises(TooManyRequests):
+        asyncio.run(invoker.invoke(InvokeRequest("Fn", payload=payload, event=event)))
+    [(header, body)] = frames
+    assert body == payload
+    assert "event" not in header

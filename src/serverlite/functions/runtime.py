@@ -286,10 +286,7 @@ def _unread_logs() -> int:
     return int.from_bytes(_FIONREAD_OUT, sys.byteorder)
 
 
-def _event(header: dict[str, Any], body: bytes) -> Any:
-    event = header.get("event")
-    if event is not None:
-        return event  # an event serverlite built (JSON's types only), in the marshalled header
+def _event(body: bytes) -> Any:
     return json.loads(body) if body else {}
 
 
@@ -352,7 +349,7 @@ def _invoke(
         tenant_id=header.get("tenant_id"),
     )
     try:
-        result = handler(_event(header, body), context)
+        result = handler(_event(body), context)
         if header.get("stream") and _streams(result):
             _stream(result, send)
             return True, b""

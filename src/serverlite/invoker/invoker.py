@@ -156,7 +156,6 @@ class Invoker:
             client_context=client_context,
             identity=req.identity,
             invoked_function_arn=invoked_arn or fn.arn,
-            event=req.event,
             on_stream=req.on_stream,
         )
         try:

@@ -26,7 +26,7 @@ class InvokeRequest:
     identity: dict[str, Any] | None = None
     request_id: str | None = None  # chosen by the caller (async retries keep theirs)
     # The payload's value when serverlite built it (the gateway's events): valid JSON
-    # by construction, so not re-validated, and shipped to the environment marshalled.
+    # by construction, so not re-validated.
     event: dict[str, Any] | None = None
     # Response streaming: the handler's prelude and chunks as they come (function URLs).
     on_stream: Callable[[str, bytes], None] | None = None
