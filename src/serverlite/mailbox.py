@@ -2,7 +2,9 @@
 requests (gateway HTTP server) and an environment channel's frames.
 
 Lighter than ``asyncio.Queue`` on a path every request takes: a deque, and one future
-only while the consumer actually waits.
+only while the consumer actually waits. The consumer's loop is looked up once:
+``asyncio.get_running_loop()`` makes a getpid() system call each time on Python 3.11
+(it checks the loop was not inherited across a fork), twice per gateway request here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class Mailbox(Generic[T]):
     def __init__(self) -> None:
         self._items: collections.deque[T] = collections.deque()
         self._waiter: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the consumer's, once it waited
         self.closed = False
 
     def __len__(self) -> int:
@@ -36,7 +39,10 @@ class Mailbox(Generic[T]):
         while not self._items:
             if self.closed:
                 raise EOFError("mailbox closed")
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = self._loop
+            if loop is None:
+                loop = self._loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
             await self._waiter
         return self._items.popleft()
 

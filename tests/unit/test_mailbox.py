@@ -27,3 +27,26 @@ def test_a_closed_mailbox_still_hands_out_what_it_holds_then_raises():
         return first, len(box)
 
     assert asyncio.run(go()) == (7, 0)
+
+
+def test_the_consumers_loop_is_looked_up_once(monkeypatch):
+    # asyncio.get_running_loop() is a getpid() system call on Python 3.11: not per wait.
+    lookups = []
+    real = asyncio.get_running_loop
+
+    def counted() -> asyncio.AbstractEventLoop:
+        lookups.append(1)
+        return real()
+
+    async def go() -> list[int]:
+        box: Mailbox[int] = Mailbox()
+        loop = real()
+        got = []
+        for n in range(3):
+            loop.call_soon(box.put, n)
+            got.append(await box.get())
+        return got
+
+    monkeypatch.setattr(asyncio, "get_running_loop", counted)
+    assert asyncio.run(go()) == [0, 1, 2]
+    assert len(lookups) == 1

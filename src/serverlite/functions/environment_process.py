@@ -119,6 +119,7 @@ class Environment:
         self.peak_kb = 0
         self.deadline: float | None = None  # loop time the running invocation must end by
         self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by start()
 
     # -- lifecycle ---------------------------------------------------------------
     async def start(
@@ -132,6 +133,7 @@ class Environment:
         os.set_blocking(self._spawned.log_fd, False)
         with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe works
             fcntl.fcntl(self._spawned.log_fd, fcntl.F_SETPIPE_SZ, LOG_PIPE_BYTES)
+        self._loop = asyncio.get_running_loop()  # the one every invocation runs in
         self._channel = await protocol.open_channel(self._spawned.channel, fastjson.loads_own)
         try:
             header, body = await asyncio.wait_for(
@@ -235,8 +237,8 @@ class Environment:
 
     # -- invoking ----------------------------------------------------------------
     async def run(self, inv: Invocation, cold: bool) -> RunOutcome:
-        assert self._channel is not None
-        loop = asyncio.get_running_loop()
+        loop = self._loop  # not get_running_loop(): a getpid() system call on Python 3.11
+        assert self._channel is not None and loop is not None
         self.busy = True
         self.invocations += 1
         pre_events = self.take_events()  # init-phase output comes before START
