@@ -93,6 +93,29 @@ def test_traces_are_found_near_the_second_their_id_names_and_as_strays_elsewhere
         store.close()
 
 
+def test_a_large_batch_is_written_whole_and_read_back_in_order(tmp_path):
+    # 250 traces in one batch: rows written a hundred a statement, then the rest.
+    second = 0x5759E988
+    ids = [f"1-5759e988-{n:024x}" for n in range(250)]
+    store = TraceStore(tmp_path / "traces.db", clock=lambda: second + 10.0)
+    try:
+        for n, trace_id in enumerate(ids):
+            store.put(_doc(trace_id, second + n / 1000, f"first {n}"))
+        for n, trace_id in enumerate(ids):
+            store.put(_doc(trace_id, second + 0.5, f"then {n}"))
+        store.flush()
+        found = store.documents(ids)
+        assert {t: [d["name"] for d in docs] for t, docs in found.items()} == {
+            trace_id: [f"first {n}", f"then {n}"] for n, trace_id in enumerate(ids)
+        }
+        with sqlite3.connect(store.path) as conn:
+            rows = conn.execute("SELECT trace_id, count, stray FROM trace_batches ORDER BY seq")
+            assert rows.fetchall() == [(trace_id, 2, 0) for trace_id in ids]
+        conn.close()
+    finally:
+        store.close()
+
+
 def test_a_document_with_a_start_that_is_no_number_keeps_its_batch(tmp_path):
     store = TraceStore(tmp_path / "traces.db", clock=lambda: 200.0)
     try:
