@@ -105,7 +105,7 @@ def _runtime_entries(root: Path) -> list[Path]:
     memo = root / ENTRIES_MEMO
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         saved = json.loads(memo.read_text())
-        if saved["path"] == sys.path and saved["records"] == _records(saved["entries"]):
+        if saved["path"] == _search_path() and saved["records"] == _records(saved["entries"]):
             return [Path(entry) for entry in saved["entries"]]
     import importlib.metadata  # here, on the worlds' thread: ~15 ms off the start's own
 
@@ -116,10 +116,16 @@ def _runtime_entries(root: Path) -> list[Path]:
         memo.parent.mkdir(parents=True, exist_ok=True)
         partial = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
         partial.write_text(
-            json.dumps({"path": sys.path, "entries": names, "records": _records(names)})
+            json.dumps({"path": _search_path(), "entries": names, "records": _records(names)})
         )
         os.replace(partial, memo)
     return entries
+
+
+def _search_path() -> list[str]:
+    """Where distributions are looked up, but for the script's directory (the working
+    directory under ``python -m``), which changes with where serverlite is started."""
+    return sys.path[1:]
 
 
 def _records(entries: list[str]) -> list[list[int]]:

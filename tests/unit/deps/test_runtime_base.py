@@ -47,3 +47,17 @@ def test_a_changed_record_makes_them_looked_up_again(
     assert runtime_base.runtime_base(tmp_path) == first
     assert "botocore" in asked
     assert json.loads(memo.read_text())["records"] != saved["records"]
+
+
+def test_the_directory_serverlite_is_started_from_does_not_matter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sys.path[0] is the working directory under `python -m`: another one finds the
+    same distributions."""
+    import sys
+
+    first = runtime_base.runtime_base(tmp_path)
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "elsewhere"), *sys.path[1:]])
+    asked = _no_lookups(monkeypatch)
+    assert runtime_base.runtime_base(tmp_path) == first
+    assert asked == []
