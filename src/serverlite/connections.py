@@ -230,7 +230,10 @@ class Listener:
 
 def bind(host: str, port: int) -> list[socket.socket]:
     """Listening sockets for every address ``host`` names (as ``loop.create_server``)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    # An ASCII name is given as bytes: for a str, getaddrinfo runs the IDNA codec, whose
+    # import (stringprep, unicodedata) a start need not pay for loopback.
+    name = host.encode() if host.isascii() else host
+    infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     sockets: list[socket.socket] = []
     seen: set[object] = set()
     try:

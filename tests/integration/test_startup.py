@@ -339,3 +339,18 @@ def test_the_summary_is_printed_by_a_child_process_that_imports_rich(tmp_path: P
     assert "serverlite is up in 0.20 s" in lines
     assert "[not markup]" in lines
     assert lines[-1] == "rich imported here: False"
+
+
+def test_binding_a_port_leaves_the_idna_codec_unimported() -> None:
+    """`up` binds its ports first: an ASCII host goes to getaddrinfo as bytes, which
+    takes no codec (a str would import IDNA's, with stringprep and unicodedata)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from serverlite.connections import bind\n"
+        "for sock in bind('127.0.0.1', 0) + bind('localhost', 0): sock.close()\n"
+        "print('encodings.idna' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
