@@ -17,23 +17,39 @@ import time
 from typing import NamedTuple
 
 _random = random.Random()
+_bits = _random.getrandbits
+# Ids are random bytes in hex: bytes.hex is several times faster than formatting an
+# int zero-padded ("%016x"), and every request makes a few.
 
 
 def new_root(now: float | None = None) -> str:
     """A trace id: version 1, the epoch second in 8 hex digits, 96 random bits."""
-    now = time.time() if now is None else now
-    return f"1-{int(now):08x}-{_random.getrandbits(96):024x}"
+    second = int(time.time() if now is None else now)
+    head = second.to_bytes(4, "big").hex() if 0 <= second < 1 << 32 else f"{second:08x}"
+    return f"1-{head}-{_bits(96).to_bytes(12, 'big').hex()}"
 
 
 def new_id() -> str:
     """A segment or subsegment id: 64 bits in 16 hex digits."""
-    return "%016x" % _random.getrandbits(64)  # noqa: UP031 (faster than an f-string here)
+    return _bits(64).to_bytes(8, "big").hex()
 
 
 def new_id_pair() -> tuple[str, str]:
     """Two segment ids from one draw (a segment and its subsegment, made together)."""
-    ids = "%032x" % _random.getrandbits(128)  # noqa: UP031
+    ids = _bits(128).to_bytes(16, "big").hex()
     return ids[:16], ids[16:]
+
+
+def header_text(root: str, parent: str | None = None, sampled: bool | None = None) -> str:
+    """``Root=...;Parent=...;Sampled=1`` (Parent and Sampled when known), in one go."""
+    if parent and sampled is not None:  # what Lambda hands a function: all three
+        return f"Root={root};Parent={parent};Sampled={1 if sampled else 0}"
+    text = f"Root={root}"
+    if parent:
+        text += f";Parent={parent}"
+    if sampled is not None:
+        text += f";Sampled={1 if sampled else 0}"
+    return text
 
 
 class TraceHeader(NamedTuple):
@@ -44,12 +60,7 @@ class TraceHeader(NamedTuple):
     sampled: bool | None = None
 
     def format(self) -> str:
-        text = f"Root={self.root}"
-        if self.parent:
-            text += f";Parent={self.parent}"
-        if self.sampled is not None:
-            text += f";Sampled={1 if self.sampled else 0}"
-        return text
+        return header_text(self.root, self.parent, self.sampled)
 
     def child(self, parent: str) -> TraceHeader:
         """The header a call made from segment ``parent`` carries (always sampled-aware)."""

@@ -33,7 +33,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from serverlite.observe.segment_records import API, CALL, INVOCATION, Record
-from serverlite.observe.trace_header import TraceHeader, new_id, new_id_pair, new_root, parse
+from serverlite.observe.trace_header import (
+    TraceHeader,
+    header_text,
+    new_id,
+    new_id_pair,
+    new_root,
+    parse,
+)
 
 
 class SegmentSink(Protocol):
@@ -75,7 +82,7 @@ class InvocationSpan:
 
     @property
     def function_header(self) -> str:
-        return TraceHeader(self.header.root, self.function_id, self.header.sampled).format()
+        return header_text(self.header.root, self.function_id, self.header.sampled)
 
 
 @dataclass(slots=True)
@@ -148,7 +155,8 @@ class Tracer:
         Parent is the subsegment), made in one go: every request pays for this."""
         header = TraceHeader(root, None, True) if sent is None else self.incoming(sent, root)
         segment_id, integration_id = new_id_pair()
-        return header, segment_id, integration_id, header.child(integration_id).format()
+        function = header_text(header.root, integration_id, header.sampled)
+        return header, segment_id, integration_id, function
 
     def api_segment(
         self,

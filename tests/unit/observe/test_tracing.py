@@ -46,7 +46,21 @@ def test_trace_header_round_trip_and_refusals() -> None:
     assert trace_header.parse("Root=nonsense") is None
     assert trace_header.parse("Parent=53995c3f42cd8ad8") is None
     assert trace_header.valid_root(trace_header.new_root(1e9))
-    assert len(trace_header.new_id()) == 16
+    assert trace_header.new_root(0x5759E988 + 0.9).startswith("1-5759e988-")
+    for made in (trace_header.new_id(), *trace_header.new_id_pair()):
+        assert len(made) == 16 and int(made, 16) >= 0 and made == made.lower()
+    header = trace_header.TraceHeader
+    assert [
+        header(ROOT, "53995c3f42cd8ad8", False).format(),
+        header(ROOT, None, True).format(),
+        header(ROOT, "53995c3f42cd8ad8").format(),
+        header(ROOT).format(),
+    ] == [
+        f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=0",
+        f"Root={ROOT};Sampled=1",
+        f"Root={ROOT};Parent=53995c3f42cd8ad8",
+        f"Root={ROOT}",
+    ]
 
 
 def _invocation(tracer: Tracer, caller: str | None, **end: Any) -> None:
