@@ -193,6 +193,7 @@ def _setup_process(spec: dict[str, Any], log_fd: int | None) -> int | None:
 
     Returns serverlite's own stderr when the function is being debugged (where the
     debugger's "attach here" line goes), else None."""
+    global _log_pipe
     announce_fd = None
     if log_fd is not None:
         if spec.get("debug"):
@@ -203,7 +204,10 @@ def _setup_process(spec: dict[str, Any], log_fd: int | None) -> int | None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
-        os.close(log_fd)
+        # Kept (not inherited by programs the handler runs) to ask the pipe how much is
+        # unread after each invocation with one call, whatever the handler did to 1 and 2.
+        os.set_inheritable(log_fd, False)
+        _log_pipe = log_fd
         os.environ.clear()
         os.environ.update(spec["env"])
     sys.stdout = io.TextIOWrapper(
@@ -268,6 +272,7 @@ def _peak_memory_kb() -> int:
 
 
 _FIONREAD_OUT = bytearray(4)  # the kernel writes the count here (a C int)
+_log_pipe: int | None = None  # the log pipe's own descriptor (None: under an exec wrapper)
 
 
 def _unread_logs() -> int:
@@ -277,6 +282,9 @@ def _unread_logs() -> int:
     child process), so serverlite can skip reading an empty pipe after a result.
     """
     try:
+        if _log_pipe is not None:  # one system call per invocation, not two
+            fcntl.ioctl(_log_pipe, termios.FIONREAD, _FIONREAD_OUT)
+            return int.from_bytes(_FIONREAD_OUT, sys.byteorder)
         fcntl.ioctl(1, termios.FIONREAD, _FIONREAD_OUT)
         if unread := int.from_bytes(_FIONREAD_OUT, sys.byteorder):
             return unread
