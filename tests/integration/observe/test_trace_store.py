@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from serverlite.observe import trace_header
 from serverlite.observe.traces import TraceStore
 from serverlite.observe.tracing import Tracer
 
@@ -93,16 +94,62 @@ def test_traces_are_found_near_the_second_their_id_names_and_as_strays_elsewhere
         store.close()
 
 
+def test_records_of_every_kind_and_documents_of_two_traces_read_back_apart(tmp_path):
+    other = "1-5759e988-" + "1" * 24
+    store = TraceStore(tmp_path / "traces.db", clock=lambda: 0x5759E988 + 1.0)
+    tracer = Tracer(store, region="us-east-1", account_id="1", clock=lambda: 0x5759E988 + 0.5)
+    try:
+        header, segment_id, integration_id, function = tracer.api_request(None, ROOT)
+        span = tracer.begin_invocation(function)
+        store.put(_doc(other, 0x5759E988 + 0.2, "other's"))
+        call = tracer.begin_call(trace_header.parse(span.function_header))
+        assert call is not None
+        tracer.end_call(call, "DynamoDB", "GetItem", {"TableName": "T"}, {}, "req", None)
+        tracer.end_invocation(span, "Fn", "arn:fn", "r")
+        store.put(_doc(other, 0x5759E988 + 0.3, "other's too"))
+        tracer.api_segment(
+            header,
+            segment_id,
+            integration_id,
+            name="Api/Prod",
+            api_id="a",
+            stage="Prod",
+            request_id="r",
+            method="GET",
+            url="http://h/",
+            client_ip="127.0.0.1",
+            status=200,
+            start=0x5759E988 + 0.4,
+            end=0x5759E988 + 0.6,
+            integration=(0x5759E988 + 0.45, 0x5759E988 + 0.55),
+            function_name="Fn",
+        )
+        store.flush()
+        found = store.documents([ROOT, other])
+        assert [d["name"] for d in found[other]] == ["other's", "other's too"]
+        assert [(d["name"], d.get("origin")) for d in found[ROOT]] == [
+            ("dynamodb", None),
+            ("Fn", "AWS::Lambda"),
+            ("Fn", "AWS::Lambda::Function"),
+            ("Api/Prod", "AWS::ApiGateway::Stage"),
+        ]
+        assert found[ROOT][0]["aws"]["table_name"] == "T"
+    finally:
+        store.close()
+
+
 def test_a_large_batch_is_written_whole_and_read_back_in_order(tmp_path):
     # 250 traces in one batch: rows written a hundred a statement, then the rest.
     second = 0x5759E988
     ids = [f"1-5759e988-{n:024x}" for n in range(250)]
     store = TraceStore(tmp_path / "traces.db", clock=lambda: second + 10.0)
+    assert store._writer is not None
     try:
-        for n, trace_id in enumerate(ids):
-            store.put(_doc(trace_id, second + n / 1000, f"first {n}"))
-        for n, trace_id in enumerate(ids):
-            store.put(_doc(trace_id, second + 0.5, f"then {n}"))
+        with store._writer as batch:  # all in one batch, however slow the machine
+            for n, trace_id in enumerate(ids):
+                batch.append(_doc(trace_id, second + n / 1000, f"first {n}"))
+            for n, trace_id in enumerate(ids):
+                batch.append(_doc(trace_id, second + 0.5, f"then {n}"))
         store.flush()
         found = store.documents(ids)
         assert {t: [d["name"] for d in docs] for t, docs in found.items()} == {
