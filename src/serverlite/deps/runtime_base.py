@@ -54,7 +54,8 @@ SHIM_MODULES = (
     "functions/debugging.py",
 )
 _PACKAGE = Path(__file__).resolve().parent.parent  # src/serverlite
-ENTRIES_MEMO = "base-entries.json"  # in the cache root: what runtime_base links to
+# In the cache root, one per search path: what runtime_base links to.
+ENTRIES_MEMO = "base-entries"
 
 
 def _materialize(root: Path, kind: str, key: str, build: Callable[[Path], None]) -> Path:
@@ -101,8 +102,10 @@ def _runtime_entries(root: Path) -> list[Path]:
     """The runtime distributions' top-level entries. Finding them (importlib.metadata,
     and botocore's RECORD of some 2,000 files) held a start's GIL ~20 ms: they are kept
     in the cache with what they came from (sys.path, each .dist-info's RECORD), and found
-    again only when that changed (an upgrade renames the .dist-info)."""
-    memo = root / ENTRIES_MEMO
+    again only when that changed (an upgrade renames the .dist-info). One memo per
+    search path: serverlite installed in two environments (a checkout's and pipx's, a
+    CI job beside a developer's) would otherwise find them again at every other start."""
+    memo = entries_memo(root)
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         saved = json.loads(memo.read_text())
         if saved["path"] == _search_path() and saved["records"] == _records(saved["entries"]):
@@ -120,6 +123,12 @@ def _runtime_entries(root: Path) -> list[Path]:
         )
         os.replace(partial, memo)
     return entries
+
+
+def entries_memo(root: Path) -> Path:
+    """The memo of the runtime base's entries for this interpreter's search path."""
+    key = hashlib.sha256("\0".join(_search_path()).encode()).hexdigest()[:16]
+    return root / ENTRIES_MEMO / f"{key}.json"
 
 
 def _search_path() -> list[str]:
