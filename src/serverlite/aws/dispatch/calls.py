@@ -15,6 +15,7 @@ from typing import Any
 
 from serverlite.aws.backend import AwsError, Operations
 from serverlite.aws.dispatch import faults
+from serverlite.aws.dispatch.faults import FAULTS
 from serverlite.observe import service_metrics
 from serverlite.observe.service_metrics import PUBLISHER
 from serverlite.observe.tracing import CURRENT, CallContext
@@ -39,6 +40,8 @@ async def call(
         raise AwsError("UnknownOperation", f"serverlite's {ops.service} does not implement {name}")
     publisher = PUBLISHER.get()
     if publisher is None or ops.service not in service_metrics.SERVICES:
+        if CURRENT.get() is None:  # no caller's trace to record it under: one frame less
+            return await _run(ops, operation, name, request, request_id, malformed)
         return await _traced(ops, operation, name, request, request_id, malformed)
     # AWS/SQS, AWS/SNS, AWS/DynamoDB metrics of the call (observe/service_metrics.py).
     started = time.perf_counter()
@@ -92,7 +95,8 @@ async def _run(
     malformed: str | None,
 ) -> Any:
     try:
-        await faults.meet(ops, name)  # a test's injected error or latency
+        if FAULTS.get():  # a test's injected error or latency (none armed: no coroutine)
+            await faults.meet(ops, name)
         result = operation(ops.context, request)
         if hasattr(result, "__await__"):  # SQS's long-polling ReceiveMessage, Lambda Invoke
             result = await result
