@@ -148,17 +148,32 @@ def _records(entries: list[str]) -> list[list[int]]:
 
 
 def shim(root: Path) -> Path:
-    """The directory holding only serverlite's runtime shim (a ``serverlite`` package)."""
-    digest = hashlib.sha256()
+    """The directory holding only serverlite's runtime shim (a ``serverlite`` package),
+    byte-compiled for this interpreter's Python version as it is built: a zygote that
+    may not write bytecode (PYTHONDONTWRITEBYTECODE, as container images often set; a
+    read-only cache) would otherwise compile its modules from source at every start,
+    and every first environment the runtime's (~40M instructions, a quarter of what the
+    first request of a function waits for its runtime's import)."""
+    digest = hashlib.sha256(sys.implementation.cache_tag.encode() + b"\0compiled\0")
     for name in SHIM_MODULES:
         digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes())
     key = digest.hexdigest()[:32]
 
     def build(tmp: Path) -> None:
+        import py_compile  # only when the shim changes
+
         for name in SHIM_MODULES:
             target = tmp / "serverlite" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(_PACKAGE / name, target)
+            # Stamped with the copy's mtime and size, as an import checks them; named
+            # as where the shim ends up (an import names the file it loads anyway).
+            py_compile.compile(
+                str(target),
+                dfile=str(root / "shim" / key / "serverlite" / name),
+                doraise=True,
+                invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP,
+            )
 
     return _materialize(root, "shim", key, build)
 

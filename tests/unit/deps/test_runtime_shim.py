@@ -51,3 +51,23 @@ def test_the_shim_imports_neither_asyncio_nor_dataclasses() -> None:
             elif isinstance(node, ast.Import):
                 found |= {alias.name.partition(".")[0] for alias in node.names}
     assert found & heavy == set()
+
+
+def test_the_built_shim_is_byte_compiled_for_this_python(tmp_path: Path) -> None:
+    """A zygote that may not write bytecode (PYTHONDONTWRITEBYTECODE, a read-only cache)
+    reads the shim's from the start instead of compiling every module from source: each
+    module has a .pyc for this Python stamped with its copy's mtime and size, as an
+    import checks them."""
+    import importlib.util
+
+    from serverlite.deps.runtime_base import shim
+
+    built = shim(tmp_path)
+    for name in SHIM_MODULES:
+        source = built / "serverlite" / name
+        data = Path(importlib.util.cache_from_source(str(source))).read_bytes()
+        stat = source.stat()
+        assert data[:4] == importlib.util.MAGIC_NUMBER
+        assert int.from_bytes(data[4:8], "little") == 0  # validated by timestamp
+        assert int.from_bytes(data[8:12], "little") == int(stat.st_mtime) & 0xFFFFFFFF
+        assert int.from_bytes(data[12:16], "little") == stat.st_size & 0xFFFFFFFF
