@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from serverlite.aws.dispatch.iam_check import Mode
-    from serverlite.functions.debugging import DebugTarget
+    from serverlite.functions.debug_target import DebugTarget
     from serverlite.state_lock import Owner
     from serverlite.websocket_api.serving import Bound
 
@@ -390,7 +390,7 @@ def up(
     from serverlite.commands import urls as urls_file
     from serverlite.commands.urls import pinned_ports
     from serverlite.connections import bound_port
-    from serverlite.functions.debugging import parse_target
+    from serverlite.functions.debug_target import parse_target
     from serverlite.gateway.frontend import ApiEndpoint, serve_locally, served_apis
     from serverlite.server import ServeOptions, serve
     from serverlite.state_lock import StateLock
@@ -550,7 +550,7 @@ def invoke(
     Exits 1 when the function returns an error (the error JSON is still printed).
     """
     from serverlite.cloud import CloudOptions, LocalCloud
-    from serverlite.functions import debugging
+    from serverlite.functions import debug_target
     from serverlite.functions.environment import startup_warnings
     from serverlite.invoker import InvokeRequest
     from serverlite.state_lock import StateInUse, StateLock, in_use_message, running_owner
@@ -577,14 +577,14 @@ def invoke(
             err.print(f"[yellow]warning:[/] {warning}")
         target = None
         if debug_port is not None:
-            port = debugging.parse_port(debug_port)
-            target = _debug_target(app, debugging.DebugTarget(function, port))
+            port = debug_target.parse_port(debug_port)
+            target = _debug_target(app, debug_target.DebugTarget(function, port))
         options = CloudOptions(
             state_dir=state_dir,
             endpoint_url=aws_endpoint,
             debug=target,
             # breakpoint() opens pdb here when invoke runs on a terminal.
-            terminal=debugging.terminal_path(),
+            terminal=debug_target.terminal_path(),
             xray_port=0,  # `up` may hold the usual port
         )
         cloud = LocalCloud(app, options)

@@ -42,7 +42,7 @@ from serverlite.console.context import ConsoleContext
 from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.deps.cache import DepCache
 from serverlite.function_urls.configs import FunctionUrls
-from serverlite.functions.debugging import DebugTarget
+from serverlite.functions.debug_target import DebugTarget
 from serverlite.functions.environment import Settings
 from serverlite.functions.pool import EnvironmentPool
 from serverlite.functions.zygote import Zygotes

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from serverlite.errors import ConfigError
-from serverlite.functions.debugging import DEFAULT_PORT, DebugTarget, parse_port, parse_target
+from serverlite.functions.debug_target import DEFAULT_PORT, DebugTarget, parse_port, parse_target
 from serverlite.functions.environment import Settings, spawn_spec
 from serverlite.template.model import FunctionSpec
 

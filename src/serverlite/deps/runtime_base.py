@@ -44,7 +44,6 @@ RUNTIME_DISTRIBUTIONS = (
 # The serverlite modules an environment runs (paths under src/serverlite).
 SHIM_MODULES = (
     "__init__.py",
-    "errors.py",
     "functions/__init__.py",
     "functions/boot.py",
     "functions/zygote_process.py",

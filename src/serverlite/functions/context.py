@@ -9,7 +9,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: it would import typing in every environment
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class CognitoIdentity:

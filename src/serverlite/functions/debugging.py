@@ -15,66 +15,27 @@ Lambda has no debugger. ``sam local`` starts one in the container when given
   nobody writes and hang: it writes one line to the function's log and returns, unless
   the function sets PYTHONBREAKPOINT itself.
 
-The in-environment half runs in every environment: it imports nothing heavy up front.
+This module is the in-environment half (debug_target.py is serverlite's: --debug's
+arguments). It runs in every environment, whose first one imports it before its first
+answer: it imports nothing heavy up front, typing and serverlite's other modules
+included.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple
 
-from serverlite.errors import ConfigError
+TYPE_CHECKING = False  # not typing's: it would import typing in every environment
+if TYPE_CHECKING:
+    from typing import Any
 
-DEFAULT_PORT = 5678  # debugpy's and VS Code's usual port
-LOOPBACK = "127.0.0.1"  # the debugger runs code it is sent: never beyond this machine
 IGNORED_BREAKPOINT = (
     "breakpoint() ignored: serverlite gives pdb a terminal only under `serverlite invoke` "
     "run on one; for an IDE use --debug FUNCTION (docs/debugging.md)"
 )
-
-
-class DebugTarget(NamedTuple):
-    """The function whose environments run debugpy, and where it listens (a NamedTuple,
-    not a dataclass: this module is imported in every environment, and dataclasses
-    would bring inspect and ast along)."""
-
-    function: str
-    port: int = DEFAULT_PORT
-
-    def spec(self) -> dict[str, Any]:
-        return {"host": LOOPBACK, "port": self.port}
-
-
-def parse_target(text: str) -> DebugTarget:
-    """``FUNCTION`` or ``FUNCTION=PORT`` (0: a port the OS picks, printed when listening)."""
-    match = re.fullmatch(r"([^=\s]+)(?:=(\d{1,5}))?", text.strip())
-    if not match or (match.group(2) is not None and int(match.group(2)) > 65535):
-        raise ConfigError(f"--debug {text!r}: expected FUNCTION or FUNCTION=PORT (0-65535)")
-    port = DEFAULT_PORT if match.group(2) is None else int(match.group(2))
-    return DebugTarget(match.group(1), port)
-
-
-def parse_port(text: str | None) -> int:
-    if text is None or text == "":
-        return DEFAULT_PORT
-    if not text.isdigit() or int(text) > 65535:
-        raise ConfigError(f"--debug {text!r}: expected a port (0-65535)")
-    return int(text)
-
-
-def terminal_path() -> str | None:
-    """The terminal ``serverlite invoke`` runs on (its stdin), for pdb; None if none."""
-    try:
-        return os.ttyname(0) if os.isatty(0) and os.isatty(2) else None
-    except OSError:
-        return None
-
-
-# -- inside the environment ------------------------------------------------------------
 
 
 def start_debugpy(

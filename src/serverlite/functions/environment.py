@@ -19,7 +19,7 @@ from typing import Any
 from serverlite.defaults import AWS_ENDPOINT_URL
 from serverlite.deps import interpreters
 from serverlite.deps.worlds import World
-from serverlite.functions.debugging import DebugTarget
+from serverlite.functions.debug_target import DebugTarget
 from serverlite.iam import credentials
 from serverlite.template.model import Application, FunctionSpec
 

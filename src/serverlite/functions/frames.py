@@ -30,14 +30,19 @@ import marshal
 import socket
 import struct
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: it would import typing in every environment
+if TYPE_CHECKING:
+    from typing import Any
+
+# "Any" quoted: these are made at import (protocol.py hands them on) without typing.
+Header = dict[str, "Any"]
+Frame = tuple[Header, bytes]
+Loads = Callable[[bytes], "Any"]
 
 _PREFIX = struct.Struct("!II")
 _PREFIX_SIZE = _PREFIX.size
 _MARSHAL_VERSION = 0  # no string marked interned (see above)
-Header = dict[str, Any]
-Frame = tuple[Header, bytes]
-Loads = Callable[[bytes], Any]
 
 
 def encode(header: Header, body: bytes = b"") -> bytes:

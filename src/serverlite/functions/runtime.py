@@ -10,7 +10,6 @@ environment.
 from __future__ import annotations
 
 import contextlib
-import decimal
 import fcntl
 import importlib
 import io
@@ -25,13 +24,18 @@ import termios
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
 
 from serverlite.functions import boot, debugging, frames
 from serverlite.functions.context import LambdaContext
 
-Handler = Callable[[Any, LambdaContext], Any]
-ErrorPayload = dict[str, Any]
+# typing's own TYPE_CHECKING would import typing (~1 ms of a first environment's start,
+# which a light zygote's fork pays for before its first answer): mypy reads any name.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
+    Handler = Callable[[Any, LambdaContext], Any]
+    ErrorPayload = dict[str, Any]
 
 # AWS's Python runtime formats the root logger like this (text log format).
 LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
@@ -172,8 +176,10 @@ def load_handler(handler: str) -> tuple[Handler | None, ErrorPayload | None]:
 
 
 def _json_default(obj: Any) -> Any:
-    # AWS's runtime serialises Decimal (what boto3's DynamoDB resource returns).
-    if isinstance(obj, decimal.Decimal):
+    # AWS's runtime serialises Decimal (what boto3's DynamoDB resource returns). There is
+    # none unless the function imported decimal: the runtime does not (~1 ms of a start).
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(obj, decimal.Decimal):
         return int(obj) if obj == obj.to_integral_value() else float(obj)
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
