@@ -24,10 +24,10 @@ keys). Version 0 loads them as plain strings; floats go as exact text (17 digits
 
 from __future__ import annotations
 
+import _socket  # not socket.py: see runtime.py
 import collections
 import json
 import marshal
-import socket
 import struct
 from collections.abc import Callable
 
@@ -95,7 +95,7 @@ class _FrameBuffer:
 class BlockingChannel:
     """The environment's end: one frame at a time over a blocking socket."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: _socket.socket) -> None:
         self._sock = sock
         self._frames = _FrameBuffer(marshal.loads)
         self._ready: collections.deque[Frame] = collections.deque()

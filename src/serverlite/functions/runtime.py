@@ -9,6 +9,10 @@ environment.
 
 from __future__ import annotations
 
+# The C half of socket: socket.py makes its enums (IntEnum._convert_ of every constant)
+# at import, a seventh of this module's import in a light zygote's first environment,
+# and the channel needs none of it (a function that uses sockets imports socket itself).
+import _socket
 import contextlib
 import fcntl
 import importlib
@@ -18,7 +22,6 @@ import logging
 import os
 import resource
 import signal
-import socket
 import sys
 import termios
 import time
@@ -401,7 +404,7 @@ def _log_error(error: ErrorPayload) -> None:
     sys.stdout.write(lines.rstrip("\n").replace("\n", EVENT_NEWLINE) + "\n")
 
 
-def _exec_wrapper(wrapper: str, sock: socket.socket, spec: dict[str, Any]) -> NoReturn:
+def _exec_wrapper(wrapper: str, sock: _socket.socket, spec: dict[str, Any]) -> NoReturn:
     """AWS_LAMBDA_EXEC_WRAPPER: Lambda starts the runtime through the wrapper, passing the
     runtime's command line as its arguments (the wrapper changes the environment and
     ends with ``exec "$@"``). A wrapper that cannot be run is "Runtime exited with
@@ -422,7 +425,7 @@ def _exec_wrapper(wrapper: str, sock: socket.socket, spec: dict[str, Any]) -> No
         os._exit(code)
 
 
-def _start_debugging(spec: dict[str, Any], sock: socket.socket, announce_fd: int | None) -> None:
+def _start_debugging(spec: dict[str, Any], sock: _socket.socket, announce_fd: int | None) -> None:
     """debugpy for the function named by --debug, else breakpoint() routed (debugging.py)."""
     if spec.get("debug"):
         name = spec["env"]["AWS_LAMBDA_FUNCTION_NAME"]
@@ -437,10 +440,10 @@ def _start_debugging(spec: dict[str, Any], sock: socket.socket, announce_fd: int
 
 def main() -> None:
     """The runtime's command line, as an exec wrapper runs it: shim, channel fd, spec."""
-    run_environment(socket.socket(fileno=int(sys.argv[2])), None, json.loads(sys.argv[3]))
+    run_environment(_socket.socket(fileno=int(sys.argv[2])), None, json.loads(sys.argv[3]))
 
 
-def run_environment(sock: socket.socket, log_fd: int | None, spec: dict[str, Any]) -> NoReturn:
+def run_environment(sock: _socket.socket, log_fd: int | None, spec: dict[str, Any]) -> NoReturn:
     """Entry point of a freshly forked environment (``log_fd`` None: of the runtime an
     exec wrapper started). Never returns."""
     code = 0

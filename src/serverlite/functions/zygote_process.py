@@ -236,9 +236,8 @@ def _serve(control: _socket.socket) -> None:
             control.close()
             run = importlib.import_module(RUNTIME_MODULE).run_environment
             import json  # as the runtime's imports left them: no second cost
-            import socket
 
-            run(socket.socket(fileno=fds[0]), fds[1], json.loads(data))
+            run(_socket.socket(fileno=fds[0]), fds[1], json.loads(data))
         for fd in fds:
             os.close(fd)
         control.send(b'{"pid": %d}' % pid)
