@@ -12,6 +12,9 @@ from __future__ import annotations
 # The C half of socket: socket.py makes its enums (IntEnum._convert_ of every constant)
 # at import, a seventh of this module's import in a light zygote's first environment,
 # and the channel needs none of it (a function that uses sockets imports socket itself).
+# signal.py likewise (its Signals, Handlers, Sigmasks enums): the runtime only resets
+# three handlers.
+import _signal  # type: ignore[import-not-found]  # no stub; the names are signal's
 import _socket
 import contextlib
 import fcntl
@@ -21,7 +24,6 @@ import json
 import logging
 import os
 import resource
-import signal
 import sys
 import termios
 import time
@@ -208,9 +210,9 @@ def _setup_process(spec: dict[str, Any], log_fd: int | None) -> int | None:
         if spec.get("debug"):
             announce_fd = os.dup(2)  # the zygote's stderr is serverlite's
         os.setsid()  # own process group: a timeout kills the handler's children too
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)  # the zygote ignores it
+        _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+        _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         # Kept (not inherited by programs the handler runs) to ask the pipe how much is

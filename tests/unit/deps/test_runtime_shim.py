@@ -56,9 +56,9 @@ def test_the_shim_imports_neither_asyncio_nor_dataclasses() -> None:
     """A world's first environment is forked before its zygote preloaded anything: it
     imports the runtime itself, on its first request's path (asyncio alone took half of
     that import; typing, decimal and serverlite.errors some 4 ms together, socket.py's
-    enums a seventh of what was left), and a light
+    and signal.py's enums a fifth of what was left), and a light
     zygote stays light."""
-    heavy = {"asyncio", "dataclasses", "typing", "decimal", "socket"}
+    heavy = {"asyncio", "dataclasses", "typing", "decimal", "socket", "signal"}
     found = set()
     for name in SHIM_MODULES:
         for node in _run_time_nodes(ast.parse((PACKAGE / name).read_text())):
