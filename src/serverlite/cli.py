@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import json
 import logging
 import os
@@ -191,6 +192,15 @@ def _run(fn: Callable[[], int | None]) -> None:
         err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
         sys.exit(2)
     sys.exit(code or 0)
+
+
+def _run_collecting_after(fn: Callable[[], int | None]) -> None:
+    """``_run`` for up, which paused the collector for its start: on again however it
+    ends (a test's up runs in its process)."""
+    try:
+        _run(fn)
+    finally:
+        gc.enable()
 
 
 _user_umask: int | None = None  # the umask serverlite was started with (see main)
@@ -386,9 +396,12 @@ def up(
     no_metrics: bool,
 ) -> None:
     """Serve the application: the AWS endpoint (Lambda Invoke API) and functions."""
+    # No collection until the ports serve (server.resume_collector): the start allocates
+    # some 100,000 objects and frees few, and the collector's passes over them were
+    # ~4% of its instructions before the first answer.
+    gc.disable()
     from serverlite.cloud import CloudOptions, LocalCloud
     from serverlite.commands import urls as urls_file
-    from serverlite.commands.urls import pinned_ports
     from serverlite.connections import bound_port
     from serverlite.functions.debug_target import parse_target
     from serverlite.gateway.frontend import ApiEndpoint, serve_locally, served_apis
@@ -417,7 +430,7 @@ def up(
     def serve_app(app: Application, endpoint: str, aws_sockets: list[socket.socket]) -> int:
         bound = {bound_port(aws_sockets): aws_sockets}
         try:
-            pinned = pinned_ports(api_ports, served_apis(app))
+            pinned = urls_file.pinned_ports(api_ports, served_apis(app))
             next_port = port
             for api in served_apis(app):
                 if api.qualified_id in pinned:
@@ -509,7 +522,7 @@ def up(
             run_loop(serve(app, cloud, options))
         return 0
 
-    _run(go)
+    _run_collecting_after(go)
 
 
 @main.command()

@@ -81,9 +81,28 @@ class ServeOptions:
 def settle_heap() -> None:
     """Move everything startup made (modules, service models, the app: some 60,000
     objects for a small template) out of the collector's sight, so a full collection
-    under load no longer walks them all, stalling every request in flight."""
+    under load no longer walks them all, stalling every request in flight. What
+    resume_collector froze is looked at once more: start-up's own garbage goes."""
+    if _resumed_frozen:
+        _resumed_frozen.clear()
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+_resumed_frozen: list[bool] = []  # resume_collector froze the start's objects
+
+
+def resume_collector() -> None:
+    """The collector back on once the ports serve, if ``up`` paused it for its start
+    (cli.py): the start's imports and objects (some 100,000, nearly none garbage) were
+    walked by some 50 collections before the port opened (each object in two of them).
+    What it made so far is frozen (no pass walks it; settle_heap collects it once), so
+    the first requests' collections look at their own objects only."""
+    if not gc.isenabled():
+        gc.freeze()
+        _resumed_frozen.append(True)
+        gc.enable()
 
 
 def startup_table(app: Application) -> summary.Item:
@@ -216,6 +235,7 @@ async def serve(
     # invokes a function waits for its zygote).
     await cloud.start_services()
     faces = await _serve_faces(app, cloud, options)
+    resume_collector()
     server, serving, gateways, (url_servers, websockets), tasks = faces
     aws_url = f"http://{_url_host(options.host)}:{options.aws_port}"
     try:
