@@ -51,10 +51,8 @@ def trace_root(now: float | None = None) -> str:
 
 def trace_id(now: float | None = None, root: str | None = None) -> str:
     """An X-Ray trace header, as Lambda sets _X_AMZN_TRACE_ID for each invocation
-    (``root``: the trace it continues, e.g. the one API Gateway started)."""
-    if root is not None:
-        return f"Root={root};Parent={_bits(64).to_bytes(8, 'big').hex()};Sampled=0"
-    second = int(time.time() if now is None else now)
-    head = second.to_bytes(4, "big").hex() if 0 <= second < 1 << 32 else f"{second:08x}"
-    h = _bits(160).to_bytes(20, "big").hex()  # 24 hex digits of root id, 16 of parent
-    return f"Root=1-{head}-{h[:24]};Parent={h[24:]};Sampled=0"
+    (``root``: the trace it continues, e.g. the one API Gateway started; None: a new
+    trace, begun ``now``)."""
+    if root is None:
+        root = trace_root(now)
+    return f"Root={root};Parent={_bits(64).to_bytes(8, 'big').hex()};Sampled=0"
