@@ -59,7 +59,9 @@ def build_app(
     faults: ServiceFaults | None = None,  # a test's injected service faults
 ) -> Lane:
     services = {service.target_prefix: service for service in json_services}
-    lambda_routes = rest_json.routes(lambda_api.face(invoker), iam)  # Invoke's the first
+    lambda_routes = rest_json.routes(lambda_api.face(invoker), iam)
+    # The lane's: Invoke, by its operation's name (not by where the face lists it).
+    invoke_routes = [r for r in lambda_routes if rest_json.operation_of(r) == "Invoke"]
     by_signing_name = {service.signing_name: service for service in query_services}
 
     async def health(request: Request) -> Response:
@@ -136,7 +138,7 @@ def build_app(
     # match its route fully and what those checks let through).
     return Lane(
         chain,
-        lambda_routes[:1],
+        invoke_routes,
         refused=refused,
         faults=faults,
         tracer=tracer,

@@ -35,6 +35,12 @@ def routes(service: RestJsonService, iam: IamCheck | None = None) -> list[Route]
     ]
 
 
+def operation_of(route: Route) -> str:
+    """The operation a route of ``routes`` serves."""
+    assert isinstance(route.app, Endpoint)
+    return route.app.route.operation
+
+
 class Endpoint:
     """One route's operation as an ASGI app."""
 
